@@ -1,0 +1,100 @@
+// The ABI: everything the host calls, in one place. host/abi.ts is the other half; tests/abi.test.ts
+// checks that the two agree (names, version, record offsets). Bump ABI_VERSION with any change here or in
+// layout.ts.
+//
+// Host loop (host/runner.ts):
+//   1. weft_start() spawns main as thread 1;
+//   2. weft_run() runs threads until it returns RUN_EXITED, RUN_WAIT (sleep until weft_wake_at()) or
+//      RUN_DEADLOCK (read the thread table, report, stop);
+//   3. if weft_run throws (a trap inside a thread), the host resets Asyncify's state, passes the message to
+//      weft_thread_trapped(), which ends that thread only, and calls weft_run() again.
+
+import { Thread } from "./layout";
+import { runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, currentThread } from "./scheduler";
+import { threadKill, threadTable, threadTableUsed, mainExitValue, liveThreadCount } from "./thread";
+import { stackCheck } from "./stack";
+import { heapSetLimit, heapAllocated, heapTop } from "./runtime/index";
+
+/** Version of the core/host contract. */
+// (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
+// @ts-ignore: decorator
+@inline const ABI_VERSION: i32 = 1;
+
+export function weft_abi_version(): i32 { return ABI_VERSION; }
+
+/** Runs the scheduler loop; returns RUN_EXITED 0, RUN_WAIT 1 or RUN_DEADLOCK 2. */
+export function weft_run(): i32 { return runLoop(); }
+
+/** After RUN_WAIT: when the earliest waiting thread is due (ms, the host's monotonic clock). */
+export function weft_wake_at(): f64 { return nextWakeAt(); }
+
+/** After a trap inside the running thread: ends that thread with `message` (a String from
+ *  weft_new_string). Returns the id of the thread that died, or 0 if no thread was running (the trap
+ *  was in the scheduler itself, and the processor cannot go on). */
+export function weft_thread_trapped(message: usize): i32 {
+  let tp = currentThread;
+  abandonSwitch();
+  if (tp == 0) return 0;
+  let t = changetype<Thread>(tp);
+  threadKill(t, changetype<string>(message));
+  return t.id;
+}
+
+/** Allocates a String of `length` UTF-16 code units for the host to fill. */
+export function weft_new_string(length: i32): usize {
+  return __new(<usize>length << 1, idof<String>());
+}
+
+/** Thread table base (entries of 8 bytes: Thread pointer, info) and the number of slots handed out. */
+export function weft_thread_table(): usize { return threadTable(); }
+export function weft_thread_slots(): u32 { return threadTableUsed(); }
+
+/** The running thread's record, or 0. */
+export function weft_current(): usize { return currentThread; }
+
+/** main's exit value. */
+export function weft_main_value(): i32 { return mainExitValue(); }
+
+/** Threads not yet reaped (running, waiting, or finished and not joined). */
+export function weft_live_threads(): i32 { return liveThreadCount(); }
+
+/** Heap bytes handed out and not freed; and the heap's high-water mark (address). */
+export function weft_heap_allocated(): usize { return heapAllocated(); }
+export function weft_heap_top(): usize { return heapTop(); }
+
+/** Sets the save-area limit (bytes; 0 keeps the default) and the heap cap (bytes; 0 = no cap). */
+export function weft_configure(saveAreaBytes: u32, heapLimitBytes: u32): void {
+  if (saveAreaBytes) setSaveAreaMax(saveAreaBytes);
+  heapSetLimit(heapLimitBytes);
+}
+
+/** The save-area limit in force (bytes). */
+export function weft_save_area_max(): u32 { return <u32>saveAreaMax(); }
+
+/** Offsets of the Thread record's fields, in host/abi.ts's THREAD_FIELDS order; -1 past the end. */
+export function weft_layout(field: i32): i32 {
+  switch (field) {
+    case 0: return offsetof<Thread>("id");
+    case 1: return offsetof<Thread>("state");
+    case 2: return offsetof<Thread>("priority");
+    case 3: return offsetof<Thread>("flags");
+    case 4: return offsetof<Thread>("saveArea");
+    case 5: return offsetof<Thread>("stackBase");
+    case 6: return offsetof<Thread>("stackTop");
+    case 7: return offsetof<Thread>("exitValue");
+    case 8: return offsetof<Thread>("waitKind");
+    case 9: return offsetof<Thread>("waitAddr");
+    case 10: return offsetof<Thread>("deadline");
+    case 11: return offsetof<Thread>("name");
+    case 12: return offsetof<Thread>("error");
+    case 13: return offsetof<Thread>("switches");
+    case 14: return offsetof<Thread>("saveBytes");
+    case 15: return offsetof<Thread>("tls");
+    case 16: return offsetof<Thread>("joiner");
+    case 17: return offsetof<Thread>();
+  }
+  return -1;
+}
+
+/** Installed by the build in place of the compiler's ~stack_check (stack.ts). */
+export function __weft_stack_check(): void { stackCheck(); }

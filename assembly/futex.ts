@@ -1,0 +1,145 @@
+// The futex: the one blocking primitive every other one is built on.
+//
+// Design note
+// -----------
+// futexWait(addr, expected) parks the calling thread only if the 32-bit word at addr still holds
+// `expected`; futexWake(addr, n) makes up to n threads parked on addr runnable. The check and the park
+// happen with no switch in between, so a waker that changes the word and then wakes can never be missed.
+// Primitives keep their fast path in user space (an atomic on the word) and call these only to sleep.
+//
+// Waiters sit in a hash table of wait queues keyed by address (BUCKETS buckets, intrusive doubly linked
+// lists through Thread.next/prev, FIFO so wake order is arrival order). A timed wait also puts the thread
+// in the timer heap; whichever comes first — wake or deadline — takes it out of the other.
+//
+// Wait protocol:
+//   1. read the word; if it differs from `expected`, return FUTEX_NOT_EQUAL;
+//   2. record kind and address in the thread (for deadlock reports), append it to the bucket's queue;
+//   3. if timed, add it to the timer heap;
+//   4. suspend; on resume return Thread.waitResult, which the waker or the timer set.
+// Wake protocol:
+//   1. walk the bucket from its head, taking threads whose waitAddr is addr, up to count;
+//   2. for each: unlink, remove from the timer heap, set waitResult = FUTEX_WOKEN, make runnable.
+// Spurious wake-ups are allowed by the contract (callers loop), though N:1 never produces them.
+//
+// Access rule: the buckets are owned by the processor's scheduler (M:N adds a lock per bucket).
+//
+// ╒═══ bucket (BUCKETS × 8 bytes, static) ═══╕
+//   0 │ head  usize  first waiting Thread
+//   4 │ tail  usize  last waiting Thread
+// ╘══════════════════════════════════════════╛
+
+import { Thread, STATE_BLOCKED } from "./layout";
+import { atomicLoad } from "./atomics";
+import { currentThread, suspend, makeRunnable, cancelTimer } from "./scheduler";
+import { timerAdd } from "./timer";
+import { hostNow } from "./host";
+
+// @ts-ignore: decorator
+@inline export const FUTEX_WOKEN: i32 = 0;
+// @ts-ignore: decorator
+@inline export const FUTEX_NOT_EQUAL: i32 = 1;
+// @ts-ignore: decorator
+@inline export const FUTEX_TIMED_OUT: i32 = 2;
+
+// What a blocked thread waits on, for deadlock reports (host/abi.ts has the names).
+// @ts-ignore: decorator
+@inline export const WAIT_FUTEX: i32 = 0;
+// @ts-ignore: decorator
+@inline export const WAIT_MUTEX: i32 = 1;
+// @ts-ignore: decorator
+@inline export const WAIT_COND: i32 = 2;
+// @ts-ignore: decorator
+@inline export const WAIT_RWLOCK: i32 = 3;
+// @ts-ignore: decorator
+@inline export const WAIT_SEMAPHORE: i32 = 4;
+// @ts-ignore: decorator
+@inline export const WAIT_BARRIER: i32 = 5;
+// @ts-ignore: decorator
+@inline export const WAIT_ONCE: i32 = 6;
+// @ts-ignore: decorator
+@inline export const WAIT_WAITGROUP: i32 = 7;
+// @ts-ignore: decorator
+@inline export const WAIT_CHANNEL_SEND: i32 = 8;
+// @ts-ignore: decorator
+@inline export const WAIT_CHANNEL_RECV: i32 = 9;
+// @ts-ignore: decorator
+@inline export const WAIT_SELECT: i32 = 10;
+// @ts-ignore: decorator
+@inline export const WAIT_JOIN: i32 = 11;
+// @ts-ignore: decorator
+@inline export const WAIT_SLEEP: i32 = 12;
+
+/** Number of wait-queue buckets (power of two). 1,024 keeps chains short for thousands of waiters. */
+// @ts-ignore: decorator
+@inline const BUCKETS: usize = 1024;
+// @ts-ignore: decorator
+@lazy const TABLE: usize = memory.data(<i32>BUCKETS * 8, 16);
+
+// @ts-ignore: decorator
+@inline function bucketOf(addr: usize): usize {
+  return TABLE + ((((<u32>addr >> 2) * 0x9E3779B1) >> 22) << 3); // Fibonacci hash, top 10 bits
+}
+
+/** futexWait with the kind of primitive recorded for deadlock reports. */
+export function futexWaitFor(addr: usize, expected: i32, timeoutMs: f64, kind: i32): i32 {
+  if (atomicLoad(addr) != expected) return FUTEX_NOT_EQUAL;
+  if (timeoutMs == 0) return FUTEX_TIMED_OUT;
+  if (currentThread == 0) abort("futexWait: called outside a weft thread");
+  let t = changetype<Thread>(currentThread);
+  t.state = STATE_BLOCKED;
+  t.waitKind = kind;
+  t.waitAddr = addr;
+  t.waitResult = FUTEX_WOKEN;
+  let bucket = bucketOf(addr);
+  let tail = load<usize>(bucket, 4);
+  t.next = 0;
+  t.prev = tail;
+  if (tail) changetype<Thread>(tail).next = currentThread;
+  else store<usize>(bucket, currentThread);
+  store<usize>(bucket, currentThread, 4);
+  if (timeoutMs > 0) {
+    t.deadline = hostNow() + timeoutMs;
+    if (!timerAdd(t)) { futexDequeue(t); return FUTEX_TIMED_OUT; }
+  }
+  suspend();
+  return t.waitResult;
+}
+
+/** Parks the calling thread while the word at `addr` holds `expected`. timeoutMs < 0 waits forever.
+ *  Returns FUTEX_WOKEN, FUTEX_NOT_EQUAL or FUTEX_TIMED_OUT. */
+export function futexWait(addr: usize, expected: i32, timeoutMs: f64 = -1): i32 {
+  return futexWaitFor(addr, expected, timeoutMs, WAIT_FUTEX);
+}
+
+/** Makes up to `count` threads waiting on `addr` runnable (count < 0: all). Returns how many. */
+export function futexWake(addr: usize, count: i32): i32 {
+  let bucket = bucketOf(addr);
+  let tp = load<usize>(bucket);
+  let woken = 0;
+  while (tp != 0 && woken != count) {
+    let t = changetype<Thread>(tp);
+    let next = t.next;
+    if (t.waitAddr == addr) {
+      unlink(bucket, t);
+      cancelTimer(t);
+      t.waitResult = FUTEX_WOKEN;
+      makeRunnable(t);
+      woken++;
+    }
+    tp = next;
+  }
+  return woken;
+}
+
+/** Takes a blocked thread out of its wait queue (timeouts, kills). */
+export function futexDequeue(t: Thread): void {
+  unlink(bucketOf(t.waitAddr), t);
+}
+
+function unlink(bucket: usize, t: Thread): void {
+  let prev = t.prev, next = t.next;
+  if (prev) changetype<Thread>(prev).next = next; else store<usize>(bucket, next);
+  if (next) changetype<Thread>(next).prev = prev; else store<usize>(bucket, prev, 4);
+  t.next = 0;
+  t.prev = 0;
+}

@@ -1,0 +1,17 @@
+// What weft imports from its host (module "weft"). host/abi.ts lists the same names; tests/abi.test.ts
+// checks that a built module imports exactly these.
+
+/** Monotonic clock in milliseconds (performance.now()). */
+// @ts-ignore: decorator
+@external("weft", "now")
+export declare function hostNow(): f64;
+
+/** Wall clock in milliseconds since the Unix epoch (Date.now()). */
+// @ts-ignore: decorator
+@external("weft", "wall")
+export declare function hostWall(): f64;
+
+/** Writes the UTF-16 string at `ptr` (`len` code units) to stream `fd` (1 stdout, 2 stderr) as a line. */
+// @ts-ignore: decorator
+@external("weft", "write")
+export declare function hostWrite(fd: i32, ptr: usize, len: i32): void;

@@ -1,0 +1,20 @@
+// weft: user-level threads for AssemblyScript. `import { spawn, join, Mutex, Channel } from "weft"`.
+//
+// Threads: spawn, join, detach, exit, self, yieldNow (also Thread.yield), sleep, names, priorities.
+// Blocking: futexWait / futexWake, and everything in sync/ and channel.ts built on them.
+// Per thread: TLS keys (tlsKeyCreate, tlsGet, tlsSet, ThreadLocal) and errno.
+
+export {
+  ThreadId, SpawnOptions, JoinResult, spawn, join, detach, exit, self, setName, getName,
+} from "./thread";
+export { yieldNow } from "./scheduler";
+export {
+  futexWait, futexWake, futexWaitFor, FUTEX_WOKEN, FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT,
+  WAIT_FUTEX, WAIT_MUTEX, WAIT_COND, WAIT_RWLOCK, WAIT_SEMAPHORE, WAIT_BARRIER, WAIT_ONCE, WAIT_WAITGROUP,
+  WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV, WAIT_SELECT, WAIT_JOIN, WAIT_SLEEP,
+} from "./futex";
+export { tlsKeyCreate, tlsKeyDelete, tlsGet, tlsSet, ThreadLocal, getErrno, setErrno, TLS_KEYS_MAX } from "./tls";
+export { print, printError } from "./console";
+export { now, wallTime } from "./clock";
+export { sleep, Thread } from "./api";
+export * from "./errno";

@@ -1,0 +1,250 @@
+// The scheduler: a processor's loop, and the switch.
+//
+// Glossary
+// --------
+// thread     a weft user-level thread (layout.ts, Thread record).
+// processor  a kernel thread running this loop: the calling JS thread in N:1, a Worker in M:N. Its state
+//            is this file's globals (Wasm globals are per instance, and each processor has its instance).
+// save area  the Asyncify buffer of a suspended thread: its Wasm locals and call positions.
+//
+// The switch
+// ----------
+// Wasm has no way to capture a call stack, so weft uses Binaryen's Asyncify: every function that can
+// reach `suspend` is instrumented so that, when the global Asyncify state says "unwinding", it stores its
+// locals and the position of its current call into the save area and returns; when the state says
+// "rewinding", it reloads them and jumps straight back into that call. A switch is therefore:
+//
+//   1. the running thread calls suspend() (yield, futex wait, sleep, exit ...);
+//   2. suspend starts an unwind into the processor's scratch area and returns; each instrumented frame
+//      saves itself and returns, down to threadMain, which returns into the loop;
+//   3. the loop stops the unwind, copies the used bytes into the thread's own save area (sized to fit),
+//      and picks the next thread from the run queue;
+//   4. for a thread that ran before, the loop starts a rewind from its save area and calls threadMain; each
+//      frame restores itself and re-enters its call, up to suspend, which stops the rewind and returns:
+//      the thread goes on where it stopped. A new thread is simply called.
+//
+// `suspend` calls start_unwind/stop_rewind and the loop calls start_rewind/stop_unwind, so Asyncify leaves
+// both uninstrumented: the loop stays inside Wasm and a switch makes no call to the host. The loop and the
+// rewind must be one function (runLoop), or the function calling it would be instrumented too.
+//
+// Save areas
+// ----------
+// A thread's frames are unknown until it unwinds, so it unwinds into a large per-processor scratch area
+// (SAVE_AREA_MAX bytes); the used bytes are then copied into the thread's own block, which is kept across
+// switches and reallocated only when it is too small or far too big. Rewinding reads that block directly.
+// A thread whose frames need more than the scratch area traps during the unwind; the host reports it as a
+// save-area overflow of that thread (abi.ts, weft_thread_trapped) and the others go on.
+//
+// What the loop returns (RUN_*): the program ended (main returned or exited); every thread waits on a time
+// (the host sleeps until weft_wake_at()); or no thread can ever run again (deadlock: the host reads the
+// thread table and reports each thread and what it waits on).
+
+import {
+  Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
+  FLAG_STARTED, FLAG_DETACHED, SAVE_AREA_HEADER,
+} from "./layout";
+import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
+import { runQueuePush, runQueuePop, runQueueEmpty } from "./runqueue";
+import { timerAdd, timerRemove, timerPopDue, timerEarliest, timerCount } from "./timer";
+import { heapTryAlloc, heapFree, heapCapacity } from "./runtime/index";
+import { stackLimit, setStackLimit, stackRelease } from "./stack";
+import { hostNow } from "./host";
+import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
+import { threadMain, threadReap, threadKill } from "./thread";
+
+// @ts-ignore: decorator
+@inline export const RUN_EXITED: i32 = 0;
+// @ts-ignore: decorator
+@inline export const RUN_WAIT: i32 = 1;
+// @ts-ignore: decorator
+@inline export const RUN_DEADLOCK: i32 = 2;
+
+/** Size of the per-processor scratch area threads unwind into (bytes): the deepest switch weft allows.
+ *  64 KiB holds ~1,500 frames of a typical function; the host may change it with weft_configure. */
+// @ts-ignore: decorator
+@inline export const SAVE_AREA_MAX_DEFAULT: usize = 64 << 10;
+/** How many switches may pass between two looks at the clock while threads wait on a time. */
+// @ts-ignore: decorator
+@inline const CLOCK_EVERY: u32 = 64;
+
+/** The running thread (a Thread), or 0 while the scheduler itself runs. Per processor. */
+export let currentThread: usize = 0;
+/** The TLS block of the running thread, installed on every switch (tls.ts). Per processor. */
+export let tlsBase: usize = 0;
+/** Set when the program ended: main returned, or exit was called on it. */
+export let programEnded: bool = false;
+
+let resuming: bool = false;     // the loop started a rewind; suspend must stop it
+let unwinding: bool = false;    // suspend started an unwind; the loop must stop it
+let scratch: usize = 0;         // the processor's scratch save area
+let scratchSize: usize = SAVE_AREA_MAX_DEFAULT;
+let wakeAt: f64 = Infinity;
+let loopSp: usize = 0;          // the processor's own stack pointer and limit while the loop runs
+let loopLimit: usize = 0;     // when RUN_WAIT is returned: the earliest deadline
+let ticks: u32 = 0;
+
+/** The bottom of every switch. Only this function and runLoop touch the Asyncify state. */
+export function suspend(): void {
+  if (resuming) {
+    resuming = false;
+    asyncifyStopRewind();
+    return;
+  }
+  let s = scratch;
+  store<usize>(s, s + SAVE_AREA_HEADER);
+  store<usize>(s, s + scratchSize, 4);
+  unwinding = true;
+  asyncifyStartUnwind(s);
+}
+
+/** Makes a waiting (or new) thread runnable. */
+// @ts-ignore: decorator
+@inline export function makeRunnable(t: Thread): void {
+  t.state = STATE_RUNNABLE;
+  runQueuePush(t);
+}
+
+/** The running thread gives up the processor to the next runnable thread of at least its priority. */
+export function yieldNow(): void {
+  if (runQueueEmpty()) return;
+  let t = changetype<Thread>(currentThread);
+  makeRunnable(t);
+  suspend();
+}
+
+/** Parks the running thread until `deadline` (ms, monotonic). */
+export function sleepUntil(deadline: f64): void {
+  let t = changetype<Thread>(currentThread);
+  t.deadline = deadline;
+  t.state = STATE_SLEEPING;
+  if (!timerAdd(t)) { makeRunnable(t); }
+  suspend();
+}
+
+/** Wakes every thread whose deadline has passed. */
+function fireTimers(now: f64): void {
+  while (true) {
+    let tp = timerPopDue(now);
+    if (tp == 0) return;
+    let t = changetype<Thread>(tp);
+    if (t.state == STATE_BLOCKED) {
+      futexDequeue(t);
+      t.waitResult = FUTEX_TIMED_OUT;
+    }
+    makeRunnable(t);
+  }
+}
+
+/** Keeps the bytes a thread just unwound in a block of its own. False when memory is exhausted. */
+function keepSaveArea(t: Thread): bool {
+  let used = load<usize>(scratch) - scratch;    // header + data
+  let block = t.saveArea;
+  if (block != 0) {
+    let capacity = heapCapacity(block);
+    if (capacity < used || (capacity > 256 && capacity > used << 2)) { heapFree(block); block = 0; }
+  }
+  if (block == 0) {
+    block = heapTryAlloc(used);
+    if (block == 0) return false;
+  }
+  memory.copy(block + SAVE_AREA_HEADER, scratch + SAVE_AREA_HEADER, used - SAVE_AREA_HEADER);
+  store<usize>(block, block + used);
+  store<usize>(block, block + used, 4);
+  t.saveArea = block;
+  t.saveBytes = <u32>used;
+  return true;
+}
+
+/** Frees what a finished thread no longer needs: save area and stack. */
+export function releaseFrames(t: Thread): void {
+  if (t.saveArea) { heapFree(t.saveArea); t.saveArea = 0; }
+  stackRelease(t);
+}
+
+/** Runs threads until the program ends, all wait on time, or none can run again. Returns RUN_*. */
+export function runLoop(): i32 {
+  if (scratch == 0) {
+    scratch = heapTryAlloc(scratchSize);
+    if (scratch == 0) abort("runLoop: no memory for the processor's save area");
+  }
+  loopSp = getStackPointer();
+  loopLimit = stackLimit;
+  while (true) {
+    if (programEnded) return RUN_EXITED;
+    if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) fireTimers(hostNow());
+    let tp = runQueuePop();
+    if (tp == 0) {
+      if (timerCount() > 0) { wakeAt = timerEarliest(); return RUN_WAIT; }
+      return RUN_DEADLOCK;
+    }
+    // Switch in (steps 4 and 1-3 of "The switch").
+    let t = changetype<Thread>(tp);
+    currentThread = tp;
+    t.state = STATE_RUNNING;
+    t.switches++;
+    setStackPointer(t.stackPointer);
+    setStackLimit(t.stackBase);
+    tlsBase = t.tls;
+    if (t.flags & FLAG_STARTED) {
+      resuming = true;
+      asyncifyStartRewind(t.saveArea);
+    } else {
+      t.flags |= FLAG_STARTED;
+    }
+    threadMain(tp);
+    if (unwinding) {
+      unwinding = false;
+      asyncifyStopUnwind();
+      t.stackPointer = getStackPointer();
+      let state = t.state;
+      if (state == STATE_EXITED || state == STATE_TRAPPED) releaseFrames(t);
+      else if (!keepSaveArea(t)) threadKill(t, "out of memory: no room for the thread's save area");
+    } else {
+      releaseFrames(t);                       // threadMain returned: the thread finished
+    }
+    setStackPointer(loopSp);
+    setStackLimit(loopLimit);
+    currentThread = 0;
+    tlsBase = 0;
+    let state = t.state;
+    if ((state == STATE_EXITED || state == STATE_TRAPPED) && (t.flags & FLAG_DETACHED)) threadReap(t);
+  }
+}
+
+/** After RUN_WAIT: the earliest deadline (ms, monotonic). */
+export function nextWakeAt(): f64 { return wakeAt; }
+
+/** Sets the scratch save area size (bytes) before the first run. */
+export function setSaveAreaMax(bytes: usize): void {
+  if (scratch != 0) { heapFree(scratch); scratch = 0; }
+  scratchSize = max<usize>(bytes, 256);
+}
+
+/** The scratch save area size (bytes). */
+export function saveAreaMax(): usize { return scratchSize; }
+
+/** Marks the program as ended (main finished). */
+export function endProgram(): void { programEnded = true; }
+
+/** After a trap inside a thread: forget the switch in progress and restore the processor's stack. */
+export function abandonSwitch(): void {
+  resuming = false;
+  unwinding = false;
+  setStackPointer(loopSp);
+  setStackLimit(loopLimit);
+  currentThread = 0;
+  tlsBase = 0;
+}
+
+/** Installs the running thread's TLS block (tls.ts, when the block moves). */
+export function installTls(block: usize): void { tlsBase = block; }
+
+/** Runs on the processor's own stack from here on (the running thread's stack overflowed). */
+export function enterProcessorStack(): void {
+  setStackPointer(loopSp);
+  setStackLimit(loopLimit);
+}
+
+/** Removes `t` from the timer heap if it is there. */
+// @ts-ignore: decorator
+@inline export function cancelTimer(t: Thread): void { if (t.timerSlot >= 0) timerRemove(t); }

@@ -1,0 +1,280 @@
+// Threads: creation, the thread table, exit, join and detach.
+//
+// Design note
+// -----------
+// A thread is a record (layout.ts) plus what it grows: a save area while suspended, a stack once a frame
+// needs one, a TLS block once it sets a key. spawn allocates only the record, so it is cheap and never
+// runs the thread: the new thread waits on the run queue.
+//
+// Ids. A thread id names a slot of the thread table and that slot's generation (id = generation << 22 |
+// slot), so an id stays dead after its thread was reaped even when the slot is reused: join and detach on
+// a stale id say ESRCH instead of touching another thread. Up to 4M slots; 512 generations per slot.
+//
+// Lifecycle (states in layout.ts):
+//   spawn ─► RUNNABLE ⇄ RUNNING ⇄ BLOCKED/SLEEPING
+//                          │
+//              return / exit ─► EXITED ─► joined (or detached) ─► reaped: record and slot freed
+//              trap           ─► TRAPPED ─┘
+// Exit protocol (threadFinish):
+//   1. run TLS destructors (they run in the thread, and may block);
+//   2. store exitValue, set state EXITED;
+//   3. wake a joiner (it waits on the state word, futex kind WAIT_JOIN);
+//   4. if this is the main thread, the program ends;
+//   5. the loop frees the stack and save area; a detached thread's record is reaped there too.
+// Join protocol: check the id (ESRCH), self (EDEADLK), detached or already joined (EINVAL); mark the
+// joiner; futex-wait on the state word until EXITED or TRAPPED; collect value and error; reap.
+//
+// ╒═══ thread table entry (8 bytes) ═══╕
+//   0 │ thread  usize  the Thread, or 0 when the slot is free
+//   4 │ info    u32    generation (bits 0-8) | next free slot + 1 (bits 9-31) while free
+// ╘═════════════════════════════════════╛
+// Access rule: the table is owned by the processor's scheduler (M:N guards it with a lock).
+
+import {
+  Thread, THREAD_RECORD_SIZE, STATE_FREE, STATE_RUNNING, STATE_EXITED, STATE_TRAPPED, STATE_BLOCKED,
+  STATE_SLEEPING, FLAG_DETACHED, FLAG_MAIN, FLAG_EXITING, PRIORITY_DEFAULT, PRIORITY_LEVELS,
+} from "./layout";
+import { heapTryAlloc, heapFree } from "./runtime/index";
+import { currentThread, makeRunnable, suspend, endProgram, releaseFrames, cancelTimer } from "./scheduler";
+import { futexWaitFor, futexWake, futexDequeue, WAIT_JOIN } from "./futex";
+import { STACK_NONE, STACK_MAX_DEFAULT } from "./stack";
+import { tlsRunDestructors, tlsRelease } from "./tls";
+import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
+
+export type ThreadId = i32;
+
+// @ts-ignore: decorator
+@inline const SLOT_BITS: u32 = 22;
+// @ts-ignore: decorator
+@inline const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
+// @ts-ignore: decorator
+@inline const GENERATION_MASK: u32 = 0x1ff;
+
+let table: usize = 0;        // entries, 8 bytes each
+let tableCapacity: u32 = 0;
+let tableUsed: u32 = 1;      // slots ever handed out; slot 0 is never used, so no id is 0
+let freeSlots: u32 = 0;      // first free slot + 1; 0 = none
+let liveThreads: i32 = 0;    // records not yet reaped
+let mainValue: i32 = 0;
+
+/** Options for spawn. */
+export class SpawnOptions {
+  /** Shown in errors, deadlock reports and the host's outcomes. */
+  name: string | null = null;
+  /** The most bytes the thread's stack may grow to; 0 = default (1 MiB). */
+  stackSize: i32 = 0;
+  /** 0 (lowest) .. 7 (highest); higher-priority runnable threads always run first. Default 4. */
+  priority: i32 = PRIORITY_DEFAULT;
+}
+
+/** What join tells about a finished thread. */
+export class JoinResult {
+  /** 0, or why join failed: ESRCH (no such thread), EDEADLK (joining yourself), EINVAL (detached or
+   *  already being joined). */
+  code: i32 = 0;
+  /** What the thread returned or passed to exit. */
+  value: i32 = 0;
+  /** Why the thread died (trap, abort, stack or save-area overflow), or null if it finished normally. */
+  error: string | null = null;
+  /** The thread's name, or null. */
+  name: string | null = null;
+  get ok(): bool { return this.code == 0 && this.error === null; }
+}
+
+// @ts-ignore: decorator
+@inline function entryAt(slot: u32): usize { return table + (<usize>slot << 3); }
+
+function allocSlot(): i32 {
+  if (freeSlots != 0) {
+    let slot = freeSlots - 1;
+    let e = entryAt(slot);
+    freeSlots = load<u32>(e, 4) >> 9;
+    return <i32>slot;
+  }
+  if (tableUsed > SLOT_MASK) return -1;
+  if (tableUsed >= tableCapacity) {
+    let capacity = max<u32>(1024, tableCapacity * 2);
+    let bigger = heapTryAlloc(<usize>capacity << 3);
+    if (bigger == 0) return -1;
+    if (table) { memory.copy(bigger, table, <usize>tableCapacity << 3); heapFree(table); }
+    memory.fill(bigger + (<usize>tableCapacity << 3), 0, <usize>(capacity - tableCapacity) << 3);
+    table = bigger;
+    tableCapacity = capacity;
+  }
+  return <i32>(tableUsed++);
+}
+
+/** The thread with id `id`, or null if there is none (never was, or already reaped). */
+export function threadById(id: ThreadId): Thread | null {
+  let slot = <u32>id & SLOT_MASK;
+  if (id <= 0 || slot == 0 || slot >= tableUsed) return null;
+  let tp = load<usize>(entryAt(slot));
+  if (tp == 0 || changetype<Thread>(tp).id != id) return null;
+  return changetype<Thread>(tp);
+}
+
+/** Starts a thread running `entry(arg)`. Returns its id, or -ENOMEM / -EAGAIN / -EINVAL. */
+export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: SpawnOptions | null = null): ThreadId {
+  let priority = PRIORITY_DEFAULT;
+  let stackMax = STACK_MAX_DEFAULT;
+  let name: usize = 0;
+  if (options) {
+    priority = options.priority;
+    if (priority < 0 || priority >= PRIORITY_LEVELS) return -EINVAL;
+    if (options.stackSize < 0) return -EINVAL;
+    if (options.stackSize > 0) stackMax = max<u32>(<u32>options.stackSize, 64);
+    name = changetype<usize>(options.name);
+  }
+  let tp = heapTryAlloc(THREAD_RECORD_SIZE);
+  if (tp == 0) return -ENOMEM;
+  let slot = allocSlot();
+  if (slot < 0) { heapFree(tp); return tableUsed > SLOT_MASK ? -EAGAIN : -ENOMEM; }
+  memory.fill(tp, 0, THREAD_RECORD_SIZE);
+  let t = changetype<Thread>(tp);
+  let e = entryAt(<u32>slot);
+  let generation = load<u32>(e, 4) & GENERATION_MASK;
+  store<u32>(e, generation, 4);
+  store<usize>(e, tp);
+  t.id = <i32>(generation << SLOT_BITS | <u32>slot);
+  t.priority = priority;
+  t.stackBase = STACK_NONE;
+  t.stackTop = STACK_NONE;
+  t.stackPointer = STACK_NONE;
+  t.stackMax = stackMax;
+  t.entry = changetype<usize>(entry);
+  t.arg = arg;
+  t.timerSlot = -1;
+  t.name = name;
+  liveThreads++;
+  makeRunnable(t);
+  return t.id;
+}
+
+/** Every thread starts and ends here (called by the scheduler loop). */
+export function threadMain(tp: usize): void {
+  let t = changetype<Thread>(tp);
+  let entry = changetype<(arg: usize) => i32>(t.entry);
+  let value = entry(t.arg);
+  threadFinish(t, value);
+}
+
+/** Steps 1-4 of the exit protocol. */
+function threadFinish(t: Thread, value: i32): void {
+  tlsRunDestructors(t);
+  t.exitValue = value;
+  t.state = STATE_EXITED;
+  if (t.flags & FLAG_MAIN) { mainValue = value; endProgram(); }
+  futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
+}
+
+/** Ends the calling thread with `value`, from any depth; TLS destructors run first. */
+export function exit(value: i32): void {
+  let t = changetype<Thread>(currentThread);
+  t.flags |= FLAG_EXITING;
+  threadFinish(t, value);
+  suspend();                        // never resumed: the loop discards the frames of an exited thread
+  abort("exit: a finished thread was resumed");
+}
+
+/** Ends thread `t` with an error: it trapped, overflowed, or the runtime could not keep it. */
+export function threadKill(t: Thread, message: string): void {
+  let state = t.state;
+  if (state == STATE_BLOCKED) futexDequeue(t);
+  if (state == STATE_BLOCKED || state == STATE_SLEEPING) cancelTimer(t);
+  t.error = changetype<usize>(message);
+  t.state = STATE_TRAPPED;
+  releaseFrames(t);
+  if (t.flags & FLAG_MAIN) { mainValue = 1; endProgram(); }
+  futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
+  if (t.flags & FLAG_DETACHED) threadReap(t);
+}
+
+/** Frees a finished thread's record and slot. */
+export function threadReap(t: Thread): void {
+  let slot = <u32>t.id & SLOT_MASK;
+  let e = entryAt(slot);
+  let generation = ((<u32>t.id >> SLOT_BITS) + 1) & GENERATION_MASK;
+  store<usize>(e, 0);
+  store<u32>(e, generation | (freeSlots << 9), 4);
+  freeSlots = slot + 1;
+  tlsRelease(t);
+  t.state = STATE_FREE;
+  heapFree(changetype<usize>(t));
+  liveThreads--;
+}
+
+/** Waits for thread `id` to finish; returns its value or error (see JoinResult). */
+export function join(id: ThreadId): JoinResult {
+  let result = new JoinResult();
+  let t = threadById(id);
+  if (t === null) { result.code = ESRCH; return result; }
+  if (changetype<usize>(t) == currentThread) { result.code = EDEADLK; return result; }
+  if ((t.flags & FLAG_DETACHED) || t.joiner != 0) { result.code = EINVAL; return result; }
+  t.joiner = self();
+  let stateAddr = changetype<usize>(t) + offsetof<Thread>("state");
+  while (true) {
+    let state = t.state;
+    if (state == STATE_EXITED || state == STATE_TRAPPED) break;
+    futexWaitFor(stateAddr, state, -1, WAIT_JOIN);
+  }
+  result.value = t.exitValue;
+  if (t.error) result.error = changetype<string>(t.error);
+  if (t.name) result.name = changetype<string>(t.name);
+  threadReap(t);
+  return result;
+}
+
+/** Lets thread `id` be reaped as soon as it finishes; it can no longer be joined. 0, ESRCH or EINVAL. */
+export function detach(id: ThreadId): i32 {
+  let t = threadById(id);
+  if (t === null) return ESRCH;
+  if ((t.flags & FLAG_DETACHED) || t.joiner != 0) return EINVAL;
+  t.flags |= FLAG_DETACHED;
+  if (t.state == STATE_EXITED || t.state == STATE_TRAPPED) threadReap(t);
+  return 0;
+}
+
+/** The calling thread's id. */
+export function self(): ThreadId {
+  return currentThread ? changetype<Thread>(currentThread).id : 0;
+}
+
+/** Names the calling thread. */
+export function setName(name: string): void {
+  changetype<Thread>(currentThread).name = changetype<usize>(name);
+}
+
+/** The name of thread `id` (the caller if 0), or "" if it has none. */
+export function getName(id: ThreadId = 0): string {
+  let t = id == 0 ? changetype<Thread>(currentThread) : threadById(id);
+  if (t === null || t.name == 0) return "";
+  return changetype<string>(t.name);
+}
+
+/** Starts the program: `main` becomes thread 1's entry, named "main". */
+export function startMain(main: (arg: usize) => i32): ThreadId {
+  let options = new SpawnOptions();
+  options.name = "main";
+  let id = spawn(main, 0, options);
+  if (id > 0) changetype<Thread>(threadById(id)).flags |= FLAG_MAIN;
+  return id;
+}
+
+/** main's exit value (1 if main trapped). */
+export function mainExitValue(): i32 { return mainValue; }
+
+/** Records not yet reaped. */
+export function liveThreadCount(): i32 { return liveThreads; }
+
+/** For the host: the table, and how many slots it has handed out. */
+export function threadTable(): usize { return table; }
+export function threadTableUsed(): u32 { return tableUsed; }
+
+/** The record of the running thread (for the trap path). */
+export function runningThread(): Thread | null {
+  return currentThread ? changetype<Thread>(currentThread) : null;
+}
+
+/** True when `t` is running (used by assertions). */
+// @ts-ignore: decorator
+@inline export function isRunning(t: Thread): bool { return t.state == STATE_RUNNING; }

@@ -1,0 +1,243 @@
+// weft build: AssemblyScript source → a Wasm module whose threads switch inside Wasm.
+//
+// Pipeline (DESIGN.md, "Asyncify facts"):
+//   1. asc compiles a generated entry (the user's main + weft's ABI exports) with weft's runtime
+//      (assembly/runtime) and a shadow stack, without optimisation: asc's -O3 would inline the switch
+//      into its callers, and Asyncify then instruments nothing (the program hangs).
+//   2. intrinsics: the stack-pointer imports become global.get/set of __stack_pointer, and the compiler's
+//      ~stack_check calls weft's growable-stack check (assembly/stack.ts).
+//   3. Binaryen optimises with every inlining limit at 0, so the switch stays a function of its own.
+//   4. Asyncify, with asyncify-imports naming no import: only the callers of weft's switch, and what can
+//      reach them, are instrumented; code that never switches runs at full speed.
+//   5. the build checks that every caller of the switch was instrumented, and refuses to emit a module
+//      that would hang otherwise;
+//   6. Binaryen optimises again with normal inlining (the switch may now be inlined: it is plain code).
+// Errors from asc come back as BuildError with the compiler's `file:line` diagnostics.
+
+import binaryen from "binaryen";
+import asc from "assemblyscript/asc";
+import { readFile, writeFile, readdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { IMPORT_MODULE, REQUIRED_EXPORTS } from "./abi.js";
+
+/** Where weft's package root is (the folder holding assembly/). */
+export const WEFT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, "assembly", "index.ts")) && existsSync(path.join(d, "package.json"))) return d;
+    if (path.dirname(d) === d) throw new Error("weft: cannot find weft's assembly/ folder above " + dir);
+  }
+}
+
+export interface BuildOptions {
+  /** Write the module here as well. */
+  outFile?: string;
+  /** Run Binaryen's optimiser (default true). false keeps the module readable and the build fast. */
+  optimize?: boolean;
+  /** Bytes of the processor's own shadow stack (default 64 KiB). */
+  processorStack?: number;
+}
+
+export interface BuildResult {
+  wasm: Uint8Array;
+  /** Names of the functions that call the switch directly (all verified instrumented). */
+  switchCallers: string[];
+  /** Size in bytes before Asyncify (optimised, no inlining) and after the final optimisation. */
+  sizeBeforeAsyncify: number;
+  size: number;
+}
+
+/** A build that failed: `message` says why in one line; `diagnostics` holds the compiler's output. */
+export class BuildError extends Error {
+  constructor(message: string, readonly diagnostics = "") {
+    super(message);
+    this.name = "BuildError";
+  }
+}
+
+const SWITCH = "~lib/weft/assembly/scheduler/suspend";
+const LOOP = "~lib/weft/assembly/scheduler/runLoop";
+const RUNTIME_EXPORTS = [
+  "heapTryAlloc", "heapFree", "heapCapacity", "heapSetLimit", "heapAllocated", "heapTop", "__alloc", "__realloc",
+  "__free", "__reset", "__new", "__renew", "__link", "__pin", "__unpin", "__collect",
+];
+const STACK_POINTER = "~lib/memory/__stack_pointer";
+const FEATURES =
+  binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
+  binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt |
+  binaryen.Features.Atomics;
+
+/** The generated entry: the user's main becomes thread 1; weft's ABI is exported. */
+function entrySource(userModule: string, mainReturnsVoid: boolean): string {
+  return [
+    `import { main } from "${userModule}";`,
+    `import { startMain } from "weft/assembly/thread";`,
+    `export * from "weft/assembly/abi";`,
+    `function __weft_main(arg: usize): i32 { ${mainReturnsVoid ? "main(); return 0;" : "return main();"} }`,
+    `export function weft_start(): i32 { return startMain(__weft_main); }`,
+    ``,
+  ].join("\n");
+}
+
+/** Maps asc's package lookups for "weft" onto this package, wherever the program lives. asc looks a bare
+ *  "weft" up as node_modules/weft/index.ts; that file is virtual (PACKAGE_INDEX) and re-exports
+ *  assembly/index.ts, so every weft file keeps one name (~lib/weft/assembly/...) however it is reached. */
+function weftPath(file: string): string | null {
+  const f = file.replace(/\\/g, "/");
+  const m = /^(?:.*\/)?node_modules\/weft\/(.+)$/.exec(f) ?? /^~lib\/weft\/(.+)$/.exec(f);
+  if (!m) return null;
+  return m[1] === "index.ts" ? PACKAGE_INDEX : path.join(WEFT_ROOT, m[1]);
+}
+const PACKAGE_INDEX = "<weft package index>";
+
+async function compile(entry: string, processorStack: number): Promise<Uint8Array> {
+  const absEntry = path.resolve(entry);
+  if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
+  const source = await readFile(absEntry, "utf8");
+  if (!/export\s+function\s+main\s*\(/.test(source)) {
+    throw new BuildError(`weft build: ${entry} does not export a function main()`);
+  }
+  const mainReturnsVoid = /export\s+function\s+main\s*\(\s*\)\s*(:\s*void\s*)?\{/.test(source);
+  const baseDir = path.dirname(absEntry);
+  const userModule = "./" + path.basename(absEntry).replace(/\.ts$/, "");
+  const generated = "__weft_entry__.ts";
+  let output: Uint8Array | null = null;
+  let diagnostics = "";
+  const sink = { write(s: string | Uint8Array) { diagnostics += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } };
+  const { error } = await asc.main([
+    generated,
+    "--runtime", "~lib/weft/assembly/runtime/index",
+    "--stackSize", String(processorStack),
+    "--enable", "threads",
+    "--outFile", "out.wasm",
+    "--optimizeLevel", "0", "--shrinkLevel", "0",
+    "--noColors",
+    "--debug",
+    "--baseDir", baseDir,
+  ], {
+    stdout: sink as never,
+    stderr: sink as never,
+    readFile: async (file: string, dir: string) => {
+      if (process.env.WEFT_DEBUG_BUILD) console.error("readFile", file, dir);
+      if (file === generated) return entrySource(userModule, mainReturnsVoid);
+      const mapped = weftPath(file) ?? path.resolve(dir, file);
+      if (mapped === PACKAGE_INDEX) return `export * from "./assembly/index";\n`;
+      try { return await readFile(mapped, "utf8"); } catch { return null; }
+    },
+    writeFile: (_file: string, contents: Uint8Array | string) => {
+      if (contents instanceof Uint8Array) output = contents;
+    },
+    listFiles: async (dir: string, base: string) => {
+      try { return (await readdir(weftPath(dir) ?? path.resolve(base, dir))).filter((f) => f.endsWith(".ts")); } catch { return null; }
+    },
+  });
+  if (error || !output) {
+    const first = diagnostics.split("\n").find((l) => /ERROR/.test(l)) ?? String(error?.message ?? "compilation failed");
+    const where = /at (\S+:\d+:\d+)|\n\s+(?:in )?(\S+\.ts)\((\d+),(\d+)\)/.exec(diagnostics);
+    const loc = where ? (where[1] ?? `${where[2]}:${where[3]}:${where[4]}`) : "";
+    throw new BuildError(`weft build: ${first.replace(/^\s*ERROR\s*/, "error ").trim()}${loc ? ` (${loc})` : ""}`, diagnostics);
+  }
+  return output;
+}
+
+function functionNames(mod: binaryen.Module): string[] {
+  const names: string[] = [];
+  for (let i = 0, n = mod.getNumFunctions(); i < n; i++) names.push(binaryen.getFunctionInfo(mod.getFunctionByIndex(i)).name);
+  return names;
+}
+
+/** Splits a module's text into function bodies by name. */
+function functionBodies(text: string): Map<string, string> {
+  const bodies = new Map<string, string>();
+  const re = /^ \(func \$(\S+)/gm;
+  let m: RegExpExecArray | null, last: { name: string; start: number } | null = null;
+  while ((m = re.exec(text))) {
+    if (last) bodies.set(last.name, text.slice(last.start, m.index));
+    last = { name: m[1], start: m.index };
+  }
+  if (last) bodies.set(last.name, text.slice(last.start));
+  return bodies;
+}
+
+/** Step 2: intrinsics. */
+function installIntrinsics(mod: binaryen.Module): void {
+  const names = functionNames(mod);
+  for (const name of names) {
+    const info = binaryen.getFunctionInfo(mod.getFunction(name));
+    if (info.module !== "weft:intrinsic") continue;
+    mod.removeFunction(name);
+    if (info.base === "get_stack_pointer") {
+      mod.addFunction(name, binaryen.none, binaryen.i32, [], mod.global.get(STACK_POINTER, binaryen.i32));
+    } else if (info.base === "set_stack_pointer") {
+      mod.addFunction(name, binaryen.i32, binaryen.none, [], mod.global.set(STACK_POINTER, mod.local.get(0, binaryen.i32)));
+    } else {
+      throw new BuildError(`weft build: unknown intrinsic ${info.base}`);
+    }
+  }
+  // The runtime is compiled as an entry, so asc exports its functions: keep them internal.
+  for (const name of RUNTIME_EXPORTS) if (mod.getExport(name)) mod.removeExport(name);
+  const check = binaryen.getExportInfo(mod.getExport("__weft_stack_check"));
+  mod.removeExport("__weft_stack_check");
+  if (names.includes("~stack_check")) {
+    mod.removeFunction("~stack_check");
+    mod.addFunction("~stack_check", binaryen.none, binaryen.none, [], mod.call(check.value, [], binaryen.none));
+  }
+}
+
+/** Builds `entry` (an AssemblyScript file exporting main) into a weft module. */
+export async function build(entry: string, options: BuildOptions = {}): Promise<BuildResult> {
+  const asm = await compile(entry, options.processorStack ?? 65536);
+  if (process.env.WEFT_DEBUG_BUILD) await writeFile("/tmp/weft-asc.wasm", asm);
+  const mod = binaryen.readBinary(asm);
+  try {
+    mod.setFeatures(FEATURES);
+    installIntrinsics(mod);
+    const optimize = options.optimize ?? true;
+    const inlining = [binaryen.getAlwaysInlineMaxSize(), binaryen.getFlexibleInlineMaxSize(), binaryen.getOneCallerInlineMaxSize()];
+    binaryen.setOptimizeLevel(optimize ? 3 : 0);
+    binaryen.setShrinkLevel(0);
+    binaryen.setAlwaysInlineMaxSize(0);
+    binaryen.setFlexibleInlineMaxSize(0);
+    binaryen.setOneCallerInlineMaxSize(0);
+    try {
+      if (optimize && !process.env.WEFT_SKIP_PRE) mod.optimize();
+    } finally {
+      binaryen.setAlwaysInlineMaxSize(inlining[0]);
+      binaryen.setFlexibleInlineMaxSize(inlining[1]);
+      binaryen.setOneCallerInlineMaxSize(inlining[2]);
+    }
+    const before = functionBodies(mod.emitText());
+    if (!before.has(LOOP)) {
+      throw new BuildError("weft build: the module lacks weft's scheduler loop (is weft's core in the build?)");
+    }
+    const callers = [...before].filter(([name, body]) => name !== SWITCH && (body.includes(`call $${SWITCH}\n`) || body.includes(`call $${SWITCH})`))).map(([n]) => n);
+    const sizeBeforeAsyncify = mod.emitBinary().length;
+
+    binaryen.setPassArgument("asyncify-imports", `${IMPORT_MODULE}.__none`);
+    mod.runPasses(["asyncify"]);
+    binaryen.setPassArgument("asyncify-imports", null);
+
+    const after = functionBodies(mod.emitText());
+    const missed = callers.filter((name) => !(after.get(name) ?? "").includes("__asyncify_state"));
+    // A program that never switches has no switch at all (asc compiles only what is reachable).
+    if (before.has(SWITCH) && (callers.length === 0 || missed.length > 0)) {
+      throw new BuildError(`weft build: Asyncify did not instrument the callers of weft's switch (${(missed.length ? missed : ["none found"]).join(", ")}); the module would hang, so none was written`);
+    }
+    if (optimize && !process.env.WEFT_SKIP_FINAL) { mod.optimize(); mod.optimize(); }
+    if (!mod.validate()) throw new BuildError("weft build: Binaryen produced an invalid module");
+    const debugInfo = binaryen.getDebugInfo();
+    binaryen.setDebugInfo(true);             // keep function names: traps then say where they happened
+    const wasm = mod.emitBinary();
+    binaryen.setDebugInfo(debugInfo);
+    const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>)).map((e) => e.name));
+    const lacking = REQUIRED_EXPORTS.filter((name) => !exported.has(name));
+    if (lacking.length) throw new BuildError(`weft build: the module lacks the exports ${lacking.join(", ")}`);
+    if (options.outFile) await writeFile(options.outFile, wasm);
+    return { wasm, switchCallers: callers, sizeBeforeAsyncify, size: wasm.length };
+  } finally {
+    mod.dispose();
+  }
+}

@@ -1,0 +1,262 @@
+// The host: loads a weft module and plays the kernel for it. Web-standard APIs only (WebAssembly,
+// performance, setTimeout, TextDecoder), so the same file runs in Node and in browsers.
+//
+// Run protocol (assembly/abi.ts is the core's side):
+//   1. validate: a WebAssembly module, with every export REQUIRED_EXPORTS names, importing only what
+//      this host provides, and reporting ABI_VERSION;
+//   2. weft_configure (save-area limit, memory cap), then weft_start spawns main;
+//   3. weft_run until RUN_EXITED; on RUN_WAIT sleep (setTimeout) until weft_wake_at(); on RUN_DEADLOCK
+//      read the thread table and report every thread and what it waits on;
+//   4. a trap inside a thread (RuntimeError, RangeError for the native stack, or an abort) lands here as
+//      an exception: reset Asyncify's state, hand the message to weft_thread_trapped, which ends that
+//      thread only, and go on with step 3. A trap with no thread running is fatal for the run.
+
+import {
+  ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, THREAD,
+  TABLE_ENTRY_SIZE, STATE_NAMES, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
+} from "./abi.js";
+
+export interface RunOptions {
+  /** Receives each line the program prints to stdout / stderr (they are also collected in the result). */
+  stdout?: (line: string) => void;
+  stderr?: (line: string) => void;
+  /** Bytes a thread's frames may take when it switches (default 64 KiB). */
+  saveAreaMax?: number;
+  /** Cap on the heap (bytes of address space); spawn fails with ENOMEM beyond it. */
+  memoryLimit?: number;
+}
+
+export interface ThreadOutcome {
+  id: number;
+  name: string;
+  /** runnable, running, blocked, sleeping, exited (not joined), trapped */
+  state: string;
+  value?: number;
+  error?: string;
+  /** For a blocked thread: what it waits on, e.g. "mutex at 0x1a2b0". */
+  waitingOn?: string;
+}
+
+export interface RunResult {
+  /** exited: main finished (its value is exitCode); deadlock: nothing could ever run again; error: main
+   *  or the scheduler died. */
+  status: "exited" | "deadlock" | "error";
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Threads not joined when the run ended, and every thread that trapped. */
+  threads: ThreadOutcome[];
+  /** What went wrong, for deadlock and error. */
+  error?: string;
+  elapsedMs: number;
+}
+
+/** A module or run the host refuses, with a one-line reason. */
+export class WeftError extends Error {
+  constructor(message: string) { super(message); this.name = "WeftError"; }
+}
+
+/** Thrown by the abort import: unwinds the Wasm stack of the thread that aborted. */
+class WeftAbort extends Error {}
+
+type Exports = Record<(typeof REQUIRED_EXPORTS)[number], any> & { memory: WebAssembly.Memory };
+
+/** Compiles and checks a module (protocol step 1). */
+export async function loadModule(source: BufferSource | WebAssembly.Module): Promise<WebAssembly.Module> {
+  let module: WebAssembly.Module;
+  if (source instanceof WebAssembly.Module) module = source;
+  else {
+    try { module = await WebAssembly.compile(source); }
+    catch (e) { throw new WeftError(`not a valid WebAssembly module: ${(e as Error).message}`); }
+  }
+  const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  const missing = REQUIRED_EXPORTS.filter((n) => !exports.has(n));
+  if (missing.length) {
+    throw new WeftError(`not a weft module: missing export${missing.length > 1 ? "s" : ""} ${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ", ..." : ""} (build it with "weft build")`);
+  }
+  for (const imp of WebAssembly.Module.imports(module)) {
+    const ok = (imp.module === IMPORT_MODULE && (HOST_IMPORTS as readonly string[]).includes(imp.name)) ||
+      (imp.module === "env" && imp.name === "abort");
+    if (!ok) throw new WeftError(`not a weft module: it imports ${imp.module}.${imp.name}, which this host does not provide`);
+  }
+  return module;
+}
+
+/** One loaded program, ready to run once. */
+export class WeftProgram {
+  private exports!: Exports;
+  private out: string[] = [];
+  private err: string[] = [];
+  private trapped: ThreadOutcome[] = [];
+  private readonly t0 = performance.now();  // the core's clock starts here
+
+  private constructor(private readonly options: RunOptions) {}
+
+  static async load(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<WeftProgram> {
+    const module = await loadModule(source);
+    const program = new WeftProgram(options);
+    const instance = await WebAssembly.instantiate(module, program.imports());
+    program.exports = instance.exports as unknown as Exports;
+    const version = program.exports.weft_abi_version();
+    if (version !== ABI_VERSION) {
+      throw new WeftError(`weft ABI mismatch: the module speaks version ${version}, this host ${ABI_VERSION}; rebuild it`);
+    }
+    return program;
+  }
+
+  /** The instance's exports (for tests and tools). */
+  get raw(): Exports { return this.exports; }
+
+  private imports(): WebAssembly.Imports {
+    const t0 = this.t0;
+    return {
+      [IMPORT_MODULE]: {
+        now: () => performance.now() - t0,
+        wall: () => Date.now(),
+        write: (fd: number, ptr: number, len: number) => {
+          const line = this.utf16(ptr, len);
+          if (fd === 2) { this.err.push(line); this.options.stderr?.(line); }
+          else { this.out.push(line); this.options.stdout?.(line); }
+        },
+      },
+      env: {
+        abort: (msg: number, file: number, line: number, column: number) => {
+          const text = msg ? this.string(msg) : "abort";
+          throw new WeftAbort(file ? `${text} (${this.string(file)}:${line}:${column})` : text);
+        },
+      },
+    };
+  }
+
+  private utf16(ptr: number, units: number): string {
+    const view = new Uint16Array(this.exports.memory.buffer, ptr, units);
+    let s = "";
+    for (let i = 0; i < units; i += 4096) s += String.fromCharCode(...view.subarray(i, Math.min(units, i + 4096)));
+    return s;
+  }
+
+  /** An AssemblyScript String at `ptr` (its byte length is the u32 before it). */
+  string(ptr: number): string {
+    if (!ptr) return "";
+    const bytes = new Uint32Array(this.exports.memory.buffer, ptr - 4, 1)[0];
+    return this.utf16(ptr, bytes >>> 1);
+  }
+
+  private newString(text: string): number {
+    const ptr = this.exports.weft_new_string(text.length);
+    const view = new Uint16Array(this.exports.memory.buffer, ptr, text.length);
+    for (let i = 0; i < text.length; i++) view[i] = text.charCodeAt(i);
+    return ptr;
+  }
+
+  /** Protocol steps 2-4. */
+  async run(): Promise<RunResult> {
+    const ex = this.exports;
+    const start = performance.now();
+    ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
+    const main = ex.weft_start();
+    if (main <= 0) return this.finish("error", 1, start, `could not start main: spawn returned ${main}`);
+    while (true) {
+      let reason: number;
+      try {
+        reason = ex.weft_run();
+      } catch (e) {
+        const fatal = this.onTrap(e);
+        if (fatal) return this.finish("error", 1, start, fatal);
+        continue;
+      }
+      if (reason === RUN_EXITED) {
+        const mainOutcome = this.trapped.find((t) => t.id === main);
+        if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
+        return this.finish("exited", ex.weft_main_value(), start);
+      }
+      if (reason === RUN_WAIT) {
+        const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, 2 ** 31 - 1)));
+        continue;
+      }
+      if (reason === RUN_DEADLOCK) return this.finish("deadlock", 1, start, this.deadlockReport());
+      return this.finish("error", 1, start, `weft_run returned an unknown reason ${reason}`);
+    }
+  }
+
+  /** Step 4. Returns a message if the run cannot go on. */
+  private onTrap(e: unknown): string | null {
+    const ex = this.exports;
+    if (!(e instanceof WebAssembly.RuntimeError || e instanceof WeftAbort || e instanceof RangeError)) {
+      return `host error: ${(e as Error)?.stack ?? e}`;
+    }
+    const state = ex.asyncify_get_state();
+    if (state === ASYNCIFY_UNWINDING) ex.asyncify_stop_unwind();
+    else if (state === ASYNCIFY_REWINDING) ex.asyncify_stop_rewind();
+    const current = ex.weft_current();
+    if (!current) return `the scheduler trapped: ${(e as Error).message}`;
+    const id = this.u32(current + THREAD.id);
+    const name = this.string(this.u32(current + THREAD.name)) || `thread ${id}`;
+    let what = (e as Error).message;
+    if (state === ASYNCIFY_UNWINDING) what = `save area overflow: its frames need more than ${ex.weft_save_area_max()} bytes (raise saveAreaMax)`;
+    else if (e instanceof RangeError) what = `stack overflow: ${what}`;
+    const message = `thread ${id} "${name}" died: ${what}`;
+    ex.weft_thread_trapped(this.newString(message));
+    this.trapped.push({ id, name, state: "trapped", error: message });
+    this.options.stderr?.(message);
+    this.err.push(message);
+    return null;
+  }
+
+  private u32(addr: number): number { return new Uint32Array(this.exports.memory.buffer, addr, 1)[0]; }
+  private i32(addr: number): number { return new Int32Array(this.exports.memory.buffer, addr, 1)[0]; }
+
+  /** Every thread still in the table. */
+  threadsInTable(): ThreadOutcome[] {
+    const ex = this.exports;
+    const table = ex.weft_thread_table(), slots = ex.weft_thread_slots();
+    const threads: ThreadOutcome[] = [];
+    for (let slot = 1; slot < slots && table; slot++) {
+      const t = this.u32(table + slot * TABLE_ENTRY_SIZE);
+      if (!t) continue;
+      const id = this.i32(t + THREAD.id);
+      const state = STATE_NAMES[this.i32(t + THREAD.state)] ?? "unknown";
+      const outcome: ThreadOutcome = { id, name: this.string(this.u32(t + THREAD.name)), state };
+      if (state === "exited") outcome.value = this.i32(t + THREAD.exitValue);
+      if (state === "trapped") outcome.error = this.string(this.u32(t + THREAD.error));
+      if (state === "blocked") outcome.waitingOn = this.describeWait(t);
+      if (state === "sleeping") outcome.waitingOn = "sleep";
+      threads.push(outcome);
+    }
+    return threads;
+  }
+
+  private describeWait(t: number): string {
+    const kind = WAIT_KINDS[this.i32(t + THREAD.waitKind)] ?? "futex";
+    const addr = this.u32(t + THREAD.waitAddr);
+    if (kind === "join") {
+      const target = addr - THREAD.state;
+      return `join of thread ${this.i32(target + THREAD.id)}`;
+    }
+    return `${kind} at 0x${addr.toString(16)}`;
+  }
+
+  private deadlockReport(): string {
+    const lines = this.threadsInTable()
+      .filter((t) => t.state === "blocked" || t.state === "sleeping" || t.state === "runnable")
+      .map((t) => `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${t.waitingOn ? ` on ${t.waitingOn}` : ""}`);
+    return `deadlock: every thread is blocked and nothing can wake them\n${lines.join("\n")}`;
+  }
+
+  private finish(status: RunResult["status"], exitCode: number, start: number, error?: string): RunResult {
+    const inTable = this.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id));
+    return {
+      status, exitCode, error,
+      stdout: this.out.length ? this.out.join("\n") + "\n" : "",
+      stderr: this.err.length ? this.err.join("\n") + "\n" : "",
+      threads: [...this.trapped, ...inTable],
+      elapsedMs: performance.now() - start,
+    };
+  }
+}
+
+/** Loads and runs a weft module. */
+export async function run(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<RunResult> {
+  return (await WeftProgram.load(source, options)).run();
+}

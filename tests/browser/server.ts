@@ -1,0 +1,127 @@
+// A static file server for the browser tests: serves one root folder on 127.0.0.1, on a port the kernel
+// picks, and nothing outside that folder.
+//
+// Cross-origin isolation: SharedArrayBuffer (and so weft's M:N mode, several processors on Web Workers)
+// exists in a page only when the page is cross-origin isolated, which takes two response headers on the
+// document and every subresource:
+//   Cross-Origin-Opener-Policy: same-origin
+//   Cross-Origin-Embedder-Policy: require-corp
+// `crossOriginIsolated: true` sends both on every response (and Cross-Origin-Resource-Policy: same-origin,
+// so our own files satisfy require-corp explicitly).
+
+import http from "node:http";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+
+export interface ServeOptions {
+  /** Send COOP/COEP so the page is cross-origin isolated (SharedArrayBuffer available). Default false. */
+  crossOriginIsolated?: boolean;
+  /** More folders to serve under URL prefixes, e.g. `{ "/build/": tempDir }`, so test outputs need not
+   *  live in the served tree. A prefix starts and ends with "/"; the longest matching prefix wins. */
+  mounts?: Record<string, string>;
+}
+
+export interface Server {
+  /** `http://127.0.0.1:PORT` with no trailing slash. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const MIME_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+  ".ts": "text/plain; charset=utf-8",
+};
+
+/** The file under `root` that `urlPath` names, or null if the path is malformed or escapes `root`. */
+function resolveInside(root: string, urlPath: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes("\0")) return null;
+  const file = path.resolve(root, "." + path.posix.normalize("/" + decoded));
+  if (file !== root && !file.startsWith(root + path.sep)) return null;
+  return file;
+}
+
+function reply(response: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders, body: string) {
+  response.writeHead(status, { ...headers, "Content-Type": "text/plain; charset=utf-8" });
+  response.end(body);
+}
+
+/** Serves `root` (an existing folder) until close() is called. */
+export async function serve(root: string, options: ServeOptions = {}): Promise<Server> {
+  const base = path.resolve(root);
+  if (!(await stat(base)).isDirectory()) throw new Error(`serve: ${base} is not a folder`);
+  const mounts = Object.entries(options.mounts ?? {})
+    .map(([prefix, folder]) => ({ prefix, folder: path.resolve(folder) }))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  for (const { prefix, folder } of mounts) {
+    if (!/^\/.*\/$/.test(prefix)) throw new Error(`serve: mount prefix ${prefix} must start and end with /`);
+    if (!(await stat(folder)).isDirectory()) throw new Error(`serve: ${folder} is not a folder`);
+  }
+  /** The file a URL path names, or null if it escapes its folder. */
+  const locate = (urlPath: string): string | null => {
+    const mount = mounts.find(({ prefix }) => urlPath.startsWith(prefix));
+    return mount ? resolveInside(mount.folder, urlPath.slice(mount.prefix.length - 1)) : resolveInside(base, urlPath);
+  };
+  const common: http.OutgoingHttpHeaders = { "Cache-Control": "no-store" };
+  if (options.crossOriginIsolated) {
+    common["Cross-Origin-Opener-Policy"] = "same-origin";
+    common["Cross-Origin-Embedder-Policy"] = "require-corp";
+    common["Cross-Origin-Resource-Policy"] = "same-origin";
+  }
+
+  const server = http.createServer(async (request, response) => {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return reply(response, 405, { ...common, Allow: "GET, HEAD" }, "method not allowed\n");
+    }
+    const urlPath = new URL(request.url ?? "/", "http://localhost").pathname;
+    let file = locate(urlPath);
+    if (file === null) return reply(response, 403, common, "forbidden\n");
+    try {
+      let info = await stat(file);
+      if (info.isDirectory()) {
+        file = path.join(file, "index.html");
+        info = await stat(file);
+      }
+      if (!info.isFile()) return reply(response, 404, common, "not found\n");
+      response.writeHead(200, {
+        ...common,
+        "Content-Type": MIME_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
+        "Content-Length": info.size,
+      });
+      if (request.method === "HEAD") return response.end();
+      createReadStream(file)
+        .on("error", () => response.destroy())
+        .pipe(response);
+    } catch {
+      reply(response, 404, common, "not found\n");
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

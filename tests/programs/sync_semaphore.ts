@@ -1,0 +1,88 @@
+// Semaphore semantics: at most `initial` holders at once (and that many do get in), tryAcquire, value(),
+// acquireTimed timeout, release(n) wakes n sleepers, misuse as EINVAL / null.
+import { spawn, join, yieldNow, sleep, now, print } from "weft";
+import { Semaphore } from "weft/assembly/sync/index";
+
+const THREADS = 5;
+const ITERATIONS = 30;
+
+let sem = new Semaphore(2);
+let active = 0;
+let maxActive = 0;
+let passes = 0;
+
+function user(arg: usize): i32 {
+  for (let i = 0; i < ITERATIONS; i++) {
+    sem.acquire();
+    active++;
+    if (active > maxActive) maxActive = active;
+    yieldNow();
+    if ((i + <i32>arg) % 7 == 0) sleep(0.01);
+    passes++;
+    active--;
+    sem.release();
+  }
+  return 0;
+}
+
+let gate = new Semaphore(0);
+let acquired = 0;
+function sleeper(arg: usize): i32 {
+  gate.acquire();
+  acquired++;
+  return 0;
+}
+
+function settle(): void {
+  for (let i = 0; i < 20; i++) yieldNow();
+  sleep(5);
+  for (let i = 0; i < 20; i++) yieldNow();
+}
+
+export function main(): i32 {
+  // 1. Two holders at most, and two do hold it together.
+  let ids = new Array<i32>();
+  for (let i = 0; i < THREADS; i++) ids.push(spawn(user, <usize>i));
+  for (let i = 0; i < THREADS; i++) join(ids[i]);
+  print("max_active=" + maxActive.toString());
+  print("passes=" + passes.toString());
+  print("value_after=" + sem.value().toString());
+
+  // 2. tryAcquire and value().
+  let empty = new Semaphore(0);
+  print("tryacquire_empty=" + (empty.tryAcquire() ? "1" : "0"));
+  print("release3=" + empty.release(3).toString());
+  print("value3=" + empty.value().toString());
+  let took = 0;
+  while (empty.tryAcquire()) took++;
+  print("took=" + took.toString());
+  print("value0=" + empty.value().toString());
+
+  // 3. acquireTimed times out on an empty semaphore, succeeds on a full one.
+  let start = now();
+  let ok = empty.acquireTimed(30);
+  let elapsed = now() - start;
+  print("timed_empty=" + (ok ? "1" : "0") + "," + (elapsed >= 29 ? "waited" : "early:" + elapsed.toString()));
+  empty.release();
+  print("timed_full=" + (empty.acquireTimed(30) ? "1" : "0"));
+
+  // 4. release(n) lets exactly n sleepers through.
+  ids = new Array<i32>();
+  for (let i = 0; i < 4; i++) ids.push(spawn(sleeper));
+  settle();
+  print("acquired_before=" + acquired.toString());
+  gate.release(2);
+  settle();
+  print("acquired_after2=" + acquired.toString());
+  gate.release(2);
+  for (let i = 0; i < 4; i++) join(ids[i]);
+  print("acquired_after4=" + acquired.toString());
+  print("gate_value=" + gate.value().toString());
+
+  // 5. Misuse.
+  print("release_negative=" + gate.release(-1).toString());     // EINVAL = 22
+  let big = new Semaphore(I32.MAX_VALUE);
+  print("release_overflow=" + big.release(1).toString());        // EINVAL = 22
+  print("create_negative=" + (Semaphore.create(-1) === null ? "null" : "object"));
+  return 0;
+}
