@@ -106,6 +106,8 @@
 @inline export const FLAG_EXITING: u32 = 4;   // exit() was called: discard the frames on the next unwind
 // @ts-ignore: decorator
 @inline export const FLAG_STARTED: u32 = 8;   // has run at least once (has frames to rewind)
+// @ts-ignore: decorator
+@inline export const FLAG_FINISHING: u32 = 16; // the entry returned; the exit protocol is under way
 
 // @ts-ignore: decorator
 @inline export const SAVE_AREA_HEADER: usize = 8;

@@ -16,10 +16,10 @@
 //
 //   1. the running thread calls suspend() (yield, futex wait, sleep, exit ...);
 //   2. suspend starts an unwind into the processor's scratch area and returns; each instrumented frame
-//      saves itself and returns, down to threadMain, which returns into the loop;
+//      saves itself and returns, down to the thread's entry function, which returns into the loop;
 //   3. the loop stops the unwind, copies the used bytes into the thread's own save area (sized to fit),
 //      and picks the next thread from the run queue;
-//   4. for a thread that ran before, the loop starts a rewind from its save area and calls threadMain; each
+//   4. for a thread that ran before, the loop starts a rewind from its save area and calls the entry; each
 //      frame restores itself and re-enters its call, up to suspend, which stops the rewind and returns:
 //      the thread goes on where it stopped. A new thread is simply called.
 //
@@ -41,7 +41,7 @@
 
 import {
   Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
-  FLAG_STARTED, FLAG_DETACHED, SAVE_AREA_HEADER,
+  FLAG_STARTED, FLAG_DETACHED, FLAG_FINISHING, SAVE_AREA_HEADER,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
 import { runQueuePush, runQueuePop, runQueueEmpty } from "./runqueue";
@@ -50,7 +50,7 @@ import { heapTryAlloc, heapFree, heapCapacity } from "./runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
 import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
-import { threadMain, threadReap, threadKill } from "./thread";
+import { threadFinishing, threadReap, threadKill } from "./thread";
 
 // @ts-ignore: decorator
 @inline export const RUN_EXITED: i32 = 0;
@@ -135,6 +135,14 @@ function fireTimers(now: f64): void {
   }
 }
 
+/** Copies `bytes` (a multiple of 4: Asyncify saves 4- and 8-byte values). A loop, not memory.copy:
+ *  V8 turns memory.copy into a call out of Wasm, which costs more than a typical save area's 20-60 bytes. */
+// @ts-ignore: decorator
+@inline function copyWords(dst: usize, src: usize, bytes: usize): void {
+  if (bytes > 256) { memory.copy(dst, src, bytes); return; }
+  for (let i: usize = 0; i < bytes; i += 4) store<u32>(dst + i, load<u32>(src + i));
+}
+
 /** Keeps the bytes a thread just unwound in a block of its own. False when memory is exhausted. */
 function keepSaveArea(t: Thread): bool {
   let used = load<usize>(scratch) - scratch;    // header + data
@@ -147,7 +155,7 @@ function keepSaveArea(t: Thread): bool {
     block = heapTryAlloc(used);
     if (block == 0) return false;
   }
-  memory.copy(block + SAVE_AREA_HEADER, scratch + SAVE_AREA_HEADER, used - SAVE_AREA_HEADER);
+  copyWords(block + SAVE_AREA_HEADER, scratch + SAVE_AREA_HEADER, used - SAVE_AREA_HEADER);
   store<usize>(block, block + used);
   store<usize>(block, block + used, 4);
   t.saveArea = block;
@@ -191,7 +199,19 @@ export function runLoop(): i32 {
     } else {
       t.flags |= FLAG_STARTED;
     }
-    threadMain(tp);
+    // The entry is called from here, not through a wrapper: one frame less to unwind and rewind on every
+    // switch. Its return value goes through threadFinish, which may itself switch (TLS destructors), so a
+    // thread in FLAG_FINISHING is resumed there instead.
+    if (t.flags & FLAG_FINISHING) {
+      threadFinishing(tp);
+    } else {
+      let value = call_indirect<i32>(load<u32>(t.entry), t.arg);
+      if (!unwinding) {
+        t.exitValue = value;
+        t.flags |= FLAG_FINISHING;
+        threadFinishing(tp);
+      }
+    }
     if (unwinding) {
       unwinding = false;
       asyncifyStopUnwind();
@@ -200,7 +220,7 @@ export function runLoop(): i32 {
       if (state == STATE_EXITED || state == STATE_TRAPPED) releaseFrames(t);
       else if (!keepSaveArea(t)) threadKill(t, "out of memory: no room for the thread's save area");
     } else {
-      releaseFrames(t);                       // threadMain returned: the thread finished
+      releaseFrames(t);                       // the thread finished
     }
     setStackPointer(loopSp);
     setStackLimit(loopLimit);

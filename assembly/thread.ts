@@ -150,12 +150,10 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   return t.id;
 }
 
-/** Every thread starts and ends here (called by the scheduler loop). */
-export function threadMain(tp: usize): void {
+/** The scheduler loop calls this once the entry returned (Thread.exitValue holds its value). */
+export function threadFinishing(tp: usize): void {
   let t = changetype<Thread>(tp);
-  let entry = changetype<(arg: usize) => i32>(t.entry);
-  let value = entry(t.arg);
-  threadFinish(t, value);
+  threadFinish(t, t.exitValue);
 }
 
 /** Steps 1-4 of the exit protocol. */

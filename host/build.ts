@@ -93,6 +93,29 @@ function weftPath(file: string): string | null {
 }
 const PACKAGE_INDEX = "<weft package index>";
 
+/** Rewrites a program's relative imports of weft's own files ("../assembly/index") to the package form
+ *  ("weft/assembly/index"), so that weft is compiled once whichever way a program reaches it. */
+function canonicalImports(source: string, dir: string): string {
+  const assembly = path.join(WEFT_ROOT, "assembly") + path.sep;
+  return source.replace(/(from\s+|import\s+)(["'])(\.{1,2}\/[^"']*)\2/g, (whole, lead: string, quote: string, spec: string) => {
+    const target = path.resolve(dir, spec);
+    if (!(target + path.sep).startsWith(assembly) && target !== assembly.slice(0, -1)) return whole;
+    const rel = path.relative(path.join(WEFT_ROOT), target).split(path.sep).join("/");
+    return `${lead}${quote}weft/${rel}${quote}`;
+  });
+}
+
+/** The compiler's first error as one line: `weft build: file.ts:line:column: error TSnnnn: message`. */
+function firstDiagnostic(diagnostics: string, error: Error | null, baseDir: string): string {
+  const m = /ERROR (\w+): ([^\n]*)[\s\S]*?in (\S+?)\((\d+),(\d+)\)/.exec(diagnostics);
+  if (m) {
+    const file = m[3].startsWith("~lib/") ? m[3] : path.relative(process.cwd(), path.resolve(baseDir, m[3]));
+    return `weft build: ${file}:${m[4]}:${m[5]}: error ${m[1]}: ${m[2].trim()}`;
+  }
+  const line = diagnostics.split("\n").find((l) => /ERROR/.test(l));
+  return `weft build: ${(line ?? error?.message ?? "compilation failed").replace(/^\s*ERROR\s*/, "error ").trim()}`;
+}
+
 async function compile(entry: string, processorStack: number): Promise<Uint8Array> {
   const absEntry = path.resolve(entry);
   if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
@@ -123,9 +146,12 @@ async function compile(entry: string, processorStack: number): Promise<Uint8Arra
     readFile: async (file: string, dir: string) => {
       if (process.env.WEFT_DEBUG_BUILD) console.error("readFile", file, dir);
       if (file === generated) return entrySource(userModule, mainReturnsVoid);
-      const mapped = weftPath(file) ?? path.resolve(dir, file);
-      if (mapped === PACKAGE_INDEX) return `export * from "./assembly/index";\n`;
-      try { return await readFile(mapped, "utf8"); } catch { return null; }
+      const inWeft = weftPath(file);
+      if (inWeft === PACKAGE_INDEX) return `export * from "./assembly/index";\n`;
+      const mapped = inWeft ?? path.resolve(dir, file);
+      let text: string;
+      try { text = await readFile(mapped, "utf8"); } catch { return null; }
+      return inWeft ? text : canonicalImports(text, path.dirname(mapped));
     },
     writeFile: (_file: string, contents: Uint8Array | string) => {
       if (contents instanceof Uint8Array) output = contents;
@@ -134,12 +160,7 @@ async function compile(entry: string, processorStack: number): Promise<Uint8Arra
       try { return (await readdir(weftPath(dir) ?? path.resolve(base, dir))).filter((f) => f.endsWith(".ts")); } catch { return null; }
     },
   });
-  if (error || !output) {
-    const first = diagnostics.split("\n").find((l) => /ERROR/.test(l)) ?? String(error?.message ?? "compilation failed");
-    const where = /at (\S+:\d+:\d+)|\n\s+(?:in )?(\S+\.ts)\((\d+),(\d+)\)/.exec(diagnostics);
-    const loc = where ? (where[1] ?? `${where[2]}:${where[3]}:${where[4]}`) : "";
-    throw new BuildError(`weft build: ${first.replace(/^\s*ERROR\s*/, "error ").trim()}${loc ? ` (${loc})` : ""}`, diagnostics);
-  }
+  if (error || !output) throw new BuildError(firstDiagnostic(diagnostics, error, baseDir), diagnostics);
   return output;
 }
 

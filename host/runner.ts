@@ -161,7 +161,9 @@ export class WeftProgram {
       try {
         reason = ex.weft_run();
       } catch (e) {
-        const fatal = this.onTrap(e);
+        let fatal: string | null;
+        try { fatal = this.onTrap(e); }
+        catch (again) { fatal = `the runtime could not recover from a trap (${(e as Error).message}): ${(again as Error).message}`; }
         if (fatal) return this.finish("error", 1, start, fatal);
         continue;
       }
@@ -245,7 +247,9 @@ export class WeftProgram {
   }
 
   private finish(status: RunResult["status"], exitCode: number, start: number, error?: string): RunResult {
-    const inTable = this.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id));
+    let inTable: ThreadOutcome[] = [];
+    try { inTable = this.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id)); }
+    catch { /* memory too damaged to read the table: report what is known */ }
     return {
       status, exitCode, error,
       stdout: this.out.length ? this.out.join("\n") + "\n" : "",

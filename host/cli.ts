@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// weft's command line: build and run programs, and `weft start` (the bundled examples and a benchmark
+// summary). Exit codes: EXIT_* below; `weft run` exits with main's own value when main returns.
+
+import path from "node:path";
+import { existsSync, readdirSync, realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { spawnSync } from "node:child_process";
+import { build, BuildError, WEFT_ROOT } from "./build.js";
+import { runFile } from "./node.js";
+import { WeftError, type RunResult } from "./runner.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;        // a build failed, a module was refused, or main died
+export const EXIT_USAGE = 2;          // wrong arguments
+export const EXIT_DEADLOCK = 3;       // every thread blocked with nothing to wake them
+
+const HELP = `weft — user-level threads for WebAssembly
+
+Usage:
+  weft run <app.ts|app.wasm> [options]   run a program (a .ts file is built first)
+  weft build <entry.ts> [-o out.wasm]    build an AssemblyScript program into a weft module
+  weft start                             run the bundled examples and the benchmark summary
+  weft --help | --version
+
+Options for run:
+  --save-area <bytes>      most bytes a thread's frames may take when it switches (default 65536)
+  --memory-limit <bytes>   cap on the heap; spawn fails with ENOMEM beyond it
+  --quiet                  print only the program's own output
+Options for build:
+  -o, --out <file>         where to write the module (default: <entry>.wasm)
+  --no-optimize            skip Binaryen's optimiser (faster build, slower program)
+
+Exit status: main's value after "run"; ${EXIT_FAILURE} build failed, module refused or main died;
+${EXIT_USAGE} usage error; ${EXIT_DEADLOCK} deadlock.`;
+
+class UsageError extends Error {}
+
+function takeNumber(args: string[], i: number, flag: string): number {
+  const v = args[i + 1];
+  if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${flag} needs a number of bytes, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+  return Number(v);
+}
+
+function report(result: RunResult, quiet: boolean): number {
+  for (const t of result.threads) {
+    if (!quiet && t.state === "trapped") console.error(`weft: ${t.error}`);
+  }
+  if (result.status === "deadlock") { console.error(`weft: ${result.error}`); return EXIT_DEADLOCK; }
+  if (result.status === "error") { console.error(`weft: ${result.error}`); return EXIT_FAILURE; }
+  return result.exitCode & 0xff;
+}
+
+async function cmdRun(args: string[]): Promise<number> {
+  let file: string | undefined, saveAreaMax: number | undefined, memoryLimit: number | undefined, quiet = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--save-area") { saveAreaMax = takeNumber(args, i, a); i++; }
+    else if (a === "--memory-limit") { memoryLimit = takeNumber(args, i, a); i++; }
+    else if (a === "--quiet") quiet = true;
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for run`);
+    else if (file) throw new UsageError(`run takes one program, got ${file} and ${a}`);
+    else file = a;
+  }
+  if (!file) throw new UsageError("run needs a program: weft run <app.ts|app.wasm>");
+  if (!/\.(ts|wasm)$/.test(file)) throw new UsageError(`run takes a .ts or .wasm file, got ${file}`);
+  if (!existsSync(file)) throw new WeftError(`no such file: ${file}`);
+  const result = await runFile(file, {
+    saveAreaMax, memoryLimit,
+    stdout: (line) => process.stdout.write(line + "\n"),
+    stderr: (line) => process.stderr.write(line + "\n"),
+  });
+  return report(result, quiet);
+}
+
+async function cmdBuild(args: string[]): Promise<number> {
+  let entry: string | undefined, out: string | undefined, optimize = true;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-o" || a === "--out") { out = args[++i]; if (!out) throw new UsageError(`${a} needs a file name`); }
+    else if (a === "--no-optimize") optimize = false;
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for build`);
+    else if (entry) throw new UsageError(`build takes one entry file, got ${entry} and ${a}`);
+    else entry = a;
+  }
+  if (!entry) throw new UsageError("build needs an entry file: weft build <entry.ts>");
+  if (!entry.endsWith(".ts")) throw new UsageError(`build takes an AssemblyScript .ts file, got ${entry}`);
+  out ??= entry.replace(/\.ts$/, ".wasm");
+  const result = await build(entry, { outFile: out, optimize });
+  console.log(`weft: built ${out} (${result.size} bytes; ${result.switchCallers.length} functions switch)`);
+  return EXIT_OK;
+}
+
+async function cmdStart(): Promise<number> {
+  const examples = path.join(WEFT_ROOT, "examples");
+  const files = existsSync(examples) ? readdirSync(examples).filter((f) => f.endsWith(".ts")).sort() : [];
+  let failed = 0;
+  for (const f of files) {
+    console.log(`\n── examples/${f} ${"─".repeat(Math.max(0, 60 - f.length))}`);
+    const result = await runFile(path.join(examples, f), { stdout: (l) => console.log("  " + l) });
+    const code = report(result, false);
+    console.log(`  → ${result.status}, exit ${result.exitCode}, ${result.elapsedMs.toFixed(1)} ms`);
+    if (result.status !== "exited") failed++;
+  }
+  console.log(`\n── benchmarks (quick) ${"─".repeat(43)}`);
+  const bench = spawnSync(process.execPath, [path.join(WEFT_ROOT, "bench", "run.js"), "--quick"], { stdio: "inherit" });
+  if (bench.status !== 0) failed++;
+  return failed ? EXIT_FAILURE : EXIT_OK;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined: case "--help": case "-h": case "help": console.log(HELP); return command ? EXIT_OK : EXIT_USAGE;
+      case "--version": case "-v": console.log("weft 0.1.0"); return EXIT_OK;
+      case "run": return await cmdRun(rest);
+      case "build": return await cmdBuild(rest);
+      case "start": return await cmdStart();
+      default: throw new UsageError(`unknown command ${JSON.stringify(command)} (try weft --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) { console.error(`weft: ${e.message}`); return EXIT_USAGE; }
+    if (e instanceof BuildError) {
+      console.error(e.message);
+      if (e.diagnostics && process.env.WEFT_VERBOSE) console.error(e.diagnostics);
+      return EXIT_FAILURE;
+    }
+    if (e instanceof WeftError) { console.error(`weft: ${e.message}`); return EXIT_FAILURE; }
+    throw e;
+  }
+}
+
+const invokedDirectly = !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (invokedDirectly) main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
