@@ -18,3 +18,4 @@ export { print, printError } from "./console";
 export { now, wallTime } from "./clock";
 export { sleep, Thread } from "./api";
 export * from "./errno";
+export { Mutex, Cond, RwLock, Semaphore, Barrier, Once, WaitGroup } from "./sync/index";

@@ -90,12 +90,19 @@ describe("weft in chromium", () => {
   let server: Server | undefined;
   let browser: BrowserPage | undefined;
 
+  // A failing beforeAll makes vitest report the tests as skipped; keep the error and fail each test with it.
+  let setupError: unknown;
+
   beforeAll(async () => {
-    ensureBrowser();
-    buildDir = await mkdtemp(path.join(tmpdir(), "weft-browser-build-"));
-    await build(path.join(ROOT, "tests/programs/browser_sum.ts"), { outFile: path.join(buildDir, "browser_sum.wasm") });
-    server = await serve(ROOT, { mounts: { "/build/": buildDir } });
-    browser = await launchPage();
+    try {
+      ensureBrowser();
+      buildDir = await mkdtemp(path.join(tmpdir(), "weft-browser-build-"));
+      await build(path.join(ROOT, "tests/programs/browser_sum.ts"), { outFile: path.join(buildDir, "browser_sum.wasm") });
+      server = await serve(ROOT, { mounts: { "/build/": buildDir } });
+      browser = await launchPage();
+    } catch (error) {
+      setupError = error;
+    }
   }, SETUP_TIMEOUT);
 
   afterAll(async () => {
@@ -106,6 +113,7 @@ describe("weft in chromium", () => {
 
   /** Opens page.html on `wasm` and returns what it published, or throws with the page's transcript. */
   async function runInPage(wasm: string): Promise<PageResult> {
+    if (setupError) throw setupError;
     const { page } = browser!;
     const url = `${server!.url}/tests/browser/page.html?wasm=${encodeURIComponent(wasm)}`;
     await page.goto(url, { waitUntil: "load" });
