@@ -5,7 +5,7 @@
 // Per thread: TLS keys (tlsKeyCreate, tlsGet, tlsSet, ThreadLocal) and errno.
 
 export {
-  ThreadId, SpawnOptions, JoinResult, spawn, join, detach, exit, self, setName, getName,
+  ThreadId, SpawnOptions, JoinResult, spawn, join, joinInto, detach, exit, self, setName, getName,
 } from "./thread";
 export { yieldNow } from "./scheduler";
 export {

@@ -32,8 +32,11 @@
 // A thread's frames are unknown until it unwinds, so it unwinds into a large per-processor scratch area
 // (SAVE_AREA_MAX bytes); the used bytes are then copied into the thread's own block, which is kept across
 // switches and reallocated only when it is too small or far too big. Rewinding reads that block directly.
-// A thread whose frames need more than the scratch area traps during the unwind; the host reports it as a
-// save-area overflow of that thread (abi.ts, weft_thread_trapped) and the others go on.
+// Asyncify checks the buffer's end only when the unwind stops (in the loop), not frame by frame, so the
+// scratch block is followed by SAVE_AREA_SLACK bytes nobody else uses: a thread whose frames need more
+// than the limit writes into the slack, and the loop's stop_unwind traps. The host reports that as a
+// save-area overflow of that thread (abi.ts, weft_thread_trapped) and the others go on. (Deeper than
+// limit + slack is out of reach: the engine's native stack overflows first, which is also handled.)
 //
 // What the loop returns (RUN_*): the program ended (main returned or exited); every thread waits on a time
 // (the host sleeps until weft_wake_at()); or no thread can ever run again (deadlock: the host reads the
@@ -63,6 +66,9 @@ import { threadFinishing, threadReap, threadKill } from "./thread";
  *  64 KiB holds ~1,500 frames of a typical function; the host may change it with weft_configure. */
 // @ts-ignore: decorator
 @inline export const SAVE_AREA_MAX_DEFAULT: usize = 64 << 10;
+/** Unused bytes after the scratch area (see "Save areas"). */
+// @ts-ignore: decorator
+@inline const SAVE_AREA_SLACK: usize = 1 << 20;
 /** How many switches may pass between two looks at the clock while threads wait on a time. */
 // @ts-ignore: decorator
 @inline const CLOCK_EVERY: u32 = 64;
@@ -172,7 +178,7 @@ export function releaseFrames(t: Thread): void {
 /** Runs threads until the program ends, all wait on time, or none can run again. Returns RUN_*. */
 export function runLoop(): i32 {
   if (scratch == 0) {
-    scratch = heapTryAlloc(scratchSize);
+    scratch = heapTryAlloc(scratchSize + SAVE_AREA_SLACK);
     if (scratch == 0) abort("runLoop: no memory for the processor's save area");
   }
   loopSp = getStackPointer();

@@ -129,7 +129,7 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   if (tp == 0) return -ENOMEM;
   let slot = allocSlot();
   if (slot < 0) { heapFree(tp); return tableUsed > SLOT_MASK ? -EAGAIN : -ENOMEM; }
-  memory.fill(tp, 0, THREAD_RECORD_SIZE);
+  for (let i: usize = 0; i < THREAD_RECORD_SIZE; i += 8) store<u64>(tp + i, 0); // not memory.fill: V8 calls out for it
   let t = changetype<Thread>(tp);
   let e = entryAt(<u32>slot);
   let generation = load<u32>(e, 4) & GENERATION_MASK;
@@ -201,13 +201,25 @@ export function threadReap(t: Thread): void {
   liveThreads--;
 }
 
-/** Waits for thread `id` to finish; returns its value or error (see JoinResult). */
+/** Waits for thread `id` to finish; returns its value or error (see JoinResult). A new JoinResult each
+ *  time (weft has no GC yet, so each costs 32 bytes for good): loops that join many threads can pass
+ *  their own with joinInto. */
 export function join(id: ThreadId): JoinResult {
   let result = new JoinResult();
+  joinInto(id, result);
+  return result;
+}
+
+/** join, filling `result`; returns result.code. */
+export function joinInto(id: ThreadId, result: JoinResult): i32 {
+  result.code = 0;
+  result.value = 0;
+  result.error = null;
+  result.name = null;
   let t = threadById(id);
-  if (t === null) { result.code = ESRCH; return result; }
-  if (changetype<usize>(t) == currentThread) { result.code = EDEADLK; return result; }
-  if ((t.flags & FLAG_DETACHED) || t.joiner != 0) { result.code = EINVAL; return result; }
+  if (t === null) return result.code = ESRCH;
+  if (changetype<usize>(t) == currentThread) return result.code = EDEADLK;
+  if ((t.flags & FLAG_DETACHED) || t.joiner != 0) return result.code = EINVAL;
   t.joiner = self();
   let stateAddr = changetype<usize>(t) + offsetof<Thread>("state");
   while (true) {
@@ -219,7 +231,7 @@ export function join(id: ThreadId): JoinResult {
   if (t.error) result.error = changetype<string>(t.error);
   if (t.name) result.name = changetype<string>(t.name);
   threadReap(t);
-  return result;
+  return 0;
 }
 
 /** Lets thread `id` be reaped as soon as it finishes; it can no longer be joined. 0, ESRCH or EINVAL. */

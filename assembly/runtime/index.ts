@@ -61,12 +61,15 @@ import { AL_MASK, BLOCK, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE 
 // @ts-ignore: decorator
 @inline function headAddr(cls: u32): usize { return STATE + offsetof<HeapState>() + (<usize>cls << alignof<usize>()); }
 
+// The lock is needed only when processors share the memory (see assembly/atomics.ts).
 // @ts-ignore: decorator
 @inline function lockHeap(): void {
-  while (atomic.cmpxchg<u32>(STATE, 0, 1) != 0) { /* spin: held only for a few instructions */ }
+  if (isDefined(WEFT_SHARED_MEMORY)) {
+    while (atomic.cmpxchg<u32>(STATE, 0, 1) != 0) { /* spin: held only for a few instructions */ }
+  }
 }
 // @ts-ignore: decorator
-@inline function unlockHeap(): void { atomic.store<u32>(STATE, 0); }
+@inline function unlockHeap(): void { if (isDefined(WEFT_SHARED_MEMORY)) atomic.store<u32>(STATE, 0); }
 
 /** The class of a payload of `size` bytes (size > 0). */
 function classOf(size: usize): u32 {
