@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// weft's benchmark suite: each program in bench/programs prints "name value" lines; this runs each program
+// several times (fresh instance each run), reports medians, and measures the JS baselines in the same run.
+//
+//   npm run bench                 a table
+//   npm run bench -- --json       one JSON object per line: {"bench","value","unit","runs","target",...}
+//   npm run bench -- --quick      fewer runs (what `npm start` shows)
+//   npm run bench -- yield mutex  only programs whose name contains one of these words
+//
+// Targets are medians on Node 20 on the project's 2-core machine (see README, "Performance").
+
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "../dist/host/build.js";
+import { run } from "../dist/host/runner.js";
+import { asyncPingPong, generatorPingPong, median } from "./baselines.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
+
+/** Every benchmark: unit, target (value must be <= unless `atLeast`), and Go's figure on this machine. */
+export const BENCHES = {
+  yield_d1: { unit: "ns", target: 20, go: "52-57 ns", program: "yield" },
+  yield_d10: { unit: "ns", target: 100, go: "~flat", program: "yield" },
+  spawn_join: { unit: "ns", target: 150, go: "286-342 ns", program: "spawn_join" },
+  mutex_uncontended: { unit: "ns", target: 5, go: "14 ns", program: "mutex" },
+  channel_roundtrip: { unit: "ns", target: 80, go: "242-281 ns", program: "channel" },
+  live_threads_100k: { unit: "bytes", target: 512, go: "2.6 KB", program: "live_threads" },
+  skynet_1m: { unit: "ms", target: 500, go: "1,430 ms", program: "skynet" },
+  baseline_generator_d1: { unit: "ns", program: null },
+  baseline_async_d1: { unit: "ns", program: null },
+};
+
+function hashOf(files) {
+  const h = createHash("sha256");
+  for (const f of files) h.update(f).update(readFileSync(f));
+  return h.digest("hex").slice(0, 24);
+}
+
+function coreFiles() {
+  const out = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p); else if (e.name.endsWith(".ts")) out.push(p);
+    }
+  };
+  walk(path.join(ROOT, "assembly"));
+  return [...out.sort(), path.join(ROOT, "dist", "host", "build.js")];
+}
+
+async function buildCached(program) {
+  const file = path.join(ROOT, "bench", "programs", program + ".ts");
+  const key = hashOf([...coreFiles(), file]);
+  const cached = path.join(CACHE, `${program}-${key}.wasm`);
+  if (existsSync(cached)) return readFileSync(cached);
+  const { wasm } = await build(file);
+  mkdirSync(CACHE, { recursive: true });
+  writeFileSync(cached, wasm);
+  return wasm;
+}
+
+async function runProgram(program, runs) {
+  const wasm = await buildCached(program);
+  const samples = {};
+  for (let i = 0; i < runs; i++) {
+    const result = await run(wasm);
+    if (result.status !== "exited" || result.exitCode !== 0) {
+      throw new Error(`bench ${program}: ${result.status} ${result.error ?? ""} ${result.stderr}`.trim());
+    }
+    for (const line of result.stdout.split("\n")) {
+      const m = /^(\w+) ([\d.e+-]+)$/.exec(line.trim());
+      if (m) (samples[m[1]] ??= []).push(Number(m[2]));
+    }
+  }
+  return samples;
+}
+
+function format(value, unit) {
+  if (unit === "ratio") return value.toFixed(2);
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+async function main(argv) {
+  const json = argv.includes("--json");
+  const quick = argv.includes("--quick");
+  const filters = argv.filter((a) => !a.startsWith("--"));
+  const runs = quick ? 3 : 7;
+  const want = (name) => filters.length === 0 || filters.some((f) => name.includes(f));
+  const results = [];
+
+  const programs = [...new Set(Object.values(BENCHES).map((b) => b.program).filter(Boolean))];
+  for (const program of programs) {
+    const names = Object.entries(BENCHES).filter(([, b]) => b.program === program).map(([n]) => n);
+    if (!names.some(want)) continue;
+    const samples = await runProgram(program, runs);
+    for (const name of names) {
+      if (!samples[name]) throw new Error(`bench ${program} did not report ${name}`);
+      results.push({ bench: name, value: median(samples[name]), unit: BENCHES[name].unit, runs: samples[name].length, samples: samples[name] });
+    }
+  }
+  if (want("baseline") || want("yield")) {
+    const iterations = quick ? 500_000 : 2_000_000;
+    const gen = [], asy = [];
+    for (let i = 0; i < runs; i++) {
+      gen.push(generatorPingPong(iterations, 1));
+      asy.push(await asyncPingPong(iterations / 4, 1));
+    }
+    results.push({ bench: "baseline_generator_d1", value: median(gen), unit: "ns", runs, samples: gen });
+    results.push({ bench: "baseline_async_d1", value: median(asy), unit: "ns", runs, samples: asy });
+  }
+
+  for (const r of results) {
+    const spec = BENCHES[r.bench];
+    if (spec.target !== undefined) { r.target = spec.target; r.met = r.value <= spec.target; }
+    if (spec.go) r.go = spec.go;
+  }
+  if (json) {
+    for (const r of results) console.log(JSON.stringify({ ...r, samples: r.samples.map((s) => +s.toFixed(3)) }));
+    return;
+  }
+  const rows = results.map((r) => [
+    r.bench, `${format(r.value, r.unit)} ${r.unit}`,
+    r.target !== undefined ? `≤ ${r.target} ${r.unit}` : "", r.target !== undefined ? (r.met ? "met" : "MISSED") : "",
+    r.go ?? "",
+  ]);
+  const head = ["bench", `median of ${runs}`, "target", "", "Go 1.19 here"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  console.log(line(head));
+  console.log(widths.map((w) => "─".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
+}
+
+main(process.argv.slice(2)).catch((e) => { console.error(`bench: ${e.message}`); process.exitCode = 1; });
