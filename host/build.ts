@@ -37,6 +37,9 @@ export interface BuildOptions {
   outFile?: string;
   /** Run Binaryen's optimiser (default true). false keeps the module readable and the build fast. */
   optimize?: boolean;
+  /** Inline before Asyncify as asc -O3 would (the pitfall the pipeline avoids). Only for testing that
+   *  the build then refuses to emit the module. */
+  inlineBeforeAsyncify?: boolean;
   /** Bytes of the processor's own shadow stack (default 64 KiB). */
   processorStack?: number;
 }
@@ -144,7 +147,6 @@ async function compile(entry: string, processorStack: number): Promise<Uint8Arra
     stdout: sink as never,
     stderr: sink as never,
     readFile: async (file: string, dir: string) => {
-      if (process.env.WEFT_DEBUG_BUILD) console.error("readFile", file, dir);
       if (file === generated) return entrySource(userModule, mainReturnsVoid);
       const inWeft = weftPath(file);
       if (inWeft === PACKAGE_INDEX) return `export * from "./assembly/index";\n`;
@@ -183,6 +185,27 @@ function functionBodies(text: string): Map<string, string> {
   return bodies;
 }
 
+/** Before Asyncify: the switch and the loop must each still be a function of their own, and the only
+ *  callers of the Asyncify intrinsics; otherwise Asyncify would instrument the wrong functions and the
+ *  program would hang or resume twice. Returns the functions that call the switch. */
+function checkSwitchIntact(mod: binaryen.Module, bodies: Map<string, string>): string[] {
+  const intrinsic = (base: string) => functionNames(mod).find((n) => {
+    const info = binaryen.getFunctionInfo(mod.getFunction(n));
+    return info.module === "asyncify" && info.base === base;
+  });
+  const callersOf = (target: string | undefined) => target === undefined ? [] :
+    [...bodies].filter(([, body]) => body.includes(`call $${target}\n`) || body.includes(`call $${target})`)).map(([n]) => n);
+  const unwinders = callersOf(intrinsic("start_unwind"));
+  const rewinders = callersOf(intrinsic("start_rewind"));
+  const refuse = (what: string) => {
+    throw new BuildError(`weft build: ${what} before Asyncify; the module would not switch correctly, so none was written`);
+  };
+  if (!rewinders.includes(LOOP)) refuse("the scheduler loop is missing or was inlined into " + (rewinders.join(", ") || "nothing"));
+  if (rewinders.length !== 1) refuse(`the scheduler loop was inlined into ${rewinders.filter((n) => n !== LOOP).join(", ")}`);
+  if (unwinders.some((n) => n !== SWITCH)) refuse(`weft's switch was inlined into ${unwinders.filter((n) => n !== SWITCH).join(", ")}`);
+  return callersOf(SWITCH).filter((n) => n !== SWITCH);
+}
+
 /** Step 2: intrinsics. */
 function installIntrinsics(mod: binaryen.Module): void {
   const names = functionNames(mod);
@@ -211,7 +234,6 @@ function installIntrinsics(mod: binaryen.Module): void {
 /** Builds `entry` (an AssemblyScript file exporting main) into a weft module. */
 export async function build(entry: string, options: BuildOptions = {}): Promise<BuildResult> {
   const asm = await compile(entry, options.processorStack ?? 65536);
-  if (process.env.WEFT_DEBUG_BUILD) await writeFile("/tmp/weft-asc.wasm", asm);
   const mod = binaryen.readBinary(asm);
   try {
     mod.setFeatures(FEATURES);
@@ -220,21 +242,20 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     const inlining = [binaryen.getAlwaysInlineMaxSize(), binaryen.getFlexibleInlineMaxSize(), binaryen.getOneCallerInlineMaxSize()];
     binaryen.setOptimizeLevel(optimize ? 3 : 0);
     binaryen.setShrinkLevel(0);
-    binaryen.setAlwaysInlineMaxSize(0);
-    binaryen.setFlexibleInlineMaxSize(0);
-    binaryen.setOneCallerInlineMaxSize(0);
+    if (!options.inlineBeforeAsyncify) {
+      binaryen.setAlwaysInlineMaxSize(0);
+      binaryen.setFlexibleInlineMaxSize(0);
+      binaryen.setOneCallerInlineMaxSize(0);
+    }
     try {
-      if (optimize && !process.env.WEFT_SKIP_PRE) mod.optimize();
+      if (optimize || options.inlineBeforeAsyncify) mod.optimize();
     } finally {
       binaryen.setAlwaysInlineMaxSize(inlining[0]);
       binaryen.setFlexibleInlineMaxSize(inlining[1]);
       binaryen.setOneCallerInlineMaxSize(inlining[2]);
     }
     const before = functionBodies(mod.emitText());
-    if (!before.has(LOOP)) {
-      throw new BuildError("weft build: the module lacks weft's scheduler loop (is weft's core in the build?)");
-    }
-    const callers = [...before].filter(([name, body]) => name !== SWITCH && (body.includes(`call $${SWITCH}\n`) || body.includes(`call $${SWITCH})`))).map(([n]) => n);
+    const callers = checkSwitchIntact(mod, before);
     const sizeBeforeAsyncify = mod.emitBinary().length;
 
     binaryen.setPassArgument("asyncify-imports", `${IMPORT_MODULE}.__none`);
@@ -247,7 +268,7 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     if (before.has(SWITCH) && (callers.length === 0 || missed.length > 0)) {
       throw new BuildError(`weft build: Asyncify did not instrument the callers of weft's switch (${(missed.length ? missed : ["none found"]).join(", ")}); the module would hang, so none was written`);
     }
-    if (optimize && !process.env.WEFT_SKIP_FINAL) { mod.optimize(); mod.optimize(); }
+    if (optimize) { mod.optimize(); mod.optimize(); }
     if (!mod.validate()) throw new BuildError("weft build: Binaryen produced an invalid module");
     const debugInfo = binaryen.getDebugInfo();
     binaryen.setDebugInfo(true);             // keep function names: traps then say where they happened

@@ -6,9 +6,12 @@ import path from "node:path";
 import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { spawnSync } from "node:child_process";
-import { build, BuildError, WEFT_ROOT } from "./build.js";
-import { runFile } from "./node.js";
 import { WeftError, type RunResult } from "./runner.js";
+import type { BuildError as BuildErrorType } from "./build.js";
+
+// The build pipeline loads the compiler and Binaryen (seconds): import it only when a command needs it.
+const buildModule = () => import("./build.js");
+const runFile: typeof import("./node.js").runFile = async (...args) => (await import("./node.js")).runFile(...args);
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;        // a build failed, a module was refused, or main died
@@ -86,12 +89,14 @@ async function cmdBuild(args: string[]): Promise<number> {
   if (!entry) throw new UsageError("build needs an entry file: weft build <entry.ts>");
   if (!entry.endsWith(".ts")) throw new UsageError(`build takes an AssemblyScript .ts file, got ${entry}`);
   out ??= entry.replace(/\.ts$/, ".wasm");
+  const { build } = await buildModule();
   const result = await build(entry, { outFile: out, optimize });
   console.log(`weft: built ${out} (${result.size} bytes; ${result.switchCallers.length} functions switch)`);
   return EXIT_OK;
 }
 
 async function cmdStart(): Promise<number> {
+  const { WEFT_ROOT } = await buildModule();
   const examples = path.join(WEFT_ROOT, "examples");
   const files = existsSync(examples) ? readdirSync(examples).filter((f) => f.endsWith(".ts")).sort() : [];
   let failed = 0;
@@ -121,9 +126,10 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) { console.error(`weft: ${e.message}`); return EXIT_USAGE; }
-    if (e instanceof BuildError) {
-      console.error(e.message);
-      if (e.diagnostics && process.env.WEFT_VERBOSE) console.error(e.diagnostics);
+    if ((e as Error)?.name === "BuildError") {
+      const be = e as BuildErrorType;
+      console.error(be.message);
+      if (be.diagnostics && process.env.WEFT_VERBOSE) console.error(be.diagnostics);
       return EXIT_FAILURE;
     }
     if (e instanceof WeftError) { console.error(`weft: ${e.message}`); return EXIT_FAILURE; }

@@ -1,0 +1,26 @@
+// The core (assembly/abi.ts, layout.ts) and the host (host/abi.ts) describe one ABI; these check they agree.
+import { describe, expect, it } from "vitest";
+import { buildProgram } from "./harness";
+import { ABI_VERSION, HOST_IMPORTS, IMPORT_MODULE, REQUIRED_EXPORTS, THREAD, THREAD_FIELDS } from "../host/abi.js";
+import { WeftProgram } from "../host/runner.js";
+
+describe("ABI", () => {
+  it("core and host agree on the version, the thread record's offsets and size", async () => {
+    const program = await WeftProgram.load(await buildProgram("pingpong.ts") as Uint8Array<ArrayBuffer>);
+    expect(program.raw.weft_abi_version()).toBe(ABI_VERSION);
+    THREAD_FIELDS.forEach((field, i) => {
+      expect({ field, offset: program.raw.weft_layout(i) }).toEqual({ field, offset: THREAD[field] });
+    });
+    expect(program.raw.weft_layout(THREAD_FIELDS.length)).toBe(-1);
+  });
+
+  it("a built module imports only what the host provides and exports what the host needs", async () => {
+    const module = new WebAssembly.Module(await buildProgram("pingpong.ts") as Uint8Array<ArrayBuffer>);
+    const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`).sort();
+    const allowed = [...HOST_IMPORTS.map((n) => `${IMPORT_MODULE}.${n}`), "env.abort"];
+    for (const i of imports) expect(allowed).toContain(i);
+    expect(imports).toContain(`${IMPORT_MODULE}.now`);
+    const exports = WebAssembly.Module.exports(module).map((e) => e.name);
+    for (const e of REQUIRED_EXPORTS) expect(exports).toContain(e);
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { build, BuildError } from "../host/build.js";
+import { ROOT } from "./harness";
+
+const program = (source: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "weft-build-"));
+  const file = path.join(dir, "app.ts");
+  writeFileSync(file, source);
+  return file;
+};
+
+describe("build", () => {
+  it("instruments every caller of the switch, and keeps code that never switches plain", async () => {
+    const r = await build(path.join(ROOT, "tests", "programs", "pingpong.ts"));
+    expect(r.switchCallers).toContain("~lib/weft/assembly/scheduler/yieldNow");
+    expect(r.size).toBeGreaterThan(1000);
+    expect(r.size).toBeLessThan(r.sizeBeforeAsyncify * 2);
+  });
+
+  it("refuses to emit a module whose switch was inlined before Asyncify (the -O3 pitfall)", async () => {
+    const err = await build(path.join(ROOT, "tests", "programs", "pingpong.ts"), { inlineBeforeAsyncify: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err.message).toMatch(/inlined .* before Asyncify; .* none was written/);
+  });
+
+  it("reports compiler errors with file:line:column", async () => {
+    const file = program(`import { print } from "weft";\nexport function main(): i32 {\n  let x: i32 = "no";\n  return x;\n}\n`);
+    const err = await build(file).catch((e) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err.message).toMatch(/app\.ts:3:\d+: error TS2322/);
+    expect(err.message.split("\n")).toHaveLength(1);
+  });
+
+  it("says so when the entry has no main or does not exist", async () => {
+    await expect(build(program(`export function start(): i32 { return 0; }\n`))).rejects.toThrow(/does not export a function main/);
+    await expect(build("/nonexistent/app.ts")).rejects.toThrow(/no such file/);
+  });
+});

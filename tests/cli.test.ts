@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ROOT } from "./harness";
+
+const cli = path.join(ROOT, "dist", "host", "cli.js");
+const weft = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: ROOT, encoding: "utf8" });
+
+describe("weft CLI", () => {
+  it("--help explains the commands and exits 0; no command is a usage error", () => {
+    const help = weft("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/weft run <app\.ts\|app\.wasm>/);
+    expect(weft().status).toBe(2);
+  });
+
+  it("run builds a .ts program, prints its output and exits with main's value", () => {
+    const r = weft("run", "tests/programs/pingpong.ts");
+    expect(r.stdout).toBe("a=10 b=100\n");
+    expect(r.status).toBe(110);
+  });
+
+  it("build writes a module that run accepts", () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-")), "p.wasm");
+    const b = weft("build", "tests/programs/pingpong.ts", "-o", out);
+    expect(b.status).toBe(0);
+    expect(b.stdout).toMatch(/built .*p\.wasm/);
+    const r = weft("run", out);
+    expect(r.stdout).toBe("a=10 b=100\n");
+  });
+
+  it("wrong arguments and bad modules give one clear line and a non-zero exit", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "weft-cli-"));
+    const junk = path.join(dir, "junk.wasm");
+    writeFileSync(junk, Buffer.from("this is not wasm"));
+    const foreign = path.join(dir, "foreign.wasm");
+    writeFileSync(foreign, Buffer.from([0, 97, 115, 109, 1, 0, 0, 0]));
+    const cases: [string[], number, RegExp][] = [
+      [["frobnicate"], 2, /unknown command "frobnicate"/],
+      [["run"], 2, /run needs a program/],
+      [["run", "x.txt"], 2, /run takes a \.ts or \.wasm file/],
+      [["run", "tests/programs/pingpong.ts", "--save-area", "lots"], 2, /--save-area needs a number/],
+      [["run", "missing.wasm"], 1, /no such file: missing\.wasm/],
+      [["run", junk], 1, /not a valid WebAssembly module/],
+      [["run", foreign], 1, /not a weft module: missing exports/],
+      [["build"], 2, /build needs an entry file/],
+    ];
+    for (const [args, status, message] of cases) {
+      const r = weft(...args);
+      expect({ args, status: r.status }).toEqual({ args, status });
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+});
