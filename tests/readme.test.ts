@@ -1,0 +1,37 @@
+// The README is checked against the code: its tuning-constant table against the constants in the source,
+// and its first program by running it.
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ROOT, runProgram } from "./harness";
+
+const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+function constantValue(file: string, name: string): number {
+  const source = readFileSync(path.join(ROOT, file), "utf8");
+  const m = new RegExp(`const ${name}: \\w+ = ([^;]+);`).exec(source);
+  if (!m) throw new Error(`${name} not found in ${file}`);
+  return Function(`return (${m[1].replace(/<\w+>/g, "")})`)() as number;
+}
+
+describe("README", () => {
+  const rows = [...readme.matchAll(/^\| `(\w+)` \| (\d+) \| [^|]+ \| (\S+) \|/gm)];
+
+  it("lists every tuning constant with the value the source has", () => {
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    for (const [, name, value, file] of rows) {
+      expect({ name, value: constantValue(file, name) }).toEqual({ name, value: Number(value) });
+    }
+  });
+
+  it("its first program runs and prints what the comment says", async () => {
+    const code = /```ts\n\/\/ app\.ts\n([\s\S]*?)```/.exec(readme)![1];
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "weft-readme-")), "app.ts");
+    writeFileSync(file, code);
+    const result = await runProgram(file);
+    expect(result.status).toBe("exited");
+    expect(result.stdout.trim()).toBe(/print\(.*\/\/ (\d+)/.exec(code)![1]);
+    expect(result.exitCode).toBe(0);
+  });
+});
