@@ -40,7 +40,8 @@
 // Wake protocol (under the channel lock, in takeWaiter and completeWaiter):
 //   1. Pop the head of the queue; clear its QUEUED flag.
 //   2. Claim its parker. If the claim fails, the waiter belongs to a select that another channel already
-//      fired: drop it (its owner finds QUEUED clear and skips it) and go back to 1.
+//      fired: drop it (its owner finds QUEUED clear and skips it) and go back to 1. A single operation's
+//      waiter sits in one queue only, so step 1 under the lock already makes it ours: no CAS.
 //   3. Copy the value into the waiter (recv side) or out of it (send side).
 //   4. Store DONE | closed | case index << 3 in the parker, then futexWake(parker, 1). Ordering: the value
 //      is in place before DONE is visible. After step 4 the waker never touches the waiter again.
@@ -282,6 +283,9 @@ function takeWaiter(ch: RawChannel, send: bool): Waiter | null {
     store<usize>(head, next);
     if (next) changetype<Waiter>(next).prev = 0; else store<usize>(head, 0, sizeof<usize>());
     w.flags &= ~WAITER_QUEUED;
+    // A single operation's waiter (its own parker) is only ever in this queue: taking it out under the
+    // lock is the claim, and costs no CAS. A select's waiter needs the CAS.
+    if (w.parker == wp) return w;
     if (atomicCas(w.parker, PARK_WAITING, PARK_CLAIMED) == PARK_WAITING) return w;
     // a select that another channel fired: drop the waiter (its owner sees QUEUED clear)
   }
@@ -365,8 +369,11 @@ function closeLocked(ch: RawChannel): bool {
 
 // ─── Blocking (the only functions here that can suspend) ───
 
-/** Park protocol, step 4: sleeps until the parker's phase is DONE; returns the final parker word. */
-export function park(parker: usize, kind: i32): i32 {
+/** Park protocol, step 4: sleeps until the parker's phase is DONE; returns the final parker word.
+ *  Inlined, like the two functions below: every frame between the caller and the switch is unwound and
+ *  rewound on each switch (scheduler.ts, "The switch"), so the blocking path keeps the stack shallow. */
+// @ts-ignore: decorator
+@inline export function park(parker: usize, kind: i32): i32 {
   let word = atomicLoad(parker);
   while ((word & PARK_PHASE) != PARK_DONE) {
     futexWaitFor(parker, word, -1, kind);
@@ -376,7 +383,8 @@ export function park(parker: usize, kind: i32): i32 {
 }
 
 /** Park protocol, steps 2-5 for send. Called with the lock held. True if a receiver took the value. */
-function sendBlocking(ch: RawChannel, value: u64): bool {
+// @ts-ignore: decorator
+@inline function sendBlocking(ch: RawChannel, value: u64): bool {
   let w = waiterAcquire();
   waiterPrepare(w, WAITER_SEND, value);
   queuePush(ch, w);
@@ -388,7 +396,8 @@ function sendBlocking(ch: RawChannel, value: u64): bool {
 
 /** Park protocol, steps 2-5 for recv. Called with the lock held. OP_DONE (value in `received`) or
  *  OP_CLOSED. */
-function recvBlocking(ch: RawChannel): i32 {
+// @ts-ignore: decorator
+@inline function recvBlocking(ch: RawChannel): i32 {
   let w = waiterAcquire();
   waiterPrepare(w, 0, 0);
   queuePush(ch, w);

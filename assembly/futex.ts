@@ -7,8 +7,10 @@
 // happen with no switch in between, so a waker that changes the word and then wakes can never be missed.
 // Primitives keep their fast path in user space (an atomic on the word) and call these only to sleep.
 //
-// Waiters sit in a hash table of wait queues keyed by address (BUCKETS buckets, intrusive doubly linked
-// lists through Thread.next/prev, FIFO so wake order is arrival order). A timed wait also puts the thread
+// Waiters sit in a hash table of wait queues keyed by address (intrusive doubly linked lists through
+// Thread.next/prev, FIFO so wake order is arrival order). The table starts with BUCKETS buckets and
+// doubles whenever waiters outnumber buckets twice over, so a wake scans a handful of threads even with a
+// million parked (skynet parks ~100,000 at once). A timed wait also puts the thread
 // in the timer heap; whichever comes first — wake or deadline — takes it out of the other.
 //
 // Wait protocol:
@@ -23,7 +25,7 @@
 //
 // Access rule: the buckets are owned by the processor's scheduler (M:N adds a lock per bucket).
 //
-// ╒═══ bucket (BUCKETS × 8 bytes, static) ═══╕
+// ╒═══ bucket (8 bytes each, in a heap block of `buckets` entries) ═══╕
 //   0 │ head  usize  first waiting Thread
 //   4 │ tail  usize  last waiting Thread
 // ╘══════════════════════════════════════════╛
@@ -33,6 +35,7 @@ import { atomicLoad } from "./atomics";
 import { currentThread, suspend, makeRunnable, cancelTimer } from "./scheduler";
 import { timerAdd } from "./timer";
 import { hostNow } from "./host";
+import { heapTryAlloc, heapFree } from "./runtime/index";
 
 // @ts-ignore: decorator
 @inline export const FUTEX_WOKEN: i32 = 0;
@@ -69,15 +72,52 @@ import { hostNow } from "./host";
 // @ts-ignore: decorator
 @inline export const WAIT_SLEEP: i32 = 12;
 
-/** Number of wait-queue buckets (power of two). 1,024 keeps chains short for thousands of waiters. */
+/** Initial number of wait-queue buckets (a power of two); the table doubles as waiters grow. */
 // @ts-ignore: decorator
-@inline const BUCKETS: usize = 1024;
-// @ts-ignore: decorator
-@lazy const TABLE: usize = memory.data(<i32>BUCKETS * 8, 16);
+@inline const BUCKETS: u32 = 1024;
+
+let table: usize = 0;          // bucket array
+let shift: u32 = 22;           // 32 - log2(buckets)
+let buckets: u32 = 0;
+let waiters: u32 = 0;          // threads in the table
 
 // @ts-ignore: decorator
 @inline function bucketOf(addr: usize): usize {
-  return TABLE + ((((<u32>addr >> 2) * 0x9E3779B1) >> 22) << 3); // Fibonacci hash, top 10 bits
+  return table + ((((<u32>addr >> 2) * 0x9E3779B1) >> shift) << 3); // Fibonacci hash, top bits
+}
+
+/** Allocates the table, or doubles it and moves every waiter to its new bucket (order within an address
+ *  is kept: buckets are walked head to tail and appended to). False when memory is exhausted. */
+function resize(): bool {
+  let newBuckets = buckets == 0 ? BUCKETS : buckets << 1;
+  let bytes = <usize>newBuckets << 3;
+  let newTable = heapTryAlloc(bytes);
+  if (newTable == 0) return buckets != 0;       // keep the old table: chains just get longer
+  for (let i: usize = 0; i < bytes; i += 8) store<u64>(newTable + i, 0);
+  let oldTable = table, oldBuckets = buckets;
+  table = newTable;
+  buckets = newBuckets;
+  shift = 32 - ctz<u32>(newBuckets);
+  for (let b: u32 = 0; b < oldBuckets; b++) {
+    let tp = load<usize>(oldTable + (<usize>b << 3));
+    while (tp) {
+      let next = changetype<Thread>(tp).next;
+      append(bucketOf(changetype<Thread>(tp).waitAddr), changetype<Thread>(tp));
+      tp = next;
+    }
+  }
+  if (oldTable) heapFree(oldTable);
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function append(bucket: usize, t: Thread): void {
+  let tail = load<usize>(bucket, 4);
+  t.next = 0;
+  t.prev = tail;
+  if (tail) changetype<Thread>(tail).next = changetype<usize>(t);
+  else store<usize>(bucket, changetype<usize>(t));
+  store<usize>(bucket, changetype<usize>(t), 4);
 }
 
 /** futexWait with the kind of primitive recorded for deadlock reports. */
@@ -90,13 +130,9 @@ export function futexWaitFor(addr: usize, expected: i32, timeoutMs: f64, kind: i
   t.waitKind = kind;
   t.waitAddr = addr;
   t.waitResult = FUTEX_WOKEN;
-  let bucket = bucketOf(addr);
-  let tail = load<usize>(bucket, 4);
-  t.next = 0;
-  t.prev = tail;
-  if (tail) changetype<Thread>(tail).next = currentThread;
-  else store<usize>(bucket, currentThread);
-  store<usize>(bucket, currentThread, 4);
+  if (waiters >= buckets << 1 && !resize()) return FUTEX_TIMED_OUT;
+  append(bucketOf(addr), t);
+  waiters++;
   if (timeoutMs > 0) {
     t.deadline = hostNow() + timeoutMs;
     if (!timerAdd(t)) { futexDequeue(t); return FUTEX_TIMED_OUT; }
@@ -113,6 +149,7 @@ export function futexWait(addr: usize, expected: i32, timeoutMs: f64 = -1): i32 
 
 /** Makes up to `count` threads waiting on `addr` runnable (count < 0: all). Returns how many. */
 export function futexWake(addr: usize, count: i32): i32 {
+  if (waiters == 0) return 0;
   let bucket = bucketOf(addr);
   let tp = load<usize>(bucket);
   let woken = 0;
@@ -137,6 +174,7 @@ export function futexDequeue(t: Thread): void {
 }
 
 function unlink(bucket: usize, t: Thread): void {
+  waiters--;
   let prev = t.prev, next = t.next;
   if (prev) changetype<Thread>(prev).next = next; else store<usize>(bucket, next);
   if (next) changetype<Thread>(next).prev = prev; else store<usize>(bucket, prev, 4);

@@ -53,7 +53,7 @@
 //  20 │ waiters   usize  capacity × Waiter pointer; owner only      │
 //  24 │ order     usize  capacity × distinct channels, ascending    │
 //  28 │ lockCount i32    entries of `order` in use, -1 = stale      │
-  32 │ firedClosed bool the fired case fired on a closed channel   │
+//  32 │ firedClosed bool the fired case fired on a closed channel   │
 // ╘══════════════════════════════════════════════════════════════╛
 // "Owner only": a Select is used by one thread at a time. The waiters themselves follow channel.ts's
 // access rules (queue links and QUEUED under the channel's lock, `value` by the claimer).

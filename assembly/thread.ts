@@ -162,7 +162,7 @@ function threadFinish(t: Thread, value: i32): void {
   t.exitValue = value;
   t.state = STATE_EXITED;
   if (t.flags & FLAG_MAIN) { mainValue = value; endProgram(); }
-  futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
+  if (t.joiner) futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
 }
 
 /** Ends the calling thread with `value`, from any depth; TLS destructors run first. */
