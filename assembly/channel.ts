@@ -2,57 +2,61 @@
 //
 // Design note
 // -----------
-// Problem: send must block until the value is taken (unbuffered) or has a slot (buffered); recv must block
-// until a value arrives or the channel is closed; close must release every blocked thread; select
-// (select.ts) must wait on several channels at once and fire exactly one case. A blocked thread must be
-// woken exactly when its operation completed, no wake-up may be lost, and when nobody is blocked an
-// operation must cost a lock and a few stores: no allocation, no futexWake.
+// Problem: send must block until its value is taken (unbuffered) or has a slot (buffered); recv must block
+// until a value comes or the channel is closed; close must release every blocked thread; select
+// (select.ts) must wait on several channels and fire exactly one case. No wake-up may be lost, a blocked
+// thread should be woken only when its own operation completed, and an operation nobody waits for must
+// cost a lock and a few stores: no allocation, no futexWake.
 //
-// Rejected: one sequence futex per channel that every blocked thread sleeps on. A completed operation
-// then has to wake all sleepers (the futex cannot pick the one that was served), each re-takes the lock to
-// find out whether it was the one, and an unbuffered send needs extra states to know that its value was
-// taken. A thundering herd on every send, and two lock round trips per hand-off.
-// Chosen (Go's runtime/chan.go): a spin lock guards the channel; a thread that must block puts a Waiter
-// record in the channel's send or receive queue and sleeps on a parker word. The thread that completes
-// its operation ("the waker") takes the waiter out of the queue, copies the value straight into or out of
-// it, marks the parker DONE and wakes exactly that thread. The woken thread never touches the channel
-// again: one lock round trip per operation, one futexWake per blocked thread, none when nobody waits.
+// Rejected: one sequence futex per channel that every blocked thread sleeps on. The futex cannot wake the
+// one thread that was served, so every change wakes all sleepers, each re-takes the lock to see whether
+// it was served, and an unbuffered send needs more states to learn that its value was taken.
+// Chosen (Go's runtime/chan.go): a spin lock guards the channel; a thread that must block appends a Waiter
+// to the channel's send or receive queue and sleeps on a parker word. The thread that completes its
+// operation (the waker) takes the waiter out, copies the value straight into or out of it, marks the
+// parker DONE and wakes exactly that thread, which never touches the channel again: one lock round trip
+// per operation, one futexWake per blocked thread, none when nobody waits.
 //
 // Glossary
 // --------
-// waiter   a Waiter record: one blocked operation (or one case of a blocked select) in a channel queue.
-// parker   the 32-bit word a blocked thread sleeps on; a single operation's is its waiter's `state`,
-//          a select's is its Select's `state`, shared by the waiters of all its cases.
-// claim    CAS parker WAITING -> CLAIMED. Only the claimer may complete the waiter, so a select whose
-//          cases become ready on two channels at once fires exactly one case.
-// waker    the thread that claims and completes a waiter (a send, recv or close on the channel).
+// waiter   a Waiter record: one blocked operation, or one case of a blocked select, in a channel queue.
+// parker   the word a blocked thread sleeps on: a single operation's waiter's own `state`, or the
+//          Select's `state`, shared by the waiters of all its cases.
+// claim    parkerClaim, CAS WAITING -> CLAIMED: only the claimer completes a select's waiter, so a select
+//          whose cases become ready on two channels at once fires once.
+// waker    the thread that claims and completes a waiter (its send, recv or close).
 //
-// Park protocol (a blocked send or recv; select.ts follows the same steps for each case):
-//   1. Lock the channel; try the operation (sendLocked / recvLocked). Done unless it returned OP_BLOCK.
-//   2. Take a waiter (pool), set its parker word to WAITING and its value (send), and append it to the
-//      channel's queue. Ordering: steps 1 and 2 happen under one lock hold, so a waker that changes the
-//      channel after our check is sure to find the waiter: this is what rules out lost wake-ups.
+// Park protocol (blocking send / recv; Select.wait follows the same steps for each case):
+//   1. Lock the channel; try the operation (sendLocked / recvLocked). Done unless it says Op.BLOCK.
+//   2. Take a waiter from the pool: parker WAITING, value (send); append it to the channel's queue.
+//      Ordering: steps 1 and 2 are one lock hold, so a waker that changes the channel after our check
+//      finds the waiter. This is what rules out lost wake-ups.
 //   3. Unlock. Nothing that can suspend runs while a channel lock is held.
-//   4. Sleep: while the parker's phase is not DONE, futexWaitFor(parker, seen, kind). futexWait returns
+//   4. park: while the parker's phase is not DONE, futexWaitFor(parker, seen, kind). futexWait returns
 //      at once if the word changed after we read it; wake-ups may be spurious, hence the loop.
-//   5. Read the result from the parker word (CLOSED bit) and the value from the waiter; return the
-//      waiter to the pool. The waker dequeued it, so nothing else refers to it.
-// Wake protocol (under the channel lock, in takeWaiter and completeWaiter):
+//   5. Result from the parker word (CLOSED bit), value from the waiter; the waiter goes back to the pool.
+//      The waker dequeued it, so nothing refers to it any more.
+// Wake protocol (under the channel lock: takeWaiter, then completeWaiter):
 //   1. Pop the head of the queue; clear its QUEUED flag.
-//   2. Claim its parker. If the claim fails, the waiter belongs to a select that another channel already
-//      fired: drop it (its owner finds QUEUED clear and skips it) and go back to 1. A single operation's
-//      waiter sits in one queue only, so step 1 under the lock already makes it ours: no CAS.
-//   3. Copy the value into the waiter (recv side) or out of it (send side).
-//   4. Store DONE | closed | case index << 3 in the parker, then futexWake(parker, 1). Ordering: the value
-//      is in place before DONE is visible. After step 4 the waker never touches the waiter again.
-// Close: mark closed, then claim and complete every queued waiter with the CLOSED bit (receivers get the
-// zero value). Receivers find the buffer first: they drain it, then get CLOSED (Go's semantics).
+//   2. Claim it. A single operation's waiter is in this queue only, so popping it under the lock is the
+//      claim (no CAS). A select's waiter needs parkerClaim; if that fails, another channel fired the
+//      select: drop the waiter (its owner finds QUEUED clear) and go back to 1.
+//   3. Copy the value into the waiter (a receiver) or out of it (a sender).
+//   4. parkerComplete: store DONE | closed | case index, then futexWake(parker, 1). Ordering: the value
+//      is in place before DONE is visible; after step 4 the waker never touches the waiter again.
+// Close: mark closed, then complete every queued waiter with CLOSED (receivers get the zero value).
+// Receivers take from the buffer first: they drain it, then see CLOSED (Go's semantics).
 //
-// Memory model, M:N: the lock is a spin lock on an atomic word (held for a few dozen instructions, never
-// across a suspend). Waiters stay owned by their thread between steps 2 and 5, and their memory is never
-// returned to the heap (pooled), so a late futexWake on a reused parker is only a spurious wake-up.
+// M:N: the lock is an atomic spin lock held for a few dozen instructions, never across a suspend. A
+// waiter belongs to its thread from step 2 to step 5 and its memory is never returned to the heap
+// (pooled), so a late futexWake on a reused parker is only a spurious wake-up, which park tolerates.
 //
-// ╒════════════ Channel (the object; wasm32 offsets) ════════════╕
+// Cost: records are @unmanaged (plain linear memory). AssemblyScript spills every live managed reference
+// to its shadow stack around calls; with managed channel objects that made a round trip (chan_roundtrip)
+// ~25% slower. The blocking path is inlined down to futexWaitFor, because each frame between the caller
+// and the switch is unwound and rewound on every switch (scheduler.ts, "The switch").
+//
+// ╒════════════ Channel (RawChannel, unmanaged; wasm32 offsets) ═══╕
 //   0 │ lock      i32    0 free, 1 held; atomic (spin lock)        │
 //   4 │ closed    i32    1 once closed; written under lock, atomic │
 //   8 │ count     i32    values in the buffer; guarded by lock     │
@@ -63,9 +67,8 @@
 //  28 │ sendTail  usize  last blocked sender; guarded              │
 //  32 │ recvHead  usize  first blocked receiver; guarded           │
 //  36 │ recvTail  usize  last blocked receiver; guarded            │
-// ╘═══════════════════════════════════════════════════════════════╛
-// `count` and `closed` are also read without the lock by len() and isClosed(): aligned i32 loads cannot
-// tear, and both promise only a snapshot.
+// ╘═════════════════════════════════════════════════════════════════╛
+// len() reads `count` without the lock: an aligned i32 load cannot tear, and len promises a snapshot.
 //
 // ╒════════════ Waiter (40 bytes, heap; wasm32 offsets) ════════════╕
 //   0 │ state      i32    parker word of a single operation (PARK_*)  │
@@ -74,16 +77,20 @@
 //  12 │ prev       usize  queue link; guarded by the channel's lock    │
 //  16 │ channel    usize  the channel (select cases); owner only       │
 //  20 │ caseIndex  i32    reported in the parker word when it fires    │
-//  24 │ flags      i32    WAITER_QUEUED (guarded by lock), WAITER_SEND │
+//  24 │ flags      i32    QUEUED (guarded by lock), SEND (owner only) │
 //  28 │ (padding)                                                     │
 //  32 │ value      u64    value to send / value received (T as bits)   │
 // ╘══════════════════════════════════════════════════════════════════╛
-// `value` is written by the owner before step 2 and by the claimer in step 3, read after DONE.
+// `value`: written by the owner before step 2 or by the claimer in wake step 3; read by the owner after
+// DONE, or by the claimer of a sender.
 //
-// Parker word: bits 0-1 phase (WAITING 0, CLAIMED 1, DONE 2), bit 2 CLOSED, bits 3-31 case index.
+// Parker word: bits 0-1 phase, bit 2 CLOSED, bits 3-31 case index. Phases, changed only by the parker*
+// functions: WAITING (owner sleeps or is about to) -> CLAIMED (a waker owns the waiter; selects only)
+// -> DONE (result in place; the owner may return) -> WAITING (owner only, when a Select waits again).
 //
-// Values travel as 64-bit patterns (toBits / fromBits), so one copy of the code serves every T and
-// select can mix channels of different element types. T must be a number, bool or reference.
+// Values travel as 64-bit patterns (toBits / fromBits), so one copy of the code serves every T and one
+// Select mixes channels of different element types. T must be a number, bool or reference; references in
+// buffers are invisible to a collector (weft has none yet).
 
 import { atomicCas, atomicLoad, atomicStore } from "./atomics";
 import { futexWaitFor, futexWake, WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV } from "./futex";
@@ -91,31 +98,12 @@ import { heapTryAlloc } from "./runtime/index";
 
 // ─── Constants ───
 
-// @ts-ignore: decorator
-@inline export const PARK_WAITING: i32 = 0;
-// @ts-ignore: decorator
-@inline export const PARK_CLAIMED: i32 = 1;
-// @ts-ignore: decorator
-@inline export const PARK_DONE: i32 = 2;
-// @ts-ignore: decorator
-@inline export const PARK_PHASE: i32 = 3;
-// @ts-ignore: decorator
-@inline export const PARK_CLOSED: i32 = 4;
-// @ts-ignore: decorator
-@inline export const PARK_CASE_SHIFT: i32 = 3;
-
-// @ts-ignore: decorator
-@inline export const WAITER_QUEUED: i32 = 1;
-// @ts-ignore: decorator
-@inline export const WAITER_SEND: i32 = 2;
-
-/** What sendLocked / recvLocked report. */
-// @ts-ignore: decorator
-@inline export const OP_DONE: i32 = 0;
-// @ts-ignore: decorator
-@inline export const OP_CLOSED: i32 = 1;
-// @ts-ignore: decorator
-@inline export const OP_BLOCK: i32 = 2;
+/** The parker word's phases and fields (see "Parker word"). */
+export const enum Parker { WAITING = 0, CLAIMED = 1, DONE = 2, PHASE = 3, CLOSED = 4, CASE_SHIFT = 3 }
+/** Waiter.flags. */
+export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
+/** What sendLocked / recvLocked report: completed, the channel is closed, or the caller must block. */
+export const enum Op { DONE = 0, CLOSED = 1, BLOCK = 2 }
 
 // @ts-ignore: decorator
 @inline const SLOT_SIZE: usize = 8;
@@ -139,7 +127,7 @@ import { heapTryAlloc } from "./runtime/index";
 
 /** The type-erased channel every Channel<T> is. Its fields are the channel's state: see the layout
  *  above and the access rules there. Use Channel<T>; these are public only for select.ts. */
-export class RawChannel {
+@unmanaged export class RawChannel {
   lock: i32 = 0;
   closed: i32 = 0;
   count: i32 = 0;
@@ -152,11 +140,11 @@ export class RawChannel {
   recvTail: usize = 0;
 
   constructor(capacity: i32) {
-    if (capacity < 0) abort("Channel: capacity must be >= 0, got " + capacity.toString());
+    if (capacity < 0) abort("new Channel: capacity must be >= 0, got " + capacity.toString());
     this.capacity = capacity;
     if (capacity > 0) {
       let buffer = heapTryAlloc(<usize>capacity * SLOT_SIZE);
-      if (buffer == 0) abort("Channel: no memory for a buffer of " + capacity.toString() + " slots");
+      if (buffer == 0) abort("new Channel: no memory for a buffer of " + capacity.toString() + " slots");
       this.buffer = buffer;
     }
   }
@@ -200,16 +188,51 @@ if (ASC_TARGET == 1) {
 
 // ─── Lock ───
 
-/** Takes the channel's spin lock. In N:1 it is always free here (nobody suspends holding it). */
+/** Spins this many times on a held channel lock before giving up (about a second). A lock is held for a
+ *  few dozen instructions; in N:1 it is never found held, so a long spin means a thread suspended while
+ *  holding one, and waiting longer would hang the processor. Not configurable. */
+// @ts-ignore: decorator
+@inline const LOCK_SPINS_MAX: i32 = 1 << 28;
+
+function lockContended(addr: usize): void {
+  for (let spins = 0; spins < LOCK_SPINS_MAX; spins++) {
+    if (atomicLoad(addr) == 0 && atomicCas(addr, 0, 1) == 0) return;
+  }
+  abort("lockChannel: lock at 0x" + addr.toString(16) + " held too long (did a thread suspend holding it?)");
+}
+
+/** Takes the channel's spin lock. */
 // @ts-ignore: decorator
 @inline export function lockChannel(ch: RawChannel): void {
   let addr = changetype<usize>(ch) + offsetof<RawChannel>("lock");
-  while (atomicCas(addr, 0, 1) != 0) { /* M:N: another processor holds it for a few instructions */ }
+  if (atomicCas(addr, 0, 1) != 0) lockContended(addr);
 }
 
 // @ts-ignore: decorator
 @inline export function unlockChannel(ch: RawChannel): void {
   atomicStore(changetype<usize>(ch) + offsetof<RawChannel>("lock"), 0);
+}
+
+// ─── Parker transitions (the phases under "Parker word") ───
+
+/** WAITING -> CLAIMED. False if the parker is no longer WAITING (a select fired by another case). */
+// @ts-ignore: decorator
+@inline export function parkerClaim(parker: usize): bool {
+  return atomicCas(parker, Parker.WAITING, Parker.CLAIMED) == Parker.WAITING;
+}
+
+/** WAITING or CLAIMED -> DONE with the result, then wakes the owner (wake protocol, step 4). */
+// @ts-ignore: decorator
+@inline export function parkerComplete(parker: usize, result: i32): void {
+  if ((atomicLoad(parker) & Parker.PHASE) == Parker.DONE) abort("parkerComplete: the waiter is already done");
+  atomicStore(parker, Parker.DONE | result);
+  futexWake(parker, 1);
+}
+
+/** DONE (or new) -> WAITING, by the owner before it queues the parker's waiters again. */
+// @ts-ignore: decorator
+@inline export function parkerReset(parker: usize): void {
+  atomicStore(parker, Parker.WAITING);
 }
 
 // ─── Waiter pool (per processor: a Wasm global, so no lock; waiters may migrate between pools) ───
@@ -222,7 +245,7 @@ function waiterAcquire(): Waiter {
     freeWaiters = changetype<Waiter>(w).next;
   } else {
     w = heapTryAlloc(WAITER_SIZE);
-    if (w == 0) abort("Channel: no memory for a waiter record");
+    if (w == 0) abort("waiterAcquire: no memory for a waiter record");
   }
   return changetype<Waiter>(w);
 }
@@ -236,8 +259,8 @@ function waiterAcquire(): Waiter {
 /** Makes `w` a single operation's waiter: it decides itself. */
 // @ts-ignore: decorator
 @inline function waiterPrepare(w: Waiter, flags: i32, value: u64): void {
-  w.state = PARK_WAITING;
-  w.parker = changetype<usize>(w);          // `state` is at offset 0
+  parkerReset(changetype<usize>(w));        // `state` is at offset 0
+  w.parker = changetype<usize>(w);
   w.caseIndex = 0;
   w.flags = flags;
   w.value = value;
@@ -250,26 +273,26 @@ function waiterAcquire(): Waiter {
   return changetype<usize>(ch) + (send ? offsetof<RawChannel>("sendHead") : offsetof<RawChannel>("recvHead"));
 }
 
-/** Appends `w` to the send or receive queue, as its WAITER_SEND flag says. */
+/** Appends `w` to the send or receive queue, as its SEND flag says. */
 export function queuePush(ch: RawChannel, w: Waiter): void {
-  let head = queueHeadAddr(ch, (w.flags & WAITER_SEND) != 0);
+  let head = queueHeadAddr(ch, (w.flags & WaiterFlag.SEND) != 0);
   let tail = load<usize>(head, sizeof<usize>());
   w.next = 0;
   w.prev = tail;
   if (tail) changetype<Waiter>(tail).next = changetype<usize>(w);
   else store<usize>(head, changetype<usize>(w));
   store<usize>(head, changetype<usize>(w), sizeof<usize>());
-  w.flags |= WAITER_QUEUED;
+  w.flags |= WaiterFlag.QUEUED;
 }
 
 /** Takes `w` out of its queue if it is still in one (a select's cases that did not fire). */
 export function queueRemove(ch: RawChannel, w: Waiter): void {
-  if ((w.flags & WAITER_QUEUED) == 0) return;
-  let head = queueHeadAddr(ch, (w.flags & WAITER_SEND) != 0);
+  if ((w.flags & WaiterFlag.QUEUED) == 0) return;
+  let head = queueHeadAddr(ch, (w.flags & WaiterFlag.SEND) != 0);
   let prev = w.prev, next = w.next;
   if (prev) changetype<Waiter>(prev).next = next; else store<usize>(head, next);
   if (next) changetype<Waiter>(next).prev = prev; else store<usize>(head, prev, sizeof<usize>());
-  w.flags &= ~WAITER_QUEUED;
+  w.flags &= ~WaiterFlag.QUEUED;
 }
 
 /** Wake protocol, steps 1-2: the first waiter of a queue that this thread could claim, or null. */
@@ -282,21 +305,15 @@ function takeWaiter(ch: RawChannel, send: bool): Waiter | null {
     let next = w.next;
     store<usize>(head, next);
     if (next) changetype<Waiter>(next).prev = 0; else store<usize>(head, 0, sizeof<usize>());
-    w.flags &= ~WAITER_QUEUED;
-    // A single operation's waiter (its own parker) is only ever in this queue: taking it out under the
-    // lock is the claim, and costs no CAS. A select's waiter needs the CAS.
-    if (w.parker == wp) return w;
-    if (atomicCas(w.parker, PARK_WAITING, PARK_CLAIMED) == PARK_WAITING) return w;
-    // a select that another channel fired: drop the waiter (its owner sees QUEUED clear)
+    w.flags &= ~WaiterFlag.QUEUED;
+    if (w.parker == wp || parkerClaim(w.parker)) return w;   // step 2: own parker = single operation
   }
 }
 
 /** Wake protocol, step 4. */
 // @ts-ignore: decorator
 @inline function completeWaiter(w: Waiter, closedBit: i32): void {
-  let parker = w.parker;
-  atomicStore(parker, PARK_DONE | closedBit | (w.caseIndex << PARK_CASE_SHIFT));
-  futexWake(parker, 1);
+  parkerComplete(w.parker, closedBit | (w.caseIndex << Parker.CASE_SHIFT));
 }
 
 // ─── The buffer (guarded by the channel's lock) ───
@@ -324,36 +341,36 @@ function takeWaiter(ch: RawChannel, send: bool): Waiter | null {
  *  processor; read right after the call, with no switch in between, it is the caller's own. */
 export let received: u64 = 0;
 
-/** Send with the lock held: OP_DONE (handed to a receiver or buffered), OP_CLOSED, or OP_BLOCK. */
+/** Send with the lock held: Op.DONE (handed to a receiver or buffered), Op.CLOSED, or Op.BLOCK. */
 export function sendLocked(ch: RawChannel, value: u64): i32 {
-  if (ch.closed) return OP_CLOSED;
+  if (ch.closed) return Op.CLOSED;
   let w = takeWaiter(ch, false);
   if (w) {
     w.value = value;                                        // wake step 3
     completeWaiter(w, 0);
-    return OP_DONE;
+    return Op.DONE;
   }
-  if (ch.count < ch.capacity) { bufferPut(ch, value); return OP_DONE; }
-  return OP_BLOCK;
+  if (ch.count < ch.capacity) { bufferPut(ch, value); return Op.DONE; }
+  return Op.BLOCK;
 }
 
-/** Receive with the lock held: OP_DONE (value in `received`), OP_CLOSED (closed and drained; `received`
- *  is 0), or OP_BLOCK. */
+/** Receive with the lock held: Op.DONE (value in `received`), Op.CLOSED (closed and drained; `received`
+ *  is 0), or Op.BLOCK. */
 export function recvLocked(ch: RawChannel): i32 {
   if (ch.count > 0) {
     received = bufferTake(ch);
     let w = takeWaiter(ch, true);                           // a full buffer had senders waiting: refill
     if (w) { bufferPut(ch, w.value); completeWaiter(w, 0); }
-    return OP_DONE;
+    return Op.DONE;
   }
   let w = takeWaiter(ch, true);
   if (w) {
     received = w.value;                                     // wake step 3
     completeWaiter(w, 0);
-    return OP_DONE;
+    return Op.DONE;
   }
   received = 0;
-  return ch.closed ? OP_CLOSED : OP_BLOCK;
+  return ch.closed ? Op.CLOSED : Op.BLOCK;
 }
 
 /** Close with the lock held: false if already closed. Wakes every waiter with CLOSED. */
@@ -361,9 +378,9 @@ function closeLocked(ch: RawChannel): bool {
   if (ch.closed) return false;
   atomicStore(changetype<usize>(ch) + offsetof<RawChannel>("closed"), 1);
   let w = takeWaiter(ch, false);
-  while (w) { w.value = 0; completeWaiter(w, PARK_CLOSED); w = takeWaiter(ch, false); }
+  while (w) { w.value = 0; completeWaiter(w, Parker.CLOSED); w = takeWaiter(ch, false); }
   w = takeWaiter(ch, true);
-  while (w) { completeWaiter(w, PARK_CLOSED); w = takeWaiter(ch, true); }
+  while (w) { completeWaiter(w, Parker.CLOSED); w = takeWaiter(ch, true); }
   return true;
 }
 
@@ -375,7 +392,7 @@ function closeLocked(ch: RawChannel): bool {
 // @ts-ignore: decorator
 @inline export function park(parker: usize, kind: i32): i32 {
   let word = atomicLoad(parker);
-  while ((word & PARK_PHASE) != PARK_DONE) {
+  while ((word & Parker.PHASE) != Parker.DONE) {
     futexWaitFor(parker, word, -1, kind);
     word = atomicLoad(parker);
   }
@@ -386,16 +403,16 @@ function closeLocked(ch: RawChannel): bool {
 // @ts-ignore: decorator
 @inline function sendBlocking(ch: RawChannel, value: u64): bool {
   let w = waiterAcquire();
-  waiterPrepare(w, WAITER_SEND, value);
+  waiterPrepare(w, WaiterFlag.SEND, value);
   queuePush(ch, w);
   unlockChannel(ch);
   let word = park(changetype<usize>(w), WAIT_CHANNEL_SEND);
   waiterRelease(w);
-  return (word & PARK_CLOSED) == 0;
+  return (word & Parker.CLOSED) == 0;
 }
 
-/** Park protocol, steps 2-5 for recv. Called with the lock held. OP_DONE (value in `received`) or
- *  OP_CLOSED. */
+/** Park protocol, steps 2-5 for recv. Called with the lock held. Op.DONE (value in `received`) or
+ *  Op.CLOSED. */
 // @ts-ignore: decorator
 @inline function recvBlocking(ch: RawChannel): i32 {
   let w = waiterAcquire();
@@ -405,13 +422,13 @@ function closeLocked(ch: RawChannel): bool {
   let word = park(changetype<usize>(w), WAIT_CHANNEL_RECV);
   received = w.value;
   waiterRelease(w);
-  return (word & PARK_CLOSED) != 0 ? OP_CLOSED : OP_DONE;
+  return (word & Parker.CLOSED) != 0 ? Op.CLOSED : Op.DONE;
 }
 
 // ─── The API ───
 
 /** What a receive produced: reusable, so receiving allocates nothing. */
-export class Received<T> {
+@unmanaged export class Received<T> {
   /** The value received; T's zero value (0, false, null) when nothing was. */
   value: T = fromBits<T>(0);
   /** A value was received. */
@@ -424,7 +441,7 @@ export class Received<T> {
  *  waits until a receiver has taken its value. capacity > 0 buffers that many values: a send waits only
  *  while the buffer is full. Differences from Go: sending on a closed channel returns false instead of
  *  panicking, and close() of a closed channel returns false. */
-export class Channel<T> extends RawChannel {
+@unmanaged export class Channel<T> extends RawChannel {
   constructor(capacity: i32 = 0) {
     super(capacity);
   }
@@ -434,7 +451,7 @@ export class Channel<T> extends RawChannel {
   send(value: T): bool {
     lockChannel(this);
     let result = sendLocked(this, toBits<T>(value));
-    if (result != OP_BLOCK) { unlockChannel(this); return result == OP_DONE; }
+    if (result != Op.BLOCK) { unlockChannel(this); return result == Op.DONE; }
     return sendBlocking(this, toBits<T>(value));
   }
 
@@ -443,7 +460,7 @@ export class Channel<T> extends RawChannel {
     lockChannel(this);
     let result = sendLocked(this, toBits<T>(value));
     unlockChannel(this);
-    return result == OP_DONE;
+    return result == Op.DONE;
   }
 
   /** Receives a value, waiting until one comes. When the channel is closed and drained, returns T's zero
@@ -451,7 +468,7 @@ export class Channel<T> extends RawChannel {
   recv(): T {
     lockChannel(this);
     let result = recvLocked(this);
-    if (result == OP_BLOCK) recvBlocking(this);
+    if (result == Op.BLOCK) recvBlocking(this);
     else unlockChannel(this);
     return fromBits<T>(received);
   }
@@ -460,7 +477,7 @@ export class Channel<T> extends RawChannel {
   recvInto(out: Received<T>): bool {
     lockChannel(this);
     let result = recvLocked(this);
-    if (result == OP_BLOCK) result = recvBlocking(this);
+    if (result == Op.BLOCK) result = recvBlocking(this);
     else unlockChannel(this);
     return setReceived<T>(out, result);
   }
@@ -496,7 +513,7 @@ export class Channel<T> extends RawChannel {
 // @ts-ignore: decorator
 @inline function setReceived<T>(out: Received<T>, result: i32): bool {
   out.value = fromBits<T>(received);
-  out.ok = result == OP_DONE;
-  out.closed = result == OP_CLOSED;
+  out.ok = result == Op.DONE;
+  out.closed = result == Op.CLOSED;
   return out.ok;
 }

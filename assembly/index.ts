@@ -19,3 +19,5 @@ export { now, wallTime } from "./clock";
 export { sleep, Thread } from "./api";
 export * from "./errno";
 export { Mutex, Cond, RwLock, Semaphore, Barrier, Once, WaitGroup } from "./sync/index";
+export { Channel, Received } from "./channel";
+export { Select } from "./select";

@@ -55,15 +55,14 @@
 //  28 │ lockCount i32    entries of `order` in use, -1 = stale      │
 //  32 │ firedClosed bool the fired case fired on a closed channel   │
 // ╘══════════════════════════════════════════════════════════════╛
+// A Select is @unmanaged for the reason channel.ts gives under "Cost"; build it once and reuse it.
 // "Owner only": a Select is used by one thread at a time. The waiters themselves follow channel.ts's
 // access rules (queue links and QUEUED under the channel's lock, `value` by the claimer).
 
 import {
-  RawChannel, Channel, Waiter, WAITER_SIZE, WAITER_SEND, PARK_WAITING, PARK_CLOSED, PARK_CASE_SHIFT,
-  OP_BLOCK, OP_CLOSED, received, sendLocked, recvLocked, lockChannel, unlockChannel, queuePush, queueRemove,
-  park, toBits, fromBits,
+  RawChannel, Channel, Waiter, WAITER_SIZE, WaiterFlag, Parker, Op, received, sendLocked, recvLocked, lockChannel,
+  unlockChannel, queuePush, queueRemove, park, parkerReset, toBits, fromBits,
 } from "./channel";
-import { atomicStore } from "./atomics";
 import { WAIT_SELECT } from "./futex";
 import { heapTryAlloc, heapFree } from "./runtime/index";
 
@@ -71,6 +70,12 @@ import { heapTryAlloc, heapFree } from "./runtime/index";
 @inline const NOT_FIRED: i32 = -1;
 
 // ─── Case list ───
+
+// The drawing above is the truth: the build fails if a field moves.
+if (ASC_TARGET == 1 && (offsetof<Select>("state") != 0 || offsetof<Select>("waiters") != 20 ||
+    offsetof<Select>("lockCount") != 28 || offsetof<Select>("firedClosed") != 32)) {
+  ERROR("select.ts: Select no longer matches its drawing");
+}
 
 // @ts-ignore: decorator
 @inline function waiterAt(s: Select, i: i32): Waiter {
@@ -86,7 +91,7 @@ function grow(s: Select): void {
   let bytes = <usize>capacity << alignof<usize>();
   let waiters = heapTryAlloc(bytes);
   let order = heapTryAlloc(bytes);
-  if (waiters == 0 || order == 0) abort("Select: no memory for " + capacity.toString() + " cases");
+  if (waiters == 0 || order == 0) abort("Select.recv/send: no memory for " + capacity.toString() + " cases");
   memory.fill(waiters, 0, bytes);
   if (s.waiters) {
     memory.copy(waiters, s.waiters, <usize>s.capacity << alignof<usize>());
@@ -106,11 +111,11 @@ function addCase(s: Select, ch: RawChannel, flags: i32, value: u64): i32 {
   let wp = load<usize>(slot);
   if (wp == 0) {
     wp = heapTryAlloc(WAITER_SIZE);
-    if (wp == 0) abort("Select: no memory for a case");
+    if (wp == 0) abort("Select.recv/send: no memory for a case record");
     store<usize>(slot, wp);
   }
   let w = changetype<Waiter>(wp);
-  w.state = PARK_WAITING;                                 // unused: select waiters park on s.state
+  w.state = Parker.WAITING;                                 // unused: select waiters park on s.state
   w.parker = changetype<usize>(s) + offsetof<Select>("state");
   w.next = 0;
   w.prev = 0;
@@ -157,13 +162,13 @@ function unlockAll(s: Select): void {
 
 // ─── Firing ───
 
-/** Tries case `w` on its locked channel: OP_DONE / OP_CLOSED (fired) or OP_BLOCK. A receive's value goes
+/** Tries case `w` on its locked channel: Op.DONE / Op.CLOSED (fired) or Op.BLOCK. A receive's value goes
  *  to the waiter. */
 function attemptLocked(w: Waiter): i32 {
   let ch = channelOf(w);
-  if (w.flags & WAITER_SEND) return sendLocked(ch, w.value);
+  if (w.flags & WaiterFlag.SEND) return sendLocked(ch, w.value);
   let result = recvLocked(ch);
-  if (result != OP_BLOCK) w.value = received;
+  if (result != Op.BLOCK) w.value = received;
   return result;
 }
 
@@ -186,14 +191,14 @@ function nextStart(s: Select): i32 {
 function waitBlocking(s: Select): i32 {
   let parker = changetype<usize>(s) + offsetof<Select>("state");
   let n = s.size;
-  atomicStore(parker, PARK_WAITING);                                        // 3
+  parkerReset(parker);                                                      // 3
   for (let i = 0; i < n; i++) {
     let w = waiterAt(s, i);
     queuePush(channelOf(w), w);
   }
   unlockAll(s);                                                             // 4
   let word = park(parker, WAIT_SELECT);                                     // 5
-  let firedCase = word >>> PARK_CASE_SHIFT;
+  let firedCase = word >>> Parker.CASE_SHIFT;
   for (let i = 0; i < n; i++) {                                             // 6
     if (i == firedCase) continue;
     let w = waiterAt(s, i);
@@ -202,17 +207,17 @@ function waitBlocking(s: Select): i32 {
     queueRemove(ch, w);
     unlockChannel(ch);
   }
-  return fire(s, firedCase, (word & PARK_CLOSED) != 0);                     // 7
+  return fire(s, firedCase, (word & Parker.CLOSED) != 0);                   // 7
 }
 
 // ─── The API ───
 
 /** A set of channel operations to wait on together. Build it once (recv / send return case indices),
  *  then call wait() or poll() as often as needed; setSend changes a send case's value between calls. A
- *  Select belongs to one thread at a time. */
-export class Select {
-  state: i32 = PARK_WAITING;
-  /** Number of cases. */
+ *  Select belongs to one thread at a time. The fields are the drawing's, public only for this file's
+ *  functions: use the methods. */
+@unmanaged export class Select {
+  state: i32 = Parker.WAITING;
   size: i32 = 0;
   capacity: i32 = 0;
   rotation: i32 = 0;
@@ -229,12 +234,12 @@ export class Select {
 
   /** Adds a case sending `value` on `ch`; returns its index. */
   send<T>(ch: Channel<T>, value: T): i32 {
-    return addCase(this, ch, WAITER_SEND, toBits<T>(value));
+    return addCase(this, ch, WaiterFlag.SEND, toBits<T>(value));
   }
 
   /** Changes the value send case `index` sends on the next wait or poll. */
   setSend<T>(index: i32, value: T): void {
-    if (<u32>index >= <u32>this.size || (waiterAt(this, index).flags & WAITER_SEND) == 0) {
+    if (<u32>index >= <u32>this.size || (waiterAt(this, index).flags & WaiterFlag.SEND) == 0) {
       abort("Select.setSend: case " + index.toString() + " is not a send case");
     }
     waiterAt(this, index).value = toBits<T>(value);
@@ -252,7 +257,7 @@ export class Select {
    *  (as Go's empty select does: a deadlock report names the select). */
   wait(): i32 {
     if (this.size == 0) {
-      atomicStore(changetype<usize>(this) + offsetof<Select>("state"), PARK_WAITING);
+      parkerReset(changetype<usize>(this) + offsetof<Select>("state"));
       park(changetype<usize>(this) + offsetof<Select>("state"), WAIT_SELECT);
       return NOT_FIRED;
     }
@@ -261,7 +266,7 @@ export class Select {
     let i = start;
     for (let k = 0; k < this.size; k++) {                                   // 2
       let result = attemptLocked(waiterAt(this, i));
-      if (result != OP_BLOCK) { unlockAll(this); return fire(this, i, result == OP_CLOSED); }
+      if (result != Op.BLOCK) { unlockAll(this); return fire(this, i, result == Op.CLOSED); }
       if (++i == this.size) i = 0;
     }
     return waitBlocking(this);
@@ -278,7 +283,7 @@ export class Select {
       lockChannel(ch);
       let result = attemptLocked(w);
       unlockChannel(ch);
-      if (result != OP_BLOCK) return fire(this, i, result == OP_CLOSED);
+      if (result != Op.BLOCK) return fire(this, i, result == Op.CLOSED);
       if (++i == this.size) i = 0;
     }
     this.fired = NOT_FIRED;
@@ -294,7 +299,7 @@ export class Select {
 
   /** The value the last fired receive case got (T's zero value if closed). T must be the channel's. */
   value<T>(): T {
-    if (this.fired == NOT_FIRED || (waiterAt(this, this.fired).flags & WAITER_SEND) != 0) return fromBits<T>(0);
+    if (this.fired == NOT_FIRED || (waiterAt(this, this.fired).flags & WaiterFlag.SEND) != 0) return fromBits<T>(0);
     return fromBits<T>(waiterAt(this, this.fired).value);
   }
 }
