@@ -54,5 +54,9 @@ import { Thread, PRIORITY_LEVELS } from "./layout";
 // @ts-ignore: decorator
 @inline export function runQueueEmpty(): bool { return levelMask == 0; }
 
+/** True when some thread of priority `level` or higher is runnable. */
+// @ts-ignore: decorator
+@inline export function runQueueHasAtLeast(level: i32): bool { return (levelMask >> <u32>level) != 0; }
+
 /** Number of runnable threads. */
 export function runQueueLength(): i32 { return queued; }

@@ -47,7 +47,7 @@ import {
   FLAG_STARTED, FLAG_DETACHED, FLAG_FINISHING, SAVE_AREA_HEADER,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
-import { runQueuePush, runQueuePop, runQueueEmpty } from "./runqueue";
+import { runQueuePush, runQueuePop, runQueueEmpty, runQueueHasAtLeast } from "./runqueue";
 import { timerAdd, timerRemove, timerPopDue, timerEarliest, timerCount } from "./timer";
 import { heapTryAlloc, heapFree, heapCapacity } from "./runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
@@ -110,10 +110,11 @@ export function suspend(): void {
   runQueuePush(t);
 }
 
-/** The running thread gives up the processor to the next runnable thread of at least its priority. */
+/** The running thread gives up the processor to the next runnable thread of at least its priority
+ *  (lower ones wait: priorities are strict, see runqueue.ts). */
 export function yieldNow(): void {
-  if (runQueueEmpty()) return;
   let t = changetype<Thread>(currentThread);
+  if (!runQueueHasAtLeast(t.priority)) return;   // nobody who would run instead: no switch
   makeRunnable(t);
   suspend();
 }
