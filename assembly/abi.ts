@@ -6,19 +6,20 @@
 //   1. weft_start() spawns main as thread 1;
 //   2. weft_run() runs threads until it returns RUN_EXITED, RUN_WAIT (sleep until weft_wake_at()) or
 //      RUN_DEADLOCK (read the thread table, report, stop);
-//   3. if weft_run throws (a trap inside a thread), the host resets Asyncify's state, passes the message to
-//      weft_thread_trapped(), which ends that thread only, and calls weft_run() again.
+//   3. if weft_run throws (a trap inside a thread), the host resets Asyncify's state, calls
+//      weft_trap_begin() (back to the processor's stack), makes the message with weft_new_string, and
+//      weft_trap_end(message) ends that thread only; then it calls weft_run() again.
 
 import { Thread } from "./layout";
 import { runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, currentThread } from "./scheduler";
-import { threadKill, threadTable, threadTableUsed, mainExitValue, liveThreadCount } from "./thread";
+import { threadKill, threadTable, threadTableUsed, mainExitValue, mainErrorMessage, liveThreadCount } from "./thread";
 import { stackCheck } from "./stack";
-import { heapSetLimit, heapAllocated, heapTop } from "./runtime/index";
+import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc } from "./runtime/index";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 1;
+@inline const ABI_VERSION: i32 = 2;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -28,22 +29,41 @@ export function weft_run(): i32 { return runLoop(); }
 /** After RUN_WAIT: when the earliest waiting thread is due (ms, the host's monotonic clock). */
 export function weft_wake_at(): f64 { return nextWakeAt(); }
 
-/** After a trap inside the running thread: ends that thread with `message` (a String from
- *  weft_new_string). Returns the id of the thread that died, or 0 if no thread was running (the trap
- *  was in the scheduler itself, and the processor cannot go on). */
-export function weft_thread_trapped(message: usize): i32 {
-  let tp = currentThread;
+let dying: usize = 0;   // the thread whose trap is being handled (between the two calls below)
+
+/** After a trap inside the running thread, step 1: puts the processor back on its own stack and returns
+ *  the thread that trapped (0 if none was running: the trap was in the scheduler itself, and the
+ *  processor cannot go on). The host then makes the message with weft_new_string. */
+export function weft_trap_begin(): usize {
+  dying = currentThread;
   abandonSwitch();
+  return dying;
+}
+
+/** Step 2: ends that thread with `message` (a String, or 0). Returns its id. */
+export function weft_trap_end(message: usize): i32 {
+  let tp = dying;
+  dying = 0;
   if (tp == 0) return 0;
   let t = changetype<Thread>(tp);
-  threadKill(t, changetype<string>(message));
+  threadKill(t, message ? changetype<string>(message) : "trapped (no memory left for the message)");
   return t.id;
 }
 
-/** Allocates a String of `length` UTF-16 code units for the host to fill. */
+/** Allocates a String of `length` UTF-16 code units for the host to fill; 0 when memory is exhausted. */
 export function weft_new_string(length: i32): usize {
-  return __new(<usize>length << 1, idof<String>());
+  let block = heapTryAlloc(16 + (<usize>length << 1));
+  if (block == 0) return 0;
+  let object = block - 4;                          // the BLOCK/OBJECT header sits before the payload
+  store<u32>(object, 0, 4);                        // gcInfo
+  store<u32>(object, 0, 8);                        // gcInfo2
+  store<u32>(object, idof<String>(), 12);          // rtId
+  store<u32>(object, <u32>length << 1, 16);        // rtSize
+  return block + 16;
 }
+
+/** Why main died, if the core ended it (a String), else 0. */
+export function weft_main_error(): usize { return mainErrorMessage(); }
 
 /** Thread table base (entries of 8 bytes: Thread pointer, info) and the number of slots handed out. */
 export function weft_thread_table(): usize { return threadTable(); }

@@ -15,3 +15,9 @@ export declare function hostWall(): f64;
 // @ts-ignore: decorator
 @external("weft", "write")
 export declare function hostWrite(fd: i32, ptr: usize, len: i32): void;
+
+/** Tells the host that thread `t` (its record) died: trapped, overflowed, or could not be kept. The
+ *  record still holds its id, name and error. Called once per death, never on a fast path. */
+// @ts-ignore: decorator
+@external("weft", "died")
+export declare function hostThreadDied(t: usize): void;

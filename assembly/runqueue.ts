@@ -50,6 +50,21 @@ import { Thread, PRIORITY_LEVELS } from "./layout";
   return t;
 }
 
+/** Takes `t` out of its level's queue (a thread killed while runnable). Linear in the level's length:
+ *  only error paths use it. */
+export function runQueueRemove(t: Thread): void {
+  let q = QUEUES + (<usize>t.priority << 3);
+  let prev: usize = 0, p = load<usize>(q);
+  while (p != 0 && p != changetype<usize>(t)) { prev = p; p = changetype<Thread>(p).next; }
+  if (p == 0) return;
+  let next = t.next;
+  if (prev) changetype<Thread>(prev).next = next; else store<usize>(q, next);
+  if (next == 0) store<usize>(q, prev, 4);
+  if (load<usize>(q) == 0) levelMask &= ~(1 << <u32>t.priority);
+  t.next = 0;
+  queued--;
+}
+
 /** True when no thread is runnable. */
 // @ts-ignore: decorator
 @inline export function runQueueEmpty(): bool { return levelMask == 0; }

@@ -114,7 +114,8 @@ export function suspend(): void {
  *  (lower ones wait: priorities are strict, see runqueue.ts). */
 export function yieldNow(): void {
   let t = changetype<Thread>(currentThread);
-  if (!runQueueHasAtLeast(t.priority)) return;   // nobody who would run instead: no switch
+  // Nobody who would run instead: no switch, unless sleepers may be due (only the loop wakes them).
+  if (!runQueueHasAtLeast(t.priority) && timerCount() == 0) return;
   makeRunnable(t);
   suspend();
 }
@@ -219,13 +220,19 @@ export function runLoop(): i32 {
         threadFinishing(tp);
       }
     }
+    let lost: i32 = 0;                        // LOST_*: the thread cannot be kept
     if (unwinding) {
       unwinding = false;
+      // Asyncify checks the end only now: let the check pass and kill the thread ourselves ("Save areas").
+      if (load<usize>(scratch) > scratch + scratchSize) {
+        lost = LOST_SAVE_AREA;
+        store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);
+      }
       asyncifyStopUnwind();
       t.stackPointer = getStackPointer();
       let state = t.state;
       if (state == STATE_EXITED || state == STATE_TRAPPED) releaseFrames(t);
-      else if (!keepSaveArea(t)) threadKill(t, "out of memory: no room for the thread's save area");
+      else if (lost == 0 && !keepSaveArea(t)) lost = LOST_MEMORY;
     } else {
       releaseFrames(t);                       // the thread finished
     }
@@ -233,9 +240,23 @@ export function runLoop(): i32 {
     setStackLimit(loopLimit);
     currentThread = 0;
     tlsBase = 0;
+    if (lost) threadKill(t, lostMessage(t, lost));
     let state = t.state;
     if ((state == STATE_EXITED || state == STATE_TRAPPED) && (t.flags & FLAG_DETACHED)) threadReap(t);
   }
+}
+
+// @ts-ignore: decorator
+@inline const LOST_SAVE_AREA: i32 = 1;
+// @ts-ignore: decorator
+@inline const LOST_MEMORY: i32 = 2;
+
+function lostMessage(t: Thread, lost: i32): string {
+  let who = "thread " + t.id.toString() + (t.name ? " \"" + changetype<string>(t.name) + "\"" : "") + " died: ";
+  if (lost == LOST_SAVE_AREA) {
+    return who + "save area overflow: its frames need more than " + scratchSize.toString() + " bytes (raise saveAreaMax)";
+  }
+  return who + "out of memory: no room for the thread's save area";
 }
 
 /** After RUN_WAIT: the earliest deadline (ms, monotonic). */

@@ -71,7 +71,11 @@ function stackGrow(): void {
 /** Ends the running thread with a stack overflow. The message is built on the processor's stack, since
  *  this thread's is full; stackGrow itself must keep nothing on the shadow stack, or it would recurse. */
 function stackOverflow(bytes: u32, noMemory: bool): void {
-  enterProcessorStack();
+  enterProcessorStack();                          // this function must keep no frame of its own
+  stackOverflowAbort(bytes, noMemory);
+}
+
+function stackOverflowAbort(bytes: u32, noMemory: bool): void {
   if (noMemory) abort("stack overflow: no memory to grow the thread's stack to " + bytes.toString() + " bytes");
   abort("stack overflow: the thread's stack would exceed " + bytes.toString() + " bytes");
 }

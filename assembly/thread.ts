@@ -31,7 +31,7 @@
 // Access rule: the table is owned by the processor's scheduler (M:N guards it with a lock).
 
 import {
-  Thread, THREAD_RECORD_SIZE, STATE_FREE, STATE_RUNNING, STATE_EXITED, STATE_TRAPPED, STATE_BLOCKED,
+  Thread, THREAD_RECORD_SIZE, STATE_FREE, STATE_RUNNABLE, STATE_RUNNING, STATE_EXITED, STATE_TRAPPED, STATE_BLOCKED,
   STATE_SLEEPING, FLAG_DETACHED, FLAG_MAIN, FLAG_EXITING, PRIORITY_DEFAULT, PRIORITY_LEVELS,
 } from "./layout";
 import { heapTryAlloc, heapFree } from "./runtime/index";
@@ -39,6 +39,8 @@ import { currentThread, makeRunnable, suspend, endProgram, releaseFrames, cancel
 import { futexWaitFor, futexWake, futexDequeue, WAIT_JOIN } from "./futex";
 import { STACK_NONE, STACK_MAX_DEFAULT } from "./stack";
 import { tlsRunDestructors, tlsRelease } from "./tls";
+import { runQueueRemove } from "./runqueue";
+import { hostThreadDied } from "./host";
 import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
 
 export type ThreadId = i32;
@@ -50,12 +52,18 @@ export type ThreadId = i32;
 // @ts-ignore: decorator
 @inline const GENERATION_MASK: u32 = 0x1ff;
 
+/** Bytes spawn leaves free under a heap limit (weft_configure), so that after -ENOMEM the program can
+ *  still print, join and run (bytes; 256 KiB covers a few thousand strings and save areas). */
+// @ts-ignore: decorator
+@inline const SPAWN_RESERVE: usize = 256 << 10;
+
 let table: usize = 0;        // entries, 8 bytes each
 let tableCapacity: u32 = 0;
 let tableUsed: u32 = 1;      // slots ever handed out; slot 0 is never used, so no id is 0
 let freeSlots: u32 = 0;      // first free slot + 1; 0 = none
 let liveThreads: i32 = 0;    // records not yet reaped
 let mainValue: i32 = 0;
+let mainError: usize = 0;    // why main died, when the core ended it (a String), else 0
 
 /** Options for spawn. */
 export class SpawnOptions {
@@ -94,7 +102,7 @@ function allocSlot(): i32 {
   if (tableUsed > SLOT_MASK) return -1;
   if (tableUsed >= tableCapacity) {
     let capacity = max<u32>(1024, tableCapacity * 2);
-    let bigger = heapTryAlloc(<usize>capacity << 3);
+    let bigger = heapTryAlloc(<usize>capacity << 3, SPAWN_RESERVE);
     if (bigger == 0) return -1;
     if (table) { memory.copy(bigger, table, <usize>tableCapacity << 3); heapFree(table); }
     memory.fill(bigger + (<usize>tableCapacity << 3), 0, <usize>(capacity - tableCapacity) << 3);
@@ -125,7 +133,7 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
     if (options.stackSize > 0) stackMax = max<u32>(<u32>options.stackSize, 64);
     name = changetype<usize>(options.name);
   }
-  let tp = heapTryAlloc(THREAD_RECORD_SIZE);
+  let tp = heapTryAlloc(THREAD_RECORD_SIZE, SPAWN_RESERVE);
   if (tp == 0) return -ENOMEM;
   let slot = allocSlot();
   if (slot < 0) { heapFree(tp); return tableUsed > SLOT_MASK ? -EAGAIN : -ENOMEM; }
@@ -177,12 +185,14 @@ export function exit(value: i32): void {
 /** Ends thread `t` with an error: it trapped, overflowed, or the runtime could not keep it. */
 export function threadKill(t: Thread, message: string): void {
   let state = t.state;
+  if (state == STATE_RUNNABLE) runQueueRemove(t);
   if (state == STATE_BLOCKED) futexDequeue(t);
   if (state == STATE_BLOCKED || state == STATE_SLEEPING) cancelTimer(t);
   t.error = changetype<usize>(message);
   t.state = STATE_TRAPPED;
+  hostThreadDied(changetype<usize>(t));
   releaseFrames(t);
-  if (t.flags & FLAG_MAIN) { mainValue = 1; endProgram(); }
+  if (t.flags & FLAG_MAIN) { mainValue = 1; mainError = changetype<usize>(message); endProgram(); }
   futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
   if (t.flags & FLAG_DETACHED) threadReap(t);
 }
@@ -269,6 +279,9 @@ export function startMain(main: (arg: usize) => i32): ThreadId {
   if (id > 0) changetype<Thread>(threadById(id)).flags |= FLAG_MAIN;
   return id;
 }
+
+/** Why main died, if the core ended it (0 otherwise: a trap the host caught is known to the host). */
+export function mainErrorMessage(): usize { return mainError; }
 
 /** main's exit value (1 if main trapped). */
 export function mainExitValue(): i32 { return mainValue; }

@@ -2,17 +2,18 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
 
 /** Host functions the core imports from IMPORT_MODULE (assembly/host.ts). */
-export const HOST_IMPORTS = ["now", "wall", "write"] as const;
+export const HOST_IMPORTS = ["now", "wall", "write", "died"] as const;
 
 /** Exports the host needs from a weft module. */
 export const REQUIRED_EXPORTS = [
-  "memory", "weft_abi_version", "weft_start", "weft_run", "weft_wake_at", "weft_thread_trapped",
+  "memory", "weft_abi_version", "weft_start", "weft_run", "weft_wake_at", "weft_trap_begin", "weft_trap_end",
+  "weft_main_error",
   "weft_new_string", "weft_thread_table", "weft_thread_slots", "weft_current", "weft_main_value",
   "weft_live_threads", "weft_heap_allocated", "weft_heap_top", "weft_configure", "weft_save_area_max",
   "weft_layout", "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",

@@ -8,8 +8,9 @@
 //   3. weft_run until RUN_EXITED; on RUN_WAIT sleep (setTimeout) until weft_wake_at(); on RUN_DEADLOCK
 //      read the thread table and report every thread and what it waits on;
 //   4. a trap inside a thread (RuntimeError, RangeError for the native stack, or an abort) lands here as
-//      an exception: reset Asyncify's state, hand the message to weft_thread_trapped, which ends that
-//      thread only, and go on with step 3. A trap with no thread running is fatal for the run.
+//      an exception: reset Asyncify's state, weft_trap_begin (the processor's own stack again), make the
+//      message, weft_trap_end ends that thread only; go on with step 3. A trap with no thread running
+//      is fatal for the run. (A save-area overflow never gets here: the loop catches it, scheduler.ts.)
 
 import {
   ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, THREAD,
@@ -118,6 +119,14 @@ export class WeftProgram {
           if (fd === 2) { this.err.push(line); this.options.stderr?.(line); }
           else { this.out.push(line); this.options.stdout?.(line); }
         },
+        died: (t: number) => {
+          const id = this.i32(t + THREAD.id);
+          const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
+          const error = this.string(this.u32(t + THREAD.error)) || "died";
+          this.trapped.push({ id, name, state: "trapped", error });
+          this.err.push(error);
+          this.options.stderr?.(error);
+        },
       },
       env: {
         abort: (msg: number, file: number, line: number, column: number) => {
@@ -144,6 +153,7 @@ export class WeftProgram {
 
   private newString(text: string): number {
     const ptr = this.exports.weft_new_string(text.length);
+    if (!ptr) return 0;                            // memory exhausted: the core says so instead
     const view = new Uint16Array(this.exports.memory.buffer, ptr, text.length);
     for (let i = 0; i < text.length; i++) view[i] = text.charCodeAt(i);
     return ptr;
@@ -170,6 +180,8 @@ export class WeftProgram {
       if (reason === RUN_EXITED) {
         const mainOutcome = this.trapped.find((t) => t.id === main);
         if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
+        const killed = ex.weft_main_error();         // main ended by the core itself (e.g. out of memory)
+        if (killed) return this.finish("error", 1, start, `main died: ${this.string(killed)}`);
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
@@ -193,16 +205,14 @@ export class WeftProgram {
     else if (state === ASYNCIFY_REWINDING) ex.asyncify_stop_rewind();
     const current = ex.weft_current();
     if (!current) return `the scheduler trapped: ${(e as Error).message}`;
+    if (this.trapped.length > 100_000) return `too many traps (${this.trapped.length}); last: ${(e as Error).message}`;
     const id = this.u32(current + THREAD.id);
     const name = this.string(this.u32(current + THREAD.name)) || `thread ${id}`;
     let what = (e as Error).message;
-    if (state === ASYNCIFY_UNWINDING) what = `save area overflow: its frames need more than ${ex.weft_save_area_max()} bytes (raise saveAreaMax)`;
-    else if (e instanceof RangeError) what = `stack overflow: ${what}`;
+    if (e instanceof RangeError) what = `stack overflow: ${what}`;
     const message = `thread ${id} "${name}" died: ${what}`;
-    ex.weft_thread_trapped(this.newString(message));
-    this.trapped.push({ id, name, state: "trapped", error: message });
-    this.options.stderr?.(message);
-    this.err.push(message);
+    ex.weft_trap_begin();                          // back on the processor's stack before allocating
+    ex.weft_trap_end(this.newString(message));     // the core reports the death through `died`
     return null;
   }
 

@@ -109,8 +109,10 @@ function growTop(bytes: usize): bool {
   return true;
 }
 
-/** Allocates `size` bytes (16-aligned) or returns 0 when memory is exhausted. Never aborts. */
-export function heapTryAlloc(size: usize): usize {
+/** Allocates `size` bytes (16-aligned) or returns 0 when memory is exhausted. Never aborts. With a
+ *  `reserve`, a block that would have to come from fresh memory is refused unless `reserve` bytes stay
+ *  free under the heap's limit after it (spawn keeps room for the program to go on after ENOMEM). */
+export function heapTryAlloc(size: usize, reserve: usize = 0): usize {
   if (size > BLOCK_MAXSIZE) return 0;
   let cls = classOf(max<usize>(size, 16));
   let head = headAddr(cls);
@@ -123,6 +125,7 @@ export function heapTryAlloc(size: usize): usize {
   } else {
     let cap = classSize(cls);
     let at = s.top;
+    if (reserve != 0 && s.limit != 0 && at + cap + HEADER + reserve > s.limit) { unlockHeap(); return 0; }
     if (!growTop(cap + HEADER)) { unlockHeap(); return 0; }
     ptr = at;
     changetype<BLOCK>(ptr - sizeof<usize>()).mmInfo = cap;

@@ -1,0 +1,168 @@
+// Thread-local storage: values isolated between threads across many switches, destructors at exit (also
+// via exit()), deleted keys, ThreadLocal<T> and errno. Prints `key=value` lines of computed values.
+import {
+  spawn, join, exit, self, yieldNow, print, tlsKeyCreate, tlsKeyDelete, tlsGet, tlsSet, ThreadLocal,
+  getErrno, setErrno, EINVAL,
+} from "weft";
+
+const THREADS = 6;
+const ROUNDS = 200;
+
+let key = -1;
+let mismatches = 0;
+let checks = 0;
+
+// 1. Each thread stores its own value in `key` every round, yields, and checks it is still its own.
+function isolated(arg: usize): i32 {
+  let mine = <usize>arg * 100000;
+  if (tlsGet(key) != 0) mismatches++;          // a new thread starts with no value
+  for (let i = 0; i < ROUNDS; i++) {
+    tlsSet(key, mine + <usize>i);
+    yieldNow();
+    if (tlsGet(key) != mine + <usize>i) mismatches++;
+    checks++;
+  }
+  return <i32>(tlsGet(key) - mine);
+}
+
+// 2. Destructors: count the calls, sum the values, and check they run in the exiting thread.
+let dkey = -1;
+let destructorCalls = 0;
+let destructorSum: usize = 0;
+let destructorInOwnThread = 0;
+let expectedSelf = new Array<i32>();
+
+function countingDestructor(value: usize): void {
+  destructorCalls++;
+  destructorSum += value;
+  // value = 1000 * index + small; expectedSelf[index] is the thread that set it
+  let index = <i32>(value / 1000);
+  if (index < expectedSelf.length && expectedSelf[index] == self()) destructorInOwnThread++;
+}
+
+function setsAndReturns(arg: usize): i32 {
+  tlsSet(dkey, arg);
+  yieldNow();
+  return 0;
+}
+
+function deepExit(depth: i32, value: i32): void {
+  if (depth == 0) exit(value);
+  else deepExit(depth - 1, value);
+}
+
+function setsAndExits(arg: usize): i32 {
+  tlsSet(dkey, arg);
+  yieldNow();
+  deepExit(10, 3);
+  return 99;
+}
+
+function setsNothing(arg: usize): i32 {
+  yieldNow();
+  return 0;
+}
+
+function setsZero(arg: usize): i32 {
+  tlsSet(dkey, 0);                               // a 0 value has no destructor call (POSIX: NULL)
+  return 0;
+}
+
+// A destructor that sets a new value: it is called again (bounded rounds), then gives up.
+let rkey = -1;
+let reviveCalls = 0;
+function revivingDestructor(value: usize): void {
+  reviveCalls++;
+  tlsSet(rkey, value + 1);
+}
+function setsReviving(arg: usize): i32 {
+  tlsSet(rkey, 1);
+  return 0;
+}
+
+// 3. A deleted key: its destructor must not run at exit.
+let deletedKey = -1;
+let deletedDestructorCalls = 0;
+function deletedDestructor(value: usize): void { deletedDestructorCalls++; }
+let deletedStep = 0;
+function holdsDeletedKey(arg: usize): i32 {
+  tlsSet(deletedKey, 77);
+  deletedStep = 1;
+  while (deletedStep == 1) yieldNow();          // main deletes the key meanwhile
+  return <i32>tlsGet(deletedKey);                // values are dropped on delete
+}
+
+// 4. ThreadLocal<i32> and errno.
+let local = new ThreadLocal<i32>();
+let localMismatches = 0;
+let errnoMismatches = 0;
+function typedLocal(arg: usize): i32 {
+  let base = <i32>arg * 1000;
+  if (local.get() != 0) localMismatches++;
+  if (getErrno() != 0) errnoMismatches++;
+  for (let i = 0; i < 50; i++) {
+    local.set(base + i);
+    setErrno(base + i + 1);
+    yieldNow();
+    if (local.get() != base + i) localMismatches++;
+    if (getErrno() != base + i + 1) errnoMismatches++;
+  }
+  return local.get();
+}
+
+export function main(): i32 {
+  key = tlsKeyCreate();
+  print("key_valid=" + (key >= 0 ? "1" : "0"));
+  tlsSet(key, 424242);
+  let ids = new Array<i32>();
+  for (let i = 1; i <= THREADS; i++) ids.push(spawn(isolated, <usize>i));
+  let lastSum = 0;
+  for (let i = 0; i < ids.length; i++) lastSum += join(ids[i]).value;
+  print("tls_checks=" + checks.toString() + " mismatches=" + mismatches.toString());
+  print("tls_last_sum=" + lastSum.toString());
+  print("tls_main_kept=" + tlsGet(key).toString());
+
+  dkey = tlsKeyCreate(countingDestructor);
+  let dIds = new Array<i32>();
+  for (let i = 0; i < 4; i++) {
+    let id = i < 2 ? spawn(setsAndReturns, <usize>(1000 * i + 7)) : spawn(setsAndExits, <usize>(1000 * i + 7));
+    dIds.push(id);
+    expectedSelf.push(id);
+  }
+  dIds.push(spawn(setsNothing));
+  dIds.push(spawn(setsZero));
+  let exitValues = new Array<i32>();
+  for (let i = 0; i < dIds.length; i++) exitValues.push(join(dIds[i]).value);
+  print("destructor_calls=" + destructorCalls.toString() + " sum=" + destructorSum.toString() +
+    " in_own_thread=" + destructorInOwnThread.toString());
+  print("exit_values=" + exitValues.join(","));
+
+  rkey = tlsKeyCreate(revivingDestructor);
+  join(spawn(setsReviving));
+  print("revive_calls=" + reviveCalls.toString());
+
+  deletedKey = tlsKeyCreate(deletedDestructor);
+  let h = spawn(holdsDeletedKey);
+  while (deletedStep == 0) yieldNow();
+  print("delete=" + tlsKeyDelete(deletedKey).toString());
+  print("delete_again=" + tlsKeyDelete(deletedKey).toString());
+  print("set_deleted=" + tlsSet(deletedKey, 1).toString() + " expected=" + EINVAL.toString());
+  print("get_deleted=" + tlsGet(deletedKey).toString());
+  let reused = tlsKeyCreate();
+  print("reused_key_value=" + (reused == deletedKey ? tlsGet(reused).toString() : "other-slot"));
+  deletedStep = 2;
+  print("holder_saw=" + join(h).value.toString());
+  print("deleted_destructor_calls=" + deletedDestructorCalls.toString());
+  print("set_invalid=" + tlsSet(-1, 1).toString() + "," + tlsSet(100000, 1).toString());
+  print("delete_invalid=" + tlsKeyDelete(-1).toString() + "," + tlsKeyDelete(9999).toString());
+
+  setErrno(-7);
+  let tIds = new Array<i32>();
+  for (let i = 1; i <= 4; i++) tIds.push(spawn(typedLocal, <usize>i));
+  let localSum = 0;
+  for (let i = 0; i < tIds.length; i++) localSum += join(tIds[i]).value;
+  print("local_mismatches=" + localMismatches.toString() + " errno_mismatches=" + errnoMismatches.toString());
+  print("local_sum=" + localSum.toString());
+  print("main_errno=" + getErrno().toString() + " main_local=" + local.get().toString());
+  return 0;
+}
