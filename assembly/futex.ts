@@ -120,8 +120,10 @@ function resize(): bool {
   store<usize>(bucket, changetype<usize>(t), 4);
 }
 
-/** futexWait with the kind of primitive recorded for deadlock reports. */
-export function futexWaitFor(addr: usize, expected: i32, timeoutMs: f64, kind: i32): i32 {
+/** futexWait with the kind of primitive recorded for deadlock reports. Inlined into its callers: every
+ *  frame between a blocking call and the switch is saved and restored on each switch. */
+// @ts-ignore: decorator
+@inline export function futexWaitFor(addr: usize, expected: i32, timeoutMs: f64, kind: i32): i32 {
   if (atomicLoad(addr) != expected) return FUTEX_NOT_EQUAL;
   if (timeoutMs == 0) return FUTEX_TIMED_OUT;
   if (currentThread == 0) abort("futexWait: called outside a weft thread");
