@@ -147,8 +147,13 @@ function fireTimers(now: f64): void {
  *  V8 turns memory.copy into a call out of Wasm, which costs more than a typical save area's 20-60 bytes. */
 // @ts-ignore: decorator
 @inline function copyWords(dst: usize, src: usize, bytes: usize): void {
-  if (bytes > 256) { memory.copy(dst, src, bytes); return; }
-  for (let i: usize = 0; i < bytes; i += 4) store<u32>(dst + i, load<u32>(src + i));
+  if (bytes > 1024) { memory.copy(dst, src, bytes); return; }
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) {
+    store<u64>(dst + i, load<u64>(src + i));
+    store<u64>(dst + i, load<u64>(src + i, 8), 8);
+  }
+  for (; i < bytes; i += 4) store<u32>(dst + i, load<u32>(src + i));
 }
 
 /** Keeps the bytes a thread just unwound in a block of its own. False when memory is exhausted. */
