@@ -17,7 +17,7 @@
 // parker DONE and wakes exactly that thread, which never touches the channel again: one lock round trip
 // per operation, one futexWake per blocked thread, none when nobody waits.
 //
-// Glossary
+// Glossary (the Waiter record, the parker word's phases and the waiter pool are in waiter.ts)
 // --------
 // waiter   a Waiter record: one blocked operation, or one case of a blocked select, in a channel queue.
 // parker   the word a blocked thread sleeps on: a single operation's waiter's own `state`, or the
