@@ -3,7 +3,7 @@
 // assertion here compares one of those against what the semantics demand.
 import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { runProgram } from "./harness";
+import { runProgram, valuesOf, pick } from "./harness";
 
 const TIMEOUT = 120_000; // a cold build of a program takes a few seconds; the runs take milliseconds
 
@@ -18,17 +18,7 @@ async function runValues(name: string): Promise<Map<string, string>> {
     .toMatchObject({ status: "exited", exitCode: 0, error: null });
   // Every thread a program spawns is joined, so only main may remain in the table.
   expect(result.threads.filter((t) => t.name !== "main").map((t) => `${t.id}:${t.state}`)).toEqual([]);
-  const values = new Map<string, string>();
-  for (const line of result.stdout.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
-  }
-  return values;
-}
-
-/** The values named by `keys`, as an object, so a failure shows every mismatch at once. */
-function pick(values: Map<string, string>, keys: string[]): Record<string, string | undefined> {
-  return Object.fromEntries(keys.map((k) => [k, values.get(k)]));
+  return valuesOf(result);
 }
 
 describe("Channel, unbuffered", () => {

@@ -2,7 +2,7 @@
 // scale. Each case runs an AssemblyScript program from tests/programs/core_*.ts that prints `key=value`
 // lines of values it computed; every assertion compares one of them with what the semantics demand.
 import { describe, expect, it } from "vitest";
-import { runProgram, lines } from "./harness";
+import { runProgram, runOnce, runValues, valuesOf, pick, lines } from "./harness";
 import type { RunOptions, RunResult } from "../host/runner";
 
 const TIMEOUT = 120_000; // a cold build of a program takes a few seconds; the runs take milliseconds
@@ -12,36 +12,9 @@ const EINVAL = "22";
 const EDEADLK = "35";
 const FUTEX_WOKEN = "0", FUTEX_NOT_EQUAL = "1", FUTEX_TIMED_OUT = "2";
 
-/** Runs each program once per file, however many cases read it. */
-const runs = new Map<string, Promise<RunResult>>();
-function runOnce(name: string, options: RunOptions = {}): Promise<RunResult> {
-  const key = name + JSON.stringify(options);
-  if (!runs.has(key)) runs.set(key, runProgram(`${name}.ts`, options));
-  return runs.get(key)!;
-}
 
-/** The `key=value` lines of a run, as a map (the value is everything after the first "="). */
-function valuesOf(result: RunResult): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const line of lines(result)) {
-    const eq = line.indexOf("=");
-    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
-  }
-  return values;
-}
 
-/** Runs a program that must exit 0 and returns its values. */
-async function runValues(name: string, options: RunOptions = {}): Promise<Map<string, string>> {
-  const result = await runOnce(name, options);
-  expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null })
-    .toEqual({ status: "exited", exitCode: 0, error: null });
-  return valuesOf(result);
-}
 
-/** The values named by `keys`, as an object, so a failure shows every mismatch at once. */
-function pick(values: Map<string, string>, keys: string[]): Record<string, string | undefined> {
-  return Object.fromEntries(keys.map((k) => [k, values.get(k)]));
-}
 
 /** A whole-millisecond value printed by a program. */
 function ms(values: Map<string, string>, key: string): number {

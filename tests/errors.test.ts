@@ -3,40 +3,16 @@
 // finish; programs print `key=value` lines of what they saw (tests/programs/core_*.ts).
 import { describe, expect, it } from "vitest";
 import wabtInit from "wabt";
-import { runProgram, lines } from "./harness";
+import { runProgram, runOnce, runValues, valuesOf, pick, lines } from "./harness";
 import { run, WeftError, type RunOptions, type RunResult, type ThreadOutcome } from "../host/runner";
 import { REQUIRED_EXPORTS, ABI_VERSION } from "../host/abi";
 
 const TIMEOUT = 120_000;
 const ENOMEM = 12;
 
-const runs = new Map<string, Promise<RunResult>>();
-function runOnce(name: string, options: RunOptions = {}): Promise<RunResult> {
-  const key = name + JSON.stringify(options);
-  if (!runs.has(key)) runs.set(key, runProgram(`${name}.ts`, options));
-  return runs.get(key)!;
-}
 
-function valuesOf(result: RunResult): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const line of lines(result)) {
-    const eq = line.indexOf("=");
-    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
-  }
-  return values;
-}
 
-/** Runs a program that must exit 0 (every failure stays inside its thread) and returns its values. */
-async function runValues(name: string, options: RunOptions = {}): Promise<Map<string, string>> {
-  const result = await runOnce(name, options);
-  expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null })
-    .toEqual({ status: "exited", exitCode: 0, error: null });
-  return valuesOf(result);
-}
 
-function pick(values: Map<string, string>, keys: string[]): Record<string, string | undefined> {
-  return Object.fromEntries(keys.map((k) => [k, values.get(k)]));
-}
 
 /** The outcome the run reported for the thread named `name`. */
 function outcome(result: RunResult, name: string): ThreadOutcome | undefined {

@@ -5,8 +5,10 @@ import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { expect } from "vitest";
 import { build, type BuildOptions } from "../host/build.js";
-import { run, type RunOptions, type RunResult } from "../host/runner.js";
+import { WeftError, type RunOptions, type RunResult } from "../host/runner.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests");
@@ -46,10 +48,58 @@ export async function buildProgram(file: string, options: BuildOptions = {}): Pr
   return wasm;
 }
 
-/** Builds and runs a program; see host/runner.ts for RunResult. */
-export async function runProgram(file: string, options: RunOptions & { build?: BuildOptions } = {}): Promise<RunResult> {
-  const wasm = await buildProgram(file, options.build);
-  return run(wasm as Uint8Array<ArrayBuffer>, options);
+export type ProgramOptions = Omit<RunOptions, "stdout" | "stderr"> & { build?: BuildOptions; timeoutMs?: number };
+
+/** Builds and runs a program in a worker thread; a run that takes longer than timeoutMs (default 60 s)
+ *  is stopped and fails the test with a clear message. See host/runner.ts for RunResult. */
+export async function runProgram(file: string, options: ProgramOptions = {}): Promise<RunResult> {
+  const { build: buildOptions, timeoutMs = 60_000, ...runOptions } = options;
+  const wasm = await buildProgram(file, buildOptions);
+  const worker = new Worker(new URL("./run-worker.mjs", import.meta.url), { workerData: { wasm, options: runOptions } });
+  try {
+    return await new Promise<RunResult>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${file}: still running after ${timeoutMs} ms (stopped)`)), timeoutMs);
+      worker.once("message", (m: { result?: RunResult; error?: { name: string; message: string } }) => {
+        clearTimeout(timer);
+        if (m.result) resolve(m.result);
+        else reject(m.error?.name === "WeftError" ? new WeftError(m.error.message) : new Error(m.error?.message));
+      });
+      worker.once("error", (e) => { clearTimeout(timer); reject(e); });
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
+const runs = new Map<string, Promise<RunResult>>();
+/** runProgram for `tests/programs/<name>.ts`, run once per test file however many cases read it. */
+export function runOnce(name: string, options: ProgramOptions = {}): Promise<RunResult> {
+  const key = name + JSON.stringify(options);
+  if (!runs.has(key)) runs.set(key, runProgram(`${name}.ts`, options));
+  return runs.get(key)!;
+}
+
+/** The `key=value` lines of a run, as a map (the value is everything after the first "="). */
+export function valuesOf(result: RunResult): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of lines(result)) {
+    const eq = line.indexOf("=");
+    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return values;
+}
+
+/** Runs a program that must exit 0 and returns its values. */
+export async function runValues(name: string, options: ProgramOptions = {}): Promise<Map<string, string>> {
+  const result = await runOnce(name, options);
+  expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null, stderr: result.stderr })
+    .toMatchObject({ status: "exited", exitCode: 0, error: null });
+  return valuesOf(result);
+}
+
+/** The values named by `keys`, as an object, so a failure shows every mismatch at once. */
+export function pick(values: Map<string, string>, keys: string[]): Record<string, string | undefined> {
+  return Object.fromEntries(keys.map((k) => [k, values.get(k)]));
 }
 
 /** The lines a run printed to stdout. */

@@ -3,7 +3,7 @@
 // every assertion here compares one of those against what the semantics demand.
 import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { runProgram } from "./harness";
+import { runProgram, valuesOf, pick } from "./harness";
 
 const TIMEOUT = 120_000; // a cold build of a program takes a few seconds; the runs take milliseconds
 
@@ -16,17 +16,7 @@ async function runValues(name: string): Promise<Map<string, string>> {
   const result = await runProgram(program(name));
   expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null, stdout: result.stdout })
     .toMatchObject({ status: "exited", exitCode: 0, error: null });
-  const values = new Map<string, string>();
-  for (const line of result.stdout.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
-  }
-  return values;
-}
-
-/** The values named by `keys`, as an object, so a failure shows every mismatch at once. */
-function pick(values: Map<string, string>, keys: string[]): Record<string, string | undefined> {
-  return Object.fromEntries(keys.map((k) => [k, values.get(k)]));
+  return valuesOf(result);
 }
 
 const EPERM = "1";

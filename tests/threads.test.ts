@@ -9,3 +9,11 @@ describe("threads", () => {
     expect(r.exitCode).toBe(110);
   });
 });
+
+describe("test harness", () => {
+  it("stops a program that never ends instead of hanging the suite", async () => {
+    const started = Date.now();
+    await expect(runProgram("spin_forever.ts", { timeoutMs: 2000 })).rejects.toThrow(/still running after 2000 ms/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
