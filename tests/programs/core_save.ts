@@ -1,21 +1,26 @@
 // Save-area overflow: a thread switches from a recursion so deep that its frames exceed the save area
-// (the test runs this with saveAreaMax 4096; 1,000 frames take ~16 KiB). At the bottom it
-// sleeps 1 ms, so it is in the timer heap when its unwind fails.
+// (the test runs this with saveAreaMax 4096; 1,000 frames take ~16 KiB). Three rounds, one for each way
+// of switching at the bottom: it yields (so it is on the run queue when its unwind fails), sleeps 1 ms
+// (the timer heap), or waits on a futex with a 5 ms timeout (a wait queue and the timer heap).
 // That thread must die with "save area overflow" and only it: the workers finish, memory that main
-// allocated is untouched, and main prints. Run with the default limit, the same thread finishes.
+// allocated is untouched, and main prints `<mode>.<key>=<value>`. With the default limit it finishes.
 import { spawn, join, yieldNow, sleep, futexWait, print, SpawnOptions } from "weft";
 
 const WORD: usize = memory.data(16, 16);
 const MARKERS = 64;
 const MARKER_WORDS = 64;
 
+const YIELD = 0, SLEEP = 1, FUTEX = 2;
+let mode = YIELD;
 let reachedBottom = 0;
 let resumed = 0;
 function dive(n: i32, x: i32): i32 {
   let local = x * 3 + n;
   if (n == 0) {
     reachedBottom = 1;
-    sleep(1);
+    if (mode == YIELD) yieldNow();
+    else if (mode == SLEEP) sleep(1);
+    else futexWait(WORD, 0, 5);
     resumed = 1;
     return local;
   }
@@ -40,7 +45,9 @@ function named(name: string): SpawnOptions {
   return o;
 }
 
-export function main(): i32 {
+function round(name: string): void {
+  reachedBottom = 0;
+  resumed = 0;
   // Blocks allocated before the overflow, checked after it: an unwind must not write past its buffer.
   let markers = new StaticArray<StaticArray<i32>>(MARKERS);
   for (let i = 0; i < MARKERS; i++) {
@@ -49,19 +56,25 @@ export function main(): i32 {
     markers[i] = m;
   }
   let w1 = spawn(worker, 1, named("good-1"));
-  let d = spawn(diver, 1000, named("deep-sleep"));
+  let d = spawn(diver, 1000, named("deep-" + name));
   let w2 = spawn(worker, 2, named("good-2"));
   let r = join(d);
-  print("deep_ok=" + (r.ok ? "1" : "0"));
-  print("deep_error=" + (r.error === null ? "none" : r.error!));
-  print("reached_bottom=" + reachedBottom.toString() + " resumed=" + resumed.toString());
-  print("good=" + join(w1).value.toString() + "," + join(w2).value.toString());
-  print("after=" + join(spawn(worker, 3, named("good-3"))).value.toString());
+  print(name + ".deep_ok=" + (r.ok ? "1" : "0"));
+  print(name + ".deep_error=" + (r.error === null ? "none" : r.error!));
+  print(name + ".reached_bottom=" + reachedBottom.toString() + " resumed=" + resumed.toString());
+  print(name + ".good=" + join(w1).value.toString() + "," + join(w2).value.toString());
+  print(name + ".after=" + join(spawn(worker, 3, named("good-3"))).value.toString());
   let damaged = 0;
   for (let i = 0; i < MARKERS; i++) {
     let m = markers[i];
     for (let k = 0; k < MARKER_WORDS; k++) if (m[k] != i * 1000 + k) damaged++;
   }
-  print("markers_damaged=" + damaged.toString());
+  print(name + ".markers_damaged=" + damaged.toString());
+}
+
+export function main(): i32 {
+  mode = YIELD; round("yield");
+  mode = SLEEP; round("sleep");
+  mode = FUTEX; round("futex");
   return 0;
 }
