@@ -292,12 +292,3 @@ export function liveThreadCount(): i32 { return liveThreads; }
 /** For the host: the table, and how many slots it has handed out. */
 export function threadTable(): usize { return table; }
 export function threadTableUsed(): u32 { return tableUsed; }
-
-/** The record of the running thread (for the trap path). */
-export function runningThread(): Thread | null {
-  return currentThread ? changetype<Thread>(currentThread) : null;
-}
-
-/** True when `t` is running (used by assertions). */
-// @ts-ignore: decorator
-@inline export function isRunning(t: Thread): bool { return t.state == STATE_RUNNING; }
