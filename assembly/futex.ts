@@ -72,7 +72,8 @@ import { heapTryAlloc, heapFree } from "./runtime/index";
 // @ts-ignore: decorator
 @inline export const WAIT_SLEEP: i32 = 12;
 
-/** Initial number of wait-queue buckets (a power of two); the table doubles as waiters grow. */
+/** Initial number of wait-queue buckets (a power of two; 8 KiB). The table doubles whenever waiters
+ *  outnumber buckets twice over, so the start only sets the first allocation. Not configurable. */
 // @ts-ignore: decorator
 @inline const BUCKETS: u32 = 1024;
 
