@@ -45,10 +45,7 @@ function takeNumber(args: string[], i: number, flag: string): number {
   return Number(v);
 }
 
-function report(result: RunResult, quiet: boolean): number {
-  for (const t of result.threads) {
-    if (!quiet && t.state === "trapped") console.error(`weft: ${t.error}`);
-  }
+function report(result: RunResult): number {
   if (result.status === "deadlock") { console.error(`weft: ${result.error}`); return EXIT_DEADLOCK; }
   if (result.status === "error") { console.error(`weft: ${result.error}`); return EXIT_FAILURE; }
   return result.exitCode & 0xff;
@@ -72,8 +69,9 @@ async function cmdRun(args: string[]): Promise<number> {
     saveAreaMax, memoryLimit,
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
+    onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },
   });
-  return report(result, quiet);
+  return report(result);
 }
 
 async function cmdBuild(args: string[]): Promise<number> {
@@ -103,7 +101,7 @@ async function cmdStart(): Promise<number> {
   for (const f of files) {
     console.log(`\n── examples/${f} ${"─".repeat(Math.max(0, 60 - f.length))}`);
     const result = await runFile(path.join(examples, f), { stdout: (l) => console.log("  " + l) });
-    const code = report(result, false);
+    report(result);
     console.log(`  → ${result.status}, exit ${result.exitCode}, ${result.elapsedMs.toFixed(1)} ms`);
     if (result.status !== "exited") failed++;
   }

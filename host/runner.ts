@@ -21,6 +21,9 @@ export interface RunOptions {
   /** Receives each line the program prints to stdout / stderr (they are also collected in the result). */
   stdout?: (line: string) => void;
   stderr?: (line: string) => void;
+  /** Told each time a thread dies (trap, overflow, no memory), with the message that also goes to the
+   *  result's stderr and threads. Default: the stderr callback. */
+  onThreadDied?: (message: string) => void;
   /** Bytes a thread's frames may take when it switches (default 64 KiB). */
   saveAreaMax?: number;
   /** Cap on the heap (bytes of address space); spawn fails with ENOMEM beyond it. */
@@ -125,7 +128,7 @@ export class WeftProgram {
           const error = this.string(this.u32(t + THREAD.error)) || "died";
           this.trapped.push({ id, name, state: "trapped", error });
           this.err.push(error);
-          this.options.stderr?.(error);
+          (this.options.onThreadDied ?? this.options.stderr)?.(error);
         },
       },
       env: {

@@ -22,6 +22,21 @@ describe("weft CLI", () => {
     expect(r.status).toBe(110);
   });
 
+  it("run reports each thread that died once on stderr (weft: ...), and --quiet leaves only the program's output", () => {
+    const r = weft("run", "tests/programs/core_trap.ts");
+    expect(r.status).toBe(0);
+    const deaths = r.stderr.trim().split("\n");
+    expect(deaths).toEqual([
+      'weft: thread 3 "bad-unreachable" died: unreachable',
+      expect.stringMatching(/^weft: thread 4 "bad-index" died: Index out of range/),
+      'weft: thread 5 "bad-divide" died: divide by zero',
+    ]);
+    expect(r.stdout).toMatch(/^good=55,110$/m);
+    const quiet = weft("run", "--quiet", "tests/programs/core_trap.ts");
+    expect(quiet.stderr).toBe("");
+    expect(quiet.stdout).toBe(r.stdout);
+  });
+
   it("build writes a module that run accepts", () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-")), "p.wasm");
     const b = weft("build", "tests/programs/pingpong.ts", "-o", out);
