@@ -15,8 +15,9 @@
 //
 // Wait protocol:
 //   1. read the word; if it differs from `expected`, return FUTEX_NOT_EQUAL;
-//   2. record kind and address in the thread (for deadlock reports), append it to the bucket's queue;
-//   3. if timed, add it to the timer heap;
+//   2. if timed, add it to the timer heap (no memory for that, or for a bigger table: return
+//      FUTEX_TIMED_OUT without parking);
+//   3. BLOCKED; record kind and address in the thread (for deadlock reports); append it to the queue;
 //   4. suspend; on resume return Thread.waitResult, which the waker or the timer set.
 // Wake protocol:
 //   1. walk the bucket from its head, taking threads whose waitAddr is addr, up to count;
@@ -30,7 +31,7 @@
 //   4 │ tail  usize  last waiting Thread
 // ╘══════════════════════════════════════════╛
 
-import { Thread, STATE_BLOCKED } from "./layout";
+import { Thread, STATE_BLOCKED, FROM_RUNNING, transition } from "./layout";
 import { atomicLoad } from "./atomics";
 import { currentThread, suspend, makeRunnable, cancelTimer } from "./scheduler";
 import { timerAdd } from "./timer";
@@ -129,17 +130,18 @@ function resize(): bool {
   if (timeoutMs == 0) return FUTEX_TIMED_OUT;
   if (currentThread == 0) abort("futexWait: called outside a weft thread");
   let t = changetype<Thread>(currentThread);
-  t.state = STATE_BLOCKED;
+  // No memory for the table or the timer heap: return as a timeout (callers loop) before parking.
+  if (waiters >= buckets << 1 && !resize()) return FUTEX_TIMED_OUT;
+  if (timeoutMs > 0) {
+    t.deadline = hostNow() + timeoutMs;
+    if (!timerAdd(t)) return FUTEX_TIMED_OUT;
+  }
+  transition(t, FROM_RUNNING, STATE_BLOCKED);
   t.waitKind = kind;
   t.waitAddr = addr;
   t.waitResult = FUTEX_WOKEN;
-  if (waiters >= buckets << 1 && !resize()) return FUTEX_TIMED_OUT;
   append(bucketOf(addr), t);
   waiters++;
-  if (timeoutMs > 0) {
-    t.deadline = hostNow() + timeoutMs;
-    if (!timerAdd(t)) { futexDequeue(t); return FUTEX_TIMED_OUT; }
-  }
   suspend();
   return t.waitResult;
 }

@@ -97,6 +97,39 @@
 // @ts-ignore: decorator
 @inline export const STATE_TRAPPED: i32 = 6;  // died of a trap; a zombie until joined
 
+// Every state change goes through transition(), which checks the old state: a thread found in a state
+// it cannot leave that way means the records are corrupt, and weft stops with a message rather than run
+// on. The allowed moves (the lifecycle in thread.ts):
+//   FREE → RUNNABLE (spawn)            RUNNABLE → RUNNING (the loop)
+//   RUNNING → RUNNABLE (yield)         RUNNING → BLOCKED (futex wait)      RUNNING → SLEEPING (sleep)
+//   BLOCKED | SLEEPING → RUNNABLE (wake, timeout)
+//   RUNNING → EXITED (return, exit)    any live state → TRAPPED (trap, overflow, no memory)
+//   EXITED | TRAPPED → FREE (reaped)
+// @ts-ignore: decorator
+@inline export const FROM_FREE: u32 = 1 << STATE_FREE;
+// @ts-ignore: decorator
+@inline export const FROM_RUNNABLE: u32 = 1 << STATE_RUNNABLE;
+// @ts-ignore: decorator
+@inline export const FROM_RUNNING: u32 = 1 << STATE_RUNNING;
+// @ts-ignore: decorator
+@inline export const FROM_WAITING: u32 = 1 << STATE_BLOCKED | 1 << STATE_SLEEPING;
+// @ts-ignore: decorator
+@inline export const FROM_LIVE: u32 = FROM_RUNNABLE | FROM_RUNNING | FROM_WAITING;
+// @ts-ignore: decorator
+@inline export const FROM_FINISHED: u32 = 1 << STATE_EXITED | 1 << STATE_TRAPPED;
+
+/** Moves `t` to state `to`, which is allowed only from the states in the mask `from`. */
+// @ts-ignore: decorator
+@inline export function transition(t: Thread, from: u32, to: i32): void {
+  if (((<u32>1 << <u32>t.state) & from) == 0) transitionRefused(t, to);
+  t.state = to;
+}
+
+function transitionRefused(t: Thread, to: i32): void {
+  abort("transition: thread " + t.id.toString() + " is in state " + t.state.toString() + " and cannot move to " +
+    to.toString() + " (corrupt thread records)");
+}
+
 // Thread flags.
 // @ts-ignore: decorator
 @inline export const FLAG_DETACHED: u32 = 1;

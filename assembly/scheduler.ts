@@ -45,6 +45,7 @@
 import {
   Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
   FLAG_STARTED, FLAG_DETACHED, FLAG_FINISHING, SAVE_AREA_HEADER,
+  FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, FROM_LIVE, FROM_FINISHED, transition,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
 import { runQueuePush, runQueuePop, runQueueEmpty, runQueueHasAtLeast } from "./runqueue";
@@ -110,7 +111,7 @@ export function suspend(): void {
 /** Makes a waiting (or new) thread runnable. */
 // @ts-ignore: decorator
 @inline export function makeRunnable(t: Thread): void {
-  t.state = STATE_RUNNABLE;
+  transition(t, FROM_FREE | FROM_RUNNING | FROM_WAITING, STATE_RUNNABLE);
   runQueuePush(t);
 }
 
@@ -128,7 +129,7 @@ export function yieldNow(): void {
 export function sleepUntil(deadline: f64): void {
   let t = changetype<Thread>(currentThread);
   t.deadline = deadline;
-  t.state = STATE_SLEEPING;
+  transition(t, FROM_RUNNING, STATE_SLEEPING);
   if (!timerAdd(t)) { makeRunnable(t); }
   suspend();
 }
@@ -205,7 +206,7 @@ export function runLoop(): i32 {
     // Switch in (steps 4 and 1-3 of "The switch").
     let t = changetype<Thread>(tp);
     currentThread = tp;
-    t.state = STATE_RUNNING;
+    transition(t, FROM_RUNNABLE, STATE_RUNNING);
     t.switches++;
     setStackPointer(t.stackPointer);
     setStackLimit(t.stackBase);

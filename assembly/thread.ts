@@ -33,6 +33,7 @@
 import {
   Thread, THREAD_RECORD_SIZE, STATE_FREE, STATE_RUNNABLE, STATE_RUNNING, STATE_EXITED, STATE_TRAPPED, STATE_BLOCKED,
   STATE_SLEEPING, FLAG_DETACHED, FLAG_MAIN, FLAG_EXITING, PRIORITY_DEFAULT, PRIORITY_LEVELS,
+  FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, FROM_LIVE, FROM_FINISHED, transition,
 } from "./layout";
 import { heapTryAlloc, heapFree } from "./runtime/index";
 import { currentThread, makeRunnable, suspend, endProgram, releaseFrames, cancelTimer } from "./scheduler";
@@ -168,7 +169,7 @@ export function threadFinishing(tp: usize): void {
 function threadFinish(t: Thread, value: i32): void {
   tlsRunDestructors(t);
   t.exitValue = value;
-  t.state = STATE_EXITED;
+  transition(t, FROM_RUNNING, STATE_EXITED);
   if (t.flags & FLAG_MAIN) { mainValue = value; endProgram(); }
   if (t.joiner) futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
 }
@@ -189,7 +190,7 @@ export function threadKill(t: Thread, message: string): void {
   if (state == STATE_BLOCKED) futexDequeue(t);
   if (state == STATE_BLOCKED || state == STATE_SLEEPING) cancelTimer(t);
   t.error = changetype<usize>(message);
-  t.state = STATE_TRAPPED;
+  transition(t, FROM_LIVE, STATE_TRAPPED);
   hostThreadDied(changetype<usize>(t));
   releaseFrames(t);
   if (t.flags & FLAG_MAIN) { mainValue = 1; mainError = changetype<usize>(message); endProgram(); }
@@ -206,7 +207,7 @@ export function threadReap(t: Thread): void {
   store<u32>(e, generation | (freeSlots << 9), 4);
   freeSlots = slot + 1;
   tlsRelease(t);
-  t.state = STATE_FREE;
+  transition(t, FROM_FINISHED, STATE_FREE);
   heapFree(changetype<usize>(t));
   liveThreads--;
 }
