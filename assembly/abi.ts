@@ -4,8 +4,8 @@
 //
 // Host loop (host/runner.ts):
 //   1. weft_start() spawns main as thread 1;
-//   2. weft_run() runs threads until it returns RUN_EXITED, RUN_WAIT (sleep until weft_wake_at()) or
-//      RUN_DEADLOCK (read the thread table, report, stop);
+//   2. weft_run() runs threads until it returns RUN_EXITED, RUN_WAIT (sleep until weft_wake_at()),
+//      RUN_DEADLOCK (read the thread table, report, stop) or RUN_AGAIN (call it again);
 //   3. if weft_run throws (a trap inside a thread), the host resets Asyncify's state, calls
 //      weft_trap_begin() (back to the processor's stack), makes the message with weft_new_string, and
 //      weft_trap_end(message) ends that thread only; then it calls weft_run() again.
@@ -19,11 +19,11 @@ import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc } from "./runtime/in
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 2;
+@inline const ABI_VERSION: i32 = 3;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
-/** Runs the scheduler loop; returns RUN_EXITED 0, RUN_WAIT 1 or RUN_DEADLOCK 2. */
+/** Runs the scheduler loop; returns RUN_EXITED 0, RUN_WAIT 1, RUN_DEADLOCK 2 or RUN_AGAIN 3. */
 export function weft_run(): i32 { return runLoop(); }
 
 /** After RUN_WAIT: when the earliest waiting thread is due (ms, the host's monotonic clock). */

@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -20,7 +20,7 @@ export const REQUIRED_EXPORTS = [
 ] as const;
 
 /** What weft_run returns. */
-export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2;
+export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3;
 
 /** Thread record fields, in weft_layout()'s order, with their byte offsets (assembly/layout.ts). */
 export const THREAD = {

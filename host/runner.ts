@@ -5,7 +5,8 @@
 //   1. validate: a WebAssembly module, with every export REQUIRED_EXPORTS names, importing only what
 //      this host provides, and reporting ABI_VERSION;
 //   2. weft_configure (save-area limit, memory cap), then weft_start spawns main;
-//   3. weft_run until RUN_EXITED; on RUN_WAIT sleep (setTimeout) until weft_wake_at(); on RUN_DEADLOCK
+//   3. weft_run until RUN_EXITED; on RUN_AGAIN call it again at once; on RUN_WAIT sleep (setTimeout) until
+//      weft_wake_at(); on RUN_DEADLOCK
 //      read the thread table and report every thread and what it waits on;
 //   4. a trap inside a thread (RuntimeError, RangeError for the native stack, or an abort) lands here as
 //      an exception: reset Asyncify's state, weft_trap_begin (the processor's own stack again), make the
@@ -13,7 +14,7 @@
 //      is fatal for the run. (A save-area overflow never gets here: the loop catches it, scheduler.ts.)
 
 import {
-  ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, THREAD,
+  ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, THREAD,
   TABLE_ENTRY_SIZE, STATE_NAMES, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "./abi.js";
 
@@ -180,6 +181,7 @@ export class WeftProgram {
         if (fatal) return this.finish("error", 1, start, fatal);
         continue;
       }
+      if (reason === RUN_AGAIN) continue;        // lets the engine switch to the loop's optimised code
       if (reason === RUN_EXITED) {
         const mainOutcome = this.trapped.find((t) => t.id === main);
         if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
