@@ -8,6 +8,13 @@
 //   npm run bench -- yield mutex  only programs whose name contains one of these words
 //
 // Targets are medians on Node 20 on the project's 2-core machine (see README, "Performance").
+//
+// Profiling a benchmark down to the instruction (Debian's linux-perf; this machine has no hardware
+// counters, so perf samples cpu-clock): build the program (weft build bench/programs/yield.ts -o y.wasm),
+// then  perf record -k 1 -F 10000 -o p.data node --perf-prof dist/host/cli.js run y.wasm
+//       perf inject --jit -i p.data -o p.jit.data && perf report -i p.jit.data --no-children --sort symbol
+//       perf annotate -i p.jit.data --stdio -s 'JS:<function>-<n>-turbofan'
+// Function names tell the tier: "-liftoff" is V8's unoptimised code (see SWITCHES_PER_CALL).
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
