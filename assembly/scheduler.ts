@@ -99,10 +99,10 @@ let resuming: bool = false;     // the loop started a rewind; suspend must stop 
 let unwinding: bool = false;    // suspend started an unwind; the loop must stop it
 let scratch: usize = 0;         // the processor's scratch save area
 let scratchSize: usize = SAVE_AREA_MAX_DEFAULT;
-let wakeAt: f64 = Infinity;
+let wakeAt: f64 = Infinity;     // when RUN_WAIT is returned: the earliest deadline
 let loopSp: usize = 0;          // the processor's own stack pointer and limit while the loop runs
-let loopLimit: usize = 0;     // when RUN_WAIT is returned: the earliest deadline
-let ticks: u32 = 0;
+let loopLimit: usize = 0;
+let ticks: u32 = 0;             // switches since the loop last looked at the clock (CLOCK_EVERY)
 
 /** The bottom of every switch. Only this function and runLoop touch the Asyncify state. */
 export function suspend(): void {
