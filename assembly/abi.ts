@@ -4,8 +4,11 @@
 //
 // Host loop (host/runner.ts):
 //   1. weft_start() spawns main as thread 1;
-//   2. weft_run() runs threads until it returns RUN_EXITED, RUN_WAIT (sleep until weft_wake_at()),
-//      RUN_DEADLOCK (read the thread table, report, stop) or RUN_AGAIN (call it again);
+//   2. weft_run() runs threads until it returns RUN_EXITED, RUN_WAIT (sleep until weft_wake_at() or the
+//      next I/O completion), RUN_DEADLOCK (read the thread table, report, stop), RUN_AGAIN (call it
+//      again) or RUN_POLL (let the host's event loop run once, then call it again);
+//   I/O (io.ts): the core calls the io_submit import with a request; the host answers at once or later,
+//      by writing the request's result and appending its address to the ring at weft_io_ring();
 //   3. if weft_run throws (a trap inside a thread), the host resets Asyncify's state, calls
 //      weft_trap_begin() (back to the processor's stack), makes the message with weft_new_string, and
 //      weft_trap_end(message) ends that thread only; then it calls weft_run() again.
@@ -15,15 +18,16 @@ import { runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, curren
 import { threadKill, threadTable, threadTableUsed, mainExitValue, mainErrorMessage, liveThreadCount } from "./thread";
 import { stackCheck } from "./stack";
 import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc } from "./runtime/index";
+import { ioRing, ioLayout, ioPending } from "./io";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 3;
+@inline const ABI_VERSION: i32 = 4;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
-/** Runs the scheduler loop; returns RUN_EXITED 0, RUN_WAIT 1, RUN_DEADLOCK 2 or RUN_AGAIN 3. */
+/** Runs the scheduler loop; returns RUN_EXITED 0, RUN_WAIT 1, RUN_DEADLOCK 2, RUN_AGAIN 3 or RUN_POLL 4. */
 export function weft_run(): i32 { return runLoop(); }
 
 /** After RUN_WAIT: when the earliest waiting thread is due (ms, the host's monotonic clock). */
@@ -111,10 +115,20 @@ export function weft_layout(field: i32): i32 {
     case 14: return offsetof<Thread>("saveBytes");
     case 15: return offsetof<Thread>("tls");
     case 16: return offsetof<Thread>("joiner");
-    case 17: return offsetof<Thread>();
+    case 17: return offsetof<Thread>("io");
+    case 18: return offsetof<Thread>();
   }
   return -1;
 }
+
+/** The processor's I/O completion ring (io.ts), made on first call; 0 when memory is exhausted. */
+export function weft_io_ring(): usize { return ioRing(); }
+
+/** I/O requests the host holds. */
+export function weft_io_pending(): i32 { return ioPending; }
+
+/** Offsets of the I/O request's fields, in host/io/abi.ts's REQUEST_FIELDS order; -1 past the end. */
+export function weft_io_layout(field: i32): i32 { return ioLayout(field); }
 
 /** Installed by the build in place of the compiler's ~stack_check (stack.ts). */
 export function __weft_stack_check(): void { stackCheck(); }

@@ -72,6 +72,8 @@ import { heapTryAlloc, heapFree } from "./runtime/index";
 @inline export const WAIT_JOIN: i32 = 11;
 // @ts-ignore: decorator
 @inline export const WAIT_SLEEP: i32 = 12;
+// @ts-ignore: decorator
+@inline export const WAIT_IO: i32 = 13;          // a system call (io.ts); waitAddr is the request
 
 /** Initial number of wait-queue buckets (a power of two; 8 KiB). The table doubles whenever waiters
  *  outnumber buckets twice over, so the start only sets the first allocation. Not configurable. */

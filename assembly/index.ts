@@ -3,6 +3,7 @@
 // Threads: spawn, join, detach, exit, self, yieldNow (also Thread.yield), sleep, names, priorities.
 // Blocking: futexWait / futexWake, and everything in sync/ and channel.ts built on them.
 // Per thread: TLS keys (tlsKeyCreate, tlsGet, tlsSet, ThreadLocal) and errno.
+// I/O (the caller waits, the others run): files and stdio (file.ts), TCP (net.ts).
 
 export {
   ThreadId, SpawnOptions, JoinResult, spawn, join, joinInto, detach, exit, self, setName, getName,
@@ -21,3 +22,8 @@ export * from "./errno";
 export { Mutex, Cond, RwLock, Semaphore, Barrier, Once, WaitGroup } from "./sync/index";
 export { Channel, Received } from "./channel";
 export { Select } from "./select";
+export {
+  IoMode, STDIN, STDOUT, STDERR, O_READ, O_WRITE, O_CREATE, O_TRUNCATE, O_APPEND, O_EXCLUSIVE, Stat, open, close,
+  read, readInto, write, writeFrom, writeString, stat, unlink, mkdir, readdir, ioDelay,
+} from "./file";
+export { SHUT_RD, SHUT_WR, SHUT_RDWR, listen, accept, connect, shutdown, localAddress } from "./net";

@@ -29,7 +29,7 @@
 //  96 │ switches      u32   times the thread was switched in                      │
 // 100 │ joiner        i32   id of the thread joining this one, 0 if none          │
 // 104 │ saveBytes     u32   bytes in the save area at the last suspend            │
-// 108 │ (reserved)                                                               │
+// 108 │ io            usize its I/O request (io.ts), 0 until its first I/O call   │
 // ╘═════════════════════════════════════════════════════════════════════════════╛
 // Access rule: a record is owned by the processor that runs or holds the thread; in N:1 that is the only
 // processor. `state` is read by the host after weft_run returns (never while it runs).
@@ -75,7 +75,7 @@
   switches: u32;
   joiner: i32;
   saveBytes: u32;
-  reserved: u32;
+  io: usize;
 }
 
 // @ts-ignore: decorator

@@ -39,9 +39,11 @@
 // engine's native stack overflows first, which is also handled.)
 //
 // What the loop returns (RUN_*): the program ended (main returned or exited); every thread waits on a time
-// (the host sleeps until weft_wake_at()); no thread can ever run again (deadlock: the host reads the
-// thread table and reports each thread and what it waits on); or call again (RUN_AGAIN, every
-// SWITCHES_PER_CALL switches, so that the engine's optimised code for the loop gets used).
+// or on I/O (the host sleeps until weft_wake_at() or the next I/O completion); no thread can ever run
+// again (deadlock: the host reads the thread table and reports each thread and what it waits on); call
+// again (RUN_AGAIN, every SWITCHES_PER_CALL switches, so that the engine's optimised code for the loop
+// gets used); or give the host's event loop a turn and call again (RUN_POLL: I/O is pending while
+// threads run, io.ts).
 
 import {
   Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
@@ -56,6 +58,7 @@ import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
 import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
 import { threadFinishing, threadReap, threadKill } from "./thread";
+import { ioPending, ioDrain, ioRelease } from "./io";
 
 // @ts-ignore: decorator
 @inline export const RUN_EXITED: i32 = 0;
@@ -65,6 +68,8 @@ import { threadFinishing, threadReap, threadKill } from "./thread";
 @inline export const RUN_DEADLOCK: i32 = 2;
 // @ts-ignore: decorator
 @inline export const RUN_AGAIN: i32 = 3;
+// @ts-ignore: decorator
+@inline export const RUN_POLL: i32 = 4;
 
 /** The loop returns RUN_AGAIN after this many switches, and the host calls it again at once. V8 does
  *  not replace code on the stack (no on-stack replacement for Wasm), so a loop entered once would run
@@ -72,6 +77,13 @@ import { threadFinishing, threadReap, threadKill } from "./thread";
  *  every 65,536 switches costs one call from the host (~0.1 µs). Not configurable. */
 // @ts-ignore: decorator
 @inline const SWITCHES_PER_CALL: u32 = 1 << 16;
+
+/** While I/O is pending and threads keep running, the loop gives the host a turn (RUN_POLL) at least this
+ *  often (ms), so that completions reach the ring: in N:1 the host's I/O callbacks run only while the loop
+ *  is out. 1 ms: a turn of Node's event loop costs ~5-20 µs, so busy threads lose at most ~2%. Not
+ *  configurable. */
+// @ts-ignore: decorator
+@inline const IO_POLL_MS: f64 = 1;
 
 /** Size of the per-processor scratch area threads unwind into (bytes): the deepest switch weft allows.
  *  64 KiB holds ~1,500 frames of a typical function; the host may change it with weft_configure. */
@@ -103,6 +115,7 @@ let wakeAt: f64 = Infinity;     // when RUN_WAIT is returned: the earliest deadl
 let loopSp: usize = 0;          // the processor's own stack pointer and limit while the loop runs
 let loopLimit: usize = 0;
 let ticks: u32 = 0;             // switches since the loop last looked at the clock (CLOCK_EVERY)
+let lastTurn: f64 = 0;          // when the host last had a turn (the loop was entered), while I/O is pending
 
 /** The bottom of every switch. Only this function and runLoop touch the Asyncify state. */
 export function suspend(): void {
@@ -195,6 +208,7 @@ function keepSaveArea(t: Thread): bool {
 export function releaseFrames(t: Thread): void {
   if (t.saveArea) { heapFree(t.saveArea); t.saveArea = 0; }
   stackRelease(t);
+  ioRelease(t);
 }
 
 /** Runs threads until the program ends, all wait on time, or none can run again. Returns RUN_*. */
@@ -206,13 +220,20 @@ export function runLoop(): i32 {
   loopSp = getStackPointer();
   loopLimit = stackLimit;
   let budget = SWITCHES_PER_CALL;
+  lastTurn = hostNow();
   while (true) {
     if (programEnded) return RUN_EXITED;
     if (--budget == 0) return RUN_AGAIN;
     if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) fireTimers(hostNow());
+    if (ioPending > 0) {
+      ioDrain();
+      // Completions arrive only while the host has a turn: give it one now and then (IO_POLL_MS).
+      if (ioPending > 0 && !runQueueEmpty() && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
+    }
     let tp = runQueuePop();
     if (tp == 0) {
       if (timerCount() > 0) { wakeAt = timerEarliest(); return RUN_WAIT; }
+      if (ioPending > 0) { wakeAt = Infinity; return RUN_WAIT; }
       return RUN_DEADLOCK;
     }
     // Switch in (steps 4 and 1-3 of "The switch").

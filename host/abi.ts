@@ -2,13 +2,13 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
 
 /** Host functions the core imports from IMPORT_MODULE (assembly/host.ts). */
-export const HOST_IMPORTS = ["now", "wall", "write", "died"] as const;
+export const HOST_IMPORTS = ["now", "wall", "write", "died", "io_submit"] as const;
 
 /** Exports the host needs from a weft module. */
 export const REQUIRED_EXPORTS = [
@@ -16,17 +16,17 @@ export const REQUIRED_EXPORTS = [
   "weft_main_error",
   "weft_new_string", "weft_thread_table", "weft_thread_slots", "weft_current", "weft_main_value",
   "weft_live_threads", "weft_heap_allocated", "weft_heap_top", "weft_configure", "weft_save_area_max",
-  "weft_layout", "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
+  "weft_layout", "weft_io_ring", "weft_io_pending", "weft_io_layout", "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
 
 /** What weft_run returns. */
-export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3;
+export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3, RUN_POLL = 4;
 
 /** Thread record fields, in weft_layout()'s order, with their byte offsets (assembly/layout.ts). */
 export const THREAD = {
   id: 0, state: 4, priority: 8, flags: 12, saveArea: 24, stackBase: 28, stackTop: 32, exitValue: 56,
   waitKind: 60, waitAddr: 64, deadline: 72, name: 84, error: 88, switches: 96, saveBytes: 104, tls: 44,
-  joiner: 100, size: 112,
+  joiner: 100, io: 108, size: 112,
 } as const;
 export const THREAD_FIELDS = Object.keys(THREAD) as (keyof typeof THREAD)[];
 
@@ -43,7 +43,7 @@ export const FLAG_DETACHED = 1, FLAG_MAIN = 2;
 /** What a blocked thread waits on (assembly/futex.ts, WAIT_*). */
 export const WAIT_KINDS = [
   "futex", "mutex", "cond", "rwlock", "semaphore", "barrier", "once", "waitgroup", "channel send",
-  "channel receive", "select", "join", "sleep",
+  "channel receive", "select", "join", "sleep", "io",
 ] as const;
 
 /** Asyncify's states (asyncify_get_state). */

@@ -2,9 +2,15 @@
 import { readFile } from "node:fs/promises";
 import { run, WeftError, type RunOptions, type RunResult } from "./runner.js";
 import { build } from "./build.js";
+import { NodeIo, type NodeIoOptions } from "./io/node.js";
 
-/** Runs `file`: a built .wasm, or an AssemblyScript .ts that is built first. */
-export async function runFile(file: string, options: RunOptions = {}): Promise<RunResult> {
+export { NodeIo, type NodeIoOptions };
+
+/** Runs `file`: a built .wasm, or an AssemblyScript .ts that is built first. Its system calls go to
+ *  Node's I/O host with what `grants` allows (nothing but stdio by default), unless options.io is set. */
+export async function runFile(file: string, options: RunOptions & { grants?: NodeIoOptions } = {}): Promise<RunResult> {
+  const { grants, ...runOptions } = options;
+  options = { ...runOptions, io: runOptions.io ?? new NodeIo(grants) };
   let bytes: Uint8Array;
   if (file.endsWith(".ts")) bytes = (await build(file)).wasm;
   else {

@@ -5,18 +5,24 @@
 //   1. validate: a WebAssembly module, with every export REQUIRED_EXPORTS names, importing only what
 //      this host provides, and reporting ABI_VERSION;
 //   2. weft_configure (save-area limit, memory cap), then weft_start spawns main;
-//   3. weft_run until RUN_EXITED; on RUN_AGAIN call it again at once; on RUN_WAIT sleep (setTimeout) until
-//      weft_wake_at(); on RUN_DEADLOCK
-//      read the thread table and report every thread and what it waits on;
+//   3. weft_run until RUN_EXITED; on RUN_AGAIN call it again at once; on RUN_POLL let the event loop run
+//      once (the I/O host's turn()); on RUN_WAIT sleep until weft_wake_at() or the next I/O completion;
+//      on RUN_DEADLOCK read the thread table and report every thread and what it waits on;
+//   I/O: the io_submit import decodes the thread's request and hands it to the I/O host (RunOptions.io);
+//      an answer given later is written into the request and its address appended to the core's
+//      completion ring (assembly/io.ts), or kept here while the ring is full, and the loop is woken;
 //   4. a trap inside a thread (RuntimeError, RangeError for the native stack, or an abort) lands here as
 //      an exception: reset Asyncify's state, weft_trap_begin (the processor's own stack again), make the
 //      message, weft_trap_end ends that thread only; go on with step 3. A trap with no thread running
 //      is fatal for the run. (A save-area overflow never gets here: the loop catches it, scheduler.ts.)
 
 import {
-  ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, THREAD,
-  TABLE_ENTRY_SIZE, STATE_NAMES, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
+  ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL,
+  THREAD, TABLE_ENTRY_SIZE, STATE_NAMES, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "./abi.js";
+import { REQUEST, RING, SUBMIT_DONE, SUBMIT_PENDING, IO_MODES, OP_NAMES, ERRNO, type IoMode } from "./io/abi.js";
+import { PENDING, type IoContext, type IoHost, type IoRequest } from "./io/host.js";
+import { WebIo } from "./io/web.js";
 
 export interface RunOptions {
   /** Receives each line the program prints to stdout / stderr (they are also collected in the result). */
@@ -29,6 +35,11 @@ export interface RunOptions {
   saveAreaMax?: number;
   /** Cap on the heap (bytes of address space); spawn fails with ENOMEM beyond it. */
   memoryLimit?: number;
+  /** Performs the program's system calls. Default: the web host (stdio, delays, granted URLs); Node's
+   *  runFile passes Node's (files, TCP, offload), with what the run grants. */
+  io?: IoHost;
+  /** How a call that names no mode is done: "async" (default), "blocking" or "offload". */
+  ioMode?: IoMode;
 }
 
 export interface ThreadOutcome {
@@ -94,8 +105,25 @@ export class WeftProgram {
   private err: string[] = [];
   private trapped: ThreadOutcome[] = [];
   private readonly t0 = performance.now();  // the core's clock starts here
+  private readonly io: IoHost;
+  private readonly ioMode: IoMode;
+  private readonly ioContext: IoContext;
+  private ring = 0;                          // the core's completion ring, once it exists
+  private backlog: number[] = [];            // completions waiting for room in the ring
+  private wake: (() => void) | null = null;  // resolves the host's sleep after RUN_WAIT
+  private partial = ["", "", ""];            // output not yet ended by a newline, per fd
 
-  private constructor(private readonly options: RunOptions) {}
+  private constructor(private readonly options: RunOptions) {
+    this.io = options.io ?? new WebIo();
+    this.ioMode = options.ioMode ?? "async";
+    if (!["async", "blocking", "offload"].includes(this.ioMode)) throw new WeftError(`unknown I/O mode ${JSON.stringify(this.ioMode)} (async, blocking or offload)`);
+    this.ioContext = {
+      bytes: (ptr, len) => new Uint8Array(this.exports.memory.buffer, ptr, len),
+      text: (ptr, units) => this.utf16(ptr, units),
+      complete: (addr, result) => this.complete(addr, result),
+      emit: (fd, text) => this.emit(fd, text),
+    };
+  }
 
   static async load(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<WeftProgram> {
     const module = await loadModule(source);
@@ -119,10 +147,9 @@ export class WeftProgram {
         now: () => performance.now() - t0,
         wall: () => Date.now(),
         write: (fd: number, ptr: number, len: number) => {
-          const line = this.utf16(ptr, len);
-          if (fd === 2) { this.err.push(line); this.options.stderr?.(line); }
-          else { this.out.push(line); this.options.stdout?.(line); }
+          this.emit(fd === 2 ? 2 : 1, this.utf16(ptr, len) + "\n");
         },
+        io_submit: (addr: number) => this.submit(addr),
         died: (t: number) => {
           const id = this.i32(t + THREAD.id);
           const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
@@ -139,6 +166,73 @@ export class WeftProgram {
         },
       },
     };
+  }
+
+  /** Program output: whole lines go to the result and the stdout/stderr callbacks. */
+  private emit(fd: number, text: string): void {
+    const lines = (this.partial[fd] + text).split("\n");
+    this.partial[fd] = lines.pop()!;
+    for (const line of lines) {
+      if (fd === 2) { this.err.push(line); this.options.stderr?.(line); }
+      else { this.out.push(line); this.options.stdout?.(line); }
+    }
+  }
+
+  /** The io_submit import: decodes the request and hands it to the I/O host. */
+  private submit(addr: number): number {
+    const view = new DataView(this.exports.memory.buffer, addr, REQUEST.size);
+    const mode = IO_MODES[view.getUint32(REQUEST.mode, true)];
+    const req: IoRequest = {
+      addr,
+      op: OP_NAMES[view.getUint32(REQUEST.op, true)],
+      mode: !mode || mode === "default" ? this.ioMode : mode,
+      fd: view.getInt32(REQUEST.fd, true),
+      flags: view.getUint32(REQUEST.flags, true),
+      ptr: view.getUint32(REQUEST.ptr, true),
+      len: view.getUint32(REQUEST.len, true),
+      ptr2: view.getUint32(REQUEST.ptr2, true),
+      len2: view.getUint32(REQUEST.len2, true),
+      arg: view.getFloat64(REQUEST.arg, true),
+      thread: this.i32(view.getUint32(REQUEST.thread, true) + THREAD.id),
+    };
+    let answer: number | typeof PENDING;
+    if (!req.op) answer = -ERRNO.EINVAL;
+    else {
+      try { answer = this.io.submit(req, this.ioContext); }
+      catch (e) {                              // a fault of the host's: that call fails, the run goes on
+        this.emit(2, `weft: the host failed a ${req.op} of thread ${req.thread}: ${(e as Error)?.message ?? e}\n`);
+        answer = -ERRNO.EIO;
+      }
+    }
+    if (answer === PENDING) return SUBMIT_PENDING;
+    new Int32Array(this.exports.memory.buffer, addr + REQUEST.result, 1)[0] = answer | 0;
+    return SUBMIT_DONE;
+  }
+
+  /** Answers a pending request: writes its result, queues it for the loop, wakes the host's sleep. */
+  private complete(addr: number, result: number): void {
+    new Int32Array(this.exports.memory.buffer, addr + REQUEST.result, 1)[0] = result | 0;
+    this.backlog.push(addr);
+    this.flushCompletions();
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Moves completions into the core's ring while it has room. */
+  private flushCompletions(): void {
+    if (!this.backlog.length) return;
+    if (!this.ring) this.ring = this.exports.weft_io_ring();
+    if (!this.ring) return;
+    const header = new Uint32Array(this.exports.memory.buffer, this.ring, 4);
+    const capacity = header[RING.capacity >> 2];
+    let tail = header[RING.tail >> 2];
+    const room = capacity - ((tail - header[RING.head >> 2]) >>> 0);
+    const n = Math.min(room, this.backlog.length);
+    const entries = new Uint32Array(this.exports.memory.buffer, this.ring + RING.entries, capacity);
+    for (let i = 0; i < n; i++) { entries[tail & (capacity - 1)] = this.backlog[i]; tail = (tail + 1) >>> 0; }
+    header[RING.tail >> 2] = tail;
+    this.backlog = n === this.backlog.length ? [] : this.backlog.slice(n);
   }
 
   private utf16(ptr: number, units: number): string {
@@ -165,6 +259,13 @@ export class WeftProgram {
 
   /** Protocol steps 2-4. */
   async run(): Promise<RunResult> {
+    let result: RunResult;
+    try { result = await this.runThreads(); }
+    finally { await this.io.close(); }
+    return result;
+  }
+
+  private async runThreads(): Promise<RunResult> {
     const ex = this.exports;
     const start = performance.now();
     ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
@@ -172,6 +273,7 @@ export class WeftProgram {
     if (main <= 0) return this.finish("error", 1, start, `could not start main: spawn returned ${main}`);
     while (true) {
       let reason: number;
+      this.flushCompletions();
       try {
         reason = ex.weft_run();
       } catch (e) {
@@ -182,6 +284,7 @@ export class WeftProgram {
         continue;
       }
       if (reason === RUN_AGAIN) continue;        // lets the engine switch to the loop's optimised code
+      if (reason === RUN_POLL) { await this.io.turn(); continue; }
       if (reason === RUN_EXITED) {
         const mainOutcome = this.trapped.find((t) => t.id === main);
         if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
@@ -190,8 +293,13 @@ export class WeftProgram {
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
+        if (this.backlog.length) continue;         // completions the ring had no room for
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
-        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, 2 ** 31 - 1)));
+        await new Promise<void>((resolve) => {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          this.wake = () => { clearTimeout(timer); resolve(); };
+          if (delay < Infinity) timer = setTimeout(() => { this.wake = null; resolve(); }, Math.min(delay, 2 ** 31 - 1));
+        });
         continue;
       }
       if (reason === RUN_DEADLOCK) return this.finish("deadlock", 1, start, this.deadlockReport());
@@ -251,6 +359,10 @@ export class WeftProgram {
       const target = addr - THREAD.state;
       return `join of thread ${this.i32(target + THREAD.id)}`;
     }
+    if (kind === "io") {
+      const op = OP_NAMES[this.u32(addr + REQUEST.op)] ?? "call";
+      return `${op} on fd ${this.i32(addr + REQUEST.fd)} (I/O)`;
+    }
     return `${kind} at 0x${addr.toString(16)}`;
   }
 
@@ -262,6 +374,7 @@ export class WeftProgram {
   }
 
   private finish(status: RunResult["status"], exitCode: number, start: number, error?: string): RunResult {
+    for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
     let inTable: ThreadOutcome[] = [];
     try { inTable = this.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id)); }
     catch { /* memory too damaged to read the table: report what is known */ }

@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import { expect } from "vitest";
 import { build, type BuildOptions } from "../host/build.js";
 import { WeftError, type RunOptions, type RunResult } from "../host/runner.js";
+import type { NodeIoOptions } from "../host/io/node.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests");
@@ -48,7 +49,10 @@ export async function buildProgram(file: string, options: BuildOptions = {}): Pr
   return wasm;
 }
 
-export type ProgramOptions = Omit<RunOptions, "stdout" | "stderr"> & { build?: BuildOptions; timeoutMs?: number };
+/** `node`: what Node's I/O host grants the program (host/io/node.ts); nothing but stdio by default. */
+export type ProgramOptions = Omit<RunOptions, "stdout" | "stderr" | "io"> & {
+  build?: BuildOptions; timeoutMs?: number; node?: NodeIoOptions;
+};
 
 /** Builds and runs a program in a worker thread; a run that takes longer than timeoutMs (default 60 s)
  *  is stopped and fails the test with a clear message. See host/runner.ts for RunResult. */

@@ -2,9 +2,11 @@
 // stopped (a Wasm loop cannot be interrupted from the thread it runs on).
 import { parentPort, workerData } from "node:worker_threads";
 import { run } from "../dist/host/runner.js";
+import { NodeIo } from "../dist/host/io/node.js";
 
 const { wasm, options } = workerData;
-run(wasm, options).then(
+const { node, ...runOptions } = options;
+run(wasm, { ...runOptions, io: new NodeIo(node ?? {}) }).then(
   (result) => parentPort.postMessage({ result }),
   (error) => parentPort.postMessage({ error: { name: error?.name, message: String(error?.message ?? error) } }),
 );

@@ -1,0 +1,47 @@
+// What an I/O host is: the object that performs a weft program's system calls (assembly/io.ts). The
+// runner decodes each request and hands it here; the host answers at once (a number) or later
+// (PENDING, then ctx.complete). Web-standard only: Node's host (node.ts) builds on the web one (web.ts).
+
+import type { IoMode, OpName } from "./abi.js";
+
+/** Returned by submit when the answer comes later through ctx.complete. */
+export const PENDING = Symbol("pending");
+export type Answer = number | typeof PENDING;
+
+/** One decoded request. `mode` is resolved: the call's own, else the run's. */
+export interface IoRequest {
+  /** The request record's address: the key ctx.complete takes. */
+  addr: number;
+  op: OpName;
+  mode: IoMode;
+  fd: number;
+  flags: number;
+  ptr: number;
+  len: number;
+  ptr2: number;
+  len2: number;
+  arg: number;
+  /** Id of the thread that made it (for messages). */
+  thread: number;
+}
+
+/** What the runner gives an I/O host. */
+export interface IoContext {
+  /** A view of `len` bytes of linear memory at `ptr` (fresh: valid until the memory grows). */
+  bytes(ptr: number, len: number): Uint8Array;
+  /** The UTF-16 text at `ptr` (`units` code units). */
+  text(ptr: number, units: number): string;
+  /** Answers a PENDING request: writes `result` (>= 0 a value, < 0 a negated errno) and wakes its thread. */
+  complete(addr: number, result: number): void;
+  /** Program output (fd 1 stdout, 2 stderr): goes where print's lines go. */
+  emit(fd: number, text: string): void;
+}
+
+export interface IoHost {
+  /** Performs `req`: returns its result now, or PENDING and calls ctx.complete later. */
+  submit(req: IoRequest, ctx: IoContext): Answer;
+  /** Lets the host's event loop run once while threads are still runnable (the loop's RUN_POLL). */
+  turn(): Promise<void>;
+  /** The run ended: close what the program left open, stop helpers. */
+  close(): Promise<void>;
+}
