@@ -142,8 +142,9 @@ export function suspend(): void {
  *  (lower ones wait: priorities are strict, see runqueue.ts). */
 export function yieldNow(): void {
   let t = changetype<Thread>(currentThread);
-  // Nobody who would run instead: no switch, unless sleepers may be due (only the loop wakes them).
-  if (!runQueueHasAtLeast(t.priority) && timerCount() == 0) return;
+  // Nobody who would run instead: no switch, unless sleepers may be due or I/O may have completed (only
+  // the loop wakes them).
+  if (!runQueueHasAtLeast(t.priority) && timerCount() == 0 && ioPending == 0) return;
   makeRunnable(t);
   suspend();
 }

@@ -3,11 +3,12 @@
 // summary). Exit codes: EXIT_* below; `weft run` exits with main's own value when main returns.
 
 import path from "node:path";
-import { existsSync, readdirSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { spawnSync } from "node:child_process";
 import { WeftError, type RunResult } from "./runner.js";
 import type { BuildError as BuildErrorType } from "./build.js";
+import type { IoMode } from "./io/abi.js";
 
 // The build pipeline loads the compiler and Binaryen (seconds): import it only when a command needs it.
 const buildModule = () => import("./build.js");
@@ -27,9 +28,16 @@ Usage:
   weft --help | --version
 
 Options for run:
+  --dir <path>             grant a directory (and all under it) to the program's file calls; repeatable
+  --allow-listen <h:p>     grant listening on host:port (port 0: any port on that host); repeatable
+  --allow-connect <h:p>    grant connecting to host:port (port *: any port); repeatable
+  --allow-fetch <prefix>   grant reading URLs that start with prefix through open(); repeatable
+  --io <mode>              how calls that name no mode are done: async (default), blocking, offload
+  --helpers <n>            helper Workers for offload mode (default 4)
   --save-area <bytes>      most bytes a thread's frames may take when it switches (default 65536)
   --memory-limit <bytes>   cap on the heap; spawn fails with ENOMEM beyond it
   --quiet                  print only the program's own output
+  Nothing is granted by default but stdin, stdout and stderr: other paths and addresses fail with EACCES.
 Options for build:
   -o, --out <file>         where to write the module (default: <entry>.wasm)
   --no-optimize            skip Binaryen's optimiser (faster build, slower program)
@@ -53,9 +61,38 @@ function report(result: RunResult): number {
 
 async function cmdRun(args: string[]): Promise<number> {
   let file: string | undefined, saveAreaMax: number | undefined, memoryLimit: number | undefined, quiet = false;
+  let ioMode: IoMode | undefined, helpers: number | undefined;
+  const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
+  const takeValue = (i: number, flag: string, what: string): string => {
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs ${what}`);
+    return v;
+  };
+  const takeAddress = (i: number, flag: string): string => {
+    const v = takeValue(i, flag, "an address host:port");
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d+|\*)$/.test(v)) throw new UsageError(`${flag} needs an address host:port, got ${JSON.stringify(v)}`);
+    return v;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === "--save-area") { saveAreaMax = takeNumber(args, i, a); i++; }
+    if (a === "--dir") {
+      const d = takeValue(i, a, "a directory"); i++;
+      if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`--dir ${d}: no such directory`);
+      dirs.push(d);
+    }
+    else if (a === "--allow-listen") { listen.push(takeAddress(i, a)); i++; }
+    else if (a === "--allow-connect") { connect.push(takeAddress(i, a)); i++; }
+    else if (a === "--allow-fetch") { fetch.push(takeValue(i, a, "a URL prefix")); i++; }
+    else if (a === "--io") {
+      const m = takeValue(i, a, "a mode: async, blocking or offload"); i++;
+      if (m !== "async" && m !== "blocking" && m !== "offload") throw new UsageError(`--io takes async, blocking or offload, got ${JSON.stringify(m)}`);
+      ioMode = m;
+    }
+    else if (a === "--helpers") {
+      helpers = takeNumber(args, i, a); i++;
+      if (helpers < 1 || helpers > 256) throw new UsageError(`--helpers takes 1 to 256, got ${helpers}`);
+    }
+    else if (a === "--save-area") { saveAreaMax = takeNumber(args, i, a); i++; }
     else if (a === "--memory-limit") { memoryLimit = takeNumber(args, i, a); i++; }
     else if (a === "--quiet") quiet = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for run`);
@@ -66,7 +103,7 @@ async function cmdRun(args: string[]): Promise<number> {
   if (!/\.(ts|wasm)$/.test(file)) throw new UsageError(`run takes a .ts or .wasm file, got ${file}`);
   if (!existsSync(file)) throw new WeftError(`no such file: ${file}`);
   const result = await runFile(file, {
-    saveAreaMax, memoryLimit,
+    saveAreaMax, memoryLimit, ioMode, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
     onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },
@@ -100,6 +137,9 @@ async function cmdStart(): Promise<number> {
   let failed = 0;
   for (const f of files) {
     console.log(`\n── examples/${f} ${"─".repeat(Math.max(0, 60 - f.length))}`);
+    // A server runs until stopped: its header says how to run it ("// run: weft run ..."); start shows that.
+    const server = /^\/\/ run: (weft run .*)$/m.exec(readFileSync(path.join(examples, f), "utf8"));
+    if (server) { console.log(`  a server: try it with ${server[1]}`); continue; }
     const result = await runFile(path.join(examples, f), { stdout: (l) => console.log("  " + l) });
     report(result);
     console.log(`  → ${result.status}, exit ${result.exitCode}, ${result.elapsedMs.toFixed(1)} ms`);

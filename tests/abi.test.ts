@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "./harness";
 import { ABI_VERSION, HOST_IMPORTS, IMPORT_MODULE, REQUIRED_EXPORTS, THREAD, THREAD_FIELDS } from "../host/abi.js";
+import { REQUEST, REQUEST_FIELDS, RING } from "../host/io/abi.js";
 import { WeftProgram } from "../host/runner.js";
 
 describe("ABI", () => {
@@ -12,6 +13,21 @@ describe("ABI", () => {
       expect({ field, offset: program.raw.weft_layout(i) }).toEqual({ field, offset: THREAD[field] });
     });
     expect(program.raw.weft_layout(THREAD_FIELDS.length)).toBe(-1);
+  });
+
+  it("core and host agree on the I/O request's offsets and size, and on the completion ring", async () => {
+    const program = await WeftProgram.load(await buildProgram("pingpong.ts"));
+    REQUEST_FIELDS.forEach((field, i) => {
+      expect({ field, offset: program.raw.weft_io_layout(i) }).toEqual({ field, offset: REQUEST[field] });
+    });
+    expect(program.raw.weft_io_layout(REQUEST_FIELDS.length)).toBe(-1);
+    const ring = program.raw.weft_io_ring();
+    expect(ring).toBeGreaterThan(0);
+    const header = new Uint32Array(program.raw.memory.buffer, ring, 4);
+    const capacity = header[RING.capacity / 4];
+    expect(capacity & (capacity - 1)).toBe(0);             // a power of two: the host masks with it
+    expect([header[RING.head / 4], header[RING.tail / 4]]).toEqual([0, 0]);
+    expect(program.raw.weft_io_ring()).toBe(ring);         // made once
   });
 
   it("a built module imports only what the host provides and exports what the host needs", async () => {
