@@ -4,3 +4,6 @@
 export { run, loadModule, WeftProgram, WeftError } from "./runner.js";
 export type { RunOptions, RunResult, ThreadOutcome } from "./runner.js";
 export { ABI_VERSION } from "./abi.js";
+export { WebIo, type WebIoOptions } from "./io/web.js";
+export type { IoHost, IoContext, IoRequest } from "./io/host.js";
+export type { IoMode } from "./io/abi.js";

@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import http from "node:http";
@@ -98,6 +99,7 @@ describe("weft in chromium", () => {
       ensureBrowser();
       buildDir = await mkdtemp(path.join(tmpdir(), "weft-browser-build-"));
       await build(path.join(ROOT, "tests/programs/browser_sum.ts"), { outFile: path.join(buildDir, "browser_sum.wasm") });
+      await build(path.join(ROOT, "tests/programs/browser_io.ts"), { outFile: path.join(buildDir, "browser_io.wasm") });
       server = await serve(ROOT, { mounts: { "/build/": buildDir } });
       browser = await launchPage();
     } catch (error) {
@@ -112,10 +114,11 @@ describe("weft in chromium", () => {
   });
 
   /** Opens page.html on `wasm` and returns what it published, or throws with the page's transcript. */
-  async function runInPage(wasm: string): Promise<PageResult> {
+  async function runInPage(wasm: string, fetchGrant?: string): Promise<PageResult> {
     if (setupError) throw setupError;
     const { page } = browser!;
-    const url = `${server!.url}/tests/browser/page.html?wasm=${encodeURIComponent(wasm)}`;
+    const url = `${server!.url}/tests/browser/page.html?wasm=${encodeURIComponent(wasm)}` +
+      (fetchGrant ? `&fetch=${encodeURIComponent(fetchGrant)}` : "");
     await page.goto(url, { waitUntil: "load" });
     try {
       await page.waitForFunction(() => (window as { __weftResult?: unknown }).__weftResult !== undefined, null,
@@ -136,6 +139,20 @@ describe("weft in chromium", () => {
     expect(result.stdout, log).toContain("5000050000");
     expect(result.lines, log).toContain("total 5000050000");
     expect(result.exitCode, log).toBe(Number(5000050000n % 251n)); // 233
+    expect(browser!.errors, log).toEqual([]);
+  }, RUN_TIMEOUT + 10_000);
+
+  it("reads a granted URL as a file while other threads run, and refuses what the page cannot do", async () => {
+    const result = await runInPage("/build/browser_io.wasm", "/tests/browser/");
+    const log = `page log:\n${browser!.transcript()}`;
+    expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
+    const values = Object.fromEntries((result.lines ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const fixture = readFileSync(path.join(ROOT, "tests/browser/fixture.txt"), "utf8");
+    expect(values, log).toMatchObject({
+      bytes: String(Buffer.byteLength(fixture)), first: fixture.split("\n")[0],
+      ungranted: "EACCES", missing: "ENOENT", stat: "ENOTSUP", blocking: "ENOTSUP",
+    });
+    expect(Number(values.counted), log).toBeGreaterThan(0);   // the counter ran while the reads waited
     expect(browser!.errors, log).toEqual([]);
   }, RUN_TIMEOUT + 10_000);
 });

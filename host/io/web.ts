@@ -9,6 +9,9 @@ import { FdTable } from "./fds.js";
 export interface WebIoOptions {
   /** URL prefixes the program may read through open(): e.g. ["https://example.org/data/"]. None by default. */
   fetch?: string[];
+  /** Resolves paths that are not URLs (a page passes location.href, so open("data.txt") reads the file
+   *  next to the page). Without it such paths are ENOTSUP: there is no file system here. */
+  baseUrl?: string;
 }
 
 /** What a descriptor of the web host refers to. */
@@ -80,8 +83,11 @@ export class WebIo implements IoHost {
   }
 
   private openUrl(req: IoRequest, ctx: IoContext): Answer {
-    const url = ctx.text(req.ptr, req.len);
-    if (!/^https?:\/\//.test(url)) return -ERRNO.ENOTSUP;                // no file system here
+    let url = ctx.text(req.ptr, req.len);
+    if (!/^https?:\/\//.test(url)) {
+      if (!this.webOptions.baseUrl) return -ERRNO.ENOTSUP;              // no file system here
+      try { url = new URL(url, this.webOptions.baseUrl).href; } catch { return -ERRNO.EINVAL; }
+    }
     if (req.flags & (O_WRITE | O_CREATE | O_TRUNCATE | O_APPEND) || !(req.flags & O_READ)) return -ERRNO.EACCES;
     if (!(this.webOptions.fetch ?? []).some((prefix) => url.startsWith(prefix))) return -ERRNO.EACCES;
     if (req.mode === "blocking") return -ERRNO.ENOTSUP;                  // fetch cannot block
