@@ -140,7 +140,8 @@ export function suspend(): void {
 
 /** The running thread gives up the processor to the next runnable thread of at least its priority
  *  (lower ones wait: priorities are strict, see runqueue.ts). */
-export function yieldNow(): void {
+// @ts-ignore: decorator
+@inline export function yieldNow(): void {
   let t = changetype<Thread>(currentThread);
   // Nobody who would run instead: no switch, unless sleepers may be due or I/O may have completed (only
   // the loop wakes them).
