@@ -24,6 +24,7 @@ import { build } from "../dist/host/build.js";
 import { run } from "../dist/host/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 import { asyncPingPong, generatorPingPong, median } from "./baselines.js";
+import { httpBench } from "./http.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -47,6 +48,7 @@ export const BENCHES = {
   io_utilisation_n2: { unit: "ratio", program: "io_lab" },
   io_utilisation_n4: { unit: "ratio", program: "io_lab" },
   io_utilisation_n8: { unit: "ratio", program: "io_lab" },
+  http_vs_node: { unit: "ratio", range: [0.9, Infinity], program: null, prediction: "Node's http module" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
 };
@@ -134,6 +136,11 @@ async function main(argv) {
     results.push({ bench: "baseline_async_d1", value: median(asy), unit: "ns", runs, samples: asy });
   }
 
+  if (want("http")) {
+    const r = await httpBench({ quick });          // null when wrk is missing and cannot be installed
+    if (r) results.push({ ...r, samples: [r.value] });
+  }
+
   for (const r of results) {
     const spec = BENCHES[r.bench];
     if (spec.target !== undefined) { r.target = spec.target; r.met = r.value <= spec.target; }
@@ -147,9 +154,9 @@ async function main(argv) {
   }
   const rows = results.map((r) => [
     r.bench, `${format(r.value, r.unit)} ${r.unit === "ratio" ? "×" : r.unit}`,
-    r.target !== undefined ? `≤ ${r.target} ${r.unit}` : r.range ? `${r.range[0]}–${r.range[1]}` : "",
+    r.target !== undefined ? `≤ ${r.target} ${r.unit}` : r.range ? (r.range[1] === Infinity ? `≥ ${r.range[0]}` : `${r.range[0]}–${r.range[1]}`) : "",
     r.met === undefined ? "" : r.met ? "met" : "MISSED",
-    r.go ?? (r.prediction ? `vs ${r.prediction}` : ""),
+    r.go ?? (r.prediction ? `vs ${r.prediction}` : "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms)` : ""),
   ]);
   const head = ["bench", `median`, "target", "", "Go 1.19 here / ratio to"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -176,4 +176,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const invokedDirectly = !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-if (invokedDirectly) main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// process.exit rather than exitCode: a helper Worker still blocked in a read of stdin (offload mode) would
+// otherwise keep the process until that read returns. stdout and stderr writes are synchronous here.
+if (invokedDirectly) main(process.argv.slice(2)).then((code) => process.exit(code));

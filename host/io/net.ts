@@ -1,10 +1,284 @@
-// TCP for Node's I/O host. STUB — to be written.
-import { ERRNO } from "./abi.js";
-import type { Answer, IoContext, IoRequest } from "./host.js";
+// TCP for Node's I/O host: listen, accept, connect, read, write, shutdown, close and address, in the three
+// modes (assembly/io.ts). assembly/net.ts is the program's side.
+//
+// Design note
+// -----------
+// Where a socket lives. Node has no blocking socket calls: a socket belongs to the event loop that made it.
+// Sockets made by listen or connect in async mode live on this thread, in Node's net module. Made in
+// blocking or offload mode they live in the net helper (net-worker.ts): one Worker whose own event loop
+// owns those sockets and performs each call it is sent. An accepted connection lives with its listener.
+//
+// How a call is done, by its mode and where its socket lives:
+//                 socket on this thread               socket in the helper
+//   async         here; the caller parks              posted to the helper; the caller parks
+//   offload       here, as async                      posted to the helper; the caller parks
+//   blocking      ENOTSUP for accept, read and write  posted; this kernel thread waits until the helper
+//                                                     answers: every weft thread stalls
+// A blocking accept, read or write on a socket of this thread cannot be done: the event loop that would
+// complete it is the one that would be blocked. It fails with ENOTSUP. shutdown, close and address never
+// wait, so they work on any socket in any mode.
+//
+// Blocking protocol (HelperLink.call):
+//   1. clear the answer flag (an Int32 in a SharedArrayBuffer the helper also holds);
+//   2. post the call to the helper;
+//   3. Atomics.wait on the flag: this thread sleeps, no weft thread and no callback of this thread runs;
+//   4. the helper performs the call on its loop, posts the answer on the blocking port, then sets the flag
+//      and notifies — in this order, so the answer is in the port when this thread wakes;
+//   5. take the answer with receiveMessageOnPort, which needs no event loop.
+// Offload answers come as 'message' events of the Worker. The Worker is ref'd only while offload calls
+// are out, so an idle helper never keeps the process alive.
+//
+// Receiving (Conn). Node pushes ('data' events), a read pulls: chunks queue in the Conn until read. A read
+// that finds bytes queued is answered at once; otherwise the caller parks and the next 'data' event fills
+// its buffer and completes it. Beyond PAUSE_AT unread bytes the socket is paused (TCP's window then holds
+// the peer back) until reads bring it below again.
+// Sending. socket.write that takes the data (returns true) answers at once; otherwise the caller parks
+// until 'drain'. A failure Node reports later (EPIPE, ECONNRESET) is kept in Conn.error and answers the
+// next call on that socket, as the kernel does with a pending socket error.
+// Memory. Linear memory may grow while a call is pending, which detaches every view of it: a write copies
+// its bytes out when it starts; a read copies in through a view taken at the moment it completes.
+// Half-close. Sockets allow half-open connections: the peer's FIN is end-of-stream for reads (0), and
+// writing goes on, as with POSIX sockets. close sends FIN once what was written has been flushed.
+
+import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { ERRNO, FLAG_UTF16 } from "./abi.js";
+import { PENDING, type Answer, type IoContext, type IoRequest } from "./host.js";
 import type { NodeIo } from "./node.js";
+import { Conn, Listener, openListener, openConnection, type Registry, type HelperAnswer, type HelperCall } from "./sockets.js";
+
+/** A call as NetOps makes it; HelperLink numbers it. */
+type HelperCallOf = Omit<HelperCall, "id" | "blocking">;
+
+/** This thread's end of the net helper (net-worker.ts). */
+class HelperLink {
+  private readonly worker: Worker;
+  /** 1: the answer to the blocking call out is in blockingAnswers. Shared with the helper; only touched
+   *  through Atomics (this thread clears it, the helper sets it). */
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly blockingAnswers: MessagePort;
+  /** Offload calls out, by id: what to do with each answer. */
+  private readonly waiting = new Map<number, (a: HelperAnswer) => void>();
+  private nextId = 1;
+  /** False once the helper died or was stopped: calls then fail with EIO instead of waiting forever. */
+  alive = true;
+
+  constructor() {
+    const { port1, port2 } = new MessageChannel();
+    this.blockingAnswers = port1;
+    this.worker = new Worker(new URL("./net-worker.js", import.meta.url), {
+      workerData: { flag: this.flag, port: port2 }, transferList: [port2],
+    });
+    this.worker.unref();
+    this.worker.on("message", (a: HelperAnswer) => {
+      const answer = this.waiting.get(a.id);
+      this.waiting.delete(a.id);
+      if (this.waiting.size === 0) this.worker.unref();
+      answer?.(a);
+    });
+    const died = () => {                         // every call out fails
+      this.alive = false;
+      for (const [id, answer] of this.waiting) answer({ id, result: -ERRNO.EIO });
+      this.waiting.clear();
+    };
+    this.worker.on("error", died);
+    this.worker.on("exit", died);
+  }
+
+  /** Offload: posts the call; `answer` runs when the helper answers. */
+  send(call: HelperCallOf, answer: (a: HelperAnswer) => void, transfer: ArrayBuffer[] = []): void {
+    const id = this.nextId++;
+    if (this.waiting.size === 0) this.worker.ref();
+    this.waiting.set(id, answer);
+    this.worker.postMessage({ ...call, id, blocking: false }, transfer);
+  }
+
+  /** Blocking: posts the call and stalls this thread until the answer (steps 1-5 of the protocol). */
+  call(call: HelperCallOf, transfer: ArrayBuffer[] = []): HelperAnswer {
+    Atomics.store(this.flag, 0, 0);
+    this.worker.postMessage({ ...call, id: this.nextId++, blocking: true }, transfer);
+    for (;;) {
+      Atomics.wait(this.flag, 0, 0);
+      const m = receiveMessageOnPort(this.blockingAnswers);
+      if (m) return m.message as HelperAnswer;
+    }
+  }
+
+  /** No answer wanted. */
+  post(call: HelperCallOf): void { this.worker.postMessage({ ...call, id: 0, blocking: false }); }
+
+  async close(): Promise<void> {
+    this.alive = false;
+    this.waiting.clear();                        // the run ended: nobody is answered any more
+    this.blockingAnswers.close();
+    await this.worker.terminate();
+  }
+}
+
+/** What a socket descriptor holds: a socket of this thread, or the helper's number for one of its own. */
+type NetResource =
+  | { kind: "socket"; where: "here"; conn: Conn }
+  | { kind: "server"; where: "here"; listener: Listener }
+  | { kind: "socket" | "server"; where: "helper"; id: number; address: string };
+type HelperResource = Extract<NetResource, { where: "helper" }>;
 
 export class NetOps {
+  private readonly registry: Registry = new Set();
+  private helperLink: HelperLink | null = null;
+
   constructor(readonly io: NodeIo) {}
-  submit(req: IoRequest, ctx: IoContext): Answer { return -ERRNO.ENOTSUP; }
-  async close(): Promise<void> {}
+
+  private get helper(): HelperLink { return (this.helperLink ??= new HelperLink()); }
+
+  submit(req: IoRequest, ctx: IoContext): Answer {
+    if (req.op === "listen" || req.op === "connect") return this.open(req, ctx);
+    const found = this.io.table.get(req.fd);
+    if (!found) return -ERRNO.EBADF;
+    if (found.kind !== "socket" && found.kind !== "server") return -ERRNO.ENOTSUP;
+    const r = found as NetResource;
+    if (r.where === "helper") return this.viaHelper(r, req, ctx);
+    switch (req.op) {
+      case "close":
+        this.io.table.remove(req.fd);
+        if (r.kind === "socket") r.conn.close(); else r.listener.close();
+        return 0;
+      case "address": return putAddress(req, ctx, r.kind === "socket" ? r.conn.address : r.listener.address);
+      case "accept":
+        if (r.kind !== "server") return -ERRNO.EINVAL;
+        return req.mode === "blocking" ? -ERRNO.ENOTSUP : this.accept(r.listener, req, ctx);
+    }
+    if (r.kind !== "socket") return -ERRNO.ENOTCONN;     // read, write or shutdown on a listener
+    if (req.op === "shutdown") return r.conn.shutdown(req.flags);
+    if (req.mode === "blocking") return -ERRNO.ENOTSUP;
+    if (req.op === "read") return this.read(r.conn, req, ctx);
+    if (req.op === "write") return this.write(r.conn, req, ctx);
+    return -ERRNO.ENOTSUP;
+  }
+
+  /** listen and connect: checked against the grants, then made here (async) or in the helper. */
+  private open(req: IoRequest, ctx: IoContext): Answer {
+    const text = ctx.text(req.ptr, req.len);
+    const listening = req.op === "listen";
+    const at = listening ? this.io.grants.listen(text) : this.io.grants.connect(text);
+    if (typeof at === "number") return at;
+    const backlog = req.flags | 0;
+    if (req.mode === "async") {
+      const done = (x: Conn | Listener | number) => ctx.complete(req.addr, typeof x === "number" ? x : this.add(x));
+      if (listening) openListener(at.host, at.port, backlog, this.registry, done);
+      else openConnection(at.host, at.port, this.registry, done);
+      return PENDING;
+    }
+    const kind = listening ? "server" : "socket";
+    return this.callHelper(req, ctx, { op: req.op, host: at.host, port: at.port, backlog }, (a) => this.addHelper(kind, a));
+  }
+
+  private accept(listener: Listener, req: IoRequest, ctx: IoContext): Answer {
+    const c = listener.accept();
+    if (c !== null) return typeof c === "number" ? c : this.add(c);
+    listener.whenConnected((x) => ctx.complete(req.addr, typeof x === "number" ? x : this.add(x)));
+    return PENDING;
+  }
+
+  private read(conn: Conn, req: IoRequest, ctx: IoContext): Answer {
+    const into = (n: number) => ctx.bytes(req.ptr, n);
+    const now = conn.read(req.len, into);
+    if (now !== null) return now;
+    ctx.bytes(req.ptr, req.len);       // a bad buffer fails here (EIO, from the runner), not in an event handler
+    conn.whenReadable(() => {
+      const result = conn.read(req.len, into);
+      if (result === null) return false;
+      ctx.complete(req.addr, result);
+      return true;
+    });
+    return PENDING;
+  }
+
+  private write(conn: Conn, req: IoRequest, ctx: IoContext): Answer {
+    const data = outgoing(req, ctx);
+    const now = conn.write(data);
+    if (now !== null) return now;
+    conn.whenDrained((failure) => ctx.complete(req.addr, failure || data.length));
+    return PENDING;
+  }
+
+  /** A call on a socket of the helper. */
+  private viaHelper(r: HelperResource, req: IoRequest, ctx: IoContext): Answer {
+    const socket = r.id;
+    switch (req.op) {
+      case "close": this.io.table.remove(req.fd); this.helper.post({ op: "close", socket }); return 0;
+      case "address": return putAddress(req, ctx, r.address);
+      case "accept":
+        if (r.kind !== "server") return -ERRNO.EINVAL;
+        return this.callHelper(req, ctx, { op: "accept", socket }, (a) => this.addHelper("socket", a));
+    }
+    if (r.kind === "server") return -ERRNO.ENOTCONN;
+    switch (req.op) {
+      case "read":
+        ctx.bytes(req.ptr, req.len);   // a bad buffer fails here, not when the answer comes
+        return this.callHelper(req, ctx, { op: "read", socket, len: req.len }, (a) => {
+          // copied in only now: memory may have grown while the call was out
+          if (a.result > 0 && a.data) ctx.bytes(req.ptr, a.result).set(a.data.subarray(0, a.result));
+          return a.result;
+        });
+      case "write": {
+        const data = outgoing(req, ctx, true);
+        return this.callHelper(req, ctx, { op: "write", socket, data }, (a) => a.result, [data.buffer as ArrayBuffer]);
+      }
+      case "shutdown": return this.callHelper(req, ctx, { op: "shutdown", socket, how: req.flags }, (a) => a.result);
+    }
+    return -ERRNO.ENOTSUP;
+  }
+
+  /** Posts `call` to the helper: waits for the answer in blocking mode, else parks the caller until it comes.
+   *  `then` turns the answer into the result. */
+  private callHelper(req: IoRequest, ctx: IoContext, call: HelperCallOf, then: (a: HelperAnswer) => number,
+    transfer: ArrayBuffer[] = []): Answer {
+    if (!this.helper.alive) return -ERRNO.EIO;
+    if (req.mode === "blocking") return then(this.helper.call(call, transfer));
+    this.helper.send(call, (a) => ctx.complete(req.addr, then(a)), transfer);
+    return PENDING;
+  }
+
+  private add(x: Conn | Listener): number {
+    const r: NetResource = x instanceof Conn
+      ? { kind: "socket", where: "here", conn: x }
+      : { kind: "server", where: "here", listener: x };
+    return this.io.table.add(r);
+  }
+
+  private addHelper(kind: "socket" | "server", a: HelperAnswer): number {
+    if (a.result < 0) return a.result;
+    if (a.socket === undefined) return -ERRNO.EIO;
+    return this.io.table.add({ kind, where: "helper", id: a.socket, address: a.address ?? "" });
+  }
+
+  /** The run ended: every socket and server is destroyed, the helper stopped (its sockets go with it). */
+  async close(): Promise<void> {
+    for (const [fd, r] of this.io.table.entries()) {
+      if (r.kind === "socket" || r.kind === "server") this.io.table.remove(fd);
+    }
+    for (const x of [...this.registry]) x.destroy();
+    this.registry.clear();
+    const link = this.helperLink;
+    this.helperLink = null;
+    await link?.close();
+  }
+}
+
+/** The bytes a write sends, copied out of linear memory (FLAG_UTF16: text, sent as UTF-8). `own`: in an
+ *  ArrayBuffer of their own, to be transferred. */
+function outgoing(req: IoRequest, ctx: IoContext, own = false): Uint8Array {
+  if (req.flags & FLAG_UTF16) {
+    const text = ctx.text(req.ptr, req.len);
+    return own ? new TextEncoder().encode(text) : Buffer.from(text, "utf8");
+  }
+  const view = ctx.bytes(req.ptr, req.len);
+  return own ? view.slice() : Buffer.from(view);
+}
+
+/** address: "host:port" as UTF-8 at ptr2, cut to len2; the result is its full length in bytes. */
+function putAddress(req: IoRequest, ctx: IoContext, address: string): number {
+  if (!address) return -ERRNO.ENOTCONN;
+  const bytes = Buffer.from(address, "utf8");
+  ctx.bytes(req.ptr2, Math.min(bytes.length, req.len2)).set(bytes.subarray(0, req.len2));
+  return bytes.length;
 }

@@ -44,7 +44,10 @@ export class OffloadPool {
   }
 
   private spawn(): Worker {
-    const w = new Worker(new URL("./pool-worker.js", import.meta.url));
+    // execArgv: [] — under `node -e` a helper would run that script instead. trackUnmanagedFds: false — a
+    // descriptor a helper opens is the program's (any thread may close it); Node would close the number
+    // again when the helper exits, by then perhaps someone else's.
+    const w = new Worker(new URL("./pool-worker.js", import.meta.url), { execArgv: [], trackUnmanagedFds: false });
     this.started++;
     w.unref();
     w.on("message", (answer: SyncAnswer) => {
@@ -68,8 +71,10 @@ export class OffloadPool {
     this.closed = true;
     for (const t of this.queue) t.reject(new Error("offload pool: closed"));
     this.queue = [];
-    const all = [...this.idle, ...this.busy.keys()];
+    // A helper blocked in read(2) ends only with the call, so busy ones are not waited for (they are unref'd).
+    for (const w of this.busy.keys()) void w.terminate();
+    const idle = this.idle;
     this.idle = [];
-    await Promise.all(all.map((w) => w.terminate()));
+    await Promise.all(idle.map((w) => w.terminate()));
   }
 }

@@ -32,7 +32,7 @@ export class WebIo implements IoHost {
     switch (req.op) {
       case "write": {
         const r = this.fds.get(req.fd);
-        if (r?.kind === "stdio" && (req.fd === 1 || req.fd === 2)) return this.writeStdio(req, ctx);
+        if (r?.kind === "stdio") return r.fd === 0 ? -ERRNO.EBADF : this.writeStdio(req, ctx);   // stdin is read-only
         return r ? -ERRNO.ENOTSUP : -ERRNO.EBADF;
       }
       case "delay": return this.delay(req, ctx);

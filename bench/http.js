@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// HTTP: weft's examples/http.ts against a minimal server on Node's http module (`res.end("hello\n")`),
+// both measured by wrk (-t1 -c100, keep-alive, loopback) in the same run.
+//
+//   node bench/http.js            a table
+//   node bench/http.js --json     {"bench":"http_vs_node","value":<weft rps / node rps>,"unit":"ratio",...}
+//   node bench/http.js --quick    shorter runs
+//
+// Each server runs in a process of its own, and wrk in another, so no two share a JS thread. After a
+// warm-up of each, the measured runs alternate (node, weft, node, weft ...) so that drift of the machine
+// hits both alike; the figures are medians. Target: weft ≥ 0.9× Node's requests/s.
+// wrk is Debian's package: installed with apt-get when missing and running as root, else the bench is
+// skipped with a message. The weft server listens on 127.0.0.1:8080, as the example has it.
+
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { median } from "./baselines.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SELF = fileURLToPath(import.meta.url);
+const WEFT_ADDRESS = "127.0.0.1:8080";
+const TARGET = 0.9;
+/** How long a server may take to say it listens (ms): the weft one compiles its module first. */
+const START_MS = 30_000;
+
+/** Whether wrk can run; installs it when missing and allowed to. */
+function ensureWrk() {
+  const found = () => spawnSync("sh", ["-c", "command -v wrk"], { encoding: "utf8" }).status === 0;
+  if (found()) return true;
+  if (process.getuid?.() !== 0) {
+    console.error("bench http: skipped: wrk is not installed (as root: apt-get install -y wrk)");
+    return false;
+  }
+  console.error("bench http: installing wrk (apt-get install -y wrk)");
+  const install = () => spawnSync("apt-get", ["install", "-y", "wrk"], { stdio: ["ignore", "ignore", "inherit"] }).status === 0;
+  if (!install()) {
+    spawnSync("apt-get", ["update"], { stdio: ["ignore", "ignore", "inherit"] });
+    install();
+  }
+  if (found()) return true;
+  console.error("bench http: skipped: could not install wrk");
+  return false;
+}
+
+/** Starts this script as a server (`--serve-weft WASM` or `--serve-node`); resolves to its URL once it
+ *  prints "listening on URL", with a stop() that ends it. */
+function startServer(args) {
+  const child = spawn(process.execPath, [SELF, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`bench http: ${args[0]} did not start within ${START_MS} ms`)); }, START_MS);
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`bench http: ${args[0]} ended (exit ${code}) before listening`)); });
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.removeAllListeners("exit");
+      child.stdout.resume();
+      const stop = () => new Promise((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) { done(); return; }
+        child.once("exit", done);
+        child.kill("SIGKILL");
+      });
+      resolve({ url: m[1], stop });
+    });
+  });
+}
+
+/** wrk's seconds, milliseconds or microseconds, in ms. */
+function ms(value, unit) {
+  return Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? NaN);
+}
+
+/** One wrk run: requests/s, p99 latency (ms), and the errors it saw. */
+function wrk(url, seconds) {
+  const r = spawnSync("wrk", ["-t1", "-c100", `-d${seconds}s`, "--latency", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  if (r.status !== 0) throw new Error(`bench http: wrk failed on ${url}: ${r.stderr || r.error?.message || r.status}`);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
+  const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(r.stdout);
+  if (!rps || !p99) throw new Error(`bench http: cannot read wrk's output:\n${r.stdout}`);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
+  const errors = (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
+  return { rps: Number(rps[1]), p99: ms(p99[1], p99[2]), errors };
+}
+
+/** Measures both servers; resolves to the result, or null when wrk is not there. */
+export async function httpBench({ quick = false } = {}) {
+  if (!ensureWrk()) return null;
+  const seconds = quick ? 2 : 5, rounds = 2;
+  const { build } = await import("../dist/host/build.js");
+  const { wasm } = await build(path.join(ROOT, "examples", "http.ts"));
+  const wasmFile = path.join(mkdtempSync(path.join(tmpdir(), "weft-bench-http-")), "http.wasm");
+  writeFileSync(wasmFile, wasm);
+  const servers = {};
+  try {
+    servers.node = await startServer(["--serve-node"]);
+    servers.weft = await startServer(["--serve-weft", wasmFile]);
+    for (const name of ["node", "weft"]) wrk(servers[name].url, 1);          // warm-up: JIT tiers, connections
+    const runs = { node: [], weft: [] };
+    for (let i = 0; i < rounds; i++) for (const name of ["node", "weft"]) runs[name].push(wrk(servers[name].url, seconds));
+    const errors = runs.weft.reduce((n, r) => n + r.errors, 0);
+    if (errors) throw new Error(`bench http: wrk saw ${errors} errors from weft's server`);
+    const rps = (name) => median(runs[name].map((r) => r.rps));
+    const p99 = (name) => median(runs[name].map((r) => r.p99));
+    return {
+      bench: "http_vs_node", value: +(rps("weft") / rps("node")).toFixed(3), unit: "ratio",
+      weft_rps: Math.round(rps("weft")), node_rps: Math.round(rps("node")),
+      weft_p99_ms: +p99("weft").toFixed(2), node_p99_ms: +p99("node").toFixed(2),
+      runs: rounds, seconds,
+    };
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+  }
+}
+
+async function main(argv) {
+  const result = await httpBench({ quick: argv.includes("--quick") });
+  if (!result) return;
+  if (argv.includes("--json")) { console.log(JSON.stringify(result)); return; }
+  const met = result.value >= TARGET ? "met" : "MISSED";
+  console.log(`http (wrk -t1 -c100, ${result.runs} × ${result.seconds} s each, medians)`);
+  console.log(`  node http   ${String(result.node_rps).padStart(8)} req/s   p99 ${result.node_p99_ms} ms`);
+  console.log(`  weft        ${String(result.weft_rps).padStart(8)} req/s   p99 ${result.weft_p99_ms} ms`);
+  console.log(`  weft / node ${result.value.toFixed(2)}×   target ≥ ${TARGET}×  ${met}`);
+}
+
+/** The weft server: the example, with Node's I/O host granting its one address. */
+async function serveWeft(wasmFile) {
+  const { run } = await import("../dist/host/runner.js");
+  const { NodeIo } = await import("../dist/host/io/node.js");
+  const result = await run(readFileSync(wasmFile), {
+    io: new NodeIo({ listen: [WEFT_ADDRESS] }),
+    stdout: (line) => process.stdout.write(line + "\n"),
+    stderr: (line) => process.stderr.write(line + "\n"),
+  });
+  console.error(`bench http: the weft server ended: ${result.status} ${result.error ?? ""}`);
+  process.exitCode = 1;
+}
+
+/** The reference: what the Node documentation's smallest server does. */
+async function serveNode() {
+  const http = await import("node:http");
+  const server = http.createServer((req, res) => res.end("hello\n"));
+  server.listen(0, "127.0.0.1", () => console.log(`listening on http://127.0.0.1:${server.address().port}/`));
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  const argv = process.argv.slice(2);
+  const role = argv[0] === "--serve-weft" ? serveWeft(argv[1]) : argv[0] === "--serve-node" ? serveNode() : main(argv);
+  role.catch((e) => { console.error(e.message); process.exitCode = 1; });
+}

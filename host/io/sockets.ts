@@ -1,0 +1,246 @@
+// Sockets for Node's I/O host, wherever they live: a connection (Conn) with its queue of unread data and
+// its waiting calls, a listener (Listener) with its queue of connections, and the functions that open them.
+// Used on the main thread by net.ts and in the net helper by net-worker.ts; net.ts's design note says how
+// (Receiving, Sending, Memory, Half-close). Also the messages between net.ts and the helper.
+
+import net from "node:net";
+import { ERRNO, errnoOf } from "./abi.js";
+/** Unread bytes beyond which a connection is paused (bytes). 64 KiB: Node reads 64 KiB at a time, so at
+ *  most one read's worth waits beyond it. Not configurable. */
+const PAUSE_AT: number = 64 << 10;
+
+const SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
+
+/** What close() must reach when the run ends: every socket and server made, open or opening. */
+export type Registry = Set<{ destroy(): void }>;
+
+/** One connection: its unread data and the calls waiting on it (shared with the helper). A waiting read
+ *  is a retry, run on every change, that returns true once it has answered its caller; a waiting write is
+ *  answered on 'drain' or failure. */
+export class Conn {
+  /** A negated errno: the connection failed; every later call gets it. */
+  error = 0;
+  private chunks: Buffer[] = [];
+  private offset = 0;                  // bytes of chunks[0] already read
+  private queued = 0;                  // unread bytes
+  private ended = false;               // end of stream: the peer's FIN, or our SHUT_RD
+  private writeShut = false;           // SHUT_WR or close: no more writes
+  private closed = false;
+  private paused = false;
+  private readers: (() => boolean)[] = [];
+  private writers: ((failure: number) => void)[] = [];
+
+  constructor(readonly socket: net.Socket, private readonly registry: Registry) {
+    registry.add(this);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.received(chunk));
+    socket.on("end", () => { this.ended = true; this.wakeReaders(); });
+    socket.on("error", (e) => { this.error = errnoOf(e); this.wakeAll(); });
+    socket.on("drain", () => this.wakeWriters());
+    socket.on("close", () => {
+      this.ended = true;
+      this.writeShut = true;
+      this.registry.delete(this);
+      this.wakeAll();
+    });
+  }
+
+  /** "host:port" of this end. */
+  get address(): string { return addressText(this.socket.localAddress, this.socket.localPort); }
+
+  /** Up to `len` queued bytes, copied into the view `into(n)` gives; 0 at end of stream; an error; or null:
+   *  nothing yet (wait with whenReadable). */
+  read(len: number, into: (n: number) => Uint8Array): number | null {
+    if (this.queued > 0 && len > 0) return this.take(Math.min(len, this.queued), into);
+    if (this.closed) return -ERRNO.EBADF;
+    if (this.error) return this.error;
+    if (this.ended || len === 0) return 0;
+    return null;
+  }
+
+  whenReadable(retry: () => boolean): void { this.readers.push(retry); }
+
+  /** Sends `data` (the Conn keeps it): its length if the socket took it, an error, or null: the socket
+   *  holds more than its high-water mark (wait with whenDrained, then answer data.length). */
+  write(data: Uint8Array): number | null {
+    if (this.closed) return -ERRNO.EBADF;
+    if (this.error) return this.error;
+    if (this.writeShut) return -ERRNO.EPIPE;
+    if (data.length === 0) return 0;
+    return this.socket.write(data) ? data.length : null;
+  }
+
+  /** `answer` runs when the socket drained (failure 0) or failed (a negated errno). */
+  whenDrained(answer: (failure: number) => void): void { this.writers.push(answer); }
+
+  shutdown(how: number): number {
+    if (this.closed) return -ERRNO.EBADF;
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) return -ERRNO.EINVAL;
+    if (how !== SHUT_WR) {                         // later data is dropped, reads see end of stream
+      this.ended = true;
+      this.drop();
+      this.wakeReaders();
+    }
+    if (how !== SHUT_RD && !this.writeShut) { this.writeShut = true; this.socket.end(); }
+    return 0;
+  }
+
+  /** The program's close: waiting calls fail with EBADF; the FIN follows what was written. */
+  close(): void {
+    this.closed = true;
+    this.writeShut = true;
+    this.drop();
+    this.wakeAll();
+    const s = this.socket;
+    if (s.destroyed) return;
+    s.end(() => s.destroy());
+  }
+
+  /** The run ended: the socket goes at once, and nobody is answered any more. */
+  destroy(): void {
+    this.closed = true;
+    this.readers = [];
+    this.writers = [];
+    this.socket.destroy();
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.ended || this.closed) return;         // after SHUT_RD or close: dropped
+    this.chunks.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued > PAUSE_AT && !this.paused) { this.paused = true; this.socket.pause(); }
+    this.wakeReaders();
+  }
+
+  private take(n: number, into: (n: number) => Uint8Array): number {
+    const dest = into(n);
+    let at = 0;
+    while (at < n) {
+      const chunk = this.chunks[0];
+      const part = Math.min(n - at, chunk.length - this.offset);
+      dest.set(this.offset === 0 && part === chunk.length ? chunk : chunk.subarray(this.offset, this.offset + part), at);
+      at += part;
+      this.offset += part;
+      if (this.offset === chunk.length) { this.chunks.shift(); this.offset = 0; }
+    }
+    this.queued -= n;
+    if (this.paused && this.queued <= PAUSE_AT) this.resume();
+    return n;
+  }
+
+  /** Forgets unread data; the socket flows again, so what still comes is dropped as it arrives. */
+  private drop(): void {
+    this.chunks = [];
+    this.offset = 0;
+    this.queued = 0;
+    this.resume();
+  }
+
+  private resume(): void {
+    if (this.paused) { this.paused = false; this.socket.resume(); }
+  }
+
+  private wakeReaders(): void {
+    while (this.readers.length && this.readers[0]()) this.readers.shift();
+  }
+
+  private wakeWriters(): void {
+    const writers = this.writers;
+    if (!writers.length) return;
+    this.writers = [];
+    const failure = this.closed ? -ERRNO.EBADF : this.error || (this.socket.destroyed ? -ERRNO.EPIPE : 0);
+    for (const w of writers) w(failure);
+  }
+
+  private wakeAll(): void { this.wakeReaders(); this.wakeWriters(); }
+}
+
+/** A listening socket and its connections not yet accepted (shared with the helper). Connections are
+ *  wrapped as they arrive, so their data queues before accept. */
+export class Listener {
+  private ready: Conn[] = [];
+  private acceptors: ((c: Conn | number) => void)[] = [];
+  private closed = false;
+
+  constructor(readonly server: net.Server, private readonly registry: Registry) {
+    registry.add(this);
+    server.on("connection", (socket: net.Socket) => {
+      if (this.closed) { socket.destroy(); return; }
+      const c = new Conn(socket, registry);
+      const acceptor = this.acceptors.shift();
+      if (acceptor) acceptor(c); else this.ready.push(c);
+    });
+    server.on("error", () => { /* after listening: only per-connection failures, which the Conn sees */ });
+  }
+
+  get address(): string {
+    const a = this.server.address() as net.AddressInfo | null;
+    return a ? addressText(a.address, a.port) : "";
+  }
+
+  /** The next connection, or null: none yet (wait with whenConnected). */
+  accept(): Conn | number | null {
+    if (this.closed) return -ERRNO.EBADF;
+    return this.ready.shift() ?? null;
+  }
+
+  whenConnected(answer: (c: Conn | number) => void): void { this.acceptors.push(answer); }
+
+  /** The program's close: waiting accepts fail with EBADF, connections not accepted are dropped. */
+  close(): void {
+    const acceptors = this.acceptors;
+    this.destroy();
+    for (const a of acceptors) a(-ERRNO.EBADF);
+  }
+
+  /** The run ended: nobody is answered any more. */
+  destroy(): void {
+    this.closed = true;
+    this.acceptors = [];
+    this.server.close();
+    this.registry.delete(this);
+    for (const c of this.ready) c.destroy();
+    this.ready = [];
+  }
+}
+
+/** Listens on host:port; answers a Listener or a negated errno (EADDRINUSE ...). */
+export function openListener(host: string, port: number, backlog: number, registry: Registry,
+  done: (l: Listener | number) => void): void {
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true });
+  const handle = { destroy: () => server.close() };
+  registry.add(handle);
+  server.once("error", (e) => { registry.delete(handle); done(errnoOf(e)); });
+  server.listen({ host, port, backlog: backlog > 0 ? backlog : 511 }, () => {
+    registry.delete(handle);
+    server.removeAllListeners("error");
+    done(new Listener(server, registry));
+  });
+}
+
+/** Connects to host:port; answers a Conn or a negated errno (ECONNREFUSED ...). */
+export function openConnection(host: string, port: number, registry: Registry, done: (c: Conn | number) => void): void {
+  const socket = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+  registry.add(socket);
+  const failed = (e: Error) => { registry.delete(socket); done(errnoOf(e)); };
+  socket.once("error", failed);
+  socket.once("connect", () => {
+    registry.delete(socket);
+    socket.off("error", failed);
+    done(new Conn(socket, registry));
+  });
+}
+
+function addressText(host: string | undefined, port: number | undefined): string {
+  if (!host) return "";
+  return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** What the helper answers a call: a result (>= 0 a value, < 0 a negated errno), with the bytes of a read,
+ *  or the helper's socket number and its address for listen, accept and connect. */
+export interface HelperAnswer { id: number; result: number; data?: Uint8Array; socket?: number; address?: string }
+/** A call posted to the helper. id 0: no answer wanted (close). */
+export interface HelperCall {
+  id: number; blocking: boolean; op: string; socket?: number;
+  host?: string; port?: number; backlog?: number; len?: number; how?: number; data?: Uint8Array;
+}
