@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT } from "./harness";
@@ -67,6 +67,42 @@ describe("weft CLI", () => {
       expect({ args, status: r.status }).toEqual({ args, status });
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
+  it("run grants nothing but stdio by default; --dir grants a directory, --io sets the default mode", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "weft-cli-io-"));
+    mkdirSync(path.join(dir, "data"));
+    writeFileSync(path.join(dir, "data", "note.txt"), "granted");
+    const program = path.join(ROOT, "tests/programs/cli_io.ts");
+    const inDir = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: "utf8" });
+    const values = (out: string) => Object.fromEntries(out.trim().split("\n").map((l) => l.split("=")));
+
+    const none = inDir("run", program);
+    expect(none.status).toBe(0);
+    expect(values(none.stdout)).toMatchObject({ open: "EACCES" });
+    const granted = values(inDir("run", "--dir", "data", program).stdout);
+    expect(granted).toMatchObject({ open: "OK", text: "granted" });
+    expect(Number(granted.during)).toBeGreaterThan(100);              // async by default: others ran
+    const blocking = values(inDir("run", "--dir", "data", "--io", "blocking", program).stdout);
+    expect(blocking).toMatchObject({ open: "OK", text: "granted", during: "0" });   // everyone stalled
+    const offload = values(inDir("run", "--dir", "data", "--io", "offload", "--helpers", "1", program).stdout);
+    expect(offload).toMatchObject({ open: "OK", text: "granted" });
+    expect(Number(offload.during)).toBeGreaterThan(100);
+  }, 120_000);
+
+  it("grant and mode flags refuse bad values with one line and exit 2", () => {
+    for (const [args, message] of [
+      [["--io", "sometimes"], /--io takes async, blocking or offload/],
+      [["--dir", "/no/such/dir"], /--dir \/no\/such\/dir: no such directory/],
+      [["--allow-listen", "8080"], /--allow-listen needs an address host:port/],
+      [["--allow-connect"], /--allow-connect needs an address host:port/],
+      [["--helpers", "0"], /--helpers takes 1 to 256/],
+    ] as [string[], RegExp][]) {
+      const r = weft("run", ...args, "tests/programs/pingpong.ts");
+      expect({ args, status: r.status }).toEqual({ args, status: 2 });
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
     }
   });
 });
