@@ -14,16 +14,20 @@
 //      weft_trap_end(message) ends that thread only; then it calls weft_run() again.
 
 import { Thread } from "./layout";
-import { runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, currentThread } from "./scheduler";
+import { runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, currentThread, leaveProcessor } from "./scheduler";
 import { threadKill, threadTable, threadTableUsed, mainExitValue, mainErrorMessage, liveThreadCount } from "./thread";
 import { stackCheck } from "./stack";
 import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc } from "./runtime/index";
 import { ioRing, ioLayout, ioPending } from "./io";
+import { processorsInit, processorEnter } from "./processor";
+import { setStackPointer } from "./asyncify";
+import { setStackLimit } from "./stack";
+import { EINVAL, ENOMEM } from "./errno";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 4;
+@inline const ABI_VERSION: i32 = 5;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -50,8 +54,10 @@ export function weft_trap_end(message: usize): i32 {
   dying = 0;
   if (tp == 0) return 0;
   let t = changetype<Thread>(tp);
+  let id = t.id;
   threadKill(t, message ? changetype<string>(message) : "trapped (no memory left for the message)");
-  return t.id;
+  leaveProcessor(t);
+  return id;
 }
 
 /** Allocates a String of `length` UTF-16 code units for the host to fill; 0 when memory is exhausted. */
@@ -116,7 +122,8 @@ export function weft_layout(field: i32): i32 {
     case 15: return offsetof<Thread>("tls");
     case 16: return offsetof<Thread>("joiner");
     case 17: return offsetof<Thread>("io");
-    case 18: return offsetof<Thread>();
+    case 18: return offsetof<Thread>("onCpu");
+    case 19: return offsetof<Thread>();
   }
   return -1;
 }
@@ -129,6 +136,23 @@ export function weft_io_pending(): i32 { return ioPending; }
 
 /** Offsets of the I/O request's fields, in host/io/abi.ts's REQUEST_FIELDS order; -1 past the end. */
 export function weft_io_layout(field: i32): i32 { return ioLayout(field); }
+
+/** M:N, on the first processor before any other call (after the shared build's weft_init_memory,
+ *  weft_init_globals and weft_init): makes the shared records for `count` processors. 0, or -EINVAL. */
+export function weft_processors_init(count: i32): i32 { return processorsInit(count) ? 0 : -EINVAL; }
+
+/** M:N, on each processor once, before its first weft_run: takes index `index` and, except on the first,
+ *  a stack of its own for the loop (the static one belongs to the first). 0, or -ENOMEM. */
+export function weft_processor_enter(index: i32): i32 {
+  processorEnter(index);
+  if (index == 0) return 0;
+  let bytes = __heap_base - __data_end;
+  let block = heapTryAlloc(bytes);
+  if (block == 0) return -ENOMEM;
+  setStackPointer(block + bytes);
+  setStackLimit(block);
+  return 0;
+}
 
 /** Installed by the build in place of the compiler's ~stack_check (stack.ts). */
 export function __weft_stack_check(): void { stackCheck(); }

@@ -24,7 +24,7 @@
 //   2. for each: unlink, remove from the timer heap, set waitResult = FUTEX_WOKEN, make runnable.
 // Spurious wake-ups are allowed by the contract (callers loop), though N:1 never produces them.
 //
-// Access rule: the buckets are owned by the processor's scheduler (M:N adds a lock per bucket).
+// Access rule: the buckets are guarded by the scheduler lock (processor.ts; nothing in N:1).
 //
 // ╒═══ bucket (8 bytes each, in a heap block of `buckets` entries) ═══╕
 //   0 │ head  usize  first waiting Thread
@@ -32,7 +32,8 @@
 // ╘══════════════════════════════════════════╛
 
 import { Thread, STATE_BLOCKED, FROM_RUNNING, transition } from "./layout";
-import { atomicLoad } from "./atomics";
+import { atomicLoad, SHARED_MEMORY } from "./atomics";
+import { schedLockTake, schedLockDrop } from "./processor";
 import { currentThread, suspend, makeRunnable, cancelTimer } from "./scheduler";
 import { timerAdd } from "./timer";
 import { hostNow } from "./host";
@@ -132,11 +133,14 @@ function resize(): bool {
   if (timeoutMs == 0) return FUTEX_TIMED_OUT;
   if (currentThread == 0) abort("futexWait: called outside a weft thread");
   let t = changetype<Thread>(currentThread);
+  schedLockTake();
+  // Checked again under the lock: a waker changes the word before it takes the lock to wake (M:N).
+  if (SHARED_MEMORY && atomicLoad(addr) != expected) { schedLockDrop(); return FUTEX_NOT_EQUAL; }
   // No memory for the table or the timer heap: return as a timeout (callers loop) before parking.
-  if (waiters >= buckets << 1 && !resize()) return FUTEX_TIMED_OUT;
+  if (waiters >= buckets << 1 && !resize()) { schedLockDrop(); return FUTEX_TIMED_OUT; }
   if (timeoutMs > 0) {
     t.deadline = hostNow() + timeoutMs;
-    if (!timerAdd(t)) return FUTEX_TIMED_OUT;
+    if (!timerAdd(t)) { schedLockDrop(); return FUTEX_TIMED_OUT; }
   }
   transition(t, FROM_RUNNING, STATE_BLOCKED);
   t.waitKind = kind;
@@ -144,6 +148,7 @@ function resize(): bool {
   t.waitResult = FUTEX_WOKEN;
   append(bucketOf(addr), t);
   waiters++;
+  schedLockDrop();
   suspend();
   return t.waitResult;
 }
@@ -156,6 +161,14 @@ export function futexWait(addr: usize, expected: i32, timeoutMs: f64 = -1): i32 
 
 /** Makes up to `count` threads waiting on `addr` runnable (count < 0: all). Returns how many. */
 export function futexWake(addr: usize, count: i32): i32 {
+  if (!SHARED_MEMORY && waiters == 0) return 0;
+  schedLockTake();
+  let woken = futexWakeLocked(addr, count);
+  schedLockDrop();
+  return woken;
+}
+
+function futexWakeLocked(addr: usize, count: i32): i32 {
   if (waiters == 0) return 0;
   let bucket = bucketOf(addr);
   let tp = load<usize>(bucket);
@@ -175,7 +188,7 @@ export function futexWake(addr: usize, count: i32): i32 {
   return woken;
 }
 
-/** Takes a blocked thread out of its wait queue (timeouts, kills). */
+/** Takes a blocked thread out of its wait queue (timeouts, kills). The scheduler lock must be held. */
 export function futexDequeue(t: Thread): void {
   unlink(bucketOf(t.waitAddr), t);
 }

@@ -2,7 +2,7 @@
 // host side; the exported function weft_layout (abi.ts) reports these, and tests/abi.test.ts checks that
 // the two sides agree. Change a record here, in host/abi.ts and in ABI_VERSION together.
 //
-// ╒═══════════════════ Thread record (112 bytes, 16-aligned) ═══════════════════╕
+// ╒═══════════════════ Thread record (128 bytes, 16-aligned) ═══════════════════╕
 //   0 │ id            i32   slot | generation << 22; never 0                      │
 //   4 │ state         i32   ThreadState; also the futex word join waits on        │
 //   8 │ priority      i32   0 (lowest) .. 7 (highest)                             │
@@ -30,6 +30,8 @@
 // 100 │ joiner        i32   id of the thread joining this one, 0 if none          │
 // 104 │ saveBytes     u32   bytes in the save area at the last suspend            │
 // 108 │ io            usize its I/O request (io.ts), 0 until its first I/O call   │
+// 112 │ onCpu         i32   1 while a processor runs it or saves its frames (M:N) │
+// 116 │ (reserved, 12 bytes)                                                     │
 // ╘═════════════════════════════════════════════════════════════════════════════╛
 // Access rule: a record is owned by the processor that runs or holds the thread; in N:1 that is the only
 // processor. `state` is read by the host after weft_run returns (never while it runs).
@@ -76,10 +78,14 @@
   joiner: i32;
   saveBytes: u32;
   io: usize;
+  onCpu: i32;
+  reserved0: i32;
+  reserved1: i32;
+  reserved2: i32;
 }
 
 // @ts-ignore: decorator
-@inline export const THREAD_RECORD_SIZE: usize = 112;
+@inline export const THREAD_RECORD_SIZE: usize = 128;
 
 // Thread states. Who owns the thread and which queue it is on:
 // @ts-ignore: decorator

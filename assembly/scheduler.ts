@@ -59,6 +59,11 @@ import { hostNow } from "./host";
 import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
 import { threadFinishing, threadReap, threadKill } from "./thread";
 import { ioPending, ioDrain, ioRelease } from "./io";
+import { SHARED_MEMORY } from "./atomics";
+import {
+  schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
+  idleWait,
+} from "./processor";
 
 // @ts-ignore: decorator
 @inline export const RUN_EXITED: i32 = 0;
@@ -131,11 +136,12 @@ export function suspend(): void {
   asyncifyStartUnwind(s);
 }
 
-/** Makes a waiting (or new) thread runnable. */
+/** Makes a waiting (or new) thread runnable. The scheduler lock must be held (processor.ts). */
 // @ts-ignore: decorator
 @inline export function makeRunnable(t: Thread): void {
   transition(t, FROM_FREE | FROM_RUNNING | FROM_WAITING, STATE_RUNNABLE);
   runQueuePush(t);
+  wakeIdleProcessor();
 }
 
 /** The running thread gives up the processor to the next runnable thread of at least its priority
@@ -146,20 +152,24 @@ export function suspend(): void {
   // Nobody who would run instead: no switch, unless sleepers may be due or I/O may have completed (only
   // the loop wakes them).
   if (!runQueueHasAtLeast(t.priority) && timerCount() == 0 && ioPending == 0) return;
+  schedLockTake();
   makeRunnable(t);
+  schedLockDrop();
   suspend();
 }
 
 /** Parks the running thread until `deadline` (ms, monotonic). */
 export function sleepUntil(deadline: f64): void {
   let t = changetype<Thread>(currentThread);
+  schedLockTake();
   t.deadline = deadline;
   transition(t, FROM_RUNNING, STATE_SLEEPING);
   if (!timerAdd(t)) { makeRunnable(t); }
+  schedLockDrop();
   suspend();
 }
 
-/** Wakes every thread whose deadline has passed. */
+/** Wakes every thread whose deadline has passed. The scheduler lock must be held. */
 function fireTimers(now: f64): void {
   while (true) {
     let tp = timerPopDue(now);
@@ -206,7 +216,8 @@ function keepSaveArea(t: Thread): bool {
   return true;
 }
 
-/** Frees what a finished thread no longer needs: save area and stack. */
+/** Frees what a finished thread no longer needs: save area, stack and I/O request. Only the processor
+ *  that ran it calls this, before it clears onCpu. */
 export function releaseFrames(t: Thread): void {
   if (t.saveArea) { heapFree(t.saveArea); t.saveArea = 0; }
   stackRelease(t);
@@ -226,22 +237,29 @@ export function runLoop(): i32 {
   while (true) {
     if (programEnded) return RUN_EXITED;
     if (--budget == 0) return RUN_AGAIN;
+    schedLockTake();
     if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) fireTimers(hostNow());
     if (ioPending > 0) {
       ioDrain();
       // Completions arrive only while the host has a turn: give it one now and then (IO_POLL_MS).
-      if (ioPending > 0 && !runQueueEmpty() && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
+      if (ioPending > 0 && !runQueueEmpty() && hostNow() - lastTurn >= IO_POLL_MS) { schedLockDrop(); return RUN_POLL; }
     }
     let tp = runQueuePop();
     if (tp == 0) {
-      if (timerCount() > 0) { wakeAt = timerEarliest(); return RUN_WAIT; }
-      if (ioPending > 0) { wakeAt = Infinity; return RUN_WAIT; }
-      return RUN_DEADLOCK;
+      let reason = nothingToRun();
+      if (reason < 0) continue;                  // slept (M:N) and was woken: look again
+      return reason;
+    }
+    let t = changetype<Thread>(tp);
+    transition(t, FROM_RUNNABLE, STATE_RUNNING);
+    schedLockDrop();
+    if (SHARED_MEMORY) {
+      // The processor that ran it last may still be saving its frames (processor.ts).
+      while (atomic.load<i32>(tp + offsetof<Thread>("onCpu")) != 0) {}
+      atomic.store<i32>(tp + offsetof<Thread>("onCpu"), 1);
     }
     // Switch in (steps 4 and 1-3 of "The switch").
-    let t = changetype<Thread>(tp);
     currentThread = tp;
-    transition(t, FROM_RUNNABLE, STATE_RUNNING);
     t.switches++;
     setStackPointer(t.stackPointer);
     setStackLimit(t.stackBase);
@@ -286,9 +304,41 @@ export function runLoop(): i32 {
     currentThread = 0;
     tlsBase = 0;
     if (lost) threadKill(t, lostMessage(t, lost));
-    let state = t.state;
-    if ((state == STATE_EXITED || state == STATE_TRAPPED) && (t.flags & FLAG_DETACHED)) threadReap(t);
+    leaveProcessor(t);
   }
+}
+
+/** `t` is off this processor: its frames are saved or released. A detached thread that finished is reaped
+ *  here (detach reaps one that is already off its processor: the lock decides which of the two sees it). */
+// @ts-ignore: decorator
+@inline export function leaveProcessor(t: Thread): void {
+  schedLockTake();
+  if (SHARED_MEMORY) atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0);
+  let state = t.state;
+  if ((state == STATE_EXITED || state == STATE_TRAPPED) && (t.flags & FLAG_DETACHED)) threadReap(t);
+  schedLockDrop();
+}
+
+/** The run queue is empty (the lock is held). N:1: returns why the loop stops. M:N: returns why, or
+ *  sleeps until woken and returns -1 (the lock is dropped in every case). */
+function nothingToRun(): i32 {
+  if (SHARED_MEMORY) {
+    if (programEnded) { wakeAllProcessors(); schedLockDrop(); return RUN_EXITED; }
+    if (isDeadlocked()) { schedLockDrop(); return RUN_DEADLOCK; }
+    if (timerCount() == 0 && ioPending == 0 && allOthersIdle()) {
+      markDeadlocked();                       // nothing runs anywhere and nothing is timed
+      wakeAllProcessors();
+      schedLockDrop();
+      return RUN_DEADLOCK;
+    }
+    if (ioPending > 0 && timerCount() == 0) { wakeAt = Infinity; schedLockDrop(); return RUN_WAIT; }
+    idleWait(timerCount() > 0 ? max<f64>(timerEarliest() - hostNow(), 0) : -1);
+    schedLockDrop();
+    return -1;
+  }
+  if (timerCount() > 0) { wakeAt = timerEarliest(); return RUN_WAIT; }
+  if (ioPending > 0) { wakeAt = Infinity; return RUN_WAIT; }
+  return RUN_DEADLOCK;
 }
 
 // @ts-ignore: decorator
@@ -316,8 +366,11 @@ export function setSaveAreaMax(bytes: usize): void {
 /** The scratch save area size (bytes). */
 export function saveAreaMax(): usize { return scratchSize; }
 
-/** Marks the program as ended (main finished). */
-export function endProgram(): void { programEnded = true; }
+/** Marks the program as ended (main finished); the scheduler lock must be held. */
+export function endProgram(): void {
+  programEnded = true;
+  wakeAllProcessors();
+}
 
 /** After a trap inside a thread: forget the switch in progress and restore the processor's stack. */
 export function abandonSwitch(): void {

@@ -42,6 +42,8 @@ import { STACK_NONE, STACK_MAX_DEFAULT } from "./stack";
 import { tlsRunDestructors, tlsRelease } from "./tls";
 import { runQueueRemove } from "./runqueue";
 import { hostThreadDied } from "./host";
+import { SHARED_MEMORY, atomicLoad } from "./atomics";
+import { schedLockTake, schedLockDrop } from "./processor";
 import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
 
 export type ThreadId = i32;
@@ -136,8 +138,14 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   }
   let tp = heapTryAlloc(THREAD_RECORD_SIZE, SPAWN_RESERVE);
   if (tp == 0) return -ENOMEM;
+  schedLockTake();
   let slot = allocSlot();
-  if (slot < 0) { heapFree(tp); return tableUsed > SLOT_MASK ? -EAGAIN : -ENOMEM; }
+  if (slot < 0) {
+    let full = tableUsed > SLOT_MASK;
+    schedLockDrop();
+    heapFree(tp);
+    return full ? -EAGAIN : -ENOMEM;
+  }
   for (let i: usize = 0; i < THREAD_RECORD_SIZE; i += 8) store<u64>(tp + i, 0); // not memory.fill: V8 calls out for it
   let t = changetype<Thread>(tp);
   let e = entryAt(<u32>slot);
@@ -155,8 +163,10 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   t.timerSlot = -1;
   t.name = name;
   liveThreads++;
+  let id = t.id;
   makeRunnable(t);
-  return t.id;
+  schedLockDrop();
+  return id;
 }
 
 /** The scheduler loop calls this once the entry returned (Thread.exitValue holds its value). */
@@ -168,10 +178,13 @@ export function threadFinishing(tp: usize): void {
 /** Steps 1-4 of the exit protocol. */
 function threadFinish(t: Thread, value: i32): void {
   tlsRunDestructors(t);
+  schedLockTake();
   t.exitValue = value;
   transition(t, FROM_RUNNING, STATE_EXITED);
   if (t.flags & FLAG_MAIN) { mainValue = value; endProgram(); }
-  if (t.joiner) futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
+  let joiner = t.joiner;
+  schedLockDrop();
+  if (joiner) futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
 }
 
 /** Ends the calling thread with `value`, from any depth; TLS destructors run first. */
@@ -184,21 +197,36 @@ export function exit(value: i32): void {
 }
 
 /** Ends thread `t` with an error: it trapped, overflowed, or the runtime could not keep it. */
+/** The caller reaps a detached thread afterwards (the loop, once the thread is off its processor). */
 export function threadKill(t: Thread, message: string): void {
+  schedLockTake();
   let state = t.state;
   if (state == STATE_RUNNABLE) runQueueRemove(t);
   if (state == STATE_BLOCKED && t.waitKind != WAIT_IO) futexDequeue(t);
   if (state == STATE_BLOCKED || state == STATE_SLEEPING) cancelTimer(t);
   t.error = changetype<usize>(message);
   transition(t, FROM_LIVE, STATE_TRAPPED);
+  if (t.flags & FLAG_MAIN) { mainValue = 1; mainError = changetype<usize>(message); endProgram(); }
+  schedLockDrop();
   hostThreadDied(changetype<usize>(t));
   releaseFrames(t);
-  if (t.flags & FLAG_MAIN) { mainValue = 1; mainError = changetype<usize>(message); endProgram(); }
   futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
-  if (t.flags & FLAG_DETACHED) threadReap(t);
 }
 
-/** Frees a finished thread's record and slot. */
+/** Whether a processor runs `t` or still saves its frames (M:N; processor.ts). */
+// @ts-ignore: decorator
+@inline function onCpu(t: Thread): bool {
+  return SHARED_MEMORY && atomicLoad(changetype<usize>(t) + offsetof<Thread>("onCpu")) != 0;
+}
+
+/** Waits until `t` is off every processor, so that its record may be freed. */
+// @ts-ignore: decorator
+@inline function waitOffCpu(t: Thread): void {
+  while (onCpu(t)) {}
+}
+
+/** Frees a finished thread's record and slot. The scheduler lock must be held, and the thread must be
+ *  off every processor (waitOffCpu). */
 export function threadReap(t: Thread): void {
   let slot = <u32>t.id & SLOT_MASK;
   let e = entryAt(slot);
@@ -227,32 +255,47 @@ export function joinInto(id: ThreadId, result: JoinResult): i32 {
   result.value = 0;
   result.error = null;
   result.name = null;
+  schedLockTake();
   let t = threadById(id);
-  if (t === null) return result.code = ESRCH;
-  if (changetype<usize>(t) == currentThread) return result.code = EDEADLK;
-  if ((t.flags & FLAG_DETACHED) || t.joiner != 0) return result.code = EINVAL;
-  t.joiner = self();
-  let stateAddr = changetype<usize>(t) + offsetof<Thread>("state");
+  let code = 0;
+  if (t === null) code = ESRCH;
+  else if (changetype<usize>(t) == currentThread) code = EDEADLK;
+  else if ((t.flags & FLAG_DETACHED) || t.joiner != 0) code = EINVAL;
+  else t.joiner = self();
+  schedLockDrop();
+  if (code != 0) return result.code = code;
+  let target = changetype<Thread>(t);
+  let stateAddr = changetype<usize>(target) + offsetof<Thread>("state");
   while (true) {
-    let state = t.state;
+    let state = atomicLoad(stateAddr);
     if (state == STATE_EXITED || state == STATE_TRAPPED) break;
     futexWaitFor(stateAddr, state, -1, WAIT_JOIN);
   }
-  result.value = t.exitValue;
-  if (t.error) result.error = changetype<string>(t.error);
-  if (t.name) result.name = changetype<string>(t.name);
-  threadReap(t);
+  waitOffCpu(target);
+  result.value = target.exitValue;
+  if (target.error) result.error = changetype<string>(target.error);
+  if (target.name) result.name = changetype<string>(target.name);
+  schedLockTake();
+  threadReap(target);
+  schedLockDrop();
   return 0;
 }
 
 /** Lets thread `id` be reaped as soon as it finishes; it can no longer be joined. 0, ESRCH or EINVAL. */
 export function detach(id: ThreadId): i32 {
+  schedLockTake();
   let t = threadById(id);
-  if (t === null) return ESRCH;
-  if ((t.flags & FLAG_DETACHED) || t.joiner != 0) return EINVAL;
-  t.flags |= FLAG_DETACHED;
-  if (t.state == STATE_EXITED || t.state == STATE_TRAPPED) threadReap(t);
-  return 0;
+  let code = 0;
+  if (t === null) code = ESRCH;
+  else if ((t.flags & FLAG_DETACHED) || t.joiner != 0) code = EINVAL;
+  else {
+    t.flags |= FLAG_DETACHED;
+    // Finished and off its processor: nobody else will reap it. (Still on one: that processor's loop
+    // reaps it, seeing the flag under the same lock as it leaves the thread.)
+    if ((t.state == STATE_EXITED || t.state == STATE_TRAPPED) && !onCpu(t)) threadReap(t);
+  }
+  schedLockDrop();
+  return code;
 }
 
 /** The calling thread's id. */

@@ -1,0 +1,138 @@
+// Processors: the kernel threads that run weft threads. N:1 has one (the calling JS thread); a shared
+// build (M:N, `weft build --shared`) runs one instance of the module per Worker over one shared memory,
+// and each instance is a processor.
+//
+// Design note
+// -----------
+// What is per processor and what is shared. Wasm globals are per instance, so a processor's own state
+// lives in globals: the running thread, its TLS block, Asyncify's state, the stack pointer, the scratch
+// save area (scheduler.ts), and this file's index. Everything the processors share — the run queue, the
+// timer heap, the futex table, the thread table, the program's own top-level variables — a shared build
+// moves into linear memory (host/build.ts lists the per-processor globals; every other mutable one moves).
+//
+// One lock. In a shared build one spin lock (schedLock) guards the run queue, the timer heap, the futex
+// table, the thread table and every thread-state change; it is held for a few dozen instructions and
+// never across a switch. In an N:1 build the lock compiles to nothing (atomics.ts, SHARED_MEMORY).
+//
+// A thread on two processors. A thread that parks is visible to wakers (in a wait queue, or runnable)
+// before its processor has finished unwinding it, so another processor may pop it while its frames are
+// still being saved. Thread.onCpu is 1 from the moment a processor switches the thread in until that
+// processor has stored its save area (or released its frames); a processor that pops a thread waits for
+// onCpu to be 0 before resuming it, and join waits for it before freeing the record.
+//
+// Idle processors. A processor with nothing to run puts itself on the idle list and sleeps in
+// memory.atomic.wait32 on its own word (until the earliest timer, if any). makeRunnable takes a processor
+// off the list, bumps its word and notifies it. When a processor would go idle and every other one is
+// idle already, with no timers, no thread can ever run again: the program is deadlocked, and every
+// processor returns RUN_DEADLOCK.
+//
+// ╒═══ processor words (heap block, 4 bytes × PROCESSORS_MAX) ═══╕
+//   4i │ wake  i32  processor i sleeps on it; bumped by whoever wakes it
+// ╘═══════════════════════════════════════════════════════════════╛
+
+import { SHARED_MEMORY } from "./atomics";
+import { heapTryAlloc } from "./runtime/index";
+
+/** Most processors a shared module runs on. 64: more than any machine weft targets has cores, and the
+ *  idle list is one 64-bit mask. Not configurable. */
+// @ts-ignore: decorator
+@inline export const PROCESSORS_MAX: i32 = 64;
+
+/** This processor's index (0 in N:1). Per processor. */
+export let processorIndex: i32 = 0;
+
+// Shared (moved into linear memory by a shared build):
+let processorCount: i32 = 1;
+let schedLock: i32 = 0;           // address of the lock word (0 until the first processor made it)
+let words: usize = 0;             // the processors' wake words
+let idleMask: u64 = 0;            // bit i: processor i sleeps
+let idleCount: i32 = 0;
+let deadlocked: bool = false;     // set once: every processor then returns RUN_DEADLOCK
+
+/** The first processor, before anything runs: makes the shared records for `count` processors. */
+export function processorsInit(count: i32): bool {
+  if (count < 1 || count > PROCESSORS_MAX) return false;
+  processorCount = count;
+  let block = heapTryAlloc(<usize>(PROCESSORS_MAX + 1) << 2);
+  if (block == 0) return false;
+  memory.fill(block, 0, <usize>(PROCESSORS_MAX + 1) << 2);
+  schedLock = <i32>block;
+  words = block + 4;
+  return true;
+}
+
+/** Each processor, once, with its index (the first processor after processorsInit). */
+export function processorEnter(index: i32): void { processorIndex = index; }
+
+export function processors(): i32 { return processorCount; }
+
+/** Takes the scheduler lock (a no-op in N:1). */
+// @ts-ignore: decorator
+@inline export function schedLockTake(): void {
+  if (SHARED_MEMORY) {
+    let lock = <usize>schedLock;
+    if (atomic.cmpxchg<i32>(lock, 0, 1) != 0) schedLockContended(lock);
+  }
+}
+
+/** Releases the scheduler lock. */
+// @ts-ignore: decorator
+@inline export function schedLockDrop(): void {
+  if (SHARED_MEMORY) atomic.store<i32>(<usize>schedLock, 0);
+}
+
+function schedLockContended(lock: usize): void {
+  while (true) {
+    if (atomic.load<i32>(lock) == 0 && atomic.cmpxchg<i32>(lock, 0, 1) == 0) return;
+  }
+}
+
+/** With the lock held: wakes one idle processor, if any sleeps (a thread became runnable). */
+// @ts-ignore: decorator
+@inline export function wakeIdleProcessor(): void {
+  if (SHARED_MEMORY && idleCount > 0) wakeOne();
+}
+
+function wakeOne(): void {
+  let mask = idleMask;
+  if (mask == 0) return;
+  let i = <i32>ctz<u64>(mask);
+  idleMask = mask & ~(<u64>1 << <u64>i);
+  idleCount--;
+  let word = words + (<usize>i << 2);
+  atomic.add<i32>(word, 1);
+  atomic.notify(word, 1);
+}
+
+/** With the lock held: wakes every idle processor (the program ended, or deadlocked). */
+export function wakeAllProcessors(): void {
+  if (!SHARED_MEMORY) return;
+  while (idleMask != 0) wakeOne();
+}
+
+/** With the lock held, when this processor found nothing to run: true if every other processor sleeps
+ *  too and nothing is timed — nothing can ever run again. */
+export function allOthersIdle(): bool {
+  return idleCount == processorCount - 1;
+}
+
+export function markDeadlocked(): void { deadlocked = true; }
+export function isDeadlocked(): bool { return deadlocked; }
+
+/** With the lock held: sleeps on this processor's word until woken or `timeoutMs` passes (< 0: no
+ *  limit); releases the lock while asleep and takes it again before returning. */
+export function idleWait(timeoutMs: f64): void {
+  let i = processorIndex;
+  let word = words + (<usize>i << 2);
+  let seen = atomic.load<i32>(word);
+  idleMask |= <u64>1 << <u64>i;
+  idleCount++;
+  schedLockDrop();
+  let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
+  atomic.wait<i32>(word, seen, ns);
+  schedLockTake();
+  if (idleMask & (<u64>1 << <u64>i)) {          // timed out: nobody took us off the list
+    idleMask &= ~(<u64>1 << <u64>i);
+    idleCount--;
+  }
+}
