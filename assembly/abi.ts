@@ -14,7 +14,9 @@
 //      weft_trap_end(message) ends that thread only; then it calls weft_run() again.
 
 import { Thread } from "./layout";
-import { runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, currentThread, leaveProcessor } from "./scheduler";
+import {
+  runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, currentThread, leaveProcessor, makeScratch,
+} from "./scheduler";
 import { threadKill, threadTable, threadTableUsed, mainExitValue, mainErrorMessage, liveThreadCount } from "./thread";
 import { stackCheck } from "./stack";
 import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc } from "./runtime/index";
@@ -141,10 +143,12 @@ export function weft_io_layout(field: i32): i32 { return ioLayout(field); }
  *  weft_init_globals and weft_init): makes the shared records for `count` processors. 0, or -EINVAL. */
 export function weft_processors_init(count: i32): i32 { return processorsInit(count) ? 0 : -EINVAL; }
 
-/** M:N, on each processor once, before its first weft_run: takes index `index` and, except on the first,
- *  a stack of its own for the loop (the static one belongs to the first). 0, or -ENOMEM. */
+/** M:N, on each processor once, before its first weft_run: takes index `index`, its scratch save area,
+ *  and, except on the first, a stack of its own for the loop (the static one belongs to the first).
+ *  0, or -ENOMEM. */
 export function weft_processor_enter(index: i32): i32 {
   processorEnter(index);
+  if (!makeScratch()) return -ENOMEM;          // now, so that a run's heap use does not count it
   if (index == 0) return 0;
   let bytes = __heap_base - __data_end;
   let block = heapTryAlloc(bytes);

@@ -9,6 +9,7 @@ export {
   ThreadId, SpawnOptions, JoinResult, spawn, join, joinInto, detach, exit, self, setName, getName,
 } from "./thread";
 export { yieldNow } from "./scheduler";
+export { processors, processorId } from "./processor";
 export {
   futexWait, futexWake, futexWaitFor, FUTEX_WOKEN, FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT,
   WAIT_FUTEX, WAIT_MUTEX, WAIT_COND, WAIT_RWLOCK, WAIT_SEMAPHORE, WAIT_BARRIER, WAIT_ONCE, WAIT_WAITGROUP,

@@ -64,7 +64,12 @@ export function processorsInit(count: i32): bool {
 /** Each processor, once, with its index (the first processor after processorsInit). */
 export function processorEnter(index: i32): void { processorIndex = index; }
 
+/** How many processors the program runs on (1 in N:1). */
 export function processors(): i32 { return processorCount; }
+
+/** The index of the processor running the caller (0 in N:1): threads migrate, so it may change at any
+ *  switch. */
+export function processorId(): i32 { return processorIndex; }
 
 /** Takes the scheduler lock (a no-op in N:1). */
 // @ts-ignore: decorator

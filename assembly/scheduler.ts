@@ -226,10 +226,7 @@ export function releaseFrames(t: Thread): void {
 
 /** Runs threads until the program ends, all wait on time, or none can run again. Returns RUN_*. */
 export function runLoop(): i32 {
-  if (scratch == 0) {
-    scratch = heapTryAlloc(scratchSize + SAVE_AREA_SLACK);
-    if (scratch == 0) abort("runLoop: no memory for the processor's save area");
-  }
+  if (scratch == 0 && !makeScratch()) abort("runLoop: no memory for the processor's save area");
   loopSp = getStackPointer();
   loopLimit = stackLimit;
   let budget = SWITCHES_PER_CALL;
@@ -352,6 +349,12 @@ function lostMessage(t: Thread, lost: i32): string {
     return who + "save area overflow: its frames need more than " + scratchSize.toString() + " bytes (raise saveAreaMax)";
   }
   return who + "out of memory: no room for the thread's save area";
+}
+
+/** Allocates the processor's scratch save area (on its first run, or when it enters, in M:N). */
+export function makeScratch(): bool {
+  if (scratch == 0) scratch = heapTryAlloc(scratchSize + SAVE_AREA_SLACK);
+  return scratch != 0;
 }
 
 /** After RUN_WAIT: the earliest deadline (ms, monotonic). */

@@ -3,9 +3,9 @@
 // ("Park protocol", "Wake protocol") says how they are used; this file holds the records and the only
 // functions that change a parker's phase.
 
-import { atomicCas, atomicLoad, atomicStore } from "./atomics";
+import { atomicCas, atomicLoad, atomicStore, atomicAdd } from "./atomics";
 import { futexWake } from "./futex";
-import { heapTryAlloc } from "./runtime/index";
+import { heapTryAlloc, heapCapacity } from "./runtime/index";
 
 // ╒════════════ Waiter (40 bytes, heap; wasm32 offsets) ════════════╕
 //   0 │ state      i32    parker word of a single operation (PARK_*)  │
@@ -99,6 +99,9 @@ export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
 // ─── Waiter pool (per processor: a Wasm global, so no lock; waiters may migrate between pools) ───
 
 let freeWaiters: usize = 0;
+/** Heap bytes every processor's pool holds, together (pools only grow): lets a program tell what is
+ *  kept for reuse from what leaked. A word of its own, added to atomically by each processor. */
+const pooledBytes: usize = memory.data(8, 8);
 
 export function waiterAcquire(): Waiter {
   let w = freeWaiters;
@@ -107,9 +110,13 @@ export function waiterAcquire(): Waiter {
   } else {
     w = heapTryAlloc(WAITER_SIZE);
     if (w == 0) abort("waiterAcquire: no memory for a waiter record");
+    atomicAdd(pooledBytes, <i32>heapCapacity(w));
   }
   return changetype<Waiter>(w);
 }
+
+/** Heap bytes held by the waiter pools (see pooledBytes). */
+export function waiterPoolBytes(): usize { return <usize>atomicLoad(pooledBytes); }
 
 // @ts-ignore: decorator
 @inline export function waiterRelease(w: Waiter): void {

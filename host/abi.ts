@@ -16,8 +16,14 @@ export const REQUIRED_EXPORTS = [
   "weft_main_error",
   "weft_new_string", "weft_thread_table", "weft_thread_slots", "weft_current", "weft_main_value",
   "weft_live_threads", "weft_heap_allocated", "weft_heap_top", "weft_configure", "weft_save_area_max",
-  "weft_layout", "weft_io_ring", "weft_io_pending", "weft_io_layout", "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
+  "weft_layout", "weft_io_ring", "weft_io_pending", "weft_io_layout", "weft_processors_init", "weft_processor_enter",
+  "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
+
+/** What a shared module (M:N, `weft build --shared`) exports besides REQUIRED_EXPORTS (memory excepted:
+ *  it imports env.memory), and the shared memory's size in 64 KiB pages. */
+export const SHARED_EXPORTS = ["weft_init_memory", "weft_init_globals", "weft_init"] as const;
+export const SHARED_MEMORY_INITIAL = 64, SHARED_MEMORY_MAXIMUM = 32768;
 
 /** What weft_run returns. */
 export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3, RUN_POLL = 4;

@@ -11,7 +11,10 @@
 //      reach them, are instrumented; code that never switches runs at full speed.
 //   5. the build checks that every caller of the switch was instrumented, and refuses to emit a module
 //      that would hang otherwise;
-//   6. Binaryen optimises again with normal inlining (the switch may now be inlined: it is plain code).
+//   6. Binaryen optimises again with normal inlining (the switch may now be inlined: it is plain code);
+//   7. with `shared` only (M:N, host/shared.ts): the data segments become passive, the start function an
+//      export, and the globals the processors share move into the shared memory. Without it, step 7 does
+//      not run and nothing else changes: the N:1 module is the same, byte for byte.
 // Errors from asc come back as BuildError with the compiler's `file:line` diagnostics.
 
 import binaryen from "binaryen";
@@ -21,6 +24,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMPORT_MODULE, REQUIRED_EXPORTS } from "./abi.js";
+import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./shared.js";
 
 /** Where weft's package root is (the folder holding assembly/). */
 export const WEFT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -42,6 +46,9 @@ export interface BuildOptions {
   inlineBeforeAsyncify?: boolean;
   /** Bytes of the processor's own shadow stack (default 64 KiB). */
   processorStack?: number;
+  /** Build for M:N: K instances of the module, one per Worker, over one shared memory (host/shared.ts).
+   *  Default false: the N:1 module, which this option leaves unchanged. */
+  shared?: boolean;
 }
 
 export interface BuildResult {
@@ -51,6 +58,8 @@ export interface BuildResult {
   /** Size in bytes before Asyncify (optimised, no inlining) and after the final optimisation. */
   sizeBeforeAsyncify: number;
   size: number;
+  /** Shared builds only: the memory to create and where the globals every processor shares live. */
+  shared?: SharedLayout;
 }
 
 /** A build that failed: `message` says why in one line; `diagnostics` holds the compiler's output. */
@@ -119,7 +128,7 @@ function firstDiagnostic(diagnostics: string, error: Error | null, baseDir: stri
   return `weft build: ${(line ?? error?.message ?? "compilation failed").replace(/^\s*ERROR\s*/, "error ").trim()}`;
 }
 
-async function compile(entry: string, processorStack: number): Promise<Uint8Array> {
+async function compile(entry: string, processorStack: number, shared: boolean): Promise<Uint8Array> {
   const absEntry = path.resolve(entry);
   if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
   const source = await readFile(absEntry, "utf8");
@@ -143,11 +152,12 @@ async function compile(entry: string, processorStack: number): Promise<Uint8Arra
     "--noColors",
     "--debug",
     "--baseDir", baseDir,
+    ...(shared ? SHARED_ASC_OPTIONS : []),
   ], {
     stdout: sink as never,
     stderr: sink as never,
     readFile: async (file: string, dir: string) => {
-      if (file === generated) return entrySource(userModule, mainReturnsVoid);
+      if (file === generated) return entrySource(userModule, mainReturnsVoid) + (shared ? sharedEntrySource() : "");
       const inWeft = weftPath(file);
       if (inWeft === PACKAGE_INDEX) return `export * from "./assembly/index";\n`;
       const mapped = inWeft ?? path.resolve(dir, file);
@@ -233,8 +243,9 @@ function installIntrinsics(mod: binaryen.Module): void {
 
 /** Builds `entry` (an AssemblyScript file exporting main) into a weft module. */
 export async function build(entry: string, options: BuildOptions = {}): Promise<BuildResult> {
-  const asm = await compile(entry, options.processorStack ?? 65536);
-  const mod = binaryen.readBinary(asm);
+  const asm = await compile(entry, options.processorStack ?? 65536, options.shared ?? false);
+  let mod = binaryen.readBinary(asm);
+  let shared: SharedLayout | undefined;
   try {
     mod.setFeatures(FEATURES);
     installIntrinsics(mod);
@@ -269,16 +280,21 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
       throw new BuildError(`weft build: Asyncify did not instrument the callers of weft's switch (${(missed.length ? missed : ["none found"]).join(", ")}); the module would hang, so none was written`);
     }
     if (optimize) { mod.optimize(); mod.optimize(); }
+    if (options.shared) {
+      const made = shareModule(mod, FEATURES, optimize);
+      mod.dispose();
+      ({ module: mod, layout: shared } = made);
+    }
     if (!mod.validate()) throw new BuildError("weft build: Binaryen produced an invalid module");
     const debugInfo = binaryen.getDebugInfo();
     binaryen.setDebugInfo(true);             // keep function names: traps then say where they happened
     const wasm = mod.emitBinary();
     binaryen.setDebugInfo(debugInfo);
     const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>)).map((e) => e.name));
-    const lacking = REQUIRED_EXPORTS.filter((name) => !exported.has(name));
+    const lacking = [...REQUIRED_EXPORTS, ...(shared ? SHARED_EXPORTS : [])].filter((name) => !exported.has(name));
     if (lacking.length) throw new BuildError(`weft build: the module lacks the exports ${lacking.join(", ")}`);
     if (options.outFile) await writeFile(options.outFile, wasm);
-    return { wasm, switchCallers: callers, sizeBeforeAsyncify, size: wasm.length };
+    return { wasm, switchCallers: callers, sizeBeforeAsyncify, size: wasm.length, ...(shared ? { shared } : {}) };
   } finally {
     mod.dispose();
   }

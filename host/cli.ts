@@ -23,7 +23,8 @@ const HELP = `weft — user-level threads for WebAssembly
 
 Usage:
   weft run <app.ts|app.wasm> [options]   run a program (a .ts file is built first)
-  weft build <entry.ts> [-o out.wasm]    build an AssemblyScript program into a weft module
+  weft build <entry.ts> [-o out.wasm] [--shared]
+                                         build an AssemblyScript program into a weft module
   weft start                             run the bundled examples and the benchmark summary
   weft --help | --version
 
@@ -41,6 +42,8 @@ Options for run:
 Options for build:
   -o, --out <file>         where to write the module (default: <entry>.wasm)
   --no-optimize            skip Binaryen's optimiser (faster build, slower program)
+  --shared                 build for M:N: one module that several processors (Workers) run over one
+                           shared memory
 
 Exit status: main's value after "run"; ${EXIT_FAILURE} build failed, module refused or main died;
 ${EXIT_USAGE} usage error; ${EXIT_DEADLOCK} deadlock.`;
@@ -112,11 +115,12 @@ async function cmdRun(args: string[]): Promise<number> {
 }
 
 async function cmdBuild(args: string[]): Promise<number> {
-  let entry: string | undefined, out: string | undefined, optimize = true;
+  let entry: string | undefined, out: string | undefined, optimize = true, shared = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-o" || a === "--out") { out = args[++i]; if (!out) throw new UsageError(`${a} needs a file name`); }
     else if (a === "--no-optimize") optimize = false;
+    else if (a === "--shared") shared = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for build`);
     else if (entry) throw new UsageError(`build takes one entry file, got ${entry} and ${a}`);
     else entry = a;
@@ -125,8 +129,9 @@ async function cmdBuild(args: string[]): Promise<number> {
   if (!entry.endsWith(".ts")) throw new UsageError(`build takes an AssemblyScript .ts file, got ${entry}`);
   out ??= entry.replace(/\.ts$/, ".wasm");
   const { build } = await buildModule();
-  const result = await build(entry, { outFile: out, optimize });
-  console.log(`weft: built ${out} (${result.size} bytes; ${result.switchCallers.length} functions switch)`);
+  const result = await build(entry, { outFile: out, optimize, shared });
+  const kind = result.shared ? `shared, ${Object.keys(result.shared.globals).length} shared globals; ` : "";
+  console.log(`weft: built ${out} (${result.size} bytes; ${kind}${result.switchCallers.length} functions switch)`);
   return EXIT_OK;
 }
 

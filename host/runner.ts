@@ -23,6 +23,7 @@ import {
 import { REQUEST, RING, SUBMIT_DONE, SUBMIT_PENDING, IO_MODES, OP_NAMES, ERRNO, type IoMode } from "./io/abi.js";
 import { PENDING, type IoContext, type IoHost, type IoRequest } from "./io/host.js";
 import { WebIo } from "./io/web.js";
+import { SHARED_EXPORTS } from "./abi.js";
 
 export interface RunOptions {
   /** Receives each line the program prints to stdout / stderr (they are also collected in the result). */
@@ -40,6 +41,16 @@ export interface RunOptions {
   io?: IoHost;
   /** How a call that names no mode is done: "async" (default), "blocking" or "offload". */
   ioMode?: IoMode;
+  /** M:N: this instance is processor `index` of `count` over the shared `memory` (host/mn.ts). The first
+   *  initialises the memory and starts main, then calls onReady; the others only run. `t0` is the shared
+   *  clock origin (performance.timeOrigin + performance.now() on the thread that started the run). */
+  processor?: {
+    memory: WebAssembly.Memory; index: number; count: number; t0: number;
+    /** Called once this processor is set up (for the first: main is spawned), before its loop runs. */
+    onReady?: () => void;
+    /** Called right before the loop first runs (host/mn.ts waits there until every processor is set up). */
+    beforeLoop?: () => void;
+  };
 }
 
 export interface ThreadOutcome {
@@ -75,10 +86,10 @@ export class WeftError extends Error {
 /** Thrown by the abort import: unwinds the Wasm stack of the thread that aborted. */
 class WeftAbort extends Error {}
 
-type Exports = Record<(typeof REQUIRED_EXPORTS)[number], any> & { memory: WebAssembly.Memory };
+type Exports = Record<(typeof REQUIRED_EXPORTS)[number] | (typeof SHARED_EXPORTS)[number], any> & { memory: WebAssembly.Memory };
 
 /** Compiles and checks a module (protocol step 1). */
-export async function loadModule(source: BufferSource | WebAssembly.Module): Promise<WebAssembly.Module> {
+export async function loadModule(source: BufferSource | WebAssembly.Module, shared = false): Promise<WebAssembly.Module> {
   let module: WebAssembly.Module;
   if (source instanceof WebAssembly.Module) module = source;
   else {
@@ -86,13 +97,18 @@ export async function loadModule(source: BufferSource | WebAssembly.Module): Pro
     catch (e) { throw new WeftError(`not a valid WebAssembly module: ${(e as Error).message}`); }
   }
   const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
-  const missing = REQUIRED_EXPORTS.filter((n) => !exports.has(n));
+  const imported = WebAssembly.Module.imports(module);
+  const sharedModule = imported.some((i) => i.module === "env" && i.name === "memory");
+  if (shared && !sharedModule) throw new WeftError("not a shared weft module: run it with one processor, or build it with --shared");
+  if (!shared && sharedModule) throw new WeftError("a shared weft module (built with --shared) runs on processors: use runShared (weft run --processors N)");
+  const required: readonly string[] = shared ? [...REQUIRED_EXPORTS.filter((n) => n !== "memory"), ...SHARED_EXPORTS] : REQUIRED_EXPORTS;
+  const missing = required.filter((n) => !exports.has(n));
   if (missing.length) {
     throw new WeftError(`not a weft module: missing export${missing.length > 1 ? "s" : ""} ${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ", ..." : ""} (build it with "weft build")`);
   }
-  for (const imp of WebAssembly.Module.imports(module)) {
+  for (const imp of imported) {
     const ok = (imp.module === IMPORT_MODULE && (HOST_IMPORTS as readonly string[]).includes(imp.name)) ||
-      (imp.module === "env" && imp.name === "abort");
+      (imp.module === "env" && (imp.name === "abort" || (shared && imp.name === "memory")));
     if (!ok) throw new WeftError(`not a weft module: it imports ${imp.module}.${imp.name}, which this host does not provide`);
   }
   return module;
@@ -104,7 +120,7 @@ export class WeftProgram {
   private out: string[] = [];
   private err: string[] = [];
   private trapped: ThreadOutcome[] = [];
-  private readonly t0 = performance.now();  // the core's clock starts here
+  private readonly t0: number;              // the core's clock starts here (performance.now() units)
   private readonly io: IoHost;
   private readonly ioMode: IoMode;
   private readonly ioContext: IoContext;
@@ -114,6 +130,8 @@ export class WeftProgram {
   private partial = ["", "", ""];            // output not yet ended by a newline, per fd
 
   private constructor(private readonly options: RunOptions) {
+    // Processors on different threads share one origin: their performance.now() origins differ.
+    this.t0 = options.processor ? options.processor.t0 - performance.timeOrigin : performance.now();
     this.io = options.io ?? new WebIo();
     this.ioMode = options.ioMode ?? "async";
     if (!["async", "blocking", "offload"].includes(this.ioMode)) throw new WeftError(`unknown I/O mode ${JSON.stringify(this.ioMode)} (async, blocking or offload)`);
@@ -126,9 +144,11 @@ export class WeftProgram {
   }
 
   static async load(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<WeftProgram> {
-    const module = await loadModule(source);
+    const module = await loadModule(source, !!options.processor);
     const program = new WeftProgram(options);
-    const instance = await WebAssembly.instantiate(module, program.imports());
+    const imports = program.imports();
+    if (options.processor) (imports.env as Record<string, unknown>).memory = options.processor.memory;
+    const instance = await WebAssembly.instantiate(module, imports);
     program.exports = instance.exports as unknown as Exports;
     const version = program.exports.weft_abi_version();
     if (version !== ABI_VERSION) {
@@ -268,9 +288,26 @@ export class WeftProgram {
   private async runThreads(): Promise<RunResult> {
     const ex = this.exports;
     const start = performance.now();
-    ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
-    const main = ex.weft_start();
-    if (main <= 0) return this.finish("error", 1, start, `could not start main: spawn returned ${main}`);
+    const processor = this.options.processor;
+    let main = 1;                                  // main is thread 1 (startMain)
+    if (!processor || processor.index === 0) {
+      if (processor) {
+        ex.weft_init_memory();
+        ex.weft_init_globals();
+        ex.weft_init();
+        if (ex.weft_processors_init(processor.count) !== 0) return this.finish("error", 1, start, `cannot run on ${processor.count} processors`);
+      }
+      ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
+      if (processor && ex.weft_processor_enter(0) !== 0) return this.finish("error", 1, start, "processor 0 could not start");
+      main = ex.weft_start();
+      if (main <= 0) return this.finish("error", 1, start, `could not start main: spawn returned ${main}`);
+      processor?.onReady?.();
+    } else {
+      ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
+      if (ex.weft_processor_enter(processor.index) !== 0) return this.finish("error", 1, start, `processor ${processor.index} has no memory for its stack`);
+      processor.onReady?.();
+    }
+    processor?.beforeLoop?.();
     while (true) {
       let reason: number;
       this.flushCompletions();

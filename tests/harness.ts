@@ -10,6 +10,8 @@ import { expect } from "vitest";
 import { build, type BuildOptions } from "../host/build.js";
 import { WeftError, type RunOptions, type RunResult } from "../host/runner.js";
 import type { NodeIoOptions } from "../host/io/node.js";
+// The compiled host: its processors are Workers that load dist/host/processor-worker.js beside it.
+import { runShared } from "../dist/host/mn.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests");
@@ -28,7 +30,7 @@ let coreHash: Promise<string> | null = null;
 function hashCore(): Promise<string> {
   coreHash ??= (async () => {
     const h = createHash("sha256");
-    for (const f of [...(await filesUnder(path.join(ROOT, "assembly"))), path.join(ROOT, "host", "build.ts")]) {
+    for (const f of [...(await filesUnder(path.join(ROOT, "assembly"))), path.join(ROOT, "host", "build.ts"), path.join(ROOT, "host", "shared.ts")]) {
       h.update(f).update(await readFile(f));
     }
     return h.digest("hex");
@@ -73,6 +75,12 @@ export async function runProgram(file: string, options: ProgramOptions = {}): Pr
   } finally {
     await worker.terminate();
   }
+}
+
+/** Builds `file` for M:N (shared) and runs it on `processors` Workers (host/mn.ts). */
+export async function runSharedProgram(file: string, processors: number, timeoutMs = 60_000): Promise<RunResult> {
+  const wasm = await buildProgram(file, { shared: true });
+  return runShared(wasm as Uint8Array<ArrayBuffer>, { processors, timeoutMs });
 }
 
 const runs = new Map<string, Promise<RunResult>>();

@@ -31,8 +31,9 @@ const SELECTORS = 3;
 const PER_CHANNEL = 300;
 let left = new Channel<i32>();
 let right = new Channel<i32>(2);
-let contendedSum: i64 = 0;
-let contendedCount = 0;
+// Per selector, so that selectors running on different processors (M:N) never write the same variable.
+let contendedSums = new StaticArray<i64>(SELECTORS);
+let contendedCounts = new StaticArray<i32>(SELECTORS);
 
 function produce(arg: usize): i32 {
   let ch = arg == 0 ? left : right;
@@ -50,8 +51,8 @@ function selector(arg: usize): i32 {
   while (closedSeen < 2) {
     let i = s.wait();
     if (s.closed()) { closedSeen++; if (closedSeen == 1) { s.clear(); s.recv(i == l ? right : left); } continue; }
-    contendedSum += s.value<i32>();
-    contendedCount++;
+    contendedSums[<i32>arg] += s.value<i32>();
+    contendedCounts[<i32>arg]++;
   }
   return 0;
 }
@@ -148,6 +149,8 @@ export function main(): i32 {
   for (let k = 0; k < SELECTORS; k++) join(ids[k]);
   let expected: i64 = 0;
   for (let k = 1; k <= PER_CHANNEL; k++) expected += k + (10000 + k);
+  let contendedSum: i64 = 0, contendedCount = 0;
+  for (let k = 0; k < SELECTORS; k++) { contendedSum += contendedSums[k]; contendedCount += contendedCounts[k]; }
   print("contended_count=" + contendedCount.toString() + ",sum_ok=" + (contendedSum == expected ? "1" : "0"));
   return 0;
 }
