@@ -20,9 +20,10 @@
 // processor has stored its save area (or released its frames); a processor that pops a thread waits for
 // onCpu to be 0 before resuming it, and join waits for it before freeing the record.
 //
-// Idle processors. A processor with nothing to run puts itself on the idle list and sleeps in
-// memory.atomic.wait32 on its own word (until the earliest timer, if any). makeRunnable takes a processor
-// off the list, bumps its word and notifies it. When a processor would go idle and every other one is
+// Idle processors. A processor with nothing to run first spins a little, watching a word every
+// makeRunnable bumps (work handed back and forth comes again within microseconds); then it puts itself
+// on the idle list and sleeps in memory.atomic.wait32 on its own word (until the earliest timer, if any).
+// makeRunnable, when no processor spins, takes one off the list, bumps its word and notifies it. When a processor would go idle and every other one is
 // idle already, with no timers, no thread can ever run again: the program is deadlocked, and every
 // processor returns RUN_DEADLOCK.
 //
@@ -47,17 +48,27 @@ let schedLock: i32 = 0;           // address of the lock word (0 until the first
 let words: usize = 0;             // the processors' wake words
 let idleMask: u64 = 0;            // bit i: processor i sleeps
 let idleCount: i32 = 0;
+let spinning: i32 = 0;            // processors looking for work before they sleep
+let pushes: usize = 0;            // address of a word bumped whenever a thread becomes runnable
 let deadlocked: bool = false;     // set once: every processor then returns RUN_DEADLOCK
+
+/** How many times a processor that found nothing to run looks at `pushes` before it sleeps (~5-20 µs).
+ *  Waking a sleeping processor costs a system call on both sides (~5-50 µs, DESIGN.md); in a program
+ *  that hands work back and forth (skynet, channels), work comes again within microseconds, and a
+ *  spinning processor takes it without anyone calling notify. Not configurable. */
+// @ts-ignore: decorator
+@inline const SPIN_LOOKS: i32 = 4096;
 
 /** The first processor, before anything runs: makes the shared records for `count` processors. */
 export function processorsInit(count: i32): bool {
   if (count < 1 || count > PROCESSORS_MAX) return false;
   processorCount = count;
-  let block = heapTryAlloc(<usize>(PROCESSORS_MAX + 1) << 2);
+  let block = heapTryAlloc(<usize>(PROCESSORS_MAX + 2) << 2);
   if (block == 0) return false;
-  memory.fill(block, 0, <usize>(PROCESSORS_MAX + 1) << 2);
+  memory.fill(block, 0, <usize>(PROCESSORS_MAX + 2) << 2);
   schedLock = <i32>block;
-  words = block + 4;
+  pushes = block + 4;
+  words = block + 8;
   return true;
 }
 
@@ -92,10 +103,29 @@ function schedLockContended(lock: usize): void {
   }
 }
 
-/** With the lock held: wakes one idle processor, if any sleeps (a thread became runnable). */
+/** With the lock held, when a thread became runnable: tells spinning processors, or wakes a sleeping one
+ *  if none spins. */
 // @ts-ignore: decorator
 @inline export function wakeIdleProcessor(): void {
-  if (SHARED_MEMORY && idleCount > 0) wakeOne();
+  if (SHARED_MEMORY) {
+    atomic.add<i32>(pushes, 1);
+    if (spinning == 0 && idleCount > 0) wakeOne();
+  }
+}
+
+/** With the lock held, when this processor found nothing to run: drops the lock and looks for new work
+ *  for a while (SPIN_LOOKS); takes the lock again. True if a thread became runnable meanwhile. */
+export function spinForWork(): bool {
+  spinning++;
+  let seen = atomic.load<i32>(pushes);
+  schedLockDrop();
+  let found = false;
+  for (let i = 0; i < SPIN_LOOKS; i++) {
+    if (atomic.load<i32>(pushes) != seen) { found = true; break; }
+  }
+  schedLockTake();
+  spinning--;
+  return found;
 }
 
 function wakeOne(): void {

@@ -62,7 +62,7 @@ import { ioPending, ioDrain, ioRelease } from "./io";
 import { SHARED_MEMORY } from "./atomics";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
-  idleWait,
+  idleWait, spinForWork,
 } from "./processor";
 
 // @ts-ignore: decorator
@@ -309,10 +309,14 @@ export function runLoop(): i32 {
  *  here (detach reaps one that is already off its processor: the lock decides which of the two sees it). */
 // @ts-ignore: decorator
 @inline export function leaveProcessor(t: Thread): void {
+  // Only this processor moves a thread it runs to EXITED or TRAPPED, so a thread that has not finished
+  // needs no lock here: it is simply released.
+  let state = t.state;
+  let finished = state == STATE_EXITED || state == STATE_TRAPPED;
+  if (SHARED_MEMORY && !finished) { atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0); return; }
   schedLockTake();
   if (SHARED_MEMORY) atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0);
-  let state = t.state;
-  if ((state == STATE_EXITED || state == STATE_TRAPPED) && (t.flags & FLAG_DETACHED)) threadReap(t);
+  if (finished && (t.flags & FLAG_DETACHED)) threadReap(t);
   schedLockDrop();
 }
 
@@ -329,6 +333,7 @@ function nothingToRun(): i32 {
       return RUN_DEADLOCK;
     }
     if (ioPending > 0 && timerCount() == 0) { wakeAt = Infinity; schedLockDrop(); return RUN_WAIT; }
+    if (spinForWork() || !runQueueEmpty() || programEnded) { schedLockDrop(); return -1; }
     idleWait(timerCount() > 0 ? max<f64>(timerEarliest() - hostNow(), 0) : -1);
     schedLockDrop();
     return -1;

@@ -25,6 +25,7 @@ import { run } from "../dist/host/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 import { asyncPingPong, generatorPingPong, median } from "./baselines.js";
 import { httpBench } from "./http.js";
+import { mnBench } from "./mn.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -48,6 +49,12 @@ export const BENCHES = {
   io_utilisation_n2: { unit: "ratio", program: "io_lab" },
   io_utilisation_n4: { unit: "ratio", program: "io_lab" },
   io_utilisation_n8: { unit: "ratio", program: "io_lab" },
+  mn_speedup_2: { unit: "ratio", range: [1.9, Infinity], program: null, prediction: "1 processor (compute-bound)" },
+  skynet_1m_p2: { unit: "ms", target: 300, go: "710 ms (2 procs)", program: null },
+  spawn_mn: { unit: "ns", program: null },
+  mem_mn_1k: { unit: "bytes", program: null },
+  mem_mn_10k: { unit: "bytes", program: null },
+  xworker_pingpong: { unit: "ratio", target: 1.2, program: null, prediction: "raw Atomics.wait/notify round trip" },
   http_vs_node: { unit: "ratio", range: [0.9, Infinity], program: null, prediction: "Node's http module" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
@@ -136,6 +143,9 @@ async function main(argv) {
     results.push({ bench: "baseline_async_d1", value: median(asy), unit: "ns", runs, samples: asy });
   }
 
+  if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker"].some(want)) {
+    for (const r of await mnBench({ quick, coreKey: hashOf(coreFiles()) })) if (want(r.bench)) results.push(r);
+  }
   if (want("http")) {
     const r = await httpBench({ quick });          // null when wrk is missing and cannot be installed
     if (r) results.push({ ...r, samples: [r.value] });
@@ -156,7 +166,8 @@ async function main(argv) {
     r.bench, `${format(r.value, r.unit)} ${r.unit === "ratio" ? "×" : r.unit}`,
     r.target !== undefined ? `≤ ${r.target} ${r.unit}` : r.range ? (r.range[1] === Infinity ? `≥ ${r.range[0]}` : `${r.range[0]}–${r.range[1]}`) : "",
     r.met === undefined ? "" : r.met ? "met" : "MISSED",
-    r.go ?? (r.prediction ? `vs ${r.prediction}` : "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms)` : ""),
+    r.go ?? (r.prediction ? `vs ${r.prediction}` : "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms)` : "") +
+      (r.atomics_ns ? ` (${Math.round(r.weft_ns)} vs ${Math.round(r.atomics_ns)} ns)` : ""),
   ]);
   const head = ["bench", `median`, "target", "", "Go 1.19 here / ratio to"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

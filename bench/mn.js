@@ -1,0 +1,93 @@
+// M:N benchmarks: shared builds run on processors (Workers) over one shared memory (host/mn.ts).
+//   mn_speedup_2      bench/programs/mn_compute.ts on 1 processor, then on 2: time ratio (target >= 1.9)
+//   skynet_1m_p2      bench/programs/skynet.ts on 2 processors (ms; target <= 300)
+//   spawn_mn, mem_mn_1k, mem_mn_10k   bench/programs/mn_lab.ts on 2 processors
+//   xworker_pingpong  mn_lab's channel ping-pong on 2 processors / a raw Atomics.wait/notify round trip
+//                     between two Workers, measured here in the same run (ratio; target <= 1.2)
+// Each figure is the median of `runs` runs (the raw round trip: of as many).
+import { Worker } from "node:worker_threads";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "../dist/host/build.js";
+import { runShared } from "../dist/host/mn.js";
+import { median } from "./baselines.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
+
+async function sharedBuild(program, coreKey) {
+  const file = path.join(ROOT, "bench", "programs", program + ".ts");
+  const key = createHash("sha256").update(coreKey).update(readFileSync(file)).digest("hex").slice(0, 24);
+  const cached = path.join(CACHE, `${program}-shared-${key}.wasm`);
+  if (existsSync(cached)) return readFileSync(cached);
+  const { wasm } = await build(file, { shared: true });
+  mkdirSync(CACHE, { recursive: true });
+  writeFileSync(cached, wasm);
+  return wasm;
+}
+
+async function values(wasm, processors) {
+  const r = await runShared(wasm, { processors, timeoutMs: 120_000 });
+  if (r.status !== "exited" || r.exitCode !== 0) throw new Error(`bench mn: ${r.status} ${r.error ?? ""} ${r.stderr}`.trim());
+  const out = {};
+  for (const line of r.stdout.split("\n")) {
+    const m = /^(\w+) ([\d.e+-]+)$/.exec(line.trim());
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/** ns per round trip of two Workers taking turns on one word with Atomics.wait / Atomics.notify. */
+async function atomicsRoundTrip(rounds) {
+  const word = new Int32Array(new SharedArrayBuffer(8));
+  const source = `
+    const { workerData } = require("node:worker_threads");
+    const { word, rounds } = workerData;
+    for (let i = 0; i < rounds; i++) {
+      while (Atomics.load(word, 0) !== 1) Atomics.wait(word, 0, 0);
+      Atomics.store(word, 0, 0);
+      Atomics.notify(word, 0);
+    }`;
+  const peer = new Worker(source, { eval: true, workerData: { word, rounds } });
+  await new Promise((resolve) => peer.once("online", resolve));
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    Atomics.store(word, 0, 1);
+    Atomics.notify(word, 0);
+    while (Atomics.load(word, 0) !== 0) Atomics.wait(word, 0, 1);
+  }
+  const ns = (performance.now() - t0) * 1e6 / rounds;
+  await peer.terminate();
+  return ns;
+}
+
+/** Every M:N figure, as bench/run.js's results. */
+export async function mnBench({ quick = false, coreKey = "" } = {}) {
+  const runs = quick ? 1 : 3;
+  const compute = await sharedBuild("mn_compute", coreKey);
+  const skynet = await sharedBuild("skynet", coreKey);
+  const lab = await sharedBuild("mn_lab", coreKey);
+  const samples = { mn_speedup_2: [], skynet_1m_p2: [], spawn_mn: [], mem_mn_1k: [], mem_mn_10k: [], xworker_pingpong: [] };
+  const detail = { pingpong_mn: [], atomics_round_trip: [] };
+  for (let i = 0; i < runs; i++) {
+    const one = (await values(compute, 1)).mn_compute_ms, two = (await values(compute, 2)).mn_compute_ms;
+    samples.mn_speedup_2.push(one / two);
+    samples.skynet_1m_p2.push((await values(skynet, 2)).skynet_1m);
+    const l = await values(lab, 2);
+    samples.spawn_mn.push(l.spawn_mn);
+    samples.mem_mn_1k.push(l.mem_mn_1k);
+    samples.mem_mn_10k.push(l.mem_mn_10k);
+    const raw = await atomicsRoundTrip(quick ? 20_000 : 50_000);
+    detail.pingpong_mn.push(l.pingpong_mn);
+    detail.atomics_round_trip.push(raw);
+    samples.xworker_pingpong.push(l.pingpong_mn / raw);
+  }
+  const units = { mn_speedup_2: "ratio", skynet_1m_p2: "ms", spawn_mn: "ns", mem_mn_1k: "bytes", mem_mn_10k: "bytes", xworker_pingpong: "ratio" };
+  return Object.entries(samples).map(([bench, s]) => {
+    const r = { bench, value: median(s), unit: units[bench], runs: s.length, samples: s };
+    if (bench === "xworker_pingpong") { r.weft_ns = median(detail.pingpong_mn); r.atomics_ns = median(detail.atomics_round_trip); }
+    return r;
+  });
+}
