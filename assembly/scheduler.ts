@@ -334,6 +334,13 @@ function nothingToRun(): i32 {
     }
     if (ioPending > 0 && timerCount() == 0) { wakeAt = Infinity; schedLockDrop(); return RUN_WAIT; }
     if (spinForWork() || !runQueueEmpty() || programEnded) { schedLockDrop(); return -1; }
+    // Others may have gone to sleep while this one spun: the deadlock check again, then sleep.
+    if (timerCount() == 0 && ioPending == 0 && allOthersIdle()) {
+      markDeadlocked();
+      wakeAllProcessors();
+      schedLockDrop();
+      return RUN_DEADLOCK;
+    }
     idleWait(timerCount() > 0 ? max<f64>(timerEarliest() - hostNow(), 0) : -1);
     schedLockDrop();
     return -1;
