@@ -33,6 +33,8 @@ Options for run:
   --allow-listen <h:p>     grant listening on host:port (port 0: any port on that host); repeatable
   --allow-connect <h:p>    grant connecting to host:port (port *: any port); repeatable
   --allow-fetch <prefix>   grant reading URLs that start with prefix through open(); repeatable
+  --processors <n>         run on n processors (Workers) over one shared memory (M:N); a .ts program is
+                           built with --shared; no file or network I/O yet in this mode
   --io <mode>              how calls that name no mode are done: async (default), blocking, offload
   --helpers <n>            helper Workers for offload mode (default 4)
   --save-area <bytes>      most bytes a thread's frames may take when it switches (default 65536)
@@ -64,7 +66,7 @@ function report(result: RunResult): number {
 
 async function cmdRun(args: string[]): Promise<number> {
   let file: string | undefined, saveAreaMax: number | undefined, memoryLimit: number | undefined, quiet = false;
-  let ioMode: IoMode | undefined, helpers: number | undefined;
+  let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined;
   const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
   const takeValue = (i: number, flag: string, what: string): string => {
     const v = args[i + 1];
@@ -95,6 +97,10 @@ async function cmdRun(args: string[]): Promise<number> {
       helpers = takeNumber(args, i, a); i++;
       if (helpers < 1 || helpers > 256) throw new UsageError(`--helpers takes 1 to 256, got ${helpers}`);
     }
+    else if (a === "--processors") {
+      processors = takeNumber(args, i, a); i++;
+      if (processors < 1 || processors > 64) throw new UsageError(`--processors takes 1 to 64, got ${processors}`);
+    }
     else if (a === "--save-area") { saveAreaMax = takeNumber(args, i, a); i++; }
     else if (a === "--memory-limit") { memoryLimit = takeNumber(args, i, a); i++; }
     else if (a === "--quiet") quiet = true;
@@ -105,6 +111,19 @@ async function cmdRun(args: string[]): Promise<number> {
   if (!file) throw new UsageError("run needs a program: weft run <app.ts|app.wasm>");
   if (!/\.(ts|wasm)$/.test(file)) throw new UsageError(`run takes a .ts or .wasm file, got ${file}`);
   if (!existsSync(file)) throw new WeftError(`no such file: ${file}`);
+  const printing = {
+    stdout: (line: string) => process.stdout.write(line + "\n"),
+    stderr: (line: string) => process.stderr.write(line + "\n"),
+    onThreadDied: (message: string) => { if (!quiet) console.error(`weft: ${message}`); },
+  };
+  if (processors !== undefined) {
+    if (dirs.length || listen.length || connect.length || fetch.length || ioMode) {
+      throw new UsageError("--processors runs without file or network I/O for now: drop --dir, --allow-*, --io");
+    }
+    const { runShared } = await import("./mn.js");
+    const wasm = file.endsWith(".ts") ? (await (await buildModule()).build(file, { shared: true })).wasm : readFileSync(file);
+    return report(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, saveAreaMax, memoryLimit, ...printing }));
+  }
   const result = await runFile(file, {
     saveAreaMax, memoryLimit, ioMode, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),

@@ -100,7 +100,7 @@ export async function loadModule(source: BufferSource | WebAssembly.Module, shar
   const imported = WebAssembly.Module.imports(module);
   const sharedModule = imported.some((i) => i.module === "env" && i.name === "memory");
   if (shared && !sharedModule) throw new WeftError("not a shared weft module: run it with one processor, or build it with --shared");
-  if (!shared && sharedModule) throw new WeftError("a shared weft module (built with --shared) runs on processors: use runShared (weft run --processors N)");
+  if (!shared && sharedModule) throw new WeftError("a shared weft module (built with --shared) runs on processors: use runShared, or weft run --processors N");
   const required: readonly string[] = shared ? [...REQUIRED_EXPORTS.filter((n) => n !== "memory"), ...SHARED_EXPORTS] : REQUIRED_EXPORTS;
   const missing = required.filter((n) => !exports.has(n));
   if (missing.length) {

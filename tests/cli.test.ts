@@ -105,4 +105,17 @@ describe("weft CLI", () => {
       expect(r.stderr).toMatch(message);
     }
   });
+
+  it("run --processors N builds a shared module and runs it on N Workers; a shared module needs --processors", () => {
+    const r = weft("run", "--processors", "2", "tests/programs/pingpong.ts");
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 110, stdout: "a=10 b=100\n" });
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-")), "shared.wasm");
+    expect(weft("build", "--shared", "tests/programs/pingpong.ts", "-o", out).status).toBe(0);
+    expect(weft("run", "--processors", "4", out).stdout).toBe("a=10 b=100\n");
+    const alone = weft("run", out);
+    expect(alone.status).toBe(1);
+    expect(alone.stderr).toMatch(/a shared weft module .* runs on processors/);
+    const bad = weft("run", "--processors", "65", "tests/programs/pingpong.ts");
+    expect({ status: bad.status, stderr: bad.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --processors takes 1 to 64, got 65" });
+  }, 120_000);
 });
