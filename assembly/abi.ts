@@ -19,7 +19,7 @@ import {
 } from "./scheduler";
 import { threadKill, threadTable, threadTableUsed, mainExitValue, mainErrorMessage, liveThreadCount } from "./thread";
 import { stackCheck } from "./stack";
-import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc } from "./runtime/index";
+import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc, heapCacheEnter } from "./runtime/index";
 import { ioRing, ioLayout, ioPending } from "./io";
 import { processorsInit, processorEnter } from "./processor";
 import { setStackPointer } from "./asyncify";
@@ -148,6 +148,7 @@ export function weft_processors_init(count: i32): i32 { return processorsInit(co
  *  0, or -ENOMEM. */
 export function weft_processor_enter(index: i32): i32 {
   processorEnter(index);
+  if (!heapCacheEnter(<u32>index)) return -ENOMEM;
   if (!makeScratch()) return -ENOMEM;          // now, so that a run's heap use does not count it
   if (index == 0) return 0;
   let bytes = __heap_base - __data_end;

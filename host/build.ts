@@ -73,7 +73,7 @@ export class BuildError extends Error {
 const SWITCH = "~lib/weft/assembly/scheduler/suspend";
 const LOOP = "~lib/weft/assembly/scheduler/runLoop";
 const RUNTIME_EXPORTS = [
-  "heapTryAlloc", "heapFree", "heapCapacity", "heapSetLimit", "heapAllocated", "heapTop", "__alloc", "__realloc",
+  "heapTryAlloc", "heapFree", "heapCapacity", "heapSetLimit", "heapAllocated", "heapTop", "heapCacheEnter", "__alloc", "__realloc",
   "__free", "__reset", "__new", "__renew", "__link", "__pin", "__unpin", "__collect",
 ];
 const STACK_POINTER = "~lib/memory/__stack_pointer";

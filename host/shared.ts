@@ -92,6 +92,7 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "abi/dying", "the thread whose trap this processor's host is handling"],
   [WEFT + "channel/received", "the value the last receive on this processor produced, read right after it"],
   [WEFT + "processor/processorIndex", "which processor this is"],
+  [WEFT + "runtime/index/cache", "this processor's heap cache, used without the heap's lock"],
 ]);
 
 /** scheduler.ts is the processor's loop: every global of it is per processor but this one. A global

@@ -1,0 +1,18 @@
+// A processor's Worker in a browser (a module Worker started by host/mn-web.ts): its start data is the
+// first message it receives, and what it says is posted back. The processor itself is host/processor.ts.
+// It waits (Atomics.wait, memory.atomic.wait32), which a browser allows in Workers only.
+import { runProcessor, type ProcessorData, type ProcessorMessage } from "./processor.js";
+
+/** The parts of a dedicated Worker's global scope used here (the project compiles against the DOM's
+ *  types, which describe a window). */
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<ProcessorData>) => void) | null;
+  postMessage(message: ProcessorMessage): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+
+// Set while the module is evaluated: the start message waits in the Worker's queue until then.
+scope.onmessage = (event) => {
+  scope.onmessage = null;              // one run per Worker
+  void runProcessor(event.data, (message) => scope.postMessage(message));
+};
