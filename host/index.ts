@@ -1,8 +1,11 @@
 // weft's host API, for Node and browsers: load a built module and run it.
 //   import { run } from "weft";  const result = await run(wasmBytes, { stdout: console.log });
+// M:N (a module built with --shared) on several processors, in Node or on a cross-origin isolated page:
+//   import { runShared } from "weft";  const result = await runShared(wasmBytes, { processors: 4 });
 // Building from AssemblyScript is Node-only: "weft/build". Running files from disk: "weft/node".
 export { run, loadModule, WeftProgram, WeftError } from "./runner.js";
 export type { RunOptions, RunResult, ThreadOutcome } from "./runner.js";
+export { runShared, type SharedRunOptions } from "./mn.js";
 export { ABI_VERSION } from "./abi.js";
 export { WebIo, type WebIoOptions } from "./io/web.js";
 export type { IoHost, IoContext, IoRequest } from "./io/host.js";

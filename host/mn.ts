@@ -1,16 +1,44 @@
-// M:N on Node: a shared module (weft build --shared) run by `processors` Workers over one shared memory.
-// Each Worker is a processor (host/processor-worker.ts; the core's side is assembly/processor.ts).
+// M:N: a shared module (weft build --shared) run by `processors` Workers over one shared memory, in Node
+// or in a browser. Each Worker is a processor (host/processor.ts; the core's side is assembly/processor.ts).
 //
-// Start protocol: processor 0 starts alone; it applies the data segments, sets the shared globals, runs
-// the program's initialisers, makes the processor records, spawns main, and says "ready"; only then do
-// the others start (they must not run before the memory is initialised). Each says "ready" once set up,
-// and no loop runs until all are (the `go` word), so work spreads from the start. Every processor runs until the
-// loop returns RUN_EXITED or RUN_DEADLOCK (all of them see the same end). The run's result is processor
-// 0's (it reads the shared thread table), with the output of all of them in the order it arrived here.
+// Design note
+// -----------
+// One start protocol, two kinds of Worker. The protocol below is written once, against StartProcessor:
+// start a Worker on a processor's data and report its messages and its failure. Node's worker_threads
+// (mn-node.ts) and the web's module Workers (mn-web.ts) each provide one. mn-node.ts is imported only
+// when running in Node, so nothing a browser loads from here names a node: module (host/index.ts exports
+// runShared to both).
+//
+// The thread that calls runShared never waits. In a browser that is usually the page's main thread,
+// where Atomics.wait throws and a busy loop freezes the page: everything runShared does after starting
+// the Workers answers an event (a message, a failure, the timeout), and the only atomics it touches are
+// a store and a notify on the go word. Only processors wait, in their Workers.
+//
+// Cross-origin isolation. A browser gives a page SharedArrayBuffer, and lets it post a shared
+// WebAssembly.Memory to a Worker, only when the page is cross-origin isolated (served with
+// Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp). runShared
+// checks before it starts anything and says so (NOT_ISOLATED); N:1 (`run`) needs none of it. Node always
+// has shared memory.
+//
+// Start protocol:
+//   1. check the processor count and that shared memory is allowed here; compile and check the module
+//      once (every Worker gets the compiled module); make the shared memory and the go word (0);
+//   2. start processor 0 alone: it applies the data segments, sets the shared globals, runs the
+//      program's initialisers, makes the processor records, spawns main, and says "ready";
+//   3. only on that "ready" start processors 1..count-1 — they must not run before the memory is
+//      initialised, so this step must follow step 2's message, not its start; each says "ready" once set up;
+//   4. when all have, store 1 in go and notify it: every processor waits on go before its loop
+//      (host/processor.ts), so all loops start at once and work spreads from the start;
+//   5. every processor runs until its loop returns RUN_EXITED or RUN_DEADLOCK (all of them see the same
+//      end) and says "result";
+//   6. the run's result is processor 0's (it reads the shared thread table), with the output of all of
+//      them in the order it arrived here. An "error" message, a failed Worker or the timeout fails the
+//      run instead. Either way every Worker is terminated before runShared returns.
 
-import { Worker } from "node:worker_threads";
 import { loadModule, WeftError, type RunOptions, type RunResult } from "./runner.js";
 import { SHARED_MEMORY_INITIAL, SHARED_MEMORY_MAXIMUM } from "./abi.js";
+import { startWebProcessor } from "./mn-web.js";
+import type { ProcessorData, ProcessorMessage } from "./processor.js";
 
 export interface SharedRunOptions extends Pick<RunOptions, "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit"> {
   /** Processors (Workers); default 2. At most 64. */
@@ -19,57 +47,96 @@ export interface SharedRunOptions extends Pick<RunOptions, "stdout" | "stderr" |
   timeoutMs?: number;
 }
 
-/** Runs a shared weft module on `processors` Workers. */
+/** A processor's Worker, as the start protocol sees it once started. */
+export interface ProcessorWorker {
+  /** Stops the Worker wherever its processor is (waiting, or inside Wasm). */
+  terminate(): Promise<unknown> | void;
+}
+
+/** What a started Worker reports: its processor's messages, or a failure of the Worker itself (its
+ *  script did not load, its start data could not be received). Called on the caller's thread, from
+ *  its event loop. */
+export interface ProcessorEvents {
+  onMessage(message: ProcessorMessage): void;
+  onFailure(reason: string): void;
+}
+
+/** Starts one processor's Worker on `data` (mn-node.ts, mn-web.ts). */
+export type StartProcessor = (data: ProcessorData, events: ProcessorEvents) => ProcessorWorker;
+
+/** The refusal on a page without cross-origin isolation (step 1). */
+export const NOT_ISOLATED = "M:N needs a cross-origin isolated page (COOP/COEP headers): serve it with " +
+  "Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, or run it on one processor with run()";
+
+/** Node (Deno and Bun say so too, and implement node:worker_threads as Node does). */
+function inNode(): boolean {
+  return typeof process === "object" && typeof process?.versions?.node === "string";
+}
+
+/** Shared memory exists here and may go to Workers: always in Node; in a browser only when the page is
+ *  cross-origin isolated. */
+function sharedMemoryAllowed(): boolean {
+  return typeof SharedArrayBuffer === "function" &&
+    (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+}
+
+/** Node's Workers in Node (loaded only there), the web's everywhere else. */
+async function processorStarter(): Promise<StartProcessor> {
+  return inNode() ? (await import("./mn-node.js")).startNodeProcessor : startWebProcessor;
+}
+
+/** Runs a shared weft module on `processors` Workers: Node's worker_threads in Node, module Web Workers
+ *  in a browser (on a cross-origin isolated page). */
 export async function runShared(source: BufferSource | WebAssembly.Module, options: SharedRunOptions = {}): Promise<RunResult> {
   const count = options.processors ?? 2;
   if (!Number.isInteger(count) || count < 1 || count > 64) throw new WeftError(`processors must be 1 to 64, got ${count}`);
+  if (!sharedMemoryAllowed()) throw new WeftError(NOT_ISOLATED);
+  const startWorker = await processorStarter();
   const module = await loadModule(source, true);
   const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_INITIAL, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
+  const go = new Int32Array(new SharedArrayBuffer(4));
   const t0 = performance.timeOrigin + performance.now();
   const out: string[] = [], err: string[] = [];
-  const workers: Worker[] = [];
+  const workers: ProcessorWorker[] = [];
   const results: (RunResult | undefined)[] = new Array(count);
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   try {
     return await new Promise<RunResult>((resolve, reject) => {
-      let done = 0, ready = 0;
-      const go = new Int32Array(new SharedArrayBuffer(4));
-      const start = (index: number) => {
-        const worker = new Worker(new URL("./processor-worker.js", import.meta.url), {
-          workerData: { module, memory, index, count, t0, go, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit },
-          execArgv: [],
-        });
-        workers.push(worker);
-        worker.on("message", (m: any) => {
-          if (m.kind === "line") {
-            (m.fd === 2 ? err : out).push(m.line);
-            (m.fd === 2 ? options.stderr : options.stdout)?.(m.line);
-          } else if (m.kind === "died") {
-            err.push(m.message);
-            (options.onThreadDied ?? options.stderr)?.(m.message);
-          } else if (m.kind === "ready") {
-            // Processor 0 is ready: start the others; when all are, let every loop run at once.
-            if (index === 0) for (let i = 1; i < count; i++) start(i);
-            if (++ready === count) { Atomics.store(go, 0, 1); Atomics.notify(go, 0); }
-          } else if (m.kind === "result") {
-            results[index] = m.result;
-            if (++done === count) {
-              const r = results[0]!;
-              resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" });
-            }
-          } else if (m.kind === "error") {
-            reject(m.name === "WeftError" ? new WeftError(m.message) : new Error(`processor ${index}: ${m.message}`));
+      let ready = 0, done = 0;
+      const onMessage = (index: number, m: ProcessorMessage) => {
+        if (m.kind === "line") {
+          (m.fd === 2 ? err : out).push(m.line);
+          (m.fd === 2 ? options.stderr : options.stdout)?.(m.line);
+        } else if (m.kind === "died") {
+          err.push(m.message);
+          (options.onThreadDied ?? options.stderr)?.(m.message);
+        } else if (m.kind === "ready") {
+          if (index === 0) for (let i = 1; i < count; i++) start(i);                // step 3
+          if (++ready === count) { Atomics.store(go, 0, 1); Atomics.notify(go, 0); } // step 4
+        } else if (m.kind === "result") {
+          results[index] = m.result;
+          if (++done === count) {                                                     // step 6
+            const r = results[0]!;
+            resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" });
           }
-        });
-        worker.on("error", (e) => reject(new Error(`processor ${index} failed: ${e.message}`)));
+        } else if (m.kind === "error") {
+          reject(m.name === "WeftError" ? new WeftError(m.message) : new Error(`processor ${index}: ${m.message}`));
+        }
       };
-      start(0);
+      const start = (index: number) => {
+        workers.push(startWorker(
+          { module, memory, index, count, t0, go, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit },
+          { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },
+        ));
+      };
+      start(0);                                                                       // step 2
       if (options.timeoutMs !== undefined) {
-        const timer = setTimeout(() => reject(new WeftError(`the run did not end within ${options.timeoutMs} ms; its processors were stopped`)), options.timeoutMs);
-        timer.unref();
+        timer = setTimeout(() => reject(new WeftError(`the run did not end within ${options.timeoutMs} ms; its processors were stopped`)), options.timeoutMs);
       }
     });
   } finally {
+    clearTimeout(timer);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -7,12 +7,19 @@ import { runProcessor, type ProcessorData, type ProcessorMessage } from "./proce
  *  types, which describe a window). */
 interface WorkerScope {
   onmessage: ((event: MessageEvent<ProcessorData>) => void) | null;
+  onmessageerror: ((event: MessageEvent) => void) | null;
   postMessage(message: ProcessorMessage): void;
 }
 const scope = globalThis as unknown as WorkerScope;
 
 // Set while the module is evaluated: the start message waits in the Worker's queue until then.
 scope.onmessage = (event) => {
-  scope.onmessage = null;              // one run per Worker
+  scope.onmessage = scope.onmessageerror = null;   // one run per Worker
   void runProcessor(event.data, (message) => scope.postMessage(message));
+};
+// The start data could not be received here (a shared memory posted from a page that is not isolated).
+scope.onmessageerror = () => {
+  scope.onmessage = scope.onmessageerror = null;
+  scope.postMessage({ kind: "error", name: "WeftError", message: "a processor could not receive the shared memory: " +
+    "M:N needs a cross-origin isolated page (COOP/COEP headers)" });
 };

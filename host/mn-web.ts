@@ -1,0 +1,20 @@
+// Processors on a browser's Web Workers (host/mn.ts's StartProcessor everywhere but Node). Each is a
+// module Worker running host/processor-worker-web.ts, found beside this file (/dist/host/), and gets its
+// processor's data as its first message: the compiled module is cloned, the memory and the go word are
+// shared (which the page may do only when cross-origin isolated; host/mn.ts checks that first).
+// Web-standard APIs only; nothing here waits.
+import { isProcessorMessage } from "./processor.js";
+import type { StartProcessor } from "./mn.js";
+
+export const startWebProcessor: StartProcessor = (data, events) => {
+  const script = new URL("./processor-worker-web.js", import.meta.url);
+  const worker = new Worker(script, { type: "module", name: `weft processor ${data.index}` });
+  worker.onmessage = (event) => { if (isProcessorMessage(event.data)) events.onMessage(event.data); };
+  worker.onerror = (event) => {
+    event.preventDefault();             // handled: the run fails with it, the page logs no uncaught error
+    events.onFailure(event.message || `its script ${script.href} did not load or threw`);
+  };
+  worker.onmessageerror = () => events.onFailure("a message from it could not be received");
+  worker.postMessage(data);
+  return worker;
+};
