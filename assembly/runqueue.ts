@@ -1,77 +1,120 @@
-// The run queue of a processor: one FIFO per priority level, and a bit mask of the non-empty levels, so
-// picking the next thread is a count-leading-zeros and a pointer chase. Higher levels run first; within a
-// level, threads run round robin. Threads link through Thread.next (intrusive: no allocation).
+// Run queues: one per processor, each a FIFO per priority level and a bit mask of the non-empty levels,
+// so picking the next thread is a count-leading-zeros and a pointer chase. Higher levels run first;
+// within a level, threads run round robin. Threads link through Thread.next (intrusive: no allocation).
 //
-// Access rule: owned by the processor's scheduler; in N:1 that is the only one. (M:N gives each processor
-// its own queue and lets idle ones steal.)
+// Work stealing (M:N). A thread made runnable goes on the queue of the processor that made it runnable
+// (it ran there, or its waker did: its data is likely in that processor's cache). A processor takes from
+// its own queue first; when that is empty it steals the next thread of the fullest other queue. Priorities
+// are strict within a queue only: two processors may run threads of different priorities at once.
 //
-// ╒═══ queue heads (PRIORITY_LEVELS × 8 bytes, static) ═══╕
-//   8k+0 │ head  usize  first thread of level k, 0 = empty
-//   8k+4 │ tail  usize  last thread of level k
-// ╘═══════════════════════════════════════════════════════╛
+// Access rule: every queue is guarded by the scheduler lock (processor.ts; nothing in N:1, where the one
+// queue is processor 0's).
+//
+// ╒═══ a queue (QUEUE_BYTES, static; processor i's at QUEUES + i × QUEUE_BYTES) ═══╕
+//      0 │ mask   u32    bit k set: level k is not empty
+//      4 │ count  i32    threads in this queue
+//   8+8k │ head   usize  first thread of level k, 0 = empty
+//  12+8k │ tail   usize  last thread of level k
+// ╘═════════════════════════════════════════════════════════════════════════════════╛
 
 import { Thread, PRIORITY_LEVELS } from "./layout";
+import { SHARED_MEMORY } from "./atomics";
+import { processorIndex, processors, PROCESSORS_MAX } from "./processor";
 
 // @ts-ignore: decorator
-@lazy const QUEUES: usize = memory.data(PRIORITY_LEVELS * 8, 16);
+@inline const QUEUE_BYTES: usize = 8 + PRIORITY_LEVELS * 8;
 // @ts-ignore: decorator
-@lazy let levelMask: u32 = 0;
+@lazy const QUEUES: usize = memory.data(<i32>QUEUE_BYTES * (SHARED_MEMORY ? PROCESSORS_MAX : 1), 16);
 // @ts-ignore: decorator
-@lazy let queued: i32 = 0;
+@lazy let total: i32 = 0;        // threads in every queue together
 
-/** Appends `t` to the tail of its priority level. */
+/** The calling processor's queue. */
+// @ts-ignore: decorator
+@inline function ownQueue(): usize {
+  return SHARED_MEMORY ? QUEUES + <usize>processorIndex * QUEUE_BYTES : QUEUES;
+}
+
+/** Appends `t` to the tail of its priority level in the calling processor's queue. */
 // @ts-ignore: decorator
 @inline export function runQueuePush(t: Thread): void {
-  let q = QUEUES + (<usize>t.priority << 3);
+  let queue = ownQueue();
+  let q = queue + 8 + (<usize>t.priority << 3);
   t.next = 0;
   let tail = load<usize>(q, 4);
   if (tail) changetype<Thread>(tail).next = changetype<usize>(t);
   else store<usize>(q, changetype<usize>(t));
   store<usize>(q, changetype<usize>(t), 4);
-  levelMask |= 1 << <u32>t.priority;
-  queued++;
+  store<u32>(queue, load<u32>(queue) | 1 << <u32>t.priority);
+  store<i32>(queue, load<i32>(queue, 4) + 1, 4);
+  total++;
 }
 
-/** Takes the first thread of the highest non-empty level, or returns 0. */
+/** Takes the first thread of the highest non-empty level of `queue`, or returns 0. */
 // @ts-ignore: decorator
-@inline export function runQueuePop(): usize {
-  let mask = levelMask;
+@inline function popFrom(queue: usize): usize {
+  let mask = load<u32>(queue);
   if (mask == 0) return 0;
   let level = 31 - clz<u32>(mask);
-  let q = QUEUES + (<usize>level << 3);
+  let q = queue + 8 + (<usize>level << 3);
   let t = load<usize>(q);
   let next = changetype<Thread>(t).next;
   store<usize>(q, next);
   if (next == 0) {
     store<usize>(q, 0, 4);
-    levelMask = mask & ~(1 << level);
+    store<u32>(queue, mask & ~(1 << level));
   }
-  queued--;
+  store<i32>(queue, load<i32>(queue, 4) - 1, 4);
+  total--;
   return t;
 }
 
-/** Takes `t` out of its level's queue (a thread killed while runnable). Linear in the level's length:
- *  only error paths use it. */
-export function runQueueRemove(t: Thread): void {
-  let q = QUEUES + (<usize>t.priority << 3);
-  let prev: usize = 0, p = load<usize>(q);
-  while (p != 0 && p != changetype<usize>(t)) { prev = p; p = changetype<Thread>(p).next; }
-  if (p == 0) return;
-  let next = t.next;
-  if (prev) changetype<Thread>(prev).next = next; else store<usize>(q, next);
-  if (next == 0) store<usize>(q, prev, 4);
-  if (load<usize>(q) == 0) levelMask &= ~(1 << <u32>t.priority);
-  t.next = 0;
-  queued--;
+/** The next thread for the calling processor: from its own queue, else stolen from the fullest other
+ *  queue (M:N). 0 when no thread is runnable anywhere. */
+// @ts-ignore: decorator
+@inline export function runQueuePop(): usize {
+  let t = popFrom(ownQueue());
+  if (SHARED_MEMORY && t == 0 && total > 0) t = steal();
+  return t;
 }
 
-/** True when no thread is runnable. */
-// @ts-ignore: decorator
-@inline export function runQueueEmpty(): bool { return levelMask == 0; }
+function steal(): usize {
+  let victim: usize = 0, most = 0;
+  for (let i = 0, n = processors(); i < n; i++) {
+    let queue = QUEUES + <usize>i * QUEUE_BYTES;
+    let count = load<i32>(queue, 4);
+    if (count > most) { most = count; victim = queue; }
+  }
+  return victim ? popFrom(victim) : 0;
+}
 
-/** True when some thread of priority `level` or higher is runnable. */
-// @ts-ignore: decorator
-@inline export function runQueueHasAtLeast(level: i32): bool { return (levelMask >> <u32>level) != 0; }
+/** Takes `t` out of whichever queue holds it (a thread killed while runnable). Linear in the queues'
+ *  lengths: only error paths use it. */
+export function runQueueRemove(t: Thread): void {
+  let queues = SHARED_MEMORY ? processors() : 1;
+  for (let i = 0; i < queues; i++) {
+    let queue = QUEUES + <usize>i * QUEUE_BYTES;
+    let q = queue + 8 + (<usize>t.priority << 3);
+    let prev: usize = 0, p = load<usize>(q);
+    while (p != 0 && p != changetype<usize>(t)) { prev = p; p = changetype<Thread>(p).next; }
+    if (p == 0) continue;
+    let next = t.next;
+    if (prev) changetype<Thread>(prev).next = next; else store<usize>(q, next);
+    if (next == 0) store<usize>(q, prev, 4);
+    if (load<usize>(q) == 0) store<u32>(queue, load<u32>(queue) & ~(1 << <u32>t.priority));
+    store<i32>(queue, load<i32>(queue, 4) - 1, 4);
+    t.next = 0;
+    total--;
+    return;
+  }
+}
 
-/** Number of runnable threads. */
-export function runQueueLength(): i32 { return queued; }
+/** True when no thread is runnable on any processor. */
+// @ts-ignore: decorator
+@inline export function runQueueEmpty(): bool { return total == 0; }
+
+/** True when the calling processor has a runnable thread of priority `level` or higher. */
+// @ts-ignore: decorator
+@inline export function runQueueHasAtLeast(level: i32): bool { return (load<u32>(ownQueue()) >> <u32>level) != 0; }
+
+/** Number of runnable threads, on every processor. */
+export function runQueueLength(): i32 { return total; }

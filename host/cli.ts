@@ -202,4 +202,10 @@ export async function main(argv: string[]): Promise<number> {
 const invokedDirectly = !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 // process.exit rather than exitCode: a helper Worker still blocked in a read of stdin (offload mode) would
 // otherwise keep the process until that read returns. stdout and stderr writes are synchronous here.
-if (invokedDirectly) main(process.argv.slice(2)).then((code) => process.exit(code));
+if (invokedDirectly) {
+  // A reader that went away (`weft run app.ts | head`) ends the run quietly, as with any Unix tool.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });
+  }
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -50,11 +50,13 @@ describe("M:N under stress", () => {
       const r = await runSharedProgram("mn_stress.ts", processors);
       expect(r.status).toBe("exited");
       const v = valuesOf(r);
-      expect(pick(v, ["mutex_total", "handoff_sum", "channel_sum", "processors", "ran_on", "leaked"])).toEqual({
+      expect(pick(v, ["mutex_total", "handoff_sum", "channel_sum", "processors", "leaked"])).toEqual({
         mutex_total: v.get("expected"), handoff_sum: v.get("handoff_expected"), channel_sum: v.get("handoff_expected"),
-        processors: String(processors), ran_on: String(processors), leaked: "0",
+        processors: String(processors), leaked: "0",
       });
+      // Threads moved between processors (a processor with an empty queue steals), and ran on several.
       expect(Number(v.get("migrations"))).toBeGreaterThan(0);
+      expect(Number(v.get("ran_on"))).toBeGreaterThanOrEqual(2);
     }, TIMEOUT);
   }
 });

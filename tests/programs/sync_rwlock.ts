@@ -1,6 +1,6 @@
 // RwLock semantics: readers share, writers are exclusive (counter exact under contention with yields),
 // try-locks, writer preference (a waiting writer goes before a later reader), and misuse as errnos.
-import { spawn, join, yieldNow, sleep, print } from "weft";
+import { spawn, join, yieldNow, sleep, now, print } from "weft";
 import { RwLock } from "weft/assembly/sync/index";
 
 const READERS = 3;
@@ -8,32 +8,42 @@ const WRITERS = 3;
 const ITERATIONS = 40;
 
 let lock = new RwLock();
-let activeReaders = 0;
-let activeWriters = 0;
-let maxReaders = 0;
-let violations = 0;      // a writer saw anyone else inside, or a reader saw a writer
+// Counted with atomics: in M:N, readers inside together run on different processors at once.
+const ACTIVE_READERS = memory.data(4, 4);
+const ACTIVE_WRITERS = memory.data(4, 4);
+const MAX_READERS = memory.data(4, 4);
+const VIOLATIONS = memory.data(4, 4);   // a writer saw anyone else inside, or a reader saw a writer
+// @ts-ignore: decorator
+@inline function get(word: usize): i32 { return atomic.load<i32>(word); }
+// @ts-ignore: decorator
+@inline function bump(word: usize, by: i32): i32 { return atomic.add<i32>(word, by) + by; }
+function noteReaders(n: i32): void {
+  let max = get(MAX_READERS);
+  while (n > max && atomic.cmpxchg<i32>(MAX_READERS, max, n) != max) max = get(MAX_READERS);
+}
 let shared = 0;          // written under the write lock with a yield between read and write
 
 function together(arg: usize): i32 {
   lock.readLock();
-  activeReaders++;
-  if (activeReaders > maxReaders) maxReaders = activeReaders;
-  for (let i = 0; i < 1000 && activeReaders < READERS; i++) yieldNow();   // wait for the other readers
-  if (activeReaders > maxReaders) maxReaders = activeReaders;
-  activeReaders--;
+  noteReaders(bump(ACTIVE_READERS, 1));
+  // Wait for the other readers (bounded in time: in M:N the kernel may keep a processor off its core).
+  let t0 = now();
+  while (get(ACTIVE_READERS) < READERS && now() - t0 < 2000) yieldNow();
+  noteReaders(get(ACTIVE_READERS));
+  bump(ACTIVE_READERS, -1);
   return lock.readUnlock();
 }
 
 function writer(arg: usize): i32 {
   for (let i = 0; i < ITERATIONS; i++) {
     lock.writeLock();
-    if (activeWriters != 0 || activeReaders != 0) violations++;
-    activeWriters++;
+    if (get(ACTIVE_WRITERS) != 0 || get(ACTIVE_READERS) != 0) bump(VIOLATIONS, 1);
+    bump(ACTIVE_WRITERS, 1);
     let seen = shared;
     yieldNow();
     shared = seen + 1;
-    if (activeReaders != 0) violations++;
-    activeWriters--;
+    if (get(ACTIVE_READERS) != 0) bump(VIOLATIONS, 1);
+    bump(ACTIVE_WRITERS, -1);
     lock.writeUnlock();
     if (i % 2 == <i32>arg % 2) yieldNow();
   }
@@ -43,11 +53,11 @@ function writer(arg: usize): i32 {
 function reader(arg: usize): i32 {
   for (let i = 0; i < ITERATIONS; i++) {
     lock.readLock();
-    if (activeWriters != 0) violations++;
-    activeReaders++;
+    if (get(ACTIVE_WRITERS) != 0) bump(VIOLATIONS, 1);
+    bump(ACTIVE_READERS, 1);
     yieldNow();
-    if (activeWriters != 0) violations++;
-    activeReaders--;
+    if (get(ACTIVE_WRITERS) != 0) bump(VIOLATIONS, 1);
+    bump(ACTIVE_READERS, -1);
     lock.readUnlock();
     if (i % 3 == <i32>arg % 3) yieldNow();
   }
@@ -85,7 +95,7 @@ export function main(): i32 {
   let ids = new Array<i32>();
   for (let i = 0; i < READERS; i++) ids.push(spawn(together));
   for (let i = 0; i < READERS; i++) join(ids[i]);
-  print("max_readers=" + maxReaders.toString());
+  print("max_readers=" + get(MAX_READERS).toString());
 
   // 2. Writers exclude everyone; readers exclude writers.
   ids = new Array<i32>();
@@ -94,7 +104,7 @@ export function main(): i32 {
   for (let i = 0; i < ids.length; i++) join(ids[i]);
   print("shared=" + shared.toString());
   print("expected=" + (WRITERS * ITERATIONS).toString());
-  print("violations=" + violations.toString());
+  print("violations=" + get(VIOLATIONS).toString());
 
   // 3. Try-locks.
   lock.readLock();
