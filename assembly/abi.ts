@@ -29,11 +29,12 @@ import { EINVAL, ENOMEM } from "./errno";
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 5;
+@inline const ABI_VERSION: i32 = 6;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
-/** Runs the scheduler loop; returns RUN_EXITED 0, RUN_WAIT 1, RUN_DEADLOCK 2, RUN_AGAIN 3 or RUN_POLL 4. */
+/** Runs the scheduler loop; returns RUN_EXITED 0, RUN_WAIT 1, RUN_DEADLOCK 2, RUN_AGAIN 3, RUN_POLL 4 or
+ *  RUN_RETIRED 5 (1:1: this processor's thread finished; the host ends its Worker). */
 export function weft_run(): i32 { return runLoop(); }
 
 /** After RUN_WAIT: when the earliest waiting thread is due (ms, the host's monotonic clock). */
@@ -125,7 +126,8 @@ export function weft_layout(field: i32): i32 {
     case 16: return offsetof<Thread>("joiner");
     case 17: return offsetof<Thread>("io");
     case 18: return offsetof<Thread>("onCpu");
-    case 19: return offsetof<Thread>();
+    case 19: return offsetof<Thread>("pinned");
+    case 20: return offsetof<Thread>();
   }
   return -1;
 }
@@ -140,8 +142,12 @@ export function weft_io_pending(): i32 { return ioPending; }
 export function weft_io_layout(field: i32): i32 { return ioLayout(field); }
 
 /** M:N, on the first processor before any other call (after the shared build's weft_init_memory,
- *  weft_init_globals and weft_init): makes the shared records for `count` processors. 0, or -EINVAL. */
-export function weft_processors_init(count: i32): i32 { return processorsInit(count) ? 0 : -EINVAL; }
+ *  weft_init_globals and weft_init): makes the shared records for `count` processors; `oneToOne` 1
+ *  selects the 1:1 model (count 1: spawn adds processors through the processor_start import). 0, or
+ *  -EINVAL. */
+export function weft_processors_init(count: i32, oneToOne: i32): i32 {
+  return processorsInit(count, oneToOne != 0) ? 0 : -EINVAL;
+}
 
 /** M:N, on each processor once, before its first weft_run: takes index `index`, its scratch save area,
  *  and, except on the first, a stack of its own for the loop (the static one belongs to the first).

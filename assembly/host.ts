@@ -21,3 +21,9 @@ export declare function hostWrite(fd: i32, ptr: usize, len: i32): void;
 // @ts-ignore: decorator
 @external("weft", "died")
 export declare function hostThreadDied(t: usize): void;
+
+/** 1:1 (shared builds): asks the host to start processor `index` (a Worker) for a thread just spawned
+ *  and pinned to it. Called with no lock held. */
+// @ts-ignore: decorator
+@external("weft", "processor_start")
+export declare function hostProcessorStart(index: i32): void;

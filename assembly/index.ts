@@ -8,7 +8,7 @@
 export {
   ThreadId, SpawnOptions, JoinResult, spawn, join, joinInto, detach, exit, self, setName, getName,
 } from "./thread";
-export { yieldNow } from "./scheduler";
+export { yieldNow, migrate } from "./scheduler";
 export { processors, processorId } from "./processor";
 export {
   futexWait, futexWake, futexWaitFor, FUTEX_WOKEN, FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT,

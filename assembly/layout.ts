@@ -31,7 +31,8 @@
 // 104 │ saveBytes     u32   bytes in the save area at the last suspend            │
 // 108 │ io            usize its I/O request (io.ts), 0 until its first I/O call   │
 // 112 │ onCpu         i32   1 while a processor runs it or saves its frames (M:N) │
-// 116 │ (reserved, 12 bytes)                                                     │
+// 116 │ pinned        i32   1:1: its processor's index + 1; 0 = any processor     │
+// 120 │ (reserved, 8 bytes)                                                      │
 // ╘═════════════════════════════════════════════════════════════════════════════╛
 // Access rule: a record is owned by the processor that runs or holds the thread; in N:1 that is the only
 // processor. `state` is read by the host after weft_run returns (never while it runs).
@@ -79,7 +80,7 @@
   saveBytes: u32;
   io: usize;
   onCpu: i32;
-  reserved0: i32;
+  pinned: i32;
   reserved1: i32;
   reserved2: i32;
 }

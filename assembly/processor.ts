@@ -21,36 +21,47 @@
 // onCpu to be 0 before resuming it, and join waits for it before freeing the record.
 //
 // Idle processors. A processor with nothing to run first spins a little, watching a word every
-// makeRunnable bumps (work handed back and forth comes again within microseconds); then it puts itself
-// on the idle list and sleeps in memory.atomic.wait32 on its own word (until the earliest timer, if any).
-// makeRunnable, when no processor spins, takes one off the list, bumps its word and notifies it. When a processor would go idle and every other one is
+// makeRunnable bumps (work handed back and forth comes again within microseconds); then it marks itself
+// asleep and sleeps in memory.atomic.wait32 on its own word (until the earliest timer, if any).
+// makeRunnable, when no processor spins, takes one that sleeps, bumps its word and notifies it. When a processor would go idle and every other one is
 // idle already, with no timers, no thread can ever run again: the program is deadlocked, and every
 // processor returns RUN_DEADLOCK.
 //
-// ╒═══ processor words (heap block, 4 bytes × PROCESSORS_MAX) ═══╕
-//   4i │ wake  i32  processor i sleeps on it; bumped by whoever wakes it
-// ╘═══════════════════════════════════════════════════════════════╛
+// 1:1. The same machinery with one thread per processor: spawn adds a processor (the host starts a Worker
+// for it, `processor_start`), the thread is pinned to it (Thread.pinned), makeRunnable puts a pinned
+// thread on its own processor's queue and wakes that processor, nobody steals, and a processor whose
+// thread finished retires (the loop returns RUN_RETIRED and the host ends its Worker).
+//
+// ╒═══ processor records (one heap block) ═══════════════════════════════════════╕
+//   0 │ lock     i32                the scheduler lock                           │
+//   4 │ pushes   i32                bumped whenever a thread becomes runnable    │
+//   8 │ words    i32 × PROCESSORS_MAX  processor i sleeps on word i; bumped to wake it │
+//     │ asleep   i32 × PROCESSORS_MAX  1 while processor i sleeps                │
+// ╘═════════════════════════════════════════════════════════════════════════════╛
 
 import { SHARED_MEMORY } from "./atomics";
+import { Thread } from "./layout";
 import { heapTryAlloc } from "./runtime/index";
 
-/** Most processors a shared module runs on. 64: more than any machine weft targets has cores, and the
- *  idle list is one 64-bit mask. Not configurable. */
+/** Most processors a shared module runs on. 1,024: M:N wants a few (one per core), 1:1 one per thread,
+ *  and the processor records are 4 bytes each plus a run queue of 72 (runqueue.ts). Not configurable. */
 // @ts-ignore: decorator
-@inline export const PROCESSORS_MAX: i32 = 64;
+@inline export const PROCESSORS_MAX: i32 = 1024;
 
 /** This processor's index (0 in N:1). Per processor. */
 export let processorIndex: i32 = 0;
 
 // Shared (moved into linear memory by a shared build):
-let processorCount: i32 = 1;
+let processorCount: i32 = 1;      // processors started (1:1: grows with every spawn)
 let schedLock: i32 = 0;           // address of the lock word (0 until the first processor made it)
 let words: usize = 0;             // the processors' wake words
-let idleMask: u64 = 0;            // bit i: processor i sleeps
+let asleep: usize = 0;            // the processors' flags: 1 while it sleeps in idleWait
 let idleCount: i32 = 0;
+let retired: i32 = 0;             // 1:1: processors whose thread finished (they are gone)
 let spinning: i32 = 0;            // processors looking for work before they sleep
 let pushes: usize = 0;            // address of a word bumped whenever a thread becomes runnable
 let deadlocked: bool = false;     // set once: every processor then returns RUN_DEADLOCK
+let oneToOne: bool = false;       // the 1:1 model: a processor per thread, no stealing
 
 /** How many times a processor that found nothing to run looks at `pushes` before it sleeps (~5-20 µs).
  *  Waking a sleeping processor costs a system call on both sides (~5-50 µs, DESIGN.md); in a program
@@ -59,18 +70,34 @@ let deadlocked: bool = false;     // set once: every processor then returns RUN_
 // @ts-ignore: decorator
 @inline const SPIN_LOOKS: i32 = 4096;
 
-/** The first processor, before anything runs: makes the shared records for `count` processors. */
-export function processorsInit(count: i32): bool {
+/** The first processor, before anything runs: makes the shared records for `count` processors (1:1:
+ *  count 1, and processors are added as threads are spawned). */
+export function processorsInit(count: i32, model1to1: bool): bool {
   if (count < 1 || count > PROCESSORS_MAX) return false;
   processorCount = count;
-  let block = heapTryAlloc(<usize>(PROCESSORS_MAX + 2) << 2);
+  oneToOne = model1to1;
+  let bytes = <usize>(2 + 2 * PROCESSORS_MAX) << 2;
+  let block = heapTryAlloc(bytes);
   if (block == 0) return false;
-  memory.fill(block, 0, <usize>(PROCESSORS_MAX + 2) << 2);
+  memory.fill(block, 0, bytes);
   schedLock = <i32>block;
   pushes = block + 4;
   words = block + 8;
+  asleep = words + (<usize>PROCESSORS_MAX << 2);
   return true;
 }
+
+/** Whether this run is 1:1 (a processor per thread). */
+export function isOneToOne(): bool { return oneToOne; }
+
+/** 1:1, with the lock held: the index of a new processor for a new thread, or -1 past PROCESSORS_MAX. */
+export function processorAdd(): i32 {
+  if (processorCount >= PROCESSORS_MAX) return -1;
+  return processorCount++;
+}
+
+/** 1:1, with the lock held: this processor's thread finished; it leaves the run. */
+export function processorRetire(): void { retired++; }
 
 /** Each processor, once, with its index (the first processor after processorsInit). */
 export function processorEnter(index: i32): void { processorIndex = index; }
@@ -103,14 +130,21 @@ function schedLockContended(lock: usize): void {
   }
 }
 
-/** With the lock held, when a thread became runnable: tells spinning processors, or wakes a sleeping one
- *  if none spins. */
+/** With the lock held, when thread `t` became runnable: wakes its own processor if it is pinned (1:1);
+ *  else tells spinning processors, or wakes a sleeping one if none spins. */
 // @ts-ignore: decorator
-@inline export function wakeIdleProcessor(): void {
+@inline export function wakeIdleProcessor(t: Thread): void {
   if (SHARED_MEMORY) {
     atomic.add<i32>(pushes, 1);
-    if (spinning == 0 && idleCount > 0) wakeOne();
+    if (t.pinned != 0) wakeProcessor(t.pinned - 1);
+    else if (spinning == 0 && idleCount > 0) wakeOne();
   }
+}
+
+/** With the lock held, after a thread was put on processor `index`'s queue: makes sure it looks. */
+export function wakeFor(index: i32): void {
+  atomic.add<i32>(pushes, 1);
+  wakeProcessor(index);
 }
 
 /** With the lock held, when this processor found nothing to run: drops the lock and looks for new work
@@ -128,27 +162,33 @@ export function spinForWork(): bool {
   return found;
 }
 
-function wakeOne(): void {
-  let mask = idleMask;
-  if (mask == 0) return;
-  let i = <i32>ctz<u64>(mask);
-  idleMask = mask & ~(<u64>1 << <u64>i);
+/** With the lock held: wakes processor `i` if it sleeps. */
+export function wakeProcessor(i: i32): void {
+  let flag = asleep + (<usize>i << 2);
+  if (load<i32>(flag) == 0) return;
+  store<i32>(flag, 0);
   idleCount--;
   let word = words + (<usize>i << 2);
   atomic.add<i32>(word, 1);
   atomic.notify(word, 1);
 }
 
+function wakeOne(): void {
+  for (let i = 0, n = processorCount; i < n; i++) {
+    if (load<i32>(asleep + (<usize>i << 2)) != 0) { wakeProcessor(i); return; }
+  }
+}
+
 /** With the lock held: wakes every idle processor (the program ended, or deadlocked). */
 export function wakeAllProcessors(): void {
   if (!SHARED_MEMORY) return;
-  while (idleMask != 0) wakeOne();
+  for (let i = 0, n = processorCount; i < n && idleCount > 0; i++) wakeProcessor(i);
 }
 
 /** With the lock held, when this processor found nothing to run: true if every other processor sleeps
  *  too and nothing is timed — nothing can ever run again. */
 export function allOthersIdle(): bool {
-  return idleCount == processorCount - 1;
+  return idleCount + retired == processorCount - 1;
 }
 
 export function markDeadlocked(): void { deadlocked = true; }
@@ -159,15 +199,16 @@ export function isDeadlocked(): bool { return deadlocked; }
 export function idleWait(timeoutMs: f64): void {
   let i = processorIndex;
   let word = words + (<usize>i << 2);
+  let flag = asleep + (<usize>i << 2);
   let seen = atomic.load<i32>(word);
-  idleMask |= <u64>1 << <u64>i;
+  store<i32>(flag, 1);
   idleCount++;
   schedLockDrop();
   let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
   atomic.wait<i32>(word, seen, ns);
   schedLockTake();
-  if (idleMask & (<u64>1 << <u64>i)) {          // timed out: nobody took us off the list
-    idleMask &= ~(<u64>1 << <u64>i);
+  if (load<i32>(flag) != 0) {                  // timed out: nobody took us off the list
+    store<i32>(flag, 0);
     idleCount--;
   }
 }

@@ -2,6 +2,8 @@
 // so picking the next thread is a count-leading-zeros and a pointer chase. Higher levels run first;
 // within a level, threads run round robin. Threads link through Thread.next (intrusive: no allocation).
 //
+// 1:1: a thread is pinned to its own processor; its queue holds only it, and nobody steals.
+//
 // Work stealing (M:N). A thread made runnable goes on the queue of the processor that made it runnable
 // (it ran there, or its waker did: its data is likely in that processor's cache). A processor takes from
 // its own queue first; when that is empty it steals the next thread of the fullest other queue. Priorities
@@ -19,7 +21,7 @@
 
 import { Thread, PRIORITY_LEVELS } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
-import { processorIndex, processors, PROCESSORS_MAX } from "./processor";
+import { processorIndex, processors, isOneToOne, PROCESSORS_MAX } from "./processor";
 
 // @ts-ignore: decorator
 @inline const QUEUE_BYTES: usize = 8 + PRIORITY_LEVELS * 8;
@@ -34,10 +36,20 @@ import { processorIndex, processors, PROCESSORS_MAX } from "./processor";
   return SHARED_MEMORY ? QUEUES + <usize>processorIndex * QUEUE_BYTES : QUEUES;
 }
 
-/** Appends `t` to the tail of its priority level in the calling processor's queue. */
+/** Appends `t` to the tail of its priority level in the calling processor's queue (1:1: in its own
+ *  processor's). */
 // @ts-ignore: decorator
 @inline export function runQueuePush(t: Thread): void {
-  let queue = ownQueue();
+  pushOnto(SHARED_MEMORY && t.pinned != 0 ? QUEUES + <usize>(t.pinned - 1) * QUEUE_BYTES : ownQueue(), t);
+}
+
+/** Appends `t` to processor `index`'s queue (M:N: a thread sent to another processor). */
+export function runQueuePushTo(index: i32, t: Thread): void {
+  pushOnto(QUEUES + <usize>index * QUEUE_BYTES, t);
+}
+
+// @ts-ignore: decorator
+@inline function pushOnto(queue: usize, t: Thread): void {
   let q = queue + 8 + (<usize>t.priority << 3);
   t.next = 0;
   let tail = load<usize>(q, 4);
@@ -73,7 +85,7 @@ import { processorIndex, processors, PROCESSORS_MAX } from "./processor";
 // @ts-ignore: decorator
 @inline export function runQueuePop(): usize {
   let t = popFrom(ownQueue());
-  if (SHARED_MEMORY && t == 0 && total > 0) t = steal();
+  if (SHARED_MEMORY && t == 0 && total > 0 && !isOneToOne()) t = steal();
   return t;
 }
 

@@ -51,7 +51,7 @@ import {
   FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, FROM_LIVE, FROM_FINISHED, transition,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
-import { runQueuePush, runQueuePop, runQueueEmpty, runQueueHasAtLeast } from "./runqueue";
+import { runQueuePush, runQueuePushTo, runQueuePop, runQueueEmpty, runQueueHasAtLeast } from "./runqueue";
 import { timerAdd, timerRemove, timerPopDue, timerEarliest, timerCount } from "./timer";
 import { heapTryAlloc, heapFree, heapCapacity } from "./runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
@@ -62,7 +62,7 @@ import { ioPending, ioDrain, ioRelease } from "./io";
 import { SHARED_MEMORY } from "./atomics";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
-  idleWait, spinForWork,
+  idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor,
 } from "./processor";
 
 // @ts-ignore: decorator
@@ -75,6 +75,8 @@ import {
 @inline export const RUN_AGAIN: i32 = 3;
 // @ts-ignore: decorator
 @inline export const RUN_POLL: i32 = 4;
+// @ts-ignore: decorator
+@inline export const RUN_RETIRED: i32 = 5;
 
 /** The loop returns RUN_AGAIN after this many switches, and the host calls it again at once. V8 does
  *  not replace code on the stack (no on-stack replacement for Wasm), so a loop entered once would run
@@ -141,7 +143,7 @@ export function suspend(): void {
 @inline export function makeRunnable(t: Thread): void {
   transition(t, FROM_FREE | FROM_RUNNING | FROM_WAITING, STATE_RUNNABLE);
   runQueuePush(t);
-  wakeIdleProcessor();
+  wakeIdleProcessor(t);
 }
 
 /** The running thread gives up the processor to the next runnable thread of at least its priority
@@ -154,6 +156,20 @@ export function suspend(): void {
   if (!runQueueHasAtLeast(t.priority) && timerCount() == 0 && ioPending == 0) return;
   schedLockTake();
   makeRunnable(t);
+  schedLockDrop();
+  suspend();
+}
+
+/** Moves the running thread to the next processor (M:N): it goes on that processor's queue and resumes
+ *  there, unless a processor with nothing to do steals it first. On one processor, or 1:1, a yield. */
+export function migrate(): void {
+  let t = changetype<Thread>(currentThread);
+  if (!SHARED_MEMORY || processors() < 2 || t.pinned != 0) { yieldNow(); return; }
+  let to = (processorIndex + 1) % processors();
+  schedLockTake();
+  transition(t, FROM_RUNNING, STATE_RUNNABLE);
+  runQueuePushTo(to, t);
+  wakeFor(to);
   schedLockDrop();
   suspend();
 }
@@ -301,8 +317,20 @@ export function runLoop(): i32 {
     currentThread = 0;
     tlsBase = 0;
     if (lost) threadKill(t, lostMessage(t, lost));
+    // 1:1: a processor exists for its one thread; once that finished, it leaves (not the first: main's).
+    // Decided before leaveProcessor: after it, a joiner may free the record.
+    let retiring = SHARED_MEMORY && t.pinned > 1 && (t.state == STATE_EXITED || t.state == STATE_TRAPPED);
     leaveProcessor(t);
+    if (retiring) return retire();
   }
+}
+
+/** 1:1: this processor's thread finished; it leaves the run (and counts as asleep for deadlocks). */
+function retire(): i32 {
+  schedLockTake();
+  processorRetire();
+  schedLockDrop();
+  return RUN_RETIRED;
 }
 
 /** `t` is off this processor: its frames are saved or released. A detached thread that finished is reaped

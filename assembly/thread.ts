@@ -41,9 +41,9 @@ import { futexWaitFor, futexWake, futexDequeue, WAIT_JOIN, WAIT_IO } from "./fut
 import { STACK_NONE, STACK_MAX_DEFAULT } from "./stack";
 import { tlsRunDestructors, tlsRelease } from "./tls";
 import { runQueueRemove } from "./runqueue";
-import { hostThreadDied } from "./host";
+import { hostThreadDied, hostProcessorStart } from "./host";
 import { SHARED_MEMORY, atomicLoad } from "./atomics";
-import { schedLockTake, schedLockDrop } from "./processor";
+import { schedLockTake, schedLockDrop, isOneToOne, processorAdd } from "./processor";
 import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
 
 export type ThreadId = i32;
@@ -162,10 +162,25 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   t.arg = arg;
   t.timerSlot = -1;
   t.name = name;
+  // 1:1: the thread gets a processor of its own (main keeps the first); the host starts its Worker.
+  let processor = -1;
+  if (SHARED_MEMORY && isOneToOne()) {
+    processor = currentThread == 0 ? 0 : processorAdd();
+    if (processor < 0) {
+      store<usize>(e, 0);
+      store<u32>(e, generation | (freeSlots << 9), 4);
+      freeSlots = <u32>slot + 1;
+      schedLockDrop();
+      heapFree(tp);
+      return -EAGAIN;                         // no processor left (PROCESSORS_MAX)
+    }
+    t.pinned = processor + 1;
+  }
   liveThreads++;
   let id = t.id;
   makeRunnable(t);
   schedLockDrop();
+  if (processor > 0) hostProcessorStart(processor);
   return id;
 }
 

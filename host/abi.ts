@@ -2,13 +2,13 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
 
 /** Host functions the core imports from IMPORT_MODULE (assembly/host.ts). */
-export const HOST_IMPORTS = ["now", "wall", "write", "died", "io_submit"] as const;
+export const HOST_IMPORTS = ["now", "wall", "write", "died", "io_submit", "processor_start"] as const;
 
 /** Exports the host needs from a weft module. */
 export const REQUIRED_EXPORTS = [
@@ -26,13 +26,13 @@ export const SHARED_EXPORTS = ["weft_init_memory", "weft_init_globals", "weft_in
 export const SHARED_MEMORY_INITIAL = 64, SHARED_MEMORY_MAXIMUM = 32768;
 
 /** What weft_run returns. */
-export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3, RUN_POLL = 4;
+export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3, RUN_POLL = 4, RUN_RETIRED = 5;
 
 /** Thread record fields, in weft_layout()'s order, with their byte offsets (assembly/layout.ts). */
 export const THREAD = {
   id: 0, state: 4, priority: 8, flags: 12, saveArea: 24, stackBase: 28, stackTop: 32, exitValue: 56,
   waitKind: 60, waitAddr: 64, deadline: 72, name: 84, error: 88, switches: 96, saveBytes: 104, tls: 44,
-  joiner: 100, io: 108, onCpu: 112, size: 128,
+  joiner: 100, io: 108, onCpu: 112, pinned: 116, size: 128,
 } as const;
 export const THREAD_FIELDS = Object.keys(THREAD) as (keyof typeof THREAD)[];
 

@@ -35,6 +35,7 @@ Options for run:
   --allow-fetch <prefix>   grant reading URLs that start with prefix through open(); repeatable
   --processors <n>         run on n processors (Workers) over one shared memory (M:N); a .ts program is
                            built with --shared; no file or network I/O yet in this mode
+  --one-to-one             run with a Worker per thread (1:1), over one shared memory, for comparison
   --io <mode>              how calls that name no mode are done: async (default), blocking, offload
   --helpers <n>            helper Workers for offload mode (default 4)
   --save-area <bytes>      most bytes a thread's frames may take when it switches (default 65536)
@@ -66,7 +67,7 @@ function report(result: RunResult): number {
 
 async function cmdRun(args: string[]): Promise<number> {
   let file: string | undefined, saveAreaMax: number | undefined, memoryLimit: number | undefined, quiet = false;
-  let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined;
+  let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
   const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
   const takeValue = (i: number, flag: string, what: string): string => {
     const v = args[i + 1];
@@ -97,6 +98,7 @@ async function cmdRun(args: string[]): Promise<number> {
       helpers = takeNumber(args, i, a); i++;
       if (helpers < 1 || helpers > 256) throw new UsageError(`--helpers takes 1 to 256, got ${helpers}`);
     }
+    else if (a === "--one-to-one") oneToOne = true;
     else if (a === "--processors") {
       processors = takeNumber(args, i, a); i++;
       if (processors < 1 || processors > 64) throw new UsageError(`--processors takes 1 to 64, got ${processors}`);
@@ -116,13 +118,14 @@ async function cmdRun(args: string[]): Promise<number> {
     stderr: (line: string) => process.stderr.write(line + "\n"),
     onThreadDied: (message: string) => { if (!quiet) console.error(`weft: ${message}`); },
   };
-  if (processors !== undefined) {
+  if (oneToOne && processors !== undefined) throw new UsageError("--one-to-one makes a Worker per thread: drop --processors");
+  if (processors !== undefined || oneToOne) {
     if (dirs.length || listen.length || connect.length || fetch.length || ioMode) {
-      throw new UsageError("--processors runs without file or network I/O for now: drop --dir, --allow-*, --io");
+      throw new UsageError(`${oneToOne ? "--one-to-one" : "--processors"} runs without file or network I/O for now: drop --dir, --allow-*, --io`);
     }
     const { runShared } = await import("./mn.js");
     const wasm = file.endsWith(".ts") ? (await (await buildModule()).build(file, { shared: true })).wasm : readFileSync(file);
-    return report(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, saveAreaMax, memoryLimit, ...printing }));
+    return report(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, ...printing }));
   }
   const result = await runFile(file, {
     saveAreaMax, memoryLimit, ioMode, grants: { dirs, listen, connect, fetch, helpers },

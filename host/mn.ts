@@ -32,8 +32,11 @@
 //   5. every processor runs until its loop returns RUN_EXITED or RUN_DEADLOCK (all of them see the same
 //      end) and says "result";
 //   6. the run's result is processor 0's (it reads the shared thread table), with the output of all of
-//      them in the order it arrived here. An "error" message, a failed Worker or the timeout fails the
+//      them in the order it was printed (each line carries a number taken from a shared counter). An "error" message, a failed Worker or the timeout fails the
 //      run instead. Either way every Worker is terminated before runShared returns.
+// 1:1: step 2 only (count 1, go is 1 at once); a "start" message starts processor i for a new thread (it
+// skips step 3's wait: the memory is initialised); a processor whose thread ended says "result" with
+// status "retired" and is terminated; processor 0's result ends the run.
 
 import { loadModule, WeftError, type RunOptions, type RunResult } from "./runner.js";
 import { SHARED_MEMORY_INITIAL, SHARED_MEMORY_MAXIMUM } from "./abi.js";
@@ -41,8 +44,11 @@ import { startWebProcessor } from "./mn-web.js";
 import type { ProcessorData, ProcessorMessage } from "./processor.js";
 
 export interface SharedRunOptions extends Pick<RunOptions, "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit"> {
-  /** Processors (Workers); default 2. At most 64. */
+  /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
+  /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
+   *  the thread is spawned (main's is the first), ended when it finishes; same API, for comparison. */
+  model?: "M:N" | "1:1";
   /** Stops every processor and fails the run after this long (ms). Default: no limit. */
   timeoutMs?: number;
 }
@@ -88,35 +94,52 @@ async function processorStarter(): Promise<StartProcessor> {
 /** Runs a shared weft module on `processors` Workers: Node's worker_threads in Node, module Web Workers
  *  in a browser (on a cross-origin isolated page). */
 export async function runShared(source: BufferSource | WebAssembly.Module, options: SharedRunOptions = {}): Promise<RunResult> {
-  const count = options.processors ?? 2;
+  const oneToOne = options.model === "1:1";
+  if (options.model !== undefined && options.model !== "M:N" && !oneToOne) throw new WeftError(`model must be "M:N" or "1:1", got ${JSON.stringify(options.model)}`);
+  const count = oneToOne ? 1 : options.processors ?? 2;
   if (!Number.isInteger(count) || count < 1 || count > 64) throw new WeftError(`processors must be 1 to 64, got ${count}`);
   if (!sharedMemoryAllowed()) throw new WeftError(NOT_ISOLATED);
   const startWorker = await processorStarter();
   const module = await loadModule(source, true);
   const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_INITIAL, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
   const go = new Int32Array(new SharedArrayBuffer(4));
+  const sequence = new Int32Array(new SharedArrayBuffer(4));
+  const held = new Map<number, ProcessorMessage>();     // output that arrived before an earlier line
+  let printed = 0;                                       // the number of the next line to pass on
   const t0 = performance.timeOrigin + performance.now();
   const out: string[] = [], err: string[] = [];
-  const workers: ProcessorWorker[] = [];
+  const workers = new Map<number, ProcessorWorker>();
   const results: (RunResult | undefined)[] = new Array(count);
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   try {
     return await new Promise<RunResult>((resolve, reject) => {
       let ready = 0, done = 0;
-      const onMessage = (index: number, m: ProcessorMessage) => {
+      const pass = (m: ProcessorMessage) => {
         if (m.kind === "line") {
           (m.fd === 2 ? err : out).push(m.line);
           (m.fd === 2 ? options.stderr : options.stdout)?.(m.line);
         } else if (m.kind === "died") {
           err.push(m.message);
           (options.onThreadDied ?? options.stderr)?.(m.message);
+        }
+      };
+      const onMessage = (index: number, m: ProcessorMessage) => {
+        if (m.kind === "line" || m.kind === "died") {
+          held.set(m.n, m);
+          for (let next = held.get(printed); next; next = held.get(printed)) { held.delete(printed++); pass(next); }
+        } else if (m.kind === "start") {
+          start(m.index);                                                               // 1:1: a new thread
         } else if (m.kind === "ready") {
           if (index === 0) for (let i = 1; i < count; i++) start(i);                // step 3
           if (++ready === count) { Atomics.store(go, 0, 1); Atomics.notify(go, 0); } // step 4
+        } else if (m.kind === "result" && m.result.status === "retired") {
+          const w = workers.get(index);                                                 // 1:1: its thread ended
+          workers.delete(index);
+          void w?.terminate();
         } else if (m.kind === "result") {
           results[index] = m.result;
-          if (++done === count) {                                                     // step 6
+          if (oneToOne ? index === 0 : ++done === count) {                             // step 6
             const r = results[0]!;
             resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" });
           }
@@ -125,8 +148,8 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         }
       };
       const start = (index: number) => {
-        workers.push(startWorker(
-          { module, memory, index, count, t0, go, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit },
+        workers.set(index, startWorker(
+          { module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit },
           { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },
         ));
       };
@@ -137,6 +160,6 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
     });
   } finally {
     clearTimeout(timer);
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all([...workers.values()].map((w) => w.terminate()));
   }
 }

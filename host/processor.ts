@@ -19,14 +19,21 @@ export interface ProcessorData {
   /** Word 0 becomes 1 when every processor is set up (host/mn.ts, step 4). Written once by the thread
    *  that started the run; each processor waits on it (Atomics.wait: Workers only). */
   go: Int32Array;
+  /** Word 0 numbers output lines across processors (Atomics.add when printed), so the run passes them on
+   *  in program order: a thread that prints on one processor, then on another, sends its lines through
+   *  two Workers, whose messages may arrive the other way round. */
+  sequence: Int32Array;
+  /** The 1:1 model: processor 0 starts alone and the core asks for a processor per spawned thread. */
+  oneToOne?: boolean;
   saveAreaMax?: number;
   memoryLimit?: number;
 }
 
 /** What a processor tells the thread that started the run, in the order it happens. */
 export type ProcessorMessage =
-  | { kind: "line"; fd: 1 | 2; line: string }         // a line the program printed
-  | { kind: "died"; message: string }                 // a thread died (it also goes to stderr)
+  | { kind: "line"; fd: 1 | 2; line: string; n: number } // a line the program printed (n: its number)
+  | { kind: "died"; message: string; n: number }         // a thread died (it also goes to stderr)
+  | { kind: "start"; index: number }                   // 1:1: start processor `index` for a new thread
   | { kind: "ready" }                                 // set up; processor 0: memory initialised, main spawned
   | { kind: "result"; result: RunResult }             // the loop ended (every processor sees the same end)
   | { kind: "error"; name: string; message: string }; // the processor could not load or run
@@ -34,7 +41,7 @@ export type ProcessorMessage =
 /** Whether a message is one of ours: a Worker's port may carry anything. */
 export function isProcessorMessage(message: unknown): message is ProcessorMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === "line" || kind === "died" || kind === "ready" || kind === "result" || kind === "error";
+  return kind === "line" || kind === "died" || kind === "start" || kind === "ready" || kind === "result" || kind === "error";
 }
 
 /** Loads the module as processor `data.index` over the shared memory and runs its loop to the end;
@@ -44,11 +51,13 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
     const program = await WeftProgram.load(data.module, {
       saveAreaMax: data.saveAreaMax,
       memoryLimit: data.memoryLimit,
-      stdout: (line) => post({ kind: "line", fd: 1, line }),
-      stderr: (line) => post({ kind: "line", fd: 2, line }),
-      onThreadDied: (message) => post({ kind: "died", message }),
+      stdout: (line) => post({ kind: "line", fd: 1, line, n: Atomics.add(data.sequence, 0, 1) }),
+      stderr: (line) => post({ kind: "line", fd: 2, line, n: Atomics.add(data.sequence, 0, 1) }),
+      onThreadDied: (message) => post({ kind: "died", message, n: Atomics.add(data.sequence, 0, 1) }),
       processor: {
         memory: data.memory, index: data.index, count: data.count, t0: data.t0,
+        oneToOne: data.oneToOne,
+        startProcessor: (index) => post({ kind: "start", index }),
         onReady: () => post({ kind: "ready" }),
         // Blocks this Worker, never the page: a browser lets only Workers wait.
         beforeLoop: () => { while (Atomics.load(data.go, 0) === 0) Atomics.wait(data.go, 0, 0); },

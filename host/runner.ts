@@ -17,7 +17,7 @@
 //      is fatal for the run. (A save-area overflow never gets here: the loop catches it, scheduler.ts.)
 
 import {
-  ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL,
+  ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
   THREAD, TABLE_ENTRY_SIZE, STATE_NAMES, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "./abi.js";
 import { REQUEST, RING, SUBMIT_DONE, SUBMIT_PENDING, IO_MODES, OP_NAMES, ERRNO, type IoMode } from "./io/abi.js";
@@ -50,6 +50,9 @@ export interface RunOptions {
     onReady?: () => void;
     /** Called right before the loop first runs (host/mn.ts waits there until every processor is set up). */
     beforeLoop?: () => void;
+    /** 1:1: the model is one processor per thread; the core asks for processor `index` with it. */
+    oneToOne?: boolean;
+    startProcessor?: (index: number) => void;
   };
 }
 
@@ -66,8 +69,8 @@ export interface ThreadOutcome {
 
 export interface RunResult {
   /** exited: main finished (its value is exitCode); deadlock: nothing could ever run again; error: main
-   *  or the scheduler died. */
-  status: "exited" | "deadlock" | "error";
+   *  or the scheduler died; retired: (1:1) this processor's one thread finished, the run goes on. */
+  status: "exited" | "deadlock" | "error" | "retired";
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -170,6 +173,11 @@ export class WeftProgram {
           this.emit(fd === 2 ? 2 : 1, this.utf16(ptr, len) + "\n");
         },
         io_submit: (addr: number) => this.submit(addr),
+        processor_start: (index: number) => {
+          const start = this.options.processor?.startProcessor;
+          if (!start) throw new WeftError(`the core asked for processor ${index}, but this run is not 1:1`);
+          start(index);
+        },
         died: (t: number) => {
           const id = this.i32(t + THREAD.id);
           const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
@@ -295,7 +303,9 @@ export class WeftProgram {
         ex.weft_init_memory();
         ex.weft_init_globals();
         ex.weft_init();
-        if (ex.weft_processors_init(processor.count) !== 0) return this.finish("error", 1, start, `cannot run on ${processor.count} processors`);
+        if (ex.weft_processors_init(processor.count, processor.oneToOne ? 1 : 0) !== 0) {
+          return this.finish("error", 1, start, `cannot run on ${processor.count} processors`);
+        }
       }
       ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
       if (processor && ex.weft_processor_enter(0) !== 0) return this.finish("error", 1, start, "processor 0 could not start");
@@ -322,6 +332,7 @@ export class WeftProgram {
       }
       if (reason === RUN_AGAIN) continue;        // lets the engine switch to the loop's optimised code
       if (reason === RUN_POLL) { await this.io.turn(); continue; }
+      if (reason === RUN_RETIRED) return this.finish("retired", 0, start);   // 1:1: this processor's thread ended
       if (reason === RUN_EXITED) {
         const mainOutcome = this.trapped.find((t) => t.id === main);
         if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);

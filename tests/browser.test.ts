@@ -1,12 +1,16 @@
 // weft in a real browser: Debian's chromium, driven by playwright-core, loads the ESM host build
-// (/dist/host/index.js) from a static server over the repository and runs a prebuilt module in the page.
+// (/dist/host/index.js) from a static server over the repository and runs a prebuilt module in the page:
+// N:1 with run() on the page's main thread, and M:N with runShared on Web Workers, which needs a
+// cross-origin isolated page (host/mn.ts).
 // Nothing here is skipped: without chromium or playwright-core the suite fails with the reason.
 //
 // Setup, in order:
 //   1. scripts/ensure-browser.js makes sure chromium and playwright-core are present (fast when they are);
-//   2. tests/programs/browser_sum.ts is built into a temp folder, served under /build/;
-//   3. the repository root is served on 127.0.0.1, chromium opens tests/browser/page.html?wasm=...,
-//      and the page publishes run()'s result as window.__weftResult.
+//   2. the tests/programs/browser_*.ts programs are built into a temp folder, served under /build/
+//      (browser_mn twice: shared for M:N, plain for N:1);
+//   3. the repository root is served twice on 127.0.0.1: plainly, and cross-origin isolated (COOP/COEP);
+//      chromium opens tests/browser/page.html?wasm=... on one of them, and the page publishes the run's
+//      result as window.__weftResult.
 // Every failure message carries the page's console transcript.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
@@ -59,6 +63,15 @@ interface PageResult {
   error?: string;
   lines?: string[];
   crossOriginIsolated?: boolean;
+  /** M:N refused, and the N:1 fallback ran instead (page.html's ?fallback=). */
+  refused?: { name: string; message: string };
+  /** Turns of a 4 ms interval on the page's main thread while runShared ran. */
+  ticks?: number;
+}
+
+/** The `key=value` lines a program printed, as an object. */
+function valuesOf(result: PageResult): Record<string, string> {
+  return Object.fromEntries((result.lines ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
 
 describe("static server", () => {
@@ -88,7 +101,8 @@ describe("static server", () => {
 
 describe("weft in chromium", () => {
   let buildDir: string | undefined;
-  let server: Server | undefined;
+  let server: Server | undefined;       // no isolation headers: N:1 only
+  let isolated: Server | undefined;     // COOP/COEP: SharedArrayBuffer, so M:N too
   let browser: BrowserPage | undefined;
 
   // A failing beforeAll makes vitest report the tests as skipped; keep the error and fail each test with it.
@@ -98,9 +112,15 @@ describe("weft in chromium", () => {
     try {
       ensureBrowser();
       buildDir = await mkdtemp(path.join(tmpdir(), "weft-browser-build-"));
-      await build(path.join(ROOT, "tests/programs/browser_sum.ts"), { outFile: path.join(buildDir, "browser_sum.wasm") });
-      await build(path.join(ROOT, "tests/programs/browser_io.ts"), { outFile: path.join(buildDir, "browser_io.wasm") });
-      server = await serve(ROOT, { mounts: { "/build/": buildDir } });
+      const programs = (name: string, shared = false) => build(path.join(ROOT, `tests/programs/${name}.ts`),
+        { shared, outFile: path.join(buildDir!, `${name}${shared ? "_shared" : ""}.wasm`) });
+      await programs("browser_sum");
+      await programs("browser_io");
+      await programs("browser_mn");
+      await programs("browser_mn", true);
+      const mounts = { "/build/": buildDir };
+      server = await serve(ROOT, { mounts });
+      isolated = await serve(ROOT, { crossOriginIsolated: true, mounts });
       browser = await launchPage();
     } catch (error) {
       setupError = error;
@@ -110,30 +130,33 @@ describe("weft in chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await isolated?.close();
     if (buildDir) await rm(buildDir, { recursive: true, force: true });
   });
 
-  /** Opens page.html on `wasm` and returns what it published, or throws with the page's transcript. */
-  async function runInPage(wasm: string, fetchGrant?: string): Promise<PageResult> {
+  /** Opens page.html with `query` (page.html lists its parameters) on the plain server, or the isolated
+   *  one, and returns what the page published, or throws with the page's transcript. */
+  async function runInPage(query: Record<string, string | number>, on: "plain" | "isolated" = "plain"): Promise<PageResult> {
     if (setupError) throw setupError;
     const { page } = browser!;
-    const url = `${server!.url}/tests/browser/page.html?wasm=${encodeURIComponent(wasm)}` +
-      (fetchGrant ? `&fetch=${encodeURIComponent(fetchGrant)}` : "");
-    await page.goto(url, { waitUntil: "load" });
+    const origin = (on === "isolated" ? isolated : server)!.url;
+    const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+    await page.goto(`${origin}/tests/browser/page.html?${search}`, { waitUntil: "load" });
     try {
       await page.waitForFunction(() => (window as { __weftResult?: unknown }).__weftResult !== undefined, null,
         { timeout: RUN_TIMEOUT });
     } catch {
       // run() executes Wasm on the page's main thread: a run that never returns blocks the page, and
-      // nothing more can be logged. The transcript below is everything up to that point.
-      throw new Error(`the page published no result within ${RUN_TIMEOUT} ms (run() never returned, or the ` +
+      // nothing more can be logged (runShared's own timeout, 20 s, publishes its error first). The
+      // transcript below is everything up to that point.
+      throw new Error(`the page published no result within ${RUN_TIMEOUT} ms (the run never returned, or the ` +
         `page never loaded); page log:\n${browser!.transcript()}`);
     }
     return page.evaluate(() => (window as unknown as { __weftResult: PageResult }).__weftResult);
   }
 
   it("runs 8 yielding threads summing 1..100000 and exits with total % 251", async () => {
-    const result = await runInPage("/build/browser_sum.wasm");
+    const result = await runInPage({ wasm: "/build/browser_sum.wasm" });
     const log = `page log:\n${browser!.transcript()}`;
     expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
     expect(result.stdout, log).toContain("5000050000");
@@ -143,16 +166,48 @@ describe("weft in chromium", () => {
   }, RUN_TIMEOUT + 10_000);
 
   it("reads a granted URL as a file while other threads run, and refuses what the page cannot do", async () => {
-    const result = await runInPage("/build/browser_io.wasm", "/tests/browser/");
+    const result = await runInPage({ wasm: "/build/browser_io.wasm", fetch: "/tests/browser/" });
     const log = `page log:\n${browser!.transcript()}`;
     expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
-    const values = Object.fromEntries((result.lines ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const values = valuesOf(result);
     const fixture = readFileSync(path.join(ROOT, "tests/browser/fixture.txt"), "utf8");
     expect(values, log).toMatchObject({
       bytes: String(Buffer.byteLength(fixture)), first: fixture.split("\n")[0],
       ungranted: "EACCES", missing: "ENOENT", stat: "ENOTSUP", blocking: "ENOTSUP",
     });
     expect(Number(values.counted), log).toBeGreaterThan(0);   // the counter ran while the reads waited
+    expect(browser!.errors, log).toEqual([]);
+  }, RUN_TIMEOUT + 10_000);
+
+  /** What tests/programs/browser_mn.ts prints on `processors` processors when every sum is right. */
+  const mnAnswer = (processors: number) => ({
+    counter: "160000", counter_expected: "160000", channel_sum: "8004000", channel_expected: "8004000",
+    processors: String(processors), ran_on: Array.from({ length: processors }, (_, i) => i).join(","),
+  });
+
+  for (const processors of [2, 4]) {
+    it(`runs a threaded program on ${processors} Web Workers of a cross-origin isolated page, on every one, while the page stays responsive`, async () => {
+      const result = await runInPage({ wasm: "/build/browser_mn_shared.wasm", processors }, "isolated");
+      const log = `page log:\n${browser!.transcript()}`;
+      expect(result.crossOriginIsolated, log).toBe(true);
+      expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
+        .toEqual({ status: "exited", exitCode: 0, error: null });
+      expect(valuesOf(result), log).toEqual(mnAnswer(processors));
+      expect(result.ticks, log).toBeGreaterThan(2);   // the main thread ran its timers during the run
+      expect(browser!.errors, log).toEqual([]);
+    }, RUN_TIMEOUT + 10_000);
+  }
+
+  it("refuses M:N on a page that is not cross-origin isolated, with the reason, and runs N:1 there", async () => {
+    const result = await runInPage(
+      { wasm: "/build/browser_mn_shared.wasm", processors: 2, fallback: "/build/browser_mn.wasm" }, "plain");
+    const log = `page log:\n${browser!.transcript()}`;
+    expect(result.crossOriginIsolated, log).toBe(false);
+    expect(result.refused?.name, log).toBe("WeftError");
+    expect(result.refused?.message, log).toContain("M:N needs a cross-origin isolated page (COOP/COEP headers)");
+    expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
+      .toEqual({ status: "exited", exitCode: 0, error: null });
+    expect(valuesOf(result), log).toEqual(mnAnswer(1));
     expect(browser!.errors, log).toEqual([]);
   }, RUN_TIMEOUT + 10_000);
 });

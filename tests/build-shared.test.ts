@@ -75,6 +75,7 @@ describe("build --shared", () => {
         },
         died: () => { throw new Error("a thread died"); },
         io_submit: () => { throw new Error("no I/O here"); },
+        processor_start: () => { throw new Error("not 1:1"); },
       },
       env: { memory, abort: () => { throw new Error("abort"); } },
     });

@@ -115,6 +115,8 @@ describe("weft CLI", () => {
     const alone = weft("run", out);
     expect(alone.status).toBe(1);
     expect(alone.stderr).toMatch(/a shared weft module .* runs on processors/);
+    const oneToOne = weft("run", "--one-to-one", "tests/programs/pingpong.ts");
+    expect({ status: oneToOne.status, stdout: oneToOne.stdout }).toEqual({ status: 110, stdout: "a=10 b=100\n" });
     const bad = weft("run", "--processors", "65", "tests/programs/pingpong.ts");
     expect({ status: bad.status, stderr: bad.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --processors takes 1 to 64, got 65" });
   }, 120_000);

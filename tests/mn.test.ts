@@ -1,5 +1,5 @@
 // M:N: one shared module run by 1, 2 and 4 processors (Workers) over one shared memory (host/mn.ts,
-// assembly/processor.ts). The core issue's sync and channel programs must print exactly what they print
+// assembly/processor.ts), and by the 1:1 model (a Worker per thread). The core issue's sync and channel programs must print exactly what they print
 // on one processor in N:1; a stress program checks counters, hand-offs and the heap across processors
 // with forced migrations.
 import { describe, expect, it } from "vitest";
@@ -10,8 +10,9 @@ const TIMEOUT = 180_000;
 /** Static data sits elsewhere in a shared build (its own reserved blocks), so addresses differ. */
 const addressFree = (text: string) => text.replace(/0x[0-9a-f]+/g, "0x…");
 
-// Programs whose output does not depend on timing (they synchronise everything they print). Programs
-// left out count with unsynchronised plain variables or print timings: correct in N:1, racy in M:N.
+// Programs whose output does not depend on timing (they synchronise everything they print, and count
+// with atomics: tests/programs/lib/counter.ts). Programs left out count with plain variables or print
+// timings: correct in N:1, racy in M:N, as the same C would be.
 const SAME_AS_N1 = [
   "pingpong", "sync_mutex", "sync_cond", "sync_barrier", "sync_rwlock", "sync_semaphore", "sync_once",
   "sync_waitgroup", "chan_select", "chan_close", "core_trap", "core_deadlock", "sync_deadlock",
@@ -30,6 +31,25 @@ describe("M:N runs the core's programs as N:1 does", () => {
           .toEqual({ processors, status: n1.status, exitCode: n1.exitCode, stdout: addressFree(n1.stdout) });
         if (n1.status === "deadlock") expect(addressFree(r.error ?? "")).toBe(addressFree(n1.error ?? ""));
       }
+    }, TIMEOUT);
+  }
+});
+
+// In 1:1 a spawned thread starts only once its Worker has (tens of ms), and yielding runs nothing else:
+// programs that count on a yield or a short sleep to let the others reach their wait (sync_mutex,
+// sync_semaphore, sync_deadlock's 5 ms) see other timings there. These do not.
+const ONE_TO_ONE = [
+  "pingpong", "sync_cond", "sync_barrier", "sync_rwlock", "sync_once", "sync_waitgroup", "chan_select",
+  "chan_close", "core_trap", "core_deadlock",
+];
+
+describe("1:1 runs the core's programs as N:1 does", () => {
+  for (const name of ONE_TO_ONE) {
+    it(`${name} with a Worker per thread`, async () => {
+      const n1 = await runOnce(name);
+      const r = await runSharedProgram(`${name}.ts`, 1, 60_000, "1:1");
+      expect({ status: r.status, exitCode: r.exitCode, stdout: addressFree(r.stdout) })
+        .toEqual({ status: n1.status, exitCode: n1.exitCode, stdout: addressFree(n1.stdout) });
     }, TIMEOUT);
   }
 });

@@ -1,43 +1,50 @@
 // close(): wakes every blocked receiver (closed, zero value) and sender (send returns false); receivers
 // drain a buffer before they see closed; sends after close fail; a second close returns false.
-import { spawn, join, yieldNow, print } from "weft";
+import { spawn, join, yieldNow, now, print } from "weft";
 import { Channel, Received } from "weft/assembly/channel";
+import { Counter, addAt } from "./lib/counter";
 
 const RECEIVERS = 3;
 const SENDERS = 2;
 
 let empty = new Channel<i32>(2);
-let receiversBlocked = 0;
-let receiverClosed = 0;
+let receiversBlocked = new Counter();
+let receiverClosed = new Counter();
 
 function receiver(arg: usize): i32 {
   let out = new Received<i32>();
-  receiversBlocked++;
+  receiversBlocked.inc();
   let got = empty.recvInto(out);
-  receiversBlocked--;
-  if (!got && out.closed && out.value == 0) receiverClosed++;
+  receiversBlocked.dec();
+  if (!got && out.closed && out.value == 0) receiverClosed.inc();
   return got ? 1 : 0;
 }
 
 let unbuffered = new Channel<i32>();
-let sendersBlocked = 0;
-let senderFailed = 0;
+let sendersBlocked = new Counter();
+let senderFailed = new Counter();
 
 function sender(arg: usize): i32 {
-  sendersBlocked++;
+  sendersBlocked.inc();
   let ok = unbuffered.send(<i32>arg);
-  sendersBlocked--;
-  if (!ok) senderFailed++;
+  sendersBlocked.dec();
+  if (!ok) senderFailed.inc();
   return ok ? 1 : 0;
 }
 
-function settle(): void { for (let i = 0; i < 20; i++) yieldNow(); }
+/** Lets the threads just spawned reach their blocking call: until `count` reaches `expected` (at most 2 s:
+ *  on processors, or with a Worker per thread, they start later), then a few yields more. */
+function settle(count: Counter, expected: i32): void {
+  let t0 = now();
+  while (count.get() < expected && now() - t0 < 2000) yieldNow();
+  for (let i = 0; i < 20; i++) yieldNow();
+}
 
 export function main(): i32 {
   // 1. Blocked receivers.
   let ids = new Array<i32>();
   for (let i = 0; i < RECEIVERS; i++) ids.push(spawn(receiver));
-  settle();
+  settle(receiversBlocked, RECEIVERS);
   print("receivers_blocked=" + receiversBlocked.toString());
   print("close_first=" + (empty.close() ? "1" : "0"));
   let values = 0;
@@ -47,7 +54,7 @@ export function main(): i32 {
   // 2. Blocked senders.
   ids = new Array<i32>();
   for (let i = 0; i < SENDERS; i++) ids.push(spawn(sender, 100 + i));
-  settle();
+  settle(sendersBlocked, SENDERS);
   print("senders_blocked=" + sendersBlocked.toString());
   unbuffered.close();
   let delivered = 0;

@@ -1,5 +1,5 @@
-// Stress across processors, with forced migrations (every thread yields every 64 rounds, and a yield may
-// resume it on any processor):
+// Stress across processors, with forced migrations (every counting thread moves to the next processor
+// every 64 rounds: migrate()):
 //   - THREADS threads × ROUNDS lock/unlock pairs of one Mutex around a plain counter (1,000,000 ops);
 //   - PAIRS producer/consumer pairs handing MESSAGES values each over a Semaphore-guarded slot (futex
 //     waits and wakes across processors), and one Channel carrying every value again;
@@ -9,7 +9,7 @@
 // Prints `mutex_total=`, `expected=`, `handoff_sum=`, `handoff_expected=`, `channel_sum=`, `processors=`,
 // `ran_on=` (processors any thread ran on), `migrations=`, `leaked=` (heap bytes).
 import {
-  spawn, joinInto, JoinResult, yieldNow, Mutex, Semaphore, Channel, processors, processorId, print,
+  spawn, joinInto, JoinResult, migrate, Mutex, Semaphore, Channel, processors, processorId, print,
 } from "weft";
 import { heapAllocated } from "weft/assembly/runtime/index";
 import { waiterPoolBytes } from "weft/assembly/waiter";
@@ -51,7 +51,7 @@ function counting(_: usize): i32 {
     counter++;
     lock.unlock();
     if ((i & 63) == 0) {
-      yieldNow();
+      migrate();
       let now = processorId();
       if (now != where) { moved++; where = now; mask |= <u64>1 << <u64>now; }
     }

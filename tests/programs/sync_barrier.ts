@@ -2,6 +2,7 @@
 // reusable over many rounds; Barrier.create(0) is null.
 import { spawn, join, yieldNow, print } from "weft";
 import { Barrier } from "weft/assembly/sync/index";
+import { Counter, addAt } from "./lib/counter";
 
 const THREADS = 4;
 const ROUNDS = 6;
@@ -9,16 +10,16 @@ const ROUNDS = 6;
 let barrier = new Barrier(THREADS);
 let arrivals = new StaticArray<i32>(ROUNDS);   // per round: threads that reached wait()
 let serials = new StaticArray<i32>(ROUNDS);    // per round: threads that got true
-let early = 0;                                  // left a round before all had arrived
+let early = new Counter();                      // left a round before all had arrived
 
 function member(arg: usize): i32 {
   let id = <i32>arg;
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < (id + round) % 3; k++) yieldNow();   // arrive in a different order each round
-    arrivals[round]++;
+    addAt(arrivals, round, 1);
     let serial = barrier.wait();
-    if (arrivals[round] != THREADS) early++;
-    if (serial) serials[round]++;
+    if (atomic.load<i32>(changetype<usize>(arrivals) + (<usize>round << 2)) != THREADS) early.inc();
+    if (serial) addAt(serials, round, 1);
   }
   return 0;
 }

@@ -2,26 +2,27 @@
 // after it finished, and a recursive call is EDEADLK.
 import { spawn, join, yieldNow, sleep, print } from "weft";
 import { Once } from "weft/assembly/sync/index";
+import { Counter, addAt } from "./lib/counter";
 
 const THREADS = 5;
 
 let once = new Once();
-let runs = 0;
-let initialized = 0;
-let early = 0;          // a caller returned before the function finished
-let results = 0;        // sum of call() results (all 0)
+let runs = new Counter();
+const INITIALIZED = memory.data(4, 4);   // set by the once function, read by every caller
+let early = new Counter();   // a caller returned before the function finished
+let results = new Counter(); // sum of call() results (all 0)
 
 function init(): void {
-  runs++;
+  runs.inc();
   yieldNow();           // the other callers arrive while it runs
   sleep(5);
-  initialized = 1;
+  atomic.store<i32>(INITIALIZED, 1);
 }
 
 function caller(arg: usize): i32 {
   for (let k = 0; k < <i32>arg; k++) yieldNow();
-  results += once.call(init);
-  if (initialized != 1) early++;
+  results.add(once.call(init));
+  if (atomic.load<i32>(INITIALIZED) != 1) early.inc();
   return 0;
 }
 
@@ -38,7 +39,7 @@ export function main(): i32 {
   let ids = new Array<i32>();
   for (let i = 0; i < THREADS; i++) ids.push(spawn(caller, <usize>i));
   for (let i = 0; i < THREADS; i++) join(ids[i]);
-  results += once.call(init);
+  results.add(once.call(init));
   print("runs=" + runs.toString());
   print("early=" + early.toString());
   print("results=" + results.toString());

@@ -7,29 +7,31 @@ const THREADS = 5;
 const ITERATIONS = 30;
 
 let sem = new Semaphore(2);
-let active = 0;
-let maxActive = 0;
-let passes = 0;
+// Counted with atomics: two holders run at once on different processors in M:N.
+const ACTIVE = memory.data(4, 4);
+const MAX_ACTIVE = memory.data(4, 4);
+const PASSES = memory.data(4, 4);
 
 function user(arg: usize): i32 {
   for (let i = 0; i < ITERATIONS; i++) {
     sem.acquire();
-    active++;
-    if (active > maxActive) maxActive = active;
+    let active = atomic.add<i32>(ACTIVE, 1) + 1;
+    let max = atomic.load<i32>(MAX_ACTIVE);
+    while (active > max && atomic.cmpxchg<i32>(MAX_ACTIVE, max, active) != max) max = atomic.load<i32>(MAX_ACTIVE);
     yieldNow();
     if ((i + <i32>arg) % 7 == 0) sleep(0.01);
-    passes++;
-    active--;
+    atomic.add<i32>(PASSES, 1);
+    atomic.sub<i32>(ACTIVE, 1);
     sem.release();
   }
   return 0;
 }
 
 let gate = new Semaphore(0);
-let acquired = 0;
+const ACQUIRED = memory.data(4, 4);
 function sleeper(arg: usize): i32 {
   gate.acquire();
-  acquired++;
+  atomic.add<i32>(ACQUIRED, 1);
   return 0;
 }
 
@@ -44,8 +46,8 @@ export function main(): i32 {
   let ids = new Array<i32>();
   for (let i = 0; i < THREADS; i++) ids.push(spawn(user, <usize>i));
   for (let i = 0; i < THREADS; i++) join(ids[i]);
-  print("max_active=" + maxActive.toString());
-  print("passes=" + passes.toString());
+  print("max_active=" + atomic.load<i32>(MAX_ACTIVE).toString());
+  print("passes=" + atomic.load<i32>(PASSES).toString());
   print("value_after=" + sem.value().toString());
 
   // 2. tryAcquire and value().
@@ -70,13 +72,13 @@ export function main(): i32 {
   ids = new Array<i32>();
   for (let i = 0; i < 4; i++) ids.push(spawn(sleeper));
   settle();
-  print("acquired_before=" + acquired.toString());
+  print("acquired_before=" + atomic.load<i32>(ACQUIRED).toString());
   gate.release(2);
   settle();
-  print("acquired_after2=" + acquired.toString());
+  print("acquired_after2=" + atomic.load<i32>(ACQUIRED).toString());
   gate.release(2);
   for (let i = 0; i < 4; i++) join(ids[i]);
-  print("acquired_after4=" + acquired.toString());
+  print("acquired_after4=" + atomic.load<i32>(ACQUIRED).toString());
   print("gate_value=" + gate.value().toString());
 
   // 5. Misuse.

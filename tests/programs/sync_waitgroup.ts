@@ -2,24 +2,25 @@
 // wait on a zero counter returns at once.
 import { spawn, join, yieldNow, sleep, print } from "weft";
 import { WaitGroup } from "weft/assembly/sync/index";
+import { Counter, addAt } from "./lib/counter";
 
 const TASKS = 5;
 
 let wg = new WaitGroup();
-let finished = 0;
-let seenByWaiters = 0;  // sum of `finished` as each extra waiter saw it on return
+let finished = new Counter();
+let seenByWaiters = new Counter();  // sum of `finished` as each extra waiter saw it on return
 
 function task(arg: usize): i32 {
   for (let k = 0; k < <i32>arg; k++) yieldNow();
   sleep(<f64>(arg * 2));
-  finished++;
+  finished.inc();
   wg.done();
   return 0;
 }
 
 function waiter(arg: usize): i32 {
   wg.wait();
-  seenByWaiters += finished;
+  seenByWaiters.add(finished.get());
   return 0;
 }
 
