@@ -4,6 +4,14 @@
 //   spawn_mn, mem_mn_1k, mem_mn_10k   bench/programs/mn_lab.ts on 2 processors
 //   xworker_pingpong  mn_lab's channel ping-pong on 2 processors / a raw Atomics.wait/notify round trip
 //                     between two Workers, measured here in the same run (ratio; target <= 1.2)
+//   spawn_1to1, mem_1to1_100   bench/programs/one_lab.ts with a Worker per thread (1:1): ns per
+//                     spawn + join; bytes per parked thread with 100 parked — the process's resident
+//                     memory (the Workers' own) plus nothing else, read while they are parked.
+// mem_1to1_1k and mem_1to1_10k are not run: at the ~9 MB of resident memory and ~1.4 MB of linear memory
+// (the processor's stack and save areas) a 1:1 thread costs, 1,000 would take ~10 GB and 10,000 ~100 GB
+// of this machine's 24 GiB, and a run has at most PROCESSORS_MAX = 1,024 processors, never reused: spawn
+// says EAGAIN after 1,023 threads. (Measured once: 903 threads parked after 121 earlier spawns, then
+// EAGAIN.)
 // Each figure is the median of `runs` runs (the raw round trip: of as many).
 import { Worker } from "node:worker_threads";
 import { createHash } from "node:crypto";
@@ -63,13 +71,33 @@ async function atomicsRoundTrip(rounds) {
   return ns;
 }
 
+/** one_lab with a Worker per thread: ns per spawn + join, and resident bytes per parked thread (the
+ *  process's resident memory when 100 are parked, less what it was before the run). */
+async function oneToOne(wasm) {
+  const base = process.memoryUsage().rss;
+  let bytes = NaN, spawn = NaN;
+  const r = await runShared(wasm, {
+    model: "1:1", timeoutMs: 120_000,
+    stdout: (line) => {
+      if (line.startsWith("parked ")) bytes = (process.memoryUsage().rss - base) / Number(line.split(" ")[1]);
+      if (line.startsWith("spawn_1to1 ")) spawn = Number(line.split(" ")[1]);
+    },
+  });
+  if (r.status !== "exited" || !(bytes > 0) || !(spawn > 0)) throw new Error(`bench mn: 1:1 ${r.status} ${r.error ?? ""} ${r.stdout}`.trim());
+  return { spawn, bytes };
+}
+
 /** Every M:N figure, as bench/run.js's results. */
 export async function mnBench({ quick = false, coreKey = "" } = {}) {
   const runs = quick ? 1 : 3;
   const compute = await sharedBuild("mn_compute", coreKey);
   const skynet = await sharedBuild("skynet", coreKey);
   const lab = await sharedBuild("mn_lab", coreKey);
-  const samples = { mn_speedup_2: [], skynet_1m_p2: [], spawn_mn: [], mem_mn_1k: [], mem_mn_10k: [], xworker_pingpong: [] };
+  const oneLab = await sharedBuild("one_lab", coreKey);
+  const samples = {
+    mn_speedup_2: [], skynet_1m_p2: [], spawn_mn: [], mem_mn_1k: [], mem_mn_10k: [], xworker_pingpong: [],
+    spawn_1to1: [], mem_1to1_100: [],
+  };
   const detail = { pingpong_mn: [], atomics_round_trip: [] };
   for (let i = 0; i < runs; i++) {
     const one = (await values(compute, 1)).mn_compute_ms, two = (await values(compute, 2)).mn_compute_ms;
@@ -83,8 +111,14 @@ export async function mnBench({ quick = false, coreKey = "" } = {}) {
     detail.pingpong_mn.push(l.pingpong_mn);
     detail.atomics_round_trip.push(raw);
     samples.xworker_pingpong.push(l.pingpong_mn / raw);
+    const o = await oneToOne(oneLab);
+    samples.spawn_1to1.push(o.spawn);
+    samples.mem_1to1_100.push(o.bytes);
   }
-  const units = { mn_speedup_2: "ratio", skynet_1m_p2: "ms", spawn_mn: "ns", mem_mn_1k: "bytes", mem_mn_10k: "bytes", xworker_pingpong: "ratio" };
+  const units = {
+    mn_speedup_2: "ratio", skynet_1m_p2: "ms", spawn_mn: "ns", mem_mn_1k: "bytes", mem_mn_10k: "bytes",
+    xworker_pingpong: "ratio", spawn_1to1: "ns", mem_1to1_100: "bytes",
+  };
   return Object.entries(samples).map(([bench, s]) => {
     const r = { bench, value: median(s), unit: units[bench], runs: s.length, samples: s };
     if (bench === "xworker_pingpong") { r.weft_ns = median(detail.pingpong_mn); r.atomics_ns = median(detail.atomics_round_trip); }

@@ -55,6 +55,8 @@ export const BENCHES = {
   mem_mn_1k: { unit: "bytes", program: null },
   mem_mn_10k: { unit: "bytes", program: null },
   xworker_pingpong: { unit: "ratio", target: 1.2, program: null, prediction: "raw Atomics.wait/notify round trip" },
+  spawn_1to1: { unit: "ns", program: null },
+  mem_1to1_100: { unit: "bytes", program: null },
   http_vs_node: { unit: "ratio", range: [0.9, Infinity], program: null, prediction: "Node's http module" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
@@ -143,7 +145,7 @@ async function main(argv) {
     results.push({ bench: "baseline_async_d1", value: median(asy), unit: "ns", runs, samples: asy });
   }
 
-  if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker"].some(want)) {
+  if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker", "1to1"].some(want)) {
     for (const r of await mnBench({ quick, coreKey: hashOf(coreFiles()) })) if (want(r.bench)) results.push(r);
   }
   if (want("http")) {
