@@ -6,10 +6,12 @@
 //   - heap bytes before and after: every thread is joined (joinInto), so nothing may be left (a small
 //     warm-up run first makes the futex table; the processors' waiter pools, kept for reuse, are not
 //     counted).
+// Each counting thread keeps a TLS value, checked after every move (its TLS block follows it).
 // Prints `mutex_total=`, `expected=`, `handoff_sum=`, `handoff_expected=`, `channel_sum=`, `processors=`,
-// `ran_on=` (processors any thread ran on), `migrations=`, `leaked=` (heap bytes).
+// `ran_on=` (processors any thread ran on), `migrations=`, `leaked=` (heap bytes), `tls_mismatches=`.
 import {
   spawn, joinInto, JoinResult, migrate, Mutex, Semaphore, Channel, processors, processorId, print,
+  tlsKeyCreate, tlsSet, tlsGet,
 } from "weft";
 import { heapAllocated } from "weft/assembly/runtime/index";
 import { waiterPoolBytes } from "weft/assembly/waiter";
@@ -25,6 +27,8 @@ let seenMask: u64 = 0;
 let migrations: i32 = 0;
 let seenLock = new Mutex();
 let channel = new Channel<i32>(16);
+let key: i32 = -1;                          // a TLS key: each counting thread's value must follow it
+const TLS_MISMATCHES = memory.data(4, 4);
 let rounding = ROUNDS;
 let messaging = MESSAGES;
 
@@ -44,14 +48,16 @@ function note(mask: u64, moved: i32): void {
   seenLock.unlock();
 }
 
-function counting(_: usize): i32 {
+function counting(arg: usize): i32 {
   let where = processorId(), mask: u64 = <u64>1 << <u64>where, moved = 0;
+  tlsSet(key, arg + 1);
   for (let i = 0; i < rounding; i++) {
     lock.lock();
     counter++;
     lock.unlock();
     if ((i & 63) == 0) {
       migrate();
+      if (tlsGet(key) != arg + 1) atomic.add<i32>(TLS_MISMATCHES, 1);
       let now = processorId();
       if (now != where) { moved++; where = now; mask |= <u64>1 << <u64>now; }
     }
@@ -104,6 +110,7 @@ function workload(rounds: i32, messages: i32, result: JoinResult): void {
 
 export function main(): i32 {
   for (let p = 0; p < PAIRS; p++) slots[p] = new Slot();
+  key = tlsKeyCreate();
   let result = new JoinResult();
   workload(64, 64, result);
   counter = 0; seenMask = 0; migrations = 0;
@@ -122,5 +129,6 @@ export function main(): i32 {
   print("ran_on=" + popcnt<u64>(seenMask).toString());
   print("migrations=" + migrations.toString());
   print("leaked=" + (<i64>after - <i64>before).toString());
+  print("tls_mismatches=" + atomic.load<i32>(TLS_MISMATCHES).toString());
   return 0;
 }
