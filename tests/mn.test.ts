@@ -15,7 +15,8 @@ const addressFree = (text: string) => text.replace(/0x[0-9a-f]+/g, "0x…");
 // timings: correct in N:1, racy in M:N, as the same C would be.
 const SAME_AS_N1 = [
   "pingpong", "sync_mutex", "sync_cond", "sync_barrier", "sync_rwlock", "sync_semaphore", "sync_once",
-  "sync_waitgroup", "chan_select", "chan_close", "core_trap", "core_deadlock", "sync_deadlock",
+  "sync_waitgroup", "chan_buffered", "chan_select", "chan_close", "core_tls", "core_trap", "core_deadlock",
+  "sync_deadlock",
 ];
 // Priorities order threads on one processor; with two, two threads of different priorities run at once,
 // so the log's interleaving differs. On one processor of a shared build it must not.
@@ -40,8 +41,8 @@ describe("M:N runs the core's programs as N:1 does", () => {
 // sync_semaphore, sync_rwlock's waiting writer, sync_deadlock's 5 ms) see other timings there. These do
 // not.
 const ONE_TO_ONE = [
-  "pingpong", "sync_cond", "sync_barrier", "sync_once", "sync_waitgroup", "chan_select", "chan_close",
-  "core_trap", "core_deadlock",
+  "pingpong", "sync_cond", "sync_barrier", "sync_once", "sync_waitgroup", "chan_buffered", "chan_select",
+  "chan_close", "core_tls", "core_trap", "core_deadlock",
 ];
 
 describe("1:1 runs the core's programs as N:1 does", () => {

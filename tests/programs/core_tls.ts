@@ -4,40 +4,41 @@ import {
   spawn, join, exit, self, yieldNow, print, tlsKeyCreate, tlsKeyDelete, tlsGet, tlsSet, ThreadLocal,
   getErrno, setErrno, EINVAL,
 } from "weft";
+import { Counter } from "./lib/counter";
 
 const THREADS = 6;
 const ROUNDS = 200;
 
 let key = -1;
-let mismatches = 0;
-let checks = 0;
+let mismatches = new Counter();
+let checks = new Counter();
 
 // 1. Each thread stores its own value in `key` every round, yields, and checks it is still its own.
 function isolated(arg: usize): i32 {
   let mine = <usize>arg * 100000;
-  if (tlsGet(key) != 0) mismatches++;          // a new thread starts with no value
+  if (tlsGet(key) != 0) mismatches.inc();          // a new thread starts with no value
   for (let i = 0; i < ROUNDS; i++) {
     tlsSet(key, mine + <usize>i);
     yieldNow();
-    if (tlsGet(key) != mine + <usize>i) mismatches++;
-    checks++;
+    if (tlsGet(key) != mine + <usize>i) mismatches.inc();
+    checks.inc();
   }
   return <i32>(tlsGet(key) - mine);
 }
 
 // 2. Destructors: count the calls, sum the values, and check they run in the exiting thread.
 let dkey = -1;
-let destructorCalls = 0;
-let destructorSum: usize = 0;
-let destructorInOwnThread = 0;
+let destructorCalls = new Counter();
+let destructorSum = new Counter();
+let destructorInOwnThread = new Counter();
 let expectedSelf = new Array<i32>();
 
 function countingDestructor(value: usize): void {
-  destructorCalls++;
-  destructorSum += value;
+  destructorCalls.inc();
+  destructorSum.add(<i32>value);
   // value = 1000 * index + small; expectedSelf[index] is the thread that set it
   let index = <i32>(value / 1000);
-  if (index < expectedSelf.length && expectedSelf[index] == self()) destructorInOwnThread++;
+  if (index < expectedSelf.length && expectedSelf[index] == self()) destructorInOwnThread.inc();
 }
 
 function setsAndReturns(arg: usize): i32 {
@@ -70,9 +71,9 @@ function setsZero(arg: usize): i32 {
 
 // A destructor that sets a new value: it is called again (bounded rounds), then gives up.
 let rkey = -1;
-let reviveCalls = 0;
+let reviveCalls = new Counter();
 function revivingDestructor(value: usize): void {
-  reviveCalls++;
+  reviveCalls.inc();
   tlsSet(rkey, value + 1);
 }
 function setsReviving(arg: usize): i32 {
@@ -82,8 +83,8 @@ function setsReviving(arg: usize): i32 {
 
 // 3. A deleted key: its destructor must not run at exit.
 let deletedKey = -1;
-let deletedDestructorCalls = 0;
-function deletedDestructor(value: usize): void { deletedDestructorCalls++; }
+let deletedDestructorCalls = new Counter();
+function deletedDestructor(value: usize): void { deletedDestructorCalls.inc(); }
 let deletedStep = 0;
 function holdsDeletedKey(arg: usize): i32 {
   tlsSet(deletedKey, 77);
@@ -94,18 +95,18 @@ function holdsDeletedKey(arg: usize): i32 {
 
 // 4. ThreadLocal<i32> and errno.
 let local = new ThreadLocal<i32>();
-let localMismatches = 0;
-let errnoMismatches = 0;
+let localMismatches = new Counter();
+let errnoMismatches = new Counter();
 function typedLocal(arg: usize): i32 {
   let base = <i32>arg * 1000;
-  if (local.get() != 0) localMismatches++;
-  if (getErrno() != 0) errnoMismatches++;
+  if (local.get() != 0) localMismatches.inc();
+  if (getErrno() != 0) errnoMismatches.inc();
   for (let i = 0; i < 50; i++) {
     local.set(base + i);
     setErrno(base + i + 1);
     yieldNow();
-    if (local.get() != base + i) localMismatches++;
-    if (getErrno() != base + i + 1) errnoMismatches++;
+    if (local.get() != base + i) localMismatches.inc();
+    if (getErrno() != base + i + 1) errnoMismatches.inc();
   }
   return local.get();
 }
