@@ -118,6 +118,7 @@ describe("weft in chromium", () => {
       await programs("browser_io");
       await programs("browser_mn");
       await programs("browser_mn", true);
+      await programs("sync_cond", true);
       const mounts = { "/build/": buildDir };
       server = await serve(ROOT, { mounts });
       isolated = await serve(ROOT, { crossOriginIsolated: true, mounts });
@@ -197,6 +198,16 @@ describe("weft in chromium", () => {
       expect(browser!.errors, log).toEqual([]);
     }, RUN_TIMEOUT + 10_000);
   }
+
+  it("runs 1:1 (a Web Worker per thread) on a cross-origin isolated page: a Cond program's answer", async () => {
+    const result = await runInPage({ wasm: "/build/sync_cond_shared.wasm", processors: 1, model: "1:1" }, "isolated");
+    const log = `page log:\n${browser!.transcript()}`;
+    expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
+      .toEqual({ status: "exited", exitCode: 0, error: null });
+    // sync_cond prints the same in every model (tests/mn.test.ts compares it with N:1 in Node).
+    expect(valuesOf(result), log).toMatchObject({ waiting: "4", after_signal: "1", after_broadcast: "4", owner_errors: "0", wait_errors: "0" });
+    expect(browser!.errors, log).toEqual([]);
+  }, RUN_TIMEOUT + 10_000);
 
   it("refuses M:N on a page that is not cross-origin isolated, with the reason, and runs N:1 there", async () => {
     const result = await runInPage(
