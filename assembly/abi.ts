@@ -6,7 +6,12 @@
 //   1. weft_start() spawns main as thread 1;
 //   2. weft_run() runs threads until it returns RUN_EXITED, RUN_WAIT (sleep until weft_wake_at() or the
 //      next I/O completion), RUN_DEADLOCK (read the thread table, report, stop), RUN_AGAIN (call it
-//      again) or RUN_POLL (let the host's event loop run once, then call it again);
+//      again), RUN_POLL (let the host's event loop run once, then call it again) or RUN_RETIRED (1:1:
+//      this processor's thread finished; its Worker ends);
+//   M:N (shared builds, processor.ts): processor 0 calls weft_init_memory, weft_init_globals, weft_init
+//      (added by the build) and weft_processors_init(count, oneToOne) before step 1; every processor
+//      calls weft_processor_enter(index) before its first weft_run; 1:1 asks the host for processors
+//      with the processor_start import;
 //   I/O (io.ts): the core calls the io_submit import with a request; the host answers at once or later,
 //      by writing the request's result and appending its address to the ring at weft_io_ring();
 //   3. if weft_run throws (a trap inside a thread), the host resets Asyncify's state, calls

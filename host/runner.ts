@@ -4,10 +4,14 @@
 // Run protocol (assembly/abi.ts is the core's side):
 //   1. validate: a WebAssembly module, with every export REQUIRED_EXPORTS names, importing only what
 //      this host provides, and reporting ABI_VERSION;
-//   2. weft_configure (save-area limit, memory cap), then weft_start spawns main;
+//   2. weft_configure (save-area limit, memory cap), then weft_start spawns main; as processor i of a
+//      shared run (RunOptions.processor, host/mn.ts): processor 0 first runs weft_init_memory,
+//      weft_init_globals, weft_init and weft_processors_init, then weft_processor_enter(0) and
+//      weft_start; the others only weft_processor_enter(i);
 //   3. weft_run until RUN_EXITED; on RUN_AGAIN call it again at once; on RUN_POLL let the event loop run
 //      once (the I/O host's turn()); on RUN_WAIT sleep until weft_wake_at() or the next I/O completion;
-//      on RUN_DEADLOCK read the thread table and report every thread and what it waits on;
+//      on RUN_DEADLOCK read the thread table and report every thread and what it waits on; on
+//      RUN_RETIRED (1:1) this processor's thread ended and so does this run of it;
 //   I/O: the io_submit import decodes the thread's request and hands it to the I/O host (RunOptions.io);
 //      an answer given later is written into the request and its address appended to the core's
 //      completion ring (assembly/io.ts), or kept here while the ring is full, and the loop is woken;

@@ -119,5 +119,9 @@ describe("weft CLI", () => {
     expect({ status: oneToOne.status, stdout: oneToOne.stdout }).toEqual({ status: 110, stdout: "a=10 b=100\n" });
     const bad = weft("run", "--processors", "65", "tests/programs/pingpong.ts");
     expect({ status: bad.status, stderr: bad.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --processors takes 1 to 64, got 65" });
+    const both = weft("run", "--one-to-one", "--processors", "2", "tests/programs/pingpong.ts");
+    expect({ status: both.status, stderr: both.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --one-to-one makes a Worker per thread: drop --processors" });
+    const io = weft("run", "--processors", "2", "--dir", ".", "tests/programs/pingpong.ts");
+    expect({ status: io.status, stderr: io.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --processors runs without file or network I/O for now: drop --dir, --allow-*, --io" });
   }, 120_000);
 });

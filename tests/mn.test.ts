@@ -3,7 +3,9 @@
 // on one processor in N:1; a stress program checks counters, hand-offs and the heap across processors
 // with forced migrations.
 import { describe, expect, it } from "vitest";
-import { runOnce, runSharedProgram, valuesOf, pick } from "./harness";
+import { runOnce, runSharedProgram, buildProgram, valuesOf, pick } from "./harness";
+import { runShared } from "../dist/host/mn.js";
+import { run } from "../host/runner";
 
 const TIMEOUT = 180_000;
 
@@ -81,4 +83,22 @@ describe("M:N under stress", () => {
       expect(Number(v.get("ran_on"))).toBeGreaterThanOrEqual(2);
     }, TIMEOUT);
   }
+});
+
+describe("M:N refusals and limits", () => {
+  it("a run that does not end is stopped at its timeout, every processor with it", async () => {
+    const started = performance.now();
+    await expect(runSharedProgram("spin_forever.ts", 2, 1500)).rejects.toThrow(/did not end within 1500 ms; its processors were stopped/);
+    expect(performance.now() - started).toBeLessThan(30_000);
+  }, TIMEOUT);
+
+  it("wrong arguments and the wrong kind of module are refused with one clear error", async () => {
+    const shared = await buildProgram("pingpong.ts", { shared: true }) as Uint8Array<ArrayBuffer>;
+    const plain = await buildProgram("pingpong.ts") as Uint8Array<ArrayBuffer>;
+    await expect(runShared(shared, { processors: 0 })).rejects.toThrow(/processors must be 1 to 64, got 0/);
+    await expect(runShared(shared, { processors: 65 })).rejects.toThrow(/processors must be 1 to 64, got 65/);
+    await expect(runShared(shared, { model: "2:3" as "1:1" })).rejects.toThrow(/model must be "M:N" or "1:1"/);
+    await expect(runShared(plain, { processors: 2 })).rejects.toThrow(/not a shared weft module/);
+    await expect(run(shared)).rejects.toThrow(/a shared weft module .* runs on processors/);
+  }, TIMEOUT);
 });
