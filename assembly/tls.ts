@@ -11,14 +11,16 @@
 // Deleting a key neither runs destructors nor touches values; a new key may reuse the slot only after
 // every live thread's value for it was cleared (values are cleared on delete).
 //
-// Access rule: the key registry is owned by the processor (M:N guards it with a lock); a TLS block is
-// owned by its thread.
+// Access rule: the key registry is guarded by the scheduler lock (processor.ts; nothing in N:1), which also
+// keeps the thread table still while delete walks it; a TLS block is owned by its thread. (M:N: a delete
+// that races a tlsSet growing that thread's block on another processor may clear the old block only.)
 
 import { Thread, TLS_HEADER } from "./layout";
 import { heapTryAlloc, heapFree } from "./runtime/index";
 import { currentThread, tlsBase, installTls } from "./scheduler";
 import { threadTable, threadTableUsed } from "./thread";
 import { EAGAIN, EINVAL, ENOMEM } from "./errno";
+import { schedLockTake, schedLockDrop } from "./processor";
 
 /** Most keys that can exist at once (POSIX asks for at least 128; 256 costs 1.3 KB of registry).
  *  Not configurable. */
@@ -37,19 +39,29 @@ import { EAGAIN, EINVAL, ENOMEM } from "./errno";
 
 /** Creates a key; returns it (>= 0) or -EAGAIN when TLS_KEYS_MAX keys exist. */
 export function tlsKeyCreate(destructor: ((value: usize) => void) | null = null): i32 {
+  schedLockTake();
   for (let k = 0; k < TLS_KEYS_MAX; k++) {
     if (load<u8>(IN_USE + k) == 0) {
       store<u8>(IN_USE + k, 1);
       store<usize>(DESTRUCTORS + (<usize>k << 2), changetype<usize>(destructor));
       if (k >= keysHigh) keysHigh = k + 1;
+      schedLockDrop();
       return k;
     }
   }
+  schedLockDrop();
   return -EAGAIN;
 }
 
 /** Deletes a key: every thread's value for it is dropped (no destructor runs). 0 or EINVAL. */
 export function tlsKeyDelete(key: i32): i32 {
+  schedLockTake();
+  let result = keyDeleteLocked(key);
+  schedLockDrop();
+  return result;
+}
+
+function keyDeleteLocked(key: i32): i32 {
   if (!keyValid(key)) return EINVAL;
   store<u8>(IN_USE + key, 0);
   store<usize>(DESTRUCTORS + (<usize>key << 2), 0);

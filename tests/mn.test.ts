@@ -85,6 +85,14 @@ describe("M:N under stress", () => {
   }
 });
 
+describe("M:N shared registries", () => {
+  it("TLS keys created on 4 processors at once are all different", async () => {
+    const r = await runSharedProgram("mn_tls_keys.ts", 4);
+    expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+    expect(pick(valuesOf(r), ["keys", "duplicates"])).toEqual({ keys: "192", duplicates: "0" });
+  }, TIMEOUT);
+});
+
 describe("M:N refusals and limits", () => {
   it("a run that does not end is stopped at its timeout, every processor with it", async () => {
     const started = performance.now();
