@@ -30,11 +30,12 @@ import { processorsInit, processorEnter } from "./processor";
 import { setStackPointer } from "./asyncify";
 import { setStackLimit } from "./stack";
 import { EINVAL, ENOMEM } from "./errno";
+import { safepoint, preemptConfigure, preemptRequests, preemptSlice, preemptTick, groupCpu, groupCount, groupWeight } from "./preempt";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 6;
+@inline const ABI_VERSION: i32 = 7;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -106,6 +107,26 @@ export function weft_configure(saveAreaBytes: u32, heapLimitBytes: u32): void {
   heapSetLimit(heapLimitBytes);
 }
 
+/** Preemption (preempt.ts): sets the time slice and the tick (ms; 0 keeps the current value) and turns
+ *  exact CPU accounting on (1) or off (0). 0, or -EINVAL for a slice outside 0..60,000 or a tick outside
+ *  0..1,000. */
+export function weft_preempt_configure(sliceMs: f64, tickMs: f64, exact: i32): i32 {
+  return preemptConfigure(sliceMs, tickMs, exact != 0) ? 0 : -EINVAL;
+}
+
+/** The slice and tick in force (ms). */
+export function weft_preempt_slice(): f64 { return preemptSlice(); }
+export function weft_preempt_tick(): f64 { return preemptTick(); }
+
+/** Shared builds: the address of the request words, one i32 per processor; the host's ticker stores 1
+ *  into processor i's word every tick (a safepoint then ticks). */
+export function weft_preempt_requests(): usize { return preemptRequests(); }
+
+/** Fair-share groups: how many exist (group 0 is the default), and each one's weight and CPU (ms). */
+export function weft_groups(): i32 { return groupCount(); }
+export function weft_group_weight(group: i32): f64 { return groupWeight(group); }
+export function weft_group_cpu(group: i32): f64 { return groupCpu(group); }
+
 /** The save-area limit in force (bytes). */
 export function weft_save_area_max(): u32 { return <u32>saveAreaMax(); }
 
@@ -132,7 +153,12 @@ export function weft_layout(field: i32): i32 {
     case 17: return offsetof<Thread>("io");
     case 18: return offsetof<Thread>("onCpu");
     case 19: return offsetof<Thread>("pinned");
-    case 20: return offsetof<Thread>();
+    case 20: return offsetof<Thread>("cpu");
+    case 21: return offsetof<Thread>("stats");
+    case 22: return offsetof<Thread>("group");
+    case 23: return offsetof<Thread>("weight");
+    case 24: return offsetof<Thread>("basePriority");
+    case 25: return offsetof<Thread>();
   }
   return -1;
 }
@@ -172,3 +198,6 @@ export function weft_processor_enter(index: i32): i32 {
 
 /** Installed by the build in place of the compiler's ~stack_check (stack.ts). */
 export function __weft_stack_check(): void { stackCheck(); }
+
+/** The safepoint the build's pass calls (host/safepoints.ts); the build removes this export. */
+export function __weft_safepoint(): void { safepoint(); }

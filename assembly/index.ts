@@ -1,6 +1,8 @@
 // weft: user-level threads for AssemblyScript. `import { spawn, join, Mutex, Channel } from "weft"`.
 //
 // Threads: spawn, join, detach, exit, self, yieldNow (also Thread.yield), sleep, names, priorities.
+// Preemption (the build's safepoints) and policy: time slices, priorities with aging, fair-share groups,
+// per-thread CPU time and statistics (policy.ts).
 // Blocking: futexWait / futexWake, and everything in sync/ and channel.ts built on them.
 // Per thread: TLS keys (tlsKeyCreate, tlsGet, tlsSet, ThreadLocal) and errno.
 // I/O (the caller waits, the others run): files and stdio (file.ts), TCP (net.ts).
@@ -10,6 +12,10 @@ export {
 } from "./thread";
 export { yieldNow, migrate } from "./scheduler";
 export { processors, processorId } from "./processor";
+export {
+  setPriority, getPriority, groupCreate, groupSetWeight, groupCpuTime, setGroup, getGroup, setWeight, setTimeSlice,
+  timeSlice, setExactAccounting, cpuTime, ThreadStats, threadStats, allThreadStats, printThreadStats,
+} from "./policy";
 export {
   futexWait, futexWake, futexWaitFor, FUTEX_WOKEN, FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT,
   WAIT_FUTEX, WAIT_MUTEX, WAIT_COND, WAIT_RWLOCK, WAIT_SEMAPHORE, WAIT_BARRIER, WAIT_ONCE, WAIT_WAITGROUP,

@@ -2,10 +2,10 @@
 // host side; the exported function weft_layout (abi.ts) reports these, and tests/abi.test.ts checks that
 // the two sides agree. Change a record here, in host/abi.ts and in ABI_VERSION together.
 //
-// ╒═══════════════════ Thread record (128 bytes, 16-aligned) ═══════════════════╕
+// ╒═══════════════════ Thread record (144 bytes, 16-aligned) ═══════════════════╕
 //   0 │ id            i32   slot | generation << 22; never 0                      │
 //   4 │ state         i32   ThreadState; also the futex word join waits on        │
-//   8 │ priority      i32   0 (lowest) .. 7 (highest)                             │
+//   8 │ priority      i32   0 (lowest) .. 7 (highest); raised by aging while it waits │
 //  12 │ flags         u32   FLAG_* below                                          │
 //  16 │ next          usize run-queue / wait-queue link                           │
 //  20 │ prev          usize wait-queue link                                       │
@@ -32,7 +32,11 @@
 // 108 │ io            usize its I/O request (io.ts), 0 until its first I/O call   │
 // 112 │ onCpu         i32   1 while a processor runs it or saves its frames (M:N) │
 // 116 │ pinned        i32   1:1: its processor's index + 1; 0 = any processor     │
-// 120 │ (reserved, 8 bytes)                                                      │
+// 120 │ cpu           f64   CPU time charged by ticks (ms, sampled; preempt.ts)   │
+// 128 │ stats         usize exact accounting block, 0 unless that is on           │
+// 132 │ group         i32   fair-share group (0 = the default group)              │
+// 136 │ weight        i32   its weight within the group (≥ 1)                     │
+// 140 │ basePriority  i32   the priority it was given; `priority` returns to it   │
 // ╘═════════════════════════════════════════════════════════════════════════════╛
 // Access rule: a record is owned by the processor that runs or holds the thread; in N:1 that is the only
 // processor. `state` is read by the host after weft_run returns (never while it runs).
@@ -81,12 +85,15 @@
   io: usize;
   onCpu: i32;
   pinned: i32;
-  reserved1: i32;
-  reserved2: i32;
+  cpu: f64;
+  stats: usize;
+  group: i32;
+  weight: i32;
+  basePriority: i32;
 }
 
 // @ts-ignore: decorator
-@inline export const THREAD_RECORD_SIZE: usize = 128;
+@inline export const THREAD_RECORD_SIZE: usize = 144;
 
 // Thread states. Who owns the thread and which queue it is on:
 // @ts-ignore: decorator
@@ -159,3 +166,6 @@ function transitionRefused(t: Thread, to: i32): void {
 @inline export const PRIORITY_LEVELS: i32 = 8;
 // @ts-ignore: decorator
 @inline export const PRIORITY_DEFAULT: i32 = 4;
+
+// Last, so that this file's constants exist before preempt.ts (which reaches runqueue.ts) reads them.
+import { exactAccounting, exactWoken } from "./preempt";

@@ -21,7 +21,8 @@
 
 import { Thread, PRIORITY_LEVELS } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
-import { processorIndex, processors, isOneToOne, PROCESSORS_MAX } from "./processor";
+import { processorIndex, processors, isOneToOne, PROCESSORS_MAX, schedLockTake, schedLockDrop } from "./processor";
+import { groupVirtualTime, threadVirtualTime } from "./preempt";
 
 // @ts-ignore: decorator
 @inline const QUEUE_BYTES: usize = 8 + PRIORITY_LEVELS * 8;
@@ -41,6 +42,20 @@ import { processorIndex, processors, isOneToOne, PROCESSORS_MAX } from "./proces
 // @ts-ignore: decorator
 @inline export function runQueuePush(t: Thread): void {
   pushOnto(SHARED_MEMORY && t.pinned != 0 ? QUEUES + <usize>(t.pinned - 1) * QUEUE_BYTES : ownQueue(), t);
+}
+
+/** Puts `t` at the head of its priority level in the calling processor's queue (a sleeper woken by a
+ *  tick: it runs before the threads that kept it waiting). */
+export function runQueuePushFront(t: Thread): void {
+  let queue = SHARED_MEMORY && t.pinned != 0 ? QUEUES + <usize>(t.pinned - 1) * QUEUE_BYTES : ownQueue();
+  let q = queue + 8 + (<usize>t.priority << 3);
+  let head = load<usize>(q);
+  t.next = head;
+  store<usize>(q, changetype<usize>(t));
+  if (head == 0) store<usize>(q, changetype<usize>(t), 4);
+  store<u32>(queue, load<u32>(queue) | 1 << <u32>t.priority);
+  store<i32>(queue, load<i32>(queue, 4) + 1, 4);
+  total++;
 }
 
 /** Appends `t` to processor `index`'s queue (M:N: a thread sent to another processor). */
@@ -130,3 +145,68 @@ export function runQueueRemove(t: Thread): void {
 
 /** Number of runnable threads, on every processor. */
 export function runQueueLength(): i32 { return total; }
+
+// ── Aging and the fair-share choice (preempt.ts; called from ticks, never from the switch) ──────────
+
+/** Whether a thread waits in the calling processor's queue below `level` (the running thread's) or below
+ *  another waiting level (read without the lock: a hint). */
+export function runQueueLevelBelow(level: i32): bool {
+  let mask = load<u32>(ownQueue());
+  if (mask == 0) return false;
+  let top = max<i32>(31 - <i32>clz<u32>(mask), level);
+  return (mask & ((1 << <u32>top) - 1)) != 0;
+}
+
+/** Aging: in the calling processor's queue, the first thread of every level below the highest waiting
+ *  level (or `running`, the running thread's level, if higher) moves up one level. */
+export function runQueueAge(running: i32): void {
+  schedLockTake();
+  let queue = ownQueue();
+  let mask = load<u32>(queue);
+  if (mask != 0) {
+    let top = max<i32>(31 - <i32>clz<u32>(mask), running);
+    for (let level = top - 1; level >= 0; level--) {
+      if ((load<u32>(queue) & (1 << <u32>level)) == 0) continue;
+      let q = queue + 8 + (<usize>level << 3);
+      let t = changetype<Thread>(load<usize>(q));
+      let next = t.next;
+      store<usize>(q, next);
+      if (next == 0) { store<usize>(q, 0, 4); store<u32>(queue, load<u32>(queue) & ~(1 << <u32>level)); }
+      store<i32>(queue, load<i32>(queue, 4) - 1, 4);
+      total--;
+      t.priority = level + 1;                 // back to t.basePriority when it next runs
+      pushOnto(queue, t);
+    }
+  }
+  schedLockDrop();
+}
+
+/** The fair-share choice when `t`'s slice ends: among `t` and the threads waiting at its level in the
+ *  calling processor's queue, the one whose group has had the least CPU per group weight, then the least
+ *  CPU per own weight. Returns true when that is `t` (it goes on); otherwise moves the chosen thread to
+ *  the front of its level and returns false (t is then preempted). */
+export function runQueueFairPick(t: Thread): bool {
+  schedLockTake();
+  let q = ownQueue() + 8 + (<usize>t.priority << 3);
+  let bestGroup = groupVirtualTime(t), bestOwn = threadVirtualTime(t);
+  let best: usize = 0, bestPrev: usize = 0;
+  let prev: usize = 0;
+  for (let p = load<usize>(q); p != 0; p = changetype<Thread>(p).next) {
+    let c = changetype<Thread>(p);
+    let g = groupVirtualTime(c);
+    if (g < bestGroup || (g == bestGroup && threadVirtualTime(c) < bestOwn)) {
+      bestGroup = g; bestOwn = threadVirtualTime(c); best = p; bestPrev = prev;
+    }
+    prev = p;
+  }
+  if (best != 0 && bestPrev != 0) {
+    // Move it to the front: unlink, then link as the head.
+    let b = changetype<Thread>(best);
+    changetype<Thread>(bestPrev).next = b.next;
+    if (b.next == 0) store<usize>(q, bestPrev, 4);
+    b.next = load<usize>(q);
+    store<usize>(q, best);
+  }
+  schedLockDrop();
+  return best == 0;
+}

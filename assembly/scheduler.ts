@@ -51,7 +51,7 @@ import {
   FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, FROM_LIVE, FROM_FINISHED, transition,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
-import { runQueuePush, runQueuePushTo, runQueuePop, runQueueEmpty, runQueueHasAtLeast } from "./runqueue";
+import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast } from "./runqueue";
 import { timerAdd, timerRemove, timerPopDue, timerEarliest, timerCount } from "./timer";
 import { heapTryAlloc, heapFree, heapCapacity } from "./runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
@@ -60,6 +60,7 @@ import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
 import { threadFinishing, threadReap, threadKill } from "./thread";
 import { ioPending, ioDrain, ioRelease } from "./io";
 import { SHARED_MEMORY } from "./atomics";
+import { preemptSwitchIn, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken } from "./preempt";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
   idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor,
@@ -185,8 +186,23 @@ export function sleepUntil(deadline: f64): void {
   suspend();
 }
 
-/** Wakes every thread whose deadline has passed. The scheduler lock must be held. */
-function fireTimers(now: f64): void {
+/** A tick preempts the running thread (preempt.ts): sleepers that are due wake first, so that they run
+ *  before it; then it goes to the back of its priority level. Returns false, without switching, when no
+ *  thread of its priority or higher wants the processor. */
+export function preemptNow(now: f64): bool {
+  let t = changetype<Thread>(currentThread);
+  schedLockTake();
+  if (timerCount() > 0) fireTimers(now, true);
+  if (!runQueueHasAtLeast(t.priority)) { schedLockDrop(); return false; }
+  makeRunnable(t);
+  schedLockDrop();
+  suspend();
+  return true;
+}
+
+/** Wakes every thread whose deadline has passed; `front`: at the head of their levels (a tick). The
+ *  scheduler lock must be held. */
+function fireTimers(now: f64, front: bool = false): void {
   while (true) {
     let tp = timerPopDue(now);
     if (tp == 0) return;
@@ -195,7 +211,14 @@ function fireTimers(now: f64): void {
       futexDequeue(t);
       t.waitResult = FUTEX_TIMED_OUT;
     }
-    makeRunnable(t);
+    if (front) {
+      if (exactAccounting()) exactWoken(t);
+      transition(t, FROM_WAITING, STATE_RUNNABLE);
+      runQueuePushFront(t);
+      wakeIdleProcessor(t);
+    } else {
+      makeRunnable(t);
+    }
   }
 }
 
@@ -247,6 +270,7 @@ export function runLoop(): i32 {
   loopLimit = stackLimit;
   let budget = SWITCHES_PER_CALL;
   lastTurn = hostNow();
+  preemptLoopEnter(lastTurn);
   while (true) {
     if (programEnded) return RUN_EXITED;
     if (--budget == 0) return RUN_AGAIN;
@@ -274,6 +298,8 @@ export function runLoop(): i32 {
     // Switch in (steps 4 and 1-3 of "The switch").
     currentThread = tp;
     t.switches++;
+    t.priority = t.basePriority;              // aging may have raised it while it waited (preempt.ts)
+    preemptSwitchIn(t);
     setStackPointer(t.stackPointer);
     setStackLimit(t.stackBase);
     tlsBase = t.tls;
@@ -296,6 +322,7 @@ export function runLoop(): i32 {
         threadFinishing(tp);
       }
     }
+    if (exactAccounting()) exactSwitchOut(t);
     let lost: i32 = 0;                        // LOST_*: the thread cannot be kept
     if (unwinding) {
       unwinding = false;
@@ -351,6 +378,7 @@ function retire(): i32 {
 /** The run queue is empty (the lock is held). N:1: returns why the loop stops. M:N: returns why, or
  *  sleeps until woken and returns -1 (the lock is dropped in every case). */
 function nothingToRun(): i32 {
+  preemptIdle();
   if (SHARED_MEMORY) {
     if (programEnded) { wakeAllProcessors(); schedLockDrop(); return RUN_EXITED; }
     if (isDeadlocked()) { schedLockDrop(); return RUN_DEADLOCK; }

@@ -45,6 +45,7 @@ import { hostThreadDied, hostProcessorStart } from "./host";
 import { SHARED_MEMORY, atomicLoad } from "./atomics";
 import { schedLockTake, schedLockDrop, isOneToOne, processorAdd } from "./processor";
 import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
+import { groupExists, fairShareOn, preemptEnter } from "./preempt";
 
 export type ThreadId = i32;
 
@@ -74,8 +75,14 @@ export class SpawnOptions {
   name: string | null = null;
   /** The most bytes the thread's stack may grow to; 0 = default (1 MiB). */
   stackSize: i32 = 0;
-  /** 0 (lowest) .. 7 (highest); higher-priority runnable threads always run first. Default 4. */
+  /** 0 (lowest) .. 7 (highest); higher-priority runnable threads run first (preempt.ts: a thread kept
+   *  waiting moves up by aging). Default 4. */
   priority: i32 = PRIORITY_DEFAULT;
+  /** Fair-share group (groupCreate); -1 = the spawning thread's group (the default group 0 for main). */
+  group: i32 = -1;
+  /** Weight within the group, 1 .. 1,000,000: its share of the group's CPU is its weight over the
+   *  weights of the group's threads that want to run. Default 1. */
+  weight: i32 = 1;
 }
 
 /** What join tells about a finished thread. */
@@ -129,9 +136,16 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   let priority = PRIORITY_DEFAULT;
   let stackMax = STACK_MAX_DEFAULT;
   let name: usize = 0;
+  let group = currentThread != 0 ? changetype<Thread>(currentThread).group : 0;
+  let weight = 1;
   if (options) {
     priority = options.priority;
     if (priority < 0 || priority >= PRIORITY_LEVELS) return -EINVAL;
+    if (options.group >= 0) group = options.group;
+    if (options.group < -1 || !groupExists(group)) return -EINVAL;
+    weight = options.weight;
+    if (weight < 1 || weight > 1000000) return -EINVAL;
+    if (weight != 1) fairShareOn();
     if (options.stackSize < 0) return -EINVAL;
     if (options.stackSize > 0) stackMax = max<u32>(<u32>options.stackSize, 64);
     name = changetype<usize>(options.name);
@@ -154,6 +168,9 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   store<usize>(e, tp);
   t.id = <i32>(generation << SLOT_BITS | <u32>slot);
   t.priority = priority;
+  t.basePriority = priority;
+  t.group = group;
+  t.weight = weight;
   t.stackBase = STACK_NONE;
   t.stackTop = STACK_NONE;
   t.stackPointer = STACK_NONE;
@@ -250,6 +267,7 @@ export function threadReap(t: Thread): void {
   store<u32>(e, generation | (freeSlots << 9), 4);
   freeSlots = slot + 1;
   tlsRelease(t);
+  if (t.stats) { heapFree(t.stats); t.stats = 0; }
   transition(t, FROM_FINISHED, STATE_FREE);
   heapFree(changetype<usize>(t));
   liveThreads--;
@@ -332,6 +350,7 @@ export function getName(id: ThreadId = 0): string {
 
 /** Starts the program: `main` becomes thread 1's entry, named "main". */
 export function startMain(main: (arg: usize) => i32): ThreadId {
+  preemptEnter();
   let options = new SpawnOptions();
   options.name = "main";
   let id = spawn(main, 0, options);

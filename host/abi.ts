@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -17,6 +17,8 @@ export const REQUIRED_EXPORTS = [
   "weft_new_string", "weft_thread_table", "weft_thread_slots", "weft_current", "weft_main_value",
   "weft_live_threads", "weft_heap_allocated", "weft_heap_top", "weft_configure", "weft_save_area_max",
   "weft_layout", "weft_io_ring", "weft_io_pending", "weft_io_layout", "weft_processors_init", "weft_processor_enter",
+  "weft_preempt_configure", "weft_preempt_slice", "weft_preempt_tick", "weft_preempt_requests", "weft_groups",
+  "weft_group_weight", "weft_group_cpu",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
 
@@ -32,9 +34,24 @@ export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3, RUN_
 export const THREAD = {
   id: 0, state: 4, priority: 8, flags: 12, saveArea: 24, stackBase: 28, stackTop: 32, exitValue: 56,
   waitKind: 60, waitAddr: 64, deadline: 72, name: 84, error: 88, switches: 96, saveBytes: 104, tls: 44,
-  joiner: 100, io: 108, onCpu: 112, pinned: 116, size: 128,
+  joiner: 100, io: 108, onCpu: 112, pinned: 116, cpu: 120, stats: 128, group: 132, weight: 136, basePriority: 140,
+  size: 144,
 } as const;
 export const THREAD_FIELDS = Object.keys(THREAD) as (keyof typeof THREAD)[];
+
+/** Exact accounting block (assembly/preempt.ts), at the address in a record's `stats` field (0 until
+ *  exact accounting is on and the thread was first switched in):
+ *  ╒═══ exact block (32 bytes) ═══╕
+ *    0 │ cpu       f64  ms on a processor
+ *    8 │ runnable  f64  ms waiting to run
+ *   16 │ blocked   f64  ms blocked or asleep
+ *   24 │ since     f64  when its current state began (the core's own)
+ *  ╘══════════════════════════════╛ */
+export const STATS_CPU = 0, STATS_RUNNABLE = 8, STATS_BLOCKED = 16;
+
+/** Ranges weft_preempt_configure accepts (ms): a time slice in (0, SLICE_MS_MAX], a tick in
+ *  (0, TICK_MS_MAX] (0 there keeps the value in force; the host's options take positive values only). */
+export const SLICE_MS_MAX = 60_000, TICK_MS_MAX = 1_000;
 
 /** Thread table entry: 8 bytes, the Thread pointer first. */
 export const TABLE_ENTRY_SIZE = 8;

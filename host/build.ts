@@ -24,6 +24,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMPORT_MODULE, REQUIRED_EXPORTS } from "./abi.js";
+import { insertSafepoints } from "./safepoints.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./shared.js";
 
 /** Where weft's package root is (the folder holding assembly/). */
@@ -46,6 +47,9 @@ export interface BuildOptions {
   inlineBeforeAsyncify?: boolean;
   /** Bytes of the processor's own shadow stack (default 64 KiB). */
   processorStack?: number;
+  /** Insert safepoints into the program's own loops and recursive functions, so that a thread that never
+   *  yields can be preempted (host/safepoints.ts). Default true. */
+  safepoints?: boolean;
   /** Build for M:N: K instances of the module, one per Worker, over one shared memory (host/shared.ts).
    *  Default false: the N:1 module, which this option leaves unchanged. */
   shared?: boolean;
@@ -216,8 +220,8 @@ function checkSwitchIntact(mod: binaryen.Module, bodies: Map<string, string>): s
   return callersOf(SWITCH).filter((n) => n !== SWITCH);
 }
 
-/** Step 2: intrinsics. */
-function installIntrinsics(mod: binaryen.Module): void {
+/** Step 2: intrinsics. Returns the function safepoints call (host/safepoints.ts), if the program has it. */
+function installIntrinsics(mod: binaryen.Module): string | null {
   const names = functionNames(mod);
   for (const name of names) {
     const info = binaryen.getFunctionInfo(mod.getFunction(name));
@@ -233,12 +237,18 @@ function installIntrinsics(mod: binaryen.Module): void {
   }
   // The runtime is compiled as an entry, so asc exports its functions: keep them internal.
   for (const name of RUNTIME_EXPORTS) if (mod.getExport(name)) mod.removeExport(name);
+  let safepoint: string | null = null;
+  if (mod.getExport("__weft_safepoint")) {
+    safepoint = binaryen.getExportInfo(mod.getExport("__weft_safepoint")).value;
+    mod.removeExport("__weft_safepoint");
+  }
   const check = binaryen.getExportInfo(mod.getExport("__weft_stack_check"));
   mod.removeExport("__weft_stack_check");
   if (names.includes("~stack_check")) {
     mod.removeFunction("~stack_check");
     mod.addFunction("~stack_check", binaryen.none, binaryen.none, [], mod.call(check.value, [], binaryen.none));
   }
+  return safepoint;
 }
 
 /** Builds `entry` (an AssemblyScript file exporting main) into a weft module. */
@@ -248,7 +258,9 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
   let shared: SharedLayout | undefined;
   try {
     mod.setFeatures(FEATURES);
-    installIntrinsics(mod);
+    const safepointTarget = installIntrinsics(mod);
+    const safepoints = (options.safepoints ?? true) && safepointTarget
+      ? insertSafepoints(mod, options.shared || process.env.WEFT_SP_FORM === "flag" ? "flag" : "fuel", safepointTarget) : undefined;
     const optimize = options.optimize ?? true;
     const inlining = [binaryen.getAlwaysInlineMaxSize(), binaryen.getFlexibleInlineMaxSize(), binaryen.getOneCallerInlineMaxSize()];
     binaryen.setOptimizeLevel(optimize ? 3 : 0);

@@ -93,6 +93,13 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "channel/received", "the value the last receive on this processor produced, read right after it"],
   [WEFT + "processor/processorIndex", "which processor this is"],
   [WEFT + "runtime/index/cache", "this processor's heap cache, used without the heap's lock"],
+  [WEFT + "preempt/fuel", "N:1 builds only: the safepoints' countdown to the next tick"],
+  [WEFT + "preempt/flagAddress", "this processor's request word, which its safepoints read"],
+  [WEFT + "preempt/fuelRefill", "N:1 builds only: fuel given at each tick"],
+  [WEFT + "preempt/lastTick", "when this processor last ticked"],
+  [WEFT + "preempt/turnStart", "when the thread this processor runs began its turn"],
+  [WEFT + "preempt/turnFresh", "this processor switched since its last tick"],
+  [WEFT + "preempt/switchedInAt", "when this processor switched its thread in (exact accounting)"],
 ]);
 
 /** scheduler.ts is the processor's loop: every global of it is per processor but this one. A global

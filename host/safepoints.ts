@@ -1,0 +1,171 @@
+// Safepoints: the build step that lets a timer take the processor from a thread that never yields.
+//
+// Design note
+// -----------
+// A thread can run for ever only by going round a loop or by calling itself (directly, through other
+// functions, or through the table). So the pass puts a check at the head of every loop of the program's
+// own functions, and at the entry of every function that is in a cycle of the call graph (indirect calls
+// count as calls to every function in the table). A function that neither loops nor recurses ends after a
+// bounded amount of work, and gets nothing.
+//
+// The check is two instructions and a branch that is almost never taken:
+//
+//     (if (i32.le_s (global.get $fuel) … )) … or … (if (i32.atomic.load (global.get $flagAddr)) …)
+//
+// see `check` below for the two forms: N:1 counts down a per-processor global (a clock check every K
+// safepoints: nobody else can touch a module's memory while it runs), shared builds read a word a ticker
+// raises (assembly/preempt.ts). The taken branch calls weft's safepoint function, which may switch; it runs
+// before Asyncify, so Asyncify instruments exactly the functions that now can switch.
+//
+// weft's own code (~lib/weft/…), AssemblyScript's standard library (~lib/…) and the generated entry get no
+// checks: the scheduler, locks and allocator must never be preempted, and a library loop is bounded by
+// its arguments. The program's functions are the ones whose names do not start with "~".
+//
+// Approaches rejected: Binaryen's log-execution pass puts a call at every function entry, loop and return
+// (every function would be instrumented by Asyncify, ~2× slower calls); checks at every function entry
+// (same cost for recursion-free code, which needs none); a check per basic block (no loop is shorter than
+// one back-edge).
+
+import binaryen from "binaryen";
+import { walk, addLocal, functionBody, loopBody, callTarget } from "./walk.js";
+
+export type SafepointForm = "fuel" | "flag";
+
+/** The names the pass reads and calls; they live in assembly/preempt.ts. */
+export const FUEL_GLOBAL = "~lib/weft/assembly/preempt/fuel";
+export const FLAG_GLOBAL = "~lib/weft/assembly/preempt/flagAddress";
+
+export interface SafepointReport {
+  /** Loop heads and function entries that got a check. */
+  loops: number;
+  entries: number;
+  /** The functions that got at least one check. */
+  functions: string[];
+}
+
+/** Whether the pass may put checks into function `name`: the program's own code only. */
+export function isProgramFunction(name: string): boolean {
+  return !name.startsWith("~") && !name.startsWith("__weft_entry__") && !name.startsWith("start:");
+}
+
+/** Back-edges a loop goes round between two real checks: the loop counts down a local (a register), and
+ *  only every STRIP + 1 turns reads the flag or spends fuel. Keeps the check off the loop's critical path. */
+export const STRIP = 127;
+
+/** Inserts the checks. `form` picks the check (see the design note); `target` is the function they call. */
+export function insertSafepoints(mod: binaryen.Module, form: SafepointForm, target: string): SafepointReport {
+  const report: SafepointReport = { loops: 0, entries: 0, functions: [] };
+  const names: string[] = [];
+  for (let i = 0, n = mod.getNumFunctions(); i < n; i++) names.push(binaryen.getFunctionInfo(mod.getFunctionByIndex(i)).name);
+  const program = names.filter((n) => {
+    const info = binaryen.getFunctionInfo(mod.getFunction(n));
+    return isProgramFunction(n) && info.body !== 0 && !info.module;
+  });
+  if (program.length === 0) return report;
+  const recursive = recursiveFunctions(mod, names);
+  for (const name of program) {
+    const func = mod.getFunction(name);
+    const body = functionBody.get(func);
+    let strip = -1, temp = -1, loops = 0;
+    const locals = () => {
+      if (strip < 0) strip = addLocal(func, binaryen.i32);
+      if (temp < 0 && form === "fuel") temp = addLocal(func, binaryen.i32);
+    };
+    walk(body, (expr) => {
+      if (binaryen.getExpressionId(expr) !== binaryen.LoopId) return;
+      locals();
+      const inner = loopBody.get(expr);
+      loopBody.set(expr, mod.block(null, [loopCheck(mod, form, target, strip, temp), inner], binaryen.getExpressionType(inner)));
+      loops++;
+    });
+    let entry = false;
+    if (recursive.has(name)) {
+      locals();
+      functionBody.set(func, mod.block(null, [check(mod, form, target, temp), body], binaryen.getExpressionType(body)));
+      entry = true;
+    }
+    if (loops || entry) report.functions.push(name);
+    report.loops += loops;
+    report.entries += entry ? 1 : 0;
+  }
+  return report;
+}
+
+/** A loop's check: count the local `strip` down; when it passes zero, reset it and make the real check. */
+function loopCheck(mod: binaryen.Module, form: SafepointForm, target: string, strip: number, temp: number): binaryen.ExpressionRef {
+  const i32 = binaryen.i32;
+  return mod.if(
+    mod.i32.lt_s(mod.local.tee(strip, mod.i32.sub(mod.local.get(strip, i32), mod.i32.const(1)), i32), mod.i32.const(0)),
+    mod.block(null, [mod.local.set(strip, mod.i32.const(STRIP)), check(mod, form, target, temp)], binaryen.none));
+}
+
+/** The real check. fuel: spend one unit (`temp` holds the new value), and tick when none is left. flag:
+ *  tick when this processor's request word is raised. */
+function check(mod: binaryen.Module, form: SafepointForm, target: string, temp: number): binaryen.ExpressionRef {
+  const i32 = binaryen.i32;
+  const call = mod.call(target, [], binaryen.none);
+  if (form === "fuel") {
+    return mod.block(null, [
+      mod.global.set(FUEL_GLOBAL, mod.local.tee(temp, mod.i32.sub(mod.global.get(FUEL_GLOBAL, i32), mod.i32.const(1)), i32)),
+      mod.if(mod.i32.lt_s(mod.local.get(temp, i32), mod.i32.const(0)), call),
+    ], binaryen.none);
+  }
+  return mod.if(mod.i32.load(0, 4, mod.global.get(FLAG_GLOBAL, i32)), call);
+}
+
+/** The functions in a cycle of the call graph. An indirect call may reach any function in the table. */
+function recursiveFunctions(mod: binaryen.Module, names: string[]): Set<string> {
+  const table = new Set<string>();
+  for (let i = 0, n = mod.getNumElementSegments(); i < n; i++) {
+    const info = binaryen.getElementSegmentInfo(mod.getElementSegmentByIndex(i));
+    for (const d of info.data) table.add(d);
+  }
+  const edges = new Map<string, Set<string>>();
+  for (const name of names) {
+    const out = new Set<string>();
+    const body = binaryen.getFunctionInfo(mod.getFunction(name)).body;
+    if (body) walk(body, (expr) => {
+      const id = binaryen.getExpressionId(expr);
+      if (id === binaryen.CallId) out.add(callTarget(expr));
+      else if (id === binaryen.CallIndirectId) for (const t of table) out.add(t);
+    });
+    edges.set(name, out);
+  }
+  // Tarjan's strongly connected components, iteratively (call graphs can be deep).
+  const index = new Map<string, number>(), low = new Map<string, number>(), onStack = new Set<string>();
+  const stack: string[] = [], cyclic = new Set<string>();
+  let counter = 0;
+  for (const root of names) {
+    if (index.has(root)) continue;
+    const work: { name: string; it: Iterator<string> }[] = [];
+    const open = (n: string) => {
+      index.set(n, counter); low.set(n, counter); counter++;
+      stack.push(n); onStack.add(n);
+      work.push({ name: n, it: (edges.get(n) ?? new Set<string>()).values() });
+    };
+    open(root);
+    while (work.length) {
+      const top = work[work.length - 1];
+      const next = top.it.next();
+      if (!next.done) {
+        const m = next.value;
+        if (!edges.has(m)) continue;                          // an import
+        if (!index.has(m)) open(m);
+        else if (onStack.has(m)) low.set(top.name, Math.min(low.get(top.name)!, index.get(m)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1].name;
+        low.set(parent, Math.min(low.get(parent)!, low.get(top.name)!));
+      }
+      if (low.get(top.name) === index.get(top.name)) {
+        const component: string[] = [];
+        let m: string;
+        do { m = stack.pop()!; onStack.delete(m); component.push(m); } while (m !== top.name);
+        if (component.length > 1 || edges.get(top.name)!.has(top.name)) for (const c of component) cyclic.add(c);
+      }
+    }
+  }
+  return cyclic;
+}

@@ -1,0 +1,118 @@
+// Walking and rewriting Binaryen expression trees from JavaScript, for weft's own build passes
+// (host/safepoints.ts, host/asyncify-state.ts). binaryen.js gives each expression kind getters and setters
+// (Loop.setBody, Block.setChildAt, …) but its type declarations leave them out, and it has no generic way
+// to list an expression's children or to replace one; this file supplies both for the kinds a weft module
+// holds (MVP, atomics, bulk memory). A kind it does not know is an error, never skipped.
+
+import binaryen from "binaryen";
+
+type Accessors = Record<string, (...args: number[]) => unknown>;
+const api = binaryen as unknown as Record<string, Accessors> & { _BinaryenFunctionAddVar(f: number, type: number): number };
+
+/** Each kind: its binaryen.js class, and its child fields (an array field ends in "[]"). */
+const KINDS: Record<number, [string, string[]]> = {
+  [binaryen.BlockId]: ["Block", ["children[]"]],
+  [binaryen.IfId]: ["If", ["condition", "ifTrue", "ifFalse"]],
+  [binaryen.LoopId]: ["Loop", ["body"]],
+  [binaryen.BreakId]: ["Break", ["condition", "value"]],
+  [binaryen.SwitchId]: ["Switch", ["condition", "value"]],
+  [binaryen.CallId]: ["Call", ["operands[]"]],
+  [binaryen.CallIndirectId]: ["CallIndirect", ["target", "operands[]"]],
+  [binaryen.LocalGetId]: ["LocalGet", []],
+  [binaryen.LocalSetId]: ["LocalSet", ["value"]],
+  [binaryen.GlobalGetId]: ["GlobalGet", []],
+  [binaryen.GlobalSetId]: ["GlobalSet", ["value"]],
+  [binaryen.LoadId]: ["Load", ["ptr"]],
+  [binaryen.StoreId]: ["Store", ["ptr", "value"]],
+  [binaryen.ConstId]: ["Const", []],
+  [binaryen.UnaryId]: ["Unary", ["value"]],
+  [binaryen.BinaryId]: ["Binary", ["left", "right"]],
+  [binaryen.SelectId]: ["Select", ["ifTrue", "ifFalse", "condition"]],
+  [binaryen.DropId]: ["Drop", ["value"]],
+  [binaryen.ReturnId]: ["Return", ["value"]],
+  [binaryen.MemorySizeId]: ["MemorySize", []],
+  [binaryen.MemoryGrowId]: ["MemoryGrow", ["delta"]],
+  [binaryen.NopId]: ["Nop", []],
+  [binaryen.UnreachableId]: ["Unreachable", []],
+  [binaryen.AtomicRMWId]: ["AtomicRMW", ["ptr", "value"]],
+  [binaryen.AtomicCmpxchgId]: ["AtomicCmpxchg", ["ptr", "expected", "replacement"]],
+  [binaryen.AtomicWaitId]: ["AtomicWait", ["ptr", "expected", "timeout"]],
+  [binaryen.AtomicNotifyId]: ["AtomicNotify", ["ptr", "notifyCount"]],
+  [binaryen.AtomicFenceId]: ["AtomicFence", []],
+  [binaryen.MemoryInitId]: ["MemoryInit", ["dest", "offset", "size"]],
+  [binaryen.DataDropId]: ["DataDrop", []],
+  [binaryen.MemoryCopyId]: ["MemoryCopy", ["dest", "source", "size"]],
+  [binaryen.MemoryFillId]: ["MemoryFill", ["dest", "value", "size"]],
+  [binaryen.RefFuncId]: ["RefFunc", []],
+  [binaryen.RefNullId]: ["RefNull", []],
+};
+
+const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
+
+function kindOf(expr: number): [string, string[]] {
+  const id = binaryen.getExpressionId(expr);
+  const kind = KINDS[id];
+  if (!kind) throw new Error(`weft build: an expression of kind ${id} that weft's passes do not know`);
+  return kind;
+}
+
+/** Replaces the child `expr` holds at `slot` (a field name, or [field, index] for an array field). */
+export type Slot = { field: string; index: number };
+
+/** The children of `expr`, with the slot each sits in. */
+export function childrenOf(expr: number): { child: number; slot: Slot }[] {
+  const [cls, fields] = kindOf(expr);
+  const out: { child: number; slot: Slot }[] = [];
+  for (const f of fields) {
+    if (f.endsWith("[]")) {
+      const field = f.slice(0, -2);
+      const n = api[cls]["getNum" + cap(field)](expr) as number;
+      for (let i = 0; i < n; i++) {
+        const child = api[cls]["get" + cap(field).replace(/ren$|s$/, "") + "At"](expr, i) as number;
+        if (child) out.push({ child, slot: { field, index: i } });
+      }
+    } else {
+      const child = api[cls]["get" + cap(f)](expr) as number;
+      if (child) out.push({ child, slot: { field: f, index: -1 } });
+    }
+  }
+  return out;
+}
+
+/** Puts `child` into `parent` at `slot`. */
+export function replaceChild(parent: number, slot: Slot, child: number): void {
+  const [cls] = kindOf(parent);
+  if (slot.index >= 0) api[cls]["set" + cap(slot.field).replace(/ren$|s$/, "") + "At"](parent, slot.index, child);
+  else api[cls]["set" + cap(slot.field)](parent, child);
+}
+
+/** Visits every expression under `root`, parents before children, with its parent and slot (none for
+ *  the root). `visit` may replace the expression through replaceChild; the walk then goes on into what
+ *  `visit` returns (the replacement, or the expression itself). Iterative: bodies can be deep. */
+export function walk(root: number, visit: (expr: number, parent: number, slot: Slot | null) => number | void): void {
+  const todo: [number, number, Slot | null][] = [[root, 0, null]];
+  while (todo.length) {
+    const [expr, parent, slot] = todo.pop()!;
+    const next = visit(expr, parent, slot) ?? expr;
+    if (next === -1) continue;
+    for (const c of childrenOf(next)) todo.push([c.child, next, c.slot]);
+  }
+}
+
+/** Adds a local of `type` to function `func`; returns its index. */
+export function addLocal(func: number, type: number): number {
+  return api._BinaryenFunctionAddVar(func, type);
+}
+
+/** The function's body, and a way to set it. */
+export const functionBody = {
+  get: (func: number) => binaryen.getFunctionInfo(func).body,
+  set: (func: number, body: number) => { api.Function.setBody(func, body); },
+};
+
+/** Loop.getBody / setBody, Call.getTarget. */
+export const loopBody = {
+  get: (loop: number) => api.Loop.getBody(loop) as number,
+  set: (loop: number, body: number) => { api.Loop.setBody(loop, body); },
+};
+export const callTarget = (call: number) => api.Call.getTarget(call) as string;
