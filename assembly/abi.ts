@@ -30,7 +30,7 @@ import { processorsInit, processorEnter } from "./processor";
 import { setStackPointer } from "./asyncify";
 import { setStackLimit } from "./stack";
 import { EINVAL, ENOMEM } from "./errno";
-import { safepoint, preemptConfigure, preemptRequests, preemptSlice, preemptTick, groupCpu, groupCount, groupWeight } from "./preempt";
+import { preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "./preempt";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
@@ -116,7 +116,7 @@ export function weft_preempt_configure(sliceMs: f64, tickMs: f64, exact: i32): i
 
 /** The slice and tick in force (ms). */
 export function weft_preempt_slice(): f64 { return preemptSlice(); }
-export function weft_preempt_tick(): f64 { return preemptTick(); }
+export function weft_preempt_tick(): f64 { return preemptTickMs(); }
 
 /** Shared builds: the address of the request words, one i32 per processor; the host's ticker stores 1
  *  into processor i's word every tick (a safepoint then ticks). */
@@ -199,5 +199,7 @@ export function weft_processor_enter(index: i32): i32 {
 /** Installed by the build in place of the compiler's ~stack_check (stack.ts). */
 export function __weft_stack_check(): void { stackCheck(); }
 
-/** The safepoint the build's pass calls (host/safepoints.ts); the build removes this export. */
-export function __weft_safepoint(): void { safepoint(); }
+/** What the build's safepoints call (host/safepoints.ts, host/resumable.ts); the build removes these
+ *  exports. The functions themselves, not wrappers: they are the bottom of a thread's frames, and a
+ *  wrapper would be instrumented and save a frame of its own. */
+export { safepointSwitch as __weft_safepoint, preemptSwitch as __weft_preempt_switch } from "./scheduler";

@@ -3,21 +3,29 @@
 // Design note
 // -----------
 // Ticks. The build puts a safepoint at every loop head and recursive function entry of the program's own
-// code (host/safepoints.ts). A safepoint calls `safepoint()` below when a tick is due, about every
-// TICK_MS while a thread runs:
-//   - shared builds (M:N): a ticker the host runs (a Worker) raises each processor's request word every
-//     tick; the check is a load of that word (the word's address is the per-processor `flagAddress`);
+// code (host/safepoints.ts). A safepoint takes its slow path when a tick is due, about every TICK_MS
+// while a thread runs:
+//   - shared builds (M:N): a ticker the host runs (a Worker) raises the request word of each processor
+//     that runs a thread, and counts the raised words in one word at a fixed address (TICKS + 0); the
+//     check is a load of that word (free: one load from a constant address), and only when it is not
+//     zero a look at the processor's own request word;
 //   - N:1 builds, whose memory nobody else can write while the module runs: the checks count down `fuel`
-//     (a loop every STRIP back-edges, a recursive function at every entry), and when it runs out the
-//     tick reads the clock. `fuelRefill` adapts so that fuel runs out about every TICK_MS.
-// A tick is therefore the only place that reads the clock; the switch itself never does (unless exact
-// accounting is on).
+//     (a loop every STRIP + 1 back-edges, a recursive function at every entry), and when it runs out a
+//     tick is due; the fuel given at a tick is the rate it was spent at times the time to the next tick.
+// Ticks come when something may have to happen: at the end of the running thread's slice, when the
+// earliest sleeper is due, when waiting lower levels age, and when a thread of higher priority became
+// runnable on the processor; at most a slice apart.
+// The slow path does not decide anything: it unwinds the thread to its processor's loop (a switch, ~0.1-1
+// µs) with `ticked` set, and the loop calls `preemptTick`, which reads the clock and decides whether the
+// thread goes on (it is switched straight back in) or is preempted. So the code a safepoint sits in makes
+// no call on its way out (nothing of it lives across a call: host/resumable.ts), and ticks are the only
+// place that reads the clock; the switch itself never does (unless exact accounting is on).
 //
-// What a tick does (`tick`): charges the time since the last tick to the running thread and its group
-// (sampled accounting); ages waiting threads now and then; and preempts the running thread when its
-// slice is over, when a sleeper is due, or when a thread of higher priority became runnable. Preempting
-// is a yield from inside the thread's own code: it goes to the back of its priority level and the loop
-// picks the next thread. A thread that is alone at its level and above keeps the processor.
+// What a tick does (`preemptTick`): charges the time since the last tick to the running thread and its
+// group (sampled accounting); ages waiting threads now and then; and preempts the running thread when its
+// slice is over, when a sleeper is due, or when a thread of higher priority became runnable. A preempted
+// thread goes to the back of its priority level; a thread that is alone at its level and above keeps the
+// processor.
 //
 // Policies.
 //   - Priorities: 0..7, higher first (runqueue.ts); round robin within a level by slices.
@@ -44,7 +52,6 @@ import { Thread, FLAG_FINISHING, PRIORITY_LEVELS, STATE_BLOCKED, STATE_SLEEPING 
 import { SHARED_MEMORY } from "./atomics";
 import { hostNow } from "./host";
 import { heapTryAlloc } from "./runtime/index";
-import { currentThread, preemptNow } from "./scheduler";
 import { runQueueHasAtLeast, runQueueAge, runQueueLevelBelow, runQueueFairPick } from "./runqueue";
 import { timerCount, timerEarliest } from "./timer";
 import { processorIndex, PROCESSORS_MAX } from "./processor";
@@ -60,28 +67,37 @@ import { processorIndex, PROCESSORS_MAX } from "./processor";
 /** How often waiting lower-priority threads move up a level (ms). */
 // @ts-ignore: decorator
 @inline const AGING_MS: f64 = 10;
-/** Back-edges between two fuel checks of a loop (the build's strip counter, host/safepoints.ts). */
-// @ts-ignore: decorator
-@inline export const STRIP: i32 = 1023;
 /** Fair-share groups, including the default group 0. Not configurable. */
 // @ts-ignore: decorator
 @inline export const GROUPS_MAX: i32 = 64;
 
 // ── What the safepoints read (host/safepoints.ts names these globals) ──────────────────────────────
-/** N:1: ticks run when this falls below zero. Per processor. */
+/** N:1: a tick is due when this falls below zero. Per processor. */
 export let fuel: i32 = 0;
-/** Shared builds: the address of this processor's request word (the ticker sets it to 1). Per processor. */
+/** Shared builds: the address of this processor's request word. Per processor. */
 export let flagAddress: usize = 0;
 
-// Request words, one per processor: the ticker (shared builds) sets them; a tick clears its own.
+// The tick words (shared builds; the host's ticker writes them, ABI: weft_preempt_requests):
+//   0 │ raised   i32  how many request words are 1 (the safepoints' check reads this word)
+//  16 │ busy     i32 × PROCESSORS_MAX  1 while processor i runs a thread (its loop writes it)
+//     │ request  i32 × PROCESSORS_MAX  1: processor i has a tick due (the ticker sets, the processor clears)
+//     │ skip     i32 × PROCESSORS_MAX  ticker periods processor i wants no tick (the ticker counts down)
+// The ticker, every period: for each busy processor, if its skip word is above 0, decrement it; else, if
+// its request word goes from 0 to 1 (compare-exchange), add 1 to `raised`.
 // @ts-ignore: decorator
-@lazy const REQUESTS: usize = memory.data(<i32>(SHARED_MEMORY ? PROCESSORS_MAX : 1) << 2, 16);
+@lazy const TICK_PROCESSORS: i32 = SHARED_MEMORY ? PROCESSORS_MAX : 1;
+/** The tick words' address (a constant: the safepoints load TICKS + 0 directly). */
+export const TICKS: usize = memory.data(16 + TICK_PROCESSORS * 12, 16);
 
 // Per processor:
-let fuelRefill: i32 = 64;       // N:1: fuel given at each tick (adapts to TICK_MS)
+let fuelGiven: i32 = 0;         // N:1: fuel given at the last tick
+let fuelRate: f64 = 0;          // N:1: fuel spent per ms of running (measured at ticks)
 let lastTick: f64 = -1;         // when this processor last ticked; -1: unknown (it was idle)
 let turnStart: f64 = 0;         // when the running thread's turn began (as well as ticks know)
 let turnFresh: bool = true;     // the loop switched since the last tick: a new turn began
+let keepTurn: bool = false;     // the next switch-in resumes the thread that just ticked: same turn
+let handoff: f64 = -1;          // when the last tick preempted: the next turn began then
+let runningPriority: i32 = PRIORITY_LEVELS;   // the running thread's level (PRIORITY_LEVELS: none)
 
 // Shared:
 let sliceMs: f64 = SLICE_MS_DEFAULT;
@@ -105,19 +121,19 @@ export function preemptConfigure(slice: f64, tick: f64, exactAccounting: bool): 
   return true;
 }
 
-/** The request words' address (the host's ticker raises word i for processor i). */
-export function preemptRequests(): usize { return REQUESTS; }
+/** The tick words' address (the host's ticker; see TICKS). */
+export function preemptRequests(): usize { return TICKS; }
 
-/** This processor's request word (processorEnter; N:1 at the first run). */
+/** This processor's request word (processorEnter; N:1 at the start). */
 export function preemptEnter(): void {
-  flagAddress = REQUESTS + (<usize>processorIndex << 2);
-  if (GROUPS != 0 && load<f64>(GROUPS) == 0) store<f64>(GROUPS, 1);   // the default group's weight
+  flagAddress = TICKS + 16 + (<usize>(TICK_PROCESSORS + processorIndex) << 2);
+  if (load<f64>(GROUPS) == 0) store<f64>(GROUPS, 1);   // the default group's weight
 }
 
 /** The slice in use (ms). */
 export function preemptSlice(): f64 { return sliceMs; }
 /** The tick in use (ms). */
-export function preemptTick(): f64 { return tickMs; }
+export function preemptTickMs(): f64 { return tickMs; }
 /** Whether exact accounting is on. */
 // @ts-ignore: decorator
 @inline export function exactAccounting(): bool { return exact; }
@@ -127,74 +143,107 @@ export function preemptTick(): f64 { return tickMs; }
 /** A thread is being switched in. */
 // @ts-ignore: decorator
 @inline export function preemptSwitchIn(t: Thread): void {
-  turnFresh = true;
+  if (keepTurn) keepTurn = false; else turnFresh = true;
+  runningPriority = t.priority;
+  if (SHARED_MEMORY) store<i32>(TICKS + 16 + (<usize>processorIndex << 2), 1);    // busy
   if (exact) exactSwitchIn(t);
 }
 
-/** The processor found nothing to run, or returns to the host: ticks start afresh when it runs again. */
+/** The running thread is back in the loop. */
 // @ts-ignore: decorator
-@inline export function preemptIdle(): void { lastTick = -1; }
+@inline export function preemptSwitchOut(): void { runningPriority = PRIORITY_LEVELS; }
+
+/** `t` becomes runnable on this processor: above the running thread's level, that thread gets a tick at
+ *  its next safepoint (and is preempted there). */
+// @ts-ignore: decorator
+@inline export function preemptWoken(t: Thread): void {
+  if (t.priority > runningPriority) preemptRequestTick();
+}
+
+/** The processor found nothing to run, or returns to the host: ticks start afresh when it runs again,
+ *  and a request raised meanwhile is taken back. */
+export function preemptIdle(): void {
+  lastTick = -1;
+  keepTurn = false;
+  handoff = -1;
+  if (SHARED_MEMORY) {
+    store<i32>(TICKS + 16 + (<usize>processorIndex << 2), 0);
+    takeRequest();
+  }
+}
 
 /** The loop was entered at `now`. */
 // @ts-ignore: decorator
 @inline export function preemptLoopEnter(now: f64): void { if (lastTick < 0) lastTick = now; }
 
-// ── Safepoints ─────────────────────────────────────────────────────────────────────────────────────
+/** Shared builds: clears this processor's request, if raised, and the count of raised requests. */
+function takeRequest(): void {
+  if (atomic.xchg<i32>(flagAddress, 0) != 0) atomic.sub<i32>(TICKS, 1);
+}
 
-/** What a safepoint calls when a tick is due (the build inserts the calls; weft's own code has none). */
-export function safepoint(): void {
+/** Arranges the next tick about `ms` from now. N:1: fuel for that long at the rate fuel was spent since
+ *  the last tick. Shared builds: the ticker skips this processor for that many of its periods. */
+function nextTickIn(ms: f64, now: f64): void {
+  ms = max<f64>(ms, 0.05);
   if (SHARED_MEMORY) {
-    if (atomic.load<i32>(flagAddress) == 0) return;
-    atomic.store<i32>(flagAddress, 0);
+    store<i32>(TICKS + 16 + (<usize>(2 * TICK_PROCESSORS + processorIndex) << 2), max<i32>(<i32>Math.ceil(ms / tickMs) - 1, 0));
+    return;
   }
-  let now = hostNow();
-  if (!SHARED_MEMORY) refuel(now);
-  tick(now);
+  if (lastTick >= 0 && fuelGiven > 0 && now > lastTick) {
+    let measured = <f64>(fuelGiven - min<i32>(fuel, fuelGiven)) / (now - lastTick);
+    fuelRate = fuelRate == 0 ? measured : 0.5 * fuelRate + 0.5 * measured;
+  }
+  let give = fuelRate > 0 ? fuelRate * ms : 64;
+  fuelGiven = <i32>min<f64>(max<f64>(give, 16), <f64>(1 << 30));
+  fuel = fuelGiven;
 }
 
-/** N:1: the next tick comes after `fuelRefill` more checks, which adapts so that ticks come ~tickMs apart. */
-function refuel(now: f64): void {
-  if (lastTick >= 0) {
-    let gap = now - lastTick;
-    let refill = fuelRefill;
-    if (gap < tickMs * 0.5) refill = refill < (1 << 28) ? refill << 1 : refill;
-    else if (gap > tickMs * 2) refill = max<i32>(refill >> 1, 1);
-    fuelRefill = refill;
-  }
-  fuel = fuelRefill;
-}
-
-/** Asks for a tick at the next safepoint of this processor (a thread of higher priority became runnable). */
-// @ts-ignore: decorator
-@inline export function preemptRequestTick(): void {
-  if (SHARED_MEMORY) atomic.store<i32>(flagAddress, 1);
+/** Asks for a tick at the next safepoint of this processor (a thread of higher priority than the running
+ *  one became runnable here). */
+export function preemptRequestTick(): void {
+  if (SHARED_MEMORY) { if (atomic.xchg<i32>(flagAddress, 1) == 0) atomic.add<i32>(TICKS, 1); }
   else fuel = 0;
 }
 
-function tick(now: f64): void {
-  let tp = currentThread;
-  if (tp == 0) return;                          // program code run outside any thread (start-up)
-  let t = changetype<Thread>(tp);
+/** What a tick decided for the thread that ticked. */
+// @ts-ignore: decorator
+@inline export const TICK_GO_ON: i32 = 0;
+// @ts-ignore: decorator
+@inline export const TICK_PREEMPT: i32 = 1;
+
+/** A tick of `t`, the thread the loop just took back from a safepoint (its frames are saved): accounting,
+ *  aging, and whether it goes on or is preempted. `now` is the clock. */
+export function preemptTick(t: Thread, now: f64): i32 {
+  if (SHARED_MEMORY) takeRequest();
+  let verdict = decide(t, now);
+  // The next tick: at the end of the slice that now runs, or when the earliest sleeper is due, or, with
+  // threads waiting below, when they age next.
+  let next = verdict == TICK_PREEMPT ? sliceMs : sliceMs - (now - turnStart);
+  if (timerCount() > 0) next = min<f64>(next, timerEarliest() - now);
+  if (runQueueLevelBelow(t.priority)) next = min<f64>(next, AGING_MS - (now - lastAging));
+  nextTickIn(min<f64>(next, sliceMs), now);
+  lastTick = now;
+  keepTurn = verdict == TICK_GO_ON;
+  return verdict;
+}
+
+function decide(t: Thread, now: f64): i32 {
   // Sampled accounting: the time since the last tick goes to the running thread.
   if (lastTick >= 0) charge(t, now - lastTick);
-  lastTick = now;
-  if (turnFresh) { turnFresh = false; turnStart = now; }
+  if (turnFresh) { turnFresh = false; turnStart = handoff >= 0 ? handoff : now; handoff = -1; }
   if (now - lastAging >= AGING_MS) {
     lastAging = now;
     if (runQueueLevelBelow(t.priority)) runQueueAge(t.priority);
   }
-  if (t.flags & FLAG_FINISHING) return;         // its TLS destructors run; it is nearly gone
   let sliceOver = now - turnStart >= sliceMs;
   let timerDue = timerCount() > 0 && timerEarliest() <= now;
   let higher = t.priority + 1 < PRIORITY_LEVELS && runQueueHasAtLeast(t.priority + 1);
-  if (!sliceOver && !timerDue && !higher) return;
-  if (sliceOver && fairShare) {
-    // The thread with the least virtual time runs next; if that is this one, it goes on.
-    if (runQueueFairPick(t)) { turnStart = now; return; }
-  }
-  // preemptNow returns false when nobody of this priority or higher is waiting: a new turn, same thread.
-  if (!preemptNow(now)) { turnStart = now; return; }
-  turnFresh = true;
+  if (!sliceOver && !timerDue && !higher) return TICK_GO_ON;
+  if (!runQueueHasAtLeast(t.priority) && !timerDue) { turnStart = now; return TICK_GO_ON; }
+  // The thread with the least virtual time runs next; if that is this one, it goes on.
+  if (sliceOver && !timerDue && !higher && fairShare && runQueueFairPick(t)) { turnStart = now; return TICK_GO_ON; }
+  handoff = now;
+  return TICK_PREEMPT;
 }
 
 /** Charges `ms` of CPU to `t` and its group. */

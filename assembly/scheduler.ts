@@ -60,7 +60,10 @@ import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
 import { threadFinishing, threadReap, threadKill } from "./thread";
 import { ioPending, ioDrain, ioRelease } from "./io";
 import { SHARED_MEMORY } from "./atomics";
-import { preemptSwitchIn, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken } from "./preempt";
+import {
+  preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
+  TICK_PREEMPT,
+} from "./preempt";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
   idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor,
@@ -116,6 +119,7 @@ export let tlsBase: usize = 0;
 export let programEnded: bool = false;
 
 let resuming: bool = false;     // the loop started a rewind; suspend must stop it
+let ticked: bool = false;       // the thread unwound at a safepoint: the loop ticks it (preempt.ts)
 let unwinding: bool = false;    // suspend started an unwind; the loop must stop it
 let scratch: usize = 0;         // the processor's scratch save area
 let scratchSize: usize = SAVE_AREA_MAX_DEFAULT;
@@ -186,18 +190,34 @@ export function sleepUntil(deadline: f64): void {
   suspend();
 }
 
-/** A tick preempts the running thread (preempt.ts): sleepers that are due wake first, so that they run
- *  before it; then it goes to the back of its priority level. Returns false, without switching, when no
- *  thread of its priority or higher wants the processor. */
-export function preemptNow(now: f64): bool {
-  let t = changetype<Thread>(currentThread);
-  schedLockTake();
-  if (timerCount() > 0) fireTimers(now, true);
-  if (!runQueueHasAtLeast(t.priority)) { schedLockDrop(); return false; }
-  makeRunnable(t);
-  schedLockDrop();
-  suspend();
-  return true;
+/** A safepoint's slow path in a function Asyncify instrumented (the build calls this through the export
+ *  __weft_safepoint): unwinds the running thread to the loop for a tick (preempt.ts), or, while it is
+ *  rewound, stops the rewind. Like suspend, it is the bottom of the thread's frames. */
+export function safepointSwitch(): void {
+  if (resuming) {
+    resuming = false;
+    asyncifyStopRewind();
+    return;
+  }
+  let s = scratch;
+  store<usize>(s, s + SAVE_AREA_HEADER);
+  store<usize>(s, s + scratchSize, 4);
+  ticked = true;
+  unwinding = true;
+  asyncifyStartUnwind(s);
+}
+
+/** The same, for a function weft rebuilt (host/resumable.ts): that function has already pushed its frame
+ *  into the scratch area and set the area's header, so this only starts the unwind. */
+export function preemptSwitch(): void {
+  if (resuming) {
+    resuming = false;
+    asyncifyStopRewind();
+    return;
+  }
+  ticked = true;
+  unwinding = true;
+  asyncifyStartUnwind(scratch);
 }
 
 /** Wakes every thread whose deadline has passed; `front`: at the head of their levels (a tick). The
@@ -322,13 +342,15 @@ export function runLoop(): i32 {
         threadFinishing(tp);
       }
     }
+    preemptSwitchOut();
     if (exactAccounting()) exactSwitchOut(t);
     let lost: i32 = 0;                        // LOST_*: the thread cannot be kept
     if (unwinding) {
       unwinding = false;
       // Asyncify checks the end only now: let the check pass and kill the thread ourselves ("Save areas").
+      // A tick is not the thread's doing: its frames are kept however deep (they fit the slack).
       if (load<usize>(scratch) > scratch + scratchSize) {
-        lost = LOST_SAVE_AREA;
+        if (!ticked) lost = LOST_SAVE_AREA;
         store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);
       }
       asyncifyStopUnwind();
@@ -336,6 +358,7 @@ export function runLoop(): i32 {
       let state = t.state;
       if (state == STATE_EXITED || state == STATE_TRAPPED) releaseFrames(t);
       else if (lost == 0 && !keepSaveArea(t)) lost = LOST_MEMORY;
+
     } else {
       releaseFrames(t);                       // the thread finished
     }
@@ -343,6 +366,10 @@ export function runLoop(): i32 {
     setStackLimit(loopLimit);
     currentThread = 0;
     tlsBase = 0;
+    if (ticked) {
+      ticked = false;
+      if (lost == 0 && t.state == STATE_RUNNING) requeueTicked(t);
+    }
     if (lost) threadKill(t, lostMessage(t, lost));
     // 1:1: a processor exists for its one thread; once that finished, it leaves (not the first: main's).
     // Decided before leaveProcessor: after it, a joiner may free the record.
@@ -350,6 +377,20 @@ export function runLoop(): i32 {
     leaveProcessor(t);
     if (retiring) return retire();
   }
+}
+
+/** A thread that unwound at a safepoint (still RUNNING, its frames saved): the tick decides whether it
+ *  goes on (back to the front of its level: the loop switches it straight back in) or is preempted (to the
+ *  back, behind sleepers the tick found due). */
+function requeueTicked(t: Thread): void {
+  let now = hostNow();
+  let verdict = preemptTick(t, now);
+  schedLockTake();
+  if (timerCount() > 0) fireTimers(now, true);
+  transition(t, FROM_RUNNING, STATE_RUNNABLE);
+  if (verdict == TICK_PREEMPT) runQueuePush(t);
+  else runQueuePushFront(t);
+  schedLockDrop();
 }
 
 /** 1:1: this processor's thread finished; it leaves the run (and counts as asleep for deadlocks). */
@@ -447,6 +488,7 @@ export function endProgram(): void {
 export function abandonSwitch(): void {
   resuming = false;
   unwinding = false;
+  ticked = false;
   setStackPointer(loopSp);
   setStackLimit(loopLimit);
   currentThread = 0;

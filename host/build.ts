@@ -24,7 +24,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMPORT_MODULE, REQUIRED_EXPORTS } from "./abi.js";
-import { insertSafepoints } from "./safepoints.js";
+import { insertSafepoints, isProgramFunction } from "./safepoints.js";
+import { keepOriginals, rebuildResumable } from "./resumable.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./shared.js";
 
 /** Where weft's package root is (the folder holding assembly/). */
@@ -50,6 +51,9 @@ export interface BuildOptions {
   /** Insert safepoints into the program's own loops and recursive functions, so that a thread that never
    *  yields can be preempted (host/safepoints.ts). Default true. */
   safepoints?: boolean;
+  /** Rebuild the program's functions that can switch with weft's own unwind and rewind instead of
+   *  Asyncify's (host/resumable.ts; default true). false: Asyncify instruments them, for comparison. */
+  weftUnwind?: boolean;
   /** Build for M:N: K instances of the module, one per Worker, over one shared memory (host/shared.ts).
    *  Default false: the N:1 module, which this option leaves unchanged. */
   shared?: boolean;
@@ -75,6 +79,8 @@ export class BuildError extends Error {
 }
 
 const SWITCH = "~lib/weft/assembly/scheduler/suspend";
+/** The safepoints' switches (assembly/scheduler.ts): like SWITCH, bottoms of a thread's frames. */
+const SAFEPOINT_SWITCHES = ["~lib/weft/assembly/scheduler/safepointSwitch", "~lib/weft/assembly/scheduler/preemptSwitch"];
 const LOOP = "~lib/weft/assembly/scheduler/runLoop";
 const RUNTIME_EXPORTS = [
   "heapTryAlloc", "heapFree", "heapCapacity", "heapSetLimit", "heapAllocated", "heapTop", "heapCacheEnter", "__alloc", "__realloc",
@@ -216,7 +222,8 @@ function checkSwitchIntact(mod: binaryen.Module, bodies: Map<string, string>): s
   };
   if (!rewinders.includes(LOOP)) refuse("the scheduler loop is missing or was inlined into " + (rewinders.join(", ") || "nothing"));
   if (rewinders.length !== 1) refuse(`the scheduler loop was inlined into ${rewinders.filter((n) => n !== LOOP).join(", ")}`);
-  if (unwinders.some((n) => n !== SWITCH)) refuse(`weft's switch was inlined into ${unwinders.filter((n) => n !== SWITCH).join(", ")}`);
+  const bottom = (n: string) => n === SWITCH || SAFEPOINT_SWITCHES.includes(n);
+  if (unwinders.some((n) => !bottom(n))) refuse(`weft's switch was inlined into ${unwinders.filter((n) => !bottom(n)).join(", ")}`);
   return callersOf(SWITCH).filter((n) => n !== SWITCH);
 }
 
@@ -237,6 +244,8 @@ function installIntrinsics(mod: binaryen.Module): string | null {
   }
   // The runtime is compiled as an entry, so asc exports its functions: keep them internal.
   for (const name of RUNTIME_EXPORTS) if (mod.getExport(name)) mod.removeExport(name);
+  // The safepoints' slow paths: exported by abi.ts so that the compiler keeps them; the exports go once
+  // the build has put in the calls (__weft_preempt_switch is called only by host/resumable.ts's code).
   let safepoint: string | null = null;
   if (mod.getExport("__weft_safepoint")) {
     safepoint = binaryen.getExportInfo(mod.getExport("__weft_safepoint")).value;
@@ -281,9 +290,25 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     const callers = checkSwitchIntact(mod, before);
     const sizeBeforeAsyncify = mod.emitBinary().length;
 
+    const rebuild = (options.weftUnwind ?? true) && !process.env.WEFT_ASYNCIFY_ONLY;
+    const originals = rebuild ? keepOriginals(mod, functionNames(mod).filter(isProgramFunction)) : new Map<string, string>();
     binaryen.setPassArgument("asyncify-imports", `${IMPORT_MODULE}.__none`);
+    if (originals.size) binaryen.setPassArgument("asyncify-removelist", [...originals.values()].join(","));
     mod.runPasses(["asyncify"]);
     binaryen.setPassArgument("asyncify-imports", null);
+    binaryen.setPassArgument("asyncify-removelist", null);
+    const preemptSwitch = mod.getExport("__weft_preempt_switch") ? binaryen.getExportInfo(mod.getExport("__weft_preempt_switch")).value : null;
+    const resumable = rebuild && safepointTarget && preemptSwitch
+      ? rebuildResumable(mod, originals, { safepoint: safepointTarget, preemptSwitch }) : undefined;
+    if (!resumable) for (const copy of originals.values()) mod.removeFunction(copy);
+    if (resumable?.rebuilt.length) {
+      // A resume path runs once per switch: inlined into its dispatcher, it would only crowd the fast path.
+      binaryen.setPassArgument("no-inline", "*~resume");
+      mod.runPasses(["no-inline"]);
+      binaryen.setPassArgument("no-inline", null);
+    }
+    if (mod.getExport("__weft_preempt_switch")) mod.removeExport("__weft_preempt_switch");
+    if (process.env.WEFT_DEBUG_REBUILD) { console.error(resumable); if (!mod.validate()) console.error("invalid after rebuild"); }
 
     const after = functionBodies(mod.emitText());
     const missed = callers.filter((name) => !(after.get(name) ?? "").includes("__asyncify_state"));

@@ -34,6 +34,8 @@ export type SafepointForm = "fuel" | "flag";
 /** The names the pass reads and calls; they live in assembly/preempt.ts. */
 export const FUEL_GLOBAL = "~lib/weft/assembly/preempt/fuel";
 export const FLAG_GLOBAL = "~lib/weft/assembly/preempt/flagAddress";
+export const TICKS_GLOBAL = "~lib/weft/assembly/preempt/TICKS";
+export const CURRENT_GLOBAL = "~lib/weft/assembly/scheduler/currentThread";
 
 export interface SafepointReport {
   /** Loop heads and function entries that got a check. */
@@ -99,18 +101,20 @@ function loopCheck(mod: binaryen.Module, form: SafepointForm, target: string, st
     mod.block(null, [mod.local.set(strip, mod.i32.const(STRIP)), check(mod, form, target, temp)], binaryen.none));
 }
 
-/** The real check. fuel: spend one unit (`temp` holds the new value), and tick when none is left. flag:
- *  tick when this processor's request word is raised. */
+/** The real check. fuel: spend one unit (`temp` holds what is left) and take the slow path when none is.
+ *  flag: take it when the count of raised request words is not zero and this processor's word is
+ *  raised. Either way only inside a thread (program code may also run at start-up, outside any). */
 function check(mod: binaryen.Module, form: SafepointForm, target: string, temp: number): binaryen.ExpressionRef {
   const i32 = binaryen.i32;
-  const call = mod.call(target, [], binaryen.none);
+  const slow = mod.if(mod.global.get(CURRENT_GLOBAL, i32), mod.call(target, [], binaryen.none));
   if (form === "fuel") {
     return mod.block(null, [
       mod.global.set(FUEL_GLOBAL, mod.local.tee(temp, mod.i32.sub(mod.global.get(FUEL_GLOBAL, i32), mod.i32.const(1)), i32)),
-      mod.if(mod.i32.lt_s(mod.local.get(temp, i32), mod.i32.const(0)), call),
+      mod.if(mod.i32.lt_s(mod.local.get(temp, i32), mod.i32.const(0)), slow),
     ], binaryen.none);
   }
-  return mod.if(mod.i32.load(0, 4, mod.global.get(FLAG_GLOBAL, i32)), call);
+  return mod.if(mod.i32.load(0, 4, mod.global.get(TICKS_GLOBAL, i32)),
+    mod.if(mod.i32.load(0, 4, mod.global.get(FLAG_GLOBAL, i32)), slow));
 }
 
 /** The functions in a cycle of the call graph. An indirect call may reach any function in the table. */

@@ -95,11 +95,16 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "runtime/index/cache", "this processor's heap cache, used without the heap's lock"],
   [WEFT + "preempt/fuel", "N:1 builds only: the safepoints' countdown to the next tick"],
   [WEFT + "preempt/flagAddress", "this processor's request word, which its safepoints read"],
-  [WEFT + "preempt/fuelRefill", "N:1 builds only: fuel given at each tick"],
+  [WEFT + "preempt/fuelGiven", "N:1 builds only: fuel given at the last tick"],
+  [WEFT + "preempt/fuelRate", "N:1 builds only: how fast this processor spends fuel"],
+  [WEFT + "preempt/keepTurn", "the thread this processor switches in next goes on with its turn"],
+  [WEFT + "preempt/handoff", "when this processor last preempted a thread"],
+  [WEFT + "preempt/runningPriority", "the level of the thread this processor runs"],
   [WEFT + "preempt/lastTick", "when this processor last ticked"],
   [WEFT + "preempt/turnStart", "when the thread this processor runs began its turn"],
   [WEFT + "preempt/turnFresh", "this processor switched since its last tick"],
   [WEFT + "preempt/switchedInAt", "when this processor switched its thread in (exact accounting)"],
+  [WEFT + "scheduler/ticked", "this processor's thread unwound at a safepoint for a tick"],
 ]);
 
 /** scheduler.ts is the processor's loop: every global of it is per processor but this one. A global

@@ -1,0 +1,533 @@
+// weft's own unwind and rewind for the program's functions, in place of Asyncify's.
+//
+// Design note
+// -----------
+// A safepoint makes a compute kernel a function that can switch, so Asyncify would instrument it, and
+// Asyncify's instrumentation is built to resume anywhere: it guards nearly every statement with a test of
+// its global state and routes values through selects. Measured on this machine with a safepoint each:
+// fib(30) 2.4× and a 128×128 matrix multiply 2.1× the time of the same code without. The checks
+// themselves cost almost nothing (a constant-address load and a branch: fib 1.01×); resumability is what
+// costs, and it is paid on every turn of the loop although a thread is preempted once in ten
+// milliseconds.
+//
+// So each program function that Asyncify instrumented is rebuilt in three parts from its code before
+// Asyncify (kept aside for this, untouched by Asyncify):
+//
+//   f            the original name (callers, the table and exports keep using it): a dispatcher —
+//                rewinding? call f~resume, else call f~fast.
+//   f~fast       the function as written (flattened, then tidied), plus, after every call that may
+//                unwind, `if (state == unwinding) { push this frame; return }`. No guards: it only ever
+//                runs forwards. Calls to other rebuilt functions go straight to their ~fast part.
+//   f~resume     the same code, entered only when rewinding: it pops its frame (every local, and which
+//                call it was in), then runs with guards that skip everything up to that call, calls it
+//                again (the callee rewinds in turn), and from there on runs normally — guards then cost
+//                a register test per group of statements — until it returns. It can unwind again.
+//
+// A frame is the function's locals in index order (4 or 8 bytes each) and the call's number (4 bytes),
+// pushed on the same save area Asyncify's frames go to ({current, end} at __asyncify_data), so rebuilt
+// and Asyncify-instrumented frames nest freely: unwinding pushes innermost first, rewinding pops the
+// outermost first.
+//
+// Flat code (Binaryen's flatten pass) makes this simple: every call is a statement of its own, its
+// operands are locals, and control flow carries no values; so a frame holds everything and the guards
+// wrap whole statements. A function whose code is not in that shape after flattening keeps Asyncify's
+// instrumentation (reported as a fallback).
+
+import binaryen from "binaryen";
+import { walk, childrenOf, replaceChild, callTarget, type Slot } from "./walk.js";
+
+const STATE = "__asyncify_state";
+const DATA = "__asyncify_data";
+const UNWINDING = 1, REWINDING = 2;
+
+/** binaryen.js's setters its type declarations leave out. */
+const classes = binaryen as unknown as {
+  Block: { setChildren(b: number, c: number[]): void; setType(e: number, t: number): void; getName(e: number): string | null; setName(e: number, n: string): void };
+  Loop: { setType(e: number, t: number): void; getName(e: number): string | null; setName(e: number, n: string): void };
+  If: { setType(e: number, t: number): void };
+  Break: { getName(e: number): string; setName(e: number, n: string): void };
+  Switch: { getNumNames(e: number): number; getNameAt(e: number, i: number): string; setNameAt(e: number, i: number, n: string): void;
+    getDefaultName(e: number): string; setDefaultName(e: number, n: string): void };
+};
+
+export interface ResumableReport {
+  /** Functions rebuilt. */
+  rebuilt: string[];
+  /** Functions that kept Asyncify's instrumentation, and why. */
+  fallback: { name: string; why: string }[];
+}
+
+/** Before Asyncify: keeps a copy of each of `names` (program functions) that Asyncify will not touch.
+ *  Returns original → copy, and the copies' names for asyncify-removelist. */
+export function keepOriginals(mod: binaryen.Module, names: string[]): Map<string, string> {
+  const copies = new Map<string, string>();
+  names.forEach((name, i) => {
+    const info = binaryen.getFunctionInfo(mod.getFunction(name));
+    if (!info.body || info.module) return;
+    const copy = `__weft_original_${i}`;
+    mod.addFunction(copy, info.params, info.results, info.vars, mod.copyExpression(info.body));
+    copies.set(name, copy);
+  });
+  return copies;
+}
+
+/** After Asyncify: rebuilds each function Asyncify instrumented from its copy; drops every copy. */
+export function rebuildResumable(mod: binaryen.Module, copies: Map<string, string>, targets: Targets): ResumableReport {
+  const report: ResumableReport = { rebuilt: [], fallback: [] };
+  const mayUnwind = instrumentedFunctions(mod);
+  const candidates = [...copies.keys()].filter((name) => mayUnwind.has(name));
+  const plans = new Map<string, Plan>();
+  for (const name of candidates) {
+    const copy = copies.get(name)!;
+    // The code as optimised is best kept: a loop whose only site is its safepoint is already in shape.
+    // Otherwise (a call that may switch inside an expression), flatten it.
+    if (!process.env.WEFT_ALWAYS_FLATTEN) try {
+      plans.set(name, plan(mod, name, copy, mayUnwind, targets));
+      continue;
+    } catch { /* not in shape: flatten */ }
+    mod.runPassesOnFunction(mod.getFunction(copy), FLATTEN);
+    try {
+      plans.set(name, plan(mod, name, copy, mayUnwind, targets));
+    } catch (e) {
+      report.fallback.push({ name, why: (e as Error).message });
+    }
+  }
+  const rebuilt = new Set(plans.keys());
+  for (const [name, p] of plans) {
+    build(mod, p, rebuilt, targets);
+    report.rebuilt.push(name);
+  }
+  for (const copy of copies.values()) mod.removeFunction(copy);
+  return report;
+}
+
+/** The functions a call to which may unwind: those Asyncify instrumented (they read its state), and the
+ *  bottoms of a thread's frames, which start unwinds (weft's switches: they call asyncify_start_unwind;
+ *  asc inlines some, such as yieldNow's, into the program's code). */
+function instrumentedFunctions(mod: binaryen.Module): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
+    const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (!info.body || info.name.startsWith("__weft_original_")) continue;
+    let found = false;
+    walk(info.body, (expr) => {
+      if (found) return -1;
+      const id = binaryen.getExpressionId(expr);
+      if ((id === binaryen.GlobalGetId || id === binaryen.GlobalSetId) &&
+          (binaryen.getExpressionInfo(expr) as binaryen.GlobalGetInfo).name === STATE) found = true;
+      else if (id === binaryen.CallId && callTarget(expr) === "asyncify_start_unwind") found = true;
+    });
+    if (found) out.add(info.name);
+  }
+  return out;
+}
+
+/** The safepoints' slow path as the build inserted it (a call to `safepoint`), and the switch a rebuilt
+ *  function calls instead once it has pushed its own frame (assembly/scheduler.ts). */
+export interface Targets { safepoint: string; preemptSwitch: string }
+
+/** Flat code, then as few locals as flat code allows (what Asyncify itself runs first). */
+const FLATTEN = ["flatten", "simplify-locals-nonesting", "reorder-locals", "coalesce-locals", "simplify-locals-nonesting", "reorder-locals"];
+
+const SCRATCH = "~lib/weft/assembly/scheduler/scratch";
+const SCRATCH_SIZE = "~lib/weft/assembly/scheduler/scratchSize";
+
+interface Plan {
+  name: string;
+  copy: string;
+  params: number;
+  results: number;
+  vars: number[];
+  locals: number[];              // type of each local (params then vars)
+  offsets: number[];             // frame offset of each local
+  frame: number;                 // frame bytes, site number included
+  sites: Map<number, number>;    // site statement → its number (1 ..)
+  safepoints: Set<number>;       // the sites that are safepoints' slow paths
+}
+
+/** Checks that `copy` is flat where it matters and numbers its call sites that may unwind. */
+function plan(mod: binaryen.Module, name: string, copy: string, mayUnwind: Set<string>, targets: Targets): Plan {
+  const func = mod.getFunction(copy);
+  const info = binaryen.getFunctionInfo(func);
+  const params = binaryen.expandType(info.params);
+  const locals = [...params, ...info.vars];
+  const offsets: number[] = [];
+  let frame = 0;
+  for (const t of locals) {
+    if (t !== binaryen.i32 && t !== binaryen.i64 && t !== binaryen.f32 && t !== binaryen.f64) {
+      throw new Error("a local of a type frames do not hold");
+    }
+    offsets.push(frame);
+    frame += t === binaryen.i64 || t === binaryen.f64 ? 8 : 4;
+  }
+  const sites = new Map<number, number>();
+  const safepoints = new Set<number>();
+  const unwinds = (call: number) => {
+    const id = binaryen.getExpressionId(call);
+    if (id === binaryen.CallIndirectId) return true;
+    if (id !== binaryen.CallId) return false;
+    const target = callTarget(call);
+    return mayUnwind.has(target) || target === targets.safepoint || target === targets.preemptSwitch;
+  };
+  walk(info.body, (expr, parent) => {
+    const id = binaryen.getExpressionId(expr);
+    if (id !== binaryen.CallId && id !== binaryen.CallIndirectId) return;
+    if (!unwinds(expr)) return;
+    // The statement holding the call (the call, or a local.set or drop of it) sits where statements do:
+    // in a block, as a loop's body, or as an arm of an if.
+    let statement = expr, holder = parent;
+    const holderId = holder ? binaryen.getExpressionId(holder) : -1;
+    if (holderId === binaryen.LocalSetId || holderId === binaryen.DropId) {
+      statement = holder;
+      holder = parentOf(info.body, holder);
+    }
+    const at = holder ? binaryen.getExpressionId(holder) : -1;
+    const statementSlot = at === binaryen.BlockId || at === binaryen.LoopId ||
+      (at === binaryen.IfId && (binaryen.getExpressionInfo(holder) as binaryen.IfInfo).condition !== statement);
+    const valueType = binaryen.getExpressionType(statement);
+    if (!statementSlot || (valueType !== binaryen.none && valueType !== binaryen.unreachable)) {
+      throw new Error("a call that may switch is not a statement of its own");
+    }
+    // Resuming calls it again, operands and all: they must be free of effects (flat code's always are).
+    for (const c of childrenOf(expr)) if (!plain(c.child)) throw new Error("a call that may switch has operands with effects");
+    sites.set(statement, sites.size + 1);
+    if (id === binaryen.CallId && callTarget(expr) === targets.safepoint) {
+      if (statement !== expr) throw new Error("a safepoint call with a value");
+      safepoints.add(statement);
+    }
+  });
+  checkShape(info.body, new Set(sites.keys()));
+  return { name, copy, params: info.params, results: info.results, vars: info.vars, locals, offsets, frame: frame + 4, sites, safepoints };
+}
+
+/** Routing (build's `route`) rewrites the constructs around each site: they must be blocks, loops and ifs
+ *  (the site in an arm) that carry no value — but the body itself, whose last child may be its value. */
+function checkShape(body: number, sites: Set<number>): void {
+  const parents = parentsOf(body, sites);
+  const up = new Map<number, number>();
+  walk(body, (e, parent) => { if (parent) up.set(e, parent); });
+  for (const site of sites) {
+    for (let e = up.get(site); e !== undefined; e = up.get(e)) {
+      const id = binaryen.getExpressionId(e);
+      if (id !== binaryen.BlockId && id !== binaryen.LoopId && id !== binaryen.IfId) {
+        throw new Error(`a call that may switch inside an expression of kind ${id}`);
+      }
+      const t = binaryen.getExpressionType(e);
+      if (e !== body && t !== binaryen.none && t !== binaryen.unreachable) throw new Error("a construct with a value holds a call that may switch");
+    }
+    void parents;
+  }
+  // An if whose condition holds a site cannot be routed.
+  walk(body, (e) => {
+    if (binaryen.getExpressionId(e) !== binaryen.IfId) return;
+    const cond = (binaryen.getExpressionInfo(e) as binaryen.IfInfo).condition;
+    walk(cond, (c) => { if (sites.has(c)) throw new Error("a call that may switch in an if's condition"); });
+  });
+}
+
+/** Whether evaluating `expr` again has no effect and cannot trap: locals, globals, constants, and
+ *  arithmetic of them that cannot trap. */
+function plain(expr: number): boolean {
+  let ok = true;
+  walk(expr, (e) => {
+    const id = binaryen.getExpressionId(e);
+    if (id === binaryen.LocalGetId || id === binaryen.GlobalGetId || id === binaryen.ConstId) return;
+    if (id === binaryen.BinaryId) {
+      const op = (binaryen.getExpressionInfo(e) as binaryen.BinaryInfo).op;
+      const traps = [binaryen.DivSInt32, binaryen.DivUInt32, binaryen.RemSInt32, binaryen.RemUInt32,
+        binaryen.DivSInt64, binaryen.DivUInt64, binaryen.RemSInt64, binaryen.RemUInt64];
+      if (!traps.includes(op)) return;
+    }
+    if (id === binaryen.UnaryId) return;
+    ok = false;
+    return -1;
+  });
+  return ok;
+}
+
+function parentOf(root: number, target: number): number {
+  let found = 0;
+  walk(root, (expr) => {
+    if (found) return -1;
+    for (const c of childrenOf(expr)) if (c.child === target) { found = expr; return -1; }
+  });
+  return found;
+}
+
+/** Builds f (the dispatcher), f~fast and f~resume from the plan. */
+function build(mod: binaryen.Module, p: Plan, rebuilt: Set<string>, targets: Targets): void {
+  const info = binaryen.getFunctionInfo(mod.getFunction(p.copy));
+  const n = p.locals.length;
+  const vars = [...p.vars, binaryen.i32, binaryen.i32];  // + cur, R
+  const CUR = n, R = n + 1;
+  const i32 = binaryen.i32;
+  const data = () => mod.global.get(DATA, i32);
+  const state = () => mod.global.get(STATE, i32);
+  const zero = (t: number) => t === binaryen.none ? 0 :
+    t === binaryen.i32 ? mod.i32.const(0) : t === binaryen.i64 ? (mod.i64 as unknown as { const(v: bigint): number }).const(0n) :
+    t === binaryen.f32 ? mod.f32.const(0) : mod.f64.const(0);
+  const store = (t: number, offset: number, ptr: number, value: number) =>
+    t === binaryen.i32 ? mod.i32.store(offset, 4, ptr, value) : t === binaryen.i64 ? mod.i64.store(offset, 8, ptr, value) :
+    t === binaryen.f32 ? mod.f32.store(offset, 4, ptr, value) : mod.f64.store(offset, 8, ptr, value);
+  const load = (t: number, offset: number, ptr: number) =>
+    t === binaryen.i32 ? mod.i32.load(offset, 4, ptr) : t === binaryen.i64 ? mod.i64.load(offset, 8, ptr) :
+    t === binaryen.f32 ? mod.f32.load(offset, 4, ptr) : mod.f64.load(offset, 8, ptr);
+
+  /** After call site `site`: if the callee is unwinding, push this frame and return. */
+  const unwindCheck = (site: number) => mod.if(
+    mod.i32.eq(state(), mod.i32.const(UNWINDING)),
+    mod.block(null, [
+      mod.local.set(CUR, mod.i32.load(0, 4, data())),
+      ...p.locals.map((t, i) => store(t, p.offsets[i], mod.local.get(CUR, i32), mod.local.get(i, t))),
+      mod.i32.store(p.frame - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
+      mod.i32.store(0, 4, data(), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame))),
+      mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
+    ], binaryen.none));
+
+  /** A safepoint's slow path: this frame is the innermost, so it goes first into the processor's scratch
+   *  area (whose header this sets); then the switch unwinds, and this function returns at once: nothing
+   *  of it lives across the call. */
+  const safepointExit = (site: number) => mod.block(null, [
+    mod.local.set(CUR, mod.i32.add(mod.global.get(SCRATCH, i32), mod.i32.const(8))),
+    ...p.locals.map((t, i) => store(t, p.offsets[i], mod.local.get(CUR, i32), mod.local.get(i, t))),
+    mod.i32.store(p.frame - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
+    mod.i32.store(0, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame))),
+    mod.i32.store(4, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.global.get(SCRATCH, i32), mod.global.get(SCRATCH_SIZE, i32))),
+    mod.call(targets.preemptSwitch, [], binaryen.none),
+    mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
+  ], binaryen.none);
+  const isSafepoint = (site: number) => [...p.safepoints].some((st) => p.sites.get(st) === site);
+
+  /** A copy of `original` (a part of the copy's body) as ~fast runs it: each site followed by its unwind
+   *  check, each safepoint's call replaced by the slow path, calls to rebuilt functions sent to ~fast. */
+  const fastCopy = (original: number): number => {
+    const copy = mod.copyExpression(original);
+    freshLabels(copy);
+    const sites = matchSites(original, copy, p.sites);
+    retargetCalls(copy, rebuilt);
+    let root = copy;
+    const parents = parentsOf(copy, new Set(sites.keys()));
+    for (const [statement, site] of sites) {
+      const replacement = isSafepoint(site) ? mod.br(exitLabel(site)) : mod.block(null, [statement, unwindCheck(site)], binaryen.none);
+      const at = parents.get(statement);
+      if (!at) { root = replacement; continue; }
+      replaceChild(at.parent, at.slot, replacement);
+    }
+    return root;
+  };
+
+  const exitLabel = (site: number) => `weft$exit${site}`;
+  /** The function's body inside one block per safepoint, each followed by that safepoint's slow path:
+   *  a safepoint leaves its loop with a branch, so no loop holds a call that only the slow path makes
+   *  (V8 then compiles the loop as if it had no check: unrolled, nothing kept across a call). */
+  const withExits = (body: number): number => {
+    const type = binaryen.getExpressionType(body);
+    let inner = type !== binaryen.none && type !== binaryen.unreachable ? mod.return(body)
+      : mod.block(null, [body, mod.return(p.results === binaryen.none ? undefined : zero(p.results))], binaryen.none);
+    for (const st of p.safepoints) {
+      const site = p.sites.get(st)!;
+      inner = mod.block(null, [mod.block(exitLabel(site), [inner], binaryen.none), safepointExit(site)], binaryen.none);
+    }
+    return mod.block(null, [inner], p.results);
+  };
+
+  // ~fast: the whole body so.
+  mod.addFunction(p.name + "~fast", p.params, p.results, vars, withExits(fastCopy(info.body)));
+
+  // ~resume: pop the frame, then guards route to the site.
+  const resumeBody = mod.copyExpression(info.body);
+  const resumeSites = matchSites(info.body, resumeBody, p.sites);
+  const originalOf = matchAll(resumeBody, info.body);
+  const contains = sitesUnder(resumeBody, resumeSites);
+  const routeR = () => mod.local.get(R, i32);
+  const anyOf = (sites: Set<number>) => {
+    let e = 0;
+    for (const s of sites) {
+      const test = mod.i32.eq(routeR(), mod.i32.const(s));
+      e = e ? mod.i32.or(e, test) : test;
+    }
+    return e || mod.i32.const(0);
+  };
+  const idle = () => mod.i32.eqz(routeR());
+  let labels = 0;
+  // route(e): rewrites `e`, which holds sites, so that while R names one of them only the way to it runs;
+  // returns the expression to put in e's place. A block's children that hold no site run only when R is 0
+  // (in groups: one test per run of statements); a child that holds sites runs when R is 0 or names one
+  // of its sites; an `if` holding sites takes, while R is set, the arm that holds R's site. A loop runs
+  // its routed body once (the turn the thread was in); the turns after that run in a fast copy of the
+  // loop, so that a thread resumed inside a long loop is back at full speed from its next turn.
+  const route = (expr: number): number => {
+    const id = binaryen.getExpressionId(expr);
+    const site = resumeSites.get(expr);
+    if (site !== undefined) {
+      const here = mod.i32.eq(routeR(), mod.i32.const(site));
+      // A safepoint: resuming there, the switch stops the rewind; else it is the slow path as in ~fast.
+      const run = isSafepoint(site)
+        ? mod.if(here, mod.call(targets.preemptSwitch, [], binaryen.none), mod.br(exitLabel(site)))
+        : mod.block(null, [expr, unwindCheck(site)], binaryen.none);
+      return mod.if(mod.i32.or(idle(), mod.i32.eq(routeR(), mod.i32.const(site))),
+        mod.block(null, [run, mod.local.set(R, mod.i32.const(0))], binaryen.none));
+    }
+    const type = binaryen.getExpressionType(expr);
+    const valued = type !== binaryen.none && type !== binaryen.unreachable;
+    if (id === binaryen.BlockId) {
+      if (valued && expr !== resumeBody) throw new Error("a block with a value holds a call that may switch");
+      const kids = childrenOf(expr).map((c) => c.child);
+      const out: number[] = [];
+      let group: number[] = [];
+      const flush = () => {
+        if (group.length) out.push(mod.if(idle(), group.length === 1 ? group[0] : mod.block(null, group, binaryen.none)));
+        group = [];
+      };
+      kids.forEach((k, i) => {
+        if (valued && i === kids.length - 1) { flush(); out.push(k); return; }
+        const inside = contains.get(k);
+        if (inside) {
+          flush();
+          const routed = route(k);
+          out.push(resumeSites.has(k) ? routed : mod.if(mod.i32.or(idle(), anyOf(inside)), routed));
+          return;
+        }
+        const t = binaryen.getExpressionType(k);
+        if (t !== binaryen.none && t !== binaryen.unreachable) throw new Error("a block child with a value");
+        group.push(k);
+      });
+      flush();
+      classes.Block.setChildren(expr, out);
+      if (!valued) classes.Block.setType(expr, binaryen.none);
+      return expr;
+    }
+    if (valued) throw new Error("a construct with a value holds a call that may switch");
+    if (id === binaryen.LoopId) {
+      const name = classes.Loop.getName(expr);
+      const routedBody = route(childrenOf(expr)[0].child);
+      if (!name) return routedBody;                          // no way back to its head: it runs once
+      const original = originalOf.get(expr)!;
+      const done = `weft$done${labels}`, clean = `weft$clean${labels++}`;
+      retargetBreaks(routedBody, name, clean);
+      // (block $done (block $clean routed-turn (br $done)) (loop $name fast-body))
+      return mod.block(done, [
+        mod.block(clean, [routedBody, mod.br(done)], binaryen.none),
+        mod.loop(name, fastCopy(childrenOf(original)[0].child)),
+      ], binaryen.none);
+    }
+    if (id === binaryen.IfId) {
+      const ifInfo = binaryen.getExpressionInfo(expr) as binaryen.IfInfo;
+      const inTrue = contains.get(ifInfo.ifTrue) ?? new Set<number>();
+      // (The condition is evaluated only when not resuming: unflattened, it may have effects.)
+      replaceChild(expr, { field: "condition", index: -1 }, mod.if(idle(), ifInfo.condition, anyOf(inTrue)));
+      if (contains.has(ifInfo.ifTrue)) replaceChild(expr, { field: "ifTrue", index: -1 }, route(ifInfo.ifTrue));
+      if (ifInfo.ifFalse && contains.has(ifInfo.ifFalse)) replaceChild(expr, { field: "ifFalse", index: -1 }, route(ifInfo.ifFalse));
+      classes.If.setType(expr, binaryen.none);
+      return expr;
+    }
+    throw new Error(`a call that may switch inside an expression of kind ${id}`);
+  };
+  const restore = [
+    mod.local.set(CUR, mod.i32.sub(mod.i32.load(0, 4, data()), mod.i32.const(p.frame))),
+    mod.i32.store(0, 4, data(), mod.local.get(CUR, i32)),
+    ...p.locals.map((t, i) => mod.local.set(i, load(t, p.offsets[i], mod.local.get(CUR, i32)))),
+    mod.local.set(R, mod.i32.load(p.frame - 4, 4, mod.local.get(CUR, i32))),
+  ];
+  const bodyType = binaryen.getExpressionType(resumeBody);
+  const routed = route(resumeBody);
+  const valued = bodyType !== binaryen.none && bodyType !== binaryen.unreachable;
+  const resume = withExits(valued ? mod.block(null, [...restore, routed], bodyType) : mod.block(null, [...restore, routed], binaryen.none));
+  mod.addFunction(p.name + "~resume", p.params, p.results, vars, resume);
+
+  // The dispatcher, under the original name.
+  mod.removeFunction(p.name);
+  const args = binaryen.expandType(p.params).map((t, i) => mod.local.get(i, t));
+  mod.addFunction(p.name, p.params, p.results, [], mod.if(
+    mod.i32.eq(state(), mod.i32.const(REWINDING)),
+    mod.call(p.name + "~resume", args, p.results),
+    mod.call(p.name + "~fast", args.map((a) => mod.copyExpression(a)), p.results)));
+}
+
+/** The site statements of `copy` (a copyExpression of `original`), matched by walk order. */
+function matchSites(original: number, copy: number, sites: Map<number, number>): Map<number, number> {
+  const a: number[] = [], b: number[] = [];
+  walk(original, (e) => { a.push(e); });
+  walk(copy, (e) => { b.push(e); });
+  if (a.length !== b.length) throw new Error("weft build: a copied function body differs from its original");
+  const out = new Map<number, number>();
+  a.forEach((e, i) => { const s = sites.get(e); if (s !== undefined) out.set(b[i], s); });
+  return out;
+}
+
+/** Every expression of `copy` mapped to the same one in `original` (walk order). */
+function matchAll(copy: number, original: number): Map<number, number> {
+  const a: number[] = [], b: number[] = [];
+  walk(copy, (e) => { a.push(e); });
+  walk(original, (e) => { b.push(e); });
+  const out = new Map<number, number>();
+  a.forEach((e, i) => out.set(e, b[i]));
+  return out;
+}
+
+/** The parent and slot of each of `targets` under `root`. */
+function parentsOf(root: number, targets: Set<number>): Map<number, { parent: number; slot: Slot }> {
+  const out = new Map<number, { parent: number; slot: Slot }>();
+  walk(root, (expr, parent, slot) => { if (targets.has(expr) && slot) out.set(expr, { parent, slot }); });
+  return out;
+}
+
+let labelCount = 0;
+/** Renames every label defined under `root` (a copy: Binaryen wants each name once per function), and
+ *  the branches to it. */
+function freshLabels(root: number): void {
+  const renames: [string, string][] = [];
+  walk(root, (expr) => {
+    const id = binaryen.getExpressionId(expr);
+    if (id !== binaryen.BlockId && id !== binaryen.LoopId) return;
+    const cls = id === binaryen.BlockId ? classes.Block : classes.Loop;
+    const name = cls.getName(expr);
+    if (!name) return;
+    const fresh = `${name}$w${labelCount++}`;
+    cls.setName(expr, fresh);
+    renames.push([name, fresh]);
+  });
+  for (const [from, to] of renames) retargetBreaks(root, from, to);
+}
+
+/** Branches under `root` to label `from` go to `to` instead. */
+function retargetBreaks(root: number, from: string, to: string): void {
+  walk(root, (expr) => {
+    const id = binaryen.getExpressionId(expr);
+    if (id === binaryen.BreakId && classes.Break.getName(expr) === from) classes.Break.setName(expr, to);
+    else if (id === binaryen.SwitchId) {
+      for (let i = 0, n = classes.Switch.getNumNames(expr); i < n; i++) {
+        if (classes.Switch.getNameAt(expr, i) === from) classes.Switch.setNameAt(expr, i, to);
+      }
+      if (classes.Switch.getDefaultName(expr) === from) classes.Switch.setDefaultName(expr, to);
+    }
+  });
+}
+
+/** For every expression that contains site statements, the set of their numbers. */
+function sitesUnder(root: number, sites: Map<number, number>): Map<number, Set<number>> {
+  const out = new Map<number, Set<number>>();
+  const visit = (e: number): Set<number> | null => {
+    let mine: Set<number> | null = null;
+    const s = sites.get(e);
+    if (s !== undefined) mine = new Set([s]);
+    else for (const c of childrenOf(e)) {
+      const sub = visit(c.child);
+      if (sub) { mine ??= new Set(); for (const x of sub) mine.add(x); }
+    }
+    if (mine) out.set(e, mine);
+    return mine;
+  };
+  visit(root);
+  return out;
+}
+
+/** In a ~fast body, calls to rebuilt functions go to their ~fast part (they never rewind there). */
+function retargetCalls(body: number, rebuilt: Set<string>): void {
+  const setTarget = (binaryen as unknown as { Call: { setTarget(c: number, t: string): void } }).Call.setTarget;
+  walk(body, (expr) => {
+    if (binaryen.getExpressionId(expr) === binaryen.CallId && rebuilt.has(callTarget(expr))) {
+      setTarget(expr, callTarget(expr) + "~fast");
+    }
+  });
+}
