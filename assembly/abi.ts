@@ -30,7 +30,7 @@ import { processorsInit, processorEnter } from "./processor";
 import { setStackPointer } from "./asyncify";
 import { setStackLimit } from "./stack";
 import { EINVAL, ENOMEM } from "./errno";
-import { preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "./preempt";
+import { preemptEnter, preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "./preempt";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
@@ -118,8 +118,9 @@ export function weft_preempt_configure(sliceMs: f64, tickMs: f64, exact: i32): i
 export function weft_preempt_slice(): f64 { return preemptSlice(); }
 export function weft_preempt_tick(): f64 { return preemptTickMs(); }
 
-/** Shared builds: the address of the request words, one i32 per processor; the host's ticker stores 1
- *  into processor i's word every tick (a safepoint then ticks). */
+/** Shared builds: the address of the tick words (preempt.ts draws them: the count of raised requests,
+ *  then a busy word and a request word per processor); the host's ticker raises the request word of each
+ *  busy processor every tick (host/ticker.ts). */
 export function weft_preempt_requests(): usize { return preemptRequests(); }
 
 /** Fair-share groups: how many exist (group 0 is the default), and each one's weight and CPU (ms). */
@@ -185,6 +186,7 @@ export function weft_processors_init(count: i32, oneToOne: i32): i32 {
  *  0, or -ENOMEM. */
 export function weft_processor_enter(index: i32): i32 {
   processorEnter(index);
+  preemptEnter();
   if (!heapCacheEnter(<u32>index)) return -ENOMEM;
   if (!makeScratch()) return -ENOMEM;          // now, so that a run's heap use does not count it
   if (index == 0) return 0;

@@ -166,6 +166,3 @@ function transitionRefused(t: Thread, to: i32): void {
 @inline export const PRIORITY_LEVELS: i32 = 8;
 // @ts-ignore: decorator
 @inline export const PRIORITY_DEFAULT: i32 = 4;
-
-// Last, so that this file's constants exist before preempt.ts (which reaches runqueue.ts) reads them.
-import { exactAccounting, exactWoken, preemptWoken } from "./preempt";

@@ -12,9 +12,9 @@
 //   - N:1 builds, whose memory nobody else can write while the module runs: the checks count down `fuel`
 //     (a loop every STRIP + 1 back-edges, a recursive function at every entry), and when it runs out a
 //     tick is due; the fuel given at a tick is the rate it was spent at times the time to the next tick.
-// Ticks come when something may have to happen: at the end of the running thread's slice, when the
-// earliest sleeper is due, when waiting lower levels age, and when a thread of higher priority became
-// runnable on the processor; at most a slice apart.
+// Ticks come about every TICK_MS, and sooner when something has to happen: the end of the running
+// thread's slice, the earliest sleeper's deadline, the next aging of waiting lower levels, or (at once) a
+// thread of higher priority becoming runnable on the processor.
 // The slow path does not decide anything: it unwinds the thread to its processor's loop (a switch, ~0.1-1
 // µs) with `ticked` set, and the loop calls `preemptTick`, which reads the clock and decides whether the
 // thread goes on (it is switched straight back in) or is preempted. So the code a safepoint sits in makes
@@ -30,14 +30,16 @@
 // Policies.
 //   - Priorities: 0..7, higher first (runqueue.ts); round robin within a level by slices.
 //   - Aging: every AGING_MS while lower levels wait behind higher ones, the first thread of each waiting
-//     level moves up one level; it is back at its own priority once it has run. A thread of priority 0
-//     behind CPU-bound threads of priority 7 thus runs within ~8 × AGING_MS.
+//     level moves up one level; it keeps the raised level for one turn, then is back at its own. A
+//     thread of priority 0 behind CPU-bound threads of priority 7 thus gets a slice about every
+//     8 × AGING_MS (documented, and measured by tests/preempt.test.ts).
 //   - Fair-share groups: a thread belongs to a group (0, the default group, or one made by groupCreate)
 //     and has a weight within it; a group has a weight. When a slice ends and groups or weights are in
 //     use, the next thread is the one whose group has had the least CPU per unit of group weight and,
 //     within it, the one that has had the least CPU per unit of its own weight (virtual time, as in
-//     stride scheduling). So a thread's share is its share of its group times its group's share of the
-//     processor, among the threads that want to run.
+//     stride scheduling); with groups in use that choice is made at every tick, not only at slice ends.
+//     So a thread's share is its share of its group times its group's share of the processor, among the
+//     threads that want to run.
 // Accounting.
 //   - sampled (always on): each tick charges the time since the previous tick to the running thread
 //     (Thread.cpu) and its group. Cheap and statistically right; exact for CPU-bound threads.
@@ -81,13 +83,11 @@ export let flagAddress: usize = 0;
 //   0 │ raised   i32  how many request words are 1 (the safepoints' check reads this word)
 //  16 │ busy     i32 × PROCESSORS_MAX  1 while processor i runs a thread (its loop writes it)
 //     │ request  i32 × PROCESSORS_MAX  1: processor i has a tick due (the ticker sets, the processor clears)
-//     │ skip     i32 × PROCESSORS_MAX  ticker periods processor i wants no tick (the ticker counts down)
-// The ticker, every period: for each busy processor, if its skip word is above 0, decrement it; else, if
-// its request word goes from 0 to 1 (compare-exchange), add 1 to `raised`.
+// The ticker, every tick: for each busy processor whose request word goes from 0 to 1, add 1 to `raised`.
 // @ts-ignore: decorator
 @lazy const TICK_PROCESSORS: i32 = SHARED_MEMORY ? PROCESSORS_MAX : 1;
 /** The tick words' address (a constant: the safepoints load TICKS + 0 directly). */
-export const TICKS: usize = memory.data(16 + TICK_PROCESSORS * 12, 16);
+export const TICKS: usize = memory.data(16 + TICK_PROCESSORS * 8, 16);
 
 // Per processor:
 let fuelGiven: i32 = 0;         // N:1: fuel given at the last tick
@@ -98,6 +98,7 @@ let turnFresh: bool = true;     // the loop switched since the last tick: a new 
 let keepTurn: bool = false;     // the next switch-in resumes the thread that just ticked: same turn
 let handoff: f64 = -1;          // when the last tick preempted: the next turn began then
 let runningPriority: i32 = PRIORITY_LEVELS;   // the running thread's level (PRIORITY_LEVELS: none)
+let switchedInAt: f64 = 0;      // when the running thread was switched in (exact accounting)
 
 // Shared:
 let sliceMs: f64 = SLICE_MS_DEFAULT;
@@ -117,6 +118,7 @@ export function preemptConfigure(slice: f64, tick: f64, exactAccounting: bool): 
   if (!(slice >= 0 && slice <= 60000) || !(tick >= 0 && tick <= 1000)) return false;
   if (slice > 0) sliceMs = slice;
   if (tick > 0) tickMs = tick;
+  if (exactAccounting && !exact) switchedInAt = hostNow();   // the running thread's time counts from now
   exact = exactAccounting;
   return true;
 }
@@ -145,6 +147,7 @@ export function preemptTickMs(): f64 { return tickMs; }
 @inline export function preemptSwitchIn(t: Thread): void {
   if (keepTurn) keepTurn = false; else turnFresh = true;
   runningPriority = t.priority;
+  if (lastTick < 0) lastTick = hostNow();       // after the processor was idle: sampled time counts from here
   if (SHARED_MEMORY) store<i32>(TICKS + 16 + (<usize>processorIndex << 2), 1);    // busy
   if (exact) exactSwitchIn(t);
 }
@@ -182,13 +185,10 @@ function takeRequest(): void {
 }
 
 /** Arranges the next tick about `ms` from now. N:1: fuel for that long at the rate fuel was spent since
- *  the last tick. Shared builds: the ticker skips this processor for that many of its periods. */
+ *  the last tick. (Shared builds: the ticker's next tick.) */
 function nextTickIn(ms: f64, now: f64): void {
   ms = max<f64>(ms, 0.05);
-  if (SHARED_MEMORY) {
-    store<i32>(TICKS + 16 + (<usize>(2 * TICK_PROCESSORS + processorIndex) << 2), max<i32>(<i32>Math.ceil(ms / tickMs) - 1, 0));
-    return;
-  }
+  if (SHARED_MEMORY) return;
   if (lastTick >= 0 && fuelGiven > 0 && now > lastTick) {
     let measured = <f64>(fuelGiven - min<i32>(fuel, fuelGiven)) / (now - lastTick);
     fuelRate = fuelRate == 0 ? measured : 0.5 * fuelRate + 0.5 * measured;
@@ -221,7 +221,9 @@ export function preemptTick(t: Thread, now: f64): i32 {
   let next = verdict == TICK_PREEMPT ? sliceMs : sliceMs - (now - turnStart);
   if (timerCount() > 0) next = min<f64>(next, timerEarliest() - now);
   if (runQueueLevelBelow(t.priority)) next = min<f64>(next, AGING_MS - (now - lastAging));
-  nextTickIn(min<f64>(next, sliceMs), now);
+  // At most a tick apart: sampled accounting needs them (a tick costs an unwind and a rewind of the
+  // running thread, ~1-3 µs for a usual stack).
+  nextTickIn(min<f64>(next, tickMs), now);
   lastTick = now;
   keepTurn = verdict == TICK_GO_ON;
   return verdict;
@@ -231,11 +233,14 @@ function decide(t: Thread, now: f64): i32 {
   // Sampled accounting: the time since the last tick goes to the running thread.
   if (lastTick >= 0) charge(t, now - lastTick);
   if (turnFresh) { turnFresh = false; turnStart = handoff >= 0 ? handoff : now; handoff = -1; }
+  if (lastAging == 0) lastAging = now;           // aging counts from the first tick
   if (now - lastAging >= AGING_MS) {
     lastAging = now;
     if (runQueueLevelBelow(t.priority)) runQueueAge(t.priority);
   }
-  let sliceOver = now - turnStart >= sliceMs;
+  // With fair shares the choice is made at every tick once the thread has run a tick's worth: shares
+  // then come out to within about a tick over any stretch, not a slice (fair_share_error).
+  let sliceOver = now - turnStart >= (fairShare ? min<f64>(sliceMs, tickMs) : sliceMs);
   let timerDue = timerCount() > 0 && timerEarliest() <= now;
   let higher = t.priority + 1 < PRIORITY_LEVELS && runQueueHasAtLeast(t.priority + 1);
   if (!sliceOver && !timerDue && !higher) return TICK_GO_ON;
@@ -243,6 +248,7 @@ function decide(t: Thread, now: f64): i32 {
   // The thread with the least virtual time runs next; if that is this one, it goes on.
   if (sliceOver && !timerDue && !higher && fairShare && runQueueFairPick(t)) { turnStart = now; return TICK_GO_ON; }
   handoff = now;
+  t.priority = t.basePriority;                  // an aging boost lasts one turn
   return TICK_PREEMPT;
 }
 
@@ -337,7 +343,6 @@ function statsOf(t: Thread, now: f64): usize {
   return s;
 }
 
-let switchedInAt: f64 = 0;      // per processor: when the running thread was switched in (exact)
 
 function exactSwitchIn(t: Thread): void {
   let now = hostNow();

@@ -42,7 +42,6 @@
 import { SHARED_MEMORY } from "./atomics";
 import { Thread } from "./layout";
 import { heapTryAlloc } from "./runtime/index";
-import { preemptEnter } from "./preempt";
 
 /** Most processors a shared module runs on. 1,024: M:N wants a few (one per core), 1:1 one per thread,
  *  and the processor records are 4 bytes each plus a run queue of 72 (runqueue.ts). Not configurable. */
@@ -101,10 +100,7 @@ export function processorAdd(): i32 {
 export function processorRetire(): void { retired++; }
 
 /** Each processor, once, with its index (the first processor after processorsInit). */
-export function processorEnter(index: i32): void {
-  processorIndex = index;
-  preemptEnter();
-}
+export function processorEnter(index: i32): void { processorIndex = index; }
 
 /** How many processors the program runs on (1 in N:1). */
 export function processors(): i32 { return processorCount; }

@@ -62,6 +62,7 @@ import { ioPending, ioDrain, ioRelease } from "./io";
 import { SHARED_MEMORY } from "./atomics";
 import {
   preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
+  preemptWoken,
   TICK_PREEMPT,
 } from "./preempt";
 import {
@@ -146,7 +147,10 @@ export function suspend(): void {
 /** Makes a waiting (or new) thread runnable. The scheduler lock must be held (processor.ts). */
 // @ts-ignore: decorator
 @inline export function makeRunnable(t: Thread): void {
+  if (exactAccounting()) exactWoken(t);
   transition(t, FROM_FREE | FROM_RUNNING | FROM_WAITING, STATE_RUNNABLE);
+  t.priority = t.basePriority;              // an aging boost (preempt.ts) lasts until the thread is requeued
+  preemptWoken(t);
   runQueuePush(t);
   wakeIdleProcessor(t);
 }
@@ -158,7 +162,8 @@ export function suspend(): void {
   let t = changetype<Thread>(currentThread);
   // Nobody who would run instead: no switch, unless sleepers may be due or I/O may have completed (only
   // the loop wakes them).
-  if (!runQueueHasAtLeast(t.priority) && timerCount() == 0 && ioPending == 0) return;
+  // (Its own level: a yield ends an aging boost, preempt.ts.)
+  if (!runQueueHasAtLeast(t.basePriority) && timerCount() == 0 && ioPending == 0) return;
   schedLockTake();
   makeRunnable(t);
   schedLockDrop();
@@ -201,7 +206,7 @@ export function safepointSwitch(): void {
   }
   let s = scratch;
   store<usize>(s, s + SAVE_AREA_HEADER);
-  store<usize>(s, s + scratchSize, 4);
+  store<usize>(s, s + scratchSize + SAVE_AREA_SLACK, 4);   // a tick keeps frames past the limit
   ticked = true;
   unwinding = true;
   asyncifyStartUnwind(s);
@@ -217,6 +222,7 @@ export function preemptSwitch(): void {
   }
   ticked = true;
   unwinding = true;
+  store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);   // a tick keeps frames past the limit
   asyncifyStartUnwind(scratch);
 }
 
@@ -234,6 +240,7 @@ function fireTimers(now: f64, front: bool = false): void {
     if (front) {
       if (exactAccounting()) exactWoken(t);
       transition(t, FROM_WAITING, STATE_RUNNABLE);
+      t.priority = t.basePriority;
       runQueuePushFront(t);
       wakeIdleProcessor(t);
     } else {
@@ -318,7 +325,6 @@ export function runLoop(): i32 {
     // Switch in (steps 4 and 1-3 of "The switch").
     currentThread = tp;
     t.switches++;
-    t.priority = t.basePriority;              // aging may have raised it while it waited (preempt.ts)
     preemptSwitchIn(t);
     setStackPointer(t.stackPointer);
     setStackLimit(t.stackBase);
@@ -349,10 +355,10 @@ export function runLoop(): i32 {
       unwinding = false;
       // Asyncify checks the end only now: let the check pass and kill the thread ourselves ("Save areas").
       // A tick is not the thread's doing: its frames are kept however deep (they fit the slack).
-      if (load<usize>(scratch) > scratch + scratchSize) {
-        if (!ticked) lost = LOST_SAVE_AREA;
-        store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);
-      }
+      // A rebuilt frame that did not fit set the end to 0 (host/resumable.ts): frames are missing.
+      if (load<usize>(scratch, 4) == 0) lost = LOST_SAVE_AREA;
+      else if (load<usize>(scratch) > scratch + scratchSize && !ticked) lost = LOST_SAVE_AREA;
+      if (lost) store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);
       asyncifyStopUnwind();
       t.stackPointer = getStackPointer();
       let state = t.state;
@@ -389,7 +395,7 @@ function requeueTicked(t: Thread): void {
   if (timerCount() > 0) fireTimers(now, true);
   transition(t, FROM_RUNNING, STATE_RUNNABLE);
   if (verdict == TICK_PREEMPT) runQueuePush(t);
-  else runQueuePushFront(t);
+  else { runQueuePushFront(t); t.switches--; }   // it goes on: not a switch
   schedLockDrop();
 }
 

@@ -26,6 +26,7 @@ import { NodeIo } from "../dist/host/io/node.js";
 import { asyncPingPong, generatorPingPong, median } from "./baselines.js";
 import { httpBench } from "./http.js";
 import { mnBench } from "./mn.js";
+import { preemptBench } from "./preempt.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -58,6 +59,14 @@ export const BENCHES = {
   spawn_1to1: { unit: "ns", program: null },
   mem_1to1_100: { unit: "bytes", program: null },
   http_vs_node: { unit: "ratio", range: [0.9, Infinity], program: null, prediction: "Node's http module" },
+  safepoint_overhead: { unit: "ratio", target: 1.03, program: null, prediction: "the kernels built without safepoints (geomean)" },
+  safepoint_overhead_fib: { unit: "ratio", program: null, prediction: "built without safepoints" },
+  safepoint_overhead_loop: { unit: "ratio", program: null, prediction: "built without safepoints" },
+  safepoint_overhead_matmul: { unit: "ratio", program: null, prediction: "built without safepoints" },
+  safepoint_overhead_mn: { unit: "ratio", program: null, prediction: "shared build without safepoints, 1 processor" },
+  preempt_latency_p99: { unit: "ms", target: 11, program: null, prediction: "slice (10 ms) + 1 ms" },
+  preempt_latency_p50: { unit: "ms", program: null },
+  fair_share_error: { unit: "ratio", target: 0.05, program: null, prediction: "configured shares" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
 };
@@ -71,6 +80,18 @@ function hashOf(files) {
   return h.digest("hex").slice(0, 24);
 }
 
+/** `file` and every file of weft's it imports, however deep (for dist/host/build.js: the whole build
+ *  pipeline, so that a change to any pass rebuilds the cached programs). */
+function withImports(file, seen = new Set()) {
+  if (seen.has(file)) return [...seen];
+  seen.add(file);
+  for (const m of readFileSync(file, "utf8").matchAll(/from\s+["'](\.{1,2}\/[^"']+\.js)["']/g)) {
+    withImports(path.join(path.dirname(file), m[1]), seen);
+  }
+  return [...seen].sort();
+}
+
+/** What a build depends on: the core's sources and the build pipeline. */
 function coreFiles() {
   const out = [];
   const walk = (d) => {
@@ -80,7 +101,7 @@ function coreFiles() {
     }
   };
   walk(path.join(ROOT, "assembly"));
-  return [...out.sort(), path.join(ROOT, "dist", "host", "build.js")];
+  return [...out.sort(), ...withImports(path.join(ROOT, "dist", "host", "build.js"))];
 }
 
 async function buildCached(program) {
@@ -147,6 +168,11 @@ async function main(argv) {
 
   if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker", "1to1"].some(want)) {
     for (const r of await mnBench({ quick, coreKey: hashOf(coreFiles()) })) if (want(r.bench)) results.push(r);
+  }
+  // Preemption (bench/preempt.js): "preempt" asks for all of its figures.
+  const preemptWant = (name) => want(name) || filters.includes("preempt") || filters.some((f) => f.startsWith(name));
+  if (["safepoint_overhead", "preempt_latency", "fair_share"].some(preemptWant)) {
+    for (const r of await preemptBench({ quick, coreKey: hashOf(coreFiles()), want: preemptWant })) results.push(r);
   }
   if (want("http")) {
     const r = await httpBench({ quick });          // null when wrk is missing and cannot be installed

@@ -49,6 +49,21 @@ export const THREAD_FIELDS = Object.keys(THREAD) as (keyof typeof THREAD)[];
  *  ╘══════════════════════════════╛ */
 export const STATS_CPU = 0, STATS_RUNNABLE = 8, STATS_BLOCKED = 16;
 
+/** Most processors a shared run may have (assembly/processor.ts): arrays indexed by processor have as many
+ *  entries. */
+export const PROCESSORS_MAX = 1024;
+
+/** The tick words of a shared build, at weft_preempt_requests() (assembly/preempt.ts, TICKS); the host's
+ *  ticker writes them (host/ticker.ts):
+ *  ╒═══ tick words (16 + 8 × PROCESSORS_MAX bytes) ═══╕
+ *     0 │ raised   i32  how many request words are 1; every safepoint loads it, and only when it is not 0
+ *       │               looks at its processor's request word
+ *    16 │ busy     i32 × PROCESSORS_MAX  1 while processor i runs a thread (its loop writes it)
+ *  4112 │ request  i32 × PROCESSORS_MAX  1: processor i has a tick due (the ticker sets it, the processor
+ *       │               clears it and takes 1 from `raised`)
+ *  ╘═════════════════════════════════════════════════╛ */
+export const TICK_WORDS = { raised: 0, busy: 16, request: 16 + 4 * PROCESSORS_MAX } as const;
+
 /** Ranges weft_preempt_configure accepts (ms): a time slice in (0, SLICE_MS_MAX], a tick in
  *  (0, TICK_MS_MAX] (0 there keeps the value in force; the host's options take positive values only). */
 export const SLICE_MS_MAX = 60_000, TICK_MS_MAX = 1_000;

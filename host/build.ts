@@ -6,9 +6,13 @@
 //      into its callers, and Asyncify then instruments nothing (the program hangs).
 //   2. intrinsics: the stack-pointer imports become global.get/set of __stack_pointer, and the compiler's
 //      ~stack_check calls weft's growable-stack check (assembly/stack.ts).
+//      Safepoints go into the program's loops and recursive functions (host/safepoints.ts; `safepoints`
+//      turns them off).
 //   3. Binaryen optimises with every inlining limit at 0, so the switch stays a function of its own.
 //   4. Asyncify, with asyncify-imports naming no import: only the callers of weft's switch, and what can
-//      reach them, are instrumented; code that never switches runs at full speed.
+//      reach them, are instrumented; code that never switches runs at full speed. The program's own
+//      functions are kept aside first (asyncify-removelist): those Asyncify instruments are then rebuilt
+//      with weft's own unwind and rewind (host/resumable.ts), which costs their fast path almost nothing.
 //   5. the build checks that every caller of the switch was instrumented, and refuses to emit a module
 //      that would hang otherwise;
 //   6. Binaryen optimises again with normal inlining (the switch may now be inlined: it is plain code);
@@ -24,8 +28,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMPORT_MODULE, REQUIRED_EXPORTS } from "./abi.js";
-import { insertSafepoints, isProgramFunction } from "./safepoints.js";
-import { keepOriginals, rebuildResumable } from "./resumable.js";
+import { insertSafepoints, isProgramFunction, type SafepointReport } from "./safepoints.js";
+import { keepOriginals, rebuildResumable, type ResumableReport } from "./resumable.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./shared.js";
 
 /** Where weft's package root is (the folder holding assembly/). */
@@ -68,6 +72,10 @@ export interface BuildResult {
   size: number;
   /** Shared builds only: the memory to create and where the globals every processor shares live. */
   shared?: SharedLayout;
+  /** Where safepoints went (absent with `safepoints: false`). */
+  safepoints?: SafepointReport;
+  /** Which of the program's functions were rebuilt, and which kept Asyncify's instrumentation and why. */
+  resumable?: ResumableReport;
 }
 
 /** A build that failed: `message` says why in one line; `diagnostics` holds the compiler's output. */
@@ -269,7 +277,7 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     mod.setFeatures(FEATURES);
     const safepointTarget = installIntrinsics(mod);
     const safepoints = (options.safepoints ?? true) && safepointTarget
-      ? insertSafepoints(mod, options.shared || process.env.WEFT_SP_FORM === "flag" ? "flag" : "fuel", safepointTarget) : undefined;
+      ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget) : undefined;
     const optimize = options.optimize ?? true;
     const inlining = [binaryen.getAlwaysInlineMaxSize(), binaryen.getFlexibleInlineMaxSize(), binaryen.getOneCallerInlineMaxSize()];
     binaryen.setOptimizeLevel(optimize ? 3 : 0);
@@ -290,7 +298,7 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     const callers = checkSwitchIntact(mod, before);
     const sizeBeforeAsyncify = mod.emitBinary().length;
 
-    const rebuild = (options.weftUnwind ?? true) && !process.env.WEFT_ASYNCIFY_ONLY;
+    const rebuild = options.weftUnwind ?? true;
     const originals = rebuild ? keepOriginals(mod, functionNames(mod).filter(isProgramFunction)) : new Map<string, string>();
     binaryen.setPassArgument("asyncify-imports", `${IMPORT_MODULE}.__none`);
     if (originals.size) binaryen.setPassArgument("asyncify-removelist", [...originals.values()].join(","));
@@ -308,7 +316,6 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
       binaryen.setPassArgument("no-inline", null);
     }
     if (mod.getExport("__weft_preempt_switch")) mod.removeExport("__weft_preempt_switch");
-    if (process.env.WEFT_DEBUG_REBUILD) { console.error(resumable); if (!mod.validate()) console.error("invalid after rebuild"); }
 
     const after = functionBodies(mod.emitText());
     const missed = callers.filter((name) => !(after.get(name) ?? "").includes("__asyncify_state"));
@@ -331,7 +338,10 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     const lacking = [...REQUIRED_EXPORTS, ...(shared ? SHARED_EXPORTS : [])].filter((name) => !exported.has(name));
     if (lacking.length) throw new BuildError(`weft build: the module lacks the exports ${lacking.join(", ")}`);
     if (options.outFile) await writeFile(options.outFile, wasm);
-    return { wasm, switchCallers: callers, sizeBeforeAsyncify, size: wasm.length, ...(shared ? { shared } : {}) };
+    return {
+      wasm, switchCallers: callers, sizeBeforeAsyncify, size: wasm.length, ...(shared ? { shared } : {}),
+      ...(safepoints ? { safepoints } : {}), ...(resumable ? { resumable } : {}),
+    };
   } finally {
     mod.dispose();
   }

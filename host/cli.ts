@@ -6,7 +6,8 @@ import path from "node:path";
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { spawnSync } from "node:child_process";
-import { WeftError, type RunResult } from "./runner.js";
+import { WeftError, type RunResult, type ThreadStats, type GroupStats } from "./runner.js";
+import { SLICE_MS_MAX, TICK_MS_MAX } from "./abi.js";
 import type { BuildError as BuildErrorType } from "./build.js";
 import type { IoMode } from "./io/abi.js";
 
@@ -23,7 +24,7 @@ const HELP = `weft — user-level threads for WebAssembly
 
 Usage:
   weft run <app.ts|app.wasm> [options]   run a program (a .ts file is built first)
-  weft build <entry.ts> [-o out.wasm] [--shared]
+  weft build <entry.ts> [-o out.wasm] [--shared] [--no-safepoints]
                                          build an AssemblyScript program into a weft module
   weft start                             run the bundled examples and the benchmark summary
   weft --help | --version
@@ -40,6 +41,12 @@ Options for run:
   --helpers <n>            helper Workers for offload mode (default 4)
   --save-area <bytes>      most bytes a thread's frames may take when it switches (default 65536)
   --memory-limit <bytes>   cap on the heap; spawn fails with ENOMEM beyond it
+  --slice <ms>             time slice: how long a thread runs before others of its priority get the
+                           processor (more than 0, at most ${SLICE_MS_MAX}; default 10)
+  --tick <ms>              how often a running thread checks whether to give way (more than 0, at most
+                           ${TICK_MS_MAX}; default 1)
+  --exact-accounting       keep exact CPU, runnable and blocked times per thread (a clock read per switch)
+  --stats                  after the run, print every thread's statistics and the groups' to stderr
   --quiet                  print only the program's own output
   Nothing is granted by default but stdin, stdout and stderr: other paths and addresses fail with EACCES.
 Options for build:
@@ -47,6 +54,8 @@ Options for build:
   --no-optimize            skip Binaryen's optimiser (faster build, slower program)
   --shared                 build for M:N: one module that several processors (Workers) run over one
                            shared memory
+  --no-safepoints          no safepoints in the program's loops and recursive functions: a thread that
+                           never yields then keeps its processor (slightly faster loops)
 
 Exit status: main's value after "run"; ${EXIT_FAILURE} build failed, module refused or main died;
 ${EXIT_USAGE} usage error; ${EXIT_DEADLOCK} deadlock.`;
@@ -59,6 +68,34 @@ function takeNumber(args: string[], i: number, flag: string): number {
   return Number(v);
 }
 
+/** A time (ms) as --slice and --tick take it: a decimal number within (0, max]. */
+function takeMs(args: string[], i: number, flag: string, max: number): number {
+  const v = args[i + 1];
+  if (v === undefined || !/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`${flag} needs a number of ms, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+  const ms = Number(v);
+  if (!(ms > 0 && ms <= max)) throw new UsageError(`${flag} takes more than 0 and at most ${max} ms, got ${v}`);
+  return ms;
+}
+
+/** A time in ms with one decimal, or "-" when it was not kept. */
+const ms = (v: number | null) => v === null ? "-" : v.toFixed(1);
+
+/** --stats: one line per thread, aligned columns (times in ms), then one line per group. */
+export function statsLines(threads: ThreadStats[], groups: GroupStats[]): string[] {
+  const header = ["id", "name", "state", "pri", "group", "weight", "switches", "cpu ms", "exact ms", "runnable ms", "blocked ms"];
+  const rows = threads.map((t) => [
+    String(t.id), t.name, t.state, String(t.priority), String(t.group), String(t.weight), String(t.switches),
+    ms(t.cpu), ms(t.cpuExact), ms(t.runnable), ms(t.blocked),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const left = new Set([1, 2]);                          // name and state read left to right; numbers right
+  const line = (cells: string[]) => cells.map((cell, c) => left.has(c) ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join("  ").trimEnd();
+  return [
+    line(header), ...rows.map(line),
+    ...groups.map((g) => `group ${g.id}: weight ${g.weight}, cpu ${ms(g.cpu)} ms`),
+  ];
+}
+
 function report(result: RunResult): number {
   if (result.status === "deadlock") { console.error(`weft: ${result.error}`); return EXIT_DEADLOCK; }
   if (result.status === "error") { console.error(`weft: ${result.error}`); return EXIT_FAILURE; }
@@ -67,6 +104,7 @@ function report(result: RunResult): number {
 
 async function cmdRun(args: string[]): Promise<number> {
   let file: string | undefined, saveAreaMax: number | undefined, memoryLimit: number | undefined, quiet = false;
+  let slice: number | undefined, tick: number | undefined, exactAccounting = false, stats = false;
   let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
   const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
   const takeValue = (i: number, flag: string, what: string): string => {
@@ -105,6 +143,10 @@ async function cmdRun(args: string[]): Promise<number> {
     }
     else if (a === "--save-area") { saveAreaMax = takeNumber(args, i, a); i++; }
     else if (a === "--memory-limit") { memoryLimit = takeNumber(args, i, a); i++; }
+    else if (a === "--slice") { slice = takeMs(args, i, a, SLICE_MS_MAX); i++; }
+    else if (a === "--tick") { tick = takeMs(args, i, a, TICK_MS_MAX); i++; }
+    else if (a === "--exact-accounting") exactAccounting = true;
+    else if (a === "--stats") stats = true;
     else if (a === "--quiet") quiet = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for run`);
     else if (file) throw new UsageError(`run takes one program, got ${file} and ${a}`);
@@ -118,6 +160,12 @@ async function cmdRun(args: string[]): Promise<number> {
     stderr: (line: string) => process.stderr.write(line + "\n"),
     onThreadDied: (message: string) => { if (!quiet) console.error(`weft: ${message}`); },
   };
+  const preempt = { slice, tick, exactAccounting };
+  const finish = (result: RunResult): number => {
+    const code = report(result);
+    if (stats) for (const line of statsLines(result.threadStats, result.groups)) process.stderr.write(line + "\n");
+    return code;
+  };
   if (oneToOne && processors !== undefined) throw new UsageError("--one-to-one makes a Worker per thread: drop --processors");
   if (processors !== undefined || oneToOne) {
     if (dirs.length || listen.length || connect.length || fetch.length || ioMode) {
@@ -125,24 +173,25 @@ async function cmdRun(args: string[]): Promise<number> {
     }
     const { runShared } = await import("./mn.js");
     const wasm = file.endsWith(".ts") ? (await (await buildModule()).build(file, { shared: true })).wasm : readFileSync(file);
-    return report(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, ...printing }));
+    return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, ...preempt, ...printing }));
   }
   const result = await runFile(file, {
-    saveAreaMax, memoryLimit, ioMode, grants: { dirs, listen, connect, fetch, helpers },
+    saveAreaMax, memoryLimit, ioMode, ...preempt, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
     onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },
   });
-  return report(result);
+  return finish(result);
 }
 
 async function cmdBuild(args: string[]): Promise<number> {
-  let entry: string | undefined, out: string | undefined, optimize = true, shared = false;
+  let entry: string | undefined, out: string | undefined, optimize = true, shared = false, safepoints = true;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-o" || a === "--out") { out = args[++i]; if (!out) throw new UsageError(`${a} needs a file name`); }
     else if (a === "--no-optimize") optimize = false;
     else if (a === "--shared") shared = true;
+    else if (a === "--no-safepoints") safepoints = false;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for build`);
     else if (entry) throw new UsageError(`build takes one entry file, got ${entry} and ${a}`);
     else entry = a;
@@ -151,7 +200,7 @@ async function cmdBuild(args: string[]): Promise<number> {
   if (!entry.endsWith(".ts")) throw new UsageError(`build takes an AssemblyScript .ts file, got ${entry}`);
   out ??= entry.replace(/\.ts$/, ".wasm");
   const { build } = await buildModule();
-  const result = await build(entry, { outFile: out, optimize, shared });
+  const result = await build(entry, { outFile: out, optimize, shared, safepoints });
   const kind = result.shared ? `shared, ${Object.keys(result.shared.globals).length} shared globals; ` : "";
   console.log(`weft: built ${out} (${result.size} bytes; ${kind}${result.switchCallers.length} functions switch)`);
   return EXIT_OK;

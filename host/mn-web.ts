@@ -1,10 +1,12 @@
-// Processors on a browser's Web Workers (host/mn.ts's StartProcessor everywhere but Node). Each is a
-// module Worker running host/processor-worker-web.ts, found beside this file (/dist/host/), and gets its
-// processor's data as its first message: the compiled module is cloned, the memory and the go word are
-// shared (which the page may do only when cross-origin isolated; host/mn.ts checks that first).
+// Processors and the ticker on a browser's Web Workers (host/mn.ts's StartProcessor and StartTicker
+// everywhere but Node). Each is a module Worker running host/processor-worker-web.ts (the ticker:
+// host/ticker-worker-web.ts), found beside this file (/dist/host/), and gets its data as its first
+// message (the ticker's some time after it starts): the compiled module is cloned, the memory and the go
+// and stop words are shared (which the page may do only when cross-origin isolated; host/mn.ts checks
+// that first).
 // Web-standard APIs only; nothing here waits.
 import { isProcessorMessage } from "./processor.js";
-import type { StartProcessor } from "./mn.js";
+import type { StartProcessor, StartTicker } from "./mn.js";
 
 export const startWebProcessor: StartProcessor = (data, events) => {
   const script = new URL("./processor-worker-web.js", import.meta.url);
@@ -17,4 +19,14 @@ export const startWebProcessor: StartProcessor = (data, events) => {
   worker.onmessageerror = () => events.onFailure("a message from it could not be received");
   worker.postMessage(data);
   return worker;
+};
+
+export const startWebTicker: StartTicker = (onFailure) => {
+  const script = new URL("./ticker-worker-web.js", import.meta.url);
+  const worker = new Worker(script, { type: "module", name: "weft ticker" });
+  worker.onerror = (event) => {
+    event.preventDefault();
+    onFailure(event.message || `its script ${script.href} did not load or threw`);
+  };
+  return { post: (data) => worker.postMessage(data), terminate: () => worker.terminate() };
 };

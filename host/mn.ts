@@ -4,10 +4,10 @@
 // Design note
 // -----------
 // One start protocol, two kinds of Worker. The protocol below is written once, against StartProcessor:
-// start a Worker on a processor's data and report its messages and its failure. Node's worker_threads
-// (mn-node.ts) and the web's module Workers (mn-web.ts) each provide one. mn-node.ts is imported only
-// when running in Node, so nothing a browser loads from here names a node: module (host/index.ts exports
-// runShared to both).
+// start a Worker on a processor's data and report its messages and its failure (and StartTicker, the
+// same for the ticker, host/ticker.ts). Node's worker_threads (mn-node.ts) and the web's module Workers
+// (mn-web.ts) each provide both. mn-node.ts is imported only when running in Node, so nothing a browser
+// loads from here names a node: module (host/index.ts exports runShared to both).
 //
 // The thread that calls runShared never waits. In a browser that is usually the page's main thread,
 // where Atomics.wait throws and a busy loop freezes the page: everything runShared does after starting
@@ -23,27 +23,37 @@
 // Start protocol:
 //   1. check the processor count and that shared memory is allowed here; compile and check the module
 //      once (every Worker gets the compiled module); make the shared memory and the go word (0);
-//   2. start processor 0 alone: it applies the data segments, sets the shared globals, runs the
-//      program's initialisers, makes the processor records, spawns main, and says "ready";
+//   2. start processor 0 alone (and the ticker's Worker, which loads meanwhile): it applies the data
+//      segments, sets the shared globals, runs the program's initialisers, makes the processor records,
+//      configures preemption (slice, tick, exact accounting), spawns main, and says "ready" with the tick
+//      words' address and the tick;
 //   3. only on that "ready" start processors 1..count-1 — they must not run before the memory is
 //      initialised, so this step must follow step 2's message, not its start; each says "ready" once set up;
 //   4. when all have, store 1 in go and notify it: every processor waits on go before its loop
-//      (host/processor.ts), so all loops start at once and work spreads from the start;
+//      (host/processor.ts), so all loops start at once and work spreads from the start; then post the
+//      ticker its data (unless options.preempt is false: no ticker), and it raises the request word of
+//      each processor running a thread every tick, so that threads that never yield are preempted
+//      (host/ticker.ts, "Ticker protocol");
 //   5. every processor runs until its loop returns RUN_EXITED or RUN_DEADLOCK (all of them see the same
 //      end) and says "result";
 //   6. the run's result is processor 0's (it reads the shared thread table), with the output of all of
-//      them in the order it was printed (each line carries a number taken from a shared counter). An "error" message, a failed Worker or the timeout fails the
-//      run instead. Either way every Worker is terminated before runShared returns.
+//      them in the order it was printed (each line carries a number taken from a shared counter). An
+//      "error" message, a failed Worker (the ticker's included) or the timeout fails the run instead.
+//      Either way the ticker is told to stop and every Worker is terminated before runShared returns.
 // 1:1: step 2 only (count 1, go is 1 at once); a "start" message starts processor i for a new thread (it
 // skips step 3's wait: the memory is initialised); a processor whose thread ended says "result" with
-// status "retired" and is terminated; processor 0's result ends the run.
+// status "retired" and is terminated; processor 0's result ends the run. No ticker: each thread has a
+// processor of its own, so there is nobody to preempt it for.
 
 import { loadModule, WeftError, type RunOptions, type RunResult } from "./runner.js";
 import { SHARED_MEMORY_INITIAL, SHARED_MEMORY_MAXIMUM } from "./abi.js";
-import { startWebProcessor } from "./mn-web.js";
+import { startWebProcessor, startWebTicker } from "./mn-web.js";
+import { preemptOptionsError, type PreemptState } from "./preempt.js";
+import { stopTicker, type TickerData } from "./ticker.js";
 import type { ProcessorData, ProcessorMessage } from "./processor.js";
 
-export interface SharedRunOptions extends Pick<RunOptions, "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit"> {
+export interface SharedRunOptions extends Pick<RunOptions,
+  "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "slice" | "tick" | "exactAccounting"> {
   /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
   /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
@@ -51,6 +61,9 @@ export interface SharedRunOptions extends Pick<RunOptions, "stdout" | "stderr" |
   model?: "M:N" | "1:1";
   /** Stops every processor and fails the run after this long (ms). Default: no limit. */
   timeoutMs?: number;
+  /** M:N: run the ticker, so that a thread that never yields is preempted (host/ticker.ts). Default
+   *  true; false leaves such a thread on its processor until it yields or blocks. */
+  preempt?: boolean;
 }
 
 /** A processor's Worker, as the start protocol sees it once started. */
@@ -70,6 +83,15 @@ export interface ProcessorEvents {
 /** Starts one processor's Worker on `data` (mn-node.ts, mn-web.ts). */
 export type StartProcessor = (data: ProcessorData, events: ProcessorEvents) => ProcessorWorker;
 
+/** The ticker's Worker, started before its data exists (host/ticker.ts, "Ticker protocol", step 1). */
+export interface TickerWorker extends ProcessorWorker {
+  /** Gives the Worker its data: it starts ticking. Once. */
+  post(data: TickerData): void;
+}
+
+/** Starts the ticker's Worker; `onFailure` is told if the Worker itself fails (mn-node.ts, mn-web.ts). */
+export type StartTicker = (onFailure: (reason: string) => void) => TickerWorker;
+
 /** The refusal on a page without cross-origin isolation (step 1). */
 export const NOT_ISOLATED = "M:N needs a cross-origin isolated page (COOP/COEP headers): serve it with " +
   "Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, or run it on one processor with run()";
@@ -87,8 +109,10 @@ function sharedMemoryAllowed(): boolean {
 }
 
 /** Node's Workers in Node (loaded only there), the web's everywhere else. */
-async function processorStarter(): Promise<StartProcessor> {
-  return inNode() ? (await import("./mn-node.js")).startNodeProcessor : startWebProcessor;
+async function workerStarters(): Promise<{ processor: StartProcessor; ticker: StartTicker }> {
+  if (!inNode()) return { processor: startWebProcessor, ticker: startWebTicker };
+  const node = await import("./mn-node.js");
+  return { processor: node.startNodeProcessor, ticker: node.startNodeTicker };
 }
 
 /** Runs a shared weft module on `processors` Workers: Node's worker_threads in Node, module Web Workers
@@ -98,8 +122,12 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   if (options.model !== undefined && options.model !== "M:N" && !oneToOne) throw new WeftError(`model must be "M:N" or "1:1", got ${JSON.stringify(options.model)}`);
   const count = oneToOne ? 1 : options.processors ?? 2;
   if (!Number.isInteger(count) || count < 1 || count > 64) throw new WeftError(`processors must be 1 to 64, got ${count}`);
+  const preemptError = preemptOptionsError(options);
+  if (preemptError) throw new WeftError(preemptError);
+  if (options.preempt !== undefined && typeof options.preempt !== "boolean") throw new WeftError(`preempt must be true or false, got ${JSON.stringify(options.preempt)}`);
+  const ticking = !oneToOne && options.preempt !== false;
   if (!sharedMemoryAllowed()) throw new WeftError(NOT_ISOLATED);
-  const startWorker = await processorStarter();
+  const starters = await workerStarters();
   const module = await loadModule(source, true);
   const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_INITIAL, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
   const go = new Int32Array(new SharedArrayBuffer(4));
@@ -111,6 +139,9 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   const workers = new Map<number, ProcessorWorker>();
   const results: (RunResult | undefined)[] = new Array(count);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let preempt: PreemptState | undefined;                  // processor 0's, from its "ready"
+  const stop = new Int32Array(new SharedArrayBuffer(4));   // the ticker's stop word (host/ticker.ts)
+  let ticker: TickerWorker | undefined;
 
   try {
     return await new Promise<RunResult>((resolve, reject) => {
@@ -131,8 +162,12 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         } else if (m.kind === "start") {
           start(m.index);                                                               // 1:1: a new thread
         } else if (m.kind === "ready") {
-          if (index === 0) for (let i = 1; i < count; i++) start(i);                // step 3
-          if (++ready === count) { Atomics.store(go, 0, 1); Atomics.notify(go, 0); } // step 4
+          if (index === 0) { preempt = m.preempt; for (let i = 1; i < count; i++) start(i); } // step 3
+          if (++ready === count) {                                                    // step 4
+            Atomics.store(go, 0, 1);
+            Atomics.notify(go, 0);
+            if (ticker && preempt) ticker.post({ memory, requests: preempt.requests, processors: count, tick: preempt.tick, stop });
+          }
         } else if (m.kind === "result" && m.result.status === "retired") {
           const w = workers.get(index);                                                 // 1:1: its thread ended
           workers.delete(index);
@@ -148,18 +183,23 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         }
       };
       const start = (index: number) => {
-        workers.set(index, startWorker(
-          { module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit },
+        workers.set(index, starters.processor(
+          {
+            module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit,
+            slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting,
+          },
           { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },
         ));
       };
       start(0);                                                                       // step 2
+      if (ticking) ticker = starters.ticker((reason) => reject(new Error(`the ticker failed: ${reason}`)));
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => reject(new WeftError(`the run did not end within ${options.timeoutMs} ms; its processors were stopped`)), options.timeoutMs);
       }
     });
   } finally {
     clearTimeout(timer);
-    await Promise.all([...workers.values()].map((w) => w.terminate()));
+    stopTicker(stop);
+    await Promise.all([...workers.values(), ...(ticker ? [ticker] : [])].map((w) => w.terminate()));
   }
 }

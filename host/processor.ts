@@ -4,6 +4,7 @@
 // Web-standard APIs only: this file runs in Node and in browsers.
 
 import { WeftProgram, type RunResult } from "./runner.js";
+import type { PreemptState } from "./preempt.js";
 
 /** What a processor's Worker is given (posted, or Node's workerData). Every field is cloned into the
  *  Worker except `memory` and `go`, which are shared. */
@@ -27,6 +28,10 @@ export interface ProcessorData {
   oneToOne?: boolean;
   saveAreaMax?: number;
   memoryLimit?: number;
+  /** Preemption (host/preempt.ts); processor 0 configures the core with them, for every processor. */
+  slice?: number;
+  tick?: number;
+  exactAccounting?: boolean;
 }
 
 /** What a processor tells the thread that started the run, in the order it happens. */
@@ -34,7 +39,7 @@ export type ProcessorMessage =
   | { kind: "line"; fd: 1 | 2; line: string; n: number } // a line the program printed (n: its number)
   | { kind: "died"; message: string; n: number }         // a thread died (it also goes to stderr)
   | { kind: "start"; index: number }                   // 1:1: start processor `index` for a new thread
-  | { kind: "ready" }                                 // set up; processor 0: memory initialised, main spawned
+  | { kind: "ready"; preempt: PreemptState }          // set up; processor 0: memory initialised, main spawned
   | { kind: "result"; result: RunResult }             // the loop ended (every processor sees the same end)
   | { kind: "error"; name: string; message: string }; // the processor could not load or run
 
@@ -51,6 +56,9 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
     const program = await WeftProgram.load(data.module, {
       saveAreaMax: data.saveAreaMax,
       memoryLimit: data.memoryLimit,
+      slice: data.slice,
+      tick: data.tick,
+      exactAccounting: data.exactAccounting,
       stdout: (line) => post({ kind: "line", fd: 1, line, n: Atomics.add(data.sequence, 0, 1) }),
       stderr: (line) => post({ kind: "line", fd: 2, line, n: Atomics.add(data.sequence, 0, 1) }),
       onThreadDied: (message) => post({ kind: "died", message, n: Atomics.add(data.sequence, 0, 1) }),
@@ -58,7 +66,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
         memory: data.memory, index: data.index, count: data.count, t0: data.t0,
         oneToOne: data.oneToOne,
         startProcessor: (index) => post({ kind: "start", index }),
-        onReady: () => post({ kind: "ready" }),
+        onReady: (preempt) => post({ kind: "ready", preempt }),
         // Blocks this Worker, never the page: a browser lets only Workers wait.
         beforeLoop: () => { while (Atomics.load(data.go, 0) === 0) Atomics.wait(data.go, 0, 0); },
       },

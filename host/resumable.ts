@@ -81,7 +81,7 @@ export function rebuildResumable(mod: binaryen.Module, copies: Map<string, strin
     const copy = copies.get(name)!;
     // The code as optimised is best kept: a loop whose only site is its safepoint is already in shape.
     // Otherwise (a call that may switch inside an expression), flatten it.
-    if (!process.env.WEFT_ALWAYS_FLATTEN) try {
+    try {
       plans.set(name, plan(mod, name, copy, mayUnwind, targets));
       continue;
     } catch { /* not in shape: flatten */ }
@@ -274,13 +274,20 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Set<string>, targets: Tar
     t === binaryen.f32 ? mod.f32.load(offset, 4, ptr) : mod.f64.load(offset, 8, ptr);
 
   /** After call site `site`: if the callee is unwinding, push this frame and return. */
+  // A frame that does not fit before the save area's end is not written: the end is set to 0 instead,
+  // which the loop takes as "frames lost" (save-area overflow) and which keeps every later frame of this
+  // unwind from writing too. (Asyncify checks the end only when the unwind is over.)
   const unwindCheck = (site: number) => mod.if(
     mod.i32.eq(state(), mod.i32.const(UNWINDING)),
     mod.block(null, [
       mod.local.set(CUR, mod.i32.load(0, 4, data())),
-      ...p.locals.map((t, i) => store(t, p.offsets[i], mod.local.get(CUR, i32), mod.local.get(i, t))),
-      mod.i32.store(p.frame - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
-      mod.i32.store(0, 4, data(), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame))),
+      mod.if(mod.i32.le_u(mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame)), mod.i32.load(4, 4, data())),
+        mod.block(null, [
+          ...p.locals.map((t, i) => store(t, p.offsets[i], mod.local.get(CUR, i32), mod.local.get(i, t))),
+          mod.i32.store(p.frame - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
+          mod.i32.store(0, 4, data(), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame))),
+        ], binaryen.none),
+        mod.i32.store(4, 4, data(), mod.i32.const(0))),
       mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
     ], binaryen.none));
 

@@ -4,14 +4,17 @@
 // Run protocol (assembly/abi.ts is the core's side):
 //   1. validate: a WebAssembly module, with every export REQUIRED_EXPORTS names, importing only what
 //      this host provides, and reporting ABI_VERSION;
-//   2. weft_configure (save-area limit, memory cap), then weft_start spawns main; as processor i of a
-//      shared run (RunOptions.processor, host/mn.ts): processor 0 first runs weft_init_memory,
-//      weft_init_globals, weft_init and weft_processors_init, then weft_processor_enter(0) and
-//      weft_start; the others only weft_processor_enter(i);
+//   2. weft_configure (save-area limit, memory cap) and weft_preempt_configure (slice, tick, exact
+//      accounting: host/preempt.ts), then weft_start spawns main; as processor i of a shared run
+//      (RunOptions.processor, host/mn.ts): processor 0 first runs weft_init_memory, weft_init_globals,
+//      weft_init and weft_processors_init, then both configure calls, weft_processor_enter(0) and
+//      weft_start; the others only weft_configure and weft_processor_enter(i) (the preemption settings
+//      are shared: processor 0 set them for all);
 //   3. weft_run until RUN_EXITED; on RUN_AGAIN call it again at once; on RUN_POLL let the event loop run
 //      once (the I/O host's turn()); on RUN_WAIT sleep until weft_wake_at() or the next I/O completion;
 //      on RUN_DEADLOCK read the thread table and report every thread and what it waits on; on
-//      RUN_RETIRED (1:1) this processor's thread ended and so does this run of it;
+//      RUN_RETIRED (1:1) this processor's thread ended and so does this run of it; the result carries a
+//      last reading of the thread and group tables (host/tables.ts), taken before anything is freed;
 //   I/O: the io_submit import decodes the thread's request and hands it to the I/O host (RunOptions.io);
 //      an answer given later is written into the request and its address appended to the core's
 //      completion ring (assembly/io.ts), or kept here while the ring is full, and the loop is woken;
@@ -22,14 +25,20 @@
 
 import {
   ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
-  THREAD, TABLE_ENTRY_SIZE, STATE_NAMES, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
+  THREAD, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "./abi.js";
 import { REQUEST, RING, SUBMIT_DONE, SUBMIT_PENDING, IO_MODES, OP_NAMES, ERRNO, type IoMode } from "./io/abi.js";
 import { PENDING, type IoContext, type IoHost, type IoRequest } from "./io/host.js";
 import { WebIo } from "./io/web.js";
 import { SHARED_EXPORTS } from "./abi.js";
+import { preemptOptionsError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
+import {
+  readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
+  type ThreadStats, type GroupStats,
+} from "./tables.js";
 
-export interface RunOptions {
+/** Preemption: `slice`, `tick` and `exactAccounting` (host/preempt.ts, PreemptOptions). */
+export interface RunOptions extends PreemptOptions {
   /** Receives each line the program prints to stdout / stderr (they are also collected in the result). */
   stdout?: (line: string) => void;
   stderr?: (line: string) => void;
@@ -50,8 +59,9 @@ export interface RunOptions {
    *  clock origin (performance.timeOrigin + performance.now() on the thread that started the run). */
   processor?: {
     memory: WebAssembly.Memory; index: number; count: number; t0: number;
-    /** Called once this processor is set up (for the first: main is spawned), before its loop runs. */
-    onReady?: () => void;
+    /** Called once this processor is set up (for the first: main is spawned), before its loop runs, with
+     *  the tick words' address and the tick in force, for the M:N ticker (host/ticker.ts). */
+    onReady?: (preempt: PreemptState) => void;
     /** Called right before the loop first runs (host/mn.ts waits there until every processor is set up). */
     beforeLoop?: () => void;
     /** 1:1: the model is one processor per thread; the core asks for processor `index` with it. */
@@ -83,6 +93,9 @@ export interface RunResult {
   /** What went wrong, for deadlock and error. */
   error?: string;
   elapsedMs: number;
+  /** Every thread still in the table when the run ended (joined threads are gone), and every group. */
+  threadStats: ThreadStats[];
+  groups: GroupStats[];
 }
 
 /** A module or run the host refuses, with a one-line reason. */
@@ -142,6 +155,8 @@ export class WeftProgram {
     this.io = options.io ?? new WebIo();
     this.ioMode = options.ioMode ?? "async";
     if (!["async", "blocking", "offload"].includes(this.ioMode)) throw new WeftError(`unknown I/O mode ${JSON.stringify(this.ioMode)} (async, blocking or offload)`);
+    const preemptError = preemptOptionsError(options);
+    if (preemptError) throw new WeftError(preemptError);
     this.ioContext = {
       bytes: (ptr, len) => new Uint8Array(this.exports.memory.buffer, ptr, len),
       text: (ptr, units) => this.utf16(ptr, units),
@@ -267,19 +282,10 @@ export class WeftProgram {
     this.backlog = n === this.backlog.length ? [] : this.backlog.slice(n);
   }
 
-  private utf16(ptr: number, units: number): string {
-    const view = new Uint16Array(this.exports.memory.buffer, ptr, units);
-    let s = "";
-    for (let i = 0; i < units; i += 4096) s += String.fromCharCode(...view.subarray(i, Math.min(units, i + 4096)));
-    return s;
-  }
+  private utf16(ptr: number, units: number): string { return readUtf16(this.exports.memory, ptr, units); }
 
   /** An AssemblyScript String at `ptr` (its byte length is the u32 before it). */
-  string(ptr: number): string {
-    if (!ptr) return "";
-    const bytes = new Uint32Array(this.exports.memory.buffer, ptr - 4, 1)[0];
-    return this.utf16(ptr, bytes >>> 1);
-  }
+  string(ptr: number): string { return readString(this.exports.memory, ptr); }
 
   private newString(text: string): number {
     const ptr = this.exports.weft_new_string(text.length);
@@ -312,14 +318,16 @@ export class WeftProgram {
         }
       }
       ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
+      const refused = configurePreemption(ex, this.options);
+      if (refused) return this.finish("error", 1, start, refused);
       if (processor && ex.weft_processor_enter(0) !== 0) return this.finish("error", 1, start, "processor 0 could not start");
       main = ex.weft_start();
       if (main <= 0) return this.finish("error", 1, start, `could not start main: spawn returned ${main}`);
-      processor?.onReady?.();
+      processor?.onReady?.(this.preemptState());
     } else {
       ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
       if (ex.weft_processor_enter(processor.index) !== 0) return this.finish("error", 1, start, `processor ${processor.index} has no memory for its stack`);
-      processor.onReady?.();
+      processor.onReady?.(this.preemptState());
     }
     processor?.beforeLoop?.();
     while (true) {
@@ -381,28 +389,30 @@ export class WeftProgram {
     return null;
   }
 
-  private u32(addr: number): number { return new Uint32Array(this.exports.memory.buffer, addr, 1)[0]; }
-  private i32(addr: number): number { return new Int32Array(this.exports.memory.buffer, addr, 1)[0]; }
+  private u32(addr: number): number { return readU32(this.exports.memory, addr); }
+  private i32(addr: number): number { return readI32(this.exports.memory, addr); }
+
+  /** Where the M:N ticker raises requests (the tick words), and the tick in force (after configuration). */
+  private preemptState(): PreemptState {
+    return { requests: this.exports.weft_preempt_requests(), tick: this.exports.weft_preempt_tick() };
+  }
 
   /** Every thread still in the table. */
   threadsInTable(): ThreadOutcome[] {
-    const ex = this.exports;
-    const table = ex.weft_thread_table(), slots = ex.weft_thread_slots();
-    const threads: ThreadOutcome[] = [];
-    for (let slot = 1; slot < slots && table; slot++) {
-      const t = this.u32(table + slot * TABLE_ENTRY_SIZE);
-      if (!t) continue;
-      const id = this.i32(t + THREAD.id);
-      const state = STATE_NAMES[this.i32(t + THREAD.state)] ?? "unknown";
-      const outcome: ThreadOutcome = { id, name: this.string(this.u32(t + THREAD.name)), state };
+    return threadRecords(this.exports).map((t) => {
+      const state = threadState(this.exports, t);
+      const outcome: ThreadOutcome = { id: this.i32(t + THREAD.id), name: this.string(this.u32(t + THREAD.name)), state };
       if (state === "exited") outcome.value = this.i32(t + THREAD.exitValue);
       if (state === "trapped") outcome.error = this.string(this.u32(t + THREAD.error));
       if (state === "blocked") outcome.waitingOn = this.describeWait(t);
       if (state === "sleeping") outcome.waitingOn = "sleep";
-      threads.push(outcome);
-    }
-    return threads;
+      return outcome;
+    });
   }
+
+  /** Statistics of every thread in the table, and every fair-share group (host/tables.ts). */
+  readThreadStats(): ThreadStats[] { return readThreadStats(this.exports); }
+  readGroups(): GroupStats[] { return readGroups(this.exports); }
 
   private describeWait(t: number): string {
     const kind = WAIT_KINDS[this.i32(t + THREAD.waitKind)] ?? "futex";
@@ -427,18 +437,24 @@ export class WeftProgram {
 
   private finish(status: RunResult["status"], exitCode: number, start: number, error?: string): RunResult {
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
-    let inTable: ThreadOutcome[] = [];
-    try { inTable = this.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id)); }
-    catch { /* memory too damaged to read the table: report what is known */ }
+    const elapsedMs = performance.now() - start;
+    let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];
+    try {
+      inTable = this.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id));
+      threadStats = this.readThreadStats();
+      groups = this.readGroups();
+    } catch { /* memory too damaged to read the tables: report what is known */ }
     return {
       status, exitCode, error,
       stdout: this.out.length ? this.out.join("\n") + "\n" : "",
       stderr: this.err.length ? this.err.join("\n") + "\n" : "",
       threads: [...this.trapped, ...inTable],
-      elapsedMs: performance.now() - start,
+      elapsedMs, threadStats, groups,
     };
   }
 }
+
+export { readThreadStats, readGroups, type ThreadStats, type GroupStats, type CoreTables } from "./tables.js";
 
 /** Loads and runs a weft module. */
 export async function run(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<RunResult> {

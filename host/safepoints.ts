@@ -52,7 +52,7 @@ export function isProgramFunction(name: string): boolean {
 
 /** Back-edges a loop goes round between two real checks: the loop counts down a local (a register), and
  *  only every STRIP + 1 turns reads the flag or spends fuel. Keeps the check off the loop's critical path. */
-export const STRIP = 127;
+export const STRIP: number = 127;
 
 /** Inserts the checks. `form` picks the check (see the design note); `target` is the function they call. */
 export function insertSafepoints(mod: binaryen.Module, form: SafepointForm, target: string): SafepointReport {

@@ -13,6 +13,8 @@ describe("ABI", () => {
       expect({ field, offset: program.raw.weft_layout(i) }).toEqual({ field, offset: THREAD[field] });
     });
     expect(program.raw.weft_layout(THREAD_FIELDS.length)).toBe(-1);
+    // Preemption's fields (ABI 7) are among those checked.
+    expect(THREAD_FIELDS).toEqual(expect.arrayContaining(["cpu", "stats", "group", "weight", "basePriority"]));
   });
 
   it("core and host agree on the I/O request's offsets and size, and on the completion ring", async () => {

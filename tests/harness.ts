@@ -1,5 +1,6 @@
 // Builds and runs AssemblyScript test programs. Builds are cached by the hash of the program, weft's
-// core and the build pipeline, so a test run builds each program once.
+// core and the build pipeline (host/build.ts and every host file it imports), so a test run builds each
+// program once, and again whenever any of them changes.
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -26,11 +27,22 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** `file` and every file of weft's it imports ("./x.js" names the source ./x.ts), however deep. */
+async function withImports(file: string, seen = new Set<string>()): Promise<string[]> {
+  if (seen.has(file)) return [...seen];
+  seen.add(file);
+  for (const m of (await readFile(file, "utf8")).matchAll(/from\s+["'](\.{1,2}\/[^"']+)\.js["']/g)) {
+    await withImports(path.join(path.dirname(file), m[1] + ".ts"), seen);
+  }
+  return [...seen].sort();
+}
+
 let coreHash: Promise<string> | null = null;
 function hashCore(): Promise<string> {
   coreHash ??= (async () => {
     const h = createHash("sha256");
-    for (const f of [...(await filesUnder(path.join(ROOT, "assembly"))), path.join(ROOT, "host", "build.ts"), path.join(ROOT, "host", "shared.ts")]) {
+    // The build pipeline: host/build.ts and every host file it imports, however deep.
+    for (const f of [...(await filesUnder(path.join(ROOT, "assembly"))), ...(await withImports(path.join(ROOT, "host", "build.ts")))]) {
       h.update(f).update(await readFile(f));
     }
     return h.digest("hex");
