@@ -30,7 +30,7 @@ import { processorsInit, processorEnter } from "./processor";
 import { setStackPointer } from "./asyncify";
 import { setStackLimit } from "./stack";
 import { EINVAL, ENOMEM } from "./errno";
-import { preemptEnter, preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "./preempt";
+import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "./preempt";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
@@ -205,3 +205,5 @@ export function __weft_stack_check(): void { stackCheck(); }
  *  exports. The functions themselves, not wrappers: they are the bottom of a thread's frames, and a
  *  wrapper would be instrumented and save a frame of its own. */
 export { safepointSwitch as __weft_safepoint, preemptSwitch as __weft_preempt_switch } from "./scheduler";
+/** Where the N:1 build keeps its copy of Asyncify's state (preempt.ts); the build removes this export. */
+export function __weft_state_copy(): usize { return ASYNCIFY_STATE_COPY; }

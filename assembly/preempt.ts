@@ -74,8 +74,13 @@ import { processorIndex, PROCESSORS_MAX } from "./processor";
 @inline export const GROUPS_MAX: i32 = 64;
 
 // ── What the safepoints read (host/safepoints.ts names these globals) ──────────────────────────────
+// Outside threads. Program code also runs outside any thread: the top-level code of its files, at
+// start-up. A safepoint there must never tick (there is no thread to switch from), and the checks do not
+// test for it (host/safepoints.ts): fuel starts at its most and is first given when main is spawned
+// (preemptEnter), and the ticker raises only processors that run a thread (their busy word).
+
 /** N:1: a tick is due when this falls below zero. Per processor. */
-export let fuel: i32 = 0;
+export let fuel: i32 = i32.MAX_VALUE;
 /** Shared builds: the address of this processor's request word. Per processor. */
 export let flagAddress: usize = 0;
 
@@ -86,6 +91,12 @@ export let flagAddress: usize = 0;
 // The ticker, every tick: for each busy processor whose request word goes from 0 to 1, add 1 to `raised`.
 // @ts-ignore: decorator
 @lazy const TICK_PROCESSORS: i32 = SHARED_MEMORY ? PROCESSORS_MAX : 1;
+/** N:1 builds: a copy of Asyncify's state in memory, kept by the build's patched Asyncify intrinsics, so
+ *  that code weft rebuilt tests a constant address after each call rather than a global (a global is two
+ *  dependent loads in V8: host/resumable.ts, "Fuel in registers"). Unused in shared builds, whose state
+ *  is per processor. */
+export const ASYNCIFY_STATE_COPY: usize = memory.data(4, 4);
+
 /** The tick words' address (a constant: the safepoints load TICKS + 0 directly). */
 export const TICKS: usize = memory.data(16 + TICK_PROCESSORS * 8, 16);
 
@@ -129,6 +140,7 @@ export function preemptRequests(): usize { return TICKS; }
 /** This processor's request word (processorEnter; N:1 at the start). */
 export function preemptEnter(): void {
   flagAddress = TICKS + 16 + (<usize>(TICK_PROCESSORS + processorIndex) << 2);
+  fuel = 64;                                    // the first tick calibrates the rate
   if (load<f64>(GROUPS) == 0) store<f64>(GROUPS, 1);   // the default group's weight
 }
 
@@ -197,6 +209,10 @@ function nextTickIn(ms: f64, now: f64): void {
   fuelGiven = <i32>min<f64>(max<f64>(give, 16), <f64>(1 << 30));
   fuel = fuelGiven;
 }
+
+/** A safepoint was reached outside any thread (a bug of the invariants above): no tick until a thread
+ *  runs. */
+export function preemptOutsideThread(): void { fuel = i32.MAX_VALUE; }
 
 /** Asks for a tick at the next safepoint of this processor (a thread of higher priority than the running
  *  one became runnable here). */

@@ -62,8 +62,7 @@ import { ioPending, ioDrain, ioRelease } from "./io";
 import { SHARED_MEMORY } from "./atomics";
 import {
   preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
-  preemptWoken,
-  TICK_PREEMPT,
+  preemptWoken, preemptOutsideThread, TICK_PREEMPT,
 } from "./preempt";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
@@ -204,6 +203,7 @@ export function safepointSwitch(): void {
     asyncifyStopRewind();
     return;
   }
+  if (currentThread == 0) { preemptOutsideThread(); return; }
   let s = scratch;
   store<usize>(s, s + SAVE_AREA_HEADER);
   store<usize>(s, s + scratchSize + SAVE_AREA_SLACK, 4);   // a tick keeps frames past the limit
@@ -220,6 +220,8 @@ export function preemptSwitch(): void {
     asyncifyStopRewind();
     return;
   }
+  // Its caller has saved its frame and will return: there must be a thread to unwind.
+  if (currentThread == 0) abort("preemptSwitch: a safepoint ticked outside any thread (preempt.ts, \"Outside threads\")");
   ticked = true;
   unwinding = true;
   store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);   // a tick keeps frames past the limit

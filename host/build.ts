@@ -28,7 +28,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMPORT_MODULE, REQUIRED_EXPORTS } from "./abi.js";
-import { insertSafepoints, isProgramFunction, type SafepointReport } from "./safepoints.js";
+import { insertSafepoints, isProgramFunction, FUEL_GLOBAL, type SafepointReport } from "./safepoints.js";
 import { keepOriginals, rebuildResumable, type ResumableReport } from "./resumable.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./shared.js";
 
@@ -98,7 +98,7 @@ const STACK_POINTER = "~lib/memory/__stack_pointer";
 const FEATURES =
   binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
   binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt |
-  binaryen.Features.Atomics;
+  binaryen.Features.Atomics | binaryen.Features.Multivalue;
 
 /** The generated entry: the user's main becomes thread 1; weft's ABI is exported. */
 function entrySource(userModule: string, mainReturnsVoid: boolean): string {
@@ -268,6 +268,29 @@ function installIntrinsics(mod: binaryen.Module): string | null {
   return safepoint;
 }
 
+/** N:1: makes Asyncify's four intrinsics also store the state they set into a word of memory (its address
+ *  is what __weft_state_copy returns, assembly/preempt.ts), which code weft rebuilt reads instead of the
+ *  global. Returns the address, or null when the module has no such word. */
+function keepStateCopy(mod: binaryen.Module): number | null {
+  const exp = mod.getExport("__weft_state_copy");
+  if (!exp) return null;
+  const fn = binaryen.getExportInfo(exp).value;
+  mod.removeExport("__weft_state_copy");
+  let body = binaryen.getFunctionInfo(mod.getFunction(fn)).body;
+  if (binaryen.getExpressionId(body) === binaryen.BlockId) body = (binaryen.getExpressionInfo(body) as binaryen.BlockInfo).children.at(-1)!;
+  if (binaryen.getExpressionId(body) !== binaryen.ConstId) return null;
+  const address = (binaryen.getExpressionInfo(body) as binaryen.ConstInfo).value as number;
+  for (const name of ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind"]) {
+    const f = mod.getFunction(name);
+    if (!f) return null;
+    const info = binaryen.getFunctionInfo(f);
+    (binaryen as unknown as { Function: { setBody(f: number, b: number): void } }).Function.setBody(f, mod.block(null, [
+      info.body, mod.i32.store(0, 4, mod.i32.const(address), mod.global.get("__asyncify_state", binaryen.i32)),
+    ], binaryen.none));
+  }
+  return address;
+}
+
 /** Builds `entry` (an AssemblyScript file exporting main) into a weft module. */
 export async function build(entry: string, options: BuildOptions = {}): Promise<BuildResult> {
   const asm = await compile(entry, options.processorStack ?? 65536, options.shared ?? false);
@@ -306,8 +329,12 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     binaryen.setPassArgument("asyncify-imports", null);
     binaryen.setPassArgument("asyncify-removelist", null);
     const preemptSwitch = mod.getExport("__weft_preempt_switch") ? binaryen.getExportInfo(mod.getExport("__weft_preempt_switch")).value : null;
+    const stateCopy = options.shared ? null : keepStateCopy(mod);
     const resumable = rebuild && safepointTarget && preemptSwitch
-      ? rebuildResumable(mod, originals, { safepoint: safepointTarget, preemptSwitch }) : undefined;
+      ? rebuildResumable(mod, originals, {
+        safepoint: safepointTarget, preemptSwitch, ...(options.shared ? {} : { fuel: FUEL_GLOBAL }), ...(stateCopy !== null ? { stateCopy } : {}),
+      })
+      : undefined;
     if (!resumable) for (const copy of originals.values()) mod.removeFunction(copy);
     if (resumable?.rebuilt.length) {
       // A resume path runs once per switch: inlined into its dispatcher, it would only crowd the fast path.
@@ -318,7 +345,9 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     if (mod.getExport("__weft_preempt_switch")) mod.removeExport("__weft_preempt_switch");
 
     const after = functionBodies(mod.emitText());
-    const missed = callers.filter((name) => !(after.get(name) ?? "").includes("__asyncify_state"));
+    // (A function weft rebuilt tests the state through its dispatcher, which may read the memory copy.)
+    const rebuiltNames = new Set(resumable?.rebuilt ?? []);
+    const missed = callers.filter((name) => !rebuiltNames.has(name) && !(after.get(name) ?? "").includes("__asyncify_state"));
     // A program that never switches has no switch at all (asc compiles only what is reachable).
     if (before.has(SWITCH) && (callers.length === 0 || missed.length > 0)) {
       throw new BuildError(`weft build: Asyncify did not instrument the callers of weft's switch (${(missed.length ? missed : ["none found"]).join(", ")}); the module would hang, so none was written`);

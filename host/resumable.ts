@@ -34,7 +34,11 @@
 // instrumentation (reported as a fallback).
 
 import binaryen from "binaryen";
-import { walk, childrenOf, replaceChild, callTarget, type Slot } from "./walk.js";
+import { isProgramFunction } from "./safepoints.js";
+import {
+  walk, childrenOf, replaceChild, callTarget, plain, parentOf, matchSites, matchAll, parentsOf, freshLabels,
+  retargetBreaks, sitesUnder,
+} from "./walk.js";
 
 const STATE = "__asyncify_state";
 const DATA = "__asyncify_data";
@@ -92,9 +96,12 @@ export function rebuildResumable(mod: binaryen.Module, copies: Map<string, strin
       report.fallback.push({ name, why: (e as Error).message });
     }
   }
-  const rebuilt = new Set(plans.keys());
+  const rebuilt = new Map([...plans].map(([name, p]) => [name, p.results]));
+  // A callee that may switch, or is the program's own code (Asyncify instruments whatever can reach it
+  // through a table, so that is covered by the first), reads or spends the global fuel.
+  const touchesFuel = (callee: string) => mayUnwind.has(callee) || isProgramFunction(callee);
   for (const [name, p] of plans) {
-    build(mod, p, rebuilt, targets);
+    build(mod, p, rebuilt, targets, touchesFuel);
     report.rebuilt.push(name);
   }
   for (const copy of copies.values()) mod.removeFunction(copy);
@@ -124,7 +131,15 @@ function instrumentedFunctions(mod: binaryen.Module): Set<string> {
 
 /** The safepoints' slow path as the build inserted it (a call to `safepoint`), and the switch a rebuilt
  *  function calls instead once it has pushed its own frame (assembly/scheduler.ts). */
-export interface Targets { safepoint: string; preemptSwitch: string }
+export interface Targets {
+  safepoint: string;
+  preemptSwitch: string;
+  /** N:1 builds: the address of the memory copy of Asyncify's state (host/build.ts, keepStateCopy). */
+  stateCopy?: number;
+  /** N:1 builds: the fuel global the safepoints count down. The rebuilt functions' fast parts then pass
+   *  fuel to each other in a parameter and a second result ("Fuel in registers" below). */
+  fuel?: string;
+}
 
 /** Flat code, then as few locals as flat code allows (what Asyncify itself runs first). */
 const FLATTEN = ["flatten", "simplify-locals-nonesting", "reorder-locals", "coalesce-locals", "simplify-locals-nonesting", "reorder-locals"];
@@ -225,44 +240,17 @@ function checkShape(body: number, sites: Set<number>): void {
   });
 }
 
-/** Whether evaluating `expr` again has no effect and cannot trap: locals, globals, constants, and
- *  arithmetic of them that cannot trap. */
-function plain(expr: number): boolean {
-  let ok = true;
-  walk(expr, (e) => {
-    const id = binaryen.getExpressionId(e);
-    if (id === binaryen.LocalGetId || id === binaryen.GlobalGetId || id === binaryen.ConstId) return;
-    if (id === binaryen.BinaryId) {
-      const op = (binaryen.getExpressionInfo(e) as binaryen.BinaryInfo).op;
-      const traps = [binaryen.DivSInt32, binaryen.DivUInt32, binaryen.RemSInt32, binaryen.RemUInt32,
-        binaryen.DivSInt64, binaryen.DivUInt64, binaryen.RemSInt64, binaryen.RemUInt64];
-      if (!traps.includes(op)) return;
-    }
-    if (id === binaryen.UnaryId) return;
-    ok = false;
-    return -1;
-  });
-  return ok;
-}
-
-function parentOf(root: number, target: number): number {
-  let found = 0;
-  walk(root, (expr) => {
-    if (found) return -1;
-    for (const c of childrenOf(expr)) if (c.child === target) { found = expr; return -1; }
-  });
-  return found;
-}
-
 /** Builds f (the dispatcher), f~fast and f~resume from the plan. */
-function build(mod: binaryen.Module, p: Plan, rebuilt: Set<string>, targets: Targets): void {
+function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targets: Targets,
+               touchesFuel: (callee: string) => boolean): void {
   const info = binaryen.getFunctionInfo(mod.getFunction(p.copy));
   const n = p.locals.length;
   const vars = [...p.vars, binaryen.i32, binaryen.i32];  // + cur, R
   const CUR = n, R = n + 1;
+  const FUEL = n + 2;                                    // ~fast with threaded fuel: becomes a parameter
   const i32 = binaryen.i32;
   const data = () => mod.global.get(DATA, i32);
-  const state = () => mod.global.get(STATE, i32);
+  const state = () => targets.stateCopy !== undefined ? mod.i32.load(0, 4, mod.i32.const(targets.stateCopy)) : mod.global.get(STATE, i32);
   const zero = (t: number) => t === binaryen.none ? 0 :
     t === binaryen.i32 ? mod.i32.const(0) : t === binaryen.i64 ? (mod.i64 as unknown as { const(v: bigint): number }).const(0n) :
     t === binaryen.f32 ? mod.f32.const(0) : mod.f64.const(0);
@@ -302,7 +290,7 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Set<string>, targets: Tar
     mod.i32.store(4, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.global.get(SCRATCH, i32), mod.global.get(SCRATCH_SIZE, i32))),
     mod.call(targets.preemptSwitch, [], binaryen.none),
     mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
-  ], binaryen.none);
+  ], binaryen.unreachable);
   const isSafepoint = (site: number) => [...p.safepoints].some((st) => p.sites.get(st) === site);
 
   /** A copy of `original` (a part of the copy's body) as ~fast runs it: each site followed by its unwind
@@ -311,7 +299,7 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Set<string>, targets: Tar
     const copy = mod.copyExpression(original);
     freshLabels(copy);
     const sites = matchSites(original, copy, p.sites);
-    retargetCalls(copy, rebuilt);
+    retargetCalls(copy, new Set(rebuilt.keys()));
     let root = copy;
     const parents = parentsOf(copy, new Set(sites.keys()));
     for (const [statement, site] of sites) {
@@ -328,18 +316,30 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Set<string>, targets: Tar
    *  a safepoint leaves its loop with a branch, so no loop holds a call that only the slow path makes
    *  (V8 then compiles the loop as if it had no check: unrolled, nothing kept across a call). */
   const withExits = (body: number): number => {
+    // Every way out is a return, so each block here is typed unreachable (which any result type accepts,
+    // also the fuel-carrying results threadFuel gives ~fast).
     const type = binaryen.getExpressionType(body);
     let inner = type !== binaryen.none && type !== binaryen.unreachable ? mod.return(body)
-      : mod.block(null, [body, mod.return(p.results === binaryen.none ? undefined : zero(p.results))], binaryen.none);
+      : mod.block(null, [body, mod.return(p.results === binaryen.none ? undefined : zero(p.results))], binaryen.unreachable);
     for (const st of p.safepoints) {
       const site = p.sites.get(st)!;
-      inner = mod.block(null, [mod.block(exitLabel(site), [inner], binaryen.none), safepointExit(site)], binaryen.none);
+      inner = mod.block(null, [mod.block(exitLabel(site), [inner], binaryen.none), safepointExit(site)], binaryen.unreachable);
     }
-    return mod.block(null, [inner], p.results);
+    return inner;
   };
 
   // ~fast: the whole body so.
-  mod.addFunction(p.name + "~fast", p.params, p.results, vars, withExits(fastCopy(info.body)));
+  const fastBody = withExits(fastCopy(info.body));
+  if (targets.fuel) {
+    const extra: number[] = [];
+    threadFuel(mod, fastBody, "local", targets.fuel, FUEL, rebuilt, p.results, (t) => FUEL + 1 + extra.push(t) - 1, touchesFuel);
+    const params = binaryen.expandType(p.params).length;
+    renumberForFuel(fastBody, params, FUEL);
+    mod.addFunction(p.name + "~fast", binaryen.createType([...binaryen.expandType(p.params), binaryen.i32]),
+      fuelResults(p.results), [...vars, ...extra], fastBody);
+  } else {
+    mod.addFunction(p.name + "~fast", p.params, p.results, vars, fastBody);
+  }
 
   // ~resume: pop the frame, then guards route to the site.
   const resumeBody = mod.copyExpression(info.body);
@@ -440,93 +440,130 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Set<string>, targets: Tar
   const routed = route(resumeBody);
   const valued = bodyType !== binaryen.none && bodyType !== binaryen.unreachable;
   const resume = withExits(valued ? mod.block(null, [...restore, routed], bodyType) : mod.block(null, [...restore, routed], binaryen.none));
-  mod.addFunction(p.name + "~resume", p.params, p.results, vars, resume);
+  const resumeExtra: number[] = [];
+  if (targets.fuel) {
+    threadFuel(mod, resume, "global", targets.fuel, -1, rebuilt, p.results, (t) => vars.length + n + resumeExtra.push(t) - 1 - (n - binaryen.expandType(p.params).length), touchesFuel);
+  }
+  mod.addFunction(p.name + "~resume", p.params, p.results, [...vars, ...resumeExtra], resume);
 
   // The dispatcher, under the original name.
   mod.removeFunction(p.name);
-  const args = binaryen.expandType(p.params).map((t, i) => mod.local.get(i, t));
-  mod.addFunction(p.name, p.params, p.results, [], mod.if(
+  const paramTypes = binaryen.expandType(p.params);
+  const args = () => paramTypes.map((t, i) => mod.local.get(i, t));
+  const dispatcherVars: number[] = [];
+  let fast = mod.call(p.name + "~fast", args(), p.results);
+  if (targets.fuel) {
+    // Fuel goes in from the global and comes back out into it.
+    const call = mod.call(p.name + "~fast", [...args(), mod.global.get(targets.fuel, i32)], fuelResults(p.results));
+    if (p.results === binaryen.none) fast = mod.global.set(targets.fuel, call);
+    else {
+      const tuple = paramTypes.length + dispatcherVars.push(fuelResults(p.results)) - 1;
+      fast = mod.block(null, [
+        mod.local.set(tuple, call),
+        mod.global.set(targets.fuel, mod.tuple.extract(mod.local.get(tuple, fuelResults(p.results)), 1)),
+        mod.tuple.extract(mod.local.get(tuple, fuelResults(p.results)), 0),
+      ], p.results);
+    }
+  }
+  mod.addFunction(p.name, p.params, p.results, dispatcherVars, mod.if(
     mod.i32.eq(state(), mod.i32.const(REWINDING)),
-    mod.call(p.name + "~resume", args, p.results),
-    mod.call(p.name + "~fast", args.map((a) => mod.copyExpression(a)), p.results)));
+    mod.call(p.name + "~resume", args(), p.results),
+    fast));
 }
 
-/** The site statements of `copy` (a copyExpression of `original`), matched by walk order. */
-function matchSites(original: number, copy: number, sites: Map<number, number>): Map<number, number> {
-  const a: number[] = [], b: number[] = [];
-  walk(original, (e) => { a.push(e); });
-  walk(copy, (e) => { b.push(e); });
-  if (a.length !== b.length) throw new Error("weft build: a copied function body differs from its original");
-  const out = new Map<number, number>();
-  a.forEach((e, i) => { const s = sites.get(e); if (s !== undefined) out.set(b[i], s); });
-  return out;
+// ── Fuel in registers (N:1) ────────────────────────────────────────────────────────────────────────
+//
+// A safepoint in N:1 spends fuel from a global. A loop does so once in STRIP + 1 turns, but a recursive
+// function does at every call, and a global updated at every call is a chain of stores and loads through
+// memory (fib(30) took 1.5× as long). So the fast parts pass fuel to each other: a ~fast function takes
+// it as an extra last parameter and gives back what is left as an extra last result (multi-value), and
+// keeps it in a local in between. At the boundaries the global holds it: the dispatcher passes the global
+// in and stores the result back; a ~fast function stores its local into the global before any other call
+// (which may reach code that spends fuel, or a tick that reads it) and reloads it after; ~resume parts
+// keep using the global, and wrap their calls to ~fast parts like the dispatcher does.
+
+/** What a ~fast function returns with threaded fuel: its results, then the fuel left. */
+function fuelResults(results: number): number {
+  return results === binaryen.none ? binaryen.i32 : binaryen.createType([...binaryen.expandType(results), binaryen.i32]);
 }
 
-/** Every expression of `copy` mapped to the same one in `original` (walk order). */
-function matchAll(copy: number, original: number): Map<number, number> {
-  const a: number[] = [], b: number[] = [];
-  walk(copy, (e) => { a.push(e); });
-  walk(original, (e) => { b.push(e); });
-  const out = new Map<number, number>();
-  a.forEach((e, i) => out.set(e, b[i]));
-  return out;
-}
-
-/** The parent and slot of each of `targets` under `root`. */
-function parentsOf(root: number, targets: Set<number>): Map<number, { parent: number; slot: Slot }> {
-  const out = new Map<number, { parent: number; slot: Slot }>();
-  walk(root, (expr, parent, slot) => { if (targets.has(expr) && slot) out.set(expr, { parent, slot }); });
-  return out;
-}
-
-let labelCount = 0;
-/** Renames every label defined under `root` (a copy: Binaryen wants each name once per function), and
- *  the branches to it. */
-function freshLabels(root: number): void {
-  const renames: [string, string][] = [];
-  walk(root, (expr) => {
+/** Rewrites `body` for threaded fuel. "local": the body of a ~fast function, whose fuel is local `fuel`
+ *  (its own results are `results`); "global": a ~resume body, whose fuel stays in the global. `addLocal`
+ *  makes a temporary of a type and returns its index. */
+function threadFuel(mod: binaryen.Module, body: number, mode: "local" | "global", global: string, fuel: number,
+                    rebuilt: Map<string, number>, results: number, addLocal: (t: number) => number,
+                    touchesFuel: (callee: string) => boolean): void {
+  const i32 = binaryen.i32;
+  const get = () => mode === "local" ? mod.local.get(fuel, i32) : mod.global.get(global, i32);
+  const set = (v: number) => mode === "local" ? mod.local.set(fuel, v) : mod.global.set(global, v);
+  const callCls = binaryen as unknown as { Call: { setOperands(c: number, o: number[]): void; getOperands(c: number): number[]; setType(c: number, t: number): void } };
+  const returnCls = binaryen as unknown as { Return: { getValue(r: number): number; setValue(r: number, v: number): void } };
+  const edits: { parent: number; slot: NonNullable<Parameters<typeof replaceChild>[1]>; make: () => number }[] = [];
+  walk(body, (expr, parent, slot) => {
     const id = binaryen.getExpressionId(expr);
-    if (id !== binaryen.BlockId && id !== binaryen.LoopId) return;
-    const cls = id === binaryen.BlockId ? classes.Block : classes.Loop;
-    const name = cls.getName(expr);
-    if (!name) return;
-    const fresh = `${name}$w${labelCount++}`;
-    cls.setName(expr, fresh);
-    renames.push([name, fresh]);
-  });
-  for (const [from, to] of renames) retargetBreaks(root, from, to);
-}
-
-/** Branches under `root` to label `from` go to `to` instead. */
-function retargetBreaks(root: number, from: string, to: string): void {
-  walk(root, (expr) => {
-    const id = binaryen.getExpressionId(expr);
-    if (id === binaryen.BreakId && classes.Break.getName(expr) === from) classes.Break.setName(expr, to);
-    else if (id === binaryen.SwitchId) {
-      for (let i = 0, n = classes.Switch.getNumNames(expr); i < n; i++) {
-        if (classes.Switch.getNameAt(expr, i) === from) classes.Switch.setNameAt(expr, i, to);
-      }
-      if (classes.Switch.getDefaultName(expr) === from) classes.Switch.setDefaultName(expr, to);
+    if (mode === "local" && id === binaryen.GlobalGetId && (binaryen.getExpressionInfo(expr) as binaryen.GlobalGetInfo).name === global) {
+      if (slot) edits.push({ parent, slot, make: () => mod.local.get(fuel, i32) });
+      return;
+    }
+    if (mode === "local" && id === binaryen.GlobalSetId && (binaryen.getExpressionInfo(expr) as binaryen.GlobalSetInfo).name === global) {
+      const value = (binaryen.getExpressionInfo(expr) as binaryen.GlobalSetInfo).value;
+      if (slot) edits.push({ parent, slot, make: () => mod.local.set(fuel, value) });
+      return;
+    }
+    if (mode === "local" && id === binaryen.ReturnId) {
+      const value = returnCls.Return.getValue(expr);
+      returnCls.Return.setValue(expr, results === binaryen.none ? mod.local.get(fuel, i32)
+        : mod.tuple.make([value, mod.local.get(fuel, i32)]));
+      return;
+    }
+    if (id !== binaryen.CallId && id !== binaryen.CallIndirectId) return;
+    if (!slot) return;
+    const type = binaryen.getExpressionType(expr);
+    const target = id === binaryen.CallId ? callTarget(expr) : "";
+    const callee = target.endsWith("~fast") ? target.slice(0, -5) : "";
+    if (rebuilt.has(callee)) {
+      // A fast part: fuel in, fuel out.
+      const calleeResults = rebuilt.get(callee)!;
+      callCls.Call.setOperands(expr, [...callCls.Call.getOperands(expr), get()]);
+      callCls.Call.setType(expr, fuelResults(calleeResults));
+      if (calleeResults === binaryen.none) { edits.push({ parent, slot, make: () => set(expr) }); return; }
+      const tuple = addLocal(fuelResults(calleeResults));
+      const tupleType = fuelResults(calleeResults);
+      edits.push({ parent, slot, make: () => mod.block(null, [
+        mod.local.set(tuple, expr),
+        set(mod.tuple.extract(mod.local.get(tuple, tupleType), 1)),
+        mod.tuple.extract(mod.local.get(tuple, tupleType), 0),
+      ], calleeResults) });
+      return;
+    }
+    if (mode === "global") return;
+    // Any other call that may switch (a tick reads and sets the global) or reach the program's code (which
+    // spends fuel from the global): the global holds the fuel across it. Other calls — the library's,
+    // weft's own helpers, which the optimiser may inline later — need nothing.
+    if (id === binaryen.CallId && !touchesFuel(target)) return;
+    if (type === binaryen.none || type === binaryen.unreachable) {
+      edits.push({ parent, slot, make: () => mod.block(null, [mod.global.set(global, mod.local.get(fuel, i32)), expr,
+        mod.local.set(fuel, mod.global.get(global, i32))], type) });
+    } else {
+      const temp = addLocal(type);
+      edits.push({ parent, slot, make: () => mod.block(null, [mod.global.set(global, mod.local.get(fuel, i32)),
+        mod.local.set(temp, expr), mod.local.set(fuel, mod.global.get(global, i32)), mod.local.get(temp, type)], type) });
     }
   });
+  for (const e of edits.reverse()) replaceChild(e.parent, e.slot, e.make());
 }
 
-/** For every expression that contains site statements, the set of their numbers. */
-function sitesUnder(root: number, sites: Map<number, number>): Map<number, Set<number>> {
-  const out = new Map<number, Set<number>>();
-  const visit = (e: number): Set<number> | null => {
-    let mine: Set<number> | null = null;
-    const s = sites.get(e);
-    if (s !== undefined) mine = new Set([s]);
-    else for (const c of childrenOf(e)) {
-      const sub = visit(c.child);
-      if (sub) { mine ??= new Set(); for (const x of sub) mine.add(x); }
-    }
-    if (mine) out.set(e, mine);
-    return mine;
-  };
-  visit(root);
-  return out;
+/** A ~fast body built with the fuel local at index `fuel` (after every other local): it becomes the
+ *  parameter after the `params` real ones, and the locals between shift up by one. */
+function renumberForFuel(body: number, params: number, fuel: number): void {
+  const cls = binaryen as unknown as Record<"LocalGet" | "LocalSet", { getIndex(e: number): number; setIndex(e: number, i: number): void }>;
+  walk(body, (expr) => {
+    const id = binaryen.getExpressionId(expr);
+    const c = id === binaryen.LocalGetId ? cls.LocalGet : id === binaryen.LocalSetId ? cls.LocalSet : null;
+    if (!c) return;
+    const i = c.getIndex(expr);
+    c.setIndex(expr, i === fuel ? params : i >= params && i < fuel ? i + 1 : i);
+  });
 }
 
 /** In a ~fast body, calls to rebuilt functions go to their ~fast part (they never rewind there). */

@@ -103,10 +103,13 @@ function loopCheck(mod: binaryen.Module, form: SafepointForm, target: string, st
 
 /** The real check. fuel: spend one unit (`temp` holds what is left) and take the slow path when none is.
  *  flag: take it when the count of raised request words is not zero and this processor's word is
- *  raised. Either way only inside a thread (program code may also run at start-up, outside any). */
+ *  raised. */
 function check(mod: binaryen.Module, form: SafepointForm, target: string, temp: number): binaryen.ExpressionRef {
   const i32 = binaryen.i32;
-  const slow = mod.if(mod.global.get(CURRENT_GLOBAL, i32), mod.call(target, [], binaryen.none));
+  // (No test of "inside a thread" here: the optimiser would merge it into the test above as a select, a
+  // global read at every check. Fuel and the tick words are such that no tick comes outside a thread:
+  // assembly/preempt.ts, "Outside threads".)
+  const slow = mod.call(target, [], binaryen.none);
   if (form === "fuel") {
     return mod.block(null, [
       mod.global.set(FUEL_GLOBAL, mod.local.tee(temp, mod.i32.sub(mod.global.get(FUEL_GLOBAL, i32), mod.i32.const(1)), i32)),
