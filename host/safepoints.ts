@@ -8,14 +8,14 @@
 // count as calls to every function in the table). A function that neither loops nor recurses ends after a
 // bounded amount of work, and gets nothing.
 //
-// The check is two instructions and a branch that is almost never taken:
-//
-//     (if (i32.le_s (global.get $fuel) … )) … or … (if (i32.atomic.load (global.get $flagAddr)) …)
-//
-// see `check` below for the two forms: N:1 counts down a per-processor global (a clock check every K
-// safepoints: nobody else can touch a module's memory while it runs), shared builds read a word a ticker
-// raises (assembly/preempt.ts). The taken branch calls weft's safepoint function, which may switch; it runs
-// before Asyncify, so Asyncify instruments exactly the functions that now can switch.
+// The check is a few instructions and a branch that is almost never taken (`check` and `loopCheck` below):
+// a loop counts a local down (a register) and makes the real check once in STRIP + 1 turns. The real
+// check has two forms: N:1 spends fuel from a per-processor global (a clock check every K safepoints:
+// nobody else can touch a module's memory while it runs), shared builds load a word a ticker raises at a
+// fixed address (assembly/preempt.ts, "Ticks"). The taken branch calls weft's safepoint switch; the pass
+// runs before Asyncify, so every function that now can switch is instrumented, and then rebuilt by weft
+// (host/resumable.ts), which turns that call into a branch out of the loop and gives N:1's fuel to the
+// rebuilt code in registers. Short counted loops run in a copy without the check ("Counted loops").
 //
 // weft's own code (~lib/weft/…), AssemblyScript's standard library (~lib/…) and the generated entry get no
 // checks: the scheduler, locks and allocator must never be preempted, and a library loop is bounded by
@@ -27,7 +27,7 @@
 // one back-edge).
 
 import binaryen from "binaryen";
-import { walk, addLocal, functionBody, loopBody, callTarget } from "./walk.js";
+import { walk, addLocal, functionBody, loopBody, callTarget, replaceChild, freshLabels } from "./walk.js";
 
 export type SafepointForm = "fuel" | "flag";
 
@@ -35,11 +35,12 @@ export type SafepointForm = "fuel" | "flag";
 export const FUEL_GLOBAL = "~lib/weft/assembly/preempt/fuel";
 export const FLAG_GLOBAL = "~lib/weft/assembly/preempt/flagAddress";
 export const TICKS_GLOBAL = "~lib/weft/assembly/preempt/TICKS";
-export const CURRENT_GLOBAL = "~lib/weft/assembly/scheduler/currentThread";
 
 export interface SafepointReport {
   /** Loop heads and function entries that got a check. */
   loops: number;
+  /** Of those loops, the counted ones that also got a copy without a check (see "Counted loops"). */
+  counted: number;
   entries: number;
   /** The functions that got at least one check. */
   functions: string[];
@@ -56,7 +57,7 @@ export const STRIP: number = 127;
 
 /** Inserts the checks. `form` picks the check (see the design note); `target` is the function they call. */
 export function insertSafepoints(mod: binaryen.Module, form: SafepointForm, target: string): SafepointReport {
-  const report: SafepointReport = { loops: 0, entries: 0, functions: [] };
+  const report: SafepointReport = { loops: 0, entries: 0, counted: 0, functions: [] };
   const names: string[] = [];
   for (let i = 0, n = mod.getNumFunctions(); i < n; i++) names.push(binaryen.getFunctionInfo(mod.getFunctionByIndex(i)).name);
   const program = names.filter((n) => {
@@ -73,12 +74,29 @@ export function insertSafepoints(mod: binaryen.Module, form: SafepointForm, targ
       if (strip < 0) strip = addLocal(func, binaryen.i32);
       if (temp < 0 && form === "fuel") temp = addLocal(func, binaryen.i32);
     };
-    walk(body, (expr) => {
+    walk(body, (expr, parent, slot) => {
       if (binaryen.getExpressionId(expr) !== binaryen.LoopId) return;
       locals();
+      const counted = slot ? countedLoop(expr) : null;
+      const copy = counted ? mod.copyExpression(expr) : 0;
       const inner = loopBody.get(expr);
       loopBody.set(expr, mod.block(null, [loopCheck(mod, form, target, strip, temp), inner], binaryen.getExpressionType(inner)));
       loops++;
+      if (!counted || !slot) return;
+      // A short counted loop runs without its check (see "Counted loops").
+      report.counted++;
+      freshLabels(copy);
+      const trip = () => mod.i32.sub(mod.copyExpression(counted.bound), mod.local.get(counted.counter, binaryen.i32));
+      const before = form === "fuel"
+        ? mod.block(null, [
+          mod.global.set(FUEL_GLOBAL, mod.local.tee(temp, mod.i32.sub(mod.global.get(FUEL_GLOBAL, binaryen.i32),
+            mod.i32.add(mod.i32.shr_u(trip(), mod.i32.const(7)), mod.i32.const(1))), binaryen.i32)),
+          mod.if(mod.i32.lt_s(mod.local.get(temp, binaryen.i32), mod.i32.const(0)), mod.call(target, [], binaryen.none)),
+        ], binaryen.none)
+        : check(mod, form, target, temp);
+      replaceChild(parent, slot, mod.if(mod.i32.le_u(trip(), mod.i32.const(COUNTED_MAX)),
+        mod.block(null, [before, copy], binaryen.none), expr));
+      return -1;
     });
     let entry = false;
     if (recursive.has(name)) {
@@ -118,6 +136,61 @@ function check(mod: binaryen.Module, form: SafepointForm, target: string, temp: 
   }
   return mod.if(mod.i32.load(0, 4, mod.global.get(TICKS_GLOBAL, i32)),
     mod.if(mod.i32.load(0, 4, mod.global.get(FLAG_GLOBAL, i32)), slow));
+}
+
+// Counted loops. A check costs a few instructions a turn, which is a quarter of a matrix product's
+// innermost loop. So an innermost loop of the form `for (k = ..; k < n; k++)` — one back-edge, after the
+// increment of a counter nothing else sets, against a bound that does not change in the loop — is built
+// twice: when it will turn at most COUNTED_MAX times, a copy with no check runs, after one check before
+// it that spends the fuel of all its turns at once (one unit per STRIP + 1 turns, as the loop's own
+// check would); otherwise the loop with its check. A turn's calls have their own safepoints.
+
+/** Turns a counted loop may make without a check of its own. 4,096: a turn of a few ns keeps the gap
+ *  between two checks at tens of µs. */
+export const COUNTED_MAX: number = 4096;
+
+/** `loop` if it is an innermost counted loop: its counter local and its bound (a constant, or a local the
+ *  loop does not set). */
+function countedLoop(loop: binaryen.ExpressionRef): { counter: number; bound: binaryen.ExpressionRef } | null {
+  const name = (binaryen.getExpressionInfo(loop) as binaryen.LoopInfo).name;
+  const body = loopBody.get(loop);
+  if (!name || binaryen.getExpressionId(body) !== binaryen.IfId) return null;
+  const branch = binaryen.getExpressionInfo(body) as binaryen.IfInfo;
+  if (branch.ifFalse || binaryen.getExpressionId(branch.condition) !== binaryen.BinaryId) return null;
+  const cond = binaryen.getExpressionInfo(branch.condition) as binaryen.BinaryInfo;
+  if (cond.op !== binaryen.LtSInt32 && cond.op !== binaryen.LtUInt32) return null;
+  if (binaryen.getExpressionId(cond.left) !== binaryen.LocalGetId) return null;
+  const counter = (binaryen.getExpressionInfo(cond.left) as binaryen.LocalGetInfo).index;
+  const boundId = binaryen.getExpressionId(cond.right);
+  const boundLocal = boundId === binaryen.LocalGetId ? (binaryen.getExpressionInfo(cond.right) as binaryen.LocalGetInfo).index : -1;
+  if (boundId !== binaryen.ConstId && boundLocal < 0) return null;
+  // The arm: a block ending in `counter = counter + 1; br $loop`.
+  if (binaryen.getExpressionId(branch.ifTrue) !== binaryen.BlockId) return null;
+  const kids = (binaryen.getExpressionInfo(branch.ifTrue) as binaryen.BlockInfo).children;
+  if (kids.length < 2) return null;
+  const last = binaryen.getExpressionInfo(kids[kids.length - 1]) as binaryen.BreakInfo;
+  if (binaryen.getExpressionId(kids[kids.length - 1]) !== binaryen.BreakId || last.name !== name || last.condition) return null;
+  const inc = kids[kids.length - 2];
+  if (binaryen.getExpressionId(inc) !== binaryen.LocalSetId) return null;
+  const incInfo = binaryen.getExpressionInfo(inc) as binaryen.LocalSetInfo;
+  if (incInfo.index !== counter || incInfo.isTee || binaryen.getExpressionId(incInfo.value) !== binaryen.BinaryId) return null;
+  const add = binaryen.getExpressionInfo(incInfo.value) as binaryen.BinaryInfo;
+  if (add.op !== binaryen.AddInt32 || binaryen.getExpressionId(add.left) !== binaryen.LocalGetId ||
+      (binaryen.getExpressionInfo(add.left) as binaryen.LocalGetInfo).index !== counter ||
+      binaryen.getExpressionId(add.right) !== binaryen.ConstId || (binaryen.getExpressionInfo(add.right) as binaryen.ConstInfo).value !== 1) return null;
+  // Nothing else in the loop sets the counter or the bound, branches back, or is a loop.
+  let ok = true, backs = 0;
+  walk(body, (e) => {
+    const id = binaryen.getExpressionId(e);
+    if (id === binaryen.LoopId) ok = false;
+    else if (id === binaryen.LocalSetId && e !== inc) {
+      const i = (binaryen.getExpressionInfo(e) as binaryen.LocalSetInfo).index;
+      if (i === counter || i === boundLocal) ok = false;
+    } else if (id === binaryen.BreakId && (binaryen.getExpressionInfo(e) as binaryen.BreakInfo).name === name) backs++;
+    else if (id === binaryen.SwitchId) ok = false;
+    if (!ok) return -1;
+  });
+  return ok && backs === 1 ? { counter, bound: cond.right } : null;
 }
 
 /** The functions in a cycle of the call graph. An indirect call may reach any function in the table. */
