@@ -14,6 +14,9 @@
 //      with the processor_start import;
 //   I/O (io.ts): the core calls the io_submit import with a request; the host answers at once or later,
 //      by writing the request's result and appending its address to the ring at weft_io_ring();
+//   Preemption (preempt.ts): the host may call weft_preempt_configure(slice, tick, exact) before step 1
+//      (M:N: processor 0, after its init calls); in M:N its ticker raises the tick words at
+//      weft_preempt_requests() every tick (host/ticker.ts). N:1 needs nothing: its safepoints count fuel;
 //   3. if weft_run throws (a trap inside a thread), the host resets Asyncify's state, calls
 //      weft_trap_begin() (back to the processor's stack), makes the message with weft_new_string, and
 //      weft_trap_end(message) ends that thread only; then it calls weft_run() again.

@@ -93,7 +93,7 @@ export let flagAddress: usize = 0;
 @lazy const TICK_PROCESSORS: i32 = SHARED_MEMORY ? PROCESSORS_MAX : 1;
 /** N:1 builds: a copy of Asyncify's state in memory, kept by the build's patched Asyncify intrinsics, so
  *  that code weft rebuilt tests a constant address after each call rather than a global (a global is two
- *  dependent loads in V8: host/resumable.ts, "Fuel in registers"). Unused in shared builds, whose state
+ *  dependent loads in V8: host/fuel.ts). Unused in shared builds, whose state
  *  is per processor. */
 export const ASYNCIFY_STATE_COPY: usize = memory.data(4, 4);
 
