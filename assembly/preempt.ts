@@ -19,7 +19,8 @@
 // µs) with `ticked` set, and the loop calls `preemptTick`, which reads the clock and decides whether the
 // thread goes on (it is switched straight back in) or is preempted. So the code a safepoint sits in makes
 // no call on its way out (nothing of it lives across a call: host/resumable.ts), and ticks are the only
-// place that reads the clock; the switch itself never does (unless exact accounting is on).
+// place that reads the clock; the switch itself does not (but once after the processor was idle, and
+// at every switch with exact accounting).
 //
 // What a tick does (`preemptTick`): charges the time since the last tick to the running thread and its
 // group (sampled accounting); ages waiting threads now and then; and preempts the running thread when its
@@ -50,7 +51,7 @@
 // queue; the group table and the accounting are shared (updated under no lock: a lost update costs one
 // tick of accounting, never correctness).
 
-import { Thread, FLAG_FINISHING, PRIORITY_LEVELS, STATE_BLOCKED, STATE_SLEEPING } from "./layout";
+import { Thread, PRIORITY_LEVELS, STATE_BLOCKED, STATE_SLEEPING } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
 import { hostNow } from "./host";
 import { heapTryAlloc } from "./runtime/index";
