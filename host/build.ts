@@ -28,7 +28,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMPORT_MODULE, REQUIRED_EXPORTS } from "./abi.js";
-import { insertSafepoints, isProgramFunction, FUEL_GLOBAL, type SafepointReport } from "./safepoints.js";
+import { insertSafepoints, FUEL_GLOBAL, type SafepointReport } from "./safepoints.js";
 import { keepOriginals, rebuildResumable, type ResumableReport } from "./resumable.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./shared.js";
 
@@ -268,25 +268,31 @@ function installIntrinsics(mod: binaryen.Module): string | null {
   return safepoint;
 }
 
-/** N:1: makes Asyncify's four intrinsics also store the state they set into a word of memory (its address
- *  is what __weft_state_copy returns, assembly/preempt.ts), which code weft rebuilt reads instead of the
- *  global. Returns the address, or null when the module has no such word. */
-function keepStateCopy(mod: binaryen.Module): number | null {
+/** Rewrites Asyncify's four intrinsics to only set its state (and buffer). As Binaryen writes them, each
+ *  also compares the buffer's `current` with its `end` and traps past it: weft's loop makes that check
+ *  itself before it stops an unwind (assembly/scheduler.ts, "Save areas"), and every buffer it rewinds
+ *  from is one it built, so the four loads and compares per switch only cost time (~2 ns of a yield).
+ *  N:1 (`stateCopy`): each also stores the state it sets into a word of memory (its address is what
+ *  __weft_state_copy returns, assembly/preempt.ts), which code weft rebuilt reads instead of the global.
+ *  Returns that address, or null when there is none. */
+function leanIntrinsics(mod: binaryen.Module, stateCopy: boolean): number | null {
+  let address: number | null = null;
   const exp = mod.getExport("__weft_state_copy");
-  if (!exp) return null;
-  const fn = binaryen.getExportInfo(exp).value;
-  mod.removeExport("__weft_state_copy");
-  let body = binaryen.getFunctionInfo(mod.getFunction(fn)).body;
-  if (binaryen.getExpressionId(body) === binaryen.BlockId) body = (binaryen.getExpressionInfo(body) as binaryen.BlockInfo).children.at(-1)!;
-  if (binaryen.getExpressionId(body) !== binaryen.ConstId) return null;
-  const address = (binaryen.getExpressionInfo(body) as binaryen.ConstInfo).value as number;
-  for (const name of ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind"]) {
+  if (exp) {
+    const fn = binaryen.getExportInfo(exp).value;
+    mod.removeExport("__weft_state_copy");
+    let body = binaryen.getFunctionInfo(mod.getFunction(fn)).body;
+    if (binaryen.getExpressionId(body) === binaryen.BlockId) body = (binaryen.getExpressionInfo(body) as binaryen.BlockInfo).children.at(-1)!;
+    if (stateCopy && binaryen.getExpressionId(body) === binaryen.ConstId) address = (binaryen.getExpressionInfo(body) as binaryen.ConstInfo).value as number;
+  }
+  const STATES: Record<string, number> = { asyncify_start_unwind: 1, asyncify_stop_unwind: 0, asyncify_start_rewind: 2, asyncify_stop_rewind: 0 };
+  for (const [name, state] of Object.entries(STATES)) {
     const f = mod.getFunction(name);
     if (!f) return null;
-    const info = binaryen.getFunctionInfo(f);
-    (binaryen as unknown as { Function: { setBody(f: number, b: number): void } }).Function.setBody(f, mod.block(null, [
-      info.body, mod.i32.store(0, 4, mod.i32.const(address), mod.global.get("__asyncify_state", binaryen.i32)),
-    ], binaryen.none));
+    const body = [mod.global.set("__asyncify_state", mod.i32.const(state))];
+    if (state !== 0) body.push(mod.global.set("__asyncify_data", mod.local.get(0, binaryen.i32)));
+    if (address !== null) body.push(mod.i32.store(0, 4, mod.i32.const(address), mod.i32.const(state)));
+    (binaryen as unknown as { Function: { setBody(f: number, b: number): void } }).Function.setBody(f, mod.block(null, body, binaryen.none));
   }
   return address;
 }
@@ -322,17 +328,17 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     const sizeBeforeAsyncify = mod.emitBinary().length;
 
     const rebuild = options.weftUnwind ?? true;
-    const originals = rebuild ? keepOriginals(mod, functionNames(mod).filter(isProgramFunction)) : new Map<string, string>();
+    const originals = rebuild ? keepOriginals(mod, functionNames(mod).filter((n) => !n.startsWith("asyncify_"))) : new Map<string, string>();
     binaryen.setPassArgument("asyncify-imports", `${IMPORT_MODULE}.__none`);
     if (originals.size) binaryen.setPassArgument("asyncify-removelist", [...originals.values()].join(","));
     mod.runPasses(["asyncify"]);
     binaryen.setPassArgument("asyncify-imports", null);
     binaryen.setPassArgument("asyncify-removelist", null);
     const preemptSwitch = mod.getExport("__weft_preempt_switch") ? binaryen.getExportInfo(mod.getExport("__weft_preempt_switch")).value : null;
-    const stateCopy = options.shared ? null : keepStateCopy(mod);
+    const stateCopy = leanIntrinsics(mod, !options.shared);
     const resumable = rebuild && safepointTarget && preemptSwitch
       ? rebuildResumable(mod, originals, {
-        safepoint: safepointTarget, preemptSwitch, ...(options.shared ? {} : { fuel: FUEL_GLOBAL }), ...(stateCopy !== null ? { stateCopy } : {}),
+        safepoint: safepointTarget, preemptSwitch, ...(mod.getFunction(SWITCH) ? { suspend: SWITCH } : {}), ...(options.shared ? {} : { fuel: FUEL_GLOBAL }), ...(stateCopy !== null ? { stateCopy } : {}),
       })
       : undefined;
     if (!resumable) for (const copy of originals.values()) mod.removeFunction(copy);
