@@ -208,5 +208,8 @@ export function __weft_stack_check(): void { stackCheck(); }
  *  exports. The functions themselves, not wrappers: they are the bottom of a thread's frames, and a
  *  wrapper would be instrumented and save a frame of its own. */
 export { safepointSwitch as __weft_safepoint, preemptSwitch as __weft_preempt_switch } from "./scheduler";
+/** What the rebuilt functions' frames call when they do not fit (host/resumable.ts), and what the build
+ *  calls when they all check (assembly/scheduler.ts, "Direct unwinds"); the build removes these exports. */
+export { saveAreaSpill as __weft_spill, enableDirectUnwind as __weft_direct_unwind } from "./scheduler";
 /** Where the N:1 build keeps its copy of Asyncify's state (preempt.ts); the build removes this export. */
 export function __weft_state_copy(): usize { return ASYNCIFY_STATE_COPY; }

@@ -29,14 +29,20 @@
 //
 // Save areas
 // ----------
-// A thread's frames are unknown until it unwinds, so it unwinds into a large per-processor scratch area
-// (SAVE_AREA_MAX bytes); the used bytes are then copied into the thread's own block, which is kept across
-// switches and reallocated only when it is too small or far too big. Rewinding reads that block directly.
-// Asyncify checks the buffer's end only when the unwind stops (in the loop), not frame by frame, so the
-// scratch block is followed by SAVE_AREA_SLACK bytes nobody else uses: a thread whose frames need more
-// than the limit writes into the slack; the loop sees it before stopping the unwind and ends that thread
-// with "save area overflow", and the others go on. (Deeper than limit + slack is out of reach: the
+// A thread's frames are unknown until it unwinds, so its first unwind goes into a large per-processor
+// scratch area (SAVE_AREA_MAX bytes); the used bytes are then copied into the thread's own block, which is
+// kept across switches and reallocated only when it is too small or far too big. Rewinding reads that
+// block directly. Asyncify's frames are not checked against the buffer's end as they are written, so
+// the scratch block is followed by SAVE_AREA_SLACK bytes nobody else uses: a thread whose frames need
+// more than the limit writes into the slack; the loop sees it before stopping the unwind and ends that
+// thread with "save area overflow", and the others go on. (Deeper than limit + slack is out of reach: the
 // engine's native stack overflows first, which is also handled.)
+//
+// Direct unwinds. The frames of functions weft rebuilt (host/resumable.ts) do check the end, frame by
+// frame. When every function that can switch is one of those (the build says so: `directUnwind`), a
+// thread that has a block unwinds straight into it (`unwindArea`) and nothing is copied; a frame that
+// does not fit moves the frames written so far to the scratch area and the unwind goes on there
+// (saveAreaSpill), after which the loop keeps them as above, in a bigger block.
 //
 // What the loop returns (RUN_*): the program ended (main returned or exited); every thread waits on a time
 // or on I/O (the host sleeps until weft_wake_at() or the next I/O completion); no thread can ever run
@@ -122,6 +128,8 @@ let resuming: bool = false;     // the loop started a rewind; suspend must stop 
 let ticked: bool = false;       // the thread unwound at a safepoint: the loop ticks it (preempt.ts)
 let unwinding: bool = false;    // suspend started an unwind; the loop must stop it
 let scratch: usize = 0;         // the processor's scratch save area
+let unwindArea: usize = 0;      // where the running thread's next unwind goes: its own block or scratch
+let directUnwind: bool = false; // set by the build: every frame checks the end (see "Direct unwinds")
 let scratchSize: usize = SAVE_AREA_MAX_DEFAULT;
 let wakeAt: f64 = Infinity;     // when RUN_WAIT is returned: the earliest deadline
 let loopSp: usize = 0;          // the processor's own stack pointer and limit while the loop runs
@@ -139,8 +147,29 @@ export function suspend(): void {
   let s = scratch;
   store<usize>(s, s + SAVE_AREA_HEADER);
   store<usize>(s, s + scratchSize, 4);
+  unwindArea = s;
   unwinding = true;
   asyncifyStartUnwind(s);
+}
+
+/** A rebuilt frame did not fit the area the unwind goes into (host/resumable.ts): moves this unwind's
+ *  frames so far (they end at `cur`) from the thread's own block to the scratch area, where the unwind
+ *  goes on. Returns where the frame of `frame` bytes goes, or 0 when not even the scratch area holds it:
+ *  the end is then 0, which the loop reads as frames lost (every later frame finds no room either). */
+export function saveAreaSpill(cur: usize, frame: usize): usize {
+  let from = unwindArea;
+  if (from != scratch) {
+    let used = cur - from - SAVE_AREA_HEADER;
+    copyWords(scratch + SAVE_AREA_HEADER, from + SAVE_AREA_HEADER, used);
+    cur = scratch + SAVE_AREA_HEADER + used;
+    store<usize>(scratch, cur);
+    store<usize>(scratch, scratch + scratchSize + (ticked ? SAVE_AREA_SLACK : 0), 4);
+    unwindArea = scratch;
+    asyncifyStartUnwind(scratch);
+    if (cur + frame <= load<usize>(scratch, 4)) return cur;
+  }
+  store<usize>(scratch, 0, 4);
+  return 0;
 }
 
 /** Makes a waiting (or new) thread runnable. The scheduler lock must be held (processor.ts). */
@@ -207,6 +236,7 @@ export function safepointSwitch(): void {
   let s = scratch;
   store<usize>(s, s + SAVE_AREA_HEADER);
   store<usize>(s, s + scratchSize + SAVE_AREA_SLACK, 4);   // a tick keeps frames past the limit
+  unwindArea = s;
   ticked = true;
   unwinding = true;
   asyncifyStartUnwind(s);
@@ -222,6 +252,7 @@ export function preemptSwitch(): void {
   }
   // Its caller has saved its frame and will return: there must be a thread to unwind.
   if (currentThread == 0) abort("preemptSwitch: a safepoint ticked outside any thread (preempt.ts, \"Outside threads\")");
+  unwindArea = scratch;
   ticked = true;
   unwinding = true;
   store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);   // a tick keeps frames past the limit
@@ -278,7 +309,7 @@ function keepSaveArea(t: Thread): bool {
   }
   copyWords(block + SAVE_AREA_HEADER, scratch + SAVE_AREA_HEADER, used - SAVE_AREA_HEADER);
   store<usize>(block, block + used);
-  store<usize>(block, block + used, 4);
+  store<usize>(block, block + heapCapacity(block), 4);   // how far a direct unwind may write
   t.saveArea = block;
   t.saveBytes = <u32>used;
   return true;
@@ -331,6 +362,8 @@ export function runLoop(): i32 {
     setStackPointer(t.stackPointer);
     setStackLimit(t.stackBase);
     tlsBase = t.tls;
+    if (directUnwind && t.saveArea != 0) unwindArea = t.saveArea;
+    else { unwindArea = scratch; store<usize>(scratch, scratch + scratchSize, 4); }
     if (t.flags & FLAG_STARTED) {
       resuming = true;
       asyncifyStartRewind(t.saveArea);
@@ -358,13 +391,17 @@ export function runLoop(): i32 {
       // Asyncify checks the end only now: let the check pass and kill the thread ourselves ("Save areas").
       // A tick is not the thread's doing: its frames are kept however deep (they fit the slack).
       // A rebuilt frame that did not fit set the end to 0 (host/resumable.ts): frames are missing.
-      if (load<usize>(scratch, 4) == 0) lost = LOST_SAVE_AREA;
-      else if (load<usize>(scratch) > scratch + scratchSize && !ticked) lost = LOST_SAVE_AREA;
-      if (lost) store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);
+      // A direct unwind (see "Direct unwinds") left its frames in the thread's block, which fits them.
+      let direct = unwindArea != scratch;
+      if (!direct) {
+        if (load<usize>(scratch, 4) == 0) lost = LOST_SAVE_AREA;
+        else if (load<usize>(scratch) > scratch + scratchSize && !ticked) lost = LOST_SAVE_AREA;
+      }
       asyncifyStopUnwind();
       t.stackPointer = getStackPointer();
       let state = t.state;
       if (state == STATE_EXITED || state == STATE_TRAPPED) releaseFrames(t);
+      else if (direct) t.saveBytes = <u32>(load<usize>(unwindArea) - unwindArea);
       else if (lost == 0 && !keepSaveArea(t)) lost = LOST_MEMORY;
 
     } else {
@@ -502,6 +539,10 @@ export function abandonSwitch(): void {
   currentThread = 0;
   tlsBase = 0;
 }
+
+/** Never called: its export keeps `directUnwind` a variable through the build's first optimisation, and
+ *  the build then gives the global its value (host/build.ts; see "Direct unwinds"). */
+export function enableDirectUnwind(): void { directUnwind = true; }
 
 /** Installs the running thread's TLS block (tls.ts, when the block moves). */
 export function installTls(block: usize): void { tlsBase = block; }

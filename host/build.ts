@@ -87,8 +87,11 @@ export class BuildError extends Error {
 }
 
 const SWITCH = "~lib/weft/assembly/scheduler/suspend";
-/** The safepoints' switches (assembly/scheduler.ts): like SWITCH, bottoms of a thread's frames. */
-const SAFEPOINT_SWITCHES = ["~lib/weft/assembly/scheduler/safepointSwitch", "~lib/weft/assembly/scheduler/preemptSwitch"];
+/** Set by the build when threads may unwind straight into their own save areas (assembly/scheduler.ts). */
+const DIRECT_UNWIND = "~lib/weft/assembly/scheduler/directUnwind";
+/** The safepoints' switches (assembly/scheduler.ts): like SWITCH, bottoms of a thread's frames; and the
+ *  spill, which moves an unwind under way (called only by host/resumable.ts's frames). */
+const SAFEPOINT_SWITCHES = ["~lib/weft/assembly/scheduler/safepointSwitch", "~lib/weft/assembly/scheduler/preemptSwitch", "~lib/weft/assembly/scheduler/saveAreaSpill"];
 const LOOP = "~lib/weft/assembly/scheduler/runLoop";
 const RUNTIME_EXPORTS = [
   "heapTryAlloc", "heapFree", "heapCapacity", "heapSetLimit", "heapAllocated", "heapTop", "heapCacheEnter", "__alloc", "__realloc",
@@ -297,6 +300,14 @@ function leanIntrinsics(mod: binaryen.Module, stateCopy: boolean): number | null
   return address;
 }
 
+/** Gives the mutable i32 global `name` the initial value `value`. */
+function setGlobal(mod: binaryen.Module, name: string, value: number): void {
+  const g = mod.getGlobal(name);
+  if (!g) throw new BuildError(`weft build: the module lacks weft's global ${name}`);
+  mod.removeGlobal(name);
+  mod.addGlobal(name, binaryen.i32, true, mod.i32.const(value));
+}
+
 /** Builds `entry` (an AssemblyScript file exporting main) into a weft module. */
 export async function build(entry: string, options: BuildOptions = {}): Promise<BuildResult> {
   const asm = await compile(entry, options.processorStack ?? 65536, options.shared ?? false);
@@ -334,13 +345,19 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     mod.runPasses(["asyncify"]);
     binaryen.setPassArgument("asyncify-imports", null);
     binaryen.setPassArgument("asyncify-removelist", null);
-    const preemptSwitch = mod.getExport("__weft_preempt_switch") ? binaryen.getExportInfo(mod.getExport("__weft_preempt_switch")).value : null;
+    const exportedAs = (name: string) => mod.getExport(name) ? binaryen.getExportInfo(mod.getExport(name)).value : null;
+    const preemptSwitch = exportedAs("__weft_preempt_switch"), spill = exportedAs("__weft_spill");
     const stateCopy = leanIntrinsics(mod, !options.shared);
-    const resumable = rebuild && safepointTarget && preemptSwitch
+    const resumable = rebuild && safepointTarget && preemptSwitch && spill
       ? rebuildResumable(mod, originals, {
-        safepoint: safepointTarget, preemptSwitch, ...(mod.getFunction(SWITCH) ? { suspend: SWITCH } : {}), ...(options.shared ? {} : { fuel: FUEL_GLOBAL }), ...(stateCopy !== null ? { stateCopy } : {}),
+        safepoint: safepointTarget, preemptSwitch, spill, ...(mod.getFunction(SWITCH) ? { suspend: SWITCH } : {}),
+        ...(options.shared ? {} : { fuel: FUEL_GLOBAL }), ...(stateCopy !== null ? { stateCopy } : {}),
       })
       : undefined;
+    // Threads unwind straight into their own save areas when every frame checks its end: when every
+    // function that can switch was rebuilt (assembly/scheduler.ts, "Direct unwinds").
+    if (resumable && resumable.fallback.length === 0) setGlobal(mod, DIRECT_UNWIND, 1);
+    for (const name of ["__weft_spill", "__weft_direct_unwind"]) if (mod.getExport(name)) mod.removeExport(name);
     if (!resumable) for (const copy of originals.values()) mod.removeFunction(copy);
     if (resumable?.rebuilt.length) {
       // A resume path runs once per switch: inlined into its dispatcher, it would only crowd the fast path.

@@ -153,6 +153,8 @@ export interface Targets {
   /** The switch every blocking call ends in (assembly/scheduler.ts's suspend): a rebuilt function does
    *  its work in place of a call to it (see `frameExit`). */
   suspend?: string;
+  /** What a frame calls when it does not fit the save area (assembly/scheduler.ts's saveAreaSpill). */
+  spill: string;
   /** N:1 builds: the address of the memory copy of Asyncify's state (host/build.ts, keepStateCopy). */
   stateCopy?: number;
   /** N:1 builds: the fuel global the safepoints count down. The rebuilt functions' fast parts then pass
@@ -166,6 +168,7 @@ const FLATTEN = ["flatten", "simplify-locals-nonesting", "reorder-locals", "coal
 const SCRATCH = "~lib/weft/assembly/scheduler/scratch";
 const SCRATCH_SIZE = "~lib/weft/assembly/scheduler/scratchSize";
 const UNWINDING_FLAG = "~lib/weft/assembly/scheduler/unwinding";
+const UNWIND_AREA = "~lib/weft/assembly/scheduler/unwindArea";
 const RESUMING_FLAG = "~lib/weft/assembly/scheduler/resuming";
 
 interface Plan {
@@ -285,40 +288,50 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     t === binaryen.i32 ? mod.i32.load(offset, 4, ptr) : t === binaryen.i64 ? mod.i64.load(offset, 8, ptr) :
     t === binaryen.f32 ? mod.f32.load(offset, 4, ptr) : mod.f64.load(offset, 8, ptr);
 
+  /** Pushes this frame, stopped at `site`, at the end of the save area `area` (an expression, read after
+   *  a spill: the unwind may have moved). A frame that does not fit before the area's end goes through
+   *  the spill (assembly/scheduler.ts, "Direct unwinds"): a direct unwind moves to the scratch area;
+   *  there, a frame that does not fit is not written, and the end is 0, which the loop takes as "frames
+   *  lost" (save-area overflow) and which keeps every later frame of this unwind from writing too. */
+  const pushFrame = (site: number, at: number, area: () => number) => [
+    mod.local.set(CUR, at),
+    mod.if(mod.i32.gt_u(mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame)), mod.i32.load(4, 4, area())),
+      mod.local.set(CUR, mod.call(targets.spill, [mod.local.get(CUR, i32), mod.i32.const(p.frame)], i32))),
+    mod.if(mod.local.get(CUR, i32), mod.block(null, [
+      ...p.locals.map((t, i) => store(t, p.offsets[i], mod.local.get(CUR, i32), mod.local.get(i, t))),
+      mod.i32.store(p.frame - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
+      mod.i32.store(0, 4, area(), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame))),
+    ], binaryen.none)),
+  ];
+
   /** After call site `site`: if the callee is unwinding, push this frame and return. */
-  // A frame that does not fit before the save area's end is not written: the end is set to 0 instead,
-  // which the loop takes as "frames lost" (save-area overflow) and which keeps every later frame of this
-  // unwind from writing too. (Asyncify checks the end only when the unwind is over.)
   const unwindCheck = (site: number) => mod.if(
     mod.i32.eq(state(), mod.i32.const(UNWINDING)),
     mod.block(null, [
-      mod.local.set(CUR, mod.i32.load(0, 4, data())),
-      mod.if(mod.i32.le_u(mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame)), mod.i32.load(4, 4, data())),
-        mod.block(null, [
-          ...p.locals.map((t, i) => store(t, p.offsets[i], mod.local.get(CUR, i32), mod.local.get(i, t))),
-          mod.i32.store(p.frame - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
-          mod.i32.store(0, 4, data(), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame))),
-        ], binaryen.none),
-        mod.i32.store(4, 4, data(), mod.i32.const(0))),
+      ...pushFrame(site, mod.i32.load(0, 4, data()), data),
       mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
     ], binaryen.none));
 
-  /** A safepoint's slow path, or a call to suspend: this frame is the innermost, so it goes first into
-   *  the processor's scratch area (whose header this sets); then the unwind starts, and this function
-   *  returns at once: nothing of it lives across the switch. A safepoint starts it through preemptSwitch
-   *  (a tick); a call to suspend is replaced by what suspend itself would do (assembly/scheduler.ts): a
-   *  thread's every switch then costs no call, and the loop that yields holds no call at all. (The loop
-   *  checks the area's end before it stops the unwind; the 1 MiB after it hold any one frame.) */
-  const frameExit = (site: number) => mod.block(null, [
+  /** A safepoint's slow path, or a call to suspend: this frame is the innermost, so it goes first; then
+   *  the unwind starts, and this function returns at once: nothing of it lives across the switch.
+   *  - A safepoint writes into the processor's scratch area (whose header it sets; the 1 MiB after the
+   *    area hold any one frame) and starts the unwind through preemptSwitch (a tick).
+   *  - A call to suspend is replaced by what suspend itself would do (assembly/scheduler.ts), into the
+   *    area the loop chose (`unwindArea`, with its end set): a thread's every switch then costs no call,
+   *    and the loop that yields holds no call at all. */
+  const area = () => mod.global.get(UNWIND_AREA, i32);
+  const frameExit = (site: number) => mod.block(null, isSuspend(site) ? [
+    ...pushFrame(site, mod.i32.add(area(), mod.i32.const(8)), area),
+    mod.global.set(UNWINDING_FLAG, mod.i32.const(1)),
+    mod.call("asyncify_start_unwind", [area()], binaryen.none),
+    mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
+  ] : [
     mod.local.set(CUR, mod.i32.add(mod.global.get(SCRATCH, i32), mod.i32.const(8))),
     ...p.locals.map((t, i) => store(t, p.offsets[i], mod.local.get(CUR, i32), mod.local.get(i, t))),
     mod.i32.store(p.frame - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
     mod.i32.store(0, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame))),
     mod.i32.store(4, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.global.get(SCRATCH, i32), mod.global.get(SCRATCH_SIZE, i32))),
-    ...(isSuspend(site) ? [
-      mod.global.set(UNWINDING_FLAG, mod.i32.const(1)),
-      mod.call("asyncify_start_unwind", [mod.global.get(SCRATCH, i32)], binaryen.none),
-    ] : [mod.call(targets.preemptSwitch, [], binaryen.none)]),
+    mod.call(targets.preemptSwitch, [], binaryen.none),
     mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
   ], binaryen.unreachable);
   const siteSet = (set: Set<number>) => new Set([...set].map((st) => p.sites.get(st)!));

@@ -80,6 +80,8 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "scheduler/unwinding", "an unwind this processor's thread started"],
   [WEFT + "scheduler/scratch", "this processor's scratch save area"],
   [WEFT + "scheduler/scratchSize", "the size of that scratch area"],
+  [WEFT + "scheduler/unwindArea", "where this processor's thread unwinds to: its own save area or the scratch area"],
+  [WEFT + "scheduler/directUnwind", "the same on every processor: set by the build (a constant once optimised)"],
   [WEFT + "scheduler/wakeAt", "what this processor's loop returned with RUN_WAIT"],
   [WEFT + "scheduler/loopSp", "this processor's own stack pointer while its loop runs"],
   [WEFT + "scheduler/loopLimit", "this processor's own stack limit while its loop runs"],

@@ -128,9 +128,11 @@ describe("save-area overflow", () => {
   it("control: with the default limit the deep thread switches and finishes", async () => {
     const v = await runValues("core_save");
     for (const mode of ["yield", "sleep", "futex"]) {
-      const keys = ["deep_ok", "deep_error", "reached_bottom", "good", "markers_damaged"].map((k) => `${mode}.${k}`);
-      expect(Object.values(pick(v, keys))).toEqual(["1", "none", "1 resumed=1", "55,110", "0"]);
+      const keys = ["deep_ok", "deep_value_ok", "deep_error", "reached_bottom", "good", "markers_damaged"].map((k) => `${mode}.${k}`);
+      expect(Object.values(pick(v, keys))).toEqual(["1", "1", "none", "1 resumed=1", "55,110", "0"]);
     }
+    // Switches whose depth grows past the thread's save area and shrinks again, with a worker between.
+    expect(v.get("regrow")).toBe("1 good=220");
   }, TIMEOUT);
 
   const bottoms = { yield: "yields", sleep: "sleeps", futex: "waits on a futex" };
@@ -145,6 +147,7 @@ describe("save-area overflow", () => {
       const keys = ["deep_ok", "reached_bottom", "good", "after", "markers_damaged"].map((k) => `${mode}.${k}`);
       expect(Object.values(pick(v, keys))).toEqual(["0", "1 resumed=0", "55,110", "165", "0"]);
       expect(outcome(result, `deep-${mode}`)).toMatchObject({ state: "trapped" });
+      expect(v.get("regrow")).toBe("1 good=220");          // depths up to 127 fit 4 KiB
     }, TIMEOUT);
   }
 });
