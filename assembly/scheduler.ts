@@ -309,7 +309,9 @@ function keepSaveArea(t: Thread): bool {
   }
   copyWords(block + SAVE_AREA_HEADER, scratch + SAVE_AREA_HEADER, used - SAVE_AREA_HEADER);
   store<usize>(block, block + used);
-  store<usize>(block, block + heapCapacity(block), 4);   // how far a direct unwind may write
+  // How far a direct unwind may write: the block's end, but never past the limit (a block can be bigger
+  // than asked for).
+  store<usize>(block, block + min<usize>(heapCapacity(block), scratchSize), 4);
   t.saveArea = block;
   t.saveBytes = <u32>used;
   return true;

@@ -423,7 +423,7 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
             mod.global.set(RESUMING_FLAG, mod.i32.const(0)),
             mod.call("asyncify_stop_rewind", [], binaryen.none),
           ], binaryen.none), mod.br(exitLabel(site)))
-          : mod.block(null, [expr, unwindCheck(site)], binaryen.none);
+          : mod.block(null, [rewindDirect(expr, here), unwindCheck(site)], binaryen.none);
       return mod.if(mod.i32.or(idle(), mod.i32.eq(routeR(), mod.i32.const(site))),
         mod.block(null, [run, mod.local.set(R, mod.i32.const(0))], binaryen.none));
     }
@@ -482,6 +482,20 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     }
     throw new Error(`a call that may switch inside an expression of kind ${id}`);
   };
+  /** A site that calls a rebuilt function: resuming there, the callee is rewinding, so the call goes
+   *  straight to its ~resume part (its dispatcher would only test the state to send it there). */
+  const rewindDirect = (statement: number, here: number): number => {
+    let call = 0;
+    walk(statement, (e) => {
+      if (!call && binaryen.getExpressionId(e) === binaryen.CallId && rebuilt.has(callTarget(e))) call = e;
+    });
+    if (!call) return statement;
+    const direct = mod.copyExpression(statement);
+    walk(direct, (e) => {
+      if (binaryen.getExpressionId(e) === binaryen.CallId && rebuilt.has(callTarget(e))) setCallTarget(e, callTarget(e) + "~resume");
+    });
+    return mod.if(here, direct, statement);
+  };
   const restore = [
     mod.local.set(CUR, mod.i32.sub(mod.i32.load(0, 4, data()), mod.i32.const(p.frame))),
     mod.i32.store(0, 4, data(), mod.local.get(CUR, i32)),
@@ -523,12 +537,13 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     fast));
 }
 
+const setCallTarget = (binaryen as unknown as { Call: { setTarget(c: number, t: string): void } }).Call.setTarget;
+
 /** In a ~fast body, calls to rebuilt functions go to their ~fast part (they never rewind there). */
 function retargetCalls(body: number, rebuilt: Set<string>): void {
-  const setTarget = (binaryen as unknown as { Call: { setTarget(c: number, t: string): void } }).Call.setTarget;
   walk(body, (expr) => {
     if (binaryen.getExpressionId(expr) === binaryen.CallId && rebuilt.has(callTarget(expr))) {
-      setTarget(expr, callTarget(expr) + "~fast");
+      setCallTarget(expr, callTarget(expr) + "~fast");
     }
   });
 }
