@@ -39,6 +39,7 @@
 import binaryen from "binaryen";
 import { isProgramFunction } from "./safepoints.js";
 import { fuelResults, threadFuel, renumberForFuel } from "./fuel.js";
+import { liveAtSites } from "./liveness.js";
 import {
   walk, childrenOf, replaceChild, callTarget, plain, parentOf, matchSites, matchAll, parentsOf, freshLabels,
   retargetBreaks, sitesUnder,
@@ -178,11 +179,35 @@ interface Plan {
   results: number;
   vars: number[];
   locals: number[];              // type of each local (params then vars)
-  offsets: number[];             // frame offset of each local
-  frame: number;                 // frame bytes, site number included
+  frames: Map<number, Frame>;    // site number → the frame saved there
   sites: Map<number, number>;    // site statement → its number (1 ..)
   safepoints: Set<number>;       // the sites that are safepoints' slow paths
   suspends: Set<number>;         // the sites that call suspend
+}
+
+/** What a frame saved at one site holds: the locals live there (host/liveness.ts), at their offsets, then
+ *  the site's number in the last 4 of `size` bytes (rewinding reads it first, from the top). */
+interface Frame {
+  locals: number[];
+  offsets: number[];
+  size: number;
+}
+
+/** The frame of each site: only what is live there, or (when the analysis gave up) every local. */
+function framesOf(body: number, sites: Map<number, number>, locals: number[]): Map<number, Frame> {
+  const live = liveAtSites(body, new Set(sites.keys()), locals.length);
+  const frames = new Map<number, Frame>();
+  for (const [statement, site] of sites) {
+    const held = live?.get(statement) ?? locals.map((_, i) => i);
+    const offsets: number[] = [];
+    let size = 0;
+    for (const i of held) {
+      offsets.push(size);
+      size += locals[i] === binaryen.i64 || locals[i] === binaryen.f64 ? 8 : 4;
+    }
+    frames.set(site, { locals: held, offsets, size: size + 4 });
+  }
+  return frames;
 }
 
 /** Checks that `copy` is flat where it matters and numbers its call sites that may unwind. */
@@ -191,14 +216,10 @@ function plan(mod: binaryen.Module, name: string, copy: string, mayUnwind: Set<s
   const info = binaryen.getFunctionInfo(func);
   const params = binaryen.expandType(info.params);
   const locals = [...params, ...info.vars];
-  const offsets: number[] = [];
-  let frame = 0;
   for (const t of locals) {
     if (t !== binaryen.i32 && t !== binaryen.i64 && t !== binaryen.f32 && t !== binaryen.f64) {
       throw new Error("a local of a type frames do not hold");
     }
-    offsets.push(frame);
-    frame += t === binaryen.i64 || t === binaryen.f64 ? 8 : 4;
   }
   const sites = new Map<number, number>();
   const safepoints = new Set<number>();
@@ -239,7 +260,8 @@ function plan(mod: binaryen.Module, name: string, copy: string, mayUnwind: Set<s
     if (id === binaryen.CallId && callTarget(expr) === targets.suspend && statement === expr) suspends.add(statement);
   });
   checkShape(info.body, new Set(sites.keys()));
-  return { name, copy, params: info.params, results: info.results, vars: info.vars, locals, offsets, frame: frame + 4, sites, safepoints, suspends };
+  return { name, copy, params: info.params, results: info.results, vars: info.vars, locals,
+    frames: framesOf(info.body, sites, locals), sites, safepoints, suspends };
 }
 
 /** Routing (build's `route`) rewrites the constructs around each site: they must be blocks, loops and ifs
@@ -293,18 +315,28 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
    *  the spill (assembly/scheduler.ts, "Direct unwinds"): a direct unwind moves to the scratch area;
    *  there, a frame that does not fit is not written, and the end is 0, which the loop takes as "frames
    *  lost" (save-area overflow) and which keeps every later frame of this unwind from writing too. */
-  const pushFrame = (site: number, at: number, area: () => number) => [
-    mod.local.set(CUR, at),
-    mod.if(mod.i32.gt_u(mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame)), mod.i32.load(4, 4, area())),
-      mod.local.set(CUR, mod.call(targets.spill, [mod.local.get(CUR, i32), mod.i32.const(p.frame)], i32))),
-    mod.if(mod.local.get(CUR, i32), mod.block(null, [
-      ...p.locals.map((t, i) => store(t, p.offsets[i], mod.local.get(CUR, i32), mod.local.get(i, t))),
-      mod.i32.store(p.frame - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
-      mod.i32.store(0, 4, area(), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame))),
-    ], binaryen.none)),
-  ];
+  const pushFrame = (site: number, at: number, area: () => number) => {
+    const f = p.frames.get(site)!;
+    return [
+      mod.local.set(CUR, at),
+      mod.if(mod.i32.gt_u(mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(f.size)), mod.i32.load(4, 4, area())),
+        mod.local.set(CUR, mod.call(targets.spill, [mod.local.get(CUR, i32), mod.i32.const(f.size)], i32))),
+      mod.if(mod.local.get(CUR, i32), mod.block(null, [
+        ...saveLocals(site),
+        mod.i32.store(0, 4, area(), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(f.size))),
+      ], binaryen.none)),
+    ];
+  };
 
   /** After call site `site`: if the callee is unwinding, push this frame and return. */
+  /** Stores the frame of `site` at CUR: its locals, then the site's number. */
+  const saveLocals = (site: number) => {
+    const f = p.frames.get(site)!;
+    return [
+      ...f.locals.map((l, k) => store(p.locals[l], f.offsets[k], mod.local.get(CUR, i32), mod.local.get(l, p.locals[l]))),
+      mod.i32.store(f.size - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
+    ];
+  };
   const unwindCheck = (site: number) => mod.if(
     mod.i32.eq(state(), mod.i32.const(UNWINDING)),
     mod.block(null, [
@@ -327,9 +359,8 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
   ] : [
     mod.local.set(CUR, mod.i32.add(mod.global.get(SCRATCH, i32), mod.i32.const(8))),
-    ...p.locals.map((t, i) => store(t, p.offsets[i], mod.local.get(CUR, i32), mod.local.get(i, t))),
-    mod.i32.store(p.frame - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
-    mod.i32.store(0, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frame))),
+    ...saveLocals(site),
+    mod.i32.store(0, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frames.get(site)!.size))),
     mod.i32.store(4, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.global.get(SCRATCH, i32), mod.global.get(SCRATCH_SIZE, i32))),
     mod.call(targets.preemptSwitch, [], binaryen.none),
     mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
@@ -496,11 +527,34 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     });
     return mod.if(here, direct, statement);
   };
+  // Pop the frame: the site's number is its last word; a br_table on it picks the site's own layout.
+  const restoreAt = (site: number) => {
+    const f = p.frames.get(site)!;
+    return [
+      mod.local.set(CUR, mod.i32.sub(mod.local.get(CUR, i32), mod.i32.const(f.size))),
+      ...f.locals.map((l, k) => mod.local.set(l, load(p.locals[l], f.offsets[k], mod.local.get(CUR, i32)))),
+    ];
+  };
+  const siteNumbers = [...p.frames.keys()].sort((a, b) => a - b);
+  let restoreSwitch: number;
+  if (siteNumbers.length === 1) {
+    restoreSwitch = mod.block(null, restoreAt(siteNumbers[0]), binaryen.none);
+  } else {
+    // (block $r_k … (block $r_1 (br_table $r_1 $r_1 … $r_k R)) restore 1 (br $popped) … ) restore k
+    const name = (site: number) => `weft$pop${site}`;
+    const table = [name(siteNumbers[0]), ...Array.from({ length: siteNumbers.at(-1)! }, (_, i) => name(i + 1))];
+    let inner = mod.switch(table, name(siteNumbers.at(-1)!), mod.local.get(R, i32));
+    for (const site of siteNumbers) {
+      const last = site === siteNumbers.at(-1);
+      inner = mod.block(null, [mod.block(name(site), [inner], binaryen.none), ...restoreAt(site), ...(last ? [] : [mod.br("weft$popped")])], binaryen.none);
+    }
+    restoreSwitch = mod.block("weft$popped", [inner], binaryen.none);
+  }
   const restore = [
-    mod.local.set(CUR, mod.i32.sub(mod.i32.load(0, 4, data()), mod.i32.const(p.frame))),
+    mod.local.set(CUR, mod.i32.load(0, 4, data())),
+    mod.local.set(R, mod.i32.load(0, 4, mod.i32.sub(mod.local.get(CUR, i32), mod.i32.const(4)))),
+    restoreSwitch,
     mod.i32.store(0, 4, data(), mod.local.get(CUR, i32)),
-    ...p.locals.map((t, i) => mod.local.set(i, load(t, p.offsets[i], mod.local.get(CUR, i32)))),
-    mod.local.set(R, mod.i32.load(p.frame - 4, 4, mod.local.get(CUR, i32))),
   ];
   const bodyType = binaryen.getExpressionType(resumeBody);
   const routed = route(resumeBody);
