@@ -32,7 +32,7 @@
 // ╘══════════════════════════════════════════╛
 
 import { Thread, STATE_BLOCKED, FROM_RUNNING, transition } from "./layout";
-import { atomicLoad, SHARED_MEMORY } from "./atomics";
+import { atomicLoad, atomicStore, SHARED_MEMORY } from "./atomics";
 import { schedLockTake, schedLockDrop } from "./processor";
 import { currentThread, suspend, makeRunnable, cancelTimer } from "./scheduler";
 import { timerAdd } from "./timer";
@@ -151,6 +151,44 @@ function resize(): bool {
   schedLockDrop();
   suspend();
   return t.waitResult;
+}
+
+/** Parks the running thread while the word at `addr` holds `expected`, like an untimed futexWait, but
+ *  outside the table: a waker that knows the thread wakes it with unparkWith (a channel operation's
+ *  waiter, waiter.ts). `kind` is WAIT_CHANNEL_SEND or WAIT_CHANNEL_RECV (see inTable). May return
+ *  without parking, or be woken spuriously: callers loop. */
+// @ts-ignore: decorator
+@inline export function parkOn(addr: usize, expected: i32, kind: i32): void {
+  let t = changetype<Thread>(currentThread);
+  schedLockTake();
+  // Checked again under the lock: a waker stores the word under it (M:N).
+  if (SHARED_MEMORY && atomicLoad(addr) != expected) { schedLockDrop(); return; }
+  transition(t, FROM_RUNNING, STATE_BLOCKED);
+  t.waitKind = kind;
+  t.waitAddr = addr;
+  t.waitResult = FUTEX_WOKEN;
+  schedLockDrop();
+  suspend();
+}
+
+/** Stores `value` into the word at `addr` and, if `t` is parked on it (parkOn), makes `t` runnable. `t`
+ *  must have been read before: once the word changes, its owner may go on and reuse what held it. Under
+ *  the scheduler lock, so that the owner cannot be between its check of the word and its park, nor gone
+ *  (it cannot finish while it waits for this word). */
+// @ts-ignore: decorator
+@inline export function unparkWith(t: Thread, addr: usize, value: i32): void {
+  schedLockTake();
+  atomicStore(addr, value);
+  if (t.state == STATE_BLOCKED && t.waitAddr == addr && !inTable(t)) makeRunnable(t);
+  schedLockDrop();
+}
+
+/** Whether a blocked thread sits in the futex table: I/O (io.ts) and channel operations (parkOn) park
+ *  outside it. */
+// @ts-ignore: decorator
+@inline export function inTable(t: Thread): bool {
+  let kind = t.waitKind;
+  return kind != WAIT_IO && kind != WAIT_CHANNEL_SEND && kind != WAIT_CHANNEL_RECV;
 }
 
 /** Parks the calling thread while the word at `addr` holds `expected`. timeoutMs < 0 waits forever.

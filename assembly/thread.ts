@@ -37,7 +37,7 @@ import {
 } from "./layout";
 import { heapTryAlloc, heapFree } from "./runtime/index";
 import { currentThread, makeRunnable, suspend, endProgram, releaseFrames, cancelTimer } from "./scheduler";
-import { futexWaitFor, futexWake, futexDequeue, WAIT_JOIN, WAIT_IO } from "./futex";
+import { futexWaitFor, futexWake, futexDequeue, inTable, WAIT_JOIN, WAIT_IO } from "./futex";
 import { STACK_NONE, STACK_MAX_DEFAULT } from "./stack";
 import { tlsRunDestructors, tlsRelease } from "./tls";
 import { runQueueRemove } from "./runqueue";
@@ -234,7 +234,7 @@ export function threadKill(t: Thread, message: string): void {
   schedLockTake();
   let state = t.state;
   if (state == STATE_RUNNABLE) runQueueRemove(t);
-  if (state == STATE_BLOCKED && t.waitKind != WAIT_IO) futexDequeue(t);
+  if (state == STATE_BLOCKED && inTable(t)) futexDequeue(t);
   if (state == STATE_BLOCKED || state == STATE_SLEEPING) cancelTimer(t);
   t.error = changetype<usize>(message);
   transition(t, FROM_LIVE, STATE_TRAPPED);

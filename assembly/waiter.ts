@@ -4,7 +4,9 @@
 // functions that change a parker's phase.
 
 import { atomicCas, atomicLoad, atomicStore, atomicAdd } from "./atomics";
-import { futexWake } from "./futex";
+import { futexWake, unparkWith } from "./futex";
+import { currentThread } from "./scheduler";
+import { Thread } from "./layout";
 import { heapTryAlloc, heapCapacity } from "./runtime/index";
 
 // ╒════════════ Waiter (40 bytes, heap; wasm32 offsets) ════════════╕
@@ -15,7 +17,7 @@ import { heapTryAlloc, heapCapacity } from "./runtime/index";
 //  16 │ channel    usize  the channel (select cases); owner only       │
 //  20 │ caseIndex  i32    reported in the parker word when it fires    │
 //  24 │ flags      i32    QUEUED (guarded by lock), SEND (owner only) │
-//  28 │ (padding)                                                     │
+//  28 │ thread     usize  its owner (a single operation's waiter)      │
 //  32 │ value      u64    value to send / value received (T as bits)   │
 // ╘══════════════════════════════════════════════════════════════════╛
 // `value`: written by the owner before step 2 or by the claimer in wake step 3; read by the owner after
@@ -41,7 +43,7 @@ export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
   channel: usize;
   caseIndex: i32;
   flags: i32;
-  padding: i32;
+  thread: usize;
   value: u64;
 }
 
@@ -80,6 +82,15 @@ export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
 // @ts-ignore: decorator
 @inline export function parkerClaim(parker: usize): bool {
   return atomicCas(parker, Parker.WAITING, Parker.CLAIMED) == Parker.WAITING;
+}
+
+/** WAITING -> DONE with the result for a single operation's waiter, whose owner parks outside the futex
+ *  table (futex.ts, parkOn): it is made runnable directly, with no lookup (wake protocol, step 4). */
+// @ts-ignore: decorator
+@inline export function waiterComplete(w: Waiter, result: i32): void {
+  let parker = changetype<usize>(w);
+  if ((atomicLoad(parker) & Parker.PHASE) == Parker.DONE) abort("parkerComplete: the waiter is already done");
+  unparkWith(changetype<Thread>(w.thread), parker, Parker.DONE | result);   // the owner read first
 }
 
 /** WAITING or CLAIMED -> DONE with the result, then wakes the owner (wake protocol, step 4). */
@@ -129,6 +140,7 @@ export function waiterPoolBytes(): usize { return <usize>atomicLoad(pooledBytes)
 @inline export function waiterPrepare(w: Waiter, flags: i32, value: u64): void {
   parkerReset(changetype<usize>(w));        // `state` is at offset 0
   w.parker = changetype<usize>(w);
+  w.thread = currentThread;
   w.caseIndex = 0;
   w.flags = flags;
   w.value = value;
