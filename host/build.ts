@@ -29,7 +29,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMPORT_MODULE, REQUIRED_EXPORTS } from "./abi.js";
 import { insertSafepoints, FUEL_GLOBAL, type SafepointReport } from "./safepoints.js";
-import { keepOriginals, rebuildResumable, type ResumableReport } from "./resumable.js";
+import { keepOriginals, rebuildResumable, hotPathsFirst, type ResumableReport } from "./resumable.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./shared.js";
 
 /** Where weft's package root is (the folder holding assembly/). */
@@ -381,6 +381,7 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
       mod.dispose();
       ({ module: mod, layout: shared } = made);
     }
+    if (resumable?.rebuilt.length) hotPathsFirst(mod, resumable.rebuilt);
     if (!mod.validate()) throw new BuildError("weft build: Binaryen produced an invalid module");
     const debugInfo = binaryen.getDebugInfo();
     binaryen.setDebugInfo(true);             // keep function names: traps then say where they happened
