@@ -46,8 +46,9 @@
 //   4 │ end      usize  limit for unwinding into this buffer              │
 //   8 │ data ...        saved locals and call indices, frame by frame      │
 // ╘══════════════════════════════════════════════════════════════════════╛
-// Threads unwind into their processor's scratch area (large), and the used bytes are then copied into a
-// block of their own sized to fit; rewinding reads that block directly. See scheduler.ts, "Save areas".
+// A thread's first unwind goes into its processor's scratch area (large), and the used bytes are then
+// copied into a block of their own sized to fit; later unwinds go straight into that block while they fit
+// (`end` is its limit), and rewinding reads it directly. See scheduler.ts, "Save areas".
 //
 // ╒═══════ TLS block ═══════╕
 //   0 │ capacity  u32  number of key slots

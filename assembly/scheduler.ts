@@ -15,10 +15,12 @@
 // "rewinding", it reloads them and jumps straight back into that call. A switch is therefore:
 //
 //   1. the running thread calls suspend() (yield, futex wait, sleep, exit ...);
-//   2. suspend starts an unwind into the processor's scratch area and returns; each instrumented frame
-//      saves itself and returns, down to the thread's entry function, which returns into the loop;
-//   3. the loop stops the unwind, copies the used bytes into the thread's own save area (sized to fit),
-//      and picks the next thread from the run queue;
+//   2. suspend starts an unwind into the thread's own save area (or the processor's scratch area, see
+//      "Save areas") and returns; each instrumented frame saves itself and returns, down to the thread's
+//      entry function, which returns into the loop (a function the build rebuilt does suspend's work
+//      in place of calling it: host/resumable.ts);
+//   3. the loop stops the unwind, keeps frames left in the scratch area in the thread's own save area
+//      (sized to fit), and picks the next thread from the run queue;
 //   4. for a thread that ran before, the loop starts a rewind from its save area and calls the entry; each
 //      frame restores itself and re-enters its call, up to suspend, which stops the rewind and returns:
 //      the thread goes on where it stopped. A new thread is simply called.
