@@ -195,7 +195,12 @@ export function saveAreaSpill(cur: usize, frame: usize): usize {
   // (Its own level: a yield ends an aging boost, preempt.ts.)
   if (!runQueueHasAtLeast(t.basePriority) && timerCount() == 0 && ioPending == 0) return;
   schedLockTake();
-  makeRunnable(t);
+  // makeRunnable, less what a running thread does not need: no waiting time to account (exactWoken) and
+  // no running thread below it to preempt (preemptWoken).
+  transition(t, FROM_RUNNING, STATE_RUNNABLE);
+  t.priority = t.basePriority;
+  runQueuePush(t);
+  wakeIdleProcessor(t);
   schedLockDrop();
   suspend();
 }
