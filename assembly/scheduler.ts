@@ -397,8 +397,9 @@ export function runLoop(): i32 {
     let lost: i32 = 0;                        // LOST_*: the thread cannot be kept
     if (unwinding) {
       unwinding = false;
-      // Asyncify checks the end only now: let the check pass and kill the thread ourselves ("Save areas").
-      // A tick is not the thread's doing: its frames are kept however deep (they fit the slack).
+      // Asyncify's frames were not checked against the end as they were written: check it now and kill
+      // the thread ourselves ("Save areas"). A tick is not the thread's doing: its frames are kept
+      // however deep (they fit the slack).
       // A rebuilt frame that did not fit set the end to 0 (host/resumable.ts): frames are missing.
       // A direct unwind (see "Direct unwinds") left its frames in the thread's block, which fits them.
       let direct = unwindArea != scratch;
