@@ -29,7 +29,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMPORT_MODULE, REQUIRED_EXPORTS } from "./abi.js";
 import { insertSafepoints, FUEL_GLOBAL, type SafepointReport } from "./safepoints.js";
-import { keepOriginals, rebuildResumable, hotPathsFirst, type ResumableReport } from "./resumable.js";
+import { keepOriginals, rebuildResumable, type ResumableReport } from "./resumable.js";
+import { hotPathsFirst } from "./fuel.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./shared.js";
 
 /** Where weft's package root is (the folder holding assembly/). */

@@ -1,4 +1,4 @@
-// weft's own unwind and rewind for the program's functions, in place of Asyncify's.
+// weft's own unwind and rewind for the functions that can switch, in place of Asyncify's.
 //
 // Design note
 // -----------
@@ -21,25 +21,23 @@
 //                runs forwards. Calls to other rebuilt functions go straight to their ~fast part. A call
 //                to suspend (the switch) is replaced by a branch out to what suspend would do, after
 //                this frame is pushed: a yield then makes no call (yield_d1 26.7 -> 22.9 ns).
-//   f~resume     the same code, entered only when rewinding: it pops its frame (every local, and which
-//                call it was in), then runs with guards that skip everything up to that call, calls it
-//                again (the callee rewinds in turn), and from there on runs normally — guards then cost
-//                a register test per group of statements — until it returns. It can unwind again.
+//   f~resume     the same code, entered only when rewinding: it pops its frame (the locals live at the
+//                call it was in, and which call that was), then runs with guards that skip everything up
+//                to that call, calls it again (the callee's ~resume: it rewinds in turn), and from there
+//                on runs normally — guards then cost a register test per group of statements — until it
+//                returns. It can unwind again.
 //
-// A frame is the function's locals in index order (4 or 8 bytes each) and the call's number (4 bytes),
-// pushed on the same save area Asyncify's frames go to ({current, end} at __asyncify_data), so rebuilt
-// and Asyncify-instrumented frames nest freely: unwinding pushes innermost first, rewinding pops the
-// outermost first.
+// Frames (their layout, and the code that pushes and pops them) are in host/frames.ts.
 //
 // Flat code (Binaryen's flatten pass) makes this simple: every call is a statement of its own, its
-// operands are locals, and control flow carries no values; so a frame holds everything and the guards
-// wrap whole statements. A function whose code is not in that shape after flattening keeps Asyncify's
+// operands are locals, and control flow carries no values; so a frame holds what the code needs and the
+// guards wrap whole statements. A function whose code is not in that shape after flattening keeps Asyncify's
 // instrumentation (reported as a fallback).
 
 import binaryen from "binaryen";
 import { isProgramFunction } from "./safepoints.js";
 import { fuelResults, threadFuel, renumberForFuel } from "./fuel.js";
-import { liveAtSites } from "./liveness.js";
+import { framesOf, FrameCode, type Frame } from "./frames.js";
 import {
   walk, childrenOf, replaceChild, callTarget, plain, parentOf, matchSites, matchAll, parentsOf, freshLabels,
   retargetBreaks, sitesUnder,
@@ -185,31 +183,6 @@ interface Plan {
   suspends: Set<number>;         // the sites that call suspend
 }
 
-/** What a frame saved at one site holds: the locals live there (host/liveness.ts), at their offsets, then
- *  the site's number in the last 4 of `size` bytes (rewinding reads it first, from the top). */
-interface Frame {
-  locals: number[];
-  offsets: number[];
-  size: number;
-}
-
-/** The frame of each site: only what is live there, or (when the analysis gave up) every local. */
-function framesOf(body: number, sites: Map<number, number>, locals: number[]): Map<number, Frame> {
-  const live = liveAtSites(body, new Set(sites.keys()), locals.length);
-  const frames = new Map<number, Frame>();
-  for (const [statement, site] of sites) {
-    const held = live?.get(statement) ?? locals.map((_, i) => i);
-    const offsets: number[] = [];
-    let size = 0;
-    for (const i of held) {
-      offsets.push(size);
-      size += locals[i] === binaryen.i64 || locals[i] === binaryen.f64 ? 8 : 4;
-    }
-    frames.set(site, { locals: held, offsets, size: size + 4 });
-  }
-  return frames;
-}
-
 /** Checks that `copy` is flat where it matters and numbers its call sites that may unwind. */
 function plan(mod: binaryen.Module, name: string, copy: string, mayUnwind: Set<string>, targets: Targets): Plan {
   const func = mod.getFunction(copy);
@@ -303,44 +276,13 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
   const zero = (t: number) => t === binaryen.none ? 0 :
     t === binaryen.i32 ? mod.i32.const(0) : t === binaryen.i64 ? (mod.i64 as unknown as { const(v: bigint): number }).const(0n) :
     t === binaryen.f32 ? mod.f32.const(0) : mod.f64.const(0);
-  const store = (t: number, offset: number, ptr: number, value: number) =>
-    t === binaryen.i32 ? mod.i32.store(offset, 4, ptr, value) : t === binaryen.i64 ? mod.i64.store(offset, 8, ptr, value) :
-    t === binaryen.f32 ? mod.f32.store(offset, 4, ptr, value) : mod.f64.store(offset, 8, ptr, value);
-  const load = (t: number, offset: number, ptr: number) =>
-    t === binaryen.i32 ? mod.i32.load(offset, 4, ptr) : t === binaryen.i64 ? mod.i64.load(offset, 8, ptr) :
-    t === binaryen.f32 ? mod.f32.load(offset, 4, ptr) : mod.f64.load(offset, 8, ptr);
-
-  /** Pushes this frame, stopped at `site`, at the end of the save area `area` (an expression, read after
-   *  a spill: the unwind may have moved). A frame that does not fit before the area's end goes through
-   *  the spill (assembly/scheduler.ts, "Direct unwinds"): a direct unwind moves to the scratch area;
-   *  there, a frame that does not fit is not written, and the end is 0, which the loop takes as "frames
-   *  lost" (save-area overflow) and which keeps every later frame of this unwind from writing too. */
-  const pushFrame = (site: number, at: number, area: () => number) => {
-    const f = p.frames.get(site)!;
-    return [
-      mod.local.set(CUR, at),
-      mod.if(mod.i32.gt_u(mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(f.size)), mod.i32.load(4, 4, area())),
-        mod.local.set(CUR, mod.call(targets.spill, [mod.local.get(CUR, i32), mod.i32.const(f.size)], i32))),
-      mod.if(mod.local.get(CUR, i32), mod.block(null, [
-        ...saveLocals(site),
-        mod.i32.store(0, 4, area(), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(f.size))),
-      ], binaryen.none)),
-    ];
-  };
+  const frames = new FrameCode(mod, p.locals, p.frames, CUR, R, targets.spill);
 
   /** After call site `site`: if the callee is unwinding, push this frame and return. */
-  /** Stores the frame of `site` at CUR: its locals, then the site's number. */
-  const saveLocals = (site: number) => {
-    const f = p.frames.get(site)!;
-    return [
-      ...f.locals.map((l, k) => store(p.locals[l], f.offsets[k], mod.local.get(CUR, i32), mod.local.get(l, p.locals[l]))),
-      mod.i32.store(f.size - 4, 4, mod.local.get(CUR, i32), mod.i32.const(site)),
-    ];
-  };
   const unwindCheck = (site: number) => mod.if(
     mod.i32.eq(state(), mod.i32.const(UNWINDING)),
     mod.block(null, [
-      ...pushFrame(site, mod.i32.load(0, 4, data()), data),
+      ...frames.push(site, mod.i32.load(0, 4, data()), data),
       mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
     ], binaryen.none));
 
@@ -353,13 +295,13 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
    *    and the loop that yields holds no call at all. */
   const area = () => mod.global.get(UNWIND_AREA, i32);
   const frameExit = (site: number) => mod.block(null, isSuspend(site) ? [
-    ...pushFrame(site, mod.i32.add(area(), mod.i32.const(8)), area),
+    ...frames.push(site, mod.i32.add(area(), mod.i32.const(8)), area),
     mod.global.set(UNWINDING_FLAG, mod.i32.const(1)),
     mod.call("asyncify_start_unwind", [area()], binaryen.none),
     mod.return(p.results === binaryen.none ? undefined : zero(p.results)),
   ] : [
     mod.local.set(CUR, mod.i32.add(mod.global.get(SCRATCH, i32), mod.i32.const(8))),
-    ...saveLocals(site),
+    ...frames.save(site),
     mod.i32.store(0, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.local.get(CUR, i32), mod.i32.const(p.frames.get(site)!.size))),
     mod.i32.store(4, 4, mod.global.get(SCRATCH, i32), mod.i32.add(mod.global.get(SCRATCH, i32), mod.global.get(SCRATCH_SIZE, i32))),
     mod.call(targets.preemptSwitch, [], binaryen.none),
@@ -527,35 +469,7 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     });
     return mod.if(here, direct, statement);
   };
-  // Pop the frame: the site's number is its last word; a br_table on it picks the site's own layout.
-  const restoreAt = (site: number) => {
-    const f = p.frames.get(site)!;
-    return [
-      mod.local.set(CUR, mod.i32.sub(mod.local.get(CUR, i32), mod.i32.const(f.size))),
-      ...f.locals.map((l, k) => mod.local.set(l, load(p.locals[l], f.offsets[k], mod.local.get(CUR, i32)))),
-    ];
-  };
-  const siteNumbers = [...p.frames.keys()].sort((a, b) => a - b);
-  let restoreSwitch: number;
-  if (siteNumbers.length === 1) {
-    restoreSwitch = mod.block(null, restoreAt(siteNumbers[0]), binaryen.none);
-  } else {
-    // (block $r_k … (block $r_1 (br_table $r_1 $r_1 … $r_k R)) restore 1 (br $popped) … ) restore k
-    const name = (site: number) => `weft$pop${site}`;
-    const table = [name(siteNumbers[0]), ...Array.from({ length: siteNumbers.at(-1)! }, (_, i) => name(i + 1))];
-    let inner = mod.switch(table, name(siteNumbers.at(-1)!), mod.local.get(R, i32));
-    for (const site of siteNumbers) {
-      const last = site === siteNumbers.at(-1);
-      inner = mod.block(null, [mod.block(name(site), [inner], binaryen.none), ...restoreAt(site), ...(last ? [] : [mod.br("weft$popped")])], binaryen.none);
-    }
-    restoreSwitch = mod.block("weft$popped", [inner], binaryen.none);
-  }
-  const restore = [
-    mod.local.set(CUR, mod.i32.load(0, 4, data())),
-    mod.local.set(R, mod.i32.load(0, 4, mod.i32.sub(mod.local.get(CUR, i32), mod.i32.const(4)))),
-    restoreSwitch,
-    mod.i32.store(0, 4, data(), mod.local.get(CUR, i32)),
-  ];
+  const restore = frames.pop(data);
   const bodyType = binaryen.getExpressionType(resumeBody);
   const routed = route(resumeBody);
   const valued = bodyType !== binaryen.none && bodyType !== binaryen.unreachable;
@@ -600,30 +514,4 @@ function retargetCalls(body: number, rebuilt: Set<string>): void {
       setCallTarget(expr, callTarget(expr) + "~fast");
     }
   });
-}
-
-/** After the last optimisation: lays out the rebuilt functions' safepoint checks for V8. A check that
- *  spends fuel leaves by a branch to its slow path, and the optimiser turns `fuel < 0 → leave; rest`
- *  into `if (fuel >= 0) { rest }`. V8 places the code after an `if` (here the slow path) right after the
- *  test and jumps to the `if`'s arm; with the test written `!(fuel < 0)` it folds the negation by
- *  swapping the arms, and the arm (the function's real work) falls through. Measured on fib with a check
- *  at every call: 1.23× the time of the build without safepoints, 1.04× with this. The rewrite changes no
- *  value: every `if (x >= 0)` without an else in those functions becomes `if (!(x < 0))`. */
-export function hotPathsFirst(mod: binaryen.Module, rebuilt: string[]): void {
-  const cls = binaryen as unknown as { If: { setCondition(e: number, c: number): void } };
-  for (const name of rebuilt) {
-    for (const part of [name + "~fast", name + "~resume"]) {
-      const func = mod.getFunction(part);
-      if (!func) continue;
-      walk(binaryen.getFunctionInfo(func).body, (e) => {
-        if (binaryen.getExpressionId(e) !== binaryen.IfId) return;
-        const info = binaryen.getExpressionInfo(e) as binaryen.IfInfo;
-        if (info.ifFalse || binaryen.getExpressionId(info.condition) !== binaryen.BinaryId) return;
-        const test = binaryen.getExpressionInfo(info.condition) as binaryen.BinaryInfo;
-        if (test.op !== binaryen.GeSInt32 || binaryen.getExpressionId(test.right) !== binaryen.ConstId ||
-            (binaryen.getExpressionInfo(test.right) as binaryen.ConstInfo).value !== 0) return;
-        cls.If.setCondition(e, mod.i32.eqz(mod.i32.lt_s(test.left, mod.i32.const(0))));
-      });
-    }
-  }
 }
