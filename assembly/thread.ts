@@ -83,6 +83,9 @@ export class SpawnOptions {
   /** Weight within the group, 1 .. 1,000,000: its share of the group's CPU is its weight over the
    *  weights of the group's threads that want to run. Default 1. */
   weight: i32 = 1;
+  /** Start detached (as detach(id) at once, without its own trip through the scheduler lock): nobody
+   *  joins it, and its memory goes when it finishes. */
+  detached: bool = false;
 }
 
 /** What join tells about a finished thread. */
@@ -138,6 +141,7 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   let name: usize = 0;
   let group = currentThread != 0 ? changetype<Thread>(currentThread).group : 0;
   let weight = 1;
+  let detached = false;
   if (options) {
     priority = options.priority;
     if (priority < 0 || priority >= PRIORITY_LEVELS) return -EINVAL;
@@ -149,6 +153,7 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
     if (options.stackSize < 0) return -EINVAL;
     if (options.stackSize > 0) stackMax = max<u32>(<u32>options.stackSize, 64);
     name = changetype<usize>(options.name);
+    detached = options.detached;
   }
   let tp = heapTryAlloc(THREAD_RECORD_SIZE, SPAWN_RESERVE);
   if (tp == 0) return -ENOMEM;
@@ -195,6 +200,7 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   }
   liveThreads++;
   let id = t.id;
+  if (detached) t.flags |= FLAG_DETACHED;
   makeRunnable(t);
   schedLockDrop();
   if (processor > 0) hostProcessorStart(processor);

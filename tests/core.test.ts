@@ -81,6 +81,18 @@ describe("detach", () => {
     const result = await runOnce("core_join");
     expect(result.threads.filter((t) => t.id !== 1)).toEqual([]);   // nothing left but main
   }, TIMEOUT);
+
+  it("SpawnOptions.detached starts a thread detached: join and detach say EINVAL, it is freed when it ends", async () => {
+    const v = await runValues("core_join");
+    expect(pick(v, ["spawn_detached_live", "spawn_detached_join", "spawn_detached_detach", "spawn_detached_freed", "spawn_detached_gone"]))
+      .toEqual({
+        spawn_detached_live: "1",
+        spawn_detached_join: EINVAL,
+        spawn_detached_detach: EINVAL,
+        spawn_detached_freed: "1",
+        spawn_detached_gone: ESRCH,          // its id names no thread any more
+      });
+  }, TIMEOUT);
 });
 
 describe("exit", () => {

@@ -1,6 +1,6 @@
 // skynet_1m: 1,000,000 threads in a 10-ary tree; each leaf sends its number to its parent over a channel,
 // each inner thread sums its children's; the root's sum must be 499999500000. Milliseconds.
-import { spawn, now, print } from "weft";
+import { spawn, now, print, SpawnOptions } from "weft";
 import { Channel } from "weft/assembly/channel";
 
 class Task { constructor(public num: i64, public size: i64, public out: Channel<i64>) {} }
@@ -19,13 +19,12 @@ function skynet(arg: usize): i32 {
   return 0;
 }
 
-function spawnDetached(task: Task): void {
-  let id = spawn(skynet, changetype<usize>(task));
-  if (id < 0) abort("skynet: spawn failed");
-  detach(id);
-}
+const DETACHED = new SpawnOptions();
+DETACHED.detached = true;
 
-import { detach } from "weft";
+function spawnDetached(task: Task): void {
+  if (spawn(skynet, changetype<usize>(task), DETACHED) < 0) abort("skynet: spawn failed");
+}
 
 export function main(): i32 {
   let out = new Channel<i64>(1);

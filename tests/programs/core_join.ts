@@ -112,6 +112,20 @@ export function main(): i32 {
   print("detach_zombie=" + detach(z).toString());
   print("detach_zombie_freed=" + (liveZombie - liveThreadCount()).toString());
 
+  // 5d. spawned detached (SpawnOptions.detached): never joinable, freed when it finishes.
+  detachedDone = 0;
+  let opts = new SpawnOptions();
+  opts.detached = true;
+  let liveBeforeSpawnDetached = liveThreadCount();
+  let sd = spawn(detachedWorker, 0, opts);
+  print("spawn_detached_live=" + (liveThreadCount() - liveBeforeSpawnDetached).toString());
+  print("spawn_detached_join=" + join(sd).code.toString());
+  print("spawn_detached_detach=" + detach(sd).toString());
+  while (detachedDone == 0) yieldNow();
+  yieldNow();                       // let the loop reap it after its entry returned
+  print("spawn_detached_freed=" + (liveThreadCount() == liveBeforeSpawnDetached ? "1" : "0"));
+  print("spawn_detached_gone=" + join(sd).code.toString());
+
   // 5c. a thread already being joined by another thread: main's join and detach say EINVAL.
   let target = spawn(triple, 7);
   let j = spawn(joinerOf, <usize>target);
