@@ -206,7 +206,8 @@ export function futexWake(addr: usize, count: i32): i32 {
   return woken;
 }
 
-function futexWakeLocked(addr: usize, count: i32): i32 {
+/** futexWake with the scheduler lock held. */
+export function futexWakeLocked(addr: usize, count: i32): i32 {
   if (waiters == 0) return 0;
   let bucket = bucketOf(addr);
   let tp = load<usize>(bucket);

@@ -64,8 +64,8 @@ import { timerAdd, timerRemove, timerPopDue, timerEarliest, timerCount } from ".
 import { heapTryAlloc, heapFree, heapCapacity } from "./runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
-import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
-import { threadFinishing, threadReap, threadKill } from "./thread";
+import { futexDequeue, futexWakeLocked, FUTEX_TIMED_OUT } from "./futex";
+import { threadFinishing, threadExited, threadReap, threadKill } from "./thread";
 import { ioPending, ioDrain, ioRelease } from "./io";
 import { SHARED_MEMORY } from "./atomics";
 import {
@@ -395,6 +395,7 @@ export function runLoop(): i32 {
     preemptSwitchOut();
     if (exactAccounting()) exactSwitchOut(t);
     let lost: i32 = 0;                        // LOST_*: the thread cannot be kept
+    let finishing = false;                    // its entry and TLS destructors are done
     if (unwinding) {
       unwinding = false;
       // Asyncify's frames were not checked against the end as they were written: check it now and kill
@@ -415,7 +416,8 @@ export function runLoop(): i32 {
       else if (lost == 0 && !keepSaveArea(t)) lost = LOST_MEMORY;
 
     } else {
-      releaseFrames(t);                       // the thread finished
+      releaseFrames(t);                       // the thread finished: leaveProcessor ends it
+      finishing = true;
     }
     setStackPointer(loopSp);
     setStackLimit(loopLimit);
@@ -428,8 +430,8 @@ export function runLoop(): i32 {
     if (lost) threadKill(t, lostMessage(t, lost));
     // 1:1: a processor exists for its one thread; once that finished, it leaves (not the first: main's).
     // Decided before leaveProcessor: after it, a joiner may free the record.
-    let retiring = SHARED_MEMORY && t.pinned > 1 && (t.state == STATE_EXITED || t.state == STATE_TRAPPED);
-    leaveProcessor(t);
+    let retiring = SHARED_MEMORY && t.pinned > 1 && (finishing || t.state == STATE_EXITED || t.state == STATE_TRAPPED);
+    leaveProcessor(t, finishing);
     if (retiring) return retire();
   }
 }
@@ -459,15 +461,18 @@ function retire(): i32 {
 /** `t` is off this processor: its frames are saved or released. A detached thread that finished is reaped
  *  here (detach reaps one that is already off its processor: the lock decides which of the two sees it). */
 // @ts-ignore: decorator
-@inline export function leaveProcessor(t: Thread): void {
+@inline export function leaveProcessor(t: Thread, finishing: bool): void {
   // Only this processor moves a thread it runs to EXITED or TRAPPED, so a thread that has not finished
   // needs no lock here: it is simply released.
   let state = t.state;
-  let finished = state == STATE_EXITED || state == STATE_TRAPPED;
+  let finished = finishing || state == STATE_EXITED || state == STATE_TRAPPED;
   if (SHARED_MEMORY && !finished) { atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0); return; }
   schedLockTake();
+  // A thread whose entry returned ends here, in the same hold (one trip through the lock, not two).
+  let joined = finishing && threadExited(t);
   if (SHARED_MEMORY) atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0);
   if (finished && (t.flags & FLAG_DETACHED)) threadReap(t);
+  else if (joined) futexWakeLocked(changetype<usize>(t) + offsetof<Thread>("state"), -1);
   schedLockDrop();
 }
 

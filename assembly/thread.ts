@@ -207,22 +207,29 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   return id;
 }
 
-/** The scheduler loop calls this once the entry returned (Thread.exitValue holds its value). */
+/** The scheduler loop calls this once the entry returned (Thread.exitValue holds its value): the TLS
+ *  destructors, which may switch. Then the loop ends the thread (threadExited) in the same hold of the
+ *  scheduler lock that takes it off its processor (scheduler.ts, leaveProcessor). */
 export function threadFinishing(tp: usize): void {
-  let t = changetype<Thread>(tp);
-  threadFinish(t, t.exitValue);
+  tlsRunDestructors(changetype<Thread>(tp));
 }
 
-/** Steps 1-4 of the exit protocol. */
+/** The exit protocol's last steps, with the scheduler lock held and Thread.exitValue set: EXITED, the
+ *  program's end if it is main. True if a thread waits to join it (the caller wakes it). */
+export function threadExited(t: Thread): bool {
+  transition(t, FROM_RUNNING, STATE_EXITED);
+  if (t.flags & FLAG_MAIN) { mainValue = t.exitValue; endProgram(); }
+  return t.joiner != 0;
+}
+
+/** The exit protocol for exit(): destructors, then EXITED, and the joiner woken. */
 function threadFinish(t: Thread, value: i32): void {
   tlsRunDestructors(t);
   schedLockTake();
   t.exitValue = value;
-  transition(t, FROM_RUNNING, STATE_EXITED);
-  if (t.flags & FLAG_MAIN) { mainValue = value; endProgram(); }
-  let joiner = t.joiner;
+  let joined = threadExited(t);
   schedLockDrop();
-  if (joiner) futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
+  if (joined) futexWake(changetype<usize>(t) + offsetof<Thread>("state"), -1);
 }
 
 /** Ends the calling thread with `value`, from any depth; TLS destructors run first. */
