@@ -340,10 +340,12 @@ export function runLoop(): i32 {
   let budget = SWITCHES_PER_CALL;
   lastTurn = hostNow();
   preemptLoopEnter(lastTurn);
+  let held = false;                           // the last turn left the scheduler lock held (leaveProcessor)
   while (true) {
-    if (programEnded) return RUN_EXITED;
-    if (--budget == 0) return RUN_AGAIN;
-    schedLockTake();
+    if (programEnded) { if (held) schedLockDrop(); return RUN_EXITED; }
+    if (--budget == 0) { if (held) schedLockDrop(); return RUN_AGAIN; }
+    if (!held) schedLockTake();
+    held = false;
     if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) fireTimers(hostNow());
     if (ioPending > 0) {
       ioDrain();
@@ -431,7 +433,7 @@ export function runLoop(): i32 {
     // 1:1: a processor exists for its one thread; once that finished, it leaves (not the first: main's).
     // Decided before leaveProcessor: after it, a joiner may free the record.
     let retiring = SHARED_MEMORY && t.pinned > 1 && (finishing || t.state == STATE_EXITED || t.state == STATE_TRAPPED);
-    leaveProcessor(t, finishing);
+    held = leaveProcessor(t, finishing, !retiring);
     if (retiring) return retire();
   }
 }
@@ -459,21 +461,24 @@ function retire(): i32 {
 }
 
 /** `t` is off this processor: its frames are saved or released. A detached thread that finished is reaped
- *  here (detach reaps one that is already off its processor: the lock decides which of the two sees it). */
+ *  here (detach reaps one that is already off its processor: the lock decides which of the two sees it).
+ *  `keep`: if this takes the scheduler lock, it returns true still holding it, and the loop's next turn
+ *  goes on in the same hold (a finished thread then costs one trip through the lock, not two). */
 // @ts-ignore: decorator
-@inline export function leaveProcessor(t: Thread, finishing: bool): void {
+@inline export function leaveProcessor(t: Thread, finishing: bool, keep: bool): bool {
   // Only this processor moves a thread it runs to EXITED or TRAPPED, so a thread that has not finished
   // needs no lock here: it is simply released.
   let state = t.state;
   let finished = finishing || state == STATE_EXITED || state == STATE_TRAPPED;
-  if (SHARED_MEMORY && !finished) { atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0); return; }
+  if (SHARED_MEMORY && !finished) { atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0); return false; }
   schedLockTake();
   // A thread whose entry returned ends here, in the same hold (one trip through the lock, not two).
   let joined = finishing && threadExited(t);
   if (SHARED_MEMORY) atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0);
   if (finished && (t.flags & FLAG_DETACHED)) threadReap(t);
   else if (joined) futexWakeLocked(changetype<usize>(t) + offsetof<Thread>("state"), -1);
-  schedLockDrop();
+  if (!keep) schedLockDrop();
+  return keep;
 }
 
 /** The run queue is empty (the lock is held). N:1: returns why the loop stops. M:N: returns why, or
