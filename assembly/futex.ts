@@ -166,7 +166,6 @@ function resize(): bool {
   transition(t, FROM_RUNNING, STATE_BLOCKED);
   t.waitKind = kind;
   t.waitAddr = addr;
-  t.waitResult = FUTEX_WOKEN;
   schedLockDrop();
   suspend();
 }

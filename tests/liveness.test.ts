@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import binaryen from "binaryen";
 import { liveAtSites } from "../host/liveness";
 import { walk, callTarget } from "../host/walk";
+import { hotPathsFirst } from "../host/fuel";
 
 /** The live sets at each call to $site in function $f of `wat`, in the order the calls appear. */
 function liveAtCalls(wat: string): number[][] | null {
@@ -68,5 +69,29 @@ describe("liveness at the sites of a rebuilt function", () => {
         (return (local.get $x)))
       (call $site)
       (return (local.get $y)))`)).toEqual([[0, 1, 2], [2]]);
+  });
+});
+
+describe("the layout of rebuilt functions' checks for V8 (host/fuel.ts, hotPathsFirst)", () => {
+  it("writes if (x >= 0) without else as if (!(x < 0)) in ~fast and ~resume parts, and nothing else", () => {
+    const mod = binaryen.parseText(`(module
+      (func $f~fast (param i32) (result i32) (if (i32.ge_s (local.get 0) (i32.const 0)) (then (return (i32.const 1)))) (i32.const 0))
+      (func $f~resume (param i32) (result i32) (if (i32.ge_s (local.get 0) (i32.const 0)) (then (return (i32.const 1)))) (i32.const 0))
+      (func $f (param i32) (result i32) (if (i32.ge_s (local.get 0) (i32.const 0)) (then (return (i32.const 1)))) (i32.const 0))
+      (func $g~fast (param i32) (result i32) (if (result i32) (i32.ge_s (local.get 0) (i32.const 0)) (then (i32.const 1)) (else (i32.const 2)))))`);
+    try {
+      hotPathsFirst(mod, ["f", "g"]);
+      expect(mod.validate()).toBeTruthy();
+      const text = mod.emitText();
+      const body = (name: string) => text.slice(text.indexOf(`(func $${name} `)).split("\n (func")[0];
+      for (const part of ["f~fast", "f~resume"]) {
+        expect(body(part)).toContain("i32.lt_s");
+        expect(body(part)).not.toContain("i32.ge_s");
+      }
+      expect(body("f")).toContain("i32.ge_s");                // the dispatcher is not a part: left alone
+      expect(body("g~fast")).toContain("i32.ge_s");           // an if with an else: left alone
+    } finally {
+      mod.dispose();
+    }
   });
 });
