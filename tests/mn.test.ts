@@ -110,3 +110,15 @@ describe("M:N refusals and limits", () => {
     await expect(run(shared)).rejects.toThrow(/a shared weft module .* runs on processors/);
   }, TIMEOUT);
 });
+
+describe("the heap under a limit in a shared build", () => {
+  it("fills to the limit from 1 and 2 processors (fresh batches, then single blocks), gives every block back, fills again", async () => {
+    // Without safepoints: a preempted thread's first save area would take heap blocks mid-fill.
+    const wasm = await buildProgram("mn_heap_fill.ts", { shared: true, safepoints: false });
+    for (const processors of [1, 2]) {
+      const r = await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, timeoutMs: 60_000, memoryLimit: 16 << 20 });
+      expect({ processors, status: r.status, error: r.error ?? null, ...pick(valuesOf(r), ["filled", "again"]) })
+        .toEqual({ processors, status: "exited", error: null, filled: "1", again: "1" });
+    }
+  }, TIMEOUT);
+});

@@ -1,0 +1,59 @@
+// The heap under a limit, in a shared build: each of THREADS threads (on whichever processors take
+// them) takes 48-byte blocks with heapTryAlloc until it says 0, links them, then all free theirs, and a
+// second round does the same. Near the limit a refill of fresh memory can no longer carve a whole batch
+// (runtime/index.ts, FRESH_BATCH) and must take single blocks: the heap must still fill to the limit,
+// give every block back, and fill again as far.
+// tests/mn.test.ts builds it without safepoints, so that threads switch only in the barrier's waits,
+// and whatever those allocate (save areas, waiters) is in place after the warm-up round.
+// Prints `filled=` (1: round one's blocks took the heap to within one block of the limit,
+// which a refill that carved only whole batches would not) and `again=` (1: round
+// two got exactly as many: every block came back to where the next allocation finds it).
+import { spawn, joinInto, JoinResult, Barrier, print } from "weft";
+import { heapTryAlloc, heapFree, heapTop } from "weft/assembly/runtime/index";
+
+const THREADS = 4;
+const LIMIT = 16 << 20;                      // tests/mn.test.ts runs this with memoryLimit = LIMIT
+const BLOCK_STEP = 64;                       // a 48-byte block and its 16-byte header
+
+let rounds = new Barrier(THREADS);
+let counts = new StaticArray<i32>(THREADS * 2);
+
+function filler(index: usize): i32 {
+  // Warm-up: the futex table, waiters and save areas exist before the heap is full (the switches later
+  // go through the same two waits).
+  rounds.wait();
+  rounds.wait();
+  for (let round = 0; round < 2; round++) {
+    let head: usize = 0, n = 0;
+    while (true) {
+      let block = heapTryAlloc(48);
+      if (block == 0) break;
+      store<usize>(block, head);
+      head = block;
+      n++;
+    }
+    rounds.wait();                           // every thread has filled before any frees
+    while (head != 0) { let next = load<usize>(head); heapFree(head); head = next; }
+    counts[<i32>index * 2 + round] = n;
+    rounds.wait();
+  }
+  return 0;
+}
+
+const FILLED = "filled=1", AGAIN = "again=1";
+
+export function main(): i32 {
+  let ids = new StaticArray<i32>(THREADS);
+  for (let i = 0; i < THREADS; i++) ids[i] = spawn(filler, <usize>i);
+  let result = new JoinResult();
+  for (let i = 0; i < THREADS; i++) joinInto(ids[i], result);
+  let first = 0, second = 0;
+  for (let i = 0; i < THREADS; i++) { first += counts[i * 2]; second += counts[i * 2 + 1]; }
+  // The heap is full of free 48-byte blocks now: a string of another size would find no room, so the
+  // lines of a passing run were made before the fill (a failing one may then die making its own: the
+  // test fails either way).
+  let filled = first > 0 && LIMIT - heapTop() < BLOCK_STEP;
+  print(filled ? FILLED : "filled=0 blocks " + first.toString() + " top " + heapTop().toString());
+  print(second == first ? AGAIN : "again=0 " + first.toString() + " then " + second.toString());
+  return 0;
+}
