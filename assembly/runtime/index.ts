@@ -34,8 +34,8 @@
 // them and frees into them without the lock, refills a class with CACHE_BATCH blocks at once under the
 // lock (FRESH_BATCH, carved in one piece, when they must come from fresh memory), and gives half back
 // when a class holds more than CACHE_MAX. A block freed on another processor than the one that allocated
-// it simply joins that processor's cache. `allocated` counts blocks out of
-// the global lists; heapAllocated() subtracts what the caches hold, so it still says what is in use.
+// it simply joins that processor's cache. `allocated` counts blocks out of the global lists;
+// heapAllocated() subtracts what the caches hold, so it still says what is in use.
 //
 // ╒═══ processor cache (per processor; `caches[i]` in the state holds processor i's) ═══╕
 //   0 │ cached  usize  payload bytes the cache holds                                      │
@@ -206,8 +206,7 @@ function cacheRefill(cls: u32, list: usize): bool {
     got++;
   }
   if (got == 0) {
-    // One growTop for the whole batch (one for each block kept the lock ~16 times longer); near the
-    // limit, as many single blocks as fit.
+    // One growTop for the whole batch, not one per block; near the limit, as many single blocks as fit.
     let step = cap + HEADER;
     let at = s.top;
     let n: u32 = growTop(step * FRESH_BATCH) ? FRESH_BATCH : 0;
