@@ -518,11 +518,11 @@ function nothingToRun(): i32 {
 @inline const LOST_MEMORY: i32 = 2;
 
 function lostMessage(t: Thread, lost: i32): string {
+  // No memory for its save area means none for a message built at run time either (String.concat
+  // would abort in the loop and end every thread): a static one, which the host's report names.
+  if (lost == LOST_MEMORY) return "out of memory: no room for the thread's save area";
   let who = "thread " + t.id.toString() + (t.name ? " \"" + changetype<string>(t.name) + "\"" : "") + " died: ";
-  if (lost == LOST_SAVE_AREA) {
-    return who + "save area overflow: its frames need more than " + scratchSize.toString() + " bytes (raise saveAreaMax)";
-  }
-  return who + "out of memory: no room for the thread's save area";
+  return who + "save area overflow: its frames need more than " + scratchSize.toString() + " bytes (raise saveAreaMax)";
 }
 
 /** Allocates the processor's scratch save area (on its first run, or when it enters, in M:N). */

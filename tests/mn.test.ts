@@ -122,3 +122,24 @@ describe("the heap under a limit in a shared build", () => {
     }
   }, TIMEOUT);
 });
+
+describe("a thread whose save area finds no memory", () => {
+  const expected = {
+    status: "exited", exitCode: 0, joined: "0", other: "ok", main: "ok",
+    error: "out of memory: no room for the thread's save area",
+  };
+  const outcome = (r: { status: string; exitCode?: number; error?: string; stdout: string }) => {
+    const lines = r.stdout.trim().split("\n");
+    const at = lines.indexOf("error=");
+    return {
+      status: r.status, exitCode: r.exitCode, ...pick(valuesOf(r), ["joined", "other", "main"]),
+      error: at >= 0 ? lines[at + 1] : r.error ?? null,
+    };
+  };
+
+  it("dies alone on a processor of a shared build: the others go on (its message is not built at run time)", async () => {
+    const wasm = await buildProgram("mn_heap_full_switch.ts", { shared: true, safepoints: false });
+    const r = await runShared(wasm as Uint8Array<ArrayBuffer>, { processors: 1, timeoutMs: 60_000, memoryLimit: 16 << 20 });
+    expect(outcome(r)).toEqual(expected);
+  }, TIMEOUT);
+});
