@@ -519,7 +519,7 @@ function nothingToRun(): i32 {
 
 function lostMessage(t: Thread, lost: i32): string {
   // No memory for its save area means none for a message built at run time either (String.concat
-  // would abort in the loop and end every thread): a static one, which the host's report names.
+  // would abort in the loop and end every thread): a static one; the host's report adds the thread.
   if (lost == LOST_MEMORY) return "out of memory: no room for the thread's save area";
   let who = "thread " + t.id.toString() + (t.name ? " \"" + changetype<string>(t.name) + "\"" : "") + " died: ";
   return who + "save area overflow: its frames need more than " + scratchSize.toString() + " bytes (raise saveAreaMax)";

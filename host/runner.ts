@@ -200,7 +200,9 @@ export class WeftProgram {
         died: (t: number) => {
           const id = this.i32(t + THREAD.id);
           const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
-          const error = this.string(this.u32(t + THREAD.error)) || "died";
+          let error = this.string(this.u32(t + THREAD.error)) || "died";
+          // A message the core could not build at run time (no memory) does not name its thread: name it.
+          if (!error.startsWith("thread ")) error = `thread ${id}${name !== `thread ${id}` ? ` "${name}"` : ""} died: ${error}`;
           this.trapped.push({ id, name, state: "trapped", error });
           this.err.push(error);
           (this.options.onThreadDied ?? this.options.stderr)?.(error);
