@@ -68,7 +68,7 @@ export function weft_trap_end(message: usize): i32 {
   let t = changetype<Thread>(tp);
   let id = t.id;
   threadKill(t, message ? changetype<string>(message) : "trapped (no memory left for the message)");
-  leaveProcessor(t, false, false);
+  leaveProcessor(t, false);
   return id;
 }
 

@@ -28,7 +28,8 @@ export function setPriority(id: ThreadId, priority: i32): i32 {
   let t = resolve(id);
   if (t === null || t.state == STATE_EXITED || t.state == STATE_TRAPPED) { schedLockDrop(); return -ESRCH; }
   t.basePriority = priority;
-  if (t.state == STATE_RUNNABLE) { runQueueRemove(t); t.priority = priority; runQueuePush(t); }
+  // Popped by a processor between the state and the queue (M:N): it runs, at its new level once requeued.
+  if (t.state == STATE_RUNNABLE && runQueueRemove(t)) { t.priority = priority; runQueuePush(t); }
   else t.priority = priority;
   schedLockDrop();
   return 0;

@@ -10,9 +10,11 @@
 // timer heap, the futex table, the thread table, the program's own top-level variables — a shared build
 // moves into linear memory (host/build.ts lists the per-processor globals; every other mutable one moves).
 //
-// One lock. In a shared build one spin lock (schedLock) guards the run queue, the timer heap, the futex
-// table, the thread table and every thread-state change; it is held for a few dozen instructions and
-// never across a switch. In an N:1 build the lock compiles to nothing (atomics.ts, SHARED_MEMORY).
+// Locks. Each run queue has a lock of its own (runqueue.ts): a processor runs, spawns, finishes and
+// wakes threads under its own queue's lock. One more spin lock (schedLock) guards the rest — the timer
+// heap, the futex table, the idle and deadlock bookkeeping — and the state changes made under them; it is
+// held for a few dozen instructions and never across a switch. Lock order: schedLock, then a queue lock.
+// In an N:1 build the locks compile to nothing (atomics.ts, SHARED_MEMORY).
 //
 // A thread on two processors. A thread that parks is visible to wakers (in a wait queue, or runnable)
 // before its processor has finished unwinding it, so another processor may pop it while its frames are
@@ -20,28 +22,35 @@
 // processor has stored its save area (or released its frames); a processor that pops a thread waits for
 // onCpu to be 0 before resuming it, and join waits for it before freeing the record.
 //
-// Idle processors. A processor with nothing to run first spins a little, watching a word every
-// makeRunnable bumps (work handed back and forth comes again within microseconds); then it marks itself
-// asleep and sleeps in memory.atomic.wait32 on its own word (until the earliest timer, if any).
-// makeRunnable, when no processor spins, takes one that sleeps, bumps its word and notifies it. When a processor would go idle and every other one is
-// idle already, with no timers, no thread can ever run again: the program is deadlocked, and every
-// processor returns RUN_DEADLOCK.
+// Idle processors. A processor with nothing to run first spins a little, reading the queues' counts
+// (work handed back and forth comes again within microseconds); then, under schedLock, it marks itself
+// asleep (its flag, then idleCount), looks at the queues once more, and sleeps in memory.atomic.wait32
+// on its own word (until the earliest timer, if any). A thread made runnable is pushed first; then the
+// pusher reads `spinning` and `idleCount`, and if nobody spins and somebody sleeps, it takes a sleeper
+// off by exchanging its flag to 0, bumps its word and notifies it — no lock. Both sides store, then
+// load (sequentially consistent atomics), so either the pusher sees the sleeper or the sleeper's last
+// look sees the thread: no wake-up is lost. When a processor would go idle and every other one is idle
+// already, with no timers, no thread can ever run again: the program is deadlocked, and every processor
+// returns RUN_DEADLOCK. That check is made under schedLock, and only processors that ran no thread can be
+// idle, so it cannot be fooled by a push in flight.
 //
 // 1:1. The same machinery with one thread per processor: spawn adds a processor (the host starts a Worker
 // for it, `processor_start`), the thread is pinned to it (Thread.pinned), makeRunnable puts a pinned
 // thread on its own processor's queue and wakes that processor, nobody steals, and a processor whose
 // thread finished retires (the loop returns RUN_RETIRED and the host ends its Worker).
 //
-// ╒═══ processor records (one heap block) ═══════════════════════════════════════╕
-//   0 │ lock     i32                the scheduler lock                           │
-//   4 │ pushes   i32                bumped whenever a thread becomes runnable    │
-//   8 │ words    i32 × PROCESSORS_MAX  processor i sleeps on word i; bumped to wake it │
-//     │ asleep   i32 × PROCESSORS_MAX  1 while processor i sleeps                │
-// ╘═════════════════════════════════════════════════════════════════════════════╛
+// ╒═══ processor records (one heap block) ═══════════════════════════════════════════╕
+//   0 │ lock      i32                   the scheduler lock                         │
+//  64 │ idleCount i32                   processors marked asleep (atomic)          │
+//  68 │ spinning  i32                   processors spinning for work (atomic)      │
+// 128 │ words     i32 × PROCESSORS_MAX  processor i sleeps on word i; bumped to wake it │
+//     │ asleep    i32 × PROCESSORS_MAX  1 while processor i is marked asleep (atomic) │
+// ╘═════════════════════════════════════════════════════════════════════════════════╛
 
 import { SHARED_MEMORY } from "./atomics";
 import { Thread } from "./layout";
 import { heapTryAlloc } from "./runtime/index";
+import { runQueueWorkFor } from "./runqueue";
 
 /** Most processors a shared module runs on. 1,024: M:N wants a few (one per core), 1:1 one per thread,
  *  and the processor records are 4 bytes each plus a run queue of 72 (runqueue.ts). Not configurable. */
@@ -56,14 +65,13 @@ let processorCount: i32 = 1;      // processors started (1:1: grows with every s
 let schedLock: i32 = 0;           // address of the lock word (0 until the first processor made it)
 let words: usize = 0;             // the processors' wake words
 let asleep: usize = 0;            // the processors' flags: 1 while it sleeps in idleWait
-let idleCount: i32 = 0;
+let idleCount: usize = 0;         // address of the count of processors marked asleep
+let spinning: usize = 0;          // address of the count of processors looking for work before they sleep
 let retired: i32 = 0;             // 1:1: processors whose thread finished (they are gone)
-let spinning: i32 = 0;            // processors looking for work before they sleep
-let pushes: usize = 0;            // address of a word bumped whenever a thread becomes runnable
 let deadlocked: bool = false;     // set once: every processor then returns RUN_DEADLOCK
 let oneToOne: bool = false;       // the 1:1 model: a processor per thread, no stealing
 
-/** How many times a processor that found nothing to run looks at `pushes` before it sleeps (~5-20 µs).
+/** How many times a processor that found nothing to run looks at the queues before it sleeps (~5-20 µs).
  *  Waking a sleeping processor costs a system call on both sides (~5-50 µs, DESIGN.md); in a program
  *  that hands work back and forth (skynet, channels), work comes again within microseconds, and a
  *  spinning processor takes it without anyone calling notify. Not configurable. */
@@ -76,13 +84,14 @@ export function processorsInit(count: i32, model1to1: bool): bool {
   if (count < 1 || count > PROCESSORS_MAX) return false;
   processorCount = count;
   oneToOne = model1to1;
-  let bytes = <usize>(2 + 2 * PROCESSORS_MAX) << 2;
+  let bytes = 128 + (<usize>(2 * PROCESSORS_MAX) << 2);
   let block = heapTryAlloc(bytes);
   if (block == 0) return false;
   memory.fill(block, 0, bytes);
   schedLock = <i32>block;
-  pushes = block + 4;
-  words = block + 8;
+  idleCount = block + 64;
+  spinning = block + 68;
+  words = block + 128;
   asleep = words + (<usize>PROCESSORS_MAX << 2);
   return true;
 }
@@ -114,7 +123,7 @@ export function processorId(): i32 { return processorIndex; }
 @inline export function schedLockTake(): void {
   if (SHARED_MEMORY) {
     let lock = <usize>schedLock;
-    if (atomic.cmpxchg<i32>(lock, 0, 1) != 0) schedLockContended(lock);
+    if (atomic.cmpxchg<i32>(lock, 0, 1) != 0) spinLockContended(lock);
   }
 }
 
@@ -124,50 +133,51 @@ export function processorId(): i32 { return processorIndex; }
   if (SHARED_MEMORY) atomic.store<i32>(<usize>schedLock, 0);
 }
 
-function schedLockContended(lock: usize): void {
+/** Takes a held spin lock (the scheduler's or a run queue's): spins on a load until it reads free, then
+ *  tries the exchange again. */
+export function spinLockContended(lock: usize): void {
   while (true) {
     if (atomic.load<i32>(lock) == 0 && atomic.cmpxchg<i32>(lock, 0, 1) == 0) return;
   }
 }
 
-/** With the lock held, when thread `t` became runnable: wakes its own processor if it is pinned (1:1);
- *  else tells spinning processors, or wakes a sleeping one if none spins. */
+/** After thread `t` was pushed onto a queue (no lock needed): wakes its own processor if it is pinned
+ *  (1:1); else, if no processor spins for work, wakes one that sleeps. */
 // @ts-ignore: decorator
 @inline export function wakeIdleProcessor(t: Thread): void {
   if (SHARED_MEMORY) {
-    atomic.add<i32>(pushes, 1);
     if (t.pinned != 0) wakeProcessor(t.pinned - 1);
-    else if (spinning == 0 && idleCount > 0) wakeOne();
+    else if (atomic.load<i32>(spinning) == 0 && atomic.load<i32>(idleCount) > 0) wakeOne();
   }
 }
 
-/** With the lock held, after a thread was put on processor `index`'s queue: makes sure it looks. */
+/** After a thread was put on processor `index`'s queue: makes sure it looks. */
 export function wakeFor(index: i32): void {
-  atomic.add<i32>(pushes, 1);
   wakeProcessor(index);
 }
 
 /** With the lock held, when this processor found nothing to run: drops the lock and looks for new work
- *  for a while (SPIN_LOOKS); takes the lock again. True if a thread became runnable meanwhile. */
+ *  for a while (SPIN_LOOKS); takes the lock again. True if a queue it may take from has a thread. */
 export function spinForWork(): bool {
-  spinning++;
-  let seen = atomic.load<i32>(pushes);
+  atomic.add<i32>(spinning, 1);
   schedLockDrop();
   let found = false;
   for (let i = 0; i < SPIN_LOOKS; i++) {
-    if (atomic.load<i32>(pushes) != seen) { found = true; break; }
+    if (runQueueWorkFor()) { found = true; break; }
   }
+  // The last spinner to find work wakes a sleeper if there is one: more work may follow, and pushers
+  // woke nobody while it spun.
+  if (atomic.sub<i32>(spinning, 1) == 1 && found && atomic.load<i32>(idleCount) > 0) wakeOne();
   schedLockTake();
-  spinning--;
   return found;
 }
 
-/** With the lock held: wakes processor `i` if it sleeps. */
+/** Wakes processor `i` if it is marked asleep: whoever exchanges its flag from 1 takes it off the count
+ *  (no lock). */
 export function wakeProcessor(i: i32): void {
   let flag = asleep + (<usize>i << 2);
-  if (load<i32>(flag) == 0) return;
-  store<i32>(flag, 0);
-  idleCount--;
+  if (atomic.load<i32>(flag) == 0 || atomic.xchg<i32>(flag, 0) == 0) return;
+  atomic.sub<i32>(idleCount, 1);
   let word = words + (<usize>i << 2);
   atomic.add<i32>(word, 1);
   atomic.notify(word, 1);
@@ -175,40 +185,42 @@ export function wakeProcessor(i: i32): void {
 
 function wakeOne(): void {
   for (let i = 0, n = processorCount; i < n; i++) {
-    if (load<i32>(asleep + (<usize>i << 2)) != 0) { wakeProcessor(i); return; }
+    if (atomic.load<i32>(asleep + (<usize>i << 2)) != 0) { wakeProcessor(i); return; }
   }
 }
 
 /** With the lock held: wakes every idle processor (the program ended, or deadlocked). */
 export function wakeAllProcessors(): void {
   if (!SHARED_MEMORY) return;
-  for (let i = 0, n = processorCount; i < n && idleCount > 0; i++) wakeProcessor(i);
+  for (let i = 0, n = processorCount; i < n && atomic.load<i32>(idleCount) > 0; i++) wakeProcessor(i);
 }
 
 /** With the lock held, when this processor found nothing to run: true if every other processor sleeps
  *  too and nothing is timed — nothing can ever run again. */
 export function allOthersIdle(): bool {
-  return idleCount + retired == processorCount - 1;
+  return atomic.load<i32>(idleCount) + retired == processorCount - 1;
 }
 
 export function markDeadlocked(): void { deadlocked = true; }
 export function isDeadlocked(): bool { return deadlocked; }
 
-/** With the lock held: sleeps on this processor's word until woken or `timeoutMs` passes (< 0: no
- *  limit); releases the lock while asleep and takes it again before returning. */
+/** With the lock held: marks this processor asleep and, unless a thread it may take is queued after
+ *  all, sleeps on its word until woken or `timeoutMs` passes (< 0: no limit); releases the lock while
+ *  asleep and takes it again before returning. */
 export function idleWait(timeoutMs: f64): void {
   let i = processorIndex;
   let word = words + (<usize>i << 2);
   let flag = asleep + (<usize>i << 2);
   let seen = atomic.load<i32>(word);
-  store<i32>(flag, 1);
-  idleCount++;
-  schedLockDrop();
-  let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
-  atomic.wait<i32>(word, seen, ns);
-  schedLockTake();
-  if (load<i32>(flag) != 0) {                  // timed out: nobody took us off the list
-    store<i32>(flag, 0);
-    idleCount--;
+  atomic.store<i32>(flag, 1);
+  atomic.add<i32>(idleCount, 1);
+  // The sleeper's half of "Idle processors": marked, then one more look.
+  if (!runQueueWorkFor()) {
+    schedLockDrop();
+    let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
+    atomic.wait<i32>(word, seen, ns);
+    schedLockTake();
   }
+  // Timed out, or found work: take ourselves off unless a waker did.
+  if (atomic.xchg<i32>(flag, 0) != 0) atomic.sub<i32>(idleCount, 1);
 }

@@ -9,80 +9,124 @@
 // its own queue first; when that is empty it steals the next thread of the fullest other queue. Priorities
 // are strict within a queue only: two processors may run threads of different priorities at once.
 //
-// Access rule: every queue is guarded by the scheduler lock (processor.ts; nothing in N:1, where the one
-// queue is processor 0's).
+// Access rule: each queue has its own spin lock (nothing in N:1, where the one queue is processor 0's).
+// A processor pushes onto and pops from its own queue under that lock alone, so the hot path of the
+// scheduler touches no line another processor writes, except when a thief takes from it. Lock order: the
+// scheduler lock (processor.ts), then a queue lock; nothing holding a queue lock takes another lock.
+// `count` is written under the lock and read without it (atomically) by thieves and idle processors
+// looking for work: there is no total across queues, which every push and pop would have to bounce
+// between the processors' caches.
 //
-// ╒═══ a queue (QUEUE_BYTES, static; processor i's at QUEUES + i × QUEUE_BYTES) ═══╕
+// ╒═══ a queue (QUEUE_BYTES, static, a cache line pair of its own; processor i's at QUEUES + i × QUEUE_BYTES) ═══╕
 //      0 │ mask   u32    bit k set: level k is not empty
-//      4 │ count  i32    threads in this queue
-//   8+8k │ head   usize  first thread of level k, 0 = empty
-//  12+8k │ tail   usize  last thread of level k
+//      4 │ count  i32    threads in this queue (atomic)
+//      8 │ lock   i32    0 free, 1 held
+//  16+8k │ head   usize  first thread of level k, 0 = empty
+//  20+8k │ tail   usize  last thread of level k
 // ╘═════════════════════════════════════════════════════════════════════════════════╛
 
 import { Thread, PRIORITY_LEVELS } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
-import { processorIndex, processors, isOneToOne, PROCESSORS_MAX, schedLockTake, schedLockDrop } from "./processor";
+import { processorIndex, processors, isOneToOne, PROCESSORS_MAX, schedLockTake, schedLockDrop, spinLockContended } from "./processor";
 import { groupVirtualTime, threadVirtualTime } from "./preempt";
 
 // @ts-ignore: decorator
-@inline const QUEUE_BYTES: usize = 8 + PRIORITY_LEVELS * 8;
+@inline const QUEUE_BYTES: usize = 128;
 // @ts-ignore: decorator
-@lazy const QUEUES: usize = memory.data(<i32>QUEUE_BYTES * (SHARED_MEMORY ? PROCESSORS_MAX : 1), 16);
+@inline const LEVELS_AT: usize = 16;
 // @ts-ignore: decorator
-@lazy let total: i32 = 0;        // threads in every queue together
+@lazy const QUEUES: usize = memory.data(<i32>QUEUE_BYTES * (SHARED_MEMORY ? PROCESSORS_MAX : 1), 128);
+
+if (ASC_TARGET == 1 && LEVELS_AT + PRIORITY_LEVELS * 8 > QUEUE_BYTES) ERROR("runqueue.ts: a queue outgrew QUEUE_BYTES");
+
+// @ts-ignore: decorator
+@inline function queueAt(index: i32): usize { return QUEUES + <usize>index * QUEUE_BYTES; }
+
+// @ts-ignore: decorator
+@inline function lockQueue(queue: usize): void {
+  if (SHARED_MEMORY && atomic.cmpxchg<i32>(queue + 8, 0, 1) != 0) spinLockContended(queue + 8);
+}
+
+// @ts-ignore: decorator
+@inline function unlockQueue(queue: usize): void {
+  if (SHARED_MEMORY) atomic.store<i32>(queue + 8, 0);
+}
+
+// @ts-ignore: decorator
+@inline function countOf(queue: usize): i32 {
+  return SHARED_MEMORY ? atomic.load<i32>(queue, 4) : load<i32>(queue, 4);
+}
+
+// @ts-ignore: decorator
+@inline function setCount(queue: usize, count: i32): void {
+  if (SHARED_MEMORY) atomic.store<i32>(queue + 4, count); else store<i32>(queue, count, 4);
+}
 
 /** The calling processor's queue. */
 // @ts-ignore: decorator
 @inline function ownQueue(): usize {
-  return SHARED_MEMORY ? QUEUES + <usize>processorIndex * QUEUE_BYTES : QUEUES;
+  return SHARED_MEMORY ? queueAt(processorIndex) : QUEUES;
+}
+
+/** The queue a runnable `t` goes on: its own processor's if it is pinned (1:1), else the caller's. */
+// @ts-ignore: decorator
+@inline function queueFor(t: Thread): usize {
+  return SHARED_MEMORY && t.pinned != 0 ? queueAt(t.pinned - 1) : ownQueue();
 }
 
 /** Appends `t` to the tail of its priority level in the calling processor's queue (1:1: in its own
  *  processor's). */
 // @ts-ignore: decorator
 @inline export function runQueuePush(t: Thread): void {
-  pushOnto(SHARED_MEMORY && t.pinned != 0 ? QUEUES + <usize>(t.pinned - 1) * QUEUE_BYTES : ownQueue(), t);
+  let queue = queueFor(t);
+  lockQueue(queue);
+  pushOnto(queue, t);
+  unlockQueue(queue);
 }
 
 /** Puts `t` at the head of its priority level in the calling processor's queue (a sleeper woken by a
  *  tick: it runs before the threads that kept it waiting). */
 export function runQueuePushFront(t: Thread): void {
-  let queue = SHARED_MEMORY && t.pinned != 0 ? QUEUES + <usize>(t.pinned - 1) * QUEUE_BYTES : ownQueue();
-  let q = queue + 8 + (<usize>t.priority << 3);
+  let queue = queueFor(t);
+  lockQueue(queue);
+  let q = queue + LEVELS_AT + (<usize>t.priority << 3);
   let head = load<usize>(q);
   t.next = head;
   store<usize>(q, changetype<usize>(t));
   if (head == 0) store<usize>(q, changetype<usize>(t), 4);
   store<u32>(queue, load<u32>(queue) | 1 << <u32>t.priority);
-  store<i32>(queue, load<i32>(queue, 4) + 1, 4);
-  total++;
+  setCount(queue, load<i32>(queue, 4) + 1);
+  unlockQueue(queue);
 }
 
 /** Appends `t` to processor `index`'s queue (M:N: a thread sent to another processor). */
 export function runQueuePushTo(index: i32, t: Thread): void {
-  pushOnto(QUEUES + <usize>index * QUEUE_BYTES, t);
+  let queue = queueAt(index);
+  lockQueue(queue);
+  pushOnto(queue, t);
+  unlockQueue(queue);
 }
 
+/** With `queue`'s lock held: appends `t` to its level. */
 // @ts-ignore: decorator
 @inline function pushOnto(queue: usize, t: Thread): void {
-  let q = queue + 8 + (<usize>t.priority << 3);
+  let q = queue + LEVELS_AT + (<usize>t.priority << 3);
   t.next = 0;
   let tail = load<usize>(q, 4);
   if (tail) changetype<Thread>(tail).next = changetype<usize>(t);
   else store<usize>(q, changetype<usize>(t));
   store<usize>(q, changetype<usize>(t), 4);
   store<u32>(queue, load<u32>(queue) | 1 << <u32>t.priority);
-  store<i32>(queue, load<i32>(queue, 4) + 1, 4);
-  total++;
+  setCount(queue, load<i32>(queue, 4) + 1);
 }
 
-/** Takes the first thread of the highest non-empty level of `queue`, or returns 0. */
+/** With `queue`'s lock held: takes the first thread of its highest non-empty level, or returns 0. */
 // @ts-ignore: decorator
 @inline function popFrom(queue: usize): usize {
   let mask = load<u32>(queue);
   if (mask == 0) return 0;
   let level = 31 - clz<u32>(mask);
-  let q = queue + 8 + (<usize>level << 3);
+  let q = queue + LEVELS_AT + (<usize>level << 3);
   let t = load<usize>(q);
   let next = changetype<Thread>(t).next;
   store<usize>(q, next);
@@ -90,8 +134,18 @@ export function runQueuePushTo(index: i32, t: Thread): void {
     store<usize>(q, 0, 4);
     store<u32>(queue, mask & ~(1 << level));
   }
-  store<i32>(queue, load<i32>(queue, 4) - 1, 4);
-  total--;
+  setCount(queue, load<i32>(queue, 4) - 1);
+  return t;
+}
+
+/** Locks `queue` and pops from it; 0 if it is empty. Looks at the count first, without the lock, so
+ *  that an empty queue costs no write. */
+// @ts-ignore: decorator
+@inline function popLocked(queue: usize): usize {
+  if (countOf(queue) == 0) return 0;
+  lockQueue(queue);
+  let t = popFrom(queue);
+  unlockQueue(queue);
   return t;
 }
 
@@ -99,52 +153,74 @@ export function runQueuePushTo(index: i32, t: Thread): void {
  *  queue (M:N). 0 when no thread is runnable anywhere. */
 // @ts-ignore: decorator
 @inline export function runQueuePop(): usize {
-  let t = popFrom(ownQueue());
-  if (SHARED_MEMORY && t == 0 && total > 0 && !isOneToOne()) t = steal();
+  let t = popLocked(ownQueue());
+  if (SHARED_MEMORY && t == 0 && !isOneToOne()) t = steal();
   return t;
 }
 
+/** Takes the next thread of the fullest other queue; looks again if a thief (or the owner) emptied it
+ *  first, until every queue reads empty. */
 function steal(): usize {
-  let victim: usize = 0, most = 0;
-  for (let i = 0, n = processors(); i < n; i++) {
-    let queue = QUEUES + <usize>i * QUEUE_BYTES;
-    let count = load<i32>(queue, 4);
-    if (count > most) { most = count; victim = queue; }
+  while (true) {
+    let victim: usize = 0, most = 0;
+    for (let i = 0, n = processors(); i < n; i++) {
+      let queue = queueAt(i);
+      let count = countOf(queue);
+      if (count > most) { most = count; victim = queue; }
+    }
+    if (victim == 0) return 0;
+    let t = popLocked(victim);
+    if (t != 0) return t;
   }
-  return victim ? popFrom(victim) : 0;
 }
 
-/** Takes `t` out of whichever queue holds it (a thread killed while runnable). Linear in the queues'
- *  lengths: only error paths use it. */
-export function runQueueRemove(t: Thread): void {
+/** Whether the caller could find a thread to run: one in its own queue, or (M:N) in any queue. Without
+ *  locks: the counts are read atomically, and a thread pushed after the read is the pusher's to tell
+ *  (processor.ts, "Idle processors"). */
+export function runQueueWorkFor(): bool {
+  if (countOf(ownQueue()) > 0) return true;
+  if (!SHARED_MEMORY || isOneToOne()) return false;
+  for (let i = 0, n = processors(); i < n; i++) if (countOf(queueAt(i)) > 0) return true;
+  return false;
+}
+
+/** Takes `t` out of whichever queue holds it (a thread whose priority changes while runnable). False
+ *  if no queue holds it: a processor popped it meanwhile (it runs). Linear in the queues' lengths: only
+ *  rare paths use it. */
+export function runQueueRemove(t: Thread): bool {
   let queues = SHARED_MEMORY ? processors() : 1;
   for (let i = 0; i < queues; i++) {
-    let queue = QUEUES + <usize>i * QUEUE_BYTES;
-    let q = queue + 8 + (<usize>t.priority << 3);
+    let queue = queueAt(i);
+    lockQueue(queue);
+    let q = queue + LEVELS_AT + (<usize>t.priority << 3);
     let prev: usize = 0, p = load<usize>(q);
     while (p != 0 && p != changetype<usize>(t)) { prev = p; p = changetype<Thread>(p).next; }
-    if (p == 0) continue;
+    if (p == 0) { unlockQueue(queue); continue; }
     let next = t.next;
     if (prev) changetype<Thread>(prev).next = next; else store<usize>(q, next);
     if (next == 0) store<usize>(q, prev, 4);
     if (load<usize>(q) == 0) store<u32>(queue, load<u32>(queue) & ~(1 << <u32>t.priority));
-    store<i32>(queue, load<i32>(queue, 4) - 1, 4);
+    setCount(queue, load<i32>(queue, 4) - 1);
     t.next = 0;
-    total--;
-    return;
+    unlockQueue(queue);
+    return true;
   }
+  return false;
 }
 
-/** True when no thread is runnable on any processor. */
-// @ts-ignore: decorator
-@inline export function runQueueEmpty(): bool { return total == 0; }
+/** True when no thread is runnable on any processor (a snapshot: read without the locks). */
+export function runQueueEmpty(): bool { return runQueueLength() == 0; }
 
 /** True when the calling processor has a runnable thread of priority `level` or higher. */
 // @ts-ignore: decorator
 @inline export function runQueueHasAtLeast(level: i32): bool { return (load<u32>(ownQueue()) >> <u32>level) != 0; }
 
-/** Number of runnable threads, on every processor. */
-export function runQueueLength(): i32 { return total; }
+/** Number of runnable threads, on every processor (a snapshot). */
+export function runQueueLength(): i32 {
+  let total = 0;
+  for (let i = 0, n = SHARED_MEMORY ? processors() : 1; i < n; i++) total += countOf(queueAt(i));
+  return total;
+}
 
 // ── Aging and the fair-share choice (preempt.ts; called from ticks, never from the switch) ──────────
 
@@ -160,25 +236,24 @@ export function runQueueLevelBelow(level: i32): bool {
 /** Aging: in the calling processor's queue, the first thread of every level below the highest waiting
  *  level (or `running`, the running thread's level, if higher) moves up one level. */
 export function runQueueAge(running: i32): void {
-  schedLockTake();
   let queue = ownQueue();
+  lockQueue(queue);
   let mask = load<u32>(queue);
   if (mask != 0) {
     let top = max<i32>(31 - <i32>clz<u32>(mask), running);
     for (let level = top - 1; level >= 0; level--) {
       if ((load<u32>(queue) & (1 << <u32>level)) == 0) continue;
-      let q = queue + 8 + (<usize>level << 3);
+      let q = queue + LEVELS_AT + (<usize>level << 3);
       let t = changetype<Thread>(load<usize>(q));
       let next = t.next;
       store<usize>(q, next);
       if (next == 0) { store<usize>(q, 0, 4); store<u32>(queue, load<u32>(queue) & ~(1 << <u32>level)); }
-      store<i32>(queue, load<i32>(queue, 4) - 1, 4);
-      total--;
+      setCount(queue, load<i32>(queue, 4) - 1);
       t.priority = level + 1;                 // back to t.basePriority when it next runs
       pushOnto(queue, t);
     }
   }
-  schedLockDrop();
+  unlockQueue(queue);
 }
 
 /** The fair-share choice when `t`'s slice ends: among `t` and the threads waiting at its level in the
@@ -186,8 +261,10 @@ export function runQueueAge(running: i32): void {
  *  CPU per own weight. Returns true when that is `t` (it goes on); otherwise moves the chosen thread to
  *  the front of its level and returns false (t is then preempted). */
 export function runQueueFairPick(t: Thread): bool {
-  schedLockTake();
-  let q = ownQueue() + 8 + (<usize>t.priority << 3);
+  schedLockTake();                            // the groups' times (preempt.ts)
+  let queue = ownQueue();
+  lockQueue(queue);
+  let q = queue + LEVELS_AT + (<usize>t.priority << 3);
   let bestGroup = groupVirtualTime(t), bestOwn = threadVirtualTime(t);
   let best: usize = 0, bestPrev: usize = 0;
   let prev: usize = 0;
@@ -207,6 +284,7 @@ export function runQueueFairPick(t: Thread): bool {
     b.next = load<usize>(q);
     store<usize>(q, best);
   }
+  unlockQueue(queue);
   schedLockDrop();
   return best == 0;
 }

@@ -174,7 +174,9 @@ export function saveAreaSpill(cur: usize, frame: usize): usize {
   return 0;
 }
 
-/** Makes a waiting (or new) thread runnable. The scheduler lock must be held (processor.ts). */
+/** Makes a waiting (or new) thread runnable: onto the caller's queue (its lock), then a sleeping
+ *  processor woken if none spins (processor.ts). The caller owns the thread's state change: it holds
+ *  the scheduler lock, or won the thread (a new one, or a parker it completed). */
 // @ts-ignore: decorator
 @inline export function makeRunnable(t: Thread): void {
   if (exactAccounting()) exactWoken(t);
@@ -194,14 +196,12 @@ export function saveAreaSpill(cur: usize, frame: usize): usize {
   // the loop wakes them).
   // (Its own level: a yield ends an aging boost, preempt.ts.)
   if (!runQueueHasAtLeast(t.basePriority) && timerCount() == 0 && ioPending == 0) return;
-  schedLockTake();
   // makeRunnable, less what a running thread does not need: no waiting time to account (exactWoken) and
-  // no running thread below it to preempt (preemptWoken).
+  // no running thread below it to preempt (preemptWoken). No scheduler lock: the queue's own.
   transition(t, FROM_RUNNING, STATE_RUNNABLE);
   t.priority = t.basePriority;
   runQueuePush(t);
   wakeIdleProcessor(t);
-  schedLockDrop();
   suspend();
 }
 
@@ -211,11 +211,9 @@ export function migrate(): void {
   let t = changetype<Thread>(currentThread);
   if (!SHARED_MEMORY || processors() < 2 || t.pinned != 0) { yieldNow(); return; }
   let to = (processorIndex + 1) % processors();
-  schedLockTake();
   transition(t, FROM_RUNNING, STATE_RUNNABLE);
   runQueuePushTo(to, t);
   wakeFor(to);
-  schedLockDrop();
   suspend();
 }
 
@@ -340,27 +338,32 @@ export function runLoop(): i32 {
   let budget = SWITCHES_PER_CALL;
   lastTurn = hostNow();
   preemptLoopEnter(lastTurn);
-  let held = false;                           // the last turn left the scheduler lock held (leaveProcessor)
   while (true) {
-    if (programEnded) { if (held) schedLockDrop(); return RUN_EXITED; }
-    if (--budget == 0) { if (held) schedLockDrop(); return RUN_AGAIN; }
-    if (!held) schedLockTake();
-    held = false;
-    if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) fireTimers(hostNow());
-    if (ioPending > 0) {
-      ioDrain();
-      // Completions arrive only while the host has a turn: give it one now and then (IO_POLL_MS).
-      if (ioPending > 0 && !runQueueEmpty() && hostNow() - lastTurn >= IO_POLL_MS) { schedLockDrop(); return RUN_POLL; }
+    if (programEnded) return RUN_EXITED;
+    if (--budget == 0) return RUN_AGAIN;
+    // Timers and I/O are shared: the scheduler lock, but only while there are any (read without it: a
+    // timer added meanwhile is seen next turn, or by the processor that added it).
+    if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) {
+      schedLockTake();
+      fireTimers(hostNow());
+      schedLockDrop();
     }
-    let tp = runQueuePop();
+    if (ioPending > 0) {
+      schedLockTake();
+      ioDrain();
+      schedLockDrop();
+      // Completions arrive only while the host has a turn: give it one now and then (IO_POLL_MS).
+      if (ioPending > 0 && !runQueueEmpty() && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
+    }
+    let tp = runQueuePop();                   // the queues' own locks (runqueue.ts)
     if (tp == 0) {
+      schedLockTake();
       let reason = nothingToRun();
       if (reason < 0) continue;                  // slept (M:N) and was woken: look again
       return reason;
     }
     let t = changetype<Thread>(tp);
     transition(t, FROM_RUNNABLE, STATE_RUNNING);
-    schedLockDrop();
     if (SHARED_MEMORY) {
       // The processor that ran it last may still be saving its frames (processor.ts).
       while (atomic.load<i32>(tp + offsetof<Thread>("onCpu")) != 0) {}
@@ -433,7 +436,7 @@ export function runLoop(): i32 {
     // 1:1: a processor exists for its one thread; once that finished, it leaves (not the first: main's).
     // Decided before leaveProcessor: after it, a joiner may free the record.
     let retiring = SHARED_MEMORY && t.pinned > 1 && (finishing || t.state == STATE_EXITED || t.state == STATE_TRAPPED);
-    held = leaveProcessor(t, finishing, !retiring);
+    leaveProcessor(t, finishing);
     if (retiring) return retire();
   }
 }
@@ -461,24 +464,21 @@ function retire(): i32 {
 }
 
 /** `t` is off this processor: its frames are saved or released. A detached thread that finished is reaped
- *  here (detach reaps one that is already off its processor: the lock decides which of the two sees it).
- *  `keep`: if this takes the scheduler lock, it returns true still holding it, and the loop's next turn
- *  goes on in the same hold (a finished thread then costs one trip through the lock, not two). */
+ *  here (detach reaps one that is already off its processor: the lock decides which of the two sees it). */
 // @ts-ignore: decorator
-@inline export function leaveProcessor(t: Thread, finishing: bool, keep: bool): bool {
+@inline export function leaveProcessor(t: Thread, finishing: bool): void {
   // Only this processor moves a thread it runs to EXITED or TRAPPED, so a thread that has not finished
   // needs no lock here: it is simply released.
   let state = t.state;
   let finished = finishing || state == STATE_EXITED || state == STATE_TRAPPED;
-  if (SHARED_MEMORY && !finished) { atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0); return false; }
+  if (SHARED_MEMORY && !finished) { atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0); return; }
   schedLockTake();
-  // A thread whose entry returned ends here, in the same hold (one trip through the lock, not two).
+  // A thread whose entry returned ends here, in the same hold.
   let joined = finishing && threadExited(t);
   if (SHARED_MEMORY) atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0);
   if (finished && (t.flags & FLAG_DETACHED)) threadReap(t);
   else if (joined) futexWakeLocked(changetype<usize>(t) + offsetof<Thread>("state"), -1);
-  if (!keep) schedLockDrop();
-  return keep;
+  schedLockDrop();
 }
 
 /** The run queue is empty (the lock is held). N:1: returns why the loop stops. M:N: returns why, or
@@ -495,7 +495,7 @@ function nothingToRun(): i32 {
       return RUN_DEADLOCK;
     }
     if (ioPending > 0 && timerCount() == 0) { wakeAt = Infinity; schedLockDrop(); return RUN_WAIT; }
-    if (spinForWork() || !runQueueEmpty() || programEnded) { schedLockDrop(); return -1; }
+    if (spinForWork() || programEnded) { schedLockDrop(); return -1; }
     // Others may have gone to sleep while this one spun: the deadlock check again, then sleep.
     if (timerCount() == 0 && ioPending == 0 && allOthersIdle()) {
       markDeadlocked();
