@@ -25,7 +25,7 @@ import { Thread } from "./layout";
 import {
   runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, currentThread, leaveProcessor, makeScratch,
 } from "./scheduler";
-import { threadKill, threadTable, threadTableUsed, mainExitValue, mainErrorMessage, liveThreadCount } from "./thread";
+import { threadKill, threadAt, threadTableUsed, mainExitValue, mainErrorMessage, liveThreadCount } from "./thread";
 import { stackCheck } from "./stack";
 import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc, heapCacheEnter } from "./runtime/index";
 import { ioRing, ioLayout, ioPending } from "./io";
@@ -38,7 +38,7 @@ import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, p
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 7;
+@inline const ABI_VERSION: i32 = 8;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -87,8 +87,8 @@ export function weft_new_string(length: i32): usize {
 /** Why main died, if the core ended it (a String), else 0. */
 export function weft_main_error(): usize { return mainErrorMessage(); }
 
-/** Thread table base (entries of 8 bytes: Thread pointer, info) and the number of slots handed out. */
-export function weft_thread_table(): usize { return threadTable(); }
+/** The thread record in a slot of the table (0 if none), and the number of slots handed out. */
+export function weft_thread_at(slot: u32): usize { return threadAt(slot); }
 export function weft_thread_slots(): u32 { return threadTableUsed(); }
 
 /** The running thread's record, or 0. */

@@ -292,7 +292,8 @@ function closeLocked(ch: RawChannel): bool {
   let direct = kind == WAIT_CHANNEL_SEND || kind == WAIT_CHANNEL_RECV;
   let word = atomicLoad(parker);
   while ((word & Parker.PHASE) != Parker.DONE) {
-    if (direct) parkOn(parker, word, kind);
+    // PENDING: a waker is between its two stores (futex.ts, parkOn); DONE follows within instructions.
+    if (direct) { if ((word & Parker.PHASE) != Parker.PENDING) parkOn(parker, word, kind); }
     else futexWaitFor(parker, word, -1, kind);
     word = atomicLoad(parker);
   }

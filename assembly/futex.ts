@@ -31,7 +31,7 @@
 //   4 │ tail  usize  last waiting Thread
 // ╘══════════════════════════════════════════╛
 
-import { Thread, STATE_BLOCKED, FROM_RUNNING, transition } from "./layout";
+import { Thread, STATE_BLOCKED, STATE_RUNNING, FROM_RUNNING, transition } from "./layout";
 import { atomicLoad, atomicStore, SHARED_MEMORY } from "./atomics";
 import { schedLockTake, schedLockDrop } from "./processor";
 import { currentThread, suspend, makeRunnable, cancelTimer } from "./scheduler";
@@ -154,32 +154,50 @@ function resize(): bool {
 }
 
 /** Parks the running thread while the word at `addr` holds `expected`, like an untimed futexWait, but
- *  outside the table: a waker that knows the thread wakes it with unparkWith (a channel operation's
- *  waiter, waiter.ts). `kind` is WAIT_CHANNEL_SEND or WAIT_CHANNEL_RECV (see inTable). May return
- *  without parking, or be woken spuriously: callers loop. */
+ *  outside the table and without the scheduler lock: a waker that knows the thread wakes it with
+ *  unparkWith (a channel operation's waiter, waiter.ts). `kind` is WAIT_CHANNEL_SEND or
+ *  WAIT_CHANNEL_RECV (see inTable). May return without parking, or be woken spuriously: callers loop.
+ *
+ *  The hand-over (M:N). The thread's `waitAddr` is the claim: the owner publishes it (BLOCKED first),
+ *  then looks at the word again; the waker stores the word, then exchanges `waitAddr` from `addr` to 0,
+ *  and whoever of the two does that exchange owns the thread's wake-up. If the owner takes it back, it
+ *  goes on running; if the waker wins, the owner switches out and the waker makes it runnable. Each
+ *  side stores, then reads (sequentially consistent), so one of them sees the other. While the waker
+ *  works on the thread the word reads Parker.PENDING (waiter.ts) and the owner does not return, so the
+ *  thread cannot finish under it. */
 // @ts-ignore: decorator
 @inline export function parkOn(addr: usize, expected: i32, kind: i32): void {
   let t = changetype<Thread>(currentThread);
-  schedLockTake();
-  // Checked again under the lock: a waker stores the word under it (M:N).
-  if (SHARED_MEMORY && atomicLoad(addr) != expected) { schedLockDrop(); return; }
   transition(t, FROM_RUNNING, STATE_BLOCKED);
   t.waitKind = kind;
-  t.waitAddr = addr;
-  schedLockDrop();
+  if (SHARED_MEMORY) {
+    let claim = changetype<usize>(t) + offsetof<Thread>("waitAddr");
+    atomic.store<u32>(claim, <u32>addr);
+    if (atomic.load<i32>(addr) != expected && atomic.cmpxchg<u32>(claim, <u32>addr, 0) == <u32>addr) {
+      t.state = STATE_RUNNING;                // taken back before any waker saw it
+      return;
+    }
+  } else {
+    t.waitAddr = addr;                        // N:1: nothing runs between the caller's look and this
+  }
   suspend();
 }
 
 /** Stores `value` into the word at `addr` and, if `t` is parked on it (parkOn), makes `t` runnable. `t`
- *  must have been read before: once the word changes, its owner may go on and reuse what held it. Under
- *  the scheduler lock, so that the owner cannot be between its check of the word and its park, nor gone
- *  (it cannot finish while it waits for this word). */
+ *  must have been read before: once the word holds `value`, its owner may go on and reuse what held it.
+ *  `pending` is a value of the word its owner waits through without parking (Parker.PENDING). */
 // @ts-ignore: decorator
-@inline export function unparkWith(t: Thread, addr: usize, value: i32): void {
-  schedLockTake();
-  atomicStore(addr, value);
-  if (t.state == STATE_BLOCKED && t.waitAddr == addr && !inTable(t)) makeRunnable(t);
-  schedLockDrop();
+@inline export function unparkWith(t: Thread, addr: usize, value: i32, pending: i32): void {
+  if (SHARED_MEMORY) {
+    atomic.store<i32>(addr, pending);
+    let won = atomic.cmpxchg<u32>(changetype<usize>(t) + offsetof<Thread>("waitAddr"), <u32>addr, 0) == <u32>addr;
+    atomic.store<i32>(addr, value);
+    // Won: the owner switches out (or has) and only this wakes it; it cannot finish meanwhile.
+    if (won) makeRunnable(t);
+  } else {
+    store<i32>(addr, value);
+    if (t.state == STATE_BLOCKED && t.waitAddr == addr && !inTable(t)) { t.waitAddr = 0; makeRunnable(t); }
+  }
 }
 
 /** Whether a blocked thread sits in the futex table: I/O (io.ts) and channel operations (parkOn) park

@@ -156,6 +156,8 @@ function transitionRefused(t: Thread, to: i32): void {
 @inline export const FLAG_STARTED: u32 = 8;   // has run at least once (has frames to rewind)
 // @ts-ignore: decorator
 @inline export const FLAG_FINISHING: u32 = 16; // the entry returned; the exit protocol is under way
+// @ts-ignore: decorator
+@inline export const FLAG_BORN_DETACHED: u32 = 32; // spawned detached: its processor reaps it without a lock
 
 // @ts-ignore: decorator
 @inline export const SAVE_AREA_HEADER: usize = 8;

@@ -4,7 +4,7 @@
 
 import { Thread, PRIORITY_LEVELS, STATE_RUNNABLE, STATE_EXITED, STATE_TRAPPED } from "./layout";
 import { currentThread } from "./scheduler";
-import { threadById, ThreadId, threadTable, threadTableUsed } from "./thread";
+import { threadById, ThreadId, threadAt, threadTableUsed } from "./thread";
 import { runQueueRemove, runQueuePush } from "./runqueue";
 import { schedLockTake, schedLockDrop } from "./processor";
 import {
@@ -154,9 +154,8 @@ export function threadStats(id: ThreadId = 0): ThreadStats | null {
 /** Statistics of every thread that exists (not yet reaped). */
 export function allThreadStats(): ThreadStats[] {
   let out = new Array<ThreadStats>();
-  let table = threadTable();
   for (let slot: u32 = 1, n = threadTableUsed(); slot < n; slot++) {
-    let tp = load<usize>(table + (<usize>slot << 3));
+    let tp = threadAt(slot);
     if (tp != 0) out.push(statsOf(changetype<Thread>(tp)));
   }
   return out;

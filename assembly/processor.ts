@@ -163,7 +163,7 @@ export function spinForWork(): bool {
   schedLockDrop();
   let found = false;
   for (let i = 0; i < SPIN_LOOKS; i++) {
-    if (runQueueWorkFor()) { found = true; break; }
+    if (runQueueWorkFor(false)) { found = true; break; }
   }
   // The last spinner to find work wakes a sleeper if there is one: more work may follow, and pushers
   // woke nobody while it spun.
@@ -215,7 +215,7 @@ export function idleWait(timeoutMs: f64): void {
   atomic.store<i32>(flag, 1);
   atomic.add<i32>(idleCount, 1);
   // The sleeper's half of "Idle processors": marked, then one more look.
-  if (!runQueueWorkFor()) {
+  if (!runQueueWorkFor(true)) {
     schedLockDrop();
     let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
     atomic.wait<i32>(word, seen, ns);

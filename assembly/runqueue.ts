@@ -6,16 +6,17 @@
 //
 // Work stealing (M:N). A thread made runnable goes on the queue of the processor that made it runnable
 // (it ran there, or its waker did: its data is likely in that processor's cache). A processor takes from
-// its own queue first; when that is empty it steals the next thread of the fullest other queue. Priorities
-// are strict within a queue only: two processors may run threads of different priorities at once.
+// its own queue first; when that is empty it steals half of the fullest other queue (STEAL_MAX at most),
+// runs the first and keeps the rest. Priorities are strict within a queue only: two processors may run
+// threads of different priorities at once.
 //
 // Access rule: each queue has its own spin lock (nothing in N:1, where the one queue is processor 0's).
 // A processor pushes onto and pops from its own queue under that lock alone, so the hot path of the
 // scheduler touches no line another processor writes, except when a thief takes from it. Lock order: the
 // scheduler lock (processor.ts), then a queue lock; nothing holding a queue lock takes another lock.
-// `count` is written under the lock and read without it (atomically) by thieves and idle processors
-// looking for work: there is no total across queues, which every push and pop would have to bounce
-// between the processors' caches.
+// `count` is written under the lock and read without it, as a hint, by thieves and spinning processors
+// (a processor about to sleep reads it under the lock): there is no total across queues, which every
+// push and pop would have to bounce between the processors' caches.
 //
 // ╒═══ a queue (QUEUE_BYTES, static, a cache line pair of its own; processor i's at QUEUES + i × QUEUE_BYTES) ═══╕
 //      0 │ mask   u32    bit k set: level k is not empty
@@ -34,6 +35,12 @@ import { groupVirtualTime, threadVirtualTime } from "./preempt";
 @inline const QUEUE_BYTES: usize = 128;
 // @ts-ignore: decorator
 @inline const LEVELS_AT: usize = 16;
+/** The most threads one steal takes (half the victim's queue, up to this): a thief that takes one at a
+ *  time comes back for every thread, and each visit moves the victim's lock line between the caches
+ *  (skynet on 2 processors: ~300,000 steals of one). 64 bounds how long the victim's lock is held. Not
+ *  configurable. */
+// @ts-ignore: decorator
+@inline const STEAL_MAX: i32 = 64;
 // @ts-ignore: decorator
 @lazy const QUEUES: usize = memory.data(<i32>QUEUE_BYTES * (SHARED_MEMORY ? PROCESSORS_MAX : 1), 128);
 
@@ -57,9 +64,12 @@ if (ASC_TARGET == 1 && LEVELS_AT + PRIORITY_LEVELS * 8 > QUEUE_BYTES) ERROR("run
   return SHARED_MEMORY ? atomic.load<i32>(queue, 4) : load<i32>(queue, 4);
 }
 
+/** With the queue's lock held. A plain store: the lock's release publishes it to whoever takes the lock
+ *  next, and readers without the lock use it only as a hint (an aligned word does not tear), so the
+ *  push and the pop pay no extra locked instruction. */
 // @ts-ignore: decorator
 @inline function setCount(queue: usize, count: i32): void {
-  if (SHARED_MEMORY) atomic.store<i32>(queue + 4, count); else store<i32>(queue, count, 4);
+  store<i32>(queue, count, 4);
 }
 
 /** The calling processor's queue. */
@@ -158,8 +168,10 @@ export function runQueuePushTo(index: i32, t: Thread): void {
   return t;
 }
 
-/** Takes the next thread of the fullest other queue; looks again if a thief (or the owner) emptied it
- *  first, until every queue reads empty. */
+/** Takes half the threads of the fullest other queue (at most STEAL_MAX), oldest and highest first:
+ *  returns the first to run and queues the rest on the caller's own queue. Looks again if a thief (or
+ *  the owner) emptied the queue first, until every queue reads empty. The victim's lock is dropped
+ *  before the caller's is taken: no processor holds two queue locks. */
 function steal(): usize {
   while (true) {
     let victim: usize = 0, most = 0;
@@ -169,19 +181,50 @@ function steal(): usize {
       if (count > most) { most = count; victim = queue; }
     }
     if (victim == 0) return 0;
-    let t = popLocked(victim);
-    if (t != 0) return t;
+    lockQueue(victim);
+    let first = popFrom(victim);
+    if (first == 0) { unlockQueue(victim); continue; }
+    let take = min<i32>((load<i32>(victim, 4) + 2) >> 1, STEAL_MAX) - 1;
+    let head: usize = 0, tail: usize = 0;
+    for (let i = 0; i < take; i++) {
+      let t = popFrom(victim);
+      if (t == 0) break;
+      changetype<Thread>(t).next = 0;
+      if (tail) changetype<Thread>(tail).next = t; else head = t;
+      tail = t;
+    }
+    unlockQueue(victim);
+    if (head != 0) {
+      let own = ownQueue();
+      lockQueue(own);
+      while (head != 0) {
+        let next = changetype<Thread>(head).next;
+        pushOnto(own, changetype<Thread>(head));
+        head = next;
+      }
+      unlockQueue(own);
+    }
+    return first;
   }
 }
 
-/** Whether the caller could find a thread to run: one in its own queue, or (M:N) in any queue. Without
- *  locks: the counts are read atomically, and a thread pushed after the read is the pusher's to tell
- *  (processor.ts, "Idle processors"). */
-export function runQueueWorkFor(): bool {
-  if (countOf(ownQueue()) > 0) return true;
+/** Whether the caller could find a thread to run: one in its own queue, or (M:N) in any queue. `exact`:
+ *  each count is read under its queue's lock, which orders the read after every push whose unlock came
+ *  before (the sleeper's last look, processor.ts "Idle processors"); otherwise a hint (spinning). */
+export function runQueueWorkFor(exact: bool): bool {
+  if (queueHasWork(ownQueue(), exact)) return true;
   if (!SHARED_MEMORY || isOneToOne()) return false;
-  for (let i = 0, n = processors(); i < n; i++) if (countOf(queueAt(i)) > 0) return true;
+  for (let i = 0, n = processors(); i < n; i++) if (queueHasWork(queueAt(i), exact)) return true;
   return false;
+}
+
+// @ts-ignore: decorator
+@inline function queueHasWork(queue: usize, exact: bool): bool {
+  if (!exact) return countOf(queue) > 0;
+  lockQueue(queue);
+  let count = load<i32>(queue, 4);
+  unlockQueue(queue);
+  return count > 0;
 }
 
 /** Takes `t` out of whichever queue holds it (a thread whose priority changes while runnable). False

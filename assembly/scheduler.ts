@@ -55,11 +55,11 @@
 
 import {
   Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
-  FLAG_STARTED, FLAG_DETACHED, FLAG_FINISHING, SAVE_AREA_HEADER,
+  FLAG_STARTED, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, SAVE_AREA_HEADER,
   FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, FROM_LIVE, FROM_FINISHED, transition,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
-import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast } from "./runqueue";
+import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast, runQueueWorkFor } from "./runqueue";
 import { timerAdd, timerRemove, timerPopDue, timerEarliest, timerCount } from "./timer";
 import { heapTryAlloc, heapFree, heapCapacity } from "./runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
@@ -367,7 +367,8 @@ export function runLoop(): i32 {
     if (SHARED_MEMORY) {
       // The processor that ran it last may still be saving its frames (processor.ts).
       while (atomic.load<i32>(tp + offsetof<Thread>("onCpu")) != 0) {}
-      atomic.store<i32>(tp + offsetof<Thread>("onCpu"), 1);
+      // A plain store: whoever next waits for 0 found the thread through a lock or a claim taken after it.
+      store<i32>(tp + offsetof<Thread>("onCpu"), 1);
     }
     // Switch in (steps 4 and 1-3 of "The switch").
     currentThread = tp;
@@ -472,6 +473,14 @@ function retire(): i32 {
   let state = t.state;
   let finished = finishing || state == STATE_EXITED || state == STATE_TRAPPED;
   if (SHARED_MEMORY && !finished) { atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0); return; }
+  // A thread born detached that returned has no joiner and nobody else may reap it (join and detach say
+  // EINVAL): it ends here without the lock. Not with a TLS block or statistics, which tlsKeyDelete and
+  // the statistics walk reach through the table under the lock.
+  if (finishing && (t.flags & (FLAG_BORN_DETACHED | FLAG_MAIN)) == FLAG_BORN_DETACHED && t.tls == 0 && t.stats == 0) {
+    transition(t, FROM_RUNNING, STATE_EXITED);
+    threadReap(t);
+    return;
+  }
   schedLockTake();
   // A thread whose entry returned ends here, in the same hold.
   let joined = finishing && threadExited(t);
@@ -488,7 +497,7 @@ function nothingToRun(): i32 {
   if (SHARED_MEMORY) {
     if (programEnded) { wakeAllProcessors(); schedLockDrop(); return RUN_EXITED; }
     if (isDeadlocked()) { schedLockDrop(); return RUN_DEADLOCK; }
-    if (timerCount() == 0 && ioPending == 0 && allOthersIdle()) {
+    if (deadlockedNow()) {
       markDeadlocked();                       // nothing runs anywhere and nothing is timed
       wakeAllProcessors();
       schedLockDrop();
@@ -497,7 +506,7 @@ function nothingToRun(): i32 {
     if (ioPending > 0 && timerCount() == 0) { wakeAt = Infinity; schedLockDrop(); return RUN_WAIT; }
     if (spinForWork() || programEnded) { schedLockDrop(); return -1; }
     // Others may have gone to sleep while this one spun: the deadlock check again, then sleep.
-    if (timerCount() == 0 && ioPending == 0 && allOthersIdle()) {
+    if (deadlockedNow()) {
       markDeadlocked();
       wakeAllProcessors();
       schedLockDrop();
@@ -510,6 +519,15 @@ function nothingToRun(): i32 {
   if (timerCount() > 0) { wakeAt = timerEarliest(); return RUN_WAIT; }
   if (ioPending > 0) { wakeAt = Infinity; return RUN_WAIT; }
   return RUN_DEADLOCK;
+}
+
+/** With the scheduler lock held, on a processor that found nothing to run: every other processor is
+ *  asleep (or gone, 1:1), nothing is timed or in flight, and no queue this one may take from holds a
+ *  thread. The last look is under the queues' locks: the loop's pop took no scheduler lock, so a thread
+ *  pushed since (by a processor that has gone to sleep after) would otherwise be missed. Nothing can be
+ *  pushed after it: only a processor that runs a thread pushes, and none does. */
+function deadlockedNow(): bool {
+  return timerCount() == 0 && ioPending == 0 && allOthersIdle() && !runQueueWorkFor(true);
 }
 
 // @ts-ignore: decorator
@@ -576,3 +594,4 @@ export function enterProcessorStack(): void {
 /** Removes `t` from the timer heap if it is there. */
 // @ts-ignore: decorator
 @inline export function cancelTimer(t: Thread): void { if (t.timerSlot >= 0) timerRemove(t); }
+

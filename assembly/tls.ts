@@ -18,7 +18,7 @@
 import { Thread, TLS_HEADER } from "./layout";
 import { heapTryAlloc, heapFree } from "./runtime/index";
 import { currentThread, tlsBase, installTls } from "./scheduler";
-import { threadTable, threadTableUsed } from "./thread";
+import { threadAt, threadTableUsed } from "./thread";
 import { EAGAIN, EINVAL, ENOMEM } from "./errno";
 import { schedLockTake, schedLockDrop } from "./processor";
 
@@ -66,9 +66,8 @@ function keyDeleteLocked(key: i32): i32 {
   store<u8>(IN_USE + key, 0);
   store<usize>(DESTRUCTORS + (<usize>key << 2), 0);
   let used = threadTableUsed();
-  let table = threadTable();
   for (let slot: u32 = 1; slot < used; slot++) {
-    let tp = load<usize>(table + (<usize>slot << 3));
+    let tp = threadAt(slot);
     if (tp == 0) continue;
     let block = changetype<Thread>(tp).tls;
     if (block != 0 && <u32>key < load<u32>(block)) store<usize>(slotAddr(block, key), 0);

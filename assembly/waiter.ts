@@ -26,13 +26,15 @@ import { heapTryAlloc, heapCapacity } from "./runtime/index";
 // Parker word: bits 0-1 phase, bit 2 CLOSED, bits 3-31 case index. Phases, changed only by the parker*
 // functions: WAITING (owner sleeps or is about to) -> CLAIMED (a waker owns the waiter; selects only)
 // -> DONE (result in place; the owner may return) -> WAITING (owner only, when a Select waits again).
+// A single operation's waker passes through PENDING (WAITING -> PENDING -> DONE, M:N) while it decides
+// who wakes the owner (futex.ts, parkOn): the owner waits that out without parking.
 //
 // Values travel as 64-bit patterns (toBits / fromBits), so one copy of the code serves every T and one
 // Select mixes channels of different element types. T must be a number, bool or reference; references in
 // buffers are invisible to a collector (weft has none yet).
 
 /** The parker word's phases and fields (see "Parker word"). */
-export const enum Parker { WAITING = 0, CLAIMED = 1, DONE = 2, PHASE = 3, CLOSED = 4, CASE_SHIFT = 3 }
+export const enum Parker { WAITING = 0, CLAIMED = 1, DONE = 2, PENDING = 3, PHASE = 3, CLOSED = 4, CASE_SHIFT = 3 }
 /** Waiter.flags. */
 export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
 @unmanaged export class Waiter {
@@ -90,7 +92,7 @@ export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
 @inline export function waiterComplete(w: Waiter, result: i32): void {
   let parker = changetype<usize>(w);
   if ((atomicLoad(parker) & Parker.PHASE) == Parker.DONE) abort("parkerComplete: the waiter is already done");
-  unparkWith(changetype<Thread>(w.thread), parker, Parker.DONE | result);   // the owner read first
+  unparkWith(changetype<Thread>(w.thread), parker, Parker.DONE | result, Parker.PENDING);   // the owner read first
 }
 
 /** WAITING or CLAIMED -> DONE with the result, then wakes the owner (wake protocol, step 4). */

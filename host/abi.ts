@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -14,7 +14,7 @@ export const HOST_IMPORTS = ["now", "wall", "write", "died", "io_submit", "proce
 export const REQUIRED_EXPORTS = [
   "memory", "weft_abi_version", "weft_start", "weft_run", "weft_wake_at", "weft_trap_begin", "weft_trap_end",
   "weft_main_error",
-  "weft_new_string", "weft_thread_table", "weft_thread_slots", "weft_current", "weft_main_value",
+  "weft_new_string", "weft_thread_at", "weft_thread_slots", "weft_current", "weft_main_value",
   "weft_live_threads", "weft_heap_allocated", "weft_heap_top", "weft_configure", "weft_save_area_max",
   "weft_layout", "weft_io_ring", "weft_io_pending", "weft_io_layout", "weft_processors_init", "weft_processor_enter",
   "weft_preempt_configure", "weft_preempt_slice", "weft_preempt_tick", "weft_preempt_requests", "weft_groups",
@@ -68,8 +68,6 @@ export const TICK_WORDS = { raised: 0, busy: 16, request: 16 + 4 * PROCESSORS_MA
  *  (0, TICK_MS_MAX] (0 there keeps the value in force; the host's options take positive values only). */
 export const SLICE_MS_MAX = 60_000, TICK_MS_MAX = 1_000;
 
-/** Thread table entry: 8 bytes, the Thread pointer first. */
-export const TABLE_ENTRY_SIZE = 8;
 
 /** Thread states (assembly/layout.ts). */
 export const STATE_NAMES = ["free", "runnable", "running", "blocked", "sleeping", "exited", "trapped"] as const;

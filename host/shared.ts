@@ -91,6 +91,8 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "io/ring", "this processor's I/O completion ring (its host writes it)"],
   [WEFT + "stack/stackLimit", "the lower bound of the stack this processor runs on"],
   [WEFT + "waiter/freeWaiters", "this processor's pool of free wait-queue nodes, used without a lock"],
+  [WEFT + "thread/cachedSlots", "this processor's list of free thread-table slots, used without a lock"],
+  [WEFT + "thread/cachedCount", "the length of that list"],
   [WEFT + "abi/dying", "the thread whose trap this processor's host is handling"],
   [WEFT + "channel/received", "the value the last receive on this processor produced, read right after it"],
   [WEFT + "processor/processorIndex", "which processor this is"],

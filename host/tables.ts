@@ -8,12 +8,12 @@
 // snapshot: a record being changed gives a stale number, and one reaped meanwhile a wrong line (or a
 // RangeError, if what was its name pointer now points outside the memory).
 
-import { THREAD, TABLE_ENTRY_SIZE, STATE_NAMES, STATS_CPU, STATS_RUNNABLE, STATS_BLOCKED } from "./abi.js";
+import { THREAD, STATE_NAMES, STATS_CPU, STATS_RUNNABLE, STATS_BLOCKED } from "./abi.js";
 
 /** What the readers need of an instance: its memory and the core's table exports (assembly/abi.ts). */
 export interface CoreTables {
   memory: WebAssembly.Memory;
-  weft_thread_table(): number;
+  weft_thread_at(slot: number): number;
   weft_thread_slots(): number;
   weft_groups(): number;
   weft_group_weight(group: number): number;
@@ -78,10 +78,10 @@ export function readString(memory: WebAssembly.Memory, ptr: number): string {
 
 /** The address of every thread record in the table, in slot order (slot 0 is never used). */
 export function threadRecords(core: CoreTables): number[] {
-  const table = core.weft_thread_table(), slots = core.weft_thread_slots();
+  const slots = core.weft_thread_slots();
   const records: number[] = [];
-  for (let slot = 1; slot < slots && table; slot++) {
-    const t = readU32(core.memory, table + slot * TABLE_ENTRY_SIZE);
+  for (let slot = 1; slot < slots; slot++) {
+    const t = core.weft_thread_at(slot);
     if (t) records.push(t);
   }
   return records;

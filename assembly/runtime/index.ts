@@ -46,7 +46,9 @@
 //   lock  — atomic spin lock; guards every other field.
 //   ready — 0 until the first allocation initialised the heap (done under the lock, so once).
 //   top   — the bump pointer: the first byte never handed out. Guarded by lock.
-//   limit — the most the heap may grow to (bytes; 0 = memory's own maximum). Guarded by lock.
+//   limit — the most the heap may grow to (bytes; 0 = memory's own maximum): a cache line of its own
+//           (LIMIT), set before the program runs and read on every spawn, so that no lock or refill
+//           writes the line it is read from.
 //   heads — the free list head of each class. Guarded by lock.
 
 import { AL_MASK, BLOCK, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE } from "rt/common";
@@ -64,7 +66,6 @@ import { AL_MASK, BLOCK, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE 
   lock: u32;
   ready: u32;
   top: usize;
-  limit: usize;
   allocated: usize; // bytes in blocks handed out and not freed (payload capacity)
 }
 
@@ -91,6 +92,10 @@ import { AL_MASK, BLOCK, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE 
 
 // @ts-ignore: decorator
 @lazy const STATE: usize = memory.data(offsetof<HeapState>() + CLASSES * sizeof<usize>(), 16);
+// @ts-ignore: decorator
+@lazy const LIMIT: usize = memory.data(64, 64);
+// @ts-ignore: decorator
+@inline function heapLimit(): usize { return load<usize>(LIMIT); }
 // caches[i]: processor i's cache block, 0 if it has none.
 // @ts-ignore: decorator
 @lazy const CACHES: usize = memory.data(CACHES_MAX * sizeof<usize>(), 16);
@@ -139,7 +144,8 @@ function growTop(bytes: usize): bool {
   let s = state();
   let newTop = s.top + bytes;
   if (newTop < s.top) return false;
-  if (s.limit != 0 && newTop > s.limit) return false;
+  let limit = heapLimit();
+  if (limit != 0 && newTop > limit) return false;
   let have = <usize>memory.size() << 16;
   if (newTop > have) {
     let need = <i32>((newTop - have + 0xffff) >>> 16);
@@ -157,7 +163,7 @@ export function heapTryAlloc(size: usize, reserve: usize = 0): usize {
   if (size > BLOCK_MAXSIZE) return 0;
   let cls = classOf(max<usize>(size, 16));
   // A reserve matters only under a heap limit (spawn): then the global path checks it.
-  if (isDefined(WEFT_SHARED_MEMORY) && cache != 0 && cls < SMALL_CLASSES && (reserve == 0 || state().limit == 0)) {
+  if (isDefined(WEFT_SHARED_MEMORY) && cache != 0 && cls < SMALL_CLASSES && (reserve == 0 || heapLimit() == 0)) {
     let list = cache + CACHE_LISTS + (<usize>cls << 3);
     let ptr = load<usize>(list);
     if (ptr == 0 && !cacheRefill(cls, list)) return 0;
@@ -177,7 +183,8 @@ export function heapTryAlloc(size: usize, reserve: usize = 0): usize {
   } else {
     let cap = classSize(cls);
     let at = s.top;
-    if (reserve != 0 && s.limit != 0 && at + cap + HEADER + reserve > s.limit) { unlockHeap(); return 0; }
+    let limit = heapLimit();
+    if (reserve != 0 && limit != 0 && at + cap + HEADER + reserve > limit) { unlockHeap(); return 0; }
     if (!growTop(cap + HEADER)) { unlockHeap(); return 0; }
     ptr = at;
     changetype<BLOCK>(ptr - sizeof<usize>()).mmInfo = cap;
@@ -286,9 +293,7 @@ export function heapFree(ptr: usize): void {
 
 /** Caps the heap at `bytes` of address space (0 = no cap beyond memory's maximum). */
 export function heapSetLimit(bytes: usize): void {
-  lockHeap();
-  state().limit = bytes;
-  unlockHeap();
+  if (isDefined(WEFT_SHARED_MEMORY)) atomic.store<usize>(LIMIT, bytes); else store<usize>(LIMIT, bytes);
 }
 
 /** Bytes currently handed out (payload capacity of live blocks; blocks in processor caches are free). */
