@@ -178,20 +178,21 @@ export function heapTryAlloc(size: usize, reserve: usize = 0): usize {
   let s = state();
   if (!s.ready) initHeap();
   let ptr = load<usize>(head);
+  let cap = classSize(cls);                   // a listed block of the class has this capacity too
   if (ptr) {
     store<usize>(head, load<usize>(ptr));
-  } else {
-    let cap = classSize(cls);
-    let at = s.top;
-    let limit = heapLimit();
-    if (reserve != 0 && limit != 0 && at + cap + HEADER + reserve > limit) { unlockHeap(); return 0; }
-    if (!growTop(cap + HEADER)) { unlockHeap(); return 0; }
-    ptr = at;
-    changetype<BLOCK>(ptr - sizeof<usize>()).mmInfo = cap;
+    s.allocated += cap;
+    unlockHeap();
+    return ptr;
   }
-  s.allocated += changetype<BLOCK>(ptr - sizeof<usize>()).mmInfo;
+  let at = s.top;
+  let limit = heapLimit();
+  if (reserve != 0 && limit != 0 && at + cap + HEADER + reserve > limit) { unlockHeap(); return 0; }
+  if (!growTop(cap + HEADER)) { unlockHeap(); return 0; }
+  s.allocated += cap;
   unlockHeap();
-  return ptr;
+  changetype<BLOCK>(at - sizeof<usize>()).mmInfo = cap;   // fresh memory: touched outside the lock
+  return at;
 }
 
 /** Takes CACHE_BATCH blocks of class `cls` into this processor's `list` (empty) from the global list,
@@ -212,22 +213,28 @@ function cacheRefill(cls: u32, list: usize): bool {
     store<usize>(list, ptr);
     got++;
   }
+  let fresh: usize = 0;
+  let step = cap + HEADER;
   if (got == 0) {
     // One growTop for the whole batch, not one per block; near the limit, as many single blocks as fit.
-    let step = cap + HEADER;
-    let at = s.top;
+    fresh = s.top;
     let n: u32 = growTop(step * FRESH_BATCH) ? FRESH_BATCH : 0;
     if (n == 0) while (n < CACHE_BATCH && growTop(step)) n++;
-    for (let i: u32 = 0; i < n; i++) {
-      let ptr = at + <usize>i * step;
-      changetype<BLOCK>(ptr - sizeof<usize>()).mmInfo = cap;
-      store<usize>(ptr, load<usize>(list));
-      store<usize>(list, ptr);
-    }
     got = n;
   }
   s.allocated += cap * got;
   unlockHeap();
+  // The fresh blocks are ours alone once the bump pointer moved past them: they are laid out after the
+  // lock is dropped, because the first touch of fresh memory faults its pages in (microseconds each),
+  // and the other processors would wait for that on the lock.
+  if (fresh != 0) {
+    for (let i: u32 = 0; i < got; i++) {
+      let ptr = fresh + <usize>i * step;
+      changetype<BLOCK>(ptr - sizeof<usize>()).mmInfo = cap;
+      store<usize>(ptr, load<usize>(list));
+      store<usize>(list, ptr);
+    }
+  }
   store<u32>(list, got, 4);
   store<usize>(cache, load<usize>(cache) + cap * got);
   return got != 0;
