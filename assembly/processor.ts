@@ -141,12 +141,12 @@ export function spinLockContended(lock: usize): void {
   }
 }
 
-/** After thread `t` was pushed onto a queue (no lock needed): wakes its own processor if it is pinned
- *  (1:1); else, if no processor spins for work, wakes one that sleeps. */
+/** After a thread was pushed onto a queue (no lock needed; `pinned` is its Thread.pinned): wakes its own
+ *  processor if it is pinned (1:1); else, if no processor spins for work, wakes one that sleeps. */
 // @ts-ignore: decorator
-@inline export function wakeIdleProcessor(t: Thread): void {
+@inline export function wakeIdleProcessor(pinned: i32): void {
   if (SHARED_MEMORY) {
-    if (t.pinned != 0) wakeProcessor(t.pinned - 1);
+    if (pinned != 0) wakeProcessor(pinned - 1);
     else if (atomic.load<i32>(spinning) == 0 && atomic.load<i32>(idleCount) > 0) wakeOne();
   }
 }

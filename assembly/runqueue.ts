@@ -28,7 +28,7 @@
 
 import { Thread, PRIORITY_LEVELS } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
-import { processorIndex, processors, isOneToOne, PROCESSORS_MAX, schedLockTake, schedLockDrop, spinLockContended } from "./processor";
+import { processorIndex, processors, isOneToOne, PROCESSORS_MAX, schedLockTake, schedLockDrop, spinLockContended, wakeIdleProcessor } from "./processor";
 import { groupVirtualTime, threadVirtualTime } from "./preempt";
 
 // @ts-ignore: decorator
@@ -203,6 +203,7 @@ function steal(): usize {
         head = next;
       }
       unlockQueue(own);
+      wakeIdleProcessor(0);                   // they were in no queue for a moment: a sleeper may take some
     }
     return first;
   }

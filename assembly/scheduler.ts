@@ -183,8 +183,10 @@ export function saveAreaSpill(cur: usize, frame: usize): usize {
   transition(t, FROM_FREE | FROM_RUNNING | FROM_WAITING, STATE_RUNNABLE);
   t.priority = t.basePriority;              // an aging boost (preempt.ts) lasts until the thread is requeued
   preemptWoken(t);
+  // Read before the push: once queued, the thread may run, end and be reaped on another processor.
+  let pinned = t.pinned;
   runQueuePush(t);
-  wakeIdleProcessor(t);
+  wakeIdleProcessor(pinned);
 }
 
 /** The running thread gives up the processor to the next runnable thread of at least its priority
@@ -201,7 +203,7 @@ export function saveAreaSpill(cur: usize, frame: usize): usize {
   transition(t, FROM_RUNNING, STATE_RUNNABLE);
   t.priority = t.basePriority;
   runQueuePush(t);
-  wakeIdleProcessor(t);
+  wakeIdleProcessor(t.pinned);                // still ours: a thread runs again only once switched out
   suspend();
 }
 
@@ -279,8 +281,9 @@ function fireTimers(now: f64, front: bool = false): void {
       if (exactAccounting()) exactWoken(t);
       transition(t, FROM_WAITING, STATE_RUNNABLE);
       t.priority = t.basePriority;
+      let pinned = t.pinned;
       runQueuePushFront(t);
-      wakeIdleProcessor(t);
+      wakeIdleProcessor(pinned);
     } else {
       makeRunnable(t);
     }

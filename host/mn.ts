@@ -46,7 +46,7 @@
 // processor of its own, so there is nobody to preempt it for.
 
 import { loadModule, WeftError, type RunOptions, type RunResult } from "./runner.js";
-import { SHARED_MEMORY_INITIAL, SHARED_MEMORY_MAXIMUM } from "./abi.js";
+import { SHARED_MEMORY_MAXIMUM } from "./abi.js";
 import { startWebProcessor, startWebTicker } from "./mn-web.js";
 import { preemptOptionsError, type PreemptState } from "./preempt.js";
 import { stopTicker, type TickerData } from "./ticker.js";
@@ -129,7 +129,13 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   if (!sharedMemoryAllowed()) throw new WeftError(NOT_ISOLATED);
   const starters = await workerStarters();
   const module = await loadModule(source, true);
-  const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_INITIAL, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
+  // Made at its maximum, so that it never grows while processors run: V8 tells the other Workers of a
+  // grow lazily (each updates its instance at its next interrupt check), and a processor that reaches
+  // the new pages first — a thread record or a value another processor allocated there — traps with
+  // "memory access out of bounds" (seen as a hang of 1 run in ~40 on 4 processors, until a failed
+  // processor ended the run). The pages cost nothing until touched; the module's own minimum stays
+  // SHARED_MEMORY_INITIAL.
+  const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_MAXIMUM, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
   const go = new Int32Array(new SharedArrayBuffer(4));
   const sequence = new Int32Array(new SharedArrayBuffer(4));
   const held = new Map<number, ProcessorMessage>();     // output that arrived before an earlier line
@@ -172,6 +178,13 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           const w = workers.get(index);                                                 // 1:1: its thread ended
           workers.delete(index);
           void w?.terminate();
+        } else if (m.kind === "result" && m.failed && !(oneToOne && index === 0)) {
+          // A processor whose loop could not go on (its scheduler trapped): the others would wait for
+          // it for ever (its queue, its wake-ups), so the run ends here, with its reason.
+          results[index] = m.result;
+          const r = m.result;
+          resolve({ ...r, error: `processor ${index}: ${r.error ?? "its loop ended in an error"}`,
+            stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" });
         } else if (m.kind === "result") {
           results[index] = m.result;
           if (oneToOne ? index === 0 : ++done === count) {                             // step 6

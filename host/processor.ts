@@ -40,7 +40,8 @@ export type ProcessorMessage =
   | { kind: "died"; message: string; n: number }         // a thread died (it also goes to stderr)
   | { kind: "start"; index: number }                   // 1:1: start processor `index` for a new thread
   | { kind: "ready"; preempt: PreemptState }          // set up; processor 0: memory initialised, main spawned
-  | { kind: "result"; result: RunResult }             // the loop ended (every processor sees the same end)
+  | { kind: "result"; result: RunResult; failed: boolean } // the loop ended (every processor sees the same
+                                                      // end), or `failed`: this one's loop could not go on
   | { kind: "error"; name: string; message: string }; // the processor could not load or run
 
 /** Whether a message is one of ours: a Worker's port may carry anything. */
@@ -71,7 +72,8 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
         beforeLoop: () => { while (Atomics.load(data.go, 0) === 0) Atomics.wait(data.go, 0, 0); },
       },
     });
-    post({ kind: "result", result: await program.run() });
+    const result = await program.run();
+    post({ kind: "result", result, failed: program.loopFailed });
   } catch (error) {
     post({ kind: "error", name: String((error as Error)?.name ?? "Error"), message: String((error as Error)?.message ?? error) });
   }

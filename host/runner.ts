@@ -140,6 +140,7 @@ export class WeftProgram {
   private out: string[] = [];
   private err: string[] = [];
   private trapped: ThreadOutcome[] = [];
+  private failed = false;                    // see loopFailed
   private readonly t0: number;              // the core's clock starts here (performance.now() units)
   private readonly io: IoHost;
   private readonly ioMode: IoMode;
@@ -316,19 +317,19 @@ export class WeftProgram {
         ex.weft_init_globals();
         ex.weft_init();
         if (ex.weft_processors_init(processor.count, processor.oneToOne ? 1 : 0) !== 0) {
-          return this.finish("error", 1, start, `cannot run on ${processor.count} processors`);
+          return this.fail(start, `cannot run on ${processor.count} processors`);
         }
       }
       ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
       const refused = configurePreemption(ex, this.options);
-      if (refused) return this.finish("error", 1, start, refused);
-      if (processor && ex.weft_processor_enter(0) !== 0) return this.finish("error", 1, start, "processor 0 could not start");
+      if (refused) return this.fail(start, refused);
+      if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
       main = ex.weft_start();
-      if (main <= 0) return this.finish("error", 1, start, `could not start main: spawn returned ${main}`);
+      if (main <= 0) return this.fail(start, `could not start main: spawn returned ${main}`);
       processor?.onReady?.(this.preemptState());
     } else {
       ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
-      if (ex.weft_processor_enter(processor.index) !== 0) return this.finish("error", 1, start, `processor ${processor.index} has no memory for its stack`);
+      if (ex.weft_processor_enter(processor.index) !== 0) return this.fail(start, `processor ${processor.index} has no memory for its stack`);
       processor.onReady?.(this.preemptState());
     }
     processor?.beforeLoop?.();
@@ -341,7 +342,7 @@ export class WeftProgram {
         let fatal: string | null;
         try { fatal = this.onTrap(e); }
         catch (again) { fatal = `the runtime could not recover from a trap (${(e as Error).message}): ${(again as Error).message}`; }
-        if (fatal) return this.finish("error", 1, start, fatal);
+        if (fatal) return this.fail(start, fatal);
         continue;
       }
       if (reason === RUN_AGAIN) continue;        // lets the engine switch to the loop's optimised code
@@ -365,7 +366,7 @@ export class WeftProgram {
         continue;
       }
       if (reason === RUN_DEADLOCK) return this.finish("deadlock", 1, start, this.deadlockReport());
-      return this.finish("error", 1, start, `weft_run returned an unknown reason ${reason}`);
+      return this.fail(start, `weft_run returned an unknown reason ${reason}`);
     }
   }
 
@@ -435,6 +436,15 @@ export class WeftProgram {
       .filter((t) => t.state === "blocked" || t.state === "sleeping" || t.state === "runnable")
       .map((t) => `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${t.waitingOn ? ` on ${t.waitingOn}` : ""}`);
     return `deadlock: every thread is blocked and nothing can wake them\n${lines.join("\n")}`;
+  }
+
+  /** True once this processor's loop could not start or go on (a trap in the scheduler, a failed
+   *  setup): unlike the program's own end, the other processors do not see it (host/mn.ts). */
+  get loopFailed(): boolean { return this.failed; }
+
+  private fail(start: number, error: string): RunResult {
+    this.failed = true;
+    return this.finish("error", 1, start, error);
   }
 
   private finish(status: RunResult["status"], exitCode: number, start: number, error?: string): RunResult {

@@ -24,8 +24,9 @@
 //      initial value. The block's address is read back from the optimised module.
 //
 // Start protocol (the host):
-//   1. create the memory: new WebAssembly.Memory({ initial: SHARED_MEMORY_INITIAL,
-//      maximum: SHARED_MEMORY_MAXIMUM, shared: true }) (host/abi.ts, pages), imported as env.memory;
+//   1. create the memory: new WebAssembly.Memory({ initial: SHARED_MEMORY_MAXIMUM,
+//      maximum: SHARED_MEMORY_MAXIMUM, shared: true }) (host/abi.ts, pages; at its maximum, so that it
+//      never grows under running processors: host/mn.ts), imported as env.memory;
 //   2. the first processor instantiates the module and calls weft_init_memory(), weft_init_globals(),
 //      weft_init() — in this order, once for the whole program;
 //   3. the other processors instantiate it whenever they like (instantiation touches no memory), but call

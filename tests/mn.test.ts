@@ -85,6 +85,25 @@ describe("M:N under stress", () => {
   }
 });
 
+describe("M:N threads born detached", () => {
+  // thread.ts: SLOT_CACHE_MAX and SLOT_BATCH. The table hands out new slots only when a processor's own
+  // list and the shared one are empty, so besides the live threads only the other processors' lists
+  // (SLOT_CACHE_MAX each) and one batch can hold slots.
+  const SLOT_CACHE_MAX = 256, SLOT_BATCH = 64;
+  for (const processors of [1, 2, 4]) {
+    it(`8 rounds of an 11,111-thread tree on ${processors} processor(s): sums right, every record, slot and byte back`, async () => {
+      const r = await runSharedProgram("mn_detached.ts", processors);
+      expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+      const v = valuesOf(r);
+      expect(pick(v, ["sums_ok", "live", "heap_growth", "ran_on"])).toEqual({
+        sums_ok: v.get("rounds"), live: "0", heap_growth: "0", ran_on: String(processors),
+      });
+      const nodes = Number(v.get("nodes"));
+      expect(Number(v.get("slots"))).toBeLessThanOrEqual(1 + (nodes + 1) + (processors - 1) * SLOT_CACHE_MAX + SLOT_BATCH);
+    }, TIMEOUT);
+  }
+});
+
 describe("M:N shared registries", () => {
   it("TLS keys created on 4 processors at once are all different", async () => {
     const r = await runSharedProgram("mn_tls_keys.ts", 4);
@@ -98,6 +117,14 @@ describe("M:N refusals and limits", () => {
     const started = performance.now();
     await expect(runSharedProgram("spin_forever.ts", 2, 1500)).rejects.toThrow(/did not end within 1500 ms; its processors were stopped/);
     expect(performance.now() - started).toBeLessThan(30_000);
+  }, TIMEOUT);
+
+  it("a processor whose own loop traps ends the run with its reason; the others do not wait for it", async () => {
+    const started = performance.now();
+    const r = await runSharedProgram("mn_corrupt.ts", 2, 20_000);
+    expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "error", exitCode: 1 });
+    expect(r.error).toMatch(/^processor \d: the scheduler trapped: transition: thread 2 is in state 30 and cannot move to 1 \(corrupt thread records\)$/);
+    expect(performance.now() - started).toBeLessThan(15_000);
   }, TIMEOUT);
 
   it("wrong arguments and the wrong kind of module are refused with one clear error", async () => {
