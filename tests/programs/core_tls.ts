@@ -41,7 +41,16 @@ function countingDestructor(value: usize): void {
   if (index < expectedSelf.length && expectedSelf[index] == self()) destructorInOwnThread.inc();
 }
 
+// Set by main once expectedSelf holds every id (M:N: a thread may run, and end, on another processor
+// before spawn has returned to main).
+const IDS_KNOWN = memory.data(4, 4);
+
+function waitForIds(): void {
+  while (atomic.load<i32>(IDS_KNOWN) == 0) yieldNow();
+}
+
 function setsAndReturns(arg: usize): i32 {
+  waitForIds();
   tlsSet(dkey, arg);
   yieldNow();
   return 0;
@@ -53,6 +62,7 @@ function deepExit(depth: i32, value: i32): void {
 }
 
 function setsAndExits(arg: usize): i32 {
+  waitForIds();
   tlsSet(dkey, arg);
   yieldNow();
   deepExit(10, 3);
@@ -130,6 +140,7 @@ export function main(): i32 {
     dIds.push(id);
     expectedSelf.push(id);
   }
+  atomic.store<i32>(IDS_KNOWN, 1);
   dIds.push(spawn(setsNothing));
   dIds.push(spawn(setsZero));
   let exitValues = new Array<i32>();
