@@ -49,7 +49,6 @@
 // ╘═════════════════════════════════════════════════════════════════════════════════╛
 
 import { SHARED_MEMORY } from "./atomics";
-import { Thread } from "./layout";
 import { heapTryAlloc } from "./runtime/index";
 import { runQueueWorkFor } from "./runqueue";
 

@@ -20,7 +20,7 @@
 //
 // ╒═══ a queue (QUEUE_BYTES, static, a cache line pair of its own; processor i's at QUEUES + i × QUEUE_BYTES) ═══╕
 //      0 │ mask   u32    bit k set: level k is not empty
-//      4 │ count  i32    threads in this queue (atomic)
+//      4 │ count  i32    threads in this queue (written under the lock; a hint without it)
 //      8 │ lock   i32    0 free, 1 held
 //  16+8k │ head   usize  first thread of level k, 0 = empty
 //  20+8k │ tail   usize  last thread of level k

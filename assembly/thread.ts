@@ -71,7 +71,7 @@ export type ThreadId = i32;
 // @ts-ignore: decorator
 @inline const SPAWN_RESERVE: usize = 256 << 10;
 
-/** Entries per chunk of the thread table (4,096: 32 KiB; a program's first chunk is made by its first
+/** Log2 of the entries per chunk of the thread table (4,096: 32 KiB; a program's first chunk is made by its first
  *  spawn). Not configurable. */
 // @ts-ignore: decorator
 @inline const CHUNK_BITS: u32 = 12;
@@ -116,7 +116,8 @@ export class SpawnOptions {
    *  weights of the group's threads that want to run. Default 1. */
   weight: i32 = 1;
   /** Start detached (as detach(id) at once, without its own trip through the scheduler lock): nobody
-   *  joins it, and its memory goes when it finishes. */
+   *  joins it, and its memory goes when it finishes — in M:N without the scheduler lock, by the
+   *  processor that ran it last (unless it has TLS or statistics). */
   detached: bool = false;
 }
 
