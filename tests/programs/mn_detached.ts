@@ -16,7 +16,7 @@
 // main's save area and the table's chunks, CHUNK_BYTES per 4,096 slots: slots handed out are kept), `slots=` (slots
 // handed out at the end: at most the peak of live threads plus what the other processors' lists hold),
 // `nodes=`, `ran_on=` (processors that ran nodes).
-import { spawn, SpawnOptions, Channel, migrate, processorId, yieldNow, print } from "weft";
+import { spawn, SpawnOptions, Channel, migrate, processorId, yieldNow, sleep, print } from "weft";
 import { heapAllocated, heapCapacity } from "weft/assembly/runtime/index";
 import { currentThread } from "weft/assembly/scheduler";
 import { Thread } from "weft/assembly/layout";
@@ -73,11 +73,17 @@ function heapInUse(): isize {
   return <isize>heapAllocated() - <isize>waiterPoolBytes() - (area != 0 ? <isize>heapCapacity(area) : 0);
 }
 
+/** Waits until main is the only thread left. A processor's kernel thread may be off its core for a long
+ *  while (4 processors on 2 cores, beside other runs), and the thread it runs stays live meanwhile:
+ *  yields first, then 1 ms sleeps, for up to 30 s. A count of yields is not enough: a million of
+ *  them once passed while such a thread still ran. */
 function settle(): void {
-  for (let tries = 0; liveThreadCount() > 1 && tries < 1_000_000; tries++) yieldNow();
+  for (let tries = 0; liveThreadCount() > 1 && tries < 1000; tries++) yieldNow();
+  for (let ms = 0; liveThreadCount() > 1 && ms < 30_000; ms++) sleep(1);
 }
 
 export function main(): i32 {
+  sleep(1);                                  // the timer heap is made at the first sleep: before round 2
   for (let i = 0; i < INNER; i++) { buffered[i] = new Channel<i64>(10); unbuffered[i] = new Channel<i64>(0); }
   let ok = 0;
   let heapAfterFirst: isize = 0, slotsAfterFirst: u32 = 0;   // after round 2
