@@ -133,6 +133,12 @@ export function processorId(): i32 { return processorIndex; }
   if (SHARED_MEMORY) atomic.store<i32>(<usize>schedLock, 0);
 }
 
+/** Returns once the scheduler lock has been seen free: whoever held it when this was called has dropped
+ *  it (a lock-free reap waits so for readers of the record it frees; thread.ts, threadReap). */
+export function schedLockPassed(): void {
+  if (SHARED_MEMORY) while (atomic.load<i32>(<usize>schedLock) != 0) {}
+}
+
 /** Takes a held spin lock (the scheduler's or a run queue's): spins on a load until it reads free, then
  *  tries the exchange again. */
 export function spinLockContended(lock: usize): void {

@@ -477,11 +477,12 @@ function retire(): i32 {
   let finished = finishing || state == STATE_EXITED || state == STATE_TRAPPED;
   if (SHARED_MEMORY && !finished) { atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0); return; }
   // A thread born detached that returned has no joiner and nobody else may reap it (join and detach say
-  // EINVAL): it ends here without the lock. Not with a TLS block or statistics, which tlsKeyDelete and
-  // the statistics walk reach through the table under the lock.
+  // EINVAL): it ends here without the lock (a holder that found it in the table still has the record
+  // until it drops the lock: threadReap). Not with a TLS block or statistics, which tlsKeyDelete and the
+  // statistics walk reach through the table under the lock.
   if (finishing && (t.flags & (FLAG_BORN_DETACHED | FLAG_MAIN)) == FLAG_BORN_DETACHED && t.tls == 0 && t.stats == 0) {
     transition(t, FROM_RUNNING, STATE_EXITED);
-    threadReap(t);
+    threadReap(t, true);
     return;
   }
   schedLockTake();

@@ -53,7 +53,7 @@ import { tlsRunDestructors, tlsRelease } from "./tls";
 import { runQueueRemove } from "./runqueue";
 import { hostThreadDied, hostProcessorStart } from "./host";
 import { SHARED_MEMORY, atomicLoad } from "./atomics";
-import { schedLockTake, schedLockDrop, isOneToOne, processorAdd, processorIndex, spinLockContended, processors, PROCESSORS_MAX } from "./processor";
+import { schedLockTake, schedLockDrop, schedLockPassed, isOneToOne, processorAdd, processorIndex, spinLockContended, processors, PROCESSORS_MAX } from "./processor";
 import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
 import { groupExists, fairShareOn, preemptEnter } from "./preempt";
 
@@ -408,16 +408,21 @@ export function threadKill(t: Thread, message: string): void {
 
 /** Frees a finished thread's record and slot. The caller decides it alone: it holds the scheduler lock
  *  (join, detach, the loop), or the thread was born detached and this is the processor that ran it last
- *  (leaveProcessor). The thread must be off every processor (waitOffCpu). */
-export function threadReap(t: Thread): void {
+ *  (leaveProcessor, `unlocked`). The thread must be off every processor (waitOffCpu).
+ *  Unlocked, a holder of the scheduler lock may have read the entry just before it was cleared: setPriority
+ *  writes the record, join and detach read it to refuse. The record is freed only once the lock has been
+ *  seen free after the clear (schedLockPassed), so none of them still has it; the slot may be reused at
+ *  once, as a holder checks the id in the record, not the slot's. */
+export function threadReap(t: Thread, unlocked: bool = false): void {
   let slot = <u32>t.id & SLOT_MASK;
   let e = entryAt(slot);
   let generation = ((<u32>t.id >> SLOT_BITS) + 1) & GENERATION_MASK;
-  store<usize>(e, 0);
+  if (SHARED_MEMORY && unlocked) atomic.store<usize>(e, 0); else store<usize>(e, 0);
   freeSlot(slot, generation);
   tlsRelease(t);
-  if (t.stats) { heapFree(t.stats); t.stats = 0; }
   transition(t, FROM_FINISHED, STATE_FREE);
+  if (SHARED_MEMORY && unlocked) schedLockPassed();
+  if (t.stats) { heapFree(t.stats); t.stats = 0; }
   heapFree(changetype<usize>(t));
   liveAdd(-1);
 }

@@ -90,8 +90,9 @@ export async function runProgram(file: string, options: ProgramOptions = {}): Pr
 }
 
 /** Builds `file` for M:N (shared) and runs it on `processors` Workers, or 1:1 (host/mn.ts). */
-export async function runSharedProgram(file: string, processors: number, timeoutMs = 60_000, model: "M:N" | "1:1" = "M:N"): Promise<RunResult> {
-  const wasm = await buildProgram(file, { shared: true });
+export async function runSharedProgram(file: string, processors: number, timeoutMs = 60_000, model: "M:N" | "1:1" = "M:N",
+  options: BuildOptions = {}): Promise<RunResult> {
+  const wasm = await buildProgram(file, { ...options, shared: true });
   return runShared(wasm as Uint8Array<ArrayBuffer>, { processors, timeoutMs, model });
 }
 

@@ -104,6 +104,21 @@ describe("M:N threads born detached", () => {
   }
 });
 
+describe("a thread born detached ends without the scheduler lock", () => {
+  // Built without safepoints: main spins while it holds the lock, and a tick would have it take the lock
+  // again (requeueTicked). With schedLockPassed taken out of threadReap, every round reads kept=0.
+  for (const processors of [2, 4]) {
+    it(`on ${processors} processors, its record outlives a holder of the lock that found it in the table`, async () => {
+      const r = await runSharedProgram("mn_reap_reader.ts", processors, 60_000, "M:N", { safepoints: false });
+      expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+      const v = valuesOf(r);
+      const rounds = Number(v.get("rounds"));
+      expect(rounds).toBeGreaterThan(0);
+      expect(pick(v, ["cleared", "kept", "gone"])).toEqual({ cleared: String(rounds), kept: String(rounds), gone: String(rounds) });
+    }, TIMEOUT);
+  }
+});
+
 describe("M:N shared registries", () => {
   it("TLS keys created on 4 processors at once are all different", async () => {
     const r = await runSharedProgram("mn_tls_keys.ts", 4);
