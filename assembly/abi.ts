@@ -25,7 +25,8 @@ import { Thread } from "./layout";
 import {
   runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, currentThread, leaveProcessor, makeScratch,
 } from "./scheduler";
-import { threadKill, threadAt, threadTableUsed, mainExitValue, mainErrorMessage, liveThreadCount } from "./thread";
+import { threadKill, mainExitValue, mainErrorMessage } from "./thread";
+import { threadAt, threadTableUsed, liveThreadCount } from "./table";
 import { stackCheck } from "./stack";
 import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc, heapCacheEnter } from "./runtime/index";
 import { ioRing, ioLayout, ioPending } from "./io";

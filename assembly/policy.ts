@@ -4,7 +4,7 @@
 
 import { Thread, PRIORITY_LEVELS, STATE_RUNNABLE, STATE_EXITED, STATE_TRAPPED } from "./layout";
 import { currentThread } from "./scheduler";
-import { threadById, ThreadId, threadAt, threadTableUsed } from "./thread";
+import { threadById, ThreadId, threadAt, threadTableUsed } from "./table";
 import { runQueueRemove, runQueuePush } from "./runqueue";
 import { schedLockTake, schedLockDrop } from "./processor";
 import {

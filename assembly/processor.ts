@@ -134,7 +134,7 @@ export function processorId(): i32 { return processorIndex; }
 }
 
 /** Returns once the scheduler lock has been seen free: whoever held it when this was called has dropped
- *  it (a lock-free reap waits so for readers of the record it frees; thread.ts, threadReap). */
+ *  it (a lock-free reap waits so for readers of the record it frees; table.ts, tableRemove). */
 export function schedLockPassed(): void {
   if (SHARED_MEMORY) while (atomic.load<i32>(<usize>schedLock) != 0) {}
 }

@@ -18,7 +18,7 @@
 import { Thread, TLS_HEADER } from "./layout";
 import { heapTryAlloc, heapFree } from "./runtime/index";
 import { currentThread, tlsBase, installTls } from "./scheduler";
-import { threadAt, threadTableUsed } from "./thread";
+import { threadAt, threadTableUsed } from "./table";
 import { EAGAIN, EINVAL, ENOMEM } from "./errno";
 import { schedLockTake, schedLockDrop } from "./processor";
 

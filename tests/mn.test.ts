@@ -86,7 +86,7 @@ describe("M:N under stress", () => {
 });
 
 describe("M:N threads born detached", () => {
-  // thread.ts: SLOT_CACHE_MAX and SLOT_BATCH. The table hands out new slots only when a processor's own
+  // table.ts: SLOT_CACHE_MAX and SLOT_BATCH. The table hands out new slots only when a processor's own
   // list and the shared one are empty, so besides the live threads only the other processors' lists
   // (SLOT_CACHE_MAX each) and one batch can hold slots.
   const SLOT_CACHE_MAX = 256, SLOT_BATCH = 64;

@@ -28,7 +28,7 @@ const INNER = 1 + 10 + 100 + 1000;          // four levels of inner nodes
 const NODES = INNER + 10_000;               // and 10,000 leaves
 const EXPECTED: i64 = (<i64>(INNER + NODES - 1) * <i64>(NODES - INNER)) / 2;   // the leaves' indices
 
-const CHUNK_SLOTS: u32 = 4096;             // thread.ts: the table grows by chunks of 4,096 entries
+const CHUNK_SLOTS: u32 = 4096;             // table.ts: the table grows by chunks of 4,096 entries
 const CHUNK_BYTES: isize = 4096 * 8;
 
 // @ts-ignore: decorator

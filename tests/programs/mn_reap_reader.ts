@@ -11,14 +11,13 @@
 // (rounds where the record was still whole after it), `gone=` (rounds where the thread then ended).
 import { spawn, SpawnOptions, yieldNow, sleep, processorId, print } from "weft";
 import { schedLockTake, schedLockDrop } from "weft/assembly/processor";
-import { threadById, threadAt, liveThreadCount } from "weft/assembly/thread";
+import { threadById, threadAt, liveThreadCount, SLOT_MASK } from "weft/assembly/table";
 import { Thread } from "weft/assembly/layout";
 import { hostNow } from "weft/assembly/host";
 
 const ROUNDS = 20;
 const HOLD_MS = 20;
 const WAIT_MS = 5000;       // the most main waits for the entry to be cleared (a round past it is not counted)
-const SLOT_MASK: u32 = (1 << 22) - 1;      // thread.ts: an id's low 22 bits are its slot
 
 const STARTED = memory.data(4, 4);
 const GO = memory.data(4, 4);
