@@ -3,7 +3,7 @@
 // on one processor in N:1; a stress program checks counters, hand-offs and the heap across processors
 // with forced migrations.
 import { describe, expect, it } from "vitest";
-import { runOnce, runSharedProgram, buildProgram, valuesOf, pick } from "./harness";
+import { runOnce, runProgram, runSharedProgram, buildProgram, valuesOf, pick } from "./harness";
 import { runShared } from "../dist/host/mn.js";
 import { run } from "../host/runner";
 
@@ -184,6 +184,12 @@ describe("a thread whose save area finds no memory", () => {
     const r = await runShared(wasm as Uint8Array<ArrayBuffer>, { processors: 1, timeoutMs: 60_000, memoryLimit: 16 << 20 });
     expect(outcome(r)).toEqual(expected);
     // The host's line names the thread the static message does not.
+    expect(r.stderr).toMatch(/thread \d+ died: out of memory: no room for the thread's save area/);
+  }, TIMEOUT);
+
+  it("dies alone in N:1 too, under the same heap limit", async () => {
+    const r = await runProgram("mn_heap_full_switch.ts", { build: { safepoints: false }, memoryLimit: 16 << 20 });
+    expect(outcome(r)).toEqual(expected);
     expect(r.stderr).toMatch(/thread \d+ died: out of memory: no room for the thread's save area/);
   }, TIMEOUT);
 });
