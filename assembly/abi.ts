@@ -23,8 +23,9 @@
 
 import { Thread } from "./layout";
 import {
-  runLoop, nextWakeAt, abandonSwitch, setSaveAreaMax, saveAreaMax, currentThread, leaveProcessor, makeScratch,
+  runLoop, nextWakeAt, abandonSwitch, currentThread, leaveProcessor,
 } from "./scheduler";
+import { setSaveAreaMax, saveAreaMax, makeScratch } from "./savearea";
 import { threadKill, mainExitValue, mainErrorMessage } from "./thread";
 import { threadAt, threadTableUsed, liveThreadCount } from "./table";
 import { stackCheck } from "./stack";
@@ -210,7 +211,7 @@ export function __weft_stack_check(): void { stackCheck(); }
  *  wrapper would be instrumented and save a frame of its own. */
 export { safepointSwitch as __weft_safepoint, preemptSwitch as __weft_preempt_switch } from "./scheduler";
 /** What the rebuilt functions' frames call when they do not fit (host/resumable.ts), and what the build
- *  calls when they all check (assembly/scheduler.ts, "Direct unwinds"); the build removes these exports. */
+ *  calls when they all check (assembly/savearea.ts, "Direct unwinds"); the build removes these exports. */
 export { saveAreaSpill as __weft_spill, enableDirectUnwind as __weft_direct_unwind } from "./scheduler";
 /** Where the N:1 build keeps its copy of Asyncify's state (preempt.ts); the build removes this export. */
 export function __weft_state_copy(): usize { return ASYNCIFY_STATE_COPY; }

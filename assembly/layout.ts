@@ -48,7 +48,7 @@
 // ╘══════════════════════════════════════════════════════════════════════╛
 // A thread's first unwind goes into its processor's scratch area (large), and the used bytes are then
 // copied into a block of their own sized to fit; later unwinds go straight into that block while they fit
-// (`end` is its limit), and rewinding reads it directly. See scheduler.ts, "Save areas".
+// (`end` is its limit), and rewinding reads it directly. See savearea.ts.
 //
 // ╒═══════ TLS block ═══════╕
 //   0 │ capacity  u32  number of key slots

@@ -16,7 +16,7 @@
 //
 //   1. the running thread calls suspend() (yield, futex wait, sleep, exit ...);
 //   2. suspend starts an unwind into the thread's own save area (or the processor's scratch area, see
-//      "Save areas") and returns; each instrumented frame saves itself and returns, down to the thread's
+//      savearea.ts) and returns; each instrumented frame saves itself and returns, down to the thread's
 //      entry function, which returns into the loop (a function the build rebuilt does suspend's work
 //      in place of calling it: host/resumable.ts);
 //   3. the loop stops the unwind, keeps frames left in the scratch area in the thread's own save area
@@ -28,23 +28,6 @@
 // `suspend` calls start_unwind/stop_rewind and the loop calls start_rewind/stop_unwind, so Asyncify leaves
 // both uninstrumented: the loop stays inside Wasm and a switch makes no call to the host. The loop and the
 // rewind must be one function (runLoop), or the function calling it would be instrumented too.
-//
-// Save areas
-// ----------
-// A thread's frames are unknown until it unwinds, so its first unwind goes into a large per-processor
-// scratch area (SAVE_AREA_MAX bytes); the used bytes are then copied into the thread's own block, which is
-// kept across switches and reallocated only when it is too small or far too big. Rewinding reads that
-// block directly. Asyncify's frames are not checked against the buffer's end as they are written, so
-// the scratch block is followed by SAVE_AREA_SLACK bytes nobody else uses: a thread whose frames need
-// more than the limit writes into the slack; the loop sees it before stopping the unwind and ends that
-// thread with "save area overflow", and the others go on. (Deeper than limit + slack is out of reach: the
-// engine's native stack overflows first, which is also handled.)
-//
-// Direct unwinds. The frames of functions weft rebuilt (host/resumable.ts) do check the end, frame by
-// frame. When every function that can switch is one of those (the build says so: `directUnwind`), a
-// thread that has a block unwinds straight into it (`unwindArea`) and nothing is copied; a frame that
-// does not fit moves the frames written so far to the scratch area and the unwind goes on there
-// (saveAreaSpill), after which the loop keeps them as above, in a bigger block.
 //
 // What the loop returns (RUN_*): the program ended (main returned or exited); every thread waits on a time
 // or on I/O (the host sleeps until weft_wake_at() or the next I/O completion); no thread can ever run
@@ -61,7 +44,10 @@ import {
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
 import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast, runQueueWorkFor } from "./runqueue";
 import { timerAdd, timerRemove, timerPopDue, timerEarliest, timerCount } from "./timer";
-import { heapTryAlloc, heapFree, heapCapacity } from "./runtime/index";
+import {
+  scratch, scratchSize, makeScratch, keepSaveArea, copyWords, lostMessage, LOST_SAVE_AREA, LOST_MEMORY, SAVE_AREA_SLACK,
+} from "./savearea";
+import { heapFree } from "./runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
 import { futexDequeue, futexWakeLocked, FUTEX_TIMED_OUT } from "./futex";
@@ -104,15 +90,6 @@ import {
 // @ts-ignore: decorator
 @inline const IO_POLL_MS: f64 = 1;
 
-/** Size of the per-processor scratch area threads unwind into (bytes): the deepest switch weft allows.
- *  64 KiB holds ~1,500 frames of a typical function; the host may change it with weft_configure. */
-// @ts-ignore: decorator
-@inline export const SAVE_AREA_MAX_DEFAULT: usize = 64 << 10;
-/** Unused bytes after the scratch area (see "Save areas"). 1 MiB: more than a thread can unwind before
- *  the engine's own stack (~1 MiB on V8, and a Wasm frame takes at least as much there as its saved
- *  locals here) overflows. Not configurable. */
-// @ts-ignore: decorator
-@inline const SAVE_AREA_SLACK: usize = 1 << 20;
 /** How many switches may pass between two looks at the clock while threads wait on a time. 64: a clock
  *  read (a call to the host, ~30 ns) then costs under 2% of switching, and a sleeper wakes at most ~2 µs
  *  late. Not configurable. */
@@ -129,10 +106,8 @@ export let programEnded: bool = false;
 let resuming: bool = false;     // the loop started a rewind; suspend must stop it
 let ticked: bool = false;       // the thread unwound at a safepoint: the loop ticks it (preempt.ts)
 let unwinding: bool = false;    // suspend started an unwind; the loop must stop it
-let scratch: usize = 0;         // the processor's scratch save area
 let unwindArea: usize = 0;      // where the running thread's next unwind goes: its own block or scratch
-let directUnwind: bool = false; // set by the build: every frame checks the end (see "Direct unwinds")
-let scratchSize: usize = SAVE_AREA_MAX_DEFAULT;
+let directUnwind: bool = false; // set by the build: every frame checks the end (savearea.ts, "Direct unwinds")
 let wakeAt: f64 = Infinity;     // when RUN_WAIT is returned: the earliest deadline
 let loopSp: usize = 0;          // the processor's own stack pointer and limit while the loop runs
 let loopLimit: usize = 0;
@@ -290,41 +265,6 @@ function fireTimers(now: f64, front: bool = false): void {
   }
 }
 
-/** Copies `bytes` (a multiple of 4: Asyncify saves 4- and 8-byte values). A loop, not memory.copy:
- *  V8 turns memory.copy into a call out of Wasm, which costs more than a typical save area's 20-60 bytes. */
-// @ts-ignore: decorator
-@inline function copyWords(dst: usize, src: usize, bytes: usize): void {
-  if (bytes > 1024) { memory.copy(dst, src, bytes); return; }
-  let i: usize = 0;
-  for (; i + 16 <= bytes; i += 16) {
-    store<u64>(dst + i, load<u64>(src + i));
-    store<u64>(dst + i, load<u64>(src + i, 8), 8);
-  }
-  for (; i < bytes; i += 4) store<u32>(dst + i, load<u32>(src + i));
-}
-
-/** Keeps the bytes a thread just unwound in a block of its own. False when memory is exhausted. */
-function keepSaveArea(t: Thread): bool {
-  let used = load<usize>(scratch) - scratch;    // header + data
-  let block = t.saveArea;
-  if (block != 0) {
-    let capacity = heapCapacity(block);
-    if (capacity < used || (capacity > 256 && capacity > used << 2)) { heapFree(block); block = 0; }
-  }
-  if (block == 0) {
-    block = heapTryAlloc(used);
-    if (block == 0) return false;
-  }
-  copyWords(block + SAVE_AREA_HEADER, scratch + SAVE_AREA_HEADER, used - SAVE_AREA_HEADER);
-  store<usize>(block, block + used);
-  // How far a direct unwind may write: the block's end, but never past the limit (a block can be bigger
-  // than asked for).
-  store<usize>(block, block + min<usize>(heapCapacity(block), scratchSize), 4);
-  t.saveArea = block;
-  t.saveBytes = <u32>used;
-  return true;
-}
-
 /** Frees what a finished thread no longer needs: save area, stack and I/O request. Only the processor
  *  that ran it calls this, before it clears onCpu. */
 export function releaseFrames(t: Thread): void {
@@ -408,10 +348,10 @@ export function runLoop(): i32 {
     if (unwinding) {
       unwinding = false;
       // Asyncify's frames were not checked against the end as they were written: check it now and kill
-      // the thread ourselves ("Save areas"). A tick is not the thread's doing: its frames are kept
+      // the thread ourselves (savearea.ts). A tick is not the thread's doing: its frames are kept
       // however deep (they fit the slack).
       // A rebuilt frame that did not fit set the end to 0 (host/resumable.ts): frames are missing.
-      // A direct unwind (see "Direct unwinds") left its frames in the thread's block, which fits them.
+      // A direct unwind (savearea.ts, "Direct unwinds") left its frames in the thread's block, which fits them.
       let direct = unwindArea != scratch;
       if (!direct) {
         if (load<usize>(scratch, 4) == 0) lost = LOST_SAVE_AREA;
@@ -534,36 +474,8 @@ function deadlockedNow(): bool {
   return timerCount() == 0 && ioPending == 0 && allOthersIdle() && !runQueueWorkFor(true);
 }
 
-// @ts-ignore: decorator
-@inline const LOST_SAVE_AREA: i32 = 1;
-// @ts-ignore: decorator
-@inline const LOST_MEMORY: i32 = 2;
-
-function lostMessage(t: Thread, lost: i32): string {
-  // No memory for its save area means none for a message built at run time either (String.concat
-  // would abort in the loop and end every thread): a static one; the host's report adds the thread.
-  if (lost == LOST_MEMORY) return "out of memory: no room for the thread's save area";
-  let who = "thread " + t.id.toString() + (t.name ? " \"" + changetype<string>(t.name) + "\"" : "") + " died: ";
-  return who + "save area overflow: its frames need more than " + scratchSize.toString() + " bytes (raise saveAreaMax)";
-}
-
-/** Allocates the processor's scratch save area (on its first run, or when it enters, in M:N). */
-export function makeScratch(): bool {
-  if (scratch == 0) scratch = heapTryAlloc(scratchSize + SAVE_AREA_SLACK);
-  return scratch != 0;
-}
-
 /** After RUN_WAIT: the earliest deadline (ms, monotonic). */
 export function nextWakeAt(): f64 { return wakeAt; }
-
-/** Sets the scratch save area size (bytes) before the first run. */
-export function setSaveAreaMax(bytes: usize): void {
-  if (scratch != 0) { heapFree(scratch); scratch = 0; }
-  scratchSize = max<usize>(bytes, 256);
-}
-
-/** The scratch save area size (bytes). */
-export function saveAreaMax(): usize { return scratchSize; }
 
 /** Marks the program as ended (main finished); the scheduler lock must be held. */
 export function endProgram(): void {
@@ -583,7 +495,7 @@ export function abandonSwitch(): void {
 }
 
 /** Never called: its export keeps `directUnwind` a variable through the build's first optimisation, and
- *  the build then gives the global its value (host/build.ts; see "Direct unwinds"). */
+ *  the build then gives the global its value (host/build.ts; savearea.ts, "Direct unwinds"). */
 export function enableDirectUnwind(): void { directUnwind = true; }
 
 /** Installs the running thread's TLS block (tls.ts, when the block moves). */

@@ -274,7 +274,7 @@ function installIntrinsics(mod: binaryen.Module): string | null {
 
 /** Rewrites Asyncify's four intrinsics to only set its state (and buffer). As Binaryen writes them, each
  *  also compares the buffer's `current` with its `end` and traps past it: weft's loop makes that check
- *  itself before it stops an unwind (assembly/scheduler.ts, "Save areas"), and every buffer it rewinds
+ *  itself before it stops an unwind (assembly/savearea.ts), and every buffer it rewinds
  *  from is one it built, so the four loads and compares per switch only cost time (~2 ns of a yield).
  *  N:1 (`stateCopy`): each also stores the state it sets into a word of memory (its address is what
  *  __weft_state_copy returns, assembly/preempt.ts), which code weft rebuilt reads instead of the global.
@@ -356,7 +356,7 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
       })
       : undefined;
     // Threads unwind straight into their own save areas when every frame checks its end: when every
-    // function that can switch was rebuilt (assembly/scheduler.ts, "Direct unwinds").
+    // function that can switch was rebuilt (assembly/savearea.ts, "Direct unwinds").
     if (resumable && resumable.fallback.length === 0) setGlobal(mod, DIRECT_UNWIND, 1);
     for (const name of ["__weft_spill", "__weft_direct_unwind"]) if (mod.getExport(name)) mod.removeExport(name);
     if (!resumable) for (const copy of originals.values()) mod.removeFunction(copy);

@@ -56,7 +56,7 @@ export class FrameCode {
 
   /** Pushes the frame of `site` at `at` (an expression), the end of the save area `area` (an expression,
    *  read again after a spill: the unwind may have moved). A frame that does not fit before the area's
-   *  end goes through the spill (assembly/scheduler.ts, "Direct unwinds"): a direct unwind moves to the
+   *  end goes through the spill (assembly/savearea.ts, "Direct unwinds"): a direct unwind moves to the
    *  scratch area; there, a frame that does not fit is not written, and the end is 0, which the loop
    *  takes as "frames lost" (save-area overflow) and which keeps every later frame of this unwind from
    *  writing too. */

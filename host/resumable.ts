@@ -164,8 +164,8 @@ export interface Targets {
 /** Flat code, then as few locals as flat code allows (what Asyncify itself runs first). */
 const FLATTEN = ["flatten", "simplify-locals-nonesting", "reorder-locals", "coalesce-locals", "simplify-locals-nonesting", "reorder-locals"];
 
-const SCRATCH = "~lib/weft/assembly/scheduler/scratch";
-const SCRATCH_SIZE = "~lib/weft/assembly/scheduler/scratchSize";
+const SCRATCH = "~lib/weft/assembly/savearea/scratch";
+const SCRATCH_SIZE = "~lib/weft/assembly/savearea/scratchSize";
 const UNWINDING_FLAG = "~lib/weft/assembly/scheduler/unwinding";
 const UNWIND_AREA = "~lib/weft/assembly/scheduler/unwindArea";
 const RESUMING_FLAG = "~lib/weft/assembly/scheduler/resuming";

@@ -79,8 +79,8 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "scheduler/tlsBase", "the TLS block of the thread this processor runs"],
   [WEFT + "scheduler/resuming", "a rewind this processor's loop started"],
   [WEFT + "scheduler/unwinding", "an unwind this processor's thread started"],
-  [WEFT + "scheduler/scratch", "this processor's scratch save area"],
-  [WEFT + "scheduler/scratchSize", "the size of that scratch area"],
+  [WEFT + "savearea/scratch", "this processor's scratch save area"],
+  [WEFT + "savearea/scratchSize", "the size of that scratch area"],
   [WEFT + "scheduler/unwindArea", "where this processor's thread unwinds to: its own save area or the scratch area"],
   [WEFT + "scheduler/directUnwind", "the same on every processor: set by the build (a constant once optimised)"],
   [WEFT + "scheduler/wakeAt", "what this processor's loop returned with RUN_WAIT"],
@@ -112,20 +112,23 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "scheduler/ticked", "this processor's thread unwound at a safepoint for a tick"],
 ]);
 
-/** scheduler.ts is the processor's loop: every global of it is per processor but this one. A global
- *  added there must be listed above, or here, or the build refuses it (schedulerGlobalsKnown). */
+/** scheduler.ts is the processor's loop and savearea.ts its scratch area: every global of them is per
+ *  processor but this one. A global added there must be listed above, or here, or the build refuses it
+ *  (schedulerGlobalsKnown). */
 const SCHEDULER_SHARED = WEFT + "scheduler/programEnded";
+const PER_PROCESSOR_FILES = ["scheduler/", "savearea/"];
 
 /** Whether global `name` stays per processor (PER_PROCESSOR_GLOBALS). */
 export function isPerProcessor(name: string): boolean {
   return PER_PROCESSOR_GLOBALS.has(name) || (name.startsWith("~lib/") && !name.startsWith("~lib/weft/"));
 }
 
-/** A global of scheduler.ts that is neither listed nor SCHEDULER_SHARED would silently be shared by every
- *  processor; refuse it instead. */
+/** A global of scheduler.ts or savearea.ts that is neither listed nor SCHEDULER_SHARED would silently be
+ *  shared by every processor; refuse it instead. */
 function schedulerGlobalsKnown(mod: binaryen.Module): void {
   for (const g of globalInfos(mod)) {
-    if (g.mutable && g.name.startsWith(WEFT + "scheduler/") && g.name !== SCHEDULER_SHARED && !isPerProcessor(g.name)) {
+    const perProcessorFile = PER_PROCESSOR_FILES.some((file) => g.name.startsWith(WEFT + file));
+    if (g.mutable && perProcessorFile && g.name !== SCHEDULER_SHARED && !isPerProcessor(g.name)) {
       throw new BuildError(`weft build --shared: ${g.name} is neither per processor nor shared in host/shared.ts (PER_PROCESSOR_GLOBALS)`);
     }
   }
