@@ -85,7 +85,7 @@ let cachedCount: u32 = 0;    // its length (per processor)
   if (SHARED_MEMORY) atomic.store<i32>(TABLE_LOCK, 0);
 }
 
-/** Whether this run keeps free slots per processor (not 1:1: see "The table"). */
+/** Whether this run keeps free slots per processor (not 1:1: see the design note). */
 // @ts-ignore: decorator
 @inline function slotCaching(): bool { return !(SHARED_MEMORY && isOneToOne()); }
 
@@ -221,6 +221,7 @@ export function tableRemove(id: ThreadId, unlocked: bool): void {
   if (SHARED_MEMORY && unlocked) schedLockPassed();
 }
 
+/** Counts a thread made (+1) or reaped (-1) on this processor (LIVE). */
 // @ts-ignore: decorator
 @inline export function liveAdd(delta: i32): void {
   let at = LIVE + (SHARED_MEMORY ? <usize>processorIndex << 6 : 0);
