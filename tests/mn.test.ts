@@ -85,6 +85,21 @@ describe("M:N under stress", () => {
   }
 });
 
+describe("M:N priorities changed while threads run and move", () => {
+  // With setPriority pushing a thread whether or not runQueueRemove found it, both runs hang (a thread
+  // in two queues at once).
+  for (const processors of [2, 4]) {
+    it(`on ${processors} processors: every worker finishes its rounds, no call refused`, async () => {
+      const r = await runSharedProgram("mn_priority_churn.ts", processors, 30_000);
+      expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+      const v = valuesOf(r);
+      expect(pick(v, ["counted", "refused"])).toEqual({ counted: v.get("workers"), refused: "0" });
+      expect(Number(v.get("changed"))).toBeGreaterThan(0);
+      expect(Number(v.get("ran_on"))).toBeGreaterThanOrEqual(2);
+    }, TIMEOUT);
+  }
+});
+
 describe("M:N threads born detached", () => {
   // table.ts: SLOT_CACHE_MAX and SLOT_BATCH. The table hands out new slots only when a processor's own
   // list and the shared one are empty, so besides the live threads only the other processors' lists
