@@ -37,20 +37,20 @@
 // threads run, io.ts).
 
 import {
-  Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
+  Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
   FLAG_STARTED, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, SAVE_AREA_HEADER,
-  FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, FROM_LIVE, FROM_FINISHED, transition,
+  FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, transition,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
 import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast, runQueueWorkFor } from "./runqueue";
-import { timerAdd, timerRemove, timerPopDue, timerEarliest, timerCount } from "./timer";
+import { timerAdd, timerRemove, timerEarliest, timerCount, timersFire } from "./timer";
 import {
   scratch, scratchSize, makeScratch, keepSaveArea, copyWords, lostMessage, LOST_SAVE_AREA, LOST_MEMORY, SAVE_AREA_SLACK,
 } from "./savearea";
 import { heapFree } from "./runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
-import { futexDequeue, futexWakeLocked, FUTEX_TIMED_OUT } from "./futex";
+import { futexWakeLocked } from "./futex";
 import { threadFinishing, threadExited, threadReap, threadKill } from "./thread";
 import { ioPending, ioDrain, ioRelease } from "./io";
 import { SHARED_MEMORY } from "./atomics";
@@ -241,30 +241,6 @@ export function preemptSwitch(): void {
   asyncifyStartUnwind(scratch);
 }
 
-/** Wakes every thread whose deadline has passed; `front`: at the head of their levels (a tick). The
- *  scheduler lock must be held. */
-function fireTimers(now: f64, front: bool = false): void {
-  while (true) {
-    let tp = timerPopDue(now);
-    if (tp == 0) return;
-    let t = changetype<Thread>(tp);
-    if (t.state == STATE_BLOCKED) {
-      futexDequeue(t);
-      t.waitResult = FUTEX_TIMED_OUT;
-    }
-    if (front) {
-      if (exactAccounting()) exactWoken(t);
-      transition(t, FROM_WAITING, STATE_RUNNABLE);
-      t.priority = t.basePriority;
-      let pinned = t.pinned;
-      runQueuePushFront(t);
-      wakeIdleProcessor(pinned);
-    } else {
-      makeRunnable(t);
-    }
-  }
-}
-
 /** Frees what a finished thread no longer needs: save area, stack and I/O request. Only the processor
  *  that ran it calls this, before it clears onCpu. */
 export function releaseFrames(t: Thread): void {
@@ -288,7 +264,7 @@ export function runLoop(): i32 {
     // timer added meanwhile is seen next turn, or by the processor that added it).
     if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) {
       schedLockTake();
-      fireTimers(hostNow());
+      timersFire(hostNow());
       schedLockDrop();
     }
     if (ioPending > 0) {
@@ -392,7 +368,7 @@ function requeueTicked(t: Thread): void {
   let now = hostNow();
   let verdict = preemptTick(t, now);
   schedLockTake();
-  if (timerCount() > 0) fireTimers(now, true);
+  if (timerCount() > 0) timersFire(now, true);
   transition(t, FROM_RUNNING, STATE_RUNNABLE);
   if (verdict == TICK_PREEMPT) runQueuePush(t);
   else { runQueuePushFront(t); t.switches--; }   // it goes on: not a switch

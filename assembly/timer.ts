@@ -2,10 +2,18 @@
 // Thread.deadline. Each thread remembers its index (Thread.timerSlot) so a wake-up before the deadline
 // removes it in O(log n).
 //
-// Access rule: owned by the processor's scheduler.
+// Access rule: under the scheduler lock (M:N: the timers are shared).
+//
+// timersFire wakes the threads whose deadlines have passed: a timed futex wait ends with
+// FUTEX_TIMED_OUT, a sleep simply ends.
 
-import { Thread } from "./layout";
+import { Thread, STATE_BLOCKED, STATE_RUNNABLE, FROM_WAITING, transition } from "./layout";
 import { heapTryAlloc, heapFree } from "./runtime/index";
+import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
+import { makeRunnable } from "./scheduler";
+import { runQueuePushFront } from "./runqueue";
+import { wakeIdleProcessor } from "./processor";
+import { exactAccounting, exactWoken } from "./preempt";
 
 // @ts-ignore: decorator
 @lazy let heap: usize = 0;      // usize[capacity] of Thread pointers
@@ -92,3 +100,27 @@ export function timerEarliest(): f64 { return count ? at(0).deadline : Infinity;
 /** Number of threads waiting on a time. */
 // @ts-ignore: decorator
 @inline export function timerCount(): i32 { return count; }
+
+/** Wakes every thread whose deadline has passed; `front`: at the head of their levels (a tick). The
+ *  scheduler lock must be held. */
+export function timersFire(now: f64, front: bool = false): void {
+  while (true) {
+    let tp = timerPopDue(now);
+    if (tp == 0) return;
+    let t = changetype<Thread>(tp);
+    if (t.state == STATE_BLOCKED) {
+      futexDequeue(t);
+      t.waitResult = FUTEX_TIMED_OUT;
+    }
+    if (front) {
+      if (exactAccounting()) exactWoken(t);
+      transition(t, FROM_WAITING, STATE_RUNNABLE);
+      t.priority = t.basePriority;
+      let pinned = t.pinned;
+      runQueuePushFront(t);
+      wakeIdleProcessor(pinned);
+    } else {
+      makeRunnable(t);
+    }
+  }
+}
