@@ -11,10 +11,10 @@
 // moves into linear memory (host/build.ts lists the per-processor globals; every other mutable one moves).
 //
 // Locks. Each run queue has a lock of its own (runqueue.ts): spawn, the loop's pop and a channel's wake
-// push and pop under a queue's lock only, and a thread born detached ends with none (thread.ts). One more
-// spin lock (schedLock) guards the rest — the timer heap, the futex table, join and detach, the idle and
-// deadlock bookkeeping — and the state changes made under them; it is
-// held for a few dozen instructions and never across a switch. Lock order: schedLock, then a queue lock.
+// push and pop under a queue's lock only, and a thread born detached ends with none (scheduler.ts,
+// leaveProcessor; table.ts, tableRemove). One more spin lock (schedLock) guards the rest — the timer
+// heap, the futex table, join and detach, the idle and deadlock bookkeeping — and the state changes made
+// under them; it is held for a few dozen instructions and never across a switch. Lock order: schedLock, then a queue lock.
 // In an N:1 build the locks compile to nothing (atomics.ts, SHARED_MEMORY).
 //
 // A thread on two processors. A thread that parks is visible to wakers (in a wait queue, or runnable)
