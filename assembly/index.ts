@@ -2,35 +2,35 @@
 //
 // Threads: spawn, join, detach, exit, self, yieldNow (also Thread.yield), sleep, names, priorities.
 // Preemption (the build's safepoints) and policy: time slices, priorities with aging, fair-share groups,
-// per-thread CPU time and statistics (policy.ts).
-// Blocking: futexWait / futexWake, and everything in sync/ and channel.ts built on them.
+// per-thread CPU time and statistics (lib/policy.ts).
+// Blocking: futexWait / futexWake, and everything in sync/ and lib/channel.ts built on them.
 // Per thread: TLS keys (tlsKeyCreate, tlsGet, tlsSet, ThreadLocal) and errno.
-// I/O (the caller waits, the others run): files and stdio (file.ts), TCP (net.ts).
+// I/O (the caller waits, the others run): files and stdio (sys/file.ts), TCP (sys/net.ts).
 
 export {
   ThreadId, SpawnOptions, JoinResult, spawn, join, joinInto, detach, exit, self, setName, getName,
-} from "./thread";
-export { yieldNow, migrate } from "./scheduler";
-export { processors, processorId } from "./processor";
+} from "./core/thread";
+export { yieldNow, migrate } from "./core/scheduler";
+export { processors, processorId } from "./core/processor";
 export {
   setPriority, getPriority, groupCreate, groupSetWeight, groupCpuTime, setGroup, getGroup, setWeight, setTimeSlice,
   timeSlice, setExactAccounting, cpuTime, ThreadStats, threadStats, allThreadStats, printThreadStats,
-} from "./policy";
+} from "./lib/policy";
 export {
   futexWait, futexWake, futexWaitFor, FUTEX_WOKEN, FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT,
   WAIT_FUTEX, WAIT_MUTEX, WAIT_COND, WAIT_RWLOCK, WAIT_SEMAPHORE, WAIT_BARRIER, WAIT_ONCE, WAIT_WAITGROUP,
   WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV, WAIT_SELECT, WAIT_JOIN, WAIT_SLEEP,
-} from "./futex";
-export { tlsKeyCreate, tlsKeyDelete, tlsGet, tlsSet, ThreadLocal, getErrno, setErrno, TLS_KEYS_MAX } from "./tls";
-export { print, printError } from "./console";
-export { now, wallTime } from "./clock";
-export { sleep, Thread } from "./api";
-export * from "./errno";
-export { Mutex, Cond, RwLock, Semaphore, Barrier, Once, WaitGroup } from "./sync/index";
-export { Channel, Received } from "./channel";
-export { Select } from "./select";
+} from "./core/futex";
+export { tlsKeyCreate, tlsKeyDelete, tlsGet, tlsSet, ThreadLocal, getErrno, setErrno, TLS_KEYS_MAX } from "./core/tls";
+export { print, printError } from "./lib/console";
+export { now, wallTime } from "./lib/clock";
+export { sleep, Thread } from "./lib/api";
+export * from "./core/errno";
+export { Mutex, Cond, RwLock, Semaphore, Barrier, Once, WaitGroup } from "./lib/sync/index";
+export { Channel, Received } from "./lib/channel";
+export { Select } from "./lib/select";
 export {
   IoMode, STDIN, STDOUT, STDERR, O_READ, O_WRITE, O_CREATE, O_TRUNCATE, O_APPEND, O_EXCLUSIVE, Stat, open, close,
   read, readInto, write, writeFrom, writeString, stat, unlink, mkdir, readdir, ioDelay,
-} from "./file";
-export { SHUT_RD, SHUT_WR, SHUT_RDWR, listen, accept, connect, shutdown, localAddress } from "./net";
+} from "./sys/file";
+export { SHUT_RD, SHUT_WR, SHUT_RDWR, listen, accept, connect, shutdown, localAddress } from "./sys/net";

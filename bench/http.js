@@ -92,7 +92,7 @@ function wrk(url, seconds) {
 export async function httpBench({ quick = false } = {}) {
   if (!ensureWrk()) return null;
   const seconds = quick ? 2 : 5, rounds = 2;
-  const { build } = await import("../dist/host/build.js");
+  const { build } = await import("../dist/host/compiler/build.js");
   const { wasm } = await build(path.join(ROOT, "examples", "http.ts"));
   const wasmFile = path.join(mkdtempSync(path.join(tmpdir(), "weft-bench-http-")), "http.wasm");
   writeFileSync(wasmFile, wasm);
@@ -131,7 +131,7 @@ async function main(argv) {
 
 /** The weft server: the example, with Node's I/O host granting its one address. */
 async function serveWeft(wasmFile) {
-  const { run } = await import("../dist/host/runner.js");
+  const { run } = await import("../dist/host/kernel/runner.js");
   const { NodeIo } = await import("../dist/host/io/node.js");
   const result = await run(readFileSync(wasmFile), {
     io: new NodeIo({ listen: [WEFT_ADDRESS] }),

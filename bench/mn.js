@@ -1,4 +1,4 @@
-// M:N benchmarks: shared builds run on processors (Workers) over one shared memory (host/mn.ts).
+// M:N benchmarks: shared builds run on processors (Workers) over one shared memory (host/mn/run.ts).
 //   mn_speedup_2      bench/programs/mn_compute.ts on 1 processor, then on 2: time ratio (target >= 1.9)
 //   skynet_1m_p2      bench/programs/skynet.ts on 2 processors (ms; target <= 300)
 //   spawn_mn, mem_mn_1k, mem_mn_10k   bench/programs/mn_lab.ts on 2 processors
@@ -18,8 +18,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "../dist/host/build.js";
-import { runShared } from "../dist/host/mn.js";
+import { build } from "../dist/host/compiler/build.js";
+import { runShared } from "../dist/host/mn/run.js";
 import { median } from "./baselines.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

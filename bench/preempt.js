@@ -21,9 +21,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "../dist/host/build.js";
-import { run } from "../dist/host/runner.js";
-import { runShared } from "../dist/host/mn.js";
+import { build } from "../dist/host/compiler/build.js";
+import { run } from "../dist/host/kernel/runner.js";
+import { runShared } from "../dist/host/mn/run.js";
 import { median } from "./baselines.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -20,8 +20,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "../dist/host/build.js";
-import { run } from "../dist/host/runner.js";
+import { build } from "../dist/host/compiler/build.js";
+import { run } from "../dist/host/kernel/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 import { asyncPingPong, generatorPingPong, median } from "./baselines.js";
 import { httpBench } from "./http.js";
@@ -80,7 +80,7 @@ function hashOf(files) {
   return h.digest("hex").slice(0, 24);
 }
 
-/** `file` and every file of weft's it imports, however deep (for dist/host/build.js: the whole build
+/** `file` and every file of weft's it imports, however deep (for dist/host/compiler/build.js: the whole build
  *  pipeline, so that a change to any pass rebuilds the cached programs). */
 function withImports(file, seen = new Set()) {
   if (seen.has(file)) return [...seen];

@@ -1,4 +1,4 @@
-// The host half of weft's ABI. assembly/abi.ts and assembly/layout.ts are the core half; the exported
+// The host half of weft's ABI. assembly/sys/abi.ts and assembly/core/layout.ts are the core half; the exported
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
@@ -7,7 +7,7 @@ export const ABI_VERSION = 8;
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
 
-/** Host functions the core imports from IMPORT_MODULE (assembly/host.ts). */
+/** Host functions the core imports from IMPORT_MODULE (assembly/core/host.ts). */
 export const HOST_IMPORTS = ["now", "wall", "write", "died", "io_submit", "processor_start"] as const;
 
 /** Exports the host needs from a weft module. */
@@ -30,7 +30,7 @@ export const SHARED_MEMORY_INITIAL = 64, SHARED_MEMORY_MAXIMUM = 32768;
 /** What weft_run returns. */
 export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3, RUN_POLL = 4, RUN_RETIRED = 5;
 
-/** Thread record fields, in weft_layout()'s order, with their byte offsets (assembly/layout.ts). */
+/** Thread record fields, in weft_layout()'s order, with their byte offsets (assembly/core/layout.ts). */
 export const THREAD = {
   id: 0, state: 4, priority: 8, flags: 12, saveArea: 24, stackBase: 28, stackTop: 32, exitValue: 56,
   waitKind: 60, waitAddr: 64, deadline: 72, name: 84, error: 88, switches: 96, saveBytes: 104, tls: 44,
@@ -39,7 +39,7 @@ export const THREAD = {
 } as const;
 export const THREAD_FIELDS = Object.keys(THREAD) as (keyof typeof THREAD)[];
 
-/** Exact accounting block (assembly/preempt.ts), at the address in a record's `stats` field (0 until
+/** Exact accounting block (assembly/core/preempt.ts), at the address in a record's `stats` field (0 until
  *  exact accounting is on and the thread was first switched in):
  *  ╒═══ exact block (32 bytes) ═══╕
  *    0 │ cpu       f64  ms on a processor
@@ -49,12 +49,12 @@ export const THREAD_FIELDS = Object.keys(THREAD) as (keyof typeof THREAD)[];
  *  ╘══════════════════════════════╛ */
 export const STATS_CPU = 0, STATS_RUNNABLE = 8, STATS_BLOCKED = 16;
 
-/** Most processors a shared run may have (assembly/processor.ts): arrays indexed by processor have as many
+/** Most processors a shared run may have (assembly/core/processor.ts): arrays indexed by processor have as many
  *  entries. */
 export const PROCESSORS_MAX = 1024;
 
-/** The tick words of a shared build, at weft_preempt_requests() (assembly/preempt.ts, TICKS); the host's
- *  ticker writes them (host/ticker.ts):
+/** The tick words of a shared build, at weft_preempt_requests() (assembly/core/preempt.ts, TICKS); the host's
+ *  ticker writes them (host/mn/ticker.ts):
  *  ╒═══ tick words (16 + 8 × PROCESSORS_MAX bytes) ═══╕
  *     0 │ raised   i32  how many request words are 1; every safepoint loads it, and only when it is not 0
  *       │               looks at its processor's request word
@@ -69,14 +69,14 @@ export const TICK_WORDS = { raised: 0, busy: 16, request: 16 + 4 * PROCESSORS_MA
 export const SLICE_MS_MAX = 60_000, TICK_MS_MAX = 1_000;
 
 
-/** Thread states (assembly/layout.ts). */
+/** Thread states (assembly/core/layout.ts). */
 export const STATE_NAMES = ["free", "runnable", "running", "blocked", "sleeping", "exited", "trapped"] as const;
 export const STATE_EXITED = 5, STATE_TRAPPED = 6;
 
 /** Thread flags. */
 export const FLAG_DETACHED = 1, FLAG_MAIN = 2;
 
-/** What a blocked thread waits on (assembly/futex.ts, WAIT_*). */
+/** What a blocked thread waits on (assembly/core/futex.ts, WAIT_*). */
 export const WAIT_KINDS = [
   "futex", "mutex", "cond", "rwlock", "semaphore", "barrier", "once", "waitgroup", "channel send",
   "channel receive", "select", "join", "sleep", "io",

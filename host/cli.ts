@@ -6,13 +6,13 @@ import path from "node:path";
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { spawnSync } from "node:child_process";
-import { WeftError, type RunResult, type ThreadStats, type GroupStats } from "./runner.js";
+import { WeftError, type RunResult, type ThreadStats, type GroupStats } from "./kernel/runner.js";
 import { SLICE_MS_MAX, TICK_MS_MAX } from "./abi.js";
-import type { BuildError as BuildErrorType } from "./build.js";
+import type { BuildError as BuildErrorType } from "./compiler/errors.js";
 import type { IoMode } from "./io/abi.js";
 
 // The build pipeline loads the compiler and Binaryen (seconds): import it only when a command needs it.
-const buildModule = () => import("./build.js");
+const buildModule = () => import("./compiler/build.js");
 const runFile: typeof import("./node.js").runFile = async (...args) => (await import("./node.js")).runFile(...args);
 
 export const EXIT_OK = 0;
@@ -171,7 +171,7 @@ async function cmdRun(args: string[]): Promise<number> {
     if (dirs.length || listen.length || connect.length || fetch.length || ioMode) {
       throw new UsageError(`${oneToOne ? "--one-to-one" : "--processors"} runs without file or network I/O for now: drop --dir, --allow-*, --io`);
     }
-    const { runShared } = await import("./mn.js");
+    const { runShared } = await import("./mn/run.js");
     const wasm = file.endsWith(".ts") ? (await (await buildModule()).build(file, { shared: true })).wasm : readFileSync(file);
     return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, ...preempt, ...printing }));
   }

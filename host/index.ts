@@ -3,10 +3,10 @@
 // M:N (a module built with --shared) on several processors, in Node or on a cross-origin isolated page:
 //   import { runShared } from "weft";  const result = await runShared(wasmBytes, { processors: 4 });
 // Building from AssemblyScript is Node-only: "weft/build". Running files from disk: "weft/node".
-export { run, loadModule, WeftProgram, WeftError, readThreadStats, readGroups } from "./runner.js";
-export type { RunOptions, RunResult, ThreadOutcome, ThreadStats, GroupStats, CoreTables } from "./runner.js";
-export type { PreemptOptions } from "./preempt.js";
-export { runShared, type SharedRunOptions } from "./mn.js";
+export { run, loadModule, WeftProgram, WeftError, readThreadStats, readGroups } from "./kernel/runner.js";
+export type { RunOptions, RunResult, ThreadOutcome, ThreadStats, GroupStats, CoreTables } from "./kernel/runner.js";
+export type { PreemptOptions } from "./kernel/preempt.js";
+export { runShared, type SharedRunOptions } from "./mn/run.js";
 export { ABI_VERSION } from "./abi.js";
 export { WebIo, type WebIoOptions } from "./io/web.js";
 export type { IoHost, IoContext, IoRequest } from "./io/host.js";

@@ -1,9 +1,9 @@
-// The core (assembly/abi.ts, layout.ts) and the host (host/abi.ts) describe one ABI; these check they agree.
+// The core (assembly/sys/abi.ts, layout.ts) and the host (host/abi.ts) describe one ABI; these check they agree.
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "./harness";
 import { ABI_VERSION, HOST_IMPORTS, IMPORT_MODULE, REQUIRED_EXPORTS, THREAD, THREAD_FIELDS } from "../host/abi.js";
 import { REQUEST, REQUEST_FIELDS, RING } from "../host/io/abi.js";
-import { WeftProgram } from "../host/runner.js";
+import { WeftProgram } from "../host/kernel/runner.js";
 
 describe("ABI", () => {
   it("core and host agree on the version, the thread record's offsets and size", async () => {

@@ -1,7 +1,7 @@
 // weft in a real browser: Debian's chromium, driven by playwright-core, loads the ESM host build
 // (/dist/host/index.js) from a static server over the repository and runs a prebuilt module in the page:
 // N:1 with run() on the page's main thread, and M:N with runShared on Web Workers, which needs a
-// cross-origin isolated page (host/mn.ts).
+// cross-origin isolated page (host/mn/run.ts).
 // Nothing here is skipped: without chromium or playwright-core the suite fails with the reason.
 //
 // Setup, in order:
@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
-import { build } from "../host/build";
+import { build } from "../host/compiler/build";
 import { serve, type Server } from "./browser/server";
 import { launchPage, type BrowserPage } from "./browser/launch";
 

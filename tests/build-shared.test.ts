@@ -1,9 +1,9 @@
-// weft build --shared (host/shared.ts): the module K processors run over one shared memory.
+// weft build --shared (host/compiler/passes/shared.ts): the module K processors run over one shared memory.
 import { beforeAll, describe, expect, it } from "vitest";
 import binaryen from "binaryen";
 import path from "node:path";
-import { build, BuildError, type BuildResult } from "../host/build.js";
-import { SHARED_EXPORTS, SHARED_GLOBALS_BYTES, shareModule } from "../host/shared.js";
+import { build, BuildError, type BuildResult } from "../host/compiler/build.js";
+import { SHARED_EXPORTS, SHARED_GLOBALS_BYTES, shareModule } from "../host/compiler/passes/shared.js";
 import { REQUIRED_EXPORTS, RUN_AGAIN, RUN_EXITED, SHARED_MEMORY_INITIAL, SHARED_MEMORY_MAXIMUM } from "../host/abi.js";
 import { ROOT } from "./harness";
 
@@ -42,7 +42,7 @@ describe("build --shared", () => {
     expect(text).toMatch(/^ \(data \$\S+ "/m);
     expect(text).not.toContain("(global.get $sync_mutex/");  // the program's globals live in memory
     expect(Object.keys(shared.shared!.globals)).toContain("sync_mutex/counter");
-    expect(Object.keys(shared.shared!.globals)).not.toContain("~lib/weft/assembly/scheduler/currentThread");
+    expect(Object.keys(shared.shared!.globals)).not.toContain("~lib/weft/assembly/core/scheduler/currentThread");
     expect(wat(n1.wasm)).not.toContain("atomic.rmw.cmpxchg");
     expect(shared.size).toBeLessThan(n1.size * 1.25);        // the zeros of memory.data blocks are not carried
   });
@@ -112,13 +112,13 @@ describe("shareModule", () => {
     (import "env" "memory" (memory $m 1 16 shared))
     (export "memory" (memory $m))
     (global $"odd name, (quoted)" (mut i64) (i64.const 5))
-    (global $~lib/weft/assembly/stack/stackLimit (mut i32) (i32.const 0))
+    (global $~lib/weft/assembly/core/stack/stackLimit (mut i32) (i32.const 0))
     ${extra}
     (data (i32.const 64) "data!")
     (func $block (export "weft_shared_globals") (result i32) (i32.const 1024))
     (func $get (export "get") (result i64) (global.get $"odd name, (quoted)"))
     (func $set (export "set") (param i64) (global.set $"odd name, (quoted)" (local.get 0)))
-    (func $limit (export "limit") (result i32) (global.get $~lib/weft/assembly/stack/stackLimit))
+    (func $limit (export "limit") (result i32) (global.get $~lib/weft/assembly/core/stack/stackLimit))
     ${start})`;
   const share = (text: string) => {
     const mod = binaryen.parseText(text);
@@ -135,7 +135,7 @@ describe("shareModule", () => {
     new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), { env: { memory } }).exports as Record<string, CallableFunction>;
 
   it("moves a global with a quoted name, applies data once, and gives every instance the start's constants", () => {
-    const { wasm, layout } = share(source(`(func $start (global.set $~lib/weft/assembly/stack/stackLimit (i32.const 4096)) (global.set $"odd name, (quoted)" (i64.const 6))) (start $start)`));
+    const { wasm, layout } = share(source(`(func $start (global.set $~lib/weft/assembly/core/stack/stackLimit (i32.const 4096)) (global.set $"odd name, (quoted)" (i64.const 6))) (start $start)`));
     expect(layout.globals).toEqual({ "odd name, (quoted)": 1024 });
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
     const one = instantiate(wasm, memory);
@@ -159,18 +159,18 @@ describe("shareModule", () => {
 
   it("refuses what it cannot share, in one line", () => {
     const refusal = (text: string) => { try { share(text); } catch (e) { return e; } return null; };
-    const computed = refusal(source(`(func $start (global.set $~lib/weft/assembly/stack/stackLimit (i32.add (i32.const 1) (call $limit)))) (start $start)`));
+    const computed = refusal(source(`(func $start (global.set $~lib/weft/assembly/core/stack/stackLimit (i32.add (i32.const 1) (call $limit)))) (start $start)`));
     expect(computed).toBeInstanceOf(BuildError);
-    expect((computed as Error).message).toMatch(/sets the per-processor global ~lib\/weft\/assembly\/stack\/stackLimit to a computed value/);
-    const twice = refusal(source(`(func $start (global.set $~lib/weft/assembly/stack/stackLimit (i32.const 1)) (if (call $limit) (then (global.set $~lib/weft/assembly/stack/stackLimit (i32.const 2))))) (start $start)`));
-    expect((twice as Error).message).toMatch(/sets the per-processor global ~lib\/weft\/assembly\/stack\/stackLimit/);
+    expect((computed as Error).message).toMatch(/sets the per-processor global ~lib\/weft\/assembly\/core\/stack\/stackLimit to a computed value/);
+    const twice = refusal(source(`(func $start (global.set $~lib/weft/assembly/core/stack/stackLimit (i32.const 1)) (if (call $limit) (then (global.set $~lib/weft/assembly/core/stack/stackLimit (i32.const 2))))) (start $start)`));
+    expect((twice as Error).message).toMatch(/sets the per-processor global ~lib\/weft\/assembly\/core\/stack\/stackLimit/);
     const scratch = `(global $~lib/util/number/_K (mut i32) (i32.const 0))`;     // the standard library's: scratch
     expect(refusal(source(`(func $start (global.set $~lib/util/number/_K (call $limit))) (start $start)`, scratch))).toBeNull();
     const exported = refusal(source("", `(global $shown (mut i32) (i32.const 0)) (export "shown" (global $shown))`));
     expect((exported as Error).message).toMatch(/global shown is exported/);
-    const unknown = refusal(source("", `(global $~lib/weft/assembly/scheduler/newThing (mut i32) (i32.const 0))`));
+    const unknown = refusal(source("", `(global $~lib/weft/assembly/core/scheduler/newThing (mut i32) (i32.const 0))`));
     expect((unknown as Error).message).toMatch(/scheduler\/newThing is neither per processor nor shared/);
-    const unknownArea = refusal(source("", `(global $~lib/weft/assembly/savearea/newThing (mut i32) (i32.const 0))`));
+    const unknownArea = refusal(source("", `(global $~lib/weft/assembly/core/savearea/newThing (mut i32) (i32.const 0))`));
     expect((unknownArea as Error).message).toMatch(/savearea\/newThing is neither per processor nor shared/);
     const many = SHARED_GLOBALS_BYTES / 8 + 1;
     const tooMany = refusal(source("", Array.from({ length: many }, (_, i) => `(global $g${i} (mut i32) (i32.const ${i}))`).join(" ")));

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { build, BuildError } from "../host/build.js";
+import { build, BuildError } from "../host/compiler/build.js";
 import { ROOT } from "./harness";
 
 const program = (source: string) => {
@@ -18,7 +18,7 @@ describe("build", () => {
     // pingpong's worker calls yieldNow, which is inlined into it (scheduler.ts): the worker itself calls the
     // switch, and so does joinInto (join calls it; the futex wait is inlined into it).
     expect(r.switchCallers).toContain("pingpong/worker");
-    expect(r.switchCallers).toContain("~lib/weft/assembly/thread/joinInto");
+    expect(r.switchCallers).toContain("~lib/weft/assembly/core/thread/joinInto");
     expect(r.size).toBeGreaterThan(1000);
     expect(r.size).toBeLessThan(r.sizeBeforeAsyncify * 2);
   });

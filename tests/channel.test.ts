@@ -1,4 +1,4 @@
-// Channels and select (assembly/channel.ts, assembly/select.ts), each exercised by an AssemblyScript
+// Channels and select (assembly/lib/channel.ts, assembly/lib/select.ts), each exercised by an AssemblyScript
 // program in tests/programs/chan_*.ts. Programs print `key=value` lines of values they computed; every
 // assertion here compares one of those against what the semantics demand.
 import { describe, expect, it } from "vitest";

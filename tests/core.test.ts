@@ -3,7 +3,7 @@
 // lines of values it computed; every assertion compares one of them with what the semantics demand.
 import { describe, expect, it } from "vitest";
 import { runProgram, runOnce, runValues, valuesOf, pick, lines } from "./harness";
-import type { RunOptions, RunResult } from "../host/runner";
+import type { RunOptions, RunResult } from "../host/kernel/runner";
 
 const TIMEOUT = 120_000; // a cold build of a program takes a few seconds; the runs take milliseconds
 

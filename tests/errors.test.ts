@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import wabtInit from "wabt";
 import { runProgram, runOnce, runValues, valuesOf, pick, lines } from "./harness";
-import { run, WeftError, type RunOptions, type RunResult, type ThreadOutcome } from "../host/runner";
+import { run, WeftError, type RunOptions, type RunResult, type ThreadOutcome } from "../host/kernel/runner";
 import { REQUIRED_EXPORTS, ABI_VERSION } from "../host/abi";
 
 const TIMEOUT = 120_000;

@@ -1,5 +1,5 @@
 // Builds and runs AssemblyScript test programs. Builds are cached by the hash of the program, weft's
-// core and the build pipeline (host/build.ts and every host file it imports), so a test run builds each
+// core and the build pipeline (host/compiler/build.ts and every host file it imports), so a test run builds each
 // program once, and again whenever any of them changes.
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
@@ -8,11 +8,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { expect } from "vitest";
-import { build, type BuildOptions } from "../host/build.js";
-import { WeftError, type RunOptions, type RunResult } from "../host/runner.js";
+import { build, type BuildOptions } from "../host/compiler/build.js";
+import { WeftError, type RunOptions, type RunResult } from "../host/kernel/runner.js";
 import type { NodeIoOptions } from "../host/io/node.js";
-// The compiled host: its processors are Workers that load dist/host/processor-worker.js beside it.
-import { runShared } from "../dist/host/mn.js";
+// The compiled host: its processors are Workers that load dist/host/mn/processor-worker.js beside it.
+import { runShared } from "../dist/host/mn/run.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests");
@@ -41,8 +41,8 @@ let coreHash: Promise<string> | null = null;
 function hashCore(): Promise<string> {
   coreHash ??= (async () => {
     const h = createHash("sha256");
-    // The build pipeline: host/build.ts and every host file it imports, however deep.
-    for (const f of [...(await filesUnder(path.join(ROOT, "assembly"))), ...(await withImports(path.join(ROOT, "host", "build.ts")))]) {
+    // The build pipeline: host/compiler/build.ts and every host file it imports, however deep.
+    for (const f of [...(await filesUnder(path.join(ROOT, "assembly"))), ...(await withImports(path.join(ROOT, "host", "compiler", "build.ts")))]) {
       h.update(f).update(await readFile(f));
     }
     return h.digest("hex");
@@ -69,7 +69,7 @@ export type ProgramOptions = Omit<RunOptions, "stdout" | "stderr" | "io"> & {
 };
 
 /** Builds and runs a program in a worker thread; a run that takes longer than timeoutMs (default 60 s)
- *  is stopped and fails the test with a clear message. See host/runner.ts for RunResult. */
+ *  is stopped and fails the test with a clear message. See host/kernel/runner.ts for RunResult. */
 export async function runProgram(file: string, options: ProgramOptions = {}): Promise<RunResult> {
   const { build: buildOptions, timeoutMs = 60_000, ...runOptions } = options;
   const wasm = await buildProgram(file, buildOptions);
@@ -89,7 +89,7 @@ export async function runProgram(file: string, options: ProgramOptions = {}): Pr
   }
 }
 
-/** Builds `file` for M:N (shared) and runs it on `processors` Workers, or 1:1 (host/mn.ts). */
+/** Builds `file` for M:N (shared) and runs it on `processors` Workers, or 1:1 (host/mn/run.ts). */
 export async function runSharedProgram(file: string, processors: number, timeoutMs = 60_000, model: "M:N" | "1:1" = "M:N",
   options: BuildOptions = {}): Promise<RunResult> {
   const wasm = await buildProgram(file, { ...options, shared: true });

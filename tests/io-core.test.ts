@@ -1,9 +1,9 @@
-// The I/O mechanism (assembly/io.ts, host/runner.ts): a thread in a system call parks and the others run
+// The I/O mechanism (assembly/sys/io.ts, host/kernel/runner.ts): a thread in a system call parks and the others run
 // (async and offload modes), or the whole processor stalls (blocking mode); many calls at once; a host
 // that sleeps while every thread waits; what a host cannot do, and a host that fails.
 import { describe, expect, it } from "vitest";
 import { buildProgram, runValues, pick } from "./harness";
-import { WeftProgram } from "../host/runner";
+import { WeftProgram } from "../host/kernel/runner";
 import { NodeIo } from "../host/io/node";
 import { WebIo } from "../host/io/web";
 import { PENDING, type IoContext, type IoRequest } from "../host/io/host";

@@ -14,7 +14,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ROOT, buildProgram, runProgram, valuesOf, type ProgramOptions } from "./harness";
 import { Grants } from "../host/io/grants";
-import type { RunResult } from "../host/runner";
+import type { RunResult } from "../host/kernel/runner";
 
 // Negated errnos, as the calls return them (host/io/abi.ts, ERRNO).
 const EPERM = -1, ENOENT = -2, EBADF = -9, EACCES = -13, EEXIST = -17, ENOTDIR = -20, EISDIR = -21, EINVAL = -22;

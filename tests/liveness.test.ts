@@ -1,11 +1,11 @@
-// The frames of rebuilt functions hold only the locals live at their site (host/liveness.ts): checked on
+// The frames of rebuilt functions hold only the locals live at their site (host/compiler/passes/liveness.ts): checked on
 // small functions whose answer is known, since a local left out is a wrong value after a switch, and one
 // kept needlessly only costs time.
 import { describe, expect, it } from "vitest";
 import binaryen from "binaryen";
-import { liveAtSites } from "../host/liveness";
-import { walk, callTarget } from "../host/walk";
-import { hotPathsFirst } from "../host/fuel";
+import { liveAtSites } from "../host/compiler/passes/liveness";
+import { walk, callTarget } from "../host/compiler/passes/walk";
+import { hotPathsFirst } from "../host/compiler/passes/fuel";
 
 /** The live sets at each call to $site in function $f of `wat`, in the order the calls appear. */
 function liveAtCalls(wat: string): number[][] | null {
@@ -72,7 +72,7 @@ describe("liveness at the sites of a rebuilt function", () => {
   });
 });
 
-describe("the layout of rebuilt functions' checks for V8 (host/fuel.ts, hotPathsFirst)", () => {
+describe("the layout of rebuilt functions' checks for V8 (host/compiler/passes/fuel.ts, hotPathsFirst)", () => {
   it("writes if (x >= 0) without else as if (!(x < 0)) in ~fast and ~resume parts, and nothing else", () => {
     const mod = binaryen.parseText(`(module
       (func $f~fast (param i32) (result i32) (if (i32.ge_s (local.get 0) (i32.const 0)) (then (return (i32.const 1)))) (i32.const 0))

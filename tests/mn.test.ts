@@ -1,11 +1,11 @@
-// M:N: one shared module run by 1, 2 and 4 processors (Workers) over one shared memory (host/mn.ts,
-// assembly/processor.ts), and by the 1:1 model (a Worker per thread). The core issue's sync and channel programs must print exactly what they print
+// M:N: one shared module run by 1, 2 and 4 processors (Workers) over one shared memory (host/mn/run.ts,
+// assembly/core/processor.ts), and by the 1:1 model (a Worker per thread). The core issue's sync and channel programs must print exactly what they print
 // on one processor in N:1; a stress program checks counters, hand-offs and the heap across processors
 // with forced migrations.
 import { describe, expect, it } from "vitest";
 import { runOnce, runProgram, runSharedProgram, buildProgram, valuesOf, pick } from "./harness";
-import { runShared } from "../dist/host/mn.js";
-import { run } from "../host/runner";
+import { runShared } from "../dist/host/mn/run.js";
+import { run } from "../host/kernel/runner";
 
 const TIMEOUT = 180_000;
 

@@ -1,6 +1,6 @@
 // Preemption from the host's side: the run options (slice, tick, exact accounting) and their checks,
 // what the host reads back (readThreadStats, readGroups, RunResult.threadStats and .groups), the CLI's
-// flags, and the M:N ticker (host/ticker.ts). The core's own behaviour (slices, aging, groups) is
+// flags, and the M:N ticker (host/mn/ticker.ts). The core's own behaviour (slices, aging, groups) is
 // tests/preempt.test.ts's.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildProgram, ROOT } from "./harness";
-import { WeftProgram, readThreadStats, readGroups, type RunOptions, type ThreadStats } from "../host/runner.js";
+import { WeftProgram, readThreadStats, readGroups, type RunOptions, type ThreadStats } from "../host/kernel/runner.js";
 // The compiled host: its processors and its ticker are Workers that load dist/host/*.js beside it.
-import { runShared } from "../dist/host/mn.js";
+import { runShared } from "../dist/host/mn/run.js";
 
 const STATS = "preempt_host_stats.ts";     // main, "stats-busy" (group 1, weight 3), "stats-napper"
 const SPIN = "preempt_host_spin.ts";       // 3 threads spin until main, after a sleep, stops them

@@ -9,16 +9,16 @@
 // few ms), narrow enough that a scheduler that does not preempt fails them by far (it is hundreds of ms
 // late, or a thread gets nothing). Each timing case logs its figures in one line (`preempt: ...`).
 //
-// M:N cases (runSharedProgram, on 1, 2 and 4 processors) need the host's ticker (host/mn.ts): without it
+// M:N cases (runSharedProgram, on 1, 2 and 4 processors) need the host's ticker (host/mn/run.ts): without it
 // a shared build's safepoints never see a tick, and main wakes only when a spinner happens to yield.
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import path from "node:path";
 import { runProgram, runSharedProgram, runOnce, runValues, valuesOf, lines, ROOT } from "./harness";
-import type { RunResult } from "../host/runner";
+import type { RunResult } from "../host/kernel/runner";
 
 const TIMEOUT = 120_000;                  // a cold build takes a few seconds; each run at most ~2 s
-const SLICE_MS = 10;                      // the default slice (assembly/preempt.ts, SLICE_MS_DEFAULT)
+const SLICE_MS = 10;                      // the default slice (assembly/core/preempt.ts, SLICE_MS_DEFAULT)
 // A wake-up behind spinners: typically well under a millisecond late (the tick that finds the sleeper
 // due comes within a tick); the worst of twenty also carries what a loaded machine adds (other test files
 // run meanwhile). Without preemption it would be hundreds of ms or never (see "safepoints: false").
@@ -78,7 +78,7 @@ describe("a thread spinning in a loop cannot starve the others", () => {
     expectNoStarvation(v, "fib", 2, "N:1 fib spinners");
   }, TIMEOUT);
 
-  // Needs the M:N ticker (host/mn.ts). With more processors than cores the host's scheduler shares the cores
+  // Needs the M:N ticker (host/mn/run.ts). With more processors than cores the host's scheduler shares the cores
   // among the Workers with slices of its own, which a wake-up may also wait for: the bound is then wider
   // (still far below the ~hundreds of ms of a spinner that is never preempted).
   it.each([1, 2, 4])("M:N on %i processor(s): processors + 1 spinners, loop and fib [needs the M:N ticker]", async (processors) => {
@@ -122,7 +122,7 @@ describe("counted loops", () => {
   // A short counted loop runs in a copy without its check, after one check before it; a long one keeps
   // its check. Both kinds of spinner must still let main wake on time.
   it("a short counted loop inside a spinner and one long counted loop are both preempted", async () => {
-    const { build } = await import("../host/build.js");
+    const { build } = await import("../host/compiler/build.js");
     const built = await build(path.join(ROOT, "tests", "programs", "preempt_counted.ts"));
     expect(built.safepoints?.counted, "counted loops the build recognised").toBeGreaterThanOrEqual(2);
     const v = okValues(await runProgram("preempt_counted.ts", { timeoutMs: 10_000 }));

@@ -1,7 +1,7 @@
 // Runs one weft module in a worker thread for tests/harness.ts, so a program that never ends can be
 // stopped (a Wasm loop cannot be interrupted from the thread it runs on).
 import { parentPort, workerData } from "node:worker_threads";
-import { run } from "../dist/host/runner.js";
+import { run } from "../dist/host/kernel/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 
 const { wasm, options } = workerData;

@@ -69,7 +69,7 @@ import { AL_MASK, BLOCK, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE 
   allocated: usize; // bytes in blocks handed out and not freed (payload capacity)
 }
 
-/** Processors that can have a cache (processor.ts, PROCESSORS_MAX). */
+/** Processors that can have a cache (core/processor.ts, PROCESSORS_MAX). */
 // @ts-ignore: decorator
 @inline const CACHES_MAX: u32 = 64;
 /** Blocks a processor takes from the global list of a class at once. 16: one lock round trip per 16
@@ -99,14 +99,14 @@ import { AL_MASK, BLOCK, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE 
 // caches[i]: processor i's cache block, 0 if it has none.
 // @ts-ignore: decorator
 @lazy const CACHES: usize = memory.data(CACHES_MAX * sizeof<usize>(), 16);
-/** This processor's cache block (shared builds), or 0. Per processor (host/shared.ts). */
+/** This processor's cache block (shared builds), or 0. Per processor (host/compiler/passes/shared.ts). */
 let cache: usize = 0;
 // @ts-ignore: decorator
 @inline function state(): HeapState { return changetype<HeapState>(STATE); }
 // @ts-ignore: decorator
 @inline function headAddr(cls: u32): usize { return STATE + offsetof<HeapState>() + (<usize>cls << alignof<usize>()); }
 
-// The lock is needed only when processors share the memory (see assembly/atomics.ts).
+// The lock is needed only when processors share the memory (see assembly/core/atomics.ts).
 // @ts-ignore: decorator
 @inline function lockHeap(): void {
   if (isDefined(WEFT_SHARED_MEMORY)) {

@@ -1,6 +1,6 @@
 // mutex_uncontended: ns per lock + unlock of a Mutex nobody else holds.
 import { now, print } from "weft";
-import { Mutex } from "weft/assembly/sync/mutex";
+import { Mutex } from "weft/assembly/lib/sync/mutex";
 
 const N = 20_000_000;
 let counter = 0;

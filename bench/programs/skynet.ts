@@ -1,7 +1,7 @@
 // skynet_1m: 1,000,000 threads in a 10-ary tree; each leaf sends its number to its parent over a channel,
 // each inner thread sums its children's; the root's sum must be 499999500000. Milliseconds.
 import { spawn, now, print, SpawnOptions } from "weft";
-import { Channel } from "weft/assembly/channel";
+import { Channel } from "weft/assembly/lib/channel";
 
 class Task { constructor(public num: i64, public size: i64, public out: Channel<i64>) {} }
 

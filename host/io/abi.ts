@@ -1,15 +1,15 @@
-// The host half of weft's I/O contract. assembly/io.ts is the core half (the request record and the
+// The host half of weft's I/O contract. assembly/sys/io.ts is the core half (the request record and the
 // completion ring, drawn there); weft_io_layout() reports the core's offsets and tests/abi.test.ts checks
 // that both halves agree. Change either side together with ABI_VERSION (host/abi.ts).
 
-/** Request record fields (assembly/io.ts), in weft_io_layout()'s order, with their byte offsets. */
+/** Request record fields (assembly/sys/io.ts), in weft_io_layout()'s order, with their byte offsets. */
 export const REQUEST = {
   op: 0, mode: 4, fd: 8, flags: 12, ptr: 16, len: 20, ptr2: 24, len2: 28, arg: 32, result: 40, status: 44,
   thread: 48, size: 64,
 } as const;
 export const REQUEST_FIELDS = Object.keys(REQUEST) as (keyof typeof REQUEST)[];
 
-/** Completion ring header (assembly/io.ts): head, tail, capacity, then the entries. */
+/** Completion ring header (assembly/sys/io.ts): head, tail, capacity, then the entries. */
 export const RING = { head: 0, tail: 4, capacity: 8, entries: 16 } as const;
 
 /** What io_submit returns to the core. */
@@ -31,15 +31,15 @@ export const OP_NAMES: Record<number, OpName> = Object.fromEntries(Object.entrie
 /** Flag on write: ptr/len is UTF-16 text (len in code units), written as UTF-8. */
 export const FLAG_UTF16 = 0x8000_0000;
 
-/** open flags (assembly/file.ts, O_*). */
+/** open flags (assembly/sys/file.ts, O_*). */
 export const O_READ = 1, O_WRITE = 2, O_CREATE = 4, O_TRUNCATE = 8, O_APPEND = 16, O_EXCLUSIVE = 32;
 
-/** The stat record the host writes at ptr2 (assembly/file.ts, Stat): 32 bytes. */
+/** The stat record the host writes at ptr2 (assembly/sys/file.ts, Stat): 32 bytes. */
 export const STAT = { kind: 0, mode: 4, size: 8, mtimeMs: 16, ctimeMs: 24, bytes: 32 } as const;
 /** Stat kinds. */
 export const KIND_FILE = 1, KIND_DIR = 2, KIND_SYMLINK = 3, KIND_OTHER = 4;
 
-/** Error numbers (Linux values; assembly/errno.ts has the same). */
+/** Error numbers (Linux values; assembly/core/errno.ts has the same). */
 export const ERRNO = {
   EPERM: 1, ENOENT: 2, EINTR: 4, EIO: 5, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EBUSY: 16, EEXIST: 17,
   ENOTDIR: 20, EISDIR: 21, EINVAL: 22, EMFILE: 24, ENOSPC: 28, EPIPE: 32, ERANGE: 34, EDEADLK: 35,

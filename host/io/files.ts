@@ -3,7 +3,7 @@
 // Design note
 // -----------
 // A call that names a path first asks grants.ts for the host path (EACCES when it leaves every granted
-// directory, in every mode). Then it runs in the request's mode (assembly/io.ts):
+// directory, in every mode). Then it runs in the request's mode (assembly/sys/io.ts):
 //   async     Node's callback API (ASYNC_OPS): libuv's thread pool makes the system call; the caller parks
 //             (PENDING) and the answer comes back through ctx.complete.
 //   blocking  the synchronous call (FILE_SYNC_OPS) right here: every weft thread waits for it.
@@ -35,7 +35,7 @@ import {
 import { PENDING, type Answer, type IoContext, type IoRequest } from "./host.js";
 import { SYNC_OPS, type SyncAnswer } from "./sync-ops.js";
 import { blockFor } from "./web.js";
-import type { NodeIo } from "./node.js";
+import type { NodeServices } from "./services.js";
 
 /** Most bytes one read moves; a longer request gets a short read, as POSIX allows. 16 MiB, not tuned: it
  *  bounds the host buffer a read allocates, which the program's `len` alone would not. Not
@@ -232,7 +232,7 @@ export class FileOps {
   /** The run is over: answers that arrive now are dropped, descriptors they open are closed. */
   private ended = false;
 
-  constructor(readonly io: NodeIo) {}
+  constructor(readonly io: NodeServices) {}
 
   submit(req: IoRequest, ctx: IoContext): Answer {
     switch (req.op) {
@@ -364,7 +364,7 @@ class StdinReader {
   private readonly onEnd = () => { this.over ??= 0; this.serve(); };
   private readonly onError = (e: Error) => { this.over ??= errnoOf(e); this.serve(); };
 
-  read(req: IoRequest, ctx: IoContext, io: NodeIo): Answer {
+  read(req: IoRequest, ctx: IoContext, io: NodeServices): Answer {
     if (req.len === 0) return 0;
     if (req.mode !== "async") this.drain();
     if (this.queue.length) return this.take(req, ctx);

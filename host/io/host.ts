@@ -1,4 +1,4 @@
-// What an I/O host is: the object that performs a weft program's system calls (assembly/io.ts). The
+// What an I/O host is: the object that performs a weft program's system calls (assembly/sys/io.ts). The
 // runner decodes each request and hands it here; the host answers at once (a number) or later
 // (PENDING, then ctx.complete). Web-standard only: Node's host (node.ts) builds on the web one (web.ts).
 

@@ -1,5 +1,5 @@
 // TCP for Node's I/O host: listen, accept, connect, read, write, shutdown, close and address, in the three
-// modes (assembly/io.ts). assembly/net.ts is the program's side.
+// modes (assembly/sys/io.ts). assembly/sys/net.ts is the program's side.
 //
 // Design note
 // -----------
@@ -43,7 +43,7 @@
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { ERRNO, FLAG_UTF16 } from "./abi.js";
 import { PENDING, type Answer, type IoContext, type IoRequest } from "./host.js";
-import type { NodeIo } from "./node.js";
+import type { NodeServices } from "./services.js";
 import { Conn, Listener, openListener, openConnection, type Registry, type HelperAnswer, type HelperCall } from "./sockets.js";
 
 /** A call as NetOps makes it; HelperLink numbers it. */
@@ -125,7 +125,7 @@ export class NetOps {
   private readonly registry: Registry = new Set();
   private helperLink: HelperLink | null = null;
 
-  constructor(readonly io: NodeIo) {}
+  constructor(readonly io: NodeServices) {}
 
   private get helper(): HelperLink { return (this.helperLink ??= new HelperLink()); }
 

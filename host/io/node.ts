@@ -1,5 +1,5 @@
 // The I/O host for Node: the web host's stdio, delays and URLs, plus files and directories (files.ts) and
-// TCP (net.ts), in the three modes (assembly/io.ts): async with Node's own I/O, blocking on this thread,
+// TCP (net.ts), in the three modes (assembly/sys/io.ts): async with Node's own I/O, blocking on this thread,
 // offload on helper Workers (pool.ts). Access is granted, never assumed (grants.ts).
 
 import { ERRNO } from "./abi.js";
@@ -9,6 +9,7 @@ import { OffloadPool } from "./pool.js";
 import { Grants } from "./grants.js";
 import { FileOps } from "./files.js";
 import { NetOps } from "./net.js";
+import type { NodeServices } from "./services.js";
 
 export interface NodeIoOptions extends WebIoOptions {
   /** Directories the program may use (and everything under them). None by default. */
@@ -21,7 +22,7 @@ export interface NodeIoOptions extends WebIoOptions {
   helpers?: number;
 }
 
-export class NodeIo extends WebIo {
+export class NodeIo extends WebIo implements NodeServices {
   readonly grants: Grants;
   private poolInstance: OffloadPool | null = null;
   readonly files: FileOps;

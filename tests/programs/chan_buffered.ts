@@ -1,7 +1,7 @@
 // Buffered channels: sends do not block until the buffer is full, then block until a slot frees; values
 // come out in FIFO order; len/cap report the buffer.
 import { spawn, join, yieldNow, print } from "weft";
-import { Channel, Received } from "weft/assembly/channel";
+import { Channel, Received } from "weft/assembly/lib/channel";
 
 const CAPACITY = 3;
 const FIFO_COUNT = 200;

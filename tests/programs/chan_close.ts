@@ -1,7 +1,7 @@
 // close(): wakes every blocked receiver (closed, zero value) and sender (send returns false); receivers
 // drain a buffer before they see closed; sends after close fail; a second close returns false.
 import { spawn, join, yieldNow, now, print } from "weft";
-import { Channel, Received } from "weft/assembly/channel";
+import { Channel, Received } from "weft/assembly/lib/channel";
 import { Counter, addAt } from "./lib/counter";
 
 const RECEIVERS = 3;

@@ -1,8 +1,8 @@
 // main receives on a channel nobody sends to, a helper blocks sending on another and a third blocks in a
 // select: the run must end as a deadlock whose report names each channel wait.
 import { spawn, print } from "weft";
-import { Channel } from "weft/assembly/channel";
-import { Select } from "weft/assembly/select";
+import { Channel } from "weft/assembly/lib/channel";
+import { Select } from "weft/assembly/lib/select";
 
 let never = new Channel<i32>();
 let nobodyReceives = new Channel<i32>();

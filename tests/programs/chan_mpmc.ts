@@ -1,7 +1,7 @@
 // Many producers and consumers: every value sent is received exactly once (exact count and sum), over an
 // unbuffered and a buffered channel; with one consumer, each producer's values arrive in its send order.
 import { spawn, join, yieldNow, print } from "weft";
-import { Channel, Received } from "weft/assembly/channel";
+import { Channel, Received } from "weft/assembly/lib/channel";
 
 const PRODUCERS = 4;
 const CONSUMERS = 3;

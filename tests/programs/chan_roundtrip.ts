@@ -1,7 +1,7 @@
 // Round trips over two unbuffered channels (the shape of the channel_roundtrip benchmark): main sends i to
 // the echo thread, which replies i + 1. Prints the checksum and the time per round trip.
 import { spawn, join, now, print } from "weft";
-import { Channel } from "weft/assembly/channel";
+import { Channel } from "weft/assembly/lib/channel";
 
 const ROUNDS = 20000;
 const BATCHES = 5;        // the fastest batch is reported: the machine may be shared

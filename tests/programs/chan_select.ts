@@ -2,8 +2,8 @@
 // nothing), blocks until a case becomes ready, fires on close, rotates among ready cases, and under
 // contention fires exactly one case per wait (no value lost or taken twice).
 import { spawn, join, yieldNow, sleep, now, print } from "weft";
-import { Channel } from "weft/assembly/channel";
-import { Select } from "weft/assembly/select";
+import { Channel } from "weft/assembly/lib/channel";
+import { Select } from "weft/assembly/lib/select";
 
 let a = new Channel<i32>(1);
 let b = new Channel<i32>(1);

@@ -1,7 +1,7 @@
 // Unbuffered channels: a send returns only once a receiver has taken the value; values arrive in order;
 // trySend / tryRecv succeed only against a blocked partner.
 import { spawn, join, yieldNow, print } from "weft";
-import { Channel, Received } from "weft/assembly/channel";
+import { Channel, Received } from "weft/assembly/lib/channel";
 
 const COUNT = 50;
 

@@ -3,7 +3,7 @@
 // the program goes on as a POSIX program does after pthread_create fails: it prints, joins some of the
 // threads (which frees their records), spawns again, and exits 0.
 import { spawn, join, detach, yieldNow, print, SpawnOptions, ENOMEM } from "weft";
-import { liveThreadCount } from "weft/assembly/thread";
+import { liveThreadCount } from "weft/assembly/core/thread";
 
 const MAX = 200000;                      // more records than 8 MiB can hold (112 bytes + header each)
 

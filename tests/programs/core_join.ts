@@ -3,7 +3,7 @@
 import {
   spawn, join, detach, exit, self, setName, getName, yieldNow, print, SpawnOptions,
 } from "weft";
-import { liveThreadCount } from "weft/assembly/thread";
+import { liveThreadCount } from "weft/assembly/core/thread";
 
 function triple(arg: usize): i32 {
   yieldNow();

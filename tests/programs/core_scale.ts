@@ -1,6 +1,6 @@
 // Scale: 10,000 threads alive at once, and switches from deep inside a call stack.
 import { spawn, join, yieldNow, print, futexWait, futexWake } from "weft";
-import { liveThreadCount } from "weft/assembly/thread";
+import { liveThreadCount } from "weft/assembly/core/thread";
 
 const COUNT = 10000;
 const GATE: usize = memory.data(16, 16);

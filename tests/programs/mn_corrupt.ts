@@ -3,8 +3,8 @@
 // its record's state while it sleeps (nothing else would ever do that), and joins it: the processor that
 // fires the timer finds a state no thread can be in and aborts inside its loop.
 import { spawn, join, sleep, yieldNow } from "weft";
-import { threadById } from "weft/assembly/thread";
-import { STATE_SLEEPING } from "weft/assembly/layout";
+import { threadById } from "weft/assembly/core/thread";
+import { STATE_SLEEPING } from "weft/assembly/core/layout";
 
 function sleeper(arg: usize): i32 {
   sleep(50);

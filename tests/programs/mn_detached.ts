@@ -18,10 +18,10 @@
 // `nodes=`, `ran_on=` (processors that ran nodes).
 import { spawn, SpawnOptions, Channel, migrate, processorId, yieldNow, sleep, print } from "weft";
 import { heapAllocated, heapCapacity } from "weft/assembly/runtime/index";
-import { currentThread } from "weft/assembly/scheduler";
-import { Thread } from "weft/assembly/layout";
-import { waiterPoolBytes } from "weft/assembly/waiter";
-import { liveThreadCount, threadTableUsed } from "weft/assembly/thread";
+import { currentThread } from "weft/assembly/core/scheduler";
+import { Thread } from "weft/assembly/core/layout";
+import { waiterPoolBytes } from "weft/assembly/lib/waiter";
+import { liveThreadCount, threadTableUsed } from "weft/assembly/core/thread";
 
 const ROUNDS = 8;
 const INNER = 1 + 10 + 100 + 1000;          // four levels of inner nodes

@@ -10,10 +10,10 @@
 // Prints `rounds=`, `cleared=` (rounds where the entry was cleared while main held the lock), `kept=`
 // (rounds where the record was still whole after it), `gone=` (rounds where the thread then ended).
 import { spawn, SpawnOptions, yieldNow, sleep, processorId, print } from "weft";
-import { schedLockTake, schedLockDrop } from "weft/assembly/processor";
-import { threadById, threadAt, liveThreadCount, SLOT_MASK } from "weft/assembly/table";
-import { Thread } from "weft/assembly/layout";
-import { hostNow } from "weft/assembly/host";
+import { schedLockTake, schedLockDrop } from "weft/assembly/core/processor";
+import { threadById, threadAt, liveThreadCount, SLOT_MASK } from "weft/assembly/core/table";
+import { Thread } from "weft/assembly/core/layout";
+import { hostNow } from "weft/assembly/core/host";
 
 const ROUNDS = 20;
 const HOLD_MS = 20;

@@ -14,7 +14,7 @@ import {
   tlsKeyCreate, tlsSet, tlsGet,
 } from "weft";
 import { heapAllocated } from "weft/assembly/runtime/index";
-import { waiterPoolBytes } from "weft/assembly/waiter";
+import { waiterPoolBytes } from "weft/assembly/lib/waiter";
 
 const THREADS = 8;
 const ROUNDS = 62_500;

@@ -1,4 +1,4 @@
-// Counted loops (host/safepoints.ts, "Counted loops"): a short one runs in a copy without its check, a
+// Counted loops (host/compiler/passes/safepoints.ts, "Counted loops"): a short one runs in a copy without its check, a
 // long one keeps it. Spinner A goes round a short counted loop (1,000 turns) inside a `while`; spinner B
 // is one counted loop of up to 2^31 turns. Main sleeps 5 ms ten times meanwhile and prints how late it
 // woke at worst (late_max=, ms), then stops them; each prints its sum (a_sum=, b_sum=) so the loops stay.

@@ -1,5 +1,5 @@
 // A thread of higher priority made runnable preempts the running one at its next safepoint, not at the
-// next tick (assembly/preempt.ts, preemptWoken). Run with a long tick (tests/preempt.test.ts: 50 ms): a
+// next tick (assembly/core/preempt.ts, preemptWoken). Run with a long tick (tests/preempt.test.ts: 50 ms): a
 // priority-6 waiter parks on a word; a priority-4 spinner wakes it and spins on; the waiter notes how
 // long after the wake it ran. Prints delay_ms_max= and delay_ms_median= over ROUNDS wakes.
 import { spawn, join, now, print, futexWait, futexWake, SpawnOptions } from "weft";

@@ -1,7 +1,7 @@
 // Barrier semantics: nobody leaves a round before everyone arrived, exactly one serial thread per round,
 // reusable over many rounds; Barrier.create(0) is null.
 import { spawn, join, yieldNow, print } from "weft";
-import { Barrier } from "weft/assembly/sync/index";
+import { Barrier } from "weft/assembly/lib/sync/index";
 import { Counter, addAt } from "./lib/counter";
 
 const THREADS = 4;

@@ -1,7 +1,7 @@
 // Cond semantics: wait returns holding the mutex, EPERM without it, signal releases one waiter and
 // broadcast all, waitTimed times out (still holding the mutex) or returns 0 when signalled in time.
 import { spawn, join, self, yieldNow, sleep, now, print } from "weft";
-import { Mutex, Cond } from "weft/assembly/sync/index";
+import { Mutex, Cond } from "weft/assembly/lib/sync/index";
 
 const WAITERS = 4;
 

@@ -1,6 +1,6 @@
 // Two threads take two mutexes in opposite order: the run must end as a deadlock naming a mutex.
 import { spawn, join, sleep, print } from "weft";
-import { Mutex } from "weft/assembly/sync/index";
+import { Mutex } from "weft/assembly/lib/sync/index";
 
 let first = new Mutex();
 let second = new Mutex();

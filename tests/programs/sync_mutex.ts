@@ -2,7 +2,7 @@
 // non-recursive, lockTimed timeout and success, unlock by a non-owner (EPERM), self-lock (EDEADLK), and a
 // timed waiter that gives up must not strand a sleeper. Prints key=value lines; tests/sync.test.ts checks.
 import { spawn, join, self, yieldNow, sleep, now, print } from "weft";
-import { Mutex } from "weft/assembly/sync/index";
+import { Mutex } from "weft/assembly/lib/sync/index";
 
 const WORKERS = 4;
 const ITERATIONS = 100;

@@ -1,7 +1,7 @@
 // Once semantics: the function runs exactly once while several threads race, every caller returns only
 // after it finished, and a recursive call is EDEADLK.
 import { spawn, join, yieldNow, sleep, print } from "weft";
-import { Once } from "weft/assembly/sync/index";
+import { Once } from "weft/assembly/lib/sync/index";
 import { Counter, addAt } from "./lib/counter";
 
 const THREADS = 5;

@@ -1,7 +1,7 @@
 // RwLock semantics: readers share, writers are exclusive (counter exact under contention with yields),
 // try-locks, writer preference (a waiting writer goes before a later reader), and misuse as errnos.
 import { spawn, join, yieldNow, sleep, now, print } from "weft";
-import { RwLock } from "weft/assembly/sync/index";
+import { RwLock } from "weft/assembly/lib/sync/index";
 
 const READERS = 3;
 const WRITERS = 3;

@@ -1,7 +1,7 @@
 // Semaphore semantics: at most `initial` holders at once (and that many do get in), tryAcquire, value(),
 // acquireTimed timeout, release(n) wakes n sleepers, misuse as EINVAL / null.
 import { spawn, join, yieldNow, sleep, now, print } from "weft";
-import { Semaphore } from "weft/assembly/sync/index";
+import { Semaphore } from "weft/assembly/lib/sync/index";
 
 const THREADS = 5;
 const ITERATIONS = 30;

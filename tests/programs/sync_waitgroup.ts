@@ -1,7 +1,7 @@
 // WaitGroup semantics: wait returns only when every task called done, several waiters all return, and
 // wait on a zero counter returns at once.
 import { spawn, join, yieldNow, sleep, print } from "weft";
-import { WaitGroup } from "weft/assembly/sync/index";
+import { WaitGroup } from "weft/assembly/lib/sync/index";
 import { Counter, addAt } from "./lib/counter";
 
 const TASKS = 5;

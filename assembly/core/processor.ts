@@ -1,0 +1,232 @@
+// Processors: the kernel threads that run weft threads. N:1 has one (the calling JS thread); a shared
+// build (M:N, `weft build --shared`) runs one instance of the module per Worker over one shared memory,
+// and each instance is a processor.
+//
+// Design note
+// -----------
+// What is per processor and what is shared. Wasm globals are per instance, so a processor's own state
+// lives in globals: the running thread, its TLS block, Asyncify's state, the stack pointer, the scratch
+// save area (scheduler.ts), and this file's index. Everything the processors share — the run queue, the
+// timer heap, the futex table, the thread table, the program's own top-level variables — a shared build
+// moves into linear memory (host/compiler/build.ts lists the per-processor globals; every other mutable one moves).
+//
+// Locks. Each run queue has a lock of its own (runqueue.ts): spawn, the loop's pop and a channel's wake
+// push and pop under a queue's lock only, and a thread born detached ends with none (scheduler.ts,
+// leaveProcessor; table.ts, tableRemove). One more spin lock (schedLock) guards the rest — the timer
+// heap, the futex table, join and detach, the idle and deadlock bookkeeping — and the state changes made
+// under them; it is held for a few dozen instructions and never across a switch. Lock order: schedLock, then a queue lock.
+// In an N:1 build the locks compile to nothing (atomics.ts, SHARED_MEMORY).
+//
+// A thread on two processors. A thread that parks is visible to wakers (in a wait queue, or runnable)
+// before its processor has finished unwinding it, so another processor may pop it while its frames are
+// still being saved. Thread.onCpu is 1 from the moment a processor switches the thread in until that
+// processor has stored its save area (or released its frames); a processor that pops a thread waits for
+// onCpu to be 0 before resuming it, and join waits for it before freeing the record.
+//
+// Idle processors. A processor with nothing to run first spins a little, reading the queues' counts
+// (work handed back and forth comes again within microseconds); then, under schedLock, it marks itself
+// asleep (its flag, then idleCount), looks at the queues once more, and sleeps in memory.atomic.wait32
+// on its own word (until the earliest timer, if any). A thread made runnable is pushed first; then the
+// pusher reads `spinning` and `idleCount`, and if nobody spins and somebody sleeps, it takes a sleeper
+// off by exchanging its flag to 0, bumps its word and notifies it — no lock. Both sides store, then
+// load (sequentially consistent atomics), so either the pusher sees the sleeper or the sleeper's last
+// look sees the thread: no wake-up is lost. When a processor would go idle and every other one is idle
+// already, with no timers, no thread can ever run again: the program is deadlocked, and every processor
+// returns RUN_DEADLOCK. That check is made under schedLock, and only processors that ran no thread can be
+// idle, so it cannot be fooled by a push in flight.
+//
+// 1:1. The same machinery with one thread per processor: spawn adds a processor (the host starts a Worker
+// for it, `processor_start`), the thread is pinned to it (Thread.pinned), makeRunnable puts a pinned
+// thread on its own processor's queue and wakes that processor, nobody steals, and a processor whose
+// thread finished retires (the loop returns RUN_RETIRED and the host ends its Worker).
+//
+// ╒═══ processor records (one heap block) ═══════════════════════════════════════════╕
+//   0 │ lock      i32                   the scheduler lock                         │
+//  64 │ idleCount i32                   processors marked asleep (atomic)          │
+//  68 │ spinning  i32                   processors spinning for work (atomic)      │
+// 128 │ words     i32 × PROCESSORS_MAX  processor i sleeps on word i; bumped to wake it │
+//     │ asleep    i32 × PROCESSORS_MAX  1 while processor i is marked asleep (atomic) │
+// ╘═════════════════════════════════════════════════════════════════════════════════╛
+
+import { SHARED_MEMORY } from "./atomics";
+import { heapTryAlloc } from "../runtime/index";
+import { runQueueWorkFor } from "./runqueue";
+
+/** Most processors a shared module runs on. 1,024: M:N wants a few (one per core), 1:1 one per thread,
+ *  and the processor records are 4 bytes each plus a run queue of 72 (runqueue.ts). Not configurable. */
+// @ts-ignore: decorator
+@inline export const PROCESSORS_MAX: i32 = 1024;
+
+/** This processor's index (0 in N:1). Per processor. */
+export let processorIndex: i32 = 0;
+
+// Shared (moved into linear memory by a shared build):
+let processorCount: i32 = 1;      // processors started (1:1: grows with every spawn)
+let schedLock: i32 = 0;           // address of the lock word (0 until the first processor made it)
+let words: usize = 0;             // the processors' wake words
+let asleep: usize = 0;            // the processors' flags: 1 while it sleeps in idleWait
+let idleCount: usize = 0;         // address of the count of processors marked asleep
+let spinning: usize = 0;          // address of the count of processors looking for work before they sleep
+let retired: i32 = 0;             // 1:1: processors whose thread finished (they are gone)
+let deadlocked: bool = false;     // set once: every processor then returns RUN_DEADLOCK
+let oneToOne: bool = false;       // the 1:1 model: a processor per thread, no stealing
+
+/** How many times a processor that found nothing to run looks at the queues before it sleeps (~5-20 µs).
+ *  Waking a sleeping processor costs a system call on both sides (~5-50 µs, DESIGN.md); in a program
+ *  that hands work back and forth (skynet, channels), work comes again within microseconds, and a
+ *  spinning processor takes it without anyone calling notify. Not configurable. */
+// @ts-ignore: decorator
+@inline const SPIN_LOOKS: i32 = 4096;
+
+/** The first processor, before anything runs: makes the shared records for `count` processors (1:1:
+ *  count 1, and processors are added as threads are spawned). */
+export function processorsInit(count: i32, model1to1: bool): bool {
+  if (count < 1 || count > PROCESSORS_MAX) return false;
+  processorCount = count;
+  oneToOne = model1to1;
+  let bytes = 128 + (<usize>(2 * PROCESSORS_MAX) << 2);
+  let block = heapTryAlloc(bytes);
+  if (block == 0) return false;
+  memory.fill(block, 0, bytes);
+  schedLock = <i32>block;
+  idleCount = block + 64;
+  spinning = block + 68;
+  words = block + 128;
+  asleep = words + (<usize>PROCESSORS_MAX << 2);
+  return true;
+}
+
+/** Whether this run is 1:1 (a processor per thread). */
+export function isOneToOne(): bool { return oneToOne; }
+
+/** 1:1, with the lock held: the index of a new processor for a new thread, or -1 past PROCESSORS_MAX. */
+export function processorAdd(): i32 {
+  if (processorCount >= PROCESSORS_MAX) return -1;
+  return processorCount++;
+}
+
+/** 1:1, with the lock held: this processor's thread finished; it leaves the run. */
+export function processorRetire(): void { retired++; }
+
+/** Each processor, once, with its index (the first processor after processorsInit). */
+export function processorEnter(index: i32): void { processorIndex = index; }
+
+/** How many processors the program runs on (1 in N:1). */
+export function processors(): i32 { return processorCount; }
+
+/** The index of the processor running the caller (0 in N:1): threads migrate, so it may change at any
+ *  switch. */
+export function processorId(): i32 { return processorIndex; }
+
+/** Takes the scheduler lock (a no-op in N:1). */
+// @ts-ignore: decorator
+@inline export function schedLockTake(): void {
+  if (SHARED_MEMORY) {
+    let lock = <usize>schedLock;
+    if (atomic.cmpxchg<i32>(lock, 0, 1) != 0) spinLockContended(lock);
+  }
+}
+
+/** Releases the scheduler lock. */
+// @ts-ignore: decorator
+@inline export function schedLockDrop(): void {
+  if (SHARED_MEMORY) atomic.store<i32>(<usize>schedLock, 0);
+}
+
+/** Returns once the scheduler lock has been seen free: whoever held it when this was called has dropped
+ *  it (a lock-free reap waits so for readers of the record it frees; table.ts, tableRemove). */
+export function schedLockPassed(): void {
+  if (SHARED_MEMORY) while (atomic.load<i32>(<usize>schedLock) != 0) {}
+}
+
+/** Takes a held spin lock (the scheduler's or a run queue's): spins on a load until it reads free, then
+ *  tries the exchange again. */
+export function spinLockContended(lock: usize): void {
+  while (true) {
+    if (atomic.load<i32>(lock) == 0 && atomic.cmpxchg<i32>(lock, 0, 1) == 0) return;
+  }
+}
+
+/** After a thread was pushed onto a queue (no lock needed; `pinned` is its Thread.pinned): wakes its own
+ *  processor if it is pinned (1:1); else, if no processor spins for work, wakes one that sleeps. */
+// @ts-ignore: decorator
+@inline export function wakeIdleProcessor(pinned: i32): void {
+  if (SHARED_MEMORY) {
+    if (pinned != 0) wakeProcessor(pinned - 1);
+    else if (atomic.load<i32>(spinning) == 0 && atomic.load<i32>(idleCount) > 0) wakeOne();
+  }
+}
+
+/** After a thread was put on processor `index`'s queue: makes sure it looks. */
+export function wakeFor(index: i32): void {
+  wakeProcessor(index);
+}
+
+/** With the lock held, when this processor found nothing to run: drops the lock and looks for new work
+ *  for a while (SPIN_LOOKS); takes the lock again. True if a queue it may take from has a thread. */
+export function spinForWork(): bool {
+  atomic.add<i32>(spinning, 1);
+  schedLockDrop();
+  let found = false;
+  for (let i = 0; i < SPIN_LOOKS; i++) {
+    if (runQueueWorkFor(false)) { found = true; break; }
+  }
+  // The last spinner to find work wakes a sleeper if there is one: more work may follow, and pushers
+  // woke nobody while it spun.
+  if (atomic.sub<i32>(spinning, 1) == 1 && found && atomic.load<i32>(idleCount) > 0) wakeOne();
+  schedLockTake();
+  return found;
+}
+
+/** Wakes processor `i` if it is marked asleep: whoever exchanges its flag from 1 takes it off the count
+ *  (no lock). */
+export function wakeProcessor(i: i32): void {
+  let flag = asleep + (<usize>i << 2);
+  if (atomic.load<i32>(flag) == 0 || atomic.xchg<i32>(flag, 0) == 0) return;
+  atomic.sub<i32>(idleCount, 1);
+  let word = words + (<usize>i << 2);
+  atomic.add<i32>(word, 1);
+  atomic.notify(word, 1);
+}
+
+function wakeOne(): void {
+  for (let i = 0, n = processorCount; i < n; i++) {
+    if (atomic.load<i32>(asleep + (<usize>i << 2)) != 0) { wakeProcessor(i); return; }
+  }
+}
+
+/** With the lock held: wakes every idle processor (the program ended, or deadlocked). */
+export function wakeAllProcessors(): void {
+  if (!SHARED_MEMORY) return;
+  for (let i = 0, n = processorCount; i < n && atomic.load<i32>(idleCount) > 0; i++) wakeProcessor(i);
+}
+
+/** With the lock held, when this processor found nothing to run: true if every other processor sleeps
+ *  too and nothing is timed — nothing can ever run again. */
+export function allOthersIdle(): bool {
+  return atomic.load<i32>(idleCount) + retired == processorCount - 1;
+}
+
+export function markDeadlocked(): void { deadlocked = true; }
+export function isDeadlocked(): bool { return deadlocked; }
+
+/** With the lock held: marks this processor asleep and, unless a thread it may take is queued after
+ *  all, sleeps on its word until woken or `timeoutMs` passes (< 0: no limit); releases the lock while
+ *  asleep and takes it again before returning. */
+export function idleWait(timeoutMs: f64): void {
+  let i = processorIndex;
+  let word = words + (<usize>i << 2);
+  let flag = asleep + (<usize>i << 2);
+  let seen = atomic.load<i32>(word);
+  atomic.store<i32>(flag, 1);
+  atomic.add<i32>(idleCount, 1);
+  // The sleeper's half of "Idle processors": marked, then one more look.
+  if (!runQueueWorkFor(true)) {
+    schedLockDrop();
+    let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
+    atomic.wait<i32>(word, seen, ns);
+    schedLockTake();
+  }
+  // Timed out, or found work: take ourselves off unless a waker did.
+  if (atomic.xchg<i32>(flag, 0) != 0) atomic.sub<i32>(idleCount, 1);
+}

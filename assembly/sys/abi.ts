@@ -1,0 +1,217 @@
+// The ABI: everything the host calls, in one place. host/abi.ts is the other half; tests/abi.test.ts
+// checks that the two agree (names, version, record offsets). Bump ABI_VERSION with any change here or in
+// core/layout.ts.
+//
+// Host loop (host/kernel/runner.ts):
+//   1. weft_start() spawns main as thread 1;
+//   2. weft_run() runs threads until it returns RUN_EXITED, RUN_WAIT (sleep until weft_wake_at() or the
+//      next I/O completion), RUN_DEADLOCK (read the thread table, report, stop), RUN_AGAIN (call it
+//      again), RUN_POLL (let the host's event loop run once, then call it again) or RUN_RETIRED (1:1:
+//      this processor's thread finished; its Worker ends);
+//   M:N (shared builds, core/processor.ts): processor 0 calls weft_init_memory, weft_init_globals, weft_init
+//      (added by the build) and weft_processors_init(count, oneToOne) before step 1; every processor
+//      calls weft_processor_enter(index) before its first weft_run; 1:1 asks the host for processors
+//      with the processor_start import;
+//   I/O (io.ts): the core calls the io_submit import with a request; the host answers at once or later,
+//      by writing the request's result and appending its address to the ring at weft_io_ring();
+//   Preemption (core/preempt.ts): the host may call weft_preempt_configure(slice, tick, exact) before step 1
+//      (M:N: processor 0, after its init calls); in M:N its ticker raises the tick words at
+//      weft_preempt_requests() every tick (host/mn/ticker.ts). N:1 needs nothing: its safepoints count fuel;
+//   3. if weft_run throws (a trap inside a thread), the host resets Asyncify's state, calls
+//      weft_trap_begin() (back to the processor's stack), makes the message with weft_new_string, and
+//      weft_trap_end(message) ends that thread only; then it calls weft_run() again.
+
+import { Thread } from "../core/layout";
+import {
+  runLoop, nextWakeAt, abandonSwitch, currentThread, leaveProcessor,
+} from "../core/scheduler";
+import { setSaveAreaMax, saveAreaMax, makeScratch } from "../core/savearea";
+import { threadKill, mainExitValue, mainErrorMessage } from "../core/thread";
+import { threadAt, threadTableUsed, liveThreadCount } from "../core/table";
+import { stackCheck } from "../core/stack";
+import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc, heapCacheEnter } from "../runtime/index";
+import { ioRing, ioLayout, ioPending } from "../core/completion";
+import { processorsInit, processorEnter } from "../core/processor";
+import { setStackPointer } from "../core/asyncify";
+import { setStackLimit } from "../core/stack";
+import { EINVAL, ENOMEM } from "../core/errno";
+import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "../core/preempt";
+
+/** Version of the core/host contract. */
+// (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
+// @ts-ignore: decorator
+@inline const ABI_VERSION: i32 = 8;
+
+export function weft_abi_version(): i32 { return ABI_VERSION; }
+
+/** Runs the scheduler loop; returns RUN_EXITED 0, RUN_WAIT 1, RUN_DEADLOCK 2, RUN_AGAIN 3, RUN_POLL 4 or
+ *  RUN_RETIRED 5 (1:1: this processor's thread finished; the host ends its Worker). */
+export function weft_run(): i32 { return runLoop(); }
+
+/** After RUN_WAIT: when the earliest waiting thread is due (ms, the host's monotonic clock). */
+export function weft_wake_at(): f64 { return nextWakeAt(); }
+
+let dying: usize = 0;   // the thread whose trap is being handled (between the two calls below)
+
+/** After a trap inside the running thread, step 1: puts the processor back on its own stack and returns
+ *  the thread that trapped (0 if none was running: the trap was in the scheduler itself, and the
+ *  processor cannot go on). The host then makes the message with weft_new_string. */
+export function weft_trap_begin(): usize {
+  dying = currentThread;
+  abandonSwitch();
+  return dying;
+}
+
+/** Step 2: ends that thread with `message` (a String, or 0). Returns its id. */
+export function weft_trap_end(message: usize): i32 {
+  let tp = dying;
+  dying = 0;
+  if (tp == 0) return 0;
+  let t = changetype<Thread>(tp);
+  let id = t.id;
+  threadKill(t, message ? changetype<string>(message) : "trapped (no memory left for the message)");
+  leaveProcessor(t, false);
+  return id;
+}
+
+/** Allocates a String of `length` UTF-16 code units for the host to fill; 0 when memory is exhausted. */
+export function weft_new_string(length: i32): usize {
+  let block = heapTryAlloc(16 + (<usize>length << 1));
+  if (block == 0) return 0;
+  let object = block - 4;                          // the BLOCK/OBJECT header sits before the payload
+  store<u32>(object, 0, 4);                        // gcInfo
+  store<u32>(object, 0, 8);                        // gcInfo2
+  store<u32>(object, idof<String>(), 12);          // rtId
+  store<u32>(object, <u32>length << 1, 16);        // rtSize
+  return block + 16;
+}
+
+/** Why main died, if the core ended it (a String), else 0. */
+export function weft_main_error(): usize { return mainErrorMessage(); }
+
+/** The thread record in a slot of the table (0 if none), and the number of slots handed out. */
+export function weft_thread_at(slot: u32): usize { return threadAt(slot); }
+export function weft_thread_slots(): u32 { return threadTableUsed(); }
+
+/** The running thread's record, or 0. */
+export function weft_current(): usize { return currentThread; }
+
+/** main's exit value. */
+export function weft_main_value(): i32 { return mainExitValue(); }
+
+/** Threads not yet reaped (running, waiting, or finished and not joined). */
+export function weft_live_threads(): i32 { return liveThreadCount(); }
+
+/** Heap bytes handed out and not freed; and the heap's high-water mark (address). */
+export function weft_heap_allocated(): usize { return heapAllocated(); }
+export function weft_heap_top(): usize { return heapTop(); }
+
+/** Sets the save-area limit (bytes; 0 keeps the default) and the heap cap (bytes; 0 = no cap). */
+export function weft_configure(saveAreaBytes: u32, heapLimitBytes: u32): void {
+  if (saveAreaBytes) setSaveAreaMax(saveAreaBytes);
+  heapSetLimit(heapLimitBytes);
+}
+
+/** Preemption (core/preempt.ts): sets the time slice and the tick (ms; 0 keeps the current value) and turns
+ *  exact CPU accounting on (1) or off (0). 0, or -EINVAL for a slice outside 0..60,000 or a tick outside
+ *  0..1,000. */
+export function weft_preempt_configure(sliceMs: f64, tickMs: f64, exact: i32): i32 {
+  return preemptConfigure(sliceMs, tickMs, exact != 0) ? 0 : -EINVAL;
+}
+
+/** The slice and tick in force (ms). */
+export function weft_preempt_slice(): f64 { return preemptSlice(); }
+export function weft_preempt_tick(): f64 { return preemptTickMs(); }
+
+/** Shared builds: the address of the tick words (core/preempt.ts draws them: the count of raised requests,
+ *  then a busy word and a request word per processor); the host's ticker raises the request word of each
+ *  busy processor every tick (host/mn/ticker.ts). */
+export function weft_preempt_requests(): usize { return preemptRequests(); }
+
+/** Fair-share groups: how many exist (group 0 is the default), and each one's weight and CPU (ms). */
+export function weft_groups(): i32 { return groupCount(); }
+export function weft_group_weight(group: i32): f64 { return groupWeight(group); }
+export function weft_group_cpu(group: i32): f64 { return groupCpu(group); }
+
+/** The save-area limit in force (bytes). */
+export function weft_save_area_max(): u32 { return <u32>saveAreaMax(); }
+
+/** Offsets of the Thread record's fields, in host/abi.ts's THREAD_FIELDS order; -1 past the end. */
+export function weft_layout(field: i32): i32 {
+  switch (field) {
+    case 0: return offsetof<Thread>("id");
+    case 1: return offsetof<Thread>("state");
+    case 2: return offsetof<Thread>("priority");
+    case 3: return offsetof<Thread>("flags");
+    case 4: return offsetof<Thread>("saveArea");
+    case 5: return offsetof<Thread>("stackBase");
+    case 6: return offsetof<Thread>("stackTop");
+    case 7: return offsetof<Thread>("exitValue");
+    case 8: return offsetof<Thread>("waitKind");
+    case 9: return offsetof<Thread>("waitAddr");
+    case 10: return offsetof<Thread>("deadline");
+    case 11: return offsetof<Thread>("name");
+    case 12: return offsetof<Thread>("error");
+    case 13: return offsetof<Thread>("switches");
+    case 14: return offsetof<Thread>("saveBytes");
+    case 15: return offsetof<Thread>("tls");
+    case 16: return offsetof<Thread>("joiner");
+    case 17: return offsetof<Thread>("io");
+    case 18: return offsetof<Thread>("onCpu");
+    case 19: return offsetof<Thread>("pinned");
+    case 20: return offsetof<Thread>("cpu");
+    case 21: return offsetof<Thread>("stats");
+    case 22: return offsetof<Thread>("group");
+    case 23: return offsetof<Thread>("weight");
+    case 24: return offsetof<Thread>("basePriority");
+    case 25: return offsetof<Thread>();
+  }
+  return -1;
+}
+
+/** The processor's I/O completion ring (core/completion.ts), made on first call; 0 when memory is exhausted. */
+export function weft_io_ring(): usize { return ioRing(); }
+
+/** I/O requests the host holds. */
+export function weft_io_pending(): i32 { return ioPending; }
+
+/** Offsets of the I/O request's fields, in host/io/abi.ts's REQUEST_FIELDS order; -1 past the end. */
+export function weft_io_layout(field: i32): i32 { return ioLayout(field); }
+
+/** M:N, on the first processor before any other call (after the shared build's weft_init_memory,
+ *  weft_init_globals and weft_init): makes the shared records for `count` processors; `oneToOne` 1
+ *  selects the 1:1 model (count 1: spawn adds processors through the processor_start import). 0, or
+ *  -EINVAL. */
+export function weft_processors_init(count: i32, oneToOne: i32): i32 {
+  return processorsInit(count, oneToOne != 0) ? 0 : -EINVAL;
+}
+
+/** M:N, on each processor once, before its first weft_run: takes index `index`, its scratch save area,
+ *  and, except on the first, a stack of its own for the loop (the static one belongs to the first).
+ *  0, or -ENOMEM. */
+export function weft_processor_enter(index: i32): i32 {
+  processorEnter(index);
+  preemptEnter();
+  if (!heapCacheEnter(<u32>index)) return -ENOMEM;
+  if (!makeScratch()) return -ENOMEM;          // now, so that a run's heap use does not count it
+  if (index == 0) return 0;
+  let bytes = __heap_base - __data_end;
+  let block = heapTryAlloc(bytes);
+  if (block == 0) return -ENOMEM;
+  setStackPointer(block + bytes);
+  setStackLimit(block);
+  return 0;
+}
+
+/** Installed by the build in place of the compiler's ~stack_check (core/stack.ts). */
+export function __weft_stack_check(): void { stackCheck(); }
+
+/** What the build's safepoints call (host/compiler/passes/safepoints.ts, host/compiler/passes/resumable.ts); the build removes these
+ *  exports. The functions themselves, not wrappers: they are the bottom of a thread's frames, and a
+ *  wrapper would be instrumented and save a frame of its own. */
+export { safepointSwitch as __weft_safepoint, preemptSwitch as __weft_preempt_switch } from "../core/scheduler";
+/** What the rebuilt functions' frames call when they do not fit (host/compiler/passes/resumable.ts), and what the build
+ *  calls when they all check (assembly/core/savearea.ts, "Direct unwinds"); the build removes these exports. */
+export { saveAreaSpill as __weft_spill, enableDirectUnwind as __weft_direct_unwind } from "../core/scheduler";
+/** Where the N:1 build keeps its copy of Asyncify's state (core/preempt.ts); the build removes this export. */
+export function __weft_state_copy(): usize { return ASYNCIFY_STATE_COPY; }

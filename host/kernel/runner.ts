@@ -1,0 +1,474 @@
+// The host: loads a weft module and plays the kernel for it. Web-standard APIs only (WebAssembly,
+// performance, setTimeout, TextDecoder), so the same file runs in Node and in browsers.
+//
+// Run protocol (assembly/sys/abi.ts is the core's side):
+//   1. validate: a WebAssembly module, with every export REQUIRED_EXPORTS names, importing only what
+//      this host provides, and reporting ABI_VERSION;
+//   2. weft_configure (save-area limit, memory cap) and weft_preempt_configure (slice, tick, exact
+//      accounting: host/kernel/preempt.ts), then weft_start spawns main; as processor i of a shared run
+//      (RunOptions.processor, host/mn/run.ts): processor 0 first runs weft_init_memory, weft_init_globals,
+//      weft_init and weft_processors_init, then both configure calls, weft_processor_enter(0) and
+//      weft_start; the others only weft_configure and weft_processor_enter(i) (the preemption settings
+//      are shared: processor 0 set them for all);
+//   3. weft_run until RUN_EXITED; on RUN_AGAIN call it again at once; on RUN_POLL let the event loop run
+//      once (the I/O host's turn()); on RUN_WAIT sleep until weft_wake_at() or the next I/O completion;
+//      on RUN_DEADLOCK read the thread table and report every thread and what it waits on; on
+//      RUN_RETIRED (1:1) this processor's thread ended and so does this run of it; the result carries a
+//      last reading of the thread and group tables (host/kernel/tables.ts), taken before anything is freed;
+//   I/O: the io_submit import decodes the thread's request and hands it to the I/O host (RunOptions.io);
+//      an answer given later is written into the request and its address appended to the core's
+//      completion ring (assembly/sys/io.ts), or kept here while the ring is full, and the loop is woken;
+//   4. a trap inside a thread (RuntimeError, RangeError for the native stack, or an abort) lands here as
+//      an exception: reset Asyncify's state, weft_trap_begin (the processor's own stack again), make the
+//      message, weft_trap_end ends that thread only; go on with step 3. A trap with no thread running
+//      is fatal for the run. (A save-area overflow never gets here: the loop catches it, scheduler.ts.)
+
+import {
+  ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
+  THREAD, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
+} from "../abi.js";
+import { REQUEST, RING, SUBMIT_DONE, SUBMIT_PENDING, IO_MODES, OP_NAMES, ERRNO, type IoMode } from "../io/abi.js";
+import { PENDING, type IoContext, type IoHost, type IoRequest } from "../io/host.js";
+import { WebIo } from "../io/web.js";
+import { SHARED_EXPORTS } from "../abi.js";
+import { preemptOptionsError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
+import {
+  readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
+  type ThreadStats, type GroupStats,
+} from "./tables.js";
+
+/** Preemption: `slice`, `tick` and `exactAccounting` (host/kernel/preempt.ts, PreemptOptions). */
+export interface RunOptions extends PreemptOptions {
+  /** Receives each line the program prints to stdout / stderr (they are also collected in the result). */
+  stdout?: (line: string) => void;
+  stderr?: (line: string) => void;
+  /** Told each time a thread dies (trap, overflow, no memory), with the message that also goes to the
+   *  result's stderr and threads. Default: the stderr callback. */
+  onThreadDied?: (message: string) => void;
+  /** Bytes a thread's frames may take when it switches (default 64 KiB). */
+  saveAreaMax?: number;
+  /** Cap on the heap (bytes of address space); spawn fails with ENOMEM beyond it. */
+  memoryLimit?: number;
+  /** Performs the program's system calls. Default: the web host (stdio, delays, granted URLs); Node's
+   *  runFile passes Node's (files, TCP, offload), with what the run grants. */
+  io?: IoHost;
+  /** How a call that names no mode is done: "async" (default), "blocking" or "offload". */
+  ioMode?: IoMode;
+  /** M:N: this instance is processor `index` of `count` over the shared `memory` (host/mn/run.ts). The first
+   *  initialises the memory and starts main, then calls onReady; the others only run. `t0` is the shared
+   *  clock origin (performance.timeOrigin + performance.now() on the thread that started the run). */
+  processor?: {
+    memory: WebAssembly.Memory; index: number; count: number; t0: number;
+    /** Called once this processor is set up (for the first: main is spawned), before its loop runs, with
+     *  the tick words' address and the tick in force, for the M:N ticker (host/mn/ticker.ts). */
+    onReady?: (preempt: PreemptState) => void;
+    /** Called right before the loop first runs (host/mn/run.ts waits there until every processor is set up). */
+    beforeLoop?: () => void;
+    /** 1:1: the model is one processor per thread; the core asks for processor `index` with it. */
+    oneToOne?: boolean;
+    startProcessor?: (index: number) => void;
+  };
+}
+
+export interface ThreadOutcome {
+  id: number;
+  name: string;
+  /** runnable, running, blocked, sleeping, exited (not joined), trapped */
+  state: string;
+  value?: number;
+  error?: string;
+  /** For a blocked thread: what it waits on, e.g. "mutex at 0x1a2b0". */
+  waitingOn?: string;
+}
+
+export interface RunResult {
+  /** exited: main finished (its value is exitCode); deadlock: nothing could ever run again; error: main
+   *  or the scheduler died; retired: (1:1) this processor's one thread finished, the run goes on. */
+  status: "exited" | "deadlock" | "error" | "retired";
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Threads not joined when the run ended, and every thread that trapped. */
+  threads: ThreadOutcome[];
+  /** What went wrong, for deadlock and error. */
+  error?: string;
+  elapsedMs: number;
+  /** Every thread still in the table when the run ended (joined threads are gone), and every group. */
+  threadStats: ThreadStats[];
+  groups: GroupStats[];
+}
+
+/** A module or run the host refuses, with a one-line reason. */
+export class WeftError extends Error {
+  constructor(message: string) { super(message); this.name = "WeftError"; }
+}
+
+/** Thrown by the abort import: unwinds the Wasm stack of the thread that aborted. */
+class WeftAbort extends Error {}
+
+type Exports = Record<(typeof REQUIRED_EXPORTS)[number] | (typeof SHARED_EXPORTS)[number], any> & { memory: WebAssembly.Memory };
+
+/** Compiles and checks a module (protocol step 1). */
+export async function loadModule(source: BufferSource | WebAssembly.Module, shared = false): Promise<WebAssembly.Module> {
+  let module: WebAssembly.Module;
+  if (source instanceof WebAssembly.Module) module = source;
+  else {
+    try { module = await WebAssembly.compile(source); }
+    catch (e) { throw new WeftError(`not a valid WebAssembly module: ${(e as Error).message}`); }
+  }
+  const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  const imported = WebAssembly.Module.imports(module);
+  const sharedModule = imported.some((i) => i.module === "env" && i.name === "memory");
+  if (shared && !sharedModule) throw new WeftError("not a shared weft module: run it with one processor, or build it with --shared");
+  if (!shared && sharedModule) throw new WeftError("a shared weft module (built with --shared) runs on processors: use runShared, or weft run --processors N");
+  const required: readonly string[] = shared ? [...REQUIRED_EXPORTS.filter((n) => n !== "memory"), ...SHARED_EXPORTS] : REQUIRED_EXPORTS;
+  const missing = required.filter((n) => !exports.has(n));
+  if (missing.length) {
+    throw new WeftError(`not a weft module: missing export${missing.length > 1 ? "s" : ""} ${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ", ..." : ""} (build it with "weft build")`);
+  }
+  for (const imp of imported) {
+    const ok = (imp.module === IMPORT_MODULE && (HOST_IMPORTS as readonly string[]).includes(imp.name)) ||
+      (imp.module === "env" && (imp.name === "abort" || (shared && imp.name === "memory")));
+    if (!ok) throw new WeftError(`not a weft module: it imports ${imp.module}.${imp.name}, which this host does not provide`);
+  }
+  return module;
+}
+
+/** One loaded program, ready to run once. */
+export class WeftProgram {
+  private exports!: Exports;
+  private out: string[] = [];
+  private err: string[] = [];
+  private trapped: ThreadOutcome[] = [];
+  private failed = false;                    // see loopFailed
+  private readonly t0: number;              // the core's clock starts here (performance.now() units)
+  private readonly io: IoHost;
+  private readonly ioMode: IoMode;
+  private readonly ioContext: IoContext;
+  private ring = 0;                          // the core's completion ring, once it exists
+  private backlog: number[] = [];            // completions waiting for room in the ring
+  private wake: (() => void) | null = null;  // resolves the host's sleep after RUN_WAIT
+  private partial = ["", "", ""];            // output not yet ended by a newline, per fd
+
+  private constructor(private readonly options: RunOptions) {
+    // Processors on different threads share one origin: their performance.now() origins differ.
+    this.t0 = options.processor ? options.processor.t0 - performance.timeOrigin : performance.now();
+    this.io = options.io ?? new WebIo();
+    this.ioMode = options.ioMode ?? "async";
+    if (!["async", "blocking", "offload"].includes(this.ioMode)) throw new WeftError(`unknown I/O mode ${JSON.stringify(this.ioMode)} (async, blocking or offload)`);
+    const preemptError = preemptOptionsError(options);
+    if (preemptError) throw new WeftError(preemptError);
+    this.ioContext = {
+      bytes: (ptr, len) => new Uint8Array(this.exports.memory.buffer, ptr, len),
+      text: (ptr, units) => this.utf16(ptr, units),
+      complete: (addr, result) => this.complete(addr, result),
+      emit: (fd, text) => this.emit(fd, text),
+    };
+  }
+
+  static async load(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<WeftProgram> {
+    const module = await loadModule(source, !!options.processor);
+    const program = new WeftProgram(options);
+    const imports = program.imports();
+    if (options.processor) (imports.env as Record<string, unknown>).memory = options.processor.memory;
+    const instance = await WebAssembly.instantiate(module, imports);
+    program.exports = instance.exports as unknown as Exports;
+    const version = program.exports.weft_abi_version();
+    if (version !== ABI_VERSION) {
+      throw new WeftError(`weft ABI mismatch: the module speaks version ${version}, this host ${ABI_VERSION}; rebuild it`);
+    }
+    return program;
+  }
+
+  /** The instance's exports (for tests and tools). */
+  get raw(): Exports { return this.exports; }
+
+  private imports(): WebAssembly.Imports {
+    const t0 = this.t0;
+    return {
+      [IMPORT_MODULE]: {
+        now: () => performance.now() - t0,
+        wall: () => Date.now(),
+        write: (fd: number, ptr: number, len: number) => {
+          this.emit(fd === 2 ? 2 : 1, this.utf16(ptr, len) + "\n");
+        },
+        io_submit: (addr: number) => this.submit(addr),
+        processor_start: (index: number) => {
+          const start = this.options.processor?.startProcessor;
+          if (!start) throw new WeftError(`the core asked for processor ${index}, but this run is not 1:1`);
+          start(index);
+        },
+        died: (t: number) => {
+          const id = this.i32(t + THREAD.id);
+          const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
+          let error = this.string(this.u32(t + THREAD.error)) || "died";
+          // A message the core could not build at run time (no memory) does not name its thread: name it.
+          if (!error.startsWith("thread ")) error = `thread ${id}${name !== `thread ${id}` ? ` "${name}"` : ""} died: ${error}`;
+          this.trapped.push({ id, name, state: "trapped", error });
+          this.err.push(error);
+          (this.options.onThreadDied ?? this.options.stderr)?.(error);
+        },
+      },
+      env: {
+        abort: (msg: number, file: number, line: number, column: number) => {
+          const text = msg ? this.string(msg) : "abort";
+          throw new WeftAbort(file ? `${text} (${this.string(file)}:${line}:${column})` : text);
+        },
+      },
+    };
+  }
+
+  /** Program output: whole lines go to the result and the stdout/stderr callbacks. */
+  private emit(fd: number, text: string): void {
+    const lines = (this.partial[fd] + text).split("\n");
+    this.partial[fd] = lines.pop()!;
+    for (const line of lines) {
+      if (fd === 2) { this.err.push(line); this.options.stderr?.(line); }
+      else { this.out.push(line); this.options.stdout?.(line); }
+    }
+  }
+
+  /** The io_submit import: decodes the request and hands it to the I/O host. */
+  private submit(addr: number): number {
+    const view = new DataView(this.exports.memory.buffer, addr, REQUEST.size);
+    const mode = IO_MODES[view.getUint32(REQUEST.mode, true)];
+    const req: IoRequest = {
+      addr,
+      op: OP_NAMES[view.getUint32(REQUEST.op, true)],
+      mode: !mode || mode === "default" ? this.ioMode : mode,
+      fd: view.getInt32(REQUEST.fd, true),
+      flags: view.getUint32(REQUEST.flags, true),
+      ptr: view.getUint32(REQUEST.ptr, true),
+      len: view.getUint32(REQUEST.len, true),
+      ptr2: view.getUint32(REQUEST.ptr2, true),
+      len2: view.getUint32(REQUEST.len2, true),
+      arg: view.getFloat64(REQUEST.arg, true),
+      thread: this.i32(view.getUint32(REQUEST.thread, true) + THREAD.id),
+    };
+    let answer: number | typeof PENDING;
+    if (!req.op) answer = -ERRNO.EINVAL;
+    else {
+      try { answer = this.io.submit(req, this.ioContext); }
+      catch (e) {                              // a fault of the host's: that call fails, the run goes on
+        this.emit(2, `weft: the host failed a ${req.op} of thread ${req.thread}: ${(e as Error)?.message ?? e}\n`);
+        answer = -ERRNO.EIO;
+      }
+    }
+    if (answer === PENDING) return SUBMIT_PENDING;
+    new Int32Array(this.exports.memory.buffer, addr + REQUEST.result, 1)[0] = answer | 0;
+    return SUBMIT_DONE;
+  }
+
+  /** Answers a pending request: writes its result, queues it for the loop, wakes the host's sleep. */
+  private complete(addr: number, result: number): void {
+    new Int32Array(this.exports.memory.buffer, addr + REQUEST.result, 1)[0] = result | 0;
+    this.backlog.push(addr);
+    this.flushCompletions();
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Moves completions into the core's ring while it has room. */
+  private flushCompletions(): void {
+    if (!this.backlog.length) return;
+    if (!this.ring) this.ring = this.exports.weft_io_ring();
+    if (!this.ring) return;
+    const header = new Uint32Array(this.exports.memory.buffer, this.ring, 4);
+    const capacity = header[RING.capacity >> 2];
+    let tail = header[RING.tail >> 2];
+    const room = capacity - ((tail - header[RING.head >> 2]) >>> 0);
+    const n = Math.min(room, this.backlog.length);
+    const entries = new Uint32Array(this.exports.memory.buffer, this.ring + RING.entries, capacity);
+    for (let i = 0; i < n; i++) { entries[tail & (capacity - 1)] = this.backlog[i]; tail = (tail + 1) >>> 0; }
+    header[RING.tail >> 2] = tail;
+    this.backlog = n === this.backlog.length ? [] : this.backlog.slice(n);
+  }
+
+  private utf16(ptr: number, units: number): string { return readUtf16(this.exports.memory, ptr, units); }
+
+  /** An AssemblyScript String at `ptr` (its byte length is the u32 before it). */
+  string(ptr: number): string { return readString(this.exports.memory, ptr); }
+
+  private newString(text: string): number {
+    const ptr = this.exports.weft_new_string(text.length);
+    if (!ptr) return 0;                            // memory exhausted: the core says so instead
+    const view = new Uint16Array(this.exports.memory.buffer, ptr, text.length);
+    for (let i = 0; i < text.length; i++) view[i] = text.charCodeAt(i);
+    return ptr;
+  }
+
+  /** Protocol steps 2-4. */
+  async run(): Promise<RunResult> {
+    let result: RunResult;
+    try { result = await this.runThreads(); }
+    finally { await this.io.close(); }
+    return result;
+  }
+
+  private async runThreads(): Promise<RunResult> {
+    const ex = this.exports;
+    const start = performance.now();
+    const processor = this.options.processor;
+    let main = 1;                                  // main is thread 1 (startMain)
+    if (!processor || processor.index === 0) {
+      if (processor) {
+        ex.weft_init_memory();
+        ex.weft_init_globals();
+        ex.weft_init();
+        if (ex.weft_processors_init(processor.count, processor.oneToOne ? 1 : 0) !== 0) {
+          return this.fail(start, `cannot run on ${processor.count} processors`);
+        }
+      }
+      ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
+      const refused = configurePreemption(ex, this.options);
+      if (refused) return this.fail(start, refused);
+      if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
+      main = ex.weft_start();
+      if (main <= 0) return this.fail(start, `could not start main: spawn returned ${main}`);
+      processor?.onReady?.(this.preemptState());
+    } else {
+      ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
+      if (ex.weft_processor_enter(processor.index) !== 0) return this.fail(start, `processor ${processor.index} has no memory for its stack`);
+      processor.onReady?.(this.preemptState());
+    }
+    processor?.beforeLoop?.();
+    while (true) {
+      let reason: number;
+      this.flushCompletions();
+      try {
+        reason = ex.weft_run();
+      } catch (e) {
+        let fatal: string | null;
+        try { fatal = this.onTrap(e); }
+        catch (again) { fatal = `the runtime could not recover from a trap (${(e as Error).message}): ${(again as Error).message}`; }
+        if (fatal) return this.fail(start, fatal);
+        continue;
+      }
+      if (reason === RUN_AGAIN) continue;        // lets the engine switch to the loop's optimised code
+      if (reason === RUN_POLL) { await this.io.turn(); continue; }
+      if (reason === RUN_RETIRED) return this.finish("retired", 0, start);   // 1:1: this processor's thread ended
+      if (reason === RUN_EXITED) {
+        const mainOutcome = this.trapped.find((t) => t.id === main);
+        if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
+        const killed = ex.weft_main_error();         // main ended by the core itself (e.g. out of memory)
+        if (killed) return this.finish("error", 1, start, `main died: ${this.string(killed)}`);
+        return this.finish("exited", ex.weft_main_value(), start);
+      }
+      if (reason === RUN_WAIT) {
+        if (this.backlog.length) continue;         // completions the ring had no room for
+        const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
+        await new Promise<void>((resolve) => {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          this.wake = () => { clearTimeout(timer); resolve(); };
+          if (delay < Infinity) timer = setTimeout(() => { this.wake = null; resolve(); }, Math.min(delay, 2 ** 31 - 1));
+        });
+        continue;
+      }
+      if (reason === RUN_DEADLOCK) return this.finish("deadlock", 1, start, this.deadlockReport());
+      return this.fail(start, `weft_run returned an unknown reason ${reason}`);
+    }
+  }
+
+  /** Step 4. Returns a message if the run cannot go on. */
+  private onTrap(e: unknown): string | null {
+    const ex = this.exports;
+    if (!(e instanceof WebAssembly.RuntimeError || e instanceof WeftAbort || e instanceof RangeError)) {
+      return `host error: ${(e as Error)?.stack ?? e}`;
+    }
+    const state = ex.asyncify_get_state();
+    if (state === ASYNCIFY_UNWINDING) ex.asyncify_stop_unwind();
+    else if (state === ASYNCIFY_REWINDING) ex.asyncify_stop_rewind();
+    const current = ex.weft_current();
+    if (!current) return `the scheduler trapped: ${(e as Error).message}`;
+    if (this.trapped.length > 100_000) return `too many traps (${this.trapped.length}); last: ${(e as Error).message}`;
+    const id = this.u32(current + THREAD.id);
+    const name = this.string(this.u32(current + THREAD.name)) || `thread ${id}`;
+    let what = (e as Error).message;
+    if (e instanceof RangeError) what = `stack overflow: ${what}`;
+    const message = `thread ${id} "${name}" died: ${what}`;
+    ex.weft_trap_begin();                          // back on the processor's stack before allocating
+    ex.weft_trap_end(this.newString(message));     // the core reports the death through `died`
+    return null;
+  }
+
+  private u32(addr: number): number { return readU32(this.exports.memory, addr); }
+  private i32(addr: number): number { return readI32(this.exports.memory, addr); }
+
+  /** Where the M:N ticker raises requests (the tick words), and the tick in force (after configuration). */
+  private preemptState(): PreemptState {
+    return { requests: this.exports.weft_preempt_requests(), tick: this.exports.weft_preempt_tick() };
+  }
+
+  /** Every thread still in the table. */
+  threadsInTable(): ThreadOutcome[] {
+    return threadRecords(this.exports).map((t) => {
+      const state = threadState(this.exports, t);
+      const outcome: ThreadOutcome = { id: this.i32(t + THREAD.id), name: this.string(this.u32(t + THREAD.name)), state };
+      if (state === "exited") outcome.value = this.i32(t + THREAD.exitValue);
+      if (state === "trapped") outcome.error = this.string(this.u32(t + THREAD.error));
+      if (state === "blocked") outcome.waitingOn = this.describeWait(t);
+      if (state === "sleeping") outcome.waitingOn = "sleep";
+      return outcome;
+    });
+  }
+
+  /** Statistics of every thread in the table, and every fair-share group (host/kernel/tables.ts). */
+  readThreadStats(): ThreadStats[] { return readThreadStats(this.exports); }
+  readGroups(): GroupStats[] { return readGroups(this.exports); }
+
+  private describeWait(t: number): string {
+    const kind = WAIT_KINDS[this.i32(t + THREAD.waitKind)] ?? "futex";
+    const addr = this.u32(t + THREAD.waitAddr);
+    if (kind === "join") {
+      const target = addr - THREAD.state;
+      return `join of thread ${this.i32(target + THREAD.id)}`;
+    }
+    if (kind === "io") {
+      const op = OP_NAMES[this.u32(addr + REQUEST.op)] ?? "call";
+      return `${op} on fd ${this.i32(addr + REQUEST.fd)} (I/O)`;
+    }
+    return `${kind} at 0x${addr.toString(16)}`;
+  }
+
+  private deadlockReport(): string {
+    const lines = this.threadsInTable()
+      .filter((t) => t.state === "blocked" || t.state === "sleeping" || t.state === "runnable")
+      .map((t) => `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${t.waitingOn ? ` on ${t.waitingOn}` : ""}`);
+    return `deadlock: every thread is blocked and nothing can wake them\n${lines.join("\n")}`;
+  }
+
+  /** True once this processor's loop could not start or go on (a trap in the scheduler, a failed
+   *  setup): unlike the program's own end, the other processors do not see it (host/mn/run.ts). */
+  get loopFailed(): boolean { return this.failed; }
+
+  private fail(start: number, error: string): RunResult {
+    this.failed = true;
+    return this.finish("error", 1, start, error);
+  }
+
+  private finish(status: RunResult["status"], exitCode: number, start: number, error?: string): RunResult {
+    for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
+    const elapsedMs = performance.now() - start;
+    let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];
+    try {
+      inTable = this.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id));
+      threadStats = this.readThreadStats();
+      groups = this.readGroups();
+    } catch { /* memory too damaged to read the tables: report what is known */ }
+    return {
+      status, exitCode, error,
+      stdout: this.out.length ? this.out.join("\n") + "\n" : "",
+      stderr: this.err.length ? this.err.join("\n") + "\n" : "",
+      threads: [...this.trapped, ...inTable],
+      elapsedMs, threadStats, groups,
+    };
+  }
+}
+
+export { readThreadStats, readGroups, type ThreadStats, type GroupStats, type CoreTables } from "./tables.js";
+
+/** Loads and runs a weft module. */
+export async function run(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<RunResult> {
+  return (await WeftProgram.load(source, options)).run();
+}

@@ -1,0 +1,123 @@
+// Reading the core's memory from the host: AssemblyScript strings, the thread table (every thread record,
+// for the deadlock report, the run's result and statistics) and the fair-share group table.
+// Web-standard APIs only: this file runs in Node and in browsers.
+//
+// Access rule: the core owns both tables; the host only reads them, with plain loads. In N:1 it reads
+// between two calls of weft_run, when nothing runs, and at the end of a run (RunResult). In M:N the result
+// is read once every loop has ended; statistics asked for while processors still run are a best-effort
+// snapshot: a record being changed gives a stale number, and one reaped meanwhile a wrong line (or a
+// RangeError, if what was its name pointer now points outside the memory).
+
+import { THREAD, STATE_NAMES, STATS_CPU, STATS_RUNNABLE, STATS_BLOCKED } from "../abi.js";
+
+/** What the readers need of an instance: its memory and the core's table exports (assembly/sys/abi.ts). */
+export interface CoreTables {
+  memory: WebAssembly.Memory;
+  weft_thread_at(slot: number): number;
+  weft_thread_slots(): number;
+  weft_groups(): number;
+  weft_group_weight(group: number): number;
+  weft_group_cpu(group: number): number;
+}
+
+/** One thread's statistics, as the host reads them from its record. Times are in ms. */
+export interface ThreadStats {
+  id: number;
+  /** Its name, or "" when it has none. */
+  name: string;
+  /** free, runnable, running, blocked, sleeping, exited (not joined) or trapped. */
+  state: string;
+  /** The priority it was given (0..7); aging may raise it for a while, which is not shown. */
+  priority: number;
+  /** Its fair-share group (0: the default group) and its weight within the group. */
+  group: number;
+  weight: number;
+  /** Times switched in. */
+  switches: number;
+  /** CPU time charged by ticks (sampled; always kept). */
+  cpu: number;
+  /** Exact accounting (RunOptions.exactAccounting): CPU time from a clock read at every switch, time spent
+   *  runnable (waiting for a processor) and time blocked or asleep. null while the thread has no exact
+   *  block (accounting off, or the thread never switched in since it was turned on). */
+  cpuExact: number | null;
+  runnable: number | null;
+  blocked: number | null;
+}
+
+/** One fair-share group: its weight and the CPU time charged to its threads (ms, sampled). */
+export interface GroupStats {
+  id: number;
+  weight: number;
+  cpu: number;
+}
+
+export function readU32(memory: WebAssembly.Memory, addr: number): number {
+  return new Uint32Array(memory.buffer, addr, 1)[0];
+}
+export function readI32(memory: WebAssembly.Memory, addr: number): number {
+  return new Int32Array(memory.buffer, addr, 1)[0];
+}
+/** An f64 at `addr` (8-aligned in every record and block that holds one). */
+export function readF64(memory: WebAssembly.Memory, addr: number): number {
+  return new Float64Array(memory.buffer, addr, 1)[0];
+}
+
+/** `units` UTF-16 code units at `ptr`. */
+export function readUtf16(memory: WebAssembly.Memory, ptr: number, units: number): string {
+  const view = new Uint16Array(memory.buffer, ptr, units);
+  let s = "";
+  for (let i = 0; i < units; i += 4096) s += String.fromCharCode(...view.subarray(i, Math.min(units, i + 4096)));
+  return s;
+}
+
+/** An AssemblyScript String at `ptr` (its byte length is the u32 before it); "" for 0. */
+export function readString(memory: WebAssembly.Memory, ptr: number): string {
+  if (!ptr) return "";
+  return readUtf16(memory, ptr, readU32(memory, ptr - 4) >>> 1);
+}
+
+/** The address of every thread record in the table, in slot order (slot 0 is never used). */
+export function threadRecords(core: CoreTables): number[] {
+  const slots = core.weft_thread_slots();
+  const records: number[] = [];
+  for (let slot = 1; slot < slots; slot++) {
+    const t = core.weft_thread_at(slot);
+    if (t) records.push(t);
+  }
+  return records;
+}
+
+/** The state of the record at `t`, as a word. */
+export function threadState(core: CoreTables, t: number): string {
+  return STATE_NAMES[readI32(core.memory, t + THREAD.state)] ?? "unknown";
+}
+
+/** Statistics of every thread in the table (not yet reaped: a joined thread is gone). */
+export function readThreadStats(core: CoreTables): ThreadStats[] {
+  const memory = core.memory;
+  return threadRecords(core).map((t) => {
+    const stats = readU32(memory, t + THREAD.stats);
+    return {
+      id: readI32(memory, t + THREAD.id),
+      name: readString(memory, readU32(memory, t + THREAD.name)),
+      state: threadState(core, t),
+      priority: readI32(memory, t + THREAD.basePriority),
+      group: readI32(memory, t + THREAD.group),
+      weight: readI32(memory, t + THREAD.weight),
+      switches: readU32(memory, t + THREAD.switches),
+      cpu: readF64(memory, t + THREAD.cpu),
+      cpuExact: stats ? readF64(memory, stats + STATS_CPU) : null,
+      runnable: stats ? readF64(memory, stats + STATS_RUNNABLE) : null,
+      blocked: stats ? readF64(memory, stats + STATS_BLOCKED) : null,
+    };
+  });
+}
+
+/** Every fair-share group (group 0, the default, first). */
+export function readGroups(core: CoreTables): GroupStats[] {
+  const groups: GroupStats[] = [];
+  for (let id = 0, n = core.weft_groups(); id < n; id++) {
+    groups.push({ id, weight: core.weft_group_weight(id), cpu: core.weft_group_cpu(id) });
+  }
+  return groups;
+}

@@ -1,0 +1,80 @@
+// One processor of an M:N run, inside its Worker: what it is given, what it says, and its whole life.
+// Node's Worker (processor-worker.ts) and a browser's (processor-worker-web.ts) both only call
+// runProcessor; the start protocol this takes part in is host/mn/run.ts's ("Start protocol").
+// Web-standard APIs only: this file runs in Node and in browsers.
+
+import { WeftProgram, type RunResult } from "../kernel/runner.js";
+import type { PreemptState } from "../kernel/preempt.js";
+
+/** What a processor's Worker is given (posted, or Node's workerData). Every field is cloned into the
+ *  Worker except `memory` and `go`, which are shared. */
+export interface ProcessorData {
+  /** The shared module, compiled once by host/mn/run.ts (a WebAssembly.Module clones without recompiling). */
+  module: WebAssembly.Module;
+  /** The one shared memory of the run (atomic access only, through the core). */
+  memory: WebAssembly.Memory;
+  index: number;
+  count: number;
+  /** The run's clock origin: performance.timeOrigin + performance.now() where the run started. */
+  t0: number;
+  /** Word 0 becomes 1 when every processor is set up (host/mn/run.ts, step 4). Written once by the thread
+   *  that started the run; each processor waits on it (Atomics.wait: Workers only). */
+  go: Int32Array;
+  /** Word 0 numbers output lines across processors (Atomics.add when printed), so the run passes them on
+   *  in program order: a thread that prints on one processor, then on another, sends its lines through
+   *  two Workers, whose messages may arrive the other way round. */
+  sequence: Int32Array;
+  /** The 1:1 model: processor 0 starts alone and the core asks for a processor per spawned thread. */
+  oneToOne?: boolean;
+  saveAreaMax?: number;
+  memoryLimit?: number;
+  /** Preemption (host/kernel/preempt.ts); processor 0 configures the core with them, for every processor. */
+  slice?: number;
+  tick?: number;
+  exactAccounting?: boolean;
+}
+
+/** What a processor tells the thread that started the run, in the order it happens. */
+export type ProcessorMessage =
+  | { kind: "line"; fd: 1 | 2; line: string; n: number } // a line the program printed (n: its number)
+  | { kind: "died"; message: string; n: number }         // a thread died (it also goes to stderr)
+  | { kind: "start"; index: number }                   // 1:1: start processor `index` for a new thread
+  | { kind: "ready"; preempt: PreemptState }          // set up; processor 0: memory initialised, main spawned
+  | { kind: "result"; result: RunResult; failed: boolean } // the loop ended (every processor sees the same
+                                                      // end), or `failed`: this one's loop could not go on
+  | { kind: "error"; name: string; message: string }; // the processor could not load or run
+
+/** Whether a message is one of ours: a Worker's port may carry anything. */
+export function isProcessorMessage(message: unknown): message is ProcessorMessage {
+  const kind = (message as { kind?: unknown } | null)?.kind;
+  return kind === "line" || kind === "died" || kind === "start" || kind === "ready" || kind === "result" || kind === "error";
+}
+
+/** Loads the module as processor `data.index` over the shared memory and runs its loop to the end;
+ *  everything it has to say goes to `post`. Never rejects: a failure is posted as an "error" message. */
+export async function runProcessor(data: ProcessorData, post: (message: ProcessorMessage) => void): Promise<void> {
+  try {
+    const program = await WeftProgram.load(data.module, {
+      saveAreaMax: data.saveAreaMax,
+      memoryLimit: data.memoryLimit,
+      slice: data.slice,
+      tick: data.tick,
+      exactAccounting: data.exactAccounting,
+      stdout: (line) => post({ kind: "line", fd: 1, line, n: Atomics.add(data.sequence, 0, 1) }),
+      stderr: (line) => post({ kind: "line", fd: 2, line, n: Atomics.add(data.sequence, 0, 1) }),
+      onThreadDied: (message) => post({ kind: "died", message, n: Atomics.add(data.sequence, 0, 1) }),
+      processor: {
+        memory: data.memory, index: data.index, count: data.count, t0: data.t0,
+        oneToOne: data.oneToOne,
+        startProcessor: (index) => post({ kind: "start", index }),
+        onReady: (preempt) => post({ kind: "ready", preempt }),
+        // Blocks this Worker, never the page: a browser lets only Workers wait.
+        beforeLoop: () => { while (Atomics.load(data.go, 0) === 0) Atomics.wait(data.go, 0, 0); },
+      },
+    });
+    const result = await program.run();
+    post({ kind: "result", result, failed: program.loopFailed });
+  } catch (error) {
+    post({ kind: "error", name: String((error as Error)?.name ?? "Error"), message: String((error as Error)?.message ?? error) });
+  }
+}

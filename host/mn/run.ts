@@ -1,0 +1,193 @@
+// M:N: a shared module (weft build --shared) run by `processors` Workers over one shared memory, in Node
+// or in a browser. Each Worker is a processor (host/mn/processor.ts; the core's side is assembly/core/processor.ts).
+//
+// Design note
+// -----------
+// One start protocol, two kinds of Worker. The protocol below is written once, against StartProcessor:
+// start a Worker on a processor's data and report its messages and its failure (and StartTicker, the
+// same for the ticker, host/mn/ticker.ts). Node's worker_threads (mn-node.ts) and the web's module Workers
+// (mn-web.ts) each provide both. mn-node.ts is imported only when running in Node, so nothing a browser
+// loads from here names a node: module (host/index.ts exports runShared to both).
+//
+// The thread that calls runShared never waits. In a browser that is usually the page's main thread,
+// where Atomics.wait throws and a busy loop freezes the page: everything runShared does after starting
+// the Workers answers an event (a message, a failure, the timeout), and the only atomics it touches are
+// a store and a notify on the go word. Only processors wait, in their Workers.
+//
+// Cross-origin isolation. A browser gives a page SharedArrayBuffer, and lets it post a shared
+// WebAssembly.Memory to a Worker, only when the page is cross-origin isolated (served with
+// Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp). runShared
+// checks before it starts anything and says so (NOT_ISOLATED); N:1 (`run`) needs none of it. Node always
+// has shared memory.
+//
+// Start protocol:
+//   1. check the processor count and that shared memory is allowed here; compile and check the module
+//      once (every Worker gets the compiled module); make the shared memory and the go word (0);
+//   2. start processor 0 alone (and the ticker's Worker, which loads meanwhile): it applies the data
+//      segments, sets the shared globals, runs the program's initialisers, makes the processor records,
+//      configures preemption (slice, tick, exact accounting), spawns main, and says "ready" with the tick
+//      words' address and the tick;
+//   3. only on that "ready" start processors 1..count-1 — they must not run before the memory is
+//      initialised, so this step must follow step 2's message, not its start; each says "ready" once set up;
+//   4. when all have, store 1 in go and notify it: every processor waits on go before its loop
+//      (host/mn/processor.ts), so all loops start at once and work spreads from the start; then post the
+//      ticker its data (unless options.preempt is false: no ticker), and it raises the request word of
+//      each processor running a thread every tick, so that threads that never yield are preempted
+//      (host/mn/ticker.ts, "Ticker protocol");
+//   5. every processor runs until its loop returns RUN_EXITED or RUN_DEADLOCK (all of them see the same
+//      end) and says "result";
+//   6. the run's result is processor 0's (it reads the shared thread table), with the output of all of
+//      them in the order it was printed (each line carries a number taken from a shared counter). An
+//      "error" message, a failed Worker (the ticker's included) or the timeout fails the run instead.
+//      Either way the ticker is told to stop and every Worker is terminated before runShared returns.
+// 1:1: step 2 only (count 1, go is 1 at once); a "start" message starts processor i for a new thread (it
+// skips step 3's wait: the memory is initialised); a processor whose thread ended says "result" with
+// status "retired" and is terminated; processor 0's result ends the run. No ticker: each thread has a
+// processor of its own, so there is nobody to preempt it for.
+
+import { loadModule, WeftError, type RunOptions, type RunResult } from "../kernel/runner.js";
+import { SHARED_MEMORY_MAXIMUM } from "../abi.js";
+import { startWebProcessor, startWebTicker } from "./workers-web.js";
+import { preemptOptionsError, type PreemptState } from "../kernel/preempt.js";
+import { stopTicker } from "./ticker.js";
+import type { ProcessorMessage } from "./processor.js";
+import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from "./workers.js";
+
+export interface SharedRunOptions extends Pick<RunOptions,
+  "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "slice" | "tick" | "exactAccounting"> {
+  /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
+  processors?: number;
+  /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
+   *  the thread is spawned (main's is the first), ended when it finishes; same API, for comparison. */
+  model?: "M:N" | "1:1";
+  /** Stops every processor and fails the run after this long (ms). Default: no limit. */
+  timeoutMs?: number;
+  /** M:N: run the ticker, so that a thread that never yields is preempted (host/mn/ticker.ts). Default
+   *  true; false leaves such a thread on its processor until it yields or blocks. */
+  preempt?: boolean;
+}
+
+/** The refusal on a page without cross-origin isolation (step 1). */
+export const NOT_ISOLATED = "M:N needs a cross-origin isolated page (COOP/COEP headers): serve it with " +
+  "Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, or run it on one processor with run()";
+
+/** Node (Deno and Bun say so too, and implement node:worker_threads as Node does). */
+function inNode(): boolean {
+  return typeof process === "object" && typeof process?.versions?.node === "string";
+}
+
+/** Shared memory exists here and may go to Workers: always in Node; in a browser only when the page is
+ *  cross-origin isolated. */
+function sharedMemoryAllowed(): boolean {
+  return typeof SharedArrayBuffer === "function" &&
+    (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+}
+
+/** Node's Workers in Node (loaded only there), the web's everywhere else. */
+async function workerStarters(): Promise<{ processor: StartProcessor; ticker: StartTicker }> {
+  if (!inNode()) return { processor: startWebProcessor, ticker: startWebTicker };
+  const node = await import("./workers-node.js");
+  return { processor: node.startNodeProcessor, ticker: node.startNodeTicker };
+}
+
+/** Runs a shared weft module on `processors` Workers: Node's worker_threads in Node, module Web Workers
+ *  in a browser (on a cross-origin isolated page). */
+export async function runShared(source: BufferSource | WebAssembly.Module, options: SharedRunOptions = {}): Promise<RunResult> {
+  const oneToOne = options.model === "1:1";
+  if (options.model !== undefined && options.model !== "M:N" && !oneToOne) throw new WeftError(`model must be "M:N" or "1:1", got ${JSON.stringify(options.model)}`);
+  const count = oneToOne ? 1 : options.processors ?? 2;
+  if (!Number.isInteger(count) || count < 1 || count > 64) throw new WeftError(`processors must be 1 to 64, got ${count}`);
+  const preemptError = preemptOptionsError(options);
+  if (preemptError) throw new WeftError(preemptError);
+  if (options.preempt !== undefined && typeof options.preempt !== "boolean") throw new WeftError(`preempt must be true or false, got ${JSON.stringify(options.preempt)}`);
+  const ticking = !oneToOne && options.preempt !== false;
+  if (!sharedMemoryAllowed()) throw new WeftError(NOT_ISOLATED);
+  const starters = await workerStarters();
+  const module = await loadModule(source, true);
+  // Made at its maximum, so that it never grows while processors run: V8 tells the other Workers of a
+  // grow lazily (each updates its instance at its next interrupt check), and a processor that reaches
+  // the new pages first — a thread record or a value another processor allocated there — traps with
+  // "memory access out of bounds" (seen as a hang of 1 run in ~40 on 4 processors, until a failed
+  // processor ended the run). The pages cost nothing until touched; the module's own minimum stays
+  // SHARED_MEMORY_INITIAL.
+  const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_MAXIMUM, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
+  const go = new Int32Array(new SharedArrayBuffer(4));
+  const sequence = new Int32Array(new SharedArrayBuffer(4));
+  const held = new Map<number, ProcessorMessage>();     // output that arrived before an earlier line
+  let printed = 0;                                       // the number of the next line to pass on
+  const t0 = performance.timeOrigin + performance.now();
+  const out: string[] = [], err: string[] = [];
+  const workers = new Map<number, ProcessorWorker>();
+  const results: (RunResult | undefined)[] = new Array(count);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let preempt: PreemptState | undefined;                  // processor 0's, from its "ready"
+  const stop = new Int32Array(new SharedArrayBuffer(4));   // the ticker's stop word (host/mn/ticker.ts)
+  let ticker: TickerWorker | undefined;
+
+  try {
+    return await new Promise<RunResult>((resolve, reject) => {
+      let ready = 0, done = 0;
+      const pass = (m: ProcessorMessage) => {
+        if (m.kind === "line") {
+          (m.fd === 2 ? err : out).push(m.line);
+          (m.fd === 2 ? options.stderr : options.stdout)?.(m.line);
+        } else if (m.kind === "died") {
+          err.push(m.message);
+          (options.onThreadDied ?? options.stderr)?.(m.message);
+        }
+      };
+      const onMessage = (index: number, m: ProcessorMessage) => {
+        if (m.kind === "line" || m.kind === "died") {
+          held.set(m.n, m);
+          for (let next = held.get(printed); next; next = held.get(printed)) { held.delete(printed++); pass(next); }
+        } else if (m.kind === "start") {
+          start(m.index);                                                               // 1:1: a new thread
+        } else if (m.kind === "ready") {
+          if (index === 0) { preempt = m.preempt; for (let i = 1; i < count; i++) start(i); } // step 3
+          if (++ready === count) {                                                    // step 4
+            Atomics.store(go, 0, 1);
+            Atomics.notify(go, 0);
+            if (ticker && preempt) ticker.post({ memory, requests: preempt.requests, processors: count, tick: preempt.tick, stop });
+          }
+        } else if (m.kind === "result" && m.result.status === "retired") {
+          const w = workers.get(index);                                                 // 1:1: its thread ended
+          workers.delete(index);
+          void w?.terminate();
+        } else if (m.kind === "result" && m.failed && !(oneToOne && index === 0)) {
+          // A processor whose loop could not go on (its scheduler trapped): the others would wait for
+          // it for ever (its queue, its wake-ups), so the run ends here, with its reason.
+          results[index] = m.result;
+          const r = m.result;
+          resolve({ ...r, error: `processor ${index}: ${r.error ?? "its loop ended in an error"}`,
+            stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" });
+        } else if (m.kind === "result") {
+          results[index] = m.result;
+          if (oneToOne ? index === 0 : ++done === count) {                             // step 6
+            const r = results[0]!;
+            resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" });
+          }
+        } else if (m.kind === "error") {
+          reject(m.name === "WeftError" ? new WeftError(m.message) : new Error(`processor ${index}: ${m.message}`));
+        }
+      };
+      const start = (index: number) => {
+        workers.set(index, starters.processor(
+          {
+            module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit,
+            slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting,
+          },
+          { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },
+        ));
+      };
+      start(0);                                                                       // step 2
+      if (ticking) ticker = starters.ticker((reason) => reject(new Error(`the ticker failed: ${reason}`)));
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => reject(new WeftError(`the run did not end within ${options.timeoutMs} ms; its processors were stopped`)), options.timeoutMs);
+      }
+    });
+  } finally {
+    clearTimeout(timer);
+    stopTicker(stop);
+    await Promise.all([...workers.values(), ...(ticker ? [ticker] : [])].map((w) => w.terminate()));
+  }
+}

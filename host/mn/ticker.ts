@@ -1,0 +1,75 @@
+// The ticker of an M:N run: a Worker of its own that raises the request word of every processor running a
+// thread once a tick, so that a thread that never yields reaches a tick at its next safepoint. Web-standard APIs only: the
+// loop runs in Node's Workers (ticker-worker.ts) and in browsers' (ticker-worker-web.ts).
+//
+// Design note
+// -----------
+// In a shared build a safepoint only loads the tick words (host/abi.ts, TICK_WORDS): nothing else makes a
+// running thread tick (assembly/core/preempt.ts, "Design note"). Somebody outside the processors must raise the words
+// on time, while every processor may be deep in a loop that never yields. N:1 needs nobody (its
+// safepoints count down and read the clock), and neither does 1:1 (a processor per thread: there is
+// nobody to hand the processor to), so host/mn/run.ts starts a ticker for M:N only.
+//
+// Rejected: a timer (setInterval) on the thread that called runShared. It fires only when that thread's
+// event loop is free, and no oftener than every 4 ms on a browser's page once nested; that thread must
+// never wait (host/mn/run.ts, "Design note"), so it cannot sleep precisely either. Chosen: a dedicated Worker
+// sleeping in Atomics.wait with the tick as timeout, which wakes on time, costs nothing between ticks,
+// and wakes at once when told to stop.
+//
+// Ticker protocol:
+//   1. host/mn/run.ts starts the ticker's Worker with processor 0 (its start protocol, step 2), so that the
+//      Worker has loaded by the time the loops run (a Worker takes tens of ms to start: a ticker started
+//      only then would leave the first spinning threads without ticks that long); once every processor
+//      is set up (step 4) it posts the Worker its data: the shared memory, the address of the tick words
+//      and the tick in force (processor 0 reads them with weft_preempt_requests and weft_preempt_tick
+//      after configuring, and sends them with "ready"), the processor count, and a stop word holding 0;
+//   2. the ticker waits on the stop word for one tick; if the word is still 0, then for each processor
+//      whose busy word is 1 (an idle one has nothing to preempt), it exchanges 1 into its request word
+//      and, if that word was 0, adds 1 to `raised` — in that order, the one the core clears them in the
+//      other way round (exchange 0, then take 1 from `raised`): `raised` may be off by one for a moment,
+//      which costs a safepoint a look at its own word, never a lost or a phantom tick. Then it waits
+//      again;
+//   3. when the run ends (its result, an error or the timeout) host/mn/run.ts stores 1 into the stop word and
+//      notifies it: the ticker leaves its loop before raising again (the order matters: the check of the
+//      stop word comes after the wait, before the stores); then it terminates the Worker, as it does the
+//      processors', which also ends a ticker still loading.
+
+import { TICK_WORDS } from "../abi.js";
+
+/** What the ticker's Worker is posted (step 1). `memory` and `stop` are shared. */
+export interface TickerData {
+  /** The run's shared memory. The ticker writes only the tick words' `raised` and `request` words, and
+   *  reads `busy` (atomic accesses only). */
+  memory: WebAssembly.Memory;
+  /** Address of the tick words (weft_preempt_requests). */
+  requests: number;
+  processors: number;
+  /** Milliseconds between raises (weft_preempt_tick, after configuration). */
+  tick: number;
+  /** Word 0: 0 while the run goes on; 1 stops the ticker (step 3). Written by the thread that started the
+   *  run (atomic store and notify), read by the ticker. */
+  stop: Int32Array;
+}
+
+/** Inside the ticker's Worker: steps 2 and 3, until the stop word is set. */
+export function runTicker(data: TickerData): void {
+  // The tick words are static data, far below the memory's initial size: a view made now covers them
+  // however the memory grows later.
+  const words = new Int32Array(data.memory.buffer);
+  const raised = (data.requests + TICK_WORDS.raised) >> 2;
+  const busy = (data.requests + TICK_WORDS.busy) >> 2, request = (data.requests + TICK_WORDS.request) >> 2;
+  while (Atomics.load(data.stop, 0) === 0) {
+    Atomics.wait(data.stop, 0, 0, data.tick);
+    if (Atomics.load(data.stop, 0) !== 0) break;
+    for (let p = 0; p < data.processors; p++) {
+      if (Atomics.load(words, busy + p) === 0) continue;
+      if (Atomics.exchange(words, request + p, 1) === 0) Atomics.add(words, raised, 1);
+    }
+  }
+}
+
+/** On the thread that started the run: step 3's store and notify (the caller then terminates the Worker). */
+export function stopTicker(stop: Int32Array): void {
+  Atomics.store(stop, 0, 1);
+  Atomics.notify(stop, 0);
+}
