@@ -18,9 +18,11 @@
 // it exists, so a program cannot probe what lies outside; a path that passes and does not exist fails
 // with ENOENT from the call itself.
 //
-// The answer is the real host path and the call uses it, so the path checked is the path used. What
-// this cannot stop: another process that swaps a directory for a symlink between the check and the
-// call. Closing that race needs openat2's RESOLVE_BENEATH, which Node does not offer.
+// The answer is the real host path and the call uses it, so the path checked is the path used. Another
+// process could still swap a directory for a symlink between the check and the call (openat2's
+// RESOLVE_BENEATH would close that inside the kernel, but Node does not offer it): so the answer also
+// carries the real granted directories it was checked against, and confine.ts makes the call through a
+// descriptor whose place it verifies against them (on Linux; its design note says what that closes).
 //
 // The checks use realpath and lstat synchronously on the processor's thread in every mode: they read
 // metadata the kernel normally has cached (microseconds), and doing them asynchronously would make every
@@ -57,6 +59,10 @@ interface AddressGrant { host: string; port: number | "*" }
 /** Symlinks one path may pass through before ELOOP, as Linux's MAXSYMLINKS. */
 const SYMLINKS_MAX = 40;
 
+/** A path that passed the check: its real host path, and the real paths of the granted directories
+ *  (those that exist) as they were when it was checked, which confine.ts verifies descriptors against. */
+export interface CheckedPath { path: string; grantedReal: string[] }
+
 export class Grants {
   /** The working directory guest paths and relative grants are resolved against. */
   readonly cwd = process.cwd();
@@ -75,6 +81,12 @@ export class Grants {
    *  granted directory, ENOENT when it is empty, EINVAL when it holds a 0 character. `follow` false: a
    *  symlink as the last component is not followed (unlink and mkdir work on the link itself). */
   path(guest: string, follow = true): string | number {
+    const checked = this.check(guest, follow);
+    return typeof checked === "number" ? checked : checked.path;
+  }
+
+  /** As `path`, with the real granted directories the answer was checked against. */
+  check(guest: string, follow = true): CheckedPath | number {
     if (guest === "") return -ERRNO.ENOENT;                                      // as POSIX has it
     if (guest.includes("\0")) return -ERRNO.EINVAL;
     if (path.isAbsolute(guest) || path.win32.isAbsolute(guest)) return -ERRNO.EACCES;
@@ -85,12 +97,12 @@ export class Grants {
       real = follow || normal === path.dirname(normal) ? realOf(normal, 0)
         : path.join(realOf(path.dirname(normal), 0), path.basename(normal));
     } catch (e) { return errnoOf(e); }
-    for (const d of this.dirs) {                                                 // test 2
-      let dirReal: string;
-      try { dirReal = realOf(d, 0); } catch { continue; }
-      if (inside(dirReal, real)) return real;
+    const grantedReal: string[] = [];
+    for (const d of this.dirs) {
+      try { grantedReal.push(realOf(d, 0)); } catch { /* a granted directory that is not there grants nothing */ }
     }
-    return -ERRNO.EACCES;
+    if (!grantedReal.some((d) => inside(d, real))) return -ERRNO.EACCES;        // test 2
+    return { path: real, grantedReal };
   }
 
   /** Where to listen for `address`, or -EACCES (not granted), -EINVAL (malformed). */
@@ -131,7 +143,14 @@ function realOf(p: string, symlinks: number): string {
   try { link = lstatSync(p).isSymbolicLink(); } catch { /* missing: the rest is appended as it is */ }
   if (!link) return path.join(realOf(parent, symlinks), path.basename(p));
   if (symlinks >= SYMLINKS_MAX) throw Object.assign(new Error(`too many symlinks: ${p}`), { code: "ELOOP" });
-  return realOf(path.resolve(realOf(parent, symlinks), readlinkSync(p)), symlinks + 1);
+  let target: string;
+  try { target = readlinkSync(p); }
+  catch (e) {                         // EINVAL: no longer a symlink since lstat; ENOENT: gone. Look again.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "ENOENT") throw e;
+    return realOf(p, symlinks + 1);
+  }
+  return realOf(path.resolve(realOf(parent, symlinks), target), symlinks + 1);
 }
 
 /** Parses "host:port" or "[v6]:port"; port "*" only when `wildcard`. null when malformed. */
