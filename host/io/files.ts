@@ -3,14 +3,18 @@
 // Design note
 // -----------
 // A call that names a path first asks grants.ts for the host path (EACCES when it leaves every granted
-// directory, in every mode). Then it runs in the request's mode (assembly/sys/io.ts):
+// directory, in every mode), then makes the call through a verified descriptor of its directory
+// (confine.ts), in the request's mode (assembly/sys/io.ts):
 //   async     Node's callback API (ASYNC_OPS): libuv's thread pool makes the system call; the caller parks
 //             (PENDING) and the answer comes back through ctx.complete.
 //   blocking  the synchronous call (FILE_SYNC_OPS) right here: every weft thread waits for it.
 //   offload   the same synchronous call on a helper Worker (pool.ts; pool-worker.ts imports this module,
 //             which adds FILE_SYNC_OPS to SYNC_OPS): only the caller parks.
-// Each operation is written once per Node API, the two side by side below, and both answer
+// The calls that name a path are written once, as scripts of system calls (confine.ts) that either API
+// runs (PATH_OPS); the others once per Node API, the two side by side below. All answer
 // { result, data? } so that one `finish` per operation turns either answer into the request's result.
+// When the file system changed between the check and the call (confine.ts, step 4), the answer says so
+// and the call is checked and made again, CHECKS_MAX times at most.
 //
 // Linear memory may grow, detaching its buffer, while a request is pending, so a pending call never
 // holds a view of it: writes copy their bytes out before they start; reads, stat and readdir receive
@@ -34,6 +38,10 @@ import {
 } from "./abi.js";
 import { PENDING, type Answer, type IoContext, type IoRequest } from "./host.js";
 import { SYNC_OPS, type SyncAnswer } from "./sync-ops.js";
+import {
+  PATH_CHANGED, runSync, runAsync, openChecked, statChecked, readdirChecked, unlinkChecked, mkdirChecked, type Script,
+} from "./confine.js";
+import type { CheckedPath } from "./grants.js";
 import { blockFor } from "./web.js";
 import type { NodeServices } from "./services.js";
 
@@ -47,6 +55,12 @@ const READ_MAX = 16 << 20;
  *  that arrives while it sleeps, at 20 wake-ups a second while none comes. Not configurable. */
 const STDIN_POLL_MAX_MS = 50;
 
+/** Most times a call that names a path is checked and made while the path keeps changing between the
+ *  check and the call (confine.ts, step 4); after that it is refused with EACCES. 4: one change is what a
+ *  file replaced by a symlink once makes; only a path swapped back and forth without pause needs more,
+ *  and it is then refused. Not configurable. */
+const CHECKS_MAX: number = 4;
+
 /** What a file descriptor refers to (io.table). */
 export interface FileResource {
   kind: "file";
@@ -59,10 +73,12 @@ export interface FileResource {
   closed: boolean;
 }
 
-// ─── The operations, once per Node API ────────────────────────────────────────────────────────────────
+// ─── The operations: path calls as scripts (PATH_OPS), the others once per Node API ───────────────────
 
 type Done = (a: SyncAnswer) => void;
-const fail = (e: unknown): SyncAnswer => ({ result: errnoOf(e) });
+/** A failed call's answer; `changed` when the path changed since it was checked (confine.ts). */
+const fail = (e: unknown): SyncAnswer => ((e as { code?: string })?.code === PATH_CHANGED
+  ? { result: -ERRNO.EACCES, changed: true } : { result: errnoOf(e) });
 
 /** The 32-byte stat record (abi.ts, STAT) for `s`. */
 function statRecord(s: fs.Stats): Uint8Array {
@@ -126,11 +142,23 @@ function readStdinSync(buffer: Uint8Array): number {
   }
 }
 
+/** The calls that name a path, each run with either API (confine.ts): its script, given the checked path
+ *  (and open's OS flags), and how the script's value becomes the answer. */
+const PATH_OPS: Record<string, { script: (args: PathArgs) => Script<any>; answer: (value: any) => SyncAnswer }> = {
+  open: { script: ({ target, flags }) => openChecked(target, flags!), answer: (osfd: number) => ({ result: osfd }) },
+  stat: { script: ({ target }) => statChecked(target), answer: (s: fs.Stats) => ({ result: 0, data: statRecord(s) }) },
+  readdir: {
+    script: ({ target }) => readdirChecked(target),
+    answer: (names: Buffer[]) => { const list = nameList(names); return { result: list.length, data: list }; },
+  },
+  unlink: { script: ({ target }) => unlinkChecked(target), answer: () => ({ result: 0 }) },
+  mkdir: { script: ({ target }) => mkdirChecked(target), answer: () => ({ result: 0 }) },
+};
+
+interface PathArgs { target: CheckedPath; flags?: number }
+
 /** The synchronous operations: blocking mode calls them here, offload mode on a helper Worker. */
 export const FILE_SYNC_OPS: Record<string, (args: any) => SyncAnswer> = {
-  open({ path, flags }: { path: string; flags: number }) {
-    try { return { result: fs.openSync(path, flags, 0o666) }; } catch (e) { return fail(e); }
-  },
   close({ osfd }: { osfd: number }) {
     try { fs.closeSync(osfd); return { result: 0 }; } catch (e) { return fail(e); }
   },
@@ -144,21 +172,6 @@ export const FILE_SYNC_OPS: Record<string, (args: any) => SyncAnswer> = {
   write({ osfd, data, position }: { osfd: number; data: Uint8Array; position: number | null }) {
     try { return { result: writeAllSync(osfd, data, position) }; } catch (e) { return fail(e); }
   },
-  stat({ path }: { path: string }) {
-    try { return { result: 0, data: statRecord(fs.statSync(path)) }; } catch (e) { return fail(e); }
-  },
-  readdir({ path }: { path: string }) {
-    try {
-      const names = nameList(fs.readdirSync(path, { encoding: "buffer" }));
-      return { result: names.length, data: names };
-    } catch (e) { return fail(e); }
-  },
-  unlink({ path }: { path: string }) {
-    try { fs.unlinkSync(path); return { result: 0 }; } catch (e) { return fail(e); }
-  },
-  mkdir({ path }: { path: string }) {
-    try { fs.mkdirSync(path, 0o777); return { result: 0 }; } catch (e) { return fail(e); }
-  },
   readStdin({ len }: { len: number }) {
     try {
       const buffer = new Uint8Array(len);
@@ -167,13 +180,9 @@ export const FILE_SYNC_OPS: Record<string, (args: any) => SyncAnswer> = {
     } catch (e) { return fail(e); }
   },
 };
-Object.assign(SYNC_OPS, FILE_SYNC_OPS);
 
 /** The same operations with Node's callbacks (async mode). */
 const ASYNC_OPS: Record<string, (args: any, done: Done) => void> = {
-  open({ path, flags }, done) {
-    fs.open(path, flags, 0o666, (e, osfd) => done(e ? fail(e) : { result: osfd }));
-  },
   close({ osfd }, done) { fs.close(osfd, (e) => done(e ? fail(e) : { result: 0 })); },
   read({ osfd, len, position }, done) {
     const buffer = Buffer.allocUnsafe(len);
@@ -190,17 +199,15 @@ const ASYNC_OPS: Record<string, (args: any, done: Done) => void> = {
     };
     from(0);
   },
-  stat({ path }, done) { fs.stat(path, (e, s) => done(e ? fail(e) : { result: 0, data: statRecord(s) })); },
-  readdir({ path }, done) {
-    fs.readdir(path, { encoding: "buffer" }, (e, names) => {
-      if (e) return done(fail(e));
-      const list = nameList(names);
-      done({ result: list.length, data: list });
-    });
-  },
-  unlink({ path }, done) { fs.unlink(path, (e) => done(e ? fail(e) : { result: 0 })); },
-  mkdir({ path }, done) { fs.mkdir(path, 0o777, (e) => done(e ? fail(e) : { result: 0 })); },
 };
+
+for (const [op, { script, answer }] of Object.entries(PATH_OPS)) {
+  FILE_SYNC_OPS[op] = (args: PathArgs) => {
+    try { return answer(runSync(script(args))); } catch (e) { return fail(e); }
+  };
+  ASYNC_OPS[op] = (args: PathArgs, done) => runAsync(script(args), (e, value) => done(e ? fail(e) : answer(value)));
+}
+Object.assign(SYNC_OPS, FILE_SYNC_OPS);
 
 // ─── Requests ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -237,13 +244,15 @@ export class FileOps {
   submit(req: IoRequest, ctx: IoContext): Answer {
     switch (req.op) {
       case "open": return this.open(req, ctx);
-      case "stat": return this.pathCall(req, ctx, true, (a) => { place(ctx, req.ptr2, a.data!); return 0; });
+      case "stat":
+        if (req.len2 < STAT.bytes || !req.ptr2) return -ERRNO.EINVAL;
+        return this.pathCall(req, ctx, true, {}, (a) => { place(ctx, req.ptr2, a.data!); return 0; });
       case "readdir":                             // the names go in only if they fit; the result is what they need
-        return this.pathCall(req, ctx, true, (a) => {
+        return this.pathCall(req, ctx, true, {}, (a) => {
           if (a.result <= req.len2) place(ctx, req.ptr2, a.data!);
           return a.result;
         });
-      case "unlink": case "mkdir": return this.pathCall(req, ctx, false);
+      case "unlink": case "mkdir": return this.pathCall(req, ctx, false, {});
       case "read": case "write": case "close": return this.onDescriptor(req, ctx);
     }
     return -ERRNO.ENOTSUP;
@@ -262,41 +271,49 @@ export class FileOps {
   }
 
   /** Runs `op` in req's mode; `finish` turns a successful answer into the result. `file`: the descriptor
-   *  the call works on (kept open until the call ends). */
+   *  the call works on (kept open until the call ends). `again`: given the answer, the Answer of a new
+   *  attempt to stand in for it, or null to keep it. */
   private perform(req: IoRequest, ctx: IoContext, op: string, args: object,
-    finish: (a: SyncAnswer) => number = (a) => a.result, file?: FileResource): Answer {
+    finish: (a: SyncAnswer) => number = (a) => a.result, file?: FileResource,
+    again: (a: SyncAnswer) => Answer | null = () => null): Answer {
     const end = (a: SyncAnswer) => (a.result < 0 ? a.result : finish(a));
-    if (req.mode === "blocking") return end(FILE_SYNC_OPS[op](args));
+    if (req.mode === "blocking") {
+      const a = FILE_SYNC_OPS[op](args);
+      return again(a) ?? end(a);
+    }
     if (file) file.busy++;
     const answer = (a: SyncAnswer | null) => {
       if (file) this.release(file);
       if (this.ended) { if (op === "open" && a && a.result >= 0) fs.close(a.result, () => {}); return; }
-      ctx.complete(req.addr, a ? end(a) : -ERRNO.EIO);
+      const next = a && again(a);
+      if (next === PENDING) return;                   // the new attempt completes the request
+      ctx.complete(req.addr, next ?? (a ? end(a) : -ERRNO.EIO));
     };
     if (req.mode === "offload") this.io.pool.run(op, args).then(answer, () => answer(null));
     else ASYNC_OPS[op](args, answer);
     return PENDING;
   }
 
-  /** stat, readdir, unlink, mkdir: the guest path is checked (grants.ts), then the call is made. */
-  private pathCall(req: IoRequest, ctx: IoContext, follow: boolean, finish?: (a: SyncAnswer) => number,
-  ): Answer {
-    if (req.op === "stat" && (req.len2 < STAT.bytes || !req.ptr2)) return -ERRNO.EINVAL;
-    const path = this.io.grants.path(ctx.text(req.ptr, req.len), follow);
-    if (typeof path === "number") return path;
-    return this.perform(req, ctx, req.op, { path }, finish);
+  /** open, stat, readdir, unlink, mkdir: the guest path is checked (grants.ts), then the call is made on
+   *  what the check answered (PATH_OPS, confine.ts), with `args` besides. When the path changed between
+   *  the two, both are done again (the `checks`-th time now; CHECKS_MAX). `finish` also gets the target. */
+  private pathCall(req: IoRequest, ctx: IoContext, follow: boolean, args: object,
+    finish: (a: SyncAnswer, target: CheckedPath) => number = (a) => a.result,
+    guest = ctx.text(req.ptr, req.len), checks = 1): Answer {
+    const target = this.io.grants.check(guest, follow);
+    if (typeof target === "number") return target;
+    const again = (a: SyncAnswer) => (a.changed && checks < CHECKS_MAX
+      ? this.pathCall(req, ctx, follow, args, finish, guest, checks + 1) : null);
+    return this.perform(req, ctx, req.op, { ...args, target }, (a) => finish(a, target), undefined, again);
   }
 
   private open(req: IoRequest, ctx: IoContext): Answer {
     const flags = osFlags(req.flags);
     if (flags === null) return -ERRNO.EINVAL;
-    const path = this.io.grants.path(ctx.text(req.ptr, req.len));
-    if (typeof path === "number") return path;
-    const add = (a: SyncAnswer) => {
-      const file: FileResource = { kind: "file", osfd: a.result, path, busy: 0, closed: false };
+    return this.pathCall(req, ctx, true, { flags }, (a, target) => {
+      const file: FileResource = { kind: "file", osfd: a.result, path: target.path, busy: 0, closed: false };
       return this.io.table.add(file);
-    };
-    return this.perform(req, ctx, "open", { path, flags }, add);
+    });
   }
 
   private onDescriptor(req: IoRequest, ctx: IoContext): Answer {

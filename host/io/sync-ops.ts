@@ -5,7 +5,9 @@
 
 import { blockFor } from "./web.js";
 
-export interface SyncAnswer { result: number; data?: Uint8Array }
+/** `changed`: the path changed between its check and the call (host/io/confine.ts); `result` is then
+ *  EACCES, what the caller answers if it does not check and call again. */
+export interface SyncAnswer { result: number; data?: Uint8Array; changed?: true }
 export type SyncOp = (args: any) => SyncAnswer;
 
 /** The operations a helper Worker can run, by name. files.ts adds the file system's. */
