@@ -57,6 +57,10 @@
 //   - Without /proc/self/fd (every system but Linux, or Linux without /proc mounted), steps 2 to 5 are
 //     skipped and the call names the checked path, as before: there the race stays open.
 //
+// Cost: an anchored call makes three system calls more than the bare one (open, readlink and close of the
+// anchor), open one more (the second readlink), readdir two more (open and close of the directory); in
+// async mode each is one more trip through libuv's thread pool.
+//
 // Steps 2 to 5 are written once, as scripts: generators that yield each system call they make (Call).
 // runSync runs a script with Node's synchronous calls (blocking mode here, offload mode on a helper
 // Worker, which has the same /proc/self/fd), runAsync with its callbacks (async mode).
