@@ -145,7 +145,7 @@ describe("the M:N ticker", () => {
 describe("weft CLI: preemption flags", () => {
   const cli = path.join(ROOT, "dist", "host", "cli.js");
   const weft = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: ROOT, encoding: "utf8" });
-  /** A cached build of `file`, written where the CLI can read it (the CLI does not cache .ts builds). */
+  /** A cached build of `file` (the test cache), written where the CLI can read it. */
   const built = async (file: string, sharedBuild = false) => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-preempt-")), file.replace(/\.ts$/, ".wasm"));
     writeFileSync(out, sharedBuild ? await shared(file) : await plain(file));

@@ -59,9 +59,9 @@ import { WEFT_ROOT, type BuildResult, type PipelineSettings } from "./options.js
  *  WEFT_CACHE_DIR, or delete it). */
 export const CACHE_ENTRIES_MAX: number = 256;
 
-/** A temporary file older than this is what a writer left when it died (ms). Default 10 minutes: far
- *  longer than a write takes. */
-const STALE_TEMP_MS = 10 * 60 * 1000;
+/** A temporary file older than this is what a writer left when it died. Unit: ms. Default 10 minutes: far
+ *  longer than a write of a module takes (milliseconds), so no live writer loses its file. Override: none. */
+export const STALE_TEMP_MS: number = 10 * 60 * 1000;
 
 /** Changes whenever the file formats or the key's recipe change: older entries then miss. */
 const FORMAT = "weft-module 1";
