@@ -127,7 +127,7 @@ describe("the M:N ticker", () => {
     const spin = path.join(dir, "spin.wasm"), forever = path.join(dir, "forever.wasm");
     writeFileSync(spin, await shared(SPIN));
     writeFileSync(forever, await shared("spin_forever.ts"));     // main spins for ever, ticked all along
-    const mn = pathToFileURL(path.join(ROOT, "dist", "host", "mn.js")).href;
+    const mn = pathToFileURL(path.join(ROOT, "dist", "host", "mn", "run.js")).href;
     const script = `
       import { runShared } from ${JSON.stringify(mn)};
       import { readFileSync } from "node:fs";
