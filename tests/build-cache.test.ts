@@ -3,10 +3,11 @@
 // option misses; a damaged entry is built anew; `--no-cache` bypasses it.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build, fromCache, type BuildResult } from "../host/compiler/build.js";
+import { CACHE_ENTRIES_MAX, STALE_TEMP_MS } from "../host/compiler/cache.js";
 import { run } from "../host/kernel/runner.js";
 import { ROOT } from "./harness";
 
@@ -88,6 +89,28 @@ describe("build cache", () => {
     expect(last.cached).toBeUndefined();
     expect(last.wasm).toEqual(first.wasm);
     expect(readdirSync(p.cache).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  }, 120_000);
+
+  it("keeps the CACHE_ENTRIES_MAX most recently used modules, and removes what a dead writer left", async () => {
+    const p = project({ "app.ts": APP, "util.ts": util("prune") });
+    mkdirSync(p.cache);
+    const old = Date.now() / 1000 - 3600;
+    for (let i = 0; i < CACHE_ENTRIES_MAX + 10; i++) {                        // older entries, oldest first
+      const file = path.join(p.cache, `old${i}.module`);
+      writeFileSync(file, "x");
+      utimesSync(file, old + i, old + i);
+    }
+    const stale = path.join(p.cache, "dead.module.1.x.tmp"), fresh = path.join(p.cache, "live.module.2.y.tmp");
+    writeFileSync(stale, ""); writeFileSync(fresh, "");
+    utimesSync(stale, Date.now() / 1000 - STALE_TEMP_MS / 1000 - 60, Date.now() / 1000 - STALE_TEMP_MS / 1000 - 60);
+    await build(p.app, { cache: p.cache });
+    const left = modules(p.cache);
+    expect(left).toHaveLength(CACHE_ENTRIES_MAX);
+    expect(left.filter((f) => !f.startsWith("old"))).toHaveLength(1);          // the new one stays
+    expect(left).not.toContain("old10.module");                                 // the 11 oldest went
+    expect(left).toContain("old11.module");
+    expect(readdirSync(p.cache).filter((f) => f.endsWith(".tmp"))).toEqual(["live.module.2.y.tmp"]);
+    expect((await build(p.app, { cache: p.cache })).cached).toBe(true);
   }, 120_000);
 
   it("the CLI uses it for build and run, and --no-cache bypasses it", () => {
