@@ -6,6 +6,7 @@
 //   npm run bench -- --json       one JSON object per line: {"bench","value","unit","runs","target",...}
 //   npm run bench -- --quick      fewer runs (what `npm start` shows)
 //   npm run bench -- yield mutex  only programs whose name contains one of these words
+//   npm run bench -- startup      the command line's build and start-up times (bench/startup.js)
 //
 // Targets are medians on Node 20 on the project's 2-core machine (see README, "Performance").
 //
@@ -27,12 +28,13 @@ import { asyncPingPong, generatorPingPong, median } from "./baselines.js";
 import { httpBench } from "./http.js";
 import { mnBench } from "./mn.js";
 import { preemptBench } from "./preempt.js";
+import { startupBench } from "./startup.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
 
 /** Every benchmark: unit, target (the value must be <= it) or range (within it), and Go's figure on this
- *  machine or the prediction a ratio is taken against. Programs that do I/O run with Node's I/O host
+ *  machine or the prediction a ratio is taken against, or a note on what is timed. Programs that do I/O run with Node's I/O host
  *  (PROGRAM_IO); io_lab takes ~9 s a run, so it runs fewer times (RUNS). */
 export const BENCHES = {
   yield_d1: { unit: "ns", target: 20, go: "52-57 ns", program: "yield" },
@@ -67,6 +69,9 @@ export const BENCHES = {
   preempt_latency_p99: { unit: "ms", target: 11, program: null, prediction: "slice (10 ms) + 1 ms" },
   preempt_latency_p50: { unit: "ms", program: null },
   fair_share_error: { unit: "ratio", target: 0.05, program: null, prediction: "configured shares" },
+  build_hello_s: { unit: "s", target: 2.5, program: null, note: "weft build --no-cache examples/hello.ts, a fresh process" },
+  build_cached_s: { unit: "s", target: 0.3, program: null, note: "weft build of it unchanged, from the build cache" },
+  start_prebuilt_s: { unit: "s", target: 0.3, program: null, note: "weft run hello.wasm (built), a fresh process" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
 };
@@ -80,28 +85,19 @@ function hashOf(files) {
   return h.digest("hex").slice(0, 24);
 }
 
-/** `file` and every file of weft's it imports, however deep (for dist/host/compiler/build.js: the whole build
- *  pipeline, so that a change to any pass rebuilds the cached programs). */
-function withImports(file, seen = new Set()) {
-  if (seen.has(file)) return [...seen];
-  seen.add(file);
-  for (const m of readFileSync(file, "utf8").matchAll(/from\s+["'](\.{1,2}\/[^"']+\.js)["']/g)) {
-    withImports(path.join(path.dirname(file), m[1]), seen);
-  }
-  return [...seen].sort();
-}
-
-/** What a build depends on: the core's sources and the build pipeline. */
+/** What a build depends on: the core's sources, and the compiler as it runs (dist/host/compiler and the
+ *  ABI file it imports; tests/layout.test.ts keeps it from importing any other file of weft's). */
 function coreFiles() {
   const out = [];
-  const walk = (d) => {
+  const walk = (d, ext) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p); else if (e.name.endsWith(".ts")) out.push(p);
+      if (e.isDirectory()) walk(p, ext); else if (e.name.endsWith(ext) && !e.name.endsWith(".d.ts")) out.push(p);
     }
   };
-  walk(path.join(ROOT, "assembly"));
-  return [...out.sort(), ...withImports(path.join(ROOT, "dist", "host", "build.js"))];
+  walk(path.join(ROOT, "assembly"), ".ts");
+  walk(path.join(ROOT, "dist", "host", "compiler"), ".js");
+  return [...out.sort(), path.join(ROOT, "dist", "host", "abi.js")];
 }
 
 async function buildCached(program) {
@@ -133,7 +129,7 @@ async function runProgram(program, runs) {
 }
 
 function format(value, unit) {
-  if (unit === "ratio") return value.toFixed(2);
+  if (unit === "ratio" || unit === "s") return value.toFixed(2);
   return value >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
 
@@ -174,6 +170,11 @@ async function main(argv) {
   if (["safepoint_overhead", "preempt_latency", "fair_share"].some(preemptWant)) {
     for (const r of await preemptBench({ quick, coreKey: hashOf(coreFiles()), want: preemptWant })) results.push(r);
   }
+  // Build and start-up (bench/startup.js): "startup" asks for all three.
+  const startupWant = (name) => want(name) || filters.includes("startup");
+  if (["build_hello_s", "build_cached_s", "start_prebuilt_s"].some(startupWant)) {
+    for (const r of await startupBench({ quick, want: startupWant })) results.push(r);
+  }
   if (want("http")) {
     const r = await httpBench({ quick });          // null when wrk is missing and cannot be installed
     if (r) results.push({ ...r, samples: [r.value] });
@@ -185,6 +186,7 @@ async function main(argv) {
     if (spec.range) { r.range = spec.range; r.met = r.value >= spec.range[0] && r.value <= spec.range[1]; }
     if (spec.go) r.go = spec.go;
     if (spec.prediction) r.prediction = spec.prediction;
+    if (spec.note) r.note = spec.note;
   }
   if (json) {
     for (const r of results) console.log(JSON.stringify({ ...r, samples: r.samples.map((s) => +s.toFixed(3)) }));
@@ -194,7 +196,7 @@ async function main(argv) {
     r.bench, `${format(r.value, r.unit)} ${r.unit === "ratio" ? "×" : r.unit}`,
     r.target !== undefined ? `≤ ${r.target} ${r.unit}` : r.range ? (r.range[1] === Infinity ? `≥ ${r.range[0]}` : `${r.range[0]}–${r.range[1]}`) : "",
     r.met === undefined ? "" : r.met ? "met" : "MISSED",
-    r.go ?? (r.prediction ? `vs ${r.prediction}` : "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms)` : "") +
+    r.go ?? (r.prediction ? `vs ${r.prediction}` : r.note ?? "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms)` : "") +
       (r.atomics_ns ? ` (${Math.round(r.weft_ns)} vs ${Math.round(r.atomics_ns)} ns)` : ""),
   ]);
   const head = ["bench", `median`, "target", "", "Go 1.19 here / ratio to"];

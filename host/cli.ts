@@ -3,17 +3,37 @@
 // summary). Exit codes: EXIT_* below; `weft run` exits with main's own value when main returns.
 
 import path from "node:path";
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-import { spawnSync } from "node:child_process";
-import { WeftError, type RunResult, type ThreadStats, type GroupStats } from "./kernel/runner.js";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { spawn, spawnSync } from "node:child_process";
+import v8 from "node:v8";
+import { run, WeftError, type RunOptions, type RunResult, type ThreadStats, type GroupStats } from "./kernel/runner.js";
 import { SLICE_MS_MAX, TICK_MS_MAX } from "./abi.js";
 import type { BuildError as BuildErrorType } from "./compiler/errors.js";
 import type { IoMode } from "./io/abi.js";
+import type { NodeIoOptions } from "./io/node.js";
 
-// The build pipeline loads the compiler and Binaryen (seconds): import it only when a command needs it.
+// The front of the build (build.ts) answers from the cache without loading the compiler; the compiler
+// itself (asc and Binaryen) is loaded only by a build that misses. Both only when a command needs them.
 const buildModule = () => import("./compiler/build.js");
 const runFile: typeof import("./node.js").runFile = async (...args) => (await import("./node.js")).runFile(...args);
+
+/** Runs a .wasm file, or a .ts program's module (builtModule), with Node's I/O host as runFile does. */
+async function runProgram(program: string | Uint8Array, options: RunOptions & { grants?: NodeIoOptions }): Promise<RunResult> {
+  if (typeof program === "string") return runFile(program, options);
+  const { grants, ...runOptions } = options;
+  const { NodeIo } = await import("./node.js");
+  return run(program as Uint8Array<ArrayBuffer>, { ...runOptions, io: new NodeIo(grants) });
+}
+
+/** V8 flags for a process that only builds. The build spends most of its time in binaryen.js, 12 MB of
+ *  Wasm: with tier-up, V8 compiles its hot functions again with TurboFan, which costs more than it saves
+ *  in a process of a few seconds (the first optimisation took 0.7 s with --liftoff-only, 1.5 s without on
+ *  an idle machine, 3–4 s on a busy one). V8's flags hold for the whole process and for everything
+ *  compiled after they are set, so they are set only where no program will run: `weft build`, and the
+ *  process `weft run app.ts` starts to build its module (see builtModule). */
+const BUILD_V8_FLAGS = ["--liftoff-only"];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;        // a build failed, a module was refused, or main died
@@ -24,7 +44,7 @@ const HELP = `weft — user-level threads for WebAssembly
 
 Usage:
   weft run <app.ts|app.wasm> [options]   run a program (a .ts file is built first)
-  weft build <entry.ts> [-o out.wasm] [--shared] [--no-safepoints]
+  weft build <entry.ts> [-o out.wasm] [--shared] [--no-safepoints] [--no-cache]
                                          build an AssemblyScript program into a weft module
   weft start                             run the bundled examples and the benchmark summary
   weft --help | --version
@@ -48,6 +68,7 @@ Options for run:
   --exact-accounting       keep exact CPU, runnable and blocked times per thread (a clock read per switch)
   --stats                  after the run, print every thread's statistics and the groups' to stderr
   --quiet                  print only the program's own output
+  --no-cache               build a .ts program anew, without the build cache (see build)
   Nothing is granted by default but stdin, stdout and stderr: other paths and addresses fail with EACCES.
 Options for build:
   -o, --out <file>         where to write the module (default: <entry>.wasm)
@@ -56,11 +77,40 @@ Options for build:
                            shared memory
   --no-safepoints          no safepoints in the program's loops and recursive functions: a thread that
                            never yields then keeps its processor (slightly faster loops)
+  --no-cache               neither use nor fill the build cache. The cache serves a program whose files
+                           (every one the compiler read), weft, the compiler and the options are all as
+                           they were; it lives in node_modules/.cache/weft beside weft's install, or
+                           in $WEFT_CACHE_DIR (set it to move the cache; delete the folder to empty it)
 
 Exit status: main's value after "run"; ${EXIT_FAILURE} build failed, module refused or main died;
 ${EXIT_USAGE} usage error; ${EXIT_DEADLOCK} deadlock.`;
 
 class UsageError extends Error {}
+/** A build in a process of its own failed; it has said why on stderr. */
+class BuildFailed extends Error {}
+
+/** The module of a .ts program, for `weft run` and `weft start`: from the build cache when it holds it
+ *  (no compiler loaded); else built by `weft build` in a process of its own under BUILD_V8_FLAGS, which
+ *  this process, where the program runs, never sees. `cache` false: `weft build --no-cache`. */
+async function builtModule(file: string, shared: boolean, cache: boolean): Promise<Uint8Array> {
+  if (cache) {
+    const hit = await (await buildModule()).fromCache(file, { shared });
+    if (hit) return hit.wasm;
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), "weft-run-"));
+  try {
+    const out = path.join(dir, "program.wasm");
+    const args = [...BUILD_V8_FLAGS, fileURLToPath(import.meta.url), "build", file, "-o", out,
+      ...(shared ? ["--shared"] : []), ...(cache ? [] : ["--no-cache"])];
+    const code = await new Promise<number | null>((resolve, reject) => {
+      spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] }).on("error", reject).on("exit", resolve);
+    });
+    if (code !== EXIT_OK) throw new BuildFailed(`weft build exited with ${code}`);
+    return new Uint8Array(readFileSync(out));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function takeNumber(args: string[], i: number, flag: string): number {
   const v = args[i + 1];
@@ -106,6 +156,7 @@ async function cmdRun(args: string[]): Promise<number> {
   let file: string | undefined, saveAreaMax: number | undefined, memoryLimit: number | undefined, quiet = false;
   let slice: number | undefined, tick: number | undefined, exactAccounting = false, stats = false;
   let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
+  let cache = true;
   const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
   const takeValue = (i: number, flag: string, what: string): string => {
     const v = args[i + 1];
@@ -148,6 +199,7 @@ async function cmdRun(args: string[]): Promise<number> {
     else if (a === "--exact-accounting") exactAccounting = true;
     else if (a === "--stats") stats = true;
     else if (a === "--quiet") quiet = true;
+    else if (a === "--no-cache") cache = false;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for run`);
     else if (file) throw new UsageError(`run takes one program, got ${file} and ${a}`);
     else file = a;
@@ -172,10 +224,10 @@ async function cmdRun(args: string[]): Promise<number> {
       throw new UsageError(`${oneToOne ? "--one-to-one" : "--processors"} runs without file or network I/O for now: drop --dir, --allow-*, --io`);
     }
     const { runShared } = await import("./mn/run.js");
-    const wasm = file.endsWith(".ts") ? (await (await buildModule()).build(file, { shared: true })).wasm : readFileSync(file);
+    const wasm = file.endsWith(".ts") ? await builtModule(file, true, cache) : readFileSync(file);
     return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, ...preempt, ...printing }));
   }
-  const result = await runFile(file, {
+  const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
     saveAreaMax, memoryLimit, ioMode, ...preempt, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
@@ -185,13 +237,14 @@ async function cmdRun(args: string[]): Promise<number> {
 }
 
 async function cmdBuild(args: string[]): Promise<number> {
-  let entry: string | undefined, out: string | undefined, optimize = true, shared = false, safepoints = true;
+  let entry: string | undefined, out: string | undefined, optimize = true, shared = false, safepoints = true, cache = true;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-o" || a === "--out") { out = args[++i]; if (!out) throw new UsageError(`${a} needs a file name`); }
     else if (a === "--no-optimize") optimize = false;
     else if (a === "--shared") shared = true;
     else if (a === "--no-safepoints") safepoints = false;
+    else if (a === "--no-cache") cache = false;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for build`);
     else if (entry) throw new UsageError(`build takes one entry file, got ${entry} and ${a}`);
     else entry = a;
@@ -199,10 +252,12 @@ async function cmdBuild(args: string[]): Promise<number> {
   if (!entry) throw new UsageError("build needs an entry file: weft build <entry.ts>");
   if (!entry.endsWith(".ts")) throw new UsageError(`build takes an AssemblyScript .ts file, got ${entry}`);
   out ??= entry.replace(/\.ts$/, ".wasm");
+  for (const flag of BUILD_V8_FLAGS) v8.setFlagsFromString(flag);      // this process only builds
   const { build } = await buildModule();
-  const result = await build(entry, { outFile: out, optimize, shared, safepoints });
+  const result = await build(entry, { outFile: out, optimize, shared, safepoints, cache });
   const kind = result.shared ? `shared, ${Object.keys(result.shared.globals).length} shared globals; ` : "";
-  console.log(`weft: built ${out} (${result.size} bytes; ${kind}${result.switchCallers.length} functions switch)`);
+  const from = result.cached ? ", from the build cache" : "";
+  console.log(`weft: built ${out} (${result.size} bytes; ${kind}${result.switchCallers.length} functions switch${from})`);
   return EXIT_OK;
 }
 
@@ -216,7 +271,7 @@ async function cmdStart(): Promise<number> {
     // A server runs until stopped: its header says how to run it ("// run: weft run ..."); start shows that.
     const server = /^\/\/ run: (weft run .*)$/m.exec(readFileSync(path.join(examples, f), "utf8"));
     if (server) { console.log(`  a server: try it with ${server[1]}`); continue; }
-    const result = await runFile(path.join(examples, f), { stdout: (l) => console.log("  " + l) });
+    const result = await runProgram(await builtModule(path.join(examples, f), false, true), { stdout: (l) => console.log("  " + l) });
     report(result);
     console.log(`  → ${result.status}, exit ${result.exitCode}, ${result.elapsedMs.toFixed(1)} ms`);
     if (result.status !== "exited") failed++;
@@ -240,6 +295,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) { console.error(`weft: ${e.message}`); return EXIT_USAGE; }
+    if (e instanceof BuildFailed) return EXIT_FAILURE;
     if ((e as Error)?.name === "BuildError") {
       const be = e as BuildErrorType;
       console.error(be.message);

@@ -1,6 +1,6 @@
 // weft build --shared (host/compiler/passes/shared.ts): the module K processors run over one shared memory.
 import { beforeAll, describe, expect, it } from "vitest";
-import binaryen from "binaryen";
+import binaryen from "../host/compiler/binaryen.js";
 import path from "node:path";
 import { build, BuildError, type BuildResult } from "../host/compiler/build.js";
 import { SHARED_EXPORTS, SHARED_GLOBALS_BYTES, shareModule } from "../host/compiler/passes/shared.js";

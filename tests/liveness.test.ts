@@ -2,7 +2,7 @@
 // small functions whose answer is known, since a local left out is a wrong value after a switch, and one
 // kept needlessly only costs time.
 import { describe, expect, it } from "vitest";
-import binaryen from "binaryen";
+import binaryen from "../host/compiler/binaryen.js";
 import { liveAtSites } from "../host/compiler/passes/liveness";
 import { walk, callTarget } from "../host/compiler/passes/walk";
 import { hotPathsFirst } from "../host/compiler/passes/fuel";

@@ -127,7 +127,7 @@ describe("the M:N ticker", () => {
     const spin = path.join(dir, "spin.wasm"), forever = path.join(dir, "forever.wasm");
     writeFileSync(spin, await shared(SPIN));
     writeFileSync(forever, await shared("spin_forever.ts"));     // main spins for ever, ticked all along
-    const mn = pathToFileURL(path.join(ROOT, "dist", "host", "mn.js")).href;
+    const mn = pathToFileURL(path.join(ROOT, "dist", "host", "mn", "run.js")).href;
     const script = `
       import { runShared } from ${JSON.stringify(mn)};
       import { readFileSync } from "node:fs";
@@ -145,7 +145,7 @@ describe("the M:N ticker", () => {
 describe("weft CLI: preemption flags", () => {
   const cli = path.join(ROOT, "dist", "host", "cli.js");
   const weft = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: ROOT, encoding: "utf8" });
-  /** A cached build of `file`, written where the CLI can read it (the CLI does not cache .ts builds). */
+  /** A cached build of `file` (the test cache), written where the CLI can read it. */
   const built = async (file: string, sharedBuild = false) => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-preempt-")), file.replace(/\.ts$/, ".wasm"));
     writeFileSync(out, sharedBuild ? await shared(file) : await plain(file));

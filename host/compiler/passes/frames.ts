@@ -7,7 +7,7 @@
 // frames nest freely: unwinding pushes the innermost first, rewinding pops the outermost first. Rewinding
 // reads the site's number from the top of the area first, and a br_table on it picks that site's layout.
 
-import binaryen from "binaryen";
+import binaryen from "../binaryen.js";
 import { liveAtSites } from "./liveness.js";
 
 /** What a frame saved at one site holds: the locals live there, at their offsets, then the site's number

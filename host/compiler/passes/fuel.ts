@@ -2,7 +2,7 @@
 // (host/compiler/passes/resumable.ts calls these), and how the checks that spend it are laid out for V8 (hotPathsFirst,
 // which host/compiler/build.ts calls last).
 
-import binaryen from "binaryen";
+import binaryen from "../binaryen.js";
 import { walk, replaceChild, callTarget } from "./walk.js";
 
 // A safepoint in N:1 spends fuel from a global. A loop does so once in STRIP + 1 turns, but a recursive

@@ -13,7 +13,7 @@
 // expression it does not know, or code nested too deep for it, makes it give up: then every local is
 // kept, as before.
 
-import binaryen from "binaryen";
+import binaryen from "../binaryen.js";
 import { childrenOf } from "./walk.js";
 
 /** A set of local indices. */

@@ -34,7 +34,7 @@
 // guards wrap whole statements. A function whose code is not in that shape after flattening keeps Asyncify's
 // instrumentation (reported as a fallback).
 
-import binaryen from "binaryen";
+import binaryen from "../binaryen.js";
 import { isProgramFunction } from "./safepoints.js";
 import { fuelResults, threadFuel, renumberForFuel } from "./fuel.js";
 import { framesOf, FrameCode, type Frame } from "./frames.js";

@@ -26,7 +26,7 @@
 // (same cost for recursion-free code, which needs none); a check per basic block (no loop is shorter than
 // one back-edge).
 
-import binaryen from "binaryen";
+import binaryen from "../binaryen.js";
 import { walk, addLocal, functionBody, loopBody, callTarget, replaceChild, freshLabels } from "./walk.js";
 
 export type SafepointForm = "fuel" | "flag";

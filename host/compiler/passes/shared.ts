@@ -43,7 +43,7 @@
 // (not in any engine weft runs on). The rewrite goes through the module's text because binaryen.js cannot
 // replace an expression in place; the printed text is the whole module and parses back to the same module.
 
-import binaryen from "binaryen";
+import binaryen from "../binaryen.js";
 import { BuildError } from "../errors.js";
 import { SHARED_EXPORTS, SHARED_MEMORY_INITIAL, SHARED_MEMORY_MAXIMUM } from "../../abi.js";
 

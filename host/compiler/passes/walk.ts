@@ -5,7 +5,7 @@
 // holds (MVP, atomics, bulk memory, and the tuples of multi-value results the build itself adds). A kind
 // it does not know is an error, never skipped.
 
-import binaryen from "binaryen";
+import binaryen from "../binaryen.js";
 
 type Accessors = Record<string, (...args: number[]) => unknown>;
 const api = binaryen as unknown as Record<string, Accessors> & { _BinaryenFunctionAddVar(f: number, type: number): number };

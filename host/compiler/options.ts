@@ -1,0 +1,85 @@
+// What a build takes and gives (BuildOptions, BuildResult) and where weft's package root is. In a file of
+// its own, free of Binaryen and asc, so that the front of the build (build.ts), the cache (cache.ts) and
+// the pipeline (pipeline.ts) share them without importing each other round a circle, and the front can
+// answer from the cache without loading the compiler.
+
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { SafepointReport } from "./passes/safepoints.js";
+import type { ResumableReport } from "./passes/resumable.js";
+import type { SharedLayout } from "./passes/shared.js";
+
+/** Where weft's package root is (the folder holding assembly/). */
+export const WEFT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, "assembly", "index.ts")) && existsSync(path.join(d, "package.json"))) return d;
+    if (path.dirname(d) === d) throw new Error("weft: cannot find weft's assembly/ folder above " + dir);
+  }
+}
+
+export interface BuildOptions {
+  /** Write the module here as well. */
+  outFile?: string;
+  /** Run Binaryen's optimiser (default true). false keeps the module readable and the build fast. */
+  optimize?: boolean;
+  /** Inline before Asyncify as asc -O3 would (the pitfall the pipeline avoids). Only for testing that
+   *  the build then refuses to emit the module. */
+  inlineBeforeAsyncify?: boolean;
+  /** Bytes of the processor's own shadow stack (default 64 KiB). */
+  processorStack?: number;
+  /** Insert safepoints into the program's own loops and recursive functions, so that a thread that never
+   *  yields can be preempted (host/compiler/passes/safepoints.ts). Default true. */
+  safepoints?: boolean;
+  /** Rebuild the program's functions that can switch with weft's own unwind and rewind instead of
+   *  Asyncify's (host/compiler/passes/resumable.ts; default true). false: Asyncify instruments them, for comparison. */
+  weftUnwind?: boolean;
+  /** Build for M:N: K instances of the module, one per Worker, over one shared memory (host/compiler/passes/shared.ts).
+   *  Default false: the N:1 module, which this option leaves unchanged. */
+  shared?: boolean;
+  /** Serve an unchanged program from the build cache, and keep what is built there (host/compiler/cache.ts):
+   *  true for the default folder, or the folder to use. Default false: build() then reads and writes no
+   *  file but the program's and `outFile`. The command line turns it on (`weft build --no-cache` does not). */
+  cache?: boolean | string;
+}
+
+export interface BuildResult {
+  wasm: Uint8Array;
+  /** Names of the functions that call the switch directly (all verified instrumented). */
+  switchCallers: string[];
+  /** Size in bytes before Asyncify (optimised, no inlining) and after the final optimisation. */
+  sizeBeforeAsyncify: number;
+  size: number;
+  /** Shared builds only: the memory to create and where the globals every processor shares live. */
+  shared?: SharedLayout;
+  /** Where safepoints went (absent with `safepoints: false`). */
+  safepoints?: SafepointReport;
+  /** Which of the program's functions were rebuilt, and which kept Asyncify's instrumentation and why. */
+  resumable?: ResumableReport;
+  /** True when the module came from the build cache (the rest is what the build that made it said). */
+  cached?: boolean;
+}
+
+/** The options that decide what the module is, every default filled in: what the pipeline runs with, and
+ *  (as JSON) part of the cache key. outFile and cache only say where the result goes. */
+export interface PipelineSettings {
+  optimize: boolean;
+  inlineBeforeAsyncify: boolean;
+  processorStack: number;
+  safepoints: boolean;
+  weftUnwind: boolean;
+  shared: boolean;
+}
+
+export function pipelineSettings(options: BuildOptions): PipelineSettings {
+  return {
+    optimize: options.optimize ?? true,
+    inlineBeforeAsyncify: options.inlineBeforeAsyncify ?? false,
+    processorStack: options.processorStack ?? 65536,
+    safepoints: options.safepoints ?? true,
+    weftUnwind: options.weftUnwind ?? true,
+    shared: options.shared ?? false,
+  };
+}
