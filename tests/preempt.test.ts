@@ -13,8 +13,7 @@
 // a shared build's safepoints never see a tick, and main wakes only when a spinner happens to yield.
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import path from "node:path";
-import { runProgram, runSharedProgram, runOnce, runValues, valuesOf, lines, ROOT } from "./harness";
+import { buildModule, runProgram, runSharedProgram, runOnce, runValues, valuesOf, lines } from "./harness";
 import type { RunResult } from "../host/kernel/runner";
 
 const TIMEOUT = 120_000;                  // a cold build takes a few seconds; each run at most ~2 s
@@ -122,8 +121,7 @@ describe("counted loops", () => {
   // A short counted loop runs in a copy without its check, after one check before it; a long one keeps
   // its check. Both kinds of spinner must still let main wake on time.
   it("a short counted loop inside a spinner and one long counted loop are both preempted", async () => {
-    const { build } = await import("../host/compiler/build.js");
-    const built = await build(path.join(ROOT, "tests", "programs", "preempt_counted.ts"));
+    const built = await buildModule("preempt_counted.ts");
     expect(built.safepoints?.counted, "counted loops the build recognised").toBeGreaterThanOrEqual(2);
     const v = okValues(await runProgram("preempt_counted.ts", { timeoutMs: 10_000 }));
     report("counted loops", { late_max: num(v, "late_max"), counted: built.safepoints!.counted });
