@@ -26,9 +26,9 @@ let shared = 0;          // written under the write lock with a yield between re
 function together(arg: usize): i32 {
   lock.readLock();
   noteReaders(bump(ACTIVE_READERS, 1));
-  // Wait for the other readers (bounded in time: in M:N the kernel may keep a processor off its core).
+  // Wait for the other readers (bounded in time, 10 s: in M:N the kernel may keep a processor off its core).
   let t0 = now();
-  while (get(ACTIVE_READERS) < READERS && now() - t0 < 2000) yieldNow();
+  while (get(ACTIVE_READERS) < READERS && now() - t0 < 10_000) yieldNow();
   noteReaders(get(ACTIVE_READERS));
   bump(ACTIVE_READERS, -1);
   return lock.readUnlock();
