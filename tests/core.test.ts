@@ -159,11 +159,11 @@ describe("priorities", () => {
 describe("sleep", () => {
   it("wakes threads in deadline order, not in the order they slept, and others run meanwhile", async () => {
     const v = await runValues("core_sleep");
-    expect(v.get("wake_order")).toBe("s0,s1,s2,10,20,30");
+    expect(v.get("wake_order")).toBe("s0,s1,s2,50,100,150");
     expect(v.get("sleep_early")).toBe("0");
     const slept = (v.get("slept") ?? "").split(",").map(Number);
     expect(slept).toHaveLength(3);
-    [10, 20, 30].forEach((asked, i) => {
+    [50, 100, 150].forEach((asked, i) => {
       expect(slept[i]).toBeGreaterThanOrEqual(asked);
       expect(slept[i]).toBeLessThan(asked + 1000);
     });
@@ -176,9 +176,10 @@ describe("sleep", () => {
     const atWake = (v.get("ticks_at_wake") ?? "").split(",").map(Number);
     const total = Number(v.get("poll_ticks"));
     expect(atWake).toHaveLength(2);
-    // the last sleeper to wake ends the polling, so its tick is the poller's last
+    // The last sleeper to wake ends the polling, so its tick is the poller's last. (Both may wake at one
+    // tick: when the kernel keeps the run off its core past both deadlines.)
     for (const t of atWake) expect(t).toBeLessThanOrEqual(total);
-    expect(Math.min(...atWake)).toBeLessThan(total);
+    expect(Math.max(...atWake)).toBe(total);
   }, TIMEOUT);
 });
 
