@@ -72,7 +72,8 @@ describe("thread statistics", () => {
       expect([t.cpuExact, t.runnable, t.blocked]).toEqual([null, null, null]);    // exact accounting is off
     }
     expect([busy.group, napper.group]).toEqual([1, 0]);
-    expect(busy.cpu).toBeGreaterThan(5);                  // it spun ~20 ms; ticks charged it (sampled)
+    // It spun ~20 ms; ticks charge it (sampled), but in N:1 a busy machine may leave its 20 ms without a
+    // tick (tests/preempt.test.ts, "CPU accounting", checks the charging). Its exact CPU is checked below.
     expect(result.groups.map((g) => [g.id, g.weight])).toEqual([[0, 1], [1, 3]]);
     expect(result.groups[1].cpu).toBeCloseTo(busy.cpu, 6); // group 1 holds only stats-busy
     // The program object reads the same tables (the run is over: nothing changes them any more).
