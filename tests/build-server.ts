@@ -12,17 +12,22 @@
 //   1. setup starts BUILD_THREADS build threads and an HTTP server on 127.0.0.1 (a free port), and
 //      hands its address to the test files (provide / inject: "weftBuildServer");
 //   2. a test file (tests/harness.ts, buildModule) posts `{ file, options }` and waits for the answer
-//      without blocking;
-//   3. the server names the build by a key: the hash of the pipeline (PIPELINE_HASH: weft's assembly/,
-//      the compiled build pipeline dist/host/compiler/ with every file it imports, and the compiler
-//      packages' versions), the program's path and text, and the options (`outFile` aside: the harness
-//      writes that copy). If the cache holds the key, it answers at once; if a build of it is under way,
-//      the request waits for that build; otherwise the build is queued for the next free thread;
+//      without blocking; or posts `{ file, options, ahead: true }` for a module it will ask for later
+//      (harness buildAhead), without waiting;
+//   3. the server names the build by a key: the hash of the pipeline (weft's assembly/, the compiled
+//      build pipeline dist/host/compiler/ with every file it imports, and the compiler packages'
+//      versions), the program's path and text, and the options in the order of their names (`outFile`
+//      aside: the harness writes that copy). If the cache holds the key, it answers at once; if a build of it is under way,
+//      the request waits for that build; otherwise the build is queued for the next free thread. Builds a
+//      test waits for go first: a build asked for ahead waits until no other is queued, or until a test
+//      asks for it;
 //   4. a built module goes into the cache as <key>.json (the BuildResult without its bytes) and then
 //      <key>.wasm, each written whole under a temporary name and renamed, so that a reader who finds the
 //      .wasm finds both; the answer is `{ key }`. A failed build is not kept: the answer is
 //      `{ error: { name, message } }`, and the harness throws it again (a BuildError stays one).
 // The cache (node_modules/.cache/weft-tests) outlives the run: a second run builds only what changed.
+// At the end the server says in one line how many modules it built, in how long, and how many requests
+// the cache answered.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
@@ -45,7 +50,7 @@ export const BUILD_CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests
 /** Build threads: one per core, at most 2 (each holds a compiler of a few hundred MB while it builds). */
 const BUILD_THREADS = Math.max(1, Math.min(2, availableParallelism()));
 
-export interface BuildRequest { file: string; options: Record<string, unknown> }
+export interface BuildRequest { file: string; options: Record<string, unknown>; ahead?: boolean }
 export type BuildAnswer = { key: string } | { error: { name: string; message: string } };
 
 async function filesUnder(dir: string, ext: string): Promise<string[]> {
@@ -89,9 +94,13 @@ async function writeWhole(file: string, data: string | Uint8Array): Promise<void
   await rename(temporary, file);
 }
 
-type Job = { file: string; options: Record<string, unknown>; done: (answer: { result?: Record<string, unknown> & { wasm: Uint8Array }; error?: { name: string; message: string } }) => void };
+type Job = {
+  key: string; file: string; options: Record<string, unknown>; ahead: boolean;
+  done: (answer: { result?: Record<string, unknown> & { wasm: Uint8Array }; error?: { name: string; message: string }; ms?: number }) => void;
+};
 
-/** BUILD_THREADS threads, each building one program at a time; jobs wait in order for a free one. */
+/** BUILD_THREADS threads, each building one program at a time; jobs wait in order for a free one, those
+ *  asked for ahead after the others. */
 class BuildThreads {
   private idle: Worker[] = [];
   private all = new Set<Worker>();
@@ -126,14 +135,21 @@ class BuildThreads {
 
   private next(): void {
     while (this.idle.length && this.queue.length) {
-      const worker = this.idle.pop()!, job = this.queue.shift()!;
+      const first = this.queue.findIndex((j) => !j.ahead);
+      const [job] = this.queue.splice(first >= 0 ? first : 0, 1);
+      const worker = this.idle.pop()!;
       this.running.set(worker, job);
       worker.postMessage({ file: job.file, options: job.options });
     }
   }
 
-  build(file: string, options: Record<string, unknown>): Promise<Parameters<Job["done"]>[0]> {
-    return new Promise((done) => { this.queue.push({ file, options, done }); this.next(); });
+  build(key: string, file: string, options: Record<string, unknown>, ahead: boolean): Promise<Parameters<Job["done"]>[0]> {
+    return new Promise((done) => { this.queue.push({ key, file, options, ahead, done }); this.next(); });
+  }
+
+  /** A test now waits for the build of `key`: if it is still queued, it goes before those asked for ahead. */
+  hurry(key: string): void {
+    for (const job of this.queue) if (job.key === key) job.ahead = false;
   }
 
   async stop(): Promise<void> {
@@ -145,21 +161,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const pipelineHash = await hashPipeline();
   const threads = new BuildThreads(BUILD_THREADS);
   const underWay = new Map<string, Promise<BuildAnswer>>();
+  const tally = { built: 0, failed: 0, buildMs: 0, cached: 0, waited: 0 };
   await mkdir(BUILD_CACHE, { recursive: true });
 
-  async function answer({ file, options }: BuildRequest): Promise<BuildAnswer> {
+  async function answer({ file, options, ahead = false }: BuildRequest): Promise<BuildAnswer> {
     const { outFile: _, ...buildOptions } = options;
     // A file that cannot be read is built anyway, for the build's own error (a failed build is not kept).
     const source = await readFile(file).catch(() => Buffer.alloc(0));
+    const named = Object.fromEntries(Object.entries(buildOptions).sort(([a], [b]) => (a < b ? -1 : 1)));
     const key = createHash("sha256").update(pipelineHash).update(file).update(source)
-      .update(JSON.stringify(buildOptions)).digest("hex").slice(0, 32);
+      .update(JSON.stringify(named)).digest("hex").slice(0, 32);
     const wasmFile = path.join(BUILD_CACHE, key + ".wasm");
-    if (existsSync(wasmFile)) return { key };
+    if (existsSync(wasmFile)) { tally.cached++; return { key }; }
     let building = underWay.get(key);
-    if (!building) {
+    if (building) {
+      tally.waited++;
+      if (!ahead) threads.hurry(key);
+    } else {
       building = (async (): Promise<BuildAnswer> => {
-        const { result, error } = await threads.build(file, buildOptions);
-        if (error || !result) return { error: error ?? { name: "Error", message: "the build thread sent no result" } };
+        const { result, error, ms = 0 } = await threads.build(key, file, buildOptions, ahead);
+        tally.buildMs += ms;
+        if (error || !result) {
+          tally.failed++;
+          return { error: error ?? { name: "Error", message: "the build thread sent no result" } };
+        }
+        tally.built++;
         const { wasm, ...about } = result;
         await writeWhole(path.join(BUILD_CACHE, key + ".json"), JSON.stringify(about));
         await writeWhole(wasmFile, wasm);
@@ -173,9 +199,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const server = http.createServer((request, response) => {
     let body = "";
     request.setEncoding("utf8").on("data", (chunk) => (body += chunk)).on("end", async () => {
-      let reply: BuildAnswer;
-      try { reply = await answer(JSON.parse(body) as BuildRequest); }
-      catch (e) { reply = { error: { name: "Error", message: `tests/build-server.ts: ${(e as Error).message}` } }; }
+      let reply: BuildAnswer | Record<string, never>;
+      try {
+        const asked = JSON.parse(body) as BuildRequest;
+        // Asked ahead: answered at once; the test asks again when it needs the module.
+        if (asked.ahead) { answer(asked).catch(() => {}); reply = {}; }
+        else reply = await answer(asked);
+      } catch (e) {
+        reply = { error: { name: "Error", message: `tests/build-server.ts: ${(e as Error).message}` } };
+      }
       response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply));
     });
   });
@@ -186,5 +218,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await threads.stop();
+    console.log(`tests: the build server built ${tally.built} modules (and failed ${tally.failed} builds, as tests ask) ` +
+      `in ${(tally.buildMs / 1000).toFixed(0)} s on ${BUILD_THREADS} threads; the cache answered ${tally.cached} ` +
+      `requests, and ${tally.waited} waited for a build under way`);
   };
 }

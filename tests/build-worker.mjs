@@ -4,11 +4,13 @@
 import { parentPort } from "node:worker_threads";
 import { build } from "../dist/host/compiler/build.js";
 
+// Answers { result } or { error: { name, message } }, and `ms`, how long the build took.
 parentPort.on("message", async ({ file, options }) => {
+  const started = performance.now();
   try {
     const result = await build(file, options);
-    parentPort.postMessage({ result });
+    parentPort.postMessage({ result, ms: performance.now() - started });
   } catch (error) {
-    parentPort.postMessage({ error: { name: error?.name ?? "Error", message: String(error?.message ?? error) } });
+    parentPort.postMessage({ error: { name: error?.name ?? "Error", message: String(error?.message ?? error) }, ms: performance.now() - started });
   }
 });

@@ -19,7 +19,7 @@ import { BUILD_CACHE, type BuildAnswer } from "./build-server.js";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Posts a build request to the build server and waits for its answer. */
-function ask(file: string, options: BuildOptions): Promise<BuildAnswer> {
+function ask(file: string, options: BuildOptions, ahead = false): Promise<BuildAnswer> {
   const server = inject("weftBuildServer");
   if (!server) throw new Error("tests: no build server (tests/build-server.ts runs as vitest's globalSetup: run the tests with vitest)");
   return new Promise((resolve, reject) => {
@@ -30,15 +30,23 @@ function ask(file: string, options: BuildOptions): Promise<BuildAnswer> {
       }).on("error", reject);
     });
     request.on("error", reject);
-    request.end(JSON.stringify({ file, options }));
+    request.end(JSON.stringify({ file, options, ahead }));
   });
+}
+
+const programPath = (file: string) => path.isAbsolute(file) ? file : path.join(ROOT, "tests", "programs", file);
+
+/** Asks the build server to build these modules (`file` as buildModule takes it, and its options) while it
+ *  has nothing else to do, without waiting: a test file with many programs names them at its start, and
+ *  its tests then find them built. */
+export function buildAhead(modules: [file: string, options?: BuildOptions][]): void {
+  for (const [file, options = {}] of modules) ask(programPath(file), options, true).catch(() => {});
 }
 
 /** Builds `file` (relative to tests/programs/ or absolute) with `options`, as host/compiler/build.ts's build()
  *  does, through the build server's cache; a failed build throws its error (a BuildError stays one). */
 export async function buildModule(file: string, options: BuildOptions = {}): Promise<BuildResult> {
-  const abs = path.isAbsolute(file) ? file : path.join(ROOT, "tests", "programs", file);
-  const answer = await ask(abs, options);
+  const answer = await ask(programPath(file), options);
   if ("error" in answer) {
     const { name, message } = answer.error;
     throw name === "BuildError" ? new BuildError(message) : Object.assign(new Error(message), { name });

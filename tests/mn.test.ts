@@ -3,7 +3,8 @@
 // on one processor in N:1; a stress program checks counters, hand-offs and the heap across processors
 // with forced migrations.
 import { describe, expect, it } from "vitest";
-import { runOnce, runProgram, runSharedProgram, buildProgram, valuesOf, pick } from "./harness";
+import { buildAhead, runOnce, runProgram, runSharedProgram, buildProgram, valuesOf, pick } from "./harness";
+import type { BuildOptions } from "../host/compiler/build.js";
 import { runShared } from "../dist/host/mn/run.js";
 import { run } from "../host/kernel/runner";
 
@@ -23,6 +24,16 @@ const SAME_AS_N1 = [
 // Priorities order threads on one processor; with two, two threads of different priorities run at once,
 // so the log's interleaving differs. On one processor of a shared build it must not.
 const ONE_PROCESSOR_ONLY = ["core_priority"];
+
+// This file runs more programs than any other, each built N:1 and shared: the build server builds them
+// all while the first tests run (tests/harness.ts, buildAhead; vitest.config.ts starts this file first).
+buildAhead([
+  ...[...SAME_AS_N1, ...ONE_PROCESSOR_ONLY].flatMap((name): [string, BuildOptions][] => [[`${name}.ts`, {}], [`${name}.ts`, { shared: true }]]),
+  ...["mn_stress", "mn_priority_churn", "mn_detached", "mn_tls_keys", "spin_forever", "mn_corrupt"]
+    .map((name): [string, BuildOptions] => [`${name}.ts`, { shared: true }]),
+  ["mn_reap_reader.ts", { shared: true, safepoints: false }], ["mn_heap_fill.ts", { shared: true, safepoints: false }],
+  ["mn_heap_full_switch.ts", { shared: true, safepoints: false }], ["mn_heap_full_switch.ts", { safepoints: false }],
+]);
 
 describe("M:N runs the core's programs as N:1 does", () => {
   for (const name of SAME_AS_N1) {
