@@ -51,11 +51,10 @@ describe("M:N runs the core's programs as N:1 does", () => {
 
 // In 1:1 a spawned thread starts only once its Worker has (tens of ms), and yielding runs nothing else:
 // programs that count on a yield or a short sleep to let the others reach their wait (sync_mutex,
-// sync_semaphore, sync_rwlock's waiting writer, sync_deadlock's 5 ms) see other timings there. These do
-// not.
+// sync_semaphore, sync_rwlock's waiting writer) see other timings there. These do not.
 const ONE_TO_ONE = [
   "pingpong", "sync_cond", "sync_barrier", "sync_once", "sync_waitgroup", "chan_buffered", "chan_select",
-  "chan_close", "core_tls", "core_trap", "core_deadlock",
+  "chan_close", "core_tls", "core_trap", "core_deadlock", "sync_deadlock",
 ];
 
 describe("1:1 runs the core's programs as N:1 does", () => {
