@@ -1,9 +1,10 @@
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-/** Files that build the most programs, started first: the build server builds what they ask for ahead
- *  (tests/harness.ts, buildAhead) while the other files run. */
-const START_FIRST = ["tests/mn.test.ts"];
+/** Started first: the file that builds the most programs (the build server builds what it asks for ahead,
+ *  tests/harness.ts, buildAhead, while the other files run), and the one whose children build through the
+ *  CLI (tens of seconds, which would otherwise run alone at the end). */
+const START_FIRST = ["tests/mn.test.ts", "tests/cli.test.ts"];
 
 /** vitest's order (failed first, then the longest, by the last run's times; the largest files first when
  *  there are none), with START_FIRST in front. */

@@ -113,7 +113,7 @@ describe("weft in chromium", () => {
       ensureBrowser();
       buildDir = await mkdtemp(path.join(tmpdir(), "weft-browser-build-"));
       const programs = (name: string, shared = false) => buildModule(path.join(ROOT, `tests/programs/${name}.ts`),
-        { shared, outFile: path.join(buildDir!, `${name}${shared ? "_shared" : ""}.wasm`) });
+        { ...(shared ? { shared } : {}), outFile: path.join(buildDir!, `${name}${shared ? "_shared" : ""}.wasm`) });
       await programs("browser_sum");
       await programs("browser_io");
       await programs("browser_mn");
