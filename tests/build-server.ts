@@ -17,10 +17,10 @@
 //   3. the server names the build by a key: the hash of the pipeline (weft's assembly/, the compiled
 //      build pipeline dist/host/compiler/ with every file it imports, and the compiler packages'
 //      versions), the program's path and text, and the options in the order of their names (`outFile`
-//      aside: the harness writes that copy). If the cache holds the key, it answers at once; if a build of it is under way,
-//      the request waits for that build; otherwise the build is queued for the next free thread. Builds a
-//      test waits for go first: a build asked for ahead waits until no other is queued, or until a test
-//      asks for it;
+//      aside: the harness writes that copy). If the cache holds the key, it answers at once; if a build
+//      of it is under way, the request waits for that build; otherwise the build is queued for the next
+//      free thread. Builds a test waits for go first: a build asked for ahead waits until no other is
+//      queued, or until a test asks for it;
 //   4. a built module goes into the cache as <key>.json (the BuildResult without its bytes) and then
 //      <key>.wasm, each written whole under a temporary name and renamed, so that a reader who finds the
 //      .wasm finds both; the answer is `{ key }`. A failed build is not kept: the answer is
@@ -47,7 +47,8 @@ declare module "vitest" {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD_CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests");
-/** Build threads: one per core, at most 2 (each holds a compiler of a few hundred MB while it builds). */
+/** Build threads: one per core, at most 2 (a build is CPU-bound: more threads than cores only share them;
+ *  and the test files run beside them). Not configurable. */
 const BUILD_THREADS = Math.max(1, Math.min(2, availableParallelism()));
 
 export interface BuildRequest { file: string; options: Record<string, unknown>; ahead?: boolean }
