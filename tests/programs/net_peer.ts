@@ -11,7 +11,7 @@ import {
   errnoName, print,
 } from "weft";
 
-const PEER = "127.0.0.1:47613";
+const PEER = "127.0.0.1:47613";          // tests/io-net.test.ts runs a copy with its peer's port
 const buffer = new Uint8Array(64);
 
 let count = 0;
