@@ -9,6 +9,9 @@ import { ROOT, buildProgram, runNode } from "./harness";
 
 const cli = path.join(ROOT, "dist", "host", "cli.js");
 const weft = (...args: string[]) => runNode([cli, ...args]);
+/** For a case that builds through the CLI, which loads the compiler afresh: a minute or two on a machine
+ *  whose cores are all busy. */
+const CLI_BUILD_TIMEOUT = 300_000;
 
 /** tests/programs/<name>.ts built (cached), written to a file of its own for the CLI to run. */
 async function wasmFile(name: string): Promise<string> {
@@ -29,7 +32,7 @@ describe("weft CLI", () => {
     const r = await weft("run", "tests/programs/pingpong.ts");
     expect(r.stdout).toBe("a=10 b=100\n");
     expect(r.status).toBe(110);
-  });
+  }, CLI_BUILD_TIMEOUT);
 
   it("run reports each thread that died once on stderr (weft: ...), and --quiet leaves only the program's output", async () => {
     const program = await wasmFile("core_trap");
@@ -54,7 +57,7 @@ describe("weft CLI", () => {
     expect(b.stdout).toMatch(/built .*p\.wasm/);
     const r = await weft("run", out);
     expect(r.stdout).toBe("a=10 b=100\n");
-  });
+  }, CLI_BUILD_TIMEOUT);
 
   it("wrong arguments and bad modules give one clear line and a non-zero exit", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "weft-cli-"));
@@ -134,5 +137,5 @@ describe("weft CLI", () => {
     expect({ status: both.status, stderr: both.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --one-to-one makes a Worker per thread: drop --processors" });
     const io = await weft("run", "--processors", "2", "--dir", ".", "tests/programs/pingpong.ts");
     expect({ status: io.status, stderr: io.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --processors runs without file or network I/O for now: drop --dir, --allow-*, --io" });
-  }, 120_000);
+  }, CLI_BUILD_TIMEOUT);
 });

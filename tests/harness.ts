@@ -155,9 +155,10 @@ export interface ChildResult { status: number | null; signal: NodeJS.Signals | n
 
 /** Runs `node ...args` in a child process and collects its output as spawnSync would, without holding this
  *  thread's event loop while it runs. `input` is written to its stdin (then closed); a child still running
- *  after `timeoutMs` (default 60 s) is killed, and its status is null. */
+ *  after `timeoutMs` is killed, and its status is null. The default, 4 minutes, is for a hung child only:
+ *  the CLI building a program takes seconds, and a minute on a machine whose every core is busy. */
 export function runNode(args: string[], options: { cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<ChildResult> {
-  const { cwd = ROOT, input = "", timeoutMs = 60_000 } = options;
+  const { cwd = ROOT, input = "", timeoutMs = 240_000 } = options;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "", stderr = "";

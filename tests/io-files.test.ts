@@ -228,7 +228,7 @@ function childArgs(wasm: string, mode: string, dirs: string[] = [], countFds = f
 
 describe("descriptors the program left open", () => {
   it.skipIf(!existsSync("/proc/self/fd"))("are closed when the run ends, whichever mode opened them", async () => {
-    const r = await runNode(childArgs(await wasmOf("io_leak"), "async", ["granted"], true), { cwd: childScratch, timeoutMs: 20_000 });
+    const r = await runNode(childArgs(await wasmOf("io_leak"), "async", ["granted"], true), { cwd: childScratch, timeoutMs: 60_000 });
     expect({ status: r.status, stderr: r.stderr, stdout: r.stdout })
       .toEqual({ status: 0, stderr: "", stdout: "opened=5\nhost_fds_left=0\n" });
     expect(readFileSync(path.join(childScratch, "granted", "left.txt"), "utf8")).toBe("left open");
@@ -242,7 +242,7 @@ describe("stdin", () => {
     it(`${mode}: reads piped input to its end, then 0 at every read`, async () => {
       const args = childArgs(await wasmOf("io_stdin"), mode);
       for (const input of [INPUT, ""]) {
-        const r = await runNode(args, { input, timeoutMs: 20_000 });
+        const r = await runNode(args, { input, timeoutMs: 60_000 });
         expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
         expect(r.stdout).toBe(`text=${input.replaceAll("\n", "|")}\nend=0\nreads_enough=1\nagain=0\n`);
       }

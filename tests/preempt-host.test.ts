@@ -107,7 +107,7 @@ describe("thread statistics", () => {
 
 describe("the M:N ticker", () => {
   it("3 threads that never yield on 2 processors: main's sleep ends and the run finishes", async () => {
-    const r = await runShared(await shared(SPIN), { processors: 2, timeoutMs: 5000, exactAccounting: true, slice: 5 });
+    const r = await runShared(await shared(SPIN), { processors: 2, timeoutMs: 20_000, exactAccounting: true, slice: 5 });
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: "exited", stdout: "joined=3\n" });
     expect(r.elapsedMs).toBeLessThan(2000);
     // The options reached the core: processor 0 configured exact accounting for every processor.
@@ -131,8 +131,8 @@ describe("the M:N ticker", () => {
       console.log((await runShared(readFileSync(${JSON.stringify(spin)}), { processors: 2 })).status);
       await runShared(readFileSync(${JSON.stringify(forever)}), { processors: 2, tick: 0.5, timeoutMs: 300 })
         .then(() => console.log("ended"), (e) => console.log(e.message));`;
-    // A ticker that outlived its run would keep the process: it would be stopped after 30 s (status null).
-    const child = await runNode(["--input-type=module", "-e", script], { timeoutMs: 30_000 });
+    // A ticker that outlived its run would keep the process: it would be stopped after 60 s (status null).
+    const child = await runNode(["--input-type=module", "-e", script], { timeoutMs: 60_000 });
     expect({ status: child.status, stdout: child.stdout, stderr: child.stderr }).toEqual({
       status: 0, stdout: "exited\nthe run did not end within 300 ms; its processors were stopped\n", stderr: "",
     });
@@ -140,6 +140,8 @@ describe("the M:N ticker", () => {
 });
 
 describe("weft CLI: preemption flags", () => {
+  // A build through the CLI loads the compiler afresh: a minute or two on a machine whose cores are all busy.
+  const CLI_BUILD_TIMEOUT = 300_000;
   const cli = path.join(ROOT, "dist", "host", "cli.js");
   const weft = (...args: string[]) => runNode([cli, ...args]);
   /** A cached build of `file`, written where the CLI can read it (the CLI does not cache .ts builds). */
@@ -195,5 +197,5 @@ describe("weft CLI: preemption flags", () => {
     expect(Buffer.compare(readFileSync(out), Buffer.from(withSafepoints))).not.toBe(0);
     const r = await weft("run", out);
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: "slice=10.0\n" });
-  }, 60_000);
+  }, CLI_BUILD_TIMEOUT);
 });
