@@ -10,7 +10,7 @@
 // bound is either one weft guarantees whatever the kernel does (nobody wakes early; at most one turn per
 // slice; charged CPU adds up to the elapsed time), or one a scheduler that does not do its job misses by
 // far, with room for those stretches (measured with two spinning processes on both cores of a 2-core
-// machine and the M:N tests running beside: wake-ups up to 45 ms late, medians up to 23 ms in N:1). How
+// machine and the M:N tests running beside: wake-ups up to 45 ms late in M:N, 211 ms in N:1). How
 // close to on time a wake-up is on a quiet machine is a benchmark's figure, not a test's:
 // bench/preempt.js measures preempt_latency_p50 and _p99, and fair_share_error (the shares of work done).
 // Each timing case logs its figures in one line (`preempt: ...`).
@@ -25,9 +25,14 @@ const TIMEOUT = 120_000;                  // a cold build takes a few seconds; e
 const SLICE_MS = 10;                      // the default slice (assembly/core/preempt.ts, SLICE_MS_DEFAULT)
 // The latest a wake-up behind spinners may be. On a quiet machine it is well under a millisecond late (the
 // tick that finds the sleeper due comes within a tick); on a busy one it also waits for the kernel to give
-// the run its core back. Without preemption main wakes when the spinner ends, 300 ms late ("safepoints:
-// false"), or never (preempt_spin's spinners spin until main stops them).
+// the run its core back. Without preemption main wakes when the spinner ends ("safepoints: false"), or
+// never (preempt_spin's spinners spin until main stops them).
+//   - M:N: the ticker (a Worker) raises a processor's tick word every tick: measured up to 45 ms late.
+//   - N:1: a tick comes when the safepoints have spent the fuel given for a tick at the rate measured
+//     before (assembly/core/preempt.ts); with the kernel taking the core away meanwhile, wake-ups behind
+//     spinners were measured up to 211 ms late (medians 10-24 ms; 0.04 ms on a quiet machine).
 const LATE_MS = 150;
+const LATE_N1_MS = 1000;
 const EINVAL = "-22", ESRCH = "-3", EAGAIN = "-11";
 
 function num(values: Map<string, string>, key: string): number {
@@ -54,9 +59,9 @@ function report(what: string, figures: Record<string, number | string>): void {
   console.log(`preempt: ${what}: ${text}`);
 }
 
-/** The spinner figures of preempt_spin for `kind` (loop, fib): no wake-up early, none later than LATE_MS,
+/** The spinner figures of preempt_spin for `kind` (loop, fib): no wake-up early, none later than `lateMs`,
  *  every spinner ran and ended. */
-function expectNoStarvation(v: Map<string, string>, kind: string, spinners: number, what: string): void {
+function expectNoStarvation(v: Map<string, string>, kind: string, spinners: number, what: string, lateMs: number): void {
   const figures = {
     spinners: num(v, `${kind}_spinners`), late_max: num(v, `${kind}_late_max`), late_median: num(v, `${kind}_late_median`),
     min_count: num(v, `${kind}_min_count`), exited: num(v, `${kind}_exited`),
@@ -64,7 +69,7 @@ function expectNoStarvation(v: Map<string, string>, kind: string, spinners: numb
   report(what, figures);
   expect(figures.spinners).toBe(spinners);
   expect(figures.late_max).toBeGreaterThanOrEqual(0);          // never early
-  expect(figures.late_max).toBeLessThan(LATE_MS);
+  expect(figures.late_max).toBeLessThan(lateMs);
   expect(figures.min_count).toBeGreaterThan(0);                // every spinner ran
   expect(figures.exited).toBe(spinners);
 }
@@ -72,37 +77,40 @@ function expectNoStarvation(v: Map<string, string>, kind: string, spinners: numb
 describe("a thread spinning in a loop cannot starve the others", () => {
   it("N:1: main's 5 ms sleeps end on time behind 2 spinners on a plain loop", async () => {
     const v = await runValues("preempt_spin", { timeoutMs: 10_000 });
-    expectNoStarvation(v, "loop", 2, "N:1 loop spinners");
+    expectNoStarvation(v, "loop", 2, "N:1 loop spinners", LATE_N1_MS);
   }, TIMEOUT);
 
   it("N:1: ... and behind 2 spinners whose time goes in a recursive function (fib)", async () => {
     const v = await runValues("preempt_spin", { timeoutMs: 10_000 });
-    expectNoStarvation(v, "fib", 2, "N:1 fib spinners");
+    expectNoStarvation(v, "fib", 2, "N:1 fib spinners", LATE_N1_MS);
   }, TIMEOUT);
 
   // Needs the M:N ticker (host/mn/run.ts). With more processors than cores the host's scheduler also
   // shares the cores among the Workers, which a wake-up may wait for too.
   it.each([1, 2, 4])("M:N on %i processor(s): processors + 1 spinners, loop and fib [needs the M:N ticker]", async (processors) => {
     const v = okValues(await runSharedProgram("preempt_spin.ts", processors, 10_000));
-    expectNoStarvation(v, "loop", processors + 1, `M:N p=${processors} loop spinners`);
-    expectNoStarvation(v, "fib", processors + 1, `M:N p=${processors} fib spinners`);
+    expectNoStarvation(v, "loop", processors + 1, `M:N p=${processors} loop spinners`, LATE_MS);
+    expectNoStarvation(v, "fib", processors + 1, `M:N p=${processors} fib spinners`, LATE_MS);
   }, TIMEOUT);
 });
 
 describe("the build's safepoints are what preempts", () => {
-  // A spinner that never yields runs 300 ms by the clock; main asks to sleep 5 ms meanwhile.
-  it("with safepoints (the default) main wakes about on time", async () => {
+  // A spinner that never yields runs 1000 ms by the clock; main asks to sleep 5 ms meanwhile. Which of
+  // the two ends first is the difference: the spinner runs 5 times as long as the latest N:1 wake-up
+  // measured on a busy machine (211 ms behind spinners; this case's, 35 ms).
+  it("with safepoints (the default) main wakes while the spinner still spins", async () => {
     const v = okValues(await runProgram("preempt_bounded.ts", { timeoutMs: 10_000 }));
     report("bounded spinner, safepoints on", { late: num(v, "late"), spun: num(v, "spun") });
-    expect(num(v, "late")).toBeLessThan(LATE_MS);
-    expect(num(v, "spun")).toBeGreaterThanOrEqual(300);
+    expect(v.get("woke_while_spinning")).toBe("1");
+    expect(num(v, "spun")).toBeGreaterThanOrEqual(1000);
   }, TIMEOUT);
 
-  it("built with safepoints: false, main wakes only when the spinner ends, ~300 ms late", async () => {
+  it("built with safepoints: false, main wakes only when the spinner ends, ~1000 ms late", async () => {
     const v = okValues(await runProgram("preempt_bounded.ts", { timeoutMs: 10_000, build: { safepoints: false } }));
     report("bounded spinner, safepoints off", { late: num(v, "late"), spun: num(v, "spun") });
-    expect(num(v, "late")).toBeGreaterThan(200);
-    expect(num(v, "spun")).toBeGreaterThanOrEqual(300);
+    expect(v.get("woke_while_spinning")).toBe("0");
+    expect(num(v, "late")).toBeGreaterThan(900);
+    expect(num(v, "spun")).toBeGreaterThanOrEqual(1000);
   }, TIMEOUT);
 });
 
@@ -114,7 +122,7 @@ describe("a thread of higher priority made runnable", () => {
     const v = okValues(await runProgram("preempt_wake.ts", { tick: 50, timeoutMs: 10_000 }));
     report("higher-priority wake", { median: num(v, "delay_ms_median"), max: num(v, "delay_ms_max") });
     expect(num(v, "delay_ms_median")).toBeLessThan(0.3);
-    expect(num(v, "delay_ms_max")).toBeLessThan(LATE_MS);
+    expect(num(v, "delay_ms_max")).toBeLessThan(LATE_N1_MS);
   }, TIMEOUT);
 });
 
@@ -126,7 +134,7 @@ describe("counted loops", () => {
     expect(built.safepoints?.counted, "counted loops the build recognised").toBeGreaterThanOrEqual(2);
     const v = okValues(await runProgram("preempt_counted.ts", { timeoutMs: 10_000 }));
     report("counted loops", { late_max: num(v, "late_max"), counted: built.safepoints!.counted });
-    expect(num(v, "late_max")).toBeLessThan(LATE_MS);
+    expect(num(v, "late_max")).toBeLessThan(LATE_N1_MS);
     expect({ a: v.get("a_sum"), b: v.get("b_sum") }).toEqual({ a: "1", b: "1" });
   }, TIMEOUT);
 });
