@@ -185,8 +185,12 @@ describe("the heap under a limit in a shared build", () => {
     const wasm = await buildProgram("mn_heap_fill.ts", { shared: true, safepoints: false });
     for (const processors of [1, 2]) {
       const r = await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, timeoutMs: 60_000, memoryLimit: 16 << 20 });
-      expect({ processors, status: r.status, error: r.error ?? null, ...pick(valuesOf(r), ["filled", "again"]) })
-        .toEqual({ processors, status: "exited", error: null, filled: "1", again: "1" });
+      const v = valuesOf(r);
+      expect({ processors, status: r.status, error: r.error ?? null, filled: v.get("filled") })
+        .toEqual({ processors, status: "exited", error: null, filled: "1" });
+      // On one processor the second round gets every block back; on two, the blocks one processor's cache
+      // keeps count only when a filler runs there (mn_heap_fill.ts), which the kernel decides.
+      expect(processors === 1 ? ["1"] : ["1", "cached"], `again= on ${processors} processor(s)`).toContain(v.get("again"));
     }
   }, TIMEOUT);
 });
