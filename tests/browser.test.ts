@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
-import { build } from "../host/compiler/build";
+import { buildModule } from "./harness";
 import { serve, type Server } from "./browser/server";
 import { launchPage, type BrowserPage } from "./browser/launch";
 
@@ -112,8 +112,8 @@ describe("weft in chromium", () => {
     try {
       ensureBrowser();
       buildDir = await mkdtemp(path.join(tmpdir(), "weft-browser-build-"));
-      const programs = (name: string, shared = false) => build(path.join(ROOT, `tests/programs/${name}.ts`),
-        { shared, outFile: path.join(buildDir!, `${name}${shared ? "_shared" : ""}.wasm`) });
+      const programs = (name: string, shared = false) => buildModule(path.join(ROOT, `tests/programs/${name}.ts`),
+        { ...(shared ? { shared } : {}), outFile: path.join(buildDir!, `${name}${shared ? "_shared" : ""}.wasm`) });
       await programs("browser_sum");
       await programs("browser_io");
       await programs("browser_mn");

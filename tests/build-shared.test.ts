@@ -2,10 +2,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import binaryen from "../host/compiler/binaryen.js";
 import path from "node:path";
-import { build, BuildError, type BuildResult } from "../host/compiler/build.js";
+import { BuildError } from "../host/compiler/errors.js";
+import type { BuildResult } from "../host/compiler/build.js";
 import { SHARED_EXPORTS, SHARED_GLOBALS_BYTES, shareModule } from "../host/compiler/passes/shared.js";
 import { REQUIRED_EXPORTS, RUN_AGAIN, RUN_EXITED, SHARED_MEMORY_INITIAL, SHARED_MEMORY_MAXIMUM } from "../host/abi.js";
-import { ROOT } from "./harness";
+import { ROOT, buildModule as build } from "./harness";
 
 const program = (name: string) => path.join(ROOT, "tests", "programs", name);
 const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { build, BuildError } from "../host/compiler/build.js";
-import { ROOT } from "./harness";
+import { BuildError } from "../host/compiler/errors.js";
+import { ROOT, buildModule as build } from "./harness";
 
 const program = (source: string) => {
   const dir = mkdtempSync(path.join(tmpdir(), "weft-build-"));

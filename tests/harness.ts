@@ -1,66 +1,65 @@
-// Builds and runs AssemblyScript test programs. Builds are cached by the hash of the program, weft's
-// core and the build pipeline (host/compiler/build.ts and every host file it imports), so a test run builds each
-// program once, and again whenever any of them changes.
-import { createHash } from "node:crypto";
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+// Builds and runs AssemblyScript test programs, off the test file's event loop: builds go to the build
+// server (tests/build-server.ts, which caches them), runs to a worker thread (tests/run-worker.mjs) or to
+// runShared's Workers. A test file's own thread only waits, so vitest's calls to it are answered in time.
+import { spawn } from "node:child_process";
+import http from "node:http";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { expect } from "vitest";
-import { build, type BuildOptions } from "../host/compiler/build.js";
-import { WeftError, type RunOptions, type RunResult } from "../host/kernel/runner.js";
+import { expect, inject } from "vitest";
+import { BuildError } from "../host/compiler/errors.js";
+import type { BuildOptions, BuildResult } from "../host/compiler/build.js";
+import { WeftError, type GroupStats, type RunOptions, type RunResult, type ThreadStats } from "../host/kernel/runner.js";
 import type { NodeIoOptions } from "../host/io/node.js";
 // The compiled host: its processors are Workers that load dist/host/mn/processor-worker.js beside it.
 import { runShared } from "../dist/host/mn/run.js";
+import { BUILD_CACHE, type BuildAnswer } from "./build-server.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests");
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else if (e.name.endsWith(".ts")) out.push(p);
+/** Posts a build request to the build server and waits for its answer. */
+function ask(file: string, options: BuildOptions, ahead = false): Promise<BuildAnswer> {
+  const server = inject("weftBuildServer");
+  if (!server) throw new Error("tests: no build server (tests/build-server.ts runs as vitest's globalSetup: run the tests with vitest)");
+  return new Promise((resolve, reject) => {
+    const request = http.request(server, { method: "POST" }, (response) => {
+      let body = "";
+      response.setEncoding("utf8").on("data", (chunk) => (body += chunk)).on("end", () => {
+        try { resolve(JSON.parse(body) as BuildAnswer); } catch (e) { reject(e); }
+      }).on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(JSON.stringify({ file, options, ahead }));
+  });
+}
+
+const programPath = (file: string) => path.isAbsolute(file) ? file : path.join(ROOT, "tests", "programs", file);
+
+/** Asks the build server to build these modules (`file` as buildModule takes it, and its options) while it
+ *  has nothing else to do, without waiting: a test file with many programs names them at its start, and
+ *  its tests then find them built. */
+export function buildAhead(modules: [file: string, options?: BuildOptions][]): void {
+  for (const [file, options = {}] of modules) ask(programPath(file), options, true).catch(() => {});
+}
+
+/** Builds `file` (relative to tests/programs/ or absolute) with `options`, as host/compiler/build.ts's build()
+ *  does, through the build server's cache; a failed build throws its error (a BuildError stays one). */
+export async function buildModule(file: string, options: BuildOptions = {}): Promise<BuildResult> {
+  const answer = await ask(programPath(file), options);
+  if ("error" in answer) {
+    const { name, message } = answer.error;
+    throw name === "BuildError" ? new BuildError(message) : Object.assign(new Error(message), { name });
   }
-  return out.sort();
+  const about = JSON.parse(await readFile(path.join(BUILD_CACHE, answer.key + ".json"), "utf8"));
+  const wasm = new Uint8Array(await readFile(path.join(BUILD_CACHE, answer.key + ".wasm")));
+  if (options.outFile) await writeFile(options.outFile, wasm);
+  return { ...about, wasm };
 }
 
-/** `file` and every file of weft's it imports ("./x.js" names the source ./x.ts), however deep. */
-async function withImports(file: string, seen = new Set<string>()): Promise<string[]> {
-  if (seen.has(file)) return [...seen];
-  seen.add(file);
-  for (const m of (await readFile(file, "utf8")).matchAll(/from\s+["'](\.{1,2}\/[^"']+)\.js["']/g)) {
-    await withImports(path.join(path.dirname(file), m[1] + ".ts"), seen);
-  }
-  return [...seen].sort();
-}
-
-let coreHash: Promise<string> | null = null;
-function hashCore(): Promise<string> {
-  coreHash ??= (async () => {
-    const h = createHash("sha256");
-    // The build pipeline: host/compiler/build.ts and every host file it imports, however deep.
-    for (const f of [...(await filesUnder(path.join(ROOT, "assembly"))), ...(await withImports(path.join(ROOT, "host", "compiler", "build.ts")))]) {
-      h.update(f).update(await readFile(f));
-    }
-    return h.digest("hex");
-  })();
-  return coreHash;
-}
-
-/** Builds `file` (relative to tests/programs/ or absolute), cached. */
-export async function buildProgram(file: string, options: BuildOptions = {}): Promise<Uint8Array> {
-  const abs = path.isAbsolute(file) ? file : path.join(ROOT, "tests", "programs", file);
-  const key = createHash("sha256").update(await hashCore()).update(abs).update(await readFile(abs))
-    .update(JSON.stringify(options)).digest("hex").slice(0, 32);
-  const cached = path.join(CACHE, key + ".wasm");
-  if (existsSync(cached)) return new Uint8Array(await readFile(cached));
-  const { wasm } = await build(abs, options);
-  await mkdir(CACHE, { recursive: true });
-  await writeFile(cached, wasm);
-  return wasm;
+/** The module of buildModule(file, options). */
+export async function buildProgram(file: string, options: BuildOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+  return (await buildModule(file, options)).wasm as Uint8Array<ArrayBuffer>;
 }
 
 /** `node`: what Node's I/O host grants the program (host/io/node.ts); nothing but stdio by default. */
@@ -68,18 +67,25 @@ export type ProgramOptions = Omit<RunOptions, "stdout" | "stderr" | "io"> & {
   build?: BuildOptions; timeoutMs?: number; node?: NodeIoOptions;
 };
 
-/** Builds and runs a program in a worker thread; a run that takes longer than timeoutMs (default 60 s)
- *  is stopped and fails the test with a clear message. See host/kernel/runner.ts for RunResult. */
-export async function runProgram(file: string, options: ProgramOptions = {}): Promise<RunResult> {
+/** What the host reads from a program's tables after its run (tests/run-worker.mjs). */
+export interface ReadBack {
+  /** weft_preempt_slice() and weft_preempt_tick(): the slice and tick the core ran with. */
+  slice: number; tick: number;
+  /** WeftProgram.readThreadStats(), and readThreadStats / readGroups of its raw exports. */
+  threadStats: ThreadStats[]; rawThreadStats: ThreadStats[]; rawGroups: GroupStats[];
+}
+
+/** Builds and runs `file` in a worker thread; a run that takes longer than timeoutMs is stopped and fails. */
+async function runInWorker(file: string, options: ProgramOptions, readBack: boolean): Promise<{ result: RunResult; readBack?: ReadBack }> {
   const { build: buildOptions, timeoutMs = 60_000, ...runOptions } = options;
   const wasm = await buildProgram(file, buildOptions);
-  const worker = new Worker(new URL("./run-worker.mjs", import.meta.url), { workerData: { wasm, options: runOptions } });
+  const worker = new Worker(new URL("./run-worker.mjs", import.meta.url), { workerData: { wasm, options: runOptions, readBack } });
   try {
-    return await new Promise<RunResult>((resolve, reject) => {
+    return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${file}: still running after ${timeoutMs} ms (stopped)`)), timeoutMs);
-      worker.once("message", (m: { result?: RunResult; error?: { name: string; message: string } }) => {
+      worker.once("message", (m: { result?: RunResult; readBack?: ReadBack; error?: { name: string; message: string } }) => {
         clearTimeout(timer);
-        if (m.result) resolve(m.result);
+        if (m.result) resolve({ result: m.result, readBack: m.readBack });
         else reject(m.error?.name === "WeftError" ? new WeftError(m.error.message) : new Error(m.error?.message));
       });
       worker.once("error", (e) => { clearTimeout(timer); reject(e); });
@@ -87,6 +93,18 @@ export async function runProgram(file: string, options: ProgramOptions = {}): Pr
   } finally {
     await worker.terminate();
   }
+}
+
+/** Builds and runs a program in a worker thread; a run that takes longer than timeoutMs (default 60 s)
+ *  is stopped and fails the test with a clear message. See host/kernel/runner.ts for RunResult. */
+export async function runProgram(file: string, options: ProgramOptions = {}): Promise<RunResult> {
+  return (await runInWorker(file, options, false)).result;
+}
+
+/** runProgram, and what the host reads back from the program's tables once the run is over. */
+export async function runReadingBack(file: string, options: ProgramOptions = {}): Promise<{ result: RunResult; readBack: ReadBack }> {
+  const { result, readBack } = await runInWorker(file, options, true);
+  return { result, readBack: readBack! };
 }
 
 /** Builds `file` for M:N (shared) and runs it on `processors` Workers, or 1:1 (host/mn/run.ts). */
@@ -130,4 +148,26 @@ export function pick(values: Map<string, string>, keys: string[]): Record<string
 /** The lines a run printed to stdout. */
 export function lines(result: RunResult): string[] {
   return result.stdout.split("\n").filter((l) => l.length > 0);
+}
+
+/** What a child process left: its exit status (null if it was stopped), its signal and its output. */
+export interface ChildResult { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs `node ...args` in a child process and collects its output as spawnSync would, without holding this
+ *  thread's event loop while it runs. `input` is written to its stdin (then closed); a child still running
+ *  after `timeoutMs` is killed, and its status is null. The default, 4 minutes, is for a hung child only:
+ *  the CLI building a program takes seconds, and a minute on a machine whose every core is busy. */
+export function runNode(args: string[], options: { cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<ChildResult> {
+  const { cwd = ROOT, input = "", timeoutMs = 240_000 } = options;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdin.on("error", () => {});               // a child that exits without reading its input
+    child.stdin.end(input);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", (e) => { clearTimeout(timer); reject(e); });
+    child.on("close", (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
+  });
 }

@@ -38,8 +38,13 @@ describe("the host while every thread waits", () => {
     const cpu = process.cpuUsage(cpu0);
     expect(result.status).toBe("exited");
     expect(result.stdout).toContain("result=0");
-    expect(result.elapsedMs).toBeGreaterThanOrEqual(299);
-    expect((cpu.user + cpu.system) / 1000).toBeLessThan(100);   // ms of CPU over a 300 ms wait
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(999);
+    // This process's CPU over the run, which compiles the code it reaches first: a few tens of ms. A host
+    // that spun for the second would take most of a core, and still a quarter of one on a machine whose
+    // every core is busy.
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    console.log(`io: the host's CPU over a 1 s wait: ${cpuMs.toFixed(1)} ms`);
+    expect(cpuMs).toBeLessThan(150);
   }, TIMEOUT);
 });
 

@@ -4,7 +4,7 @@
 // paths relative to the working directory, so each run happens with a fresh scratch directory (layout
 // in makeScratch) as the working directory.
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import {
   existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync,
   writeFileSync,
@@ -12,7 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT, buildProgram, runProgram, valuesOf, type ProgramOptions } from "./harness";
+import { ROOT, buildProgram, runNode, runProgram, valuesOf, type ProgramOptions } from "./harness";
 import { Grants } from "../host/io/grants";
 import type { RunResult } from "../host/kernel/runner";
 
@@ -228,8 +228,7 @@ function childArgs(wasm: string, mode: string, dirs: string[] = [], countFds = f
 
 describe("descriptors the program left open", () => {
   it.skipIf(!existsSync("/proc/self/fd"))("are closed when the run ends, whichever mode opened them", async () => {
-    const r = spawnSync(process.execPath, childArgs(await wasmOf("io_leak"), "async", ["granted"], true),
-      { cwd: childScratch, encoding: "utf8", timeout: 20_000 });
+    const r = await runNode(childArgs(await wasmOf("io_leak"), "async", ["granted"], true), { cwd: childScratch, timeoutMs: 60_000 });
     expect({ status: r.status, stderr: r.stderr, stdout: r.stdout })
       .toEqual({ status: 0, stderr: "", stdout: "opened=5\nhost_fds_left=0\n" });
     expect(readFileSync(path.join(childScratch, "granted", "left.txt"), "utf8")).toBe("left open");
@@ -243,7 +242,7 @@ describe("stdin", () => {
     it(`${mode}: reads piped input to its end, then 0 at every read`, async () => {
       const args = childArgs(await wasmOf("io_stdin"), mode);
       for (const input of [INPUT, ""]) {
-        const r = spawnSync(process.execPath, args, { input, encoding: "utf8", timeout: 20_000 });
+        const r = await runNode(args, { input, timeoutMs: 60_000 });
         expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
         expect(r.stdout).toBe(`text=${input.replaceAll("\n", "|")}\nend=0\nreads_enough=1\nagain=0\n`);
       }

@@ -20,10 +20,11 @@ function under(v: Map<string, string>, prefix: string, keys: string[]): Record<s
   return Object.fromEntries(keys.map((k) => [k, v.get(`${prefix}.${k}`)]));
 }
 
-// The peer tests/programs/net_peer.ts talks to, at a fixed port (a program cannot be told one). It takes
-// one command per line: "late MS TEXT", "dial MS HOST:PORT", "reset".
-const PEER_PORT = 47613;
+// The peer tests/programs/net_peer.ts talks to. It takes one command per line: "late MS TEXT", "dial MS
+// HOST:PORT", "reset". It listens on a port the system picks (another test run on the machine may hold
+// any fixed one), and a program cannot be told a port: the program runs from a copy that names it.
 let peer: net.Server;
+let netPeer: string;                      // the copy of net_peer.ts, without ".ts" (harness runOnce)
 
 function servePeer(socket: net.Socket): void {
   let text = "";
@@ -51,10 +52,30 @@ function servePeer(socket: net.Socket): void {
 beforeAll(async () => {
   peer = net.createServer(servePeer);
   await new Promise<void>((resolve, reject) => {
-    peer.once("error", (e) => reject(new Error(`the test's peer cannot listen on 127.0.0.1:${PEER_PORT}: ${e.message}`)));
-    peer.listen(PEER_PORT, "127.0.0.1", resolve);
+    peer.once("error", (e) => reject(new Error(`the test's peer cannot listen on 127.0.0.1: ${e.message}`)));
+    peer.listen(0, "127.0.0.1", resolve);
   });
+  const { port } = peer.address() as net.AddressInfo;
+  netPeer = path.join(mkdtempSync(path.join(tmpdir(), "weft-net-peer-")), "net_peer");
+  writeFileSync(`${netPeer}.ts`, withAddress(readFileSync(path.join(ROOT, "tests", "programs", "net_peer.ts"), "utf8"),
+    /const PEER = "127\.0\.0\.1:\d+"/, `const PEER = "127.0.0.1:${port}"`));
 });
+
+/** `source` with the address `pattern` matches replaced by `replacement`; fails if there is none. */
+function withAddress(source: string, pattern: RegExp, replacement: string): string {
+  const moved = source.replace(pattern, replacement);
+  expect(moved, `no ${pattern} in the source`).not.toBe(source);
+  return moved;
+}
+
+/** A port nobody listens on at the moment (the system's pick). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 afterAll(() => new Promise<void>((resolve) => peer.close(() => resolve())));
 
 describe("TCP calls", () => {
@@ -97,7 +118,7 @@ describe("TCP errors", () => {
     }, TIMEOUT);
 
     it(`in ${mode} mode: ECONNRESET on read and write when the peer resets the connection`, async () => {
-      const v = await runValues("net_peer", GRANTED);
+      const v = await runValues(netPeer, GRANTED);
       expect(under(v, mode, ["read_reset", "write_reset"])).toEqual({ read_reset: "ECONNRESET", write_reset: "ECONNRESET" });
     }, TIMEOUT);
   }
@@ -142,7 +163,7 @@ describe("granted addresses only", () => {
 describe("a thread waiting on a socket", () => {
   for (const call of ["read", "accept"]) {
     it(`in ${call} parks alone in async and offload modes, and stalls every thread in blocking mode`, async () => {
-      const v = await runValues("net_peer", GRANTED);
+      const v = await runValues(netPeer, GRANTED);
       for (const mode of MODES) {
         expect(v.get(`${mode}.${call}`)).toBe(call === "read" ? "x" : "ok");
         expect(Number(v.get(`${mode}.${call}_ms`))).toBeGreaterThanOrEqual(140);     // the peer's 150 ms
@@ -172,15 +193,14 @@ describe("the end of a run", () => {
   }, TIMEOUT);
 });
 
-// The examples listen on fixed addresses; each is built here with another port, run by the CLI in a
-// process of its own, and talked to from this one.
+// The examples listen on fixed addresses; each is built here with a port nobody listens on (freePort),
+// run by the CLI in a process of its own, and talked to from this one.
 const CLI = path.join(ROOT, "dist", "host", "cli.js");
 
 /** Runs examples/<name>.ts listening on 127.0.0.1:`port`; resolves once it printed its first line. */
 async function startExample(name: string, port: number): Promise<{ stop(): void }> {
   const source = readFileSync(path.join(ROOT, "examples", `${name}.ts`), "utf8");
-  const moved = source.replace(/const ADDRESS = "127\.0\.0\.1:\d+"/, `const ADDRESS = "127.0.0.1:${port}"`);
-  expect(moved).not.toBe(source);
+  const moved = withAddress(source, /const ADDRESS = "127\.0\.0\.1:\d+"/, `const ADDRESS = "127.0.0.1:${port}"`);
   const dir = mkdtempSync(path.join(tmpdir(), "weft-example-"));
   writeFileSync(path.join(dir, `${name}.ts`), moved);
   const wasm = path.join(dir, `${name}.wasm`);
@@ -194,22 +214,32 @@ async function startExample(name: string, port: number): Promise<{ stop(): void 
   return { stop: () => { child.kill("SIGKILL"); } };
 }
 
-/** Connects to 127.0.0.1:`port`, sends `pieces` `gapMs` apart, and collects what comes back until the
- *  server closes or `done(text)` holds (then it closes itself); fails after 5 s. */
-function converse(port: number, pieces: (string | Buffer)[], done: (text: string) => boolean, gapMs = 0):
-  Promise<{ text: string; serverClosed: boolean; beforeLast: string }> {
+/** What converse waits for before it sends the next piece: what has come back so far satisfies it. */
+type Until = (text: string) => boolean;
+
+/** Connects to 127.0.0.1:`port`, sends `pieces` `gapMs` apart (a function among them: waits until what
+ *  came back satisfies it), and collects what comes back until the server closes or `done(text)` holds
+ *  (then it closes itself); fails after 20 s. `before` holds what had come back as each piece was sent. */
+function converse(port: number, pieces: (string | Buffer | Until)[], done: (text: string) => boolean, gapMs = 0):
+  Promise<{ text: string; serverClosed: boolean; before: string[] }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
-    let text = "", beforeLast = "";
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no answer; so far: ${JSON.stringify(text)}`)); }, 5_000);
-    const finish = (serverClosed: boolean) => { clearTimeout(timer); socket.destroy(); resolve({ text, serverClosed, beforeLast }); };
-    socket.on("data", (d) => { text += d.toString("latin1"); if (done(text)) finish(false); });
+    let text = "";
+    let arrived = () => {};
+    const before: string[] = [];
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no answer; so far: ${JSON.stringify(text)}`)); }, 20_000);
+    const finish = (serverClosed: boolean) => { clearTimeout(timer); socket.destroy(); resolve({ text, serverClosed, before }); };
+    socket.on("data", (d) => { text += d.toString("latin1"); arrived(); if (done(text)) finish(false); });
     socket.on("end", () => finish(true));
     socket.on("error", reject);
     socket.on("connect", async () => {
       for (const [i, piece] of pieces.entries()) {
+        if (typeof piece === "function") {
+          while (!piece(text)) await new Promise<void>((r) => { arrived = r; });
+          continue;
+        }
         if (i > 0 && gapMs) await new Promise((r) => setTimeout(r, gapMs));
-        if (i === pieces.length - 1) beforeLast = text;
+        before.push(text);
         socket.write(piece);
       }
     });
@@ -221,32 +251,36 @@ describe("examples", () => {
   const answers = (text: string) => text.split(HELLO).length - 1;
 
   it("echo.ts echoes to several clients at once, each on its own thread", async () => {
-    const echo = await startExample("echo", 47615);
+    const port = await freePort();
+    const echo = await startExample("echo", port);
     try {
       const payloads = [0, 1, 2].map((k) => Buffer.alloc(100_000 + k, 65 + k));
       const results = await Promise.all(payloads.map((p) =>
-        converse(47615, [p.subarray(0, 50_000), p.subarray(50_000)], (t) => t.length >= p.length, 10)));
+        converse(port, [p.subarray(0, 50_000), p.subarray(50_000)], (t) => t.length >= p.length, 10)));
       results.forEach((r, k) => expect(r.text === payloads[k].toString("latin1")).toBe(true));
     } finally { echo.stop(); }
   }, TIMEOUT);
 
   it("http.ts answers pipelined requests in order, skips bodies, and closes after Connection: close", async () => {
-    const server = await startExample("http", 47614);
+    const port = await freePort();
+    const server = await startExample("http", port);
     try {
       const pipelined = "GET / HTTP/1.1\r\nHost: a\r\n\r\n" + "GET /two HTTP/1.1\r\nHost: a\r\n\r\n" +
         "POST /three HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\nGET /not-a-request\r\n" +
         "GET /four HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n" + "GET /after-close HTTP/1.1\r\n\r\n";
-      const r = await converse(47614, [pipelined], () => false);
+      const r = await converse(port, [pipelined], () => false);
       expect({ answers: answers(r.text), rest: r.text.split(HELLO).join(""), serverClosed: r.serverClosed })
         .toEqual({ answers: 4, rest: "", serverClosed: true });
 
-      // one request in pieces: no answer until its head is complete; the connection then stays open
+      // one request in pieces, 50 ms apart: no answer until its head is complete, then the answer; the
+      // connection then stays open for the next request
       const pieces = ["GET /slow HT", "TP/1.1\r\nHost: a\r\n", "\r", "\n"];
-      const slow = await converse(47614, [...pieces, "GET /next HTTP/1.1\r\n\r\n"], (t) => answers(t) === 2, 50);
-      expect({ before: answers(slow.beforeLast), after: answers(slow.text), serverClosed: slow.serverClosed })
-        .toEqual({ before: 1, after: 2, serverClosed: false });
+      const slow = await converse(port, [...pieces, (t) => answers(t) === 1, "GET /next HTTP/1.1\r\n\r\n"],
+        (t) => answers(t) === 2, 50);
+      expect({ beforeHeadEnds: slow.before[3], after: answers(slow.text), serverClosed: slow.serverClosed })
+        .toEqual({ beforeHeadEnds: "", after: 2, serverClosed: false });
 
-      const old = await converse(47614, ["GET / HTTP/1.0\r\n\r\n"], () => false);
+      const old = await converse(port, ["GET / HTTP/1.0\r\n\r\n"], () => false);
       expect({ answers: answers(old.text), serverClosed: old.serverClosed }).toEqual({ answers: 1, serverClosed: true });
     } finally { server.stop(); }
   }, TIMEOUT);

@@ -3,7 +3,8 @@
 // on one processor in N:1; a stress program checks counters, hand-offs and the heap across processors
 // with forced migrations.
 import { describe, expect, it } from "vitest";
-import { runOnce, runProgram, runSharedProgram, buildProgram, valuesOf, pick } from "./harness";
+import { buildAhead, runOnce, runProgram, runSharedProgram, buildProgram, valuesOf, pick } from "./harness";
+import type { BuildOptions } from "../host/compiler/build.js";
 import { runShared } from "../dist/host/mn/run.js";
 import { run } from "../host/kernel/runner";
 
@@ -24,6 +25,16 @@ const SAME_AS_N1 = [
 // so the log's interleaving differs. On one processor of a shared build it must not.
 const ONE_PROCESSOR_ONLY = ["core_priority"];
 
+// This file runs more programs than any other, each built N:1 and shared: the build server builds them
+// all while the first tests run (tests/harness.ts, buildAhead; vitest.config.ts starts this file first).
+buildAhead([
+  ...[...SAME_AS_N1, ...ONE_PROCESSOR_ONLY].flatMap((name): [string, BuildOptions][] => [[`${name}.ts`, {}], [`${name}.ts`, { shared: true }]]),
+  ...["mn_stress", "mn_priority_churn", "mn_detached", "mn_tls_keys", "spin_forever", "mn_corrupt"]
+    .map((name): [string, BuildOptions] => [`${name}.ts`, { shared: true }]),
+  ["mn_reap_reader.ts", { shared: true, safepoints: false }], ["mn_heap_fill.ts", { shared: true, safepoints: false }],
+  ["mn_heap_full_switch.ts", { shared: true, safepoints: false }], ["mn_heap_full_switch.ts", { safepoints: false }],
+]);
+
 describe("M:N runs the core's programs as N:1 does", () => {
   for (const name of SAME_AS_N1) {
     it(`${name} on 1, 2 and 4 processors`, async () => {
@@ -40,11 +51,10 @@ describe("M:N runs the core's programs as N:1 does", () => {
 
 // In 1:1 a spawned thread starts only once its Worker has (tens of ms), and yielding runs nothing else:
 // programs that count on a yield or a short sleep to let the others reach their wait (sync_mutex,
-// sync_semaphore, sync_rwlock's waiting writer, sync_deadlock's 5 ms) see other timings there. These do
-// not.
+// sync_semaphore, sync_rwlock's waiting writer) see other timings there. These do not.
 const ONE_TO_ONE = [
   "pingpong", "sync_cond", "sync_barrier", "sync_once", "sync_waitgroup", "chan_buffered", "chan_select",
-  "chan_close", "core_tls", "core_trap", "core_deadlock",
+  "chan_close", "core_tls", "core_trap", "core_deadlock", "sync_deadlock",
 ];
 
 describe("1:1 runs the core's programs as N:1 does", () => {
@@ -94,7 +104,8 @@ describe("M:N priorities changed while threads run and move", () => {
       expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
       const v = valuesOf(r);
       expect(pick(v, ["counted", "refused"])).toEqual({ counted: v.get("workers"), refused: "0" });
-      expect(Number(v.get("changed"))).toBeGreaterThan(0);
+      // The workers wait halfway for changed_before_half changes: the changes met running threads.
+      expect(Number(v.get("changed"))).toBeGreaterThanOrEqual(Number(v.get("changed_before_half")));
       expect(Number(v.get("ran_on"))).toBeGreaterThanOrEqual(2);
     }, TIMEOUT);
   }
@@ -174,8 +185,12 @@ describe("the heap under a limit in a shared build", () => {
     const wasm = await buildProgram("mn_heap_fill.ts", { shared: true, safepoints: false });
     for (const processors of [1, 2]) {
       const r = await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, timeoutMs: 60_000, memoryLimit: 16 << 20 });
-      expect({ processors, status: r.status, error: r.error ?? null, ...pick(valuesOf(r), ["filled", "again"]) })
-        .toEqual({ processors, status: "exited", error: null, filled: "1", again: "1" });
+      const v = valuesOf(r);
+      expect({ processors, status: r.status, error: r.error ?? null, filled: v.get("filled") })
+        .toEqual({ processors, status: "exited", error: null, filled: "1" });
+      // On one processor the second round gets every block back; on two, the blocks one processor's cache
+      // keeps count only when a filler runs there (mn_heap_fill.ts), which the kernel decides.
+      expect(processors === 1 ? ["1"] : ["1", "cached"], `again= on ${processors} processor(s)`).toContain(v.get("again"));
     }
   }, TIMEOUT);
 });

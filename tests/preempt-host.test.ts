@@ -3,13 +3,12 @@
 // flags, and the M:N ticker (host/mn/ticker.ts). The core's own behaviour (slices, aging, groups) is
 // tests/preempt.test.ts's.
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { buildProgram, ROOT } from "./harness";
-import { WeftProgram, readThreadStats, readGroups, type RunOptions, type ThreadStats } from "../host/kernel/runner.js";
+import { buildProgram, runNode, runReadingBack, ROOT, type ProgramOptions } from "./harness";
+import { WeftProgram, type ThreadStats } from "../host/kernel/runner.js";
 // The compiled host: its processors and its ticker are Workers that load dist/host/*.js beside it.
 import { runShared } from "../dist/host/mn/run.js";
 
@@ -19,11 +18,8 @@ const SPIN = "preempt_host_spin.ts";       // 3 threads spin until main, after a
 const plain = async (file: string) => await buildProgram(file) as Uint8Array<ArrayBuffer>;
 const shared = async (file: string) => await buildProgram(file, { shared: true }) as Uint8Array<ArrayBuffer>;
 
-/** Loads `file` with `options`, runs it in this thread (it ends in ~50 ms) and returns both. */
-async function runHere(file: string, options: RunOptions = {}) {
-  const program = await WeftProgram.load(await plain(file), options);
-  return { program, result: await program.run() };
-}
+/** Runs `file` with `options` in a worker thread; returns the result and what the host read back after it. */
+const runHere = (file: string, options: ProgramOptions = {}) => runReadingBack(file, options);
 
 const byName = (stats: ThreadStats[]) => Object.fromEntries(stats.map((t) => [t.name, t]));
 
@@ -50,16 +46,16 @@ describe("preemption options", () => {
   it("the core runs with the slice and tick given (weft_preempt_slice, weft_preempt_tick), and defaults without", async () => {
     const given = await runHere(STATS, { slice: 25, tick: 2 });
     expect(given.result.stdout).toMatch(/^slice=25\.0$/m);              // the program's timeSlice()
-    expect([given.program.raw.weft_preempt_slice(), given.program.raw.weft_preempt_tick()]).toEqual([25, 2]);
+    expect([given.readBack.slice, given.readBack.tick]).toEqual([25, 2]);
     const defaults = await runHere(STATS);
     expect(defaults.result.stdout).toMatch(/^slice=10\.0$/m);
-    expect([defaults.program.raw.weft_preempt_slice(), defaults.program.raw.weft_preempt_tick()]).toEqual([10, 1]);
+    expect([defaults.readBack.slice, defaults.readBack.tick]).toEqual([10, 1]);
   });
 });
 
 describe("thread statistics", () => {
   it("RunResult.threadStats has every thread left in the table, with sane fields; groups their weights and CPU", async () => {
-    const { program, result } = await runHere(STATS);
+    const { readBack, result } = await runHere(STATS);
     expect(result.status).toBe("exited");
     const stats = result.threadStats;
     expect(stats.map((t) => [t.id, t.name, t.state])).toEqual([
@@ -76,13 +72,14 @@ describe("thread statistics", () => {
       expect([t.cpuExact, t.runnable, t.blocked]).toEqual([null, null, null]);    // exact accounting is off
     }
     expect([busy.group, napper.group]).toEqual([1, 0]);
-    expect(busy.cpu).toBeGreaterThan(5);                  // it spun ~20 ms; ticks charged it (sampled)
+    // It spun ~20 ms; ticks charge it (sampled), but in N:1 a busy machine may leave its 20 ms without a
+    // tick (tests/preempt.test.ts, "CPU accounting", checks the charging). Its exact CPU is checked below.
     expect(result.groups.map((g) => [g.id, g.weight])).toEqual([[0, 1], [1, 3]]);
     expect(result.groups[1].cpu).toBeCloseTo(busy.cpu, 6); // group 1 holds only stats-busy
     // The program object reads the same tables (the run is over: nothing changes them any more).
-    expect(program.readThreadStats()).toEqual(stats);
-    expect(readThreadStats(program.raw)).toEqual(stats);
-    expect(readGroups(program.raw)).toEqual(result.groups);
+    expect(readBack.threadStats).toEqual(stats);
+    expect(readBack.rawThreadStats).toEqual(stats);
+    expect(readBack.rawGroups).toEqual(result.groups);
   });
 
   it("with exactAccounting, each thread has exact CPU, runnable and blocked times", async () => {
@@ -110,7 +107,7 @@ describe("thread statistics", () => {
 
 describe("the M:N ticker", () => {
   it("3 threads that never yield on 2 processors: main's sleep ends and the run finishes", async () => {
-    const r = await runShared(await shared(SPIN), { processors: 2, timeoutMs: 5000, exactAccounting: true, slice: 5 });
+    const r = await runShared(await shared(SPIN), { processors: 2, timeoutMs: 20_000, exactAccounting: true, slice: 5 });
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: "exited", stdout: "joined=3\n" });
     expect(r.elapsedMs).toBeLessThan(2000);
     // The options reached the core: processor 0 configured exact accounting for every processor.
@@ -134,8 +131,8 @@ describe("the M:N ticker", () => {
       console.log((await runShared(readFileSync(${JSON.stringify(spin)}), { processors: 2 })).status);
       await runShared(readFileSync(${JSON.stringify(forever)}), { processors: 2, tick: 0.5, timeoutMs: 300 })
         .then(() => console.log("ended"), (e) => console.log(e.message));`;
-    // A ticker that outlived its run would keep the process: spawnSync would stop it (status null).
-    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 10_000 });
+    // A ticker that outlived its run would keep the process: it would be stopped after 60 s (status null).
+    const child = await runNode(["--input-type=module", "-e", script], { timeoutMs: 60_000 });
     expect({ status: child.status, stdout: child.stdout, stderr: child.stderr }).toEqual({
       status: 0, stdout: "exited\nthe run did not end within 300 ms; its processors were stopped\n", stderr: "",
     });
@@ -143,8 +140,10 @@ describe("the M:N ticker", () => {
 });
 
 describe("weft CLI: preemption flags", () => {
+  // A build through the CLI loads the compiler afresh: a minute or two on a machine whose cores are all busy.
+  const CLI_BUILD_TIMEOUT = 300_000;
   const cli = path.join(ROOT, "dist", "host", "cli.js");
-  const weft = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: ROOT, encoding: "utf8" });
+  const weft = (...args: string[]) => runNode([cli, ...args]);
   /** A cached build of `file` (the test cache), written where the CLI can read it. */
   const built = async (file: string, sharedBuild = false) => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-preempt-")), file.replace(/\.ts$/, ".wasm"));
@@ -153,7 +152,7 @@ describe("weft CLI: preemption flags", () => {
   };
 
   it("run --stats prints one aligned line per thread, then the groups, to stderr", async () => {
-    const r = weft("run", "--stats", await built(STATS));
+    const r = await weft("run", "--stats", await built(STATS));
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("slice=10.0\n");
     const lines = r.stderr.trimEnd().split("\n");
@@ -165,18 +164,18 @@ describe("weft CLI: preemption flags", () => {
     const cpuEnd = lines[0].indexOf("cpu ms") + "cpu ms".length;
     for (const l of lines.slice(1, 4)) expect(l.slice(0, cpuEnd)).toMatch(/ \d+\.\d$/);
     expect(lines.slice(4)).toEqual([expect.stringMatching(/^group 0: weight 1, cpu \d+\.\d ms$/), expect.stringMatching(/^group 1: weight 3, cpu \d+\.\d ms$/)]);
-    const exact = weft("run", "--stats", "--exact-accounting", "--slice", "5", "--tick", "0.5", await built(STATS));
+    const exact = await weft("run", "--stats", "--exact-accounting", "--slice", "5", "--tick", "0.5", await built(STATS));
     expect(exact.stdout).toBe("slice=5.0\n");
     expect(exact.stderr).toMatch(/^\s*2\s+stats-busy\s+exited(\s+\d+){4}(\s+\d+\.\d){4}$/m);   // exact columns filled
   });
 
   it("--slice, --tick and --stats work with --processors", async () => {
-    const r = weft("run", "--processors", "2", "--slice", "5", "--tick", "0.5", "--stats", await built(SPIN, true));
+    const r = await weft("run", "--processors", "2", "--slice", "5", "--tick", "0.5", "--stats", await built(SPIN, true));
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: "joined=3\n" });
     expect(r.stderr).toMatch(/^\s*1\s+main\s+exited/m);
   });
 
-  it("bad --slice and --tick values give one line and exit 2", () => {
+  it("bad --slice and --tick values give one line and exit 2", async () => {
     for (const [args, message] of [
       [["--slice", "0"], "weft: --slice takes more than 0 and at most 60000 ms, got 0"],
       [["--slice", "60001"], "weft: --slice takes more than 0 and at most 60000 ms, got 60001"],
@@ -184,19 +183,19 @@ describe("weft CLI: preemption flags", () => {
       [["--tick", "fast"], 'weft: --tick needs a number of ms, got "fast"'],
       [["--slice"], "weft: --slice needs a number of ms, got nothing"],
     ] as [string[], string][]) {
-      const r = weft("run", "tests/programs/pingpong.ts", ...args);
+      const r = await weft("run", "tests/programs/pingpong.ts", ...args);
       expect({ args, status: r.status, stderr: r.stderr.trim() }).toEqual({ args, status: 2, stderr: message });
     }
   });
 
   it("build --no-safepoints writes a module (without the safepoints: it differs) that runs", async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-")), "stats.wasm");
-    const b = weft("build", "--no-safepoints", "--no-optimize", `tests/programs/${STATS}`, "-o", out);
+    const b = await weft("build", "--no-safepoints", "--no-optimize", `tests/programs/${STATS}`, "-o", out);
     expect(b.status).toBe(0);
     expect(b.stdout).toMatch(/built .*stats\.wasm/);
     const withSafepoints = await buildProgram(STATS, { optimize: false });
     expect(Buffer.compare(readFileSync(out), Buffer.from(withSafepoints))).not.toBe(0);
-    const r = weft("run", out);
+    const r = await weft("run", out);
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: "slice=10.0\n" });
-  }, 60_000);
+  }, CLI_BUILD_TIMEOUT);
 });

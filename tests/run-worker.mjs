@@ -1,12 +1,29 @@
 // Runs one weft module in a worker thread for tests/harness.ts, so a program that never ends can be
-// stopped (a Wasm loop cannot be interrupted from the thread it runs on).
+// stopped (a Wasm loop cannot be interrupted from the thread it runs on), and so that a long run does not
+// hold the test file's event loop. With `readBack`, it also sends what the host reads from the program's
+// tables once the run is over (tests/harness.ts, runReadingBack).
 import { parentPort, workerData } from "node:worker_threads";
-import { run } from "../dist/host/kernel/runner.js";
+import { WeftProgram, readThreadStats, readGroups } from "../dist/host/kernel/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 
-const { wasm, options } = workerData;
+const { wasm, options, readBack } = workerData;
 const { node, ...runOptions } = options;
-run(wasm, { ...runOptions, io: new NodeIo(node ?? {}) }).then(
-  (result) => parentPort.postMessage({ result }),
+
+async function run() {
+  const program = await WeftProgram.load(wasm, { ...runOptions, io: new NodeIo(node ?? {}) });
+  const result = await program.run();
+  if (!readBack) return { result };
+  const raw = program.raw;
+  return {
+    result,
+    readBack: {
+      slice: raw.weft_preempt_slice(), tick: raw.weft_preempt_tick(), threadStats: program.readThreadStats(),
+      rawThreadStats: readThreadStats(raw), rawGroups: readGroups(raw),
+    },
+  };
+}
+
+run().then(
+  (answer) => parentPort.postMessage(answer),
   (error) => parentPort.postMessage({ error: { name: error?.name, message: String(error?.message ?? error) } }),
 );

@@ -32,11 +32,11 @@ function sender(arg: usize): i32 {
   return ok ? 1 : 0;
 }
 
-/** Lets the threads just spawned reach their blocking call: until `count` reaches `expected` (at most 2 s:
+/** Lets the threads just spawned reach their blocking call: until `count` reaches `expected` (at most 10 s:
  *  on processors, or with a Worker per thread, they start later), then a few yields more. */
 function settle(count: Counter, expected: i32): void {
   let t0 = now();
-  while (count.get() < expected && now() - t0 < 2000) yieldNow();
+  while (count.get() < expected && now() - t0 < 10_000) yieldNow();
   for (let i = 0; i < 20; i++) yieldNow();
 }
 

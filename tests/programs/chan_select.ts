@@ -78,9 +78,10 @@ export function main(): i32 {
   let cs = w.send(b, 33);
   print("ready_send=" + (w.poll() == cs ? "send" : "other") + ",b_holds=" + b.recv().toString());
 
-  // 4. Blocks until a case becomes ready (a sender 10 ms later).
-  let sender = spawn(sendLater, 77);
+  // 4. Blocks until a case becomes ready (a sender 10 ms later; timed from before its spawn, as it may
+  //    start on another processor at once).
   let start = now();
+  let sender = spawn(sendLater, 77);
   i = s.wait();
   let waited = now() - start;
   print("blocked_recv=" + (i == ca ? "a" : "other") + "," + s.value<i32>().toString() + "," +

@@ -32,13 +32,13 @@ function stepper(arg: usize): i32 {
   return 3;
 }
 
-// Polls with yieldNow until the sleepers are done (or 1 s passed, so a scheduler that never wakes them
+// Polls with yieldNow until the sleepers are done (or 10 s passed, so a scheduler that never wakes them
 // cannot hang the test): a sleeper's deadline must be honoured while another thread keeps yielding.
 let pollerGaveUp = 0;
 function poller(arg: usize): i32 {
   let start = now();
   while (sleepersLeft > 0) {
-    if (now() - start > 1000) { pollerGaveUp = 1; break; }
+    if (now() - start > 10_000) { pollerGaveUp = 1; break; }
     ticks++;
     yieldNow();
   }
@@ -66,15 +66,16 @@ function longWaiter(arg: usize): i32 {
 }
 
 export function main(): i32 {
-  // 1. Three sleepers spawned as 30, 10, 20 ms wake as 10, 20, 30; another thread runs meanwhile.
+  // 1. Three sleepers spawned as 150, 50, 100 ms wake as 50, 100, 150; another thread runs meanwhile (its
+  //    steps take microseconds: even a stretch the kernel keeps the run off its core does not reach 50 ms).
   sleepersLeft = 3;
-  let s30 = spawn(sleeper, 30), s10 = spawn(sleeper, 10), s20 = spawn(sleeper, 20);
+  let s150 = spawn(sleeper, 150), s50 = spawn(sleeper, 50), s100 = spawn(sleeper, 100);
   let st = spawn(stepper);
-  let w30 = join(s30).value, w10 = join(s10).value, w20 = join(s20).value;
+  let w150 = join(s150).value, w50 = join(s50).value, w100 = join(s100).value;
   join(st);
   print("wake_order=" + wakeOrder.join(","));
   print("sleep_early=" + early.toString());
-  print("slept=" + w10.toString() + "," + w20.toString() + "," + w30.toString());
+  print("slept=" + w50.toString() + "," + w100.toString() + "," + w150.toString());
 
   // 1b. The same while a thread polls with yieldNow: the sleepers wake on time and the poller sees it.
   sleepersLeft = 2;

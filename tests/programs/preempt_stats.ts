@@ -5,10 +5,12 @@
 import { spawn, join, sleep, now, print, printThreadStats, groupCreate, SpawnOptions } from "weft";
 
 let spins: i64 = 0;
+let busyDone = false;                     // busy's last step: main prints the table only after it
 
 function busy(arg: usize): i32 {
   let t0 = now();
   while (now() - t0 < 20) spins++;
+  busyDone = true;
   return 0;
 }
 
@@ -27,6 +29,7 @@ export function main(): i32 {
   let n = spawn(napper, 0, named("stats-napper", -1, 1));
   let b = spawn(busy, 0, named("stats-busy", g, 3));
   sleep(60);                              // napper goes to sleep, then busy runs alone and finishes
+  while (!busyDone) sleep(1);             // (later only if the kernel kept the run off its core)
   print("--- table");
   printThreadStats();
   print("--- end");

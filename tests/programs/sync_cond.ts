@@ -27,11 +27,11 @@ function waiter(arg: usize): i32 {
 }
 
 /** Lets every runnable thread run until nothing changes (bounded). */
-/** Lets woken threads run: until `count` have left (at most 2 s: 1:1 Workers on a loaded machine can take
+/** Lets woken threads run: until `count` have left (at most 10 s: 1:1 Workers on a loaded machine can take
  *  a while), then 5 ms more, in which a wrongly woken extra one would leave too. */
 function settle(count: i32): void {
   let start = now();
-  while (readReleased() < count && now() - start < 2000) { yieldNow(); sleep(1); }
+  while (readReleased() < count && now() - start < 10_000) { yieldNow(); sleep(1); }
   for (let i = 0; i < 20; i++) yieldNow();
   sleep(5);
   for (let i = 0; i < 20; i++) yieldNow();

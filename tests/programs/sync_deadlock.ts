@@ -1,13 +1,23 @@
-// Two threads take two mutexes in opposite order: the run must end as a deadlock naming a mutex.
-import { spawn, join, sleep, print } from "weft";
+// Two threads take two mutexes in opposite order: the run must end as a deadlock naming a mutex. Each
+// waits, holding its first mutex, until the other holds its own (at most 10 s), so that they deadlock
+// however late one of them starts (in M:N, on a processor the kernel may keep off its core).
+import { spawn, join, sleep, now, print } from "weft";
 import { Mutex } from "weft/assembly/lib/sync/index";
+import { Counter } from "./lib/counter";
 
 let first = new Mutex();
 let second = new Mutex();
+let holding = new Counter();             // threads that hold their first mutex
+
+function holdOne(): void {
+  holding.inc();
+  let start = now();
+  while (holding.get() < 2 && now() - start < 10_000) sleep(1);
+}
 
 function forward(arg: usize): i32 {
   first.lock();
-  sleep(5);
+  holdOne();
   second.lock();
   print("forward got both");
   second.unlock();
@@ -16,7 +26,7 @@ function forward(arg: usize): i32 {
 
 function backward(arg: usize): i32 {
   second.lock();
-  sleep(5);
+  holdOne();
   first.lock();
   print("backward got both");
   first.unlock();

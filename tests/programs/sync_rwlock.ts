@@ -12,6 +12,7 @@ let lock = new RwLock();
 const ACTIVE_READERS = memory.data(4, 4);
 const ACTIVE_WRITERS = memory.data(4, 4);
 const MAX_READERS = memory.data(4, 4);
+const ARRIVED = memory.data(4, 4);      // readers that took the lock in together (only grows)
 const VIOLATIONS = memory.data(4, 4);   // a writer saw anyone else inside, or a reader saw a writer
 // @ts-ignore: decorator
 @inline function get(word: usize): i32 { return atomic.load<i32>(word); }
@@ -26,9 +27,12 @@ let shared = 0;          // written under the write lock with a yield between re
 function together(arg: usize): i32 {
   lock.readLock();
   noteReaders(bump(ACTIVE_READERS, 1));
-  // Wait for the other readers (bounded in time: in M:N the kernel may keep a processor off its core).
+  bump(ARRIVED, 1);
+  // Wait until every reader has taken the lock (bounded in time, 10 s: in M:N the kernel may keep a
+  // processor off its core). ARRIVED, not ACTIVE_READERS: the first to see all three leaves, and the
+  // others must not wait for a count that no longer comes.
   let t0 = now();
-  while (get(ACTIVE_READERS) < READERS && now() - t0 < 2000) yieldNow();
+  while (get(ARRIVED) < READERS && now() - t0 < 10_000) yieldNow();
   noteReaders(get(ACTIVE_READERS));
   bump(ACTIVE_READERS, -1);
   return lock.readUnlock();
