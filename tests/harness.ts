@@ -12,7 +12,7 @@ import { build, type BuildOptions } from "../host/compiler/build.js";
 import { WeftError, type RunOptions, type RunResult } from "../host/kernel/runner.js";
 import type { NodeIoOptions } from "../host/io/node.js";
 // The compiled host: its processors are Workers that load dist/host/mn/processor-worker.js beside it.
-import { runShared } from "../dist/host/mn/run.js";
+import { runShared, type SharedRunOptions } from "../dist/host/mn/run.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests");
@@ -91,9 +91,9 @@ export async function runProgram(file: string, options: ProgramOptions = {}): Pr
 
 /** Builds `file` for M:N (shared) and runs it on `processors` Workers, or 1:1 (host/mn/run.ts). */
 export async function runSharedProgram(file: string, processors: number, timeoutMs = 60_000, model: "M:N" | "1:1" = "M:N",
-  options: BuildOptions = {}): Promise<RunResult> {
+  options: BuildOptions = {}, run: Partial<SharedRunOptions> = {}): Promise<RunResult> {
   const wasm = await buildProgram(file, { ...options, shared: true });
-  return runShared(wasm as Uint8Array<ArrayBuffer>, { processors, timeoutMs, model });
+  return runShared(wasm as Uint8Array<ArrayBuffer>, { processors, timeoutMs, model, ...run });
 }
 
 const runs = new Map<string, Promise<RunResult>>();

@@ -222,6 +222,14 @@ export function preemptRequestTick(): void {
   else fuel = 0;
 }
 
+/** Shared builds: asks processor `index` for a tick at its next safepoint, as the ticker does (a
+ *  collection that must stop every processor, core/gc.ts); no-op for a processor running no thread. */
+export function preemptRequestFor(index: i32): void {
+  if (!SHARED_MEMORY || load<i32>(TICKS + 16 + (<usize>index << 2)) == 0) return;
+  let flag = TICKS + 16 + (<usize>(TICK_PROCESSORS + index) << 2);
+  if (atomic.xchg<i32>(flag, 1) == 0) atomic.add<i32>(TICKS, 1);
+}
+
 /** What a tick decided for the thread that ticked. */
 // @ts-ignore: decorator
 @inline export const TICK_GO_ON: i32 = 0;

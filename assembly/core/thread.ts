@@ -41,6 +41,7 @@ import {
   threadById,
 } from "./table";
 import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
+import { gcInit, gcCheckpoint } from "./gc";
 import { groupExists, fairShareOn, preemptEnter } from "./preempt";
 
 export { ThreadId, threadById, threadAt, threadTableUsed, liveThreadCount } from "./table";
@@ -216,7 +217,7 @@ export function threadKill(t: Thread, message: string): void {
 /** Waits until `t` is off every processor, so that its record may be freed. */
 // @ts-ignore: decorator
 @inline function waitOffCpu(t: Thread): void {
-  while (onCpu(t)) {}
+  while (onCpu(t)) gcCheckpoint();
 }
 
 /** Frees a finished thread's record and slot. The caller decides it alone: it holds the scheduler lock
@@ -312,6 +313,7 @@ export function getName(id: ThreadId = 0): string {
 /** Starts the program: `main` becomes thread 1's entry, named "main". */
 export function startMain(main: (arg: usize) => i32): ThreadId {
   preemptEnter();
+  if (!gcInit()) return -ENOMEM;
   let options = new SpawnOptions();
   options.name = "main";
   let id = spawn(main, 0, options);

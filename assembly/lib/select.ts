@@ -63,6 +63,7 @@ import {
   RawChannel, Channel, Waiter, WAITER_SIZE, WaiterFlag, Parker, Op, received, sendLocked, recvLocked, lockChannel,
   unlockChannel, queuePush, queueRemove, park, parkerReset, toBits, fromBits,
 } from "./channel";
+import { waiterRegister } from "./waiter";
 import { WAIT_SELECT } from "../core/futex";
 import { heapTryAlloc, heapFree } from "../runtime/index";
 
@@ -112,6 +113,7 @@ function addCase(s: Select, ch: RawChannel, flags: i32, value: u64): i32 {
   if (wp == 0) {
     wp = heapTryAlloc(WAITER_SIZE);
     if (wp == 0) abort("Select.recv/send: no memory for a case record");
+    waiterRegister(changetype<Waiter>(wp));
     store<usize>(slot, wp);
   }
   let w = changetype<Waiter>(wp);
@@ -247,6 +249,7 @@ function waitBlocking(s: Select): i32 {
 
   /** Removes every case (their records are kept for the next ones). */
   clear(): void {
+    for (let i = 0; i < this.size; i++) waiterAt(this, i).value = 0;   // nothing kept alive by old cases
     this.size = 0;
     this.rotation = 0;
     this.fired = NOT_FIRED;

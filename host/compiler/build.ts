@@ -90,6 +90,10 @@ const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
  *  spill, which moves an unwind under way (called only by host/compiler/passes/resumable.ts's frames). */
 const SAFEPOINT_SWITCHES = ["~lib/weft/assembly/core/scheduler/safepointSwitch", "~lib/weft/assembly/core/scheduler/preemptSwitch", "~lib/weft/assembly/core/scheduler/saveAreaSpill"];
 const LOOP = "~lib/weft/assembly/core/scheduler/runLoop";
+/** Functions that call through a pointer but never reach a switch: the collector's slow path, which
+ *  __new takes, and its root sources (assembly/core/gc.ts). Asyncify assumes any indirect call may
+ *  switch, and would then instrument every function that allocates; it is told to leave these plain. */
+const NEVER_SWITCH = ["~lib/weft/assembly/runtime/gc/gcSlowPath", "~lib/weft/assembly/core/gc/markRoots"];
 const RUNTIME_EXPORTS = [
   "heapTryAlloc", "heapFree", "heapCapacity", "heapSetLimit", "heapAllocated", "heapTop", "heapCacheEnter", "__alloc", "__realloc",
   "__free", "__reset", "__new", "__renew", "__link", "__pin", "__unpin", "__collect",
@@ -338,7 +342,9 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     const rebuild = options.weftUnwind ?? true;
     const originals = rebuild ? keepOriginals(mod, functionNames(mod).filter((n) => !n.startsWith("asyncify_"))) : new Map<string, string>();
     binaryen.setPassArgument("asyncify-imports", `${IMPORT_MODULE}.__none`);
-    if (originals.size) binaryen.setPassArgument("asyncify-removelist", [...originals.values()].join(","));
+    const neverSwitch = NEVER_SWITCH.filter((name) => mod.getFunction(name));
+    const removed = [...originals.values(), ...neverSwitch];
+    if (removed.length) binaryen.setPassArgument("asyncify-removelist", removed.join(","));
     mod.runPasses(["asyncify"]);
     binaryen.setPassArgument("asyncify-imports", null);
     binaryen.setPassArgument("asyncify-removelist", null);

@@ -19,7 +19,9 @@
 //
 // weft's own code (~lib/weft/…), AssemblyScript's standard library (~lib/…) and the generated entry get no
 // checks: the scheduler, locks and allocator must never be preempted, and a library loop is bounded by
-// its arguments. The program's functions are the ones whose names do not start with "~".
+// its arguments. The program's functions are the ones whose names do not start with "~", but for the
+// visitors the compiler writes for the program's classes (`Class~visit`): the collector calls them with
+// every processor stopped, and a thread must never switch in the middle of a collection.
 //
 // Approaches rejected: Binaryen's log-execution pass puts a call at every function entry, loop and return
 // (every function would be instrumented by Asyncify, ~2× slower calls); checks at every function entry
@@ -48,7 +50,7 @@ export interface SafepointReport {
 
 /** Whether the pass may put checks into function `name`: the program's own code only. */
 export function isProgramFunction(name: string): boolean {
-  return !name.startsWith("~") && !name.startsWith("__weft_entry__") && !name.startsWith("start:");
+  return !name.startsWith("~") && !name.startsWith("__weft_entry__") && !name.startsWith("start:") && !name.endsWith("~visit");
 }
 
 /** Back-edges a loop goes round between two real checks: the loop counts down a local (a register), and
