@@ -27,6 +27,7 @@ import { asyncPingPong, generatorPingPong, median } from "./baselines.js";
 import { httpBench } from "./http.js";
 import { mnBench } from "./mn.js";
 import { preemptBench } from "./preempt.js";
+import { gcBench } from "./gc.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -67,6 +68,14 @@ export const BENCHES = {
   preempt_latency_p99: { unit: "ms", target: 11, program: null, prediction: "slice (10 ms) + 1 ms" },
   preempt_latency_p50: { unit: "ms", program: null },
   fair_share_error: { unit: "ratio", target: 0.05, program: null, prediction: "configured shares" },
+  gc_churn_peak_mb: { unit: "MB", target: 64, program: null, prediction: "1,380 MB without a collector" },
+  gc_churn_peak_mb_p2: { unit: "MB", target: 96, program: null },
+  gc_pause_p99_ms: { unit: "ms", target: 20, program: null },
+  gc_pause_p99_ms_1k: { unit: "ms", target: 2, program: null },
+  gc_alloc_ratio: { unit: "ratio", target: 1.0, program: null, prediction: "asc --runtime incremental, no weft" },
+  gc_cost_skynet_1m: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
+  gc_cost_channel_roundtrip: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
+  gc_cost_spawn_join: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
 };
@@ -101,7 +110,7 @@ function coreFiles() {
     }
   };
   walk(path.join(ROOT, "assembly"));
-  return [...out.sort(), ...withImports(path.join(ROOT, "dist", "host", "build.js"))];
+  return [...out.sort(), ...withImports(path.join(ROOT, "dist", "host", "compiler", "build.js"))];
 }
 
 async function buildCached(program) {
@@ -173,6 +182,10 @@ async function main(argv) {
   const preemptWant = (name) => want(name) || filters.includes("preempt") || filters.some((f) => f.startsWith(name));
   if (["safepoint_overhead", "preempt_latency", "fair_share"].some(preemptWant)) {
     for (const r of await preemptBench({ quick, coreKey: hashOf(coreFiles()), want: preemptWant })) results.push(r);
+  }
+  if (Object.keys(BENCHES).some((n) => n.startsWith("gc_") && want(n)) || filters.includes("gc")) {
+    const gcWant = (name) => want(name) || filters.includes("gc");
+    for (const r of await gcBench({ quick, coreKey: hashOf(coreFiles()), want: gcWant })) results.push(r);
   }
   if (want("http")) {
     const r = await httpBench({ quick });          // null when wrk is missing and cannot be installed

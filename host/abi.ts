@@ -30,7 +30,7 @@ export const SHARED_MEMORY_INITIAL = 64, SHARED_MEMORY_MAXIMUM = 32768;
 /** The collection statistics at weft_gc_stats() (assembly/core/gc.ts, GcStats): byte offsets. */
 export const GC_STATS = {
   collections: 0, percent: 4, pauseTotal: 8, pauseLast: 16, pauseMax: 24, liveBytes: 32, heapBytes: 36,
-  freedTotal: 40, allocated: 48, trigger: 52, size: 56,
+  freedTotal: 40, allocated: 48, trigger: 52, markLast: 56, sweepLast: 64, size: 72,
 } as const;
 
 /** What weft_run returns. */

@@ -160,6 +160,8 @@ function transitionRefused(t: Thread, to: i32): void {
 @inline export const FLAG_FINISHING: u32 = 16; // the entry returned; the exit protocol is under way
 // @ts-ignore: decorator
 @inline export const FLAG_BORN_DETACHED: u32 = 32; // spawned detached: its processor reaps it without a lock
+// @ts-ignore: decorator
+@inline export const FLAG_GC_DIRTY: u32 = 64; // ran while a collection was marking (core/gcroots.ts)
 
 // @ts-ignore: decorator
 @inline export const SAVE_AREA_HEADER: usize = 8;

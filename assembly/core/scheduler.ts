@@ -54,7 +54,8 @@ import { futexWakeLocked } from "./futex";
 import { threadFinishing, threadExited, threadReap, threadKill } from "./thread";
 import { ioPending, ioDrain, ioRelease } from "./completion";
 import { SHARED_MEMORY } from "./atomics";
-import { gcCheckpoint } from "./gc";
+import { gcCheckpoint, gcThreadRuns } from "./gc";
+import { gcPhase, Phase } from "../runtime/gc";
 import {
   preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
   preemptWoken, preemptOutsideThread, TICK_PREEMPT,
@@ -293,6 +294,7 @@ export function runLoop(): i32 {
     }
     // Switch in (steps 4 and 1-3 of "The switch").
     currentThread = tp;
+    if (gcPhase() == Phase.MARKING) gcThreadRuns(t);   // its stack changes: the remark looks again
     t.switches++;
     preemptSwitchIn(t);
     setStackPointer(t.stackPointer);

@@ -42,6 +42,7 @@ import {
 } from "./table";
 import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
 import { gcInit, gcCheckpoint } from "./gc";
+import { gcShade, gcShadeMaybe } from "../runtime/gc";
 import { groupExists, fairShareOn, preemptEnter } from "./preempt";
 
 export { ThreadId, threadById, threadAt, threadTableUsed, liveThreadCount } from "./table";
@@ -132,6 +133,8 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   t.stackPointer = STACK_NONE;
   t.stackMax = stackMax;
   t.entry = changetype<usize>(entry);
+  gcShadeMaybe(arg);                          // the write barrier (runtime/gc.ts): a record is a root
+  gcShade(name);
   t.arg = arg;
   t.timerSlot = -1;
   t.name = name;
@@ -199,6 +202,7 @@ export function threadKill(t: Thread, message: string): void {
   if (state == STATE_RUNNABLE) runQueueRemove(t);
   if (state == STATE_BLOCKED && inTable(t)) futexDequeue(t);
   if (state == STATE_BLOCKED || state == STATE_SLEEPING) cancelTimer(t);
+  gcShade(changetype<usize>(message));
   t.error = changetype<usize>(message);
   transition(t, FROM_LIVE, STATE_TRAPPED);
   if (t.flags & FLAG_MAIN) { mainValue = 1; mainError = changetype<usize>(message); endProgram(); }
@@ -300,6 +304,7 @@ export function self(): ThreadId {
 
 /** Names the calling thread. */
 export function setName(name: string): void {
+  gcShade(changetype<usize>(name));
   changetype<Thread>(currentThread).name = changetype<usize>(name);
 }
 

@@ -84,7 +84,7 @@ import { futexWaitFor, parkOn, WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV } from "../c
 import { heapTryAlloc } from "../runtime/index";
 import {
   Parker, WaiterFlag, Waiter, WAITER_SIZE, toBits, fromBits, parkerClaim, parkerComplete, parkerReset,
-  waiterAcquire, waiterRelease, waiterPrepare, waiterComplete,
+  waiterAcquire, waiterRelease, waiterPrepare, waiterComplete, shadeBits,
 } from "./waiter";
 export { Parker, WaiterFlag, Waiter, WAITER_SIZE, toBits, fromBits, parkerClaim, parkerComplete, parkerReset } from "./waiter";
 
@@ -252,6 +252,7 @@ export function queueRemove(ch: RawChannel, w: Waiter): void {
 @inline function bufferPut(ch: RawChannel, value: u64): void {
   let slot = ch.head + ch.count;
   if (slot >= ch.capacity) slot -= ch.capacity;
+  shadeBits(value);
   store<u64>(ch.buffer + (<usize>slot << 3), value);
   ch.count++;
 }
@@ -277,6 +278,7 @@ export let received: u64 = 0;
   if (ch.closed) return Op.CLOSED;
   let w = takeWaiter(ch, false);
   if (w) {
+    shadeBits(value);
     w.value = value;                                        // wake step 3
     completeWaiter(w, 0);
     return Op.DONE;

@@ -16,12 +16,16 @@ export class HeapStats {
   allocatedBytes: usize = 0;
   /** Bytes of objects allocated since the last collection at which the next one starts. */
   nextCollection: usize = 0;
-  /** Collections so far. */
+  /** Collections finished so far, and pauses (a collection marks in several short pauses). */
   collections: u32 = 0;
-  /** ms the world was stopped: all collections, the last one, the longest. */
+  pauses: u32 = 0;
+  /** ms the program was paused by collections: in all, the last pause, the longest. */
   pauseTotalMs: f64 = 0;
   pauseLastMs: f64 = 0;
   pauseMaxMs: f64 = 0;
+  /** ms of the last pause spent marking (waiting for the other processors included) and sweeping. */
+  markLastMs: f64 = 0;
+  sweepLastMs: f64 = 0;
   /** Bytes of objects freed by all collections. */
   freedBytes: f64 = 0;
   /** The collection percentage (setGcPercent; -1: automatic collections off). */
@@ -51,9 +55,12 @@ export function heapStatsInto(out: HeapStats): void {
   out.allocatedBytes = s.allocated;
   out.nextCollection = s.trigger;
   out.collections = s.collections;
+  out.pauses = s.pauses;
   out.pauseTotalMs = s.pauseTotal;
   out.pauseLastMs = s.pauseLast;
   out.pauseMaxMs = s.pauseMax;
+  out.markLastMs = s.markLast;
+  out.sweepLastMs = s.sweepLast;
   out.freedBytes = s.freedTotal;
   out.gcPercent = s.percent;
 }

@@ -63,7 +63,7 @@ import {
   RawChannel, Channel, Waiter, WAITER_SIZE, WaiterFlag, Parker, Op, received, sendLocked, recvLocked, lockChannel,
   unlockChannel, queuePush, queueRemove, park, parkerReset, toBits, fromBits,
 } from "./channel";
-import { waiterRegister } from "./waiter";
+import { waiterRegister, shadeBits } from "./waiter";
 import { WAIT_SELECT } from "../core/futex";
 import { heapTryAlloc, heapFree } from "../runtime/index";
 
@@ -124,6 +124,7 @@ function addCase(s: Select, ch: RawChannel, flags: i32, value: u64): i32 {
   w.channel = changetype<usize>(ch);
   w.caseIndex = i;
   w.flags = flags;
+  shadeBits(value);
   w.value = value;
   s.size = i + 1;
   s.lockCount = -1;
@@ -170,7 +171,7 @@ function attemptLocked(w: Waiter): i32 {
   let ch = channelOf(w);
   if (w.flags & WaiterFlag.SEND) return sendLocked(ch, w.value);
   let result = recvLocked(ch);
-  if (result != Op.BLOCK) w.value = received;
+  if (result != Op.BLOCK) { shadeBits(received); w.value = received; }
   return result;
 }
 
@@ -244,6 +245,7 @@ function waitBlocking(s: Select): i32 {
     if (<u32>index >= <u32>this.size || (waiterAt(this, index).flags & WaiterFlag.SEND) == 0) {
       abort("Select.setSend: case " + index.toString() + " is not a send case");
     }
+    shadeBits(toBits<T>(value));
     waiterAt(this, index).value = toBits<T>(value);
   }
 

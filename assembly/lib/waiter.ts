@@ -9,7 +9,7 @@ import { currentThread } from "../core/scheduler";
 import { Thread } from "../core/layout";
 import { heapTryAlloc, heapCapacity } from "../runtime/index";
 import { gcAddRoots } from "../core/gc";
-import { gcMarkMaybe } from "../runtime/gc";
+import { gcMarkMaybe, gcShadeMaybe } from "../runtime/gc";
 
 // ╒════════════ Waiter (44 bytes, heap; wasm32 offsets) ════════════╕
 //   0 │ state      i32    parker word of a single operation (PARK_*)  │
@@ -61,6 +61,13 @@ export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
 @inline export const WAITER_SIZE: usize = 44;
 
 // ─── Values as bits ───
+
+/** The write barrier for a value stored as bits where a collection must find it (a buffer slot, a
+ *  waiter): while marking runs, what it points at is marked (runtime/gc.ts, gcShade). */
+// @ts-ignore: decorator
+@inline export function shadeBits(value: u64): void {
+  if ((value >> 32) == 0) gcShadeMaybe(<usize>value);
+}
 
 /** T's bits in a u64 (the form values take in buffers, waiters and select cases). */
 // @ts-ignore: decorator
@@ -190,5 +197,6 @@ export function waiterPoolBytes(): usize { return <usize>atomicLoad(pooledBytes)
   w.thread = currentThread;
   w.caseIndex = 0;
   w.flags = flags;
+  shadeBits(value);
   w.value = value;
 }

@@ -12,13 +12,17 @@
 // between doubly linked lists on every mark and needs its write barrier (__link) to be exact; a copying
 // or compacting collector cannot work at all, since threads keep raw addresses (usize) of objects, in
 // spawn arguments, TLS slots and channel buffers, that the compiler does not describe.
-// Chosen: non-moving mark-sweep that stops the world (core/gc.ts says when, who collects and what the
-// roots are). Marks are epochs: a collection takes the next number and an object is marked when its
-// gcInfo word holds it, so nothing has to be cleared between collections. Every object is on the list of
-// the processor that allocated it (a singly linked list through gcInfo2, pushed without a lock: only its
-// processor pushes, and the collector reads and relinks the lists only while every processor is stopped);
-// sweeping walks the lists, keeps what carries the epoch and frees the rest into the heap. No write
-// barrier: __link does nothing.
+// Chosen: non-moving mark-sweep, marking in slices and sweeping lazily (core/gc.ts says when, who
+// collects and what the roots are). Marks are epochs: a collection takes the next number and an object
+// is marked when its gcInfo word holds it, so nothing has to be cleared between collections. Every object
+// is on the list of the processor that allocated it (a singly linked list through gcInfo2, pushed without
+// a lock: only its processor pushes, and others touch the lists only while every processor is stopped).
+// While marking runs in slices the program goes on, so a reference it stores could hide an object the
+// marking has not reached behind one it has passed: the write barrier (__link, which the compiler calls
+// for every store of a reference into an object, and gcShade, which weft calls where it stores one for a
+// thread) marks the stored object (Dijkstra's insertion barrier); stacks and globals have no barrier and
+// are looked at again at the end (core/gc.ts, "Remark"). Objects made while marking runs start unmarked:
+// one still reachable at the end is found through a root, a barrier or a marked object (sweep.ts).
 //
 // What is an object. A pointer from the heap's range counts as an object only if its block's tag (heap.ts)
 // says so, so a stale or made-up value (a freed block, a raw block, a number in a TLS slot) is never
@@ -57,6 +61,8 @@ import { heapTryAlloc, heapFree, heapCapacity, HEADER, TAG_OFFSET } from "./heap
 
 @unmanaged class GcState {
   stop: u32;         // M:N: not 0 while a collection stops or holds the world (core/gc.ts); atomic
+  phase: u32;        // PHASE_*: changed by the collector only while the world is stopped; atomic
+  markLock: u32;     // M:N: guards the mark stack against barriers of running processors
   epoch: u32;        // the mark of the collection under way (or the last one)
   listsUsed: u32;    // lists that may hold objects: the highest processor index that allocated, + 1
   markStack: usize;  // the collector's stack of objects whose fields are still to visit
@@ -68,15 +74,16 @@ import { heapTryAlloc, heapFree, heapCapacity, HEADER, TAG_OFFSET } from "./heap
   pins: usize;       // pinned objects (__pin), an array; may repeat
   pinCount: u32;
   pinCap: u32;
-  liveBytes: usize;  // block bytes of the objects the last sweep kept
-  freedBytes: usize; // block bytes the last sweep freed
-  objects: usize;    // objects the last sweep kept
 }
+
+/** Phases: no collection; marking (the barriers are on); sweeping (lazily, each processor its own). */
+export const enum Phase { IDLE = 0, MARKING = 1, SWEEPING = 2 }
 
 // @ts-ignore: decorator
 @lazy const STATE: usize = memory.data(offsetof<GcState>(), 16);
+/** The object lists' heads, one per processor. */
 // @ts-ignore: decorator
-@lazy const LISTS: usize = memory.data(<i32>LISTS_MAX * sizeof<usize>(), 16);
+@lazy export const LISTS: usize = memory.data(<i32>LISTS_MAX * sizeof<usize>(), 16);
 // @ts-ignore: decorator
 @inline function gc(): GcState { return changetype<GcState>(STATE); }
 
@@ -112,6 +119,21 @@ export function gcSlowPath(why: i32): bool {
 @inline export function gcStopRequested(): bool {
   return isDefined(WEFT_SHARED_MEMORY) && atomic.load<u32>(STATE + offsetof<GcState>("stop")) != 0;
 }
+
+/** The collection's phase (Phase). */
+// @ts-ignore: decorator
+@inline export function gcPhase(): u32 {
+  return isDefined(WEFT_SHARED_MEMORY) ? atomic.load<u32>(STATE + offsetof<GcState>("phase")) : load<u32>(STATE + offsetof<GcState>("phase"));
+}
+
+/** Sets the phase (the collector, with the world stopped). */
+export function gcSetPhase(phase: u32): void { atomic.store<u32>(STATE + offsetof<GcState>("phase"), phase); }
+
+/** How many lists there may be objects on (the highest processor index that allocated + 1). */
+export function gcListsUsed(): u32 { return max<u32>(atomic.load<u32>(STATE + offsetof<GcState>("listsUsed")), 1); }
+
+/** The mark of the collection under way, or of the last one. */
+export function gcEpoch(): u32 { return gc().epoch; }
 
 /** The word gcStopRequested reads, for core/gc.ts to set, clear, wait and notify on. */
 export function gcStopWord(): usize { return STATE + offsetof<GcState>("stop"); }
@@ -211,6 +233,38 @@ function markPush(p: usize): void {
   s.markTop++;
 }
 
+// @ts-ignore: decorator
+@inline function markLockTake(): void {
+  if (isDefined(WEFT_SHARED_MEMORY)) {
+    while (atomic.cmpxchg<u32>(STATE + offsetof<GcState>("markLock"), 0, 1) != 0) {}
+  }
+}
+// @ts-ignore: decorator
+@inline function markLockDrop(): void {
+  if (isDefined(WEFT_SHARED_MEMORY)) atomic.store<u32>(STATE + offsetof<GcState>("markLock"), 0);
+}
+
+/** The write barrier: while marking runs, marks `p` (a reference just stored into an object, or by weft
+ *  where it keeps one for a thread) so that the marking cannot miss it. Costs a load and a branch
+ *  otherwise. */
+// @ts-ignore: decorator
+@inline export function gcShade(p: usize): void {
+  if (p != 0 && gcPhase() == Phase.MARKING) shade(p);
+}
+
+/** gcShade for a word that may or may not be an object (a channel slot, a spawn argument). */
+// @ts-ignore: decorator
+@inline export function gcShadeMaybe(p: usize): void {
+  if (p != 0 && gcPhase() == Phase.MARKING && isHeapObject(p)) shade(p);
+}
+
+/** A barrier's mark, taken by a running processor (M:N: others run too, hence the lock). */
+function shade(p: usize): void {
+  markLockTake();
+  gcMark(p);
+  markLockDrop();
+}
+
 /** Marks the object at `p` if it is not yet marked. `p` comes from the compiler's description of
  *  memory (a global, a field, a stack slot): 0, a static object, or a heap object; anything else in the
  *  heap's range is skipped. */
@@ -237,6 +291,20 @@ export function gcMarkMaybe(p: usize): void {
 /** Marks every object the words in [from, to) point to (a stack: each word is an object or 0). */
 export function gcMarkRange(from: usize, to: usize): void {
   for (let at = from & ~(sizeof<usize>() - 1); at < to; at += sizeof<usize>()) gcMark(load<usize>(at));
+}
+
+/** Visits the fields of up to `budget` marked objects; true when none is left to visit (an overflow
+ *  is then also dealt with, see gcMarkDrain). */
+export function gcMarkSome(budget: i32): bool {
+  let s = gc();
+  while (s.markTop > 0 && budget-- > 0) {
+    let top = s.markTop - 1;
+    s.markTop = top;
+    __visit_members(load<usize>(s.markStack + (top << alignof<usize>())), 0);
+  }
+  if (s.markTop > 0) return false;
+  if (s.overflowed) gcMarkDrain();
+  return true;
 }
 
 /** Visits the fields of every marked object until none is left to visit. After an overflow (markPush),
@@ -279,45 +347,6 @@ export function gcMarkPins(): void {
   let s = gc();
   for (let i: u32 = 0; i < s.pinCount; i++) gcMark(load<usize>(s.pins + (<usize>i << alignof<usize>())));
 }
-
-// ─── Sweeping (the collector only, with the world stopped) ───
-
-/** Frees every object on the lists that the marking did not reach; returns the block bytes kept. */
-export function gcSweep(): usize {
-  let s = gc();
-  if (s.listsUsed == 0) s.listsUsed = 1;              // N:1 (and processor 0 before it entered): list 0
-  let epoch = s.epoch;
-  let live: usize = 0, freed: usize = 0, objects: usize = 0;
-  for (let i: u32 = 0; i < s.listsUsed; i++) {
-    let head = LISTS + (<usize>i << alignof<usize>());
-    let p = load<usize>(head);
-    let link = head;                        // the word that names p: the head, or the last kept's gcInfo2
-    while (p != 0) {
-      let info = p - OBJECT_OVERHEAD;
-      let next = <usize>load<u32>(info, 4);
-      let bytes = heapCapacity(info) + HEADER;
-      if (load<u32>(info) == epoch) {
-        link = info + 4;
-        live += bytes;
-        objects++;
-      } else {
-        store<u32>(link, <u32>next);        // unlinked before it is freed: the list is whole at every step
-        heapFree(info);
-        freed += bytes;
-      }
-      p = next;
-    }
-  }
-  s.liveBytes = live;
-  s.freedBytes = freed;
-  s.objects = objects;
-  return live;
-}
-
-/** Block bytes of the objects the last sweep kept, and what it freed; objects kept. */
-export function gcLiveBytes(): usize { return gc().liveBytes; }
-export function gcFreedBytes(): usize { return gc().freedBytes; }
-export function gcLiveObjects(): usize { return gc().objects; }
 
 // ─── Pins (objects the host holds: AssemblyScript's __pin / __unpin) ───
 

@@ -15,7 +15,7 @@
 import { OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE } from "rt/common";
 import { heapTryAlloc, heapFree, heapCapacity, heapCacheEnter as cacheEnter } from "./heap";
 import {
-  objectInit, allocPending, allocBudget, gcStopRequested, gcSlowPath, gcMark, gcPin, gcUnpin, gcEnter, SlowPath,
+  objectInit, allocPending, allocBudget, gcStopRequested, gcSlowPath, gcMark, gcPin, gcUnpin, gcEnter, gcShade, SlowPath,
 } from "./gc";
 
 export { heapTryAlloc, heapFree, heapCapacity, heapSetLimit, heapAllocated, heapTop, heapMerge } from "./heap";
@@ -62,6 +62,7 @@ export function __reset(): void {
 @unsafe @global
 export function __new(size: usize, id: u32): usize {
   if (size > OBJECT_MAXSIZE) abort("__new: allocation too large");
+  if (isDefined(WEFT_GC_OFF)) return objectPlain(__alloc(OBJECT_OVERHEAD + size), size, id);
   if (allocPending >= allocBudget || gcStopRequested()) gcSlowPath(SlowPath.BUDGET);
   let ptr = heapTryAlloc(OBJECT_OVERHEAD + size);
   if (ptr == 0) {
@@ -70,6 +71,18 @@ export function __new(size: usize, id: u32): usize {
     if (ptr == 0) abort("out of memory");
   }
   return objectInit(ptr, size, id);
+}
+
+/** A build without the collector (weft build's `collector: false`, for the benchmarks' baseline): an
+ *  object is a block with AssemblyScript's header, never listed, never freed. */
+// @ts-ignore: decorator
+@inline function objectPlain(ptr: usize, size: usize, id: u32): usize {
+  let object = changetype<OBJECT>(ptr - sizeof<usize>());
+  object.gcInfo = 0;
+  object.gcInfo2 = 0;
+  object.rtId = id;
+  object.rtSize = <u32>size;
+  return ptr + OBJECT_OVERHEAD;
 }
 
 // @ts-ignore: decorator
@@ -88,10 +101,12 @@ export function __renew(oldPtr: usize, size: usize): usize {
   return newPtr;
 }
 
-// No write barrier: the collector stops the world (gc.ts).
+// The write barrier (gc.ts, gcShade): the compiler calls this for every reference stored into an object.
 // @ts-ignore: decorator
 @global @unsafe
-export function __link(parentPtr: usize, childPtr: usize, expectMultiple: bool): void {}
+export function __link(parentPtr: usize, childPtr: usize, expectMultiple: bool): void {
+  gcShade(childPtr);
+}
 
 // @ts-ignore: decorator
 @global @unsafe

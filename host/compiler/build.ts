@@ -65,6 +65,12 @@ export interface BuildOptions {
   /** Build for M:N: K instances of the module, one per Worker, over one shared memory (host/compiler/passes/shared.ts).
    *  Default false: the N:1 module, which this option leaves unchanged. */
   shared?: boolean;
+  /** Free unreachable objects (assembly/core/gc.ts; default true). false: objects are never freed, as
+   *  before weft had a collector — the baseline the benchmarks measure the collector's cost against. */
+  collector?: boolean;
+  /** For tests of the collector: every object it frees is overwritten with a pattern first, so that a
+   *  use after a wrong free fails at once (runtime/sweep.ts). Default false. */
+  poisonFreed?: boolean;
 }
 
 export interface BuildResult {
@@ -93,7 +99,7 @@ const LOOP = "~lib/weft/assembly/core/scheduler/runLoop";
 /** Functions that call through a pointer but never reach a switch: the collector's slow path, which
  *  __new takes, and its root sources (assembly/core/gc.ts). Asyncify assumes any indirect call may
  *  switch, and would then instrument every function that allocates; it is told to leave these plain. */
-const NEVER_SWITCH = ["~lib/weft/assembly/runtime/gc/gcSlowPath", "~lib/weft/assembly/core/gc/markRoots"];
+const NEVER_SWITCH = ["~lib/weft/assembly/runtime/gc/gcSlowPath", "~lib/weft/assembly/core/gcroots/markRootSource"];
 const RUNTIME_EXPORTS = [
   "heapTryAlloc", "heapFree", "heapCapacity", "heapSetLimit", "heapAllocated", "heapTop", "heapCacheEnter", "__alloc", "__realloc",
   "__free", "__reset", "__new", "__renew", "__link", "__pin", "__unpin", "__collect",
@@ -150,7 +156,7 @@ function firstDiagnostic(diagnostics: string, error: Error | null, baseDir: stri
   return `weft build: ${(line ?? error?.message ?? "compilation failed").replace(/^\s*ERROR\s*/, "error ").trim()}`;
 }
 
-async function compile(entry: string, processorStack: number, shared: boolean): Promise<Uint8Array> {
+async function compile(entry: string, processorStack: number, shared: boolean, collector: boolean, poison: boolean): Promise<Uint8Array> {
   const absEntry = path.resolve(entry);
   if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
   const source = await readFile(absEntry, "utf8");
@@ -175,6 +181,8 @@ async function compile(entry: string, processorStack: number, shared: boolean): 
     "--debug",
     "--baseDir", baseDir,
     ...(shared ? SHARED_ASC_OPTIONS : []),
+    ...(collector ? [] : ["--use", "WEFT_GC_OFF=1"]),
+    ...(poison ? ["--use", "WEFT_GC_POISON=1"] : []),
   ], {
     stdout: sink as never,
     stderr: sink as never,
@@ -311,14 +319,14 @@ function setGlobal(mod: binaryen.Module, name: string, value: number): void {
 
 /** Builds `entry` (an AssemblyScript file exporting main) into a weft module. */
 export async function build(entry: string, options: BuildOptions = {}): Promise<BuildResult> {
-  const asm = await compile(entry, options.processorStack ?? 65536, options.shared ?? false);
+  const asm = await compile(entry, options.processorStack ?? 65536, options.shared ?? false, options.collector ?? true, options.poisonFreed ?? false);
   let mod = binaryen.readBinary(asm);
   let shared: SharedLayout | undefined;
   try {
     mod.setFeatures(FEATURES);
     const safepointTarget = installIntrinsics(mod);
     const safepoints = (options.safepoints ?? true) && safepointTarget
-      ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget) : undefined;
+      ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(NEVER_SWITCH)) : undefined;
     const optimize = options.optimize ?? true;
     const inlining = [binaryen.getAlwaysInlineMaxSize(), binaryen.getFlexibleInlineMaxSize(), binaryen.getOneCallerInlineMaxSize()];
     binaryen.setOptimizeLevel(optimize ? 3 : 0);

@@ -23,7 +23,7 @@ const kept = new Array<ArrayBuffer>();   // kept, so that each mode's grower nee
 // new memory, not the old one.
 function grower(arg: usize): i32 {
   let before = memory.size();
-  let block = new ArrayBuffer(32 << 20);
+  let block = new ArrayBuffer(max<i32>(32 << 20, (memory.size() << 16) + (1 << 20)));   // more than there is
   kept.push(block);
   store<u8>(changetype<usize>(block) + (32 << 20) - 1, 1);
   grown = memory.size() - before;
