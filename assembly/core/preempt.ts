@@ -81,7 +81,7 @@ import { processorIndex, PROCESSORS_MAX } from "./processor";
 // (preemptEnter), and the ticker raises only processors that run a thread (their busy word).
 
 /** N:1: a tick is due when this falls below zero. Per processor. */
-export let fuel: i32 = i32.MAX_VALUE;
+export let fuel: i32 = 0x7fffffff;          // a literal: set before any top-level code runs (a program's own may loop)
 /** Shared builds: the address of this processor's request word. Per processor. */
 export let flagAddress: usize = 0;
 

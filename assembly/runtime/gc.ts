@@ -93,7 +93,7 @@ let listHead: usize = LISTS;
 /** Bytes of objects this processor allocated since it last reported them (gcAllocated). Per processor. */
 export let allocPending: usize = 0;
 /** When allocPending reaches this, __new takes its slow path (core/gc.ts sets it). Per processor. */
-export let allocBudget: usize = 4 << 20;
+export let allocBudget: usize = 0x400000;   // until core/gc.ts sets it
 
 /** Why __new calls the slow path: its budget is spent (or, M:N, a collection waits for this processor),
  *  the heap could not give it a block, or the program asked for a collection (__collect). */

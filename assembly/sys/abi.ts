@@ -32,7 +32,7 @@ import { stackCheck } from "../core/stack";
 import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc, heapCacheEnter } from "../runtime/index";
 import { ioRing, ioLayout, ioPending } from "../core/completion";
 import { processorsInit, processorEnter } from "../core/processor";
-import { gcMutatorEnter, gcMutatorLeave, gcProcessorEnter, gcSetPercent, gcStatsAddress, gcTrapped } from "../core/gc";
+import { gcMutatorEnter, gcMutatorLeave, gcProcessorEnter, gcSetPercent, gcStatsAddress, gcTrapped, GcStats } from "../core/gc";
 import { objectInit } from "../runtime/gc";
 import { OBJECT_OVERHEAD } from "rt/common";
 import { setStackPointer } from "../core/asyncify";
@@ -119,6 +119,28 @@ export function weft_gc_configure(percent: i32): i32 { return gcSetPercent(perce
 
 /** The address of the collection statistics (core/gc.ts, GcStats; host/abi.ts, GC_STATS). */
 export function weft_gc_stats(): usize { return gcStatsAddress(); }
+
+/** Offsets of GcStats's fields in host/abi.ts's GC_STATS_FIELDS order (then its size); -1 past it. */
+export function weft_gc_layout(field: i32): i32 {
+  switch (field) {
+    case 0: return offsetof<GcStats>("collections");
+    case 1: return offsetof<GcStats>("percent");
+    case 2: return offsetof<GcStats>("pauseTotal");
+    case 3: return offsetof<GcStats>("pauseLast");
+    case 4: return offsetof<GcStats>("pauseMax");
+    case 5: return offsetof<GcStats>("liveBytes");
+    case 6: return offsetof<GcStats>("heapBytes");
+    case 7: return offsetof<GcStats>("freedTotal");
+    case 8: return offsetof<GcStats>("allocated");
+    case 9: return offsetof<GcStats>("trigger");
+    case 10: return offsetof<GcStats>("markLast");
+    case 11: return offsetof<GcStats>("sweepLast");
+    case 12: return offsetof<GcStats>("pauses");
+    case 13: return offsetof<GcStats>("phase");
+    case 14: return offsetof<GcStats>();
+  }
+  return -1;
+}
 
 /** Sets the save-area limit (bytes; 0 keeps the default) and the heap cap (bytes; 0 = no cap). */
 export function weft_configure(saveAreaBytes: u32, heapLimitBytes: u32): void {
