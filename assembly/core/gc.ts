@@ -74,7 +74,7 @@ export { gcCheckpoint, gcPark, gcMutatorEnter, gcMutatorLeave } from "./gcstop";
 @inline const SWEEP_EVERY: usize = 32 << 10;
 /** Units of marking work between two looks at the clock in a slice. */
 // @ts-ignore: decorator
-@inline const CLOCK_EVERY: i32 = 128;
+@inline const MARK_CLOCK_EVERY: i32 = 128;
 
 // ╒═══ collection statistics (static; the host reads them at weft_gc_stats()) ═══╕
 //   0 │ collections  u32  collections finished (their marking done)            │
@@ -311,7 +311,7 @@ function startMarking(): void {
 function markFor(deadline: f64): f64 {
   let now = hostNow();
   while (true) {
-    for (let units = 0; units < CLOCK_EVERY; units++) {
+    for (let units = 0; units < MARK_CLOCK_EVERY; units++) {
       if (!gcMarkSome(64)) continue;
       // Threads first, while the heap behind them is still mostly unmarked: what a thread moves from the
       // heap to its stack after this is then found by the remark (gcroots.ts), or by the barrier.

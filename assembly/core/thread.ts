@@ -239,9 +239,8 @@ export function threadReap(t: Thread, unlocked: bool = false): void {
   liveAdd(-1);
 }
 
-/** Waits for thread `id` to finish; returns its value or error (see JoinResult). A new JoinResult each
- *  time (weft has no GC yet, so each costs 32 bytes for good): loops that join many threads can pass
- *  their own with joinInto. */
+/** Waits for thread `id` to finish; returns its value or error (see JoinResult), a new JoinResult each
+ *  time (joinInto reuses one). */
 export function join(id: ThreadId): JoinResult {
   let result = new JoinResult();
   joinInto(id, result);
