@@ -5,6 +5,7 @@
 // per-thread CPU time and statistics (lib/policy.ts).
 // Blocking: futexWait / futexWake, and everything in sync/ and lib/channel.ts built on them.
 // Per thread: TLS keys (tlsKeyCreate, tlsGet, tlsSet, ThreadLocal) and errno.
+// Memory: a collector frees unreachable objects (gc, setGcPercent, heapStats: lib/memory.ts).
 // I/O (the caller waits, the others run): files and stdio (sys/file.ts), TCP (sys/net.ts).
 
 export {
@@ -25,6 +26,7 @@ export { tlsKeyCreate, tlsKeyDelete, tlsGet, tlsSet, ThreadLocal, getErrno, setE
 export { print, printError } from "./lib/console";
 export { now, wallTime } from "./lib/clock";
 export { sleep, Thread } from "./lib/api";
+export { gc, setGcPercent, heapStats, heapStatsInto, HeapStats } from "./lib/memory";
 export * from "./core/errno";
 export { Mutex, Cond, RwLock, Semaphore, Barrier, Once, WaitGroup } from "./lib/sync/index";
 export { Channel, Received } from "./lib/channel";

@@ -29,6 +29,7 @@ import { httpBench } from "./http.js";
 import { mnBench } from "./mn.js";
 import { preemptBench } from "./preempt.js";
 import { startupBench } from "./startup.js";
+import { gcBench } from "./gc.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -72,6 +73,14 @@ export const BENCHES = {
   build_hello_s: { unit: "s", target: 2.5, program: null, note: "weft build --no-cache examples/hello.ts, a fresh process" },
   build_cached_s: { unit: "s", target: 0.3, program: null, note: "weft build of it unchanged, from the build cache" },
   start_prebuilt_s: { unit: "s", target: 0.3, program: null, note: "weft run hello.wasm (built), a fresh process" },
+  gc_churn_peak_mb: { unit: "MB", target: 64, program: null, prediction: "1,380 MB without a collector" },
+  gc_churn_peak_mb_p2: { unit: "MB", target: 96, program: null },
+  gc_pause_p99_ms: { unit: "ms", target: 20, program: null },
+  gc_pause_p99_ms_1k: { unit: "ms", target: 2, program: null },
+  gc_alloc_ratio: { unit: "ratio", target: 1.0, program: null, prediction: "asc --runtime incremental, no weft" },
+  gc_cost_skynet_1m: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
+  gc_cost_channel_roundtrip: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
+  gc_cost_spawn_join: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
 };
@@ -174,6 +183,10 @@ async function main(argv) {
   const startupWant = (name) => want(name) || filters.includes("startup");
   if (["build_hello_s", "build_cached_s", "start_prebuilt_s"].some(startupWant)) {
     for (const r of await startupBench({ quick, want: startupWant })) results.push(r);
+  }
+  if (Object.keys(BENCHES).some((n) => n.startsWith("gc_") && want(n)) || filters.includes("gc")) {
+    const gcWant = (name) => want(name) || filters.includes("gc");
+    for (const r of await gcBench({ quick, coreKey: hashOf(coreFiles()), want: gcWant })) results.push(r);
   }
   if (want("http")) {
     const r = await httpBench({ quick });          // null when wrk is missing and cannot be installed

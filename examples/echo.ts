@@ -4,23 +4,22 @@
 //   then, in another terminal: nc 127.0.0.1 7007
 // With --io blocking it shows the problem async I/O solves: while main waits in accept, the whole
 // processor waits with it, and no connection's thread gets to echo anything.
-import { listen, accept, readInto, writeFrom, close, spawn, detach, print, printError, errnoName } from "weft";
+import { listen, accept, read, write, close, spawn, detach, print, printError, errnoName } from "weft";
 
 const ADDRESS = "127.0.0.1:7007";
-const BUFFER_BYTES: u32 = 16 << 10;
+const BUFFER_BYTES: i32 = 16 << 10;
 
-/** Echoes until the client closes (read returns 0) or the connection fails (< 0). The buffer is taken from
- *  the heap and given back: weft has no garbage collector, and a server outlives many connections. */
+/** Echoes until the client closes (read returns 0) or the connection fails (< 0). The buffer is an
+ *  ordinary Uint8Array: the collector frees it once the thread is gone. */
 function serve(fd: usize): i32 {
   let connection = <i32>fd;
-  let buffer = heap.alloc(BUFFER_BYTES);
+  let buffer = new Uint8Array(BUFFER_BYTES);
   while (true) {
-    let n = readInto(connection, buffer, BUFFER_BYTES);
+    let n = read(connection, buffer);
     if (n <= 0) break;
-    if (writeFrom(connection, buffer, <u32>n) < 0) break;
+    if (write(connection, buffer.subarray(0, n)) < 0) break;
   }
   close(connection);
-  heap.free(buffer);
   return 0;
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { spawn, spawnSync } from "node:child_process";
 import v8 from "node:v8";
-import { run, WeftError, type RunOptions, type RunResult, type ThreadStats, type GroupStats } from "./kernel/runner.js";
+import { run, WeftError, type RunOptions, type RunResult, type ThreadStats, type GroupStats, type GcStats } from "./kernel/runner.js";
 import { SLICE_MS_MAX, TICK_MS_MAX } from "./abi.js";
 import type { BuildError as BuildErrorType } from "./compiler/errors.js";
 import type { IoMode } from "./io/abi.js";
@@ -61,6 +61,8 @@ Options for run:
   --helpers <n>            helper Workers for offload mode (default 4)
   --save-area <bytes>      most bytes a thread's frames may take when it switches (default 65536)
   --memory-limit <bytes>   cap on the heap; spawn fails with ENOMEM beyond it
+  --gc-percent <n|off>     collect once objects allocated since the last collection pass n% of the heap
+                           in use after it (default 100, as Go's GOGC); off: only gc() collects
   --slice <ms>             time slice: how long a thread runs before others of its priority get the
                            processor (more than 0, at most ${SLICE_MS_MAX}; default 10)
   --tick <ms>              how often a running thread checks whether to give way (more than 0, at most
@@ -130,6 +132,15 @@ function takeMs(args: string[], i: number, flag: string, max: number): number {
 /** A time in ms with one decimal, or "-" when it was not kept. */
 const ms = (v: number | null) => v === null ? "-" : v.toFixed(1);
 
+/** --stats: the collector's line. */
+export function gcLines(gc: GcStats | null): string[] {
+  if (!gc) return [];
+  const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
+  return [`gc: ${gc.collections} collections, ${gc.pauses} pauses (${gc.pauseTotalMs.toFixed(1)} ms in all, longest ` +
+    `${gc.pauseMaxMs.toFixed(2)} ms), ${mb(gc.freedBytes)} MB freed; ${mb(gc.liveBytes)} MB of objects kept by the last, ` +
+    `${mb(gc.heapBytes)} MB in use after it; percentage ${gc.gcPercent < 0 ? "off" : gc.gcPercent}`];
+}
+
 /** --stats: one line per thread, aligned columns (times in ms), then one line per group. */
 export function statsLines(threads: ThreadStats[], groups: GroupStats[]): string[] {
   const header = ["id", "name", "state", "pri", "group", "weight", "switches", "cpu ms", "exact ms", "runnable ms", "blocked ms"];
@@ -154,6 +165,7 @@ function report(result: RunResult): number {
 
 async function cmdRun(args: string[]): Promise<number> {
   let file: string | undefined, saveAreaMax: number | undefined, memoryLimit: number | undefined, quiet = false;
+  let gcPercent: number | undefined;
   let slice: number | undefined, tick: number | undefined, exactAccounting = false, stats = false;
   let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
   let cache = true;
@@ -194,6 +206,12 @@ async function cmdRun(args: string[]): Promise<number> {
     }
     else if (a === "--save-area") { saveAreaMax = takeNumber(args, i, a); i++; }
     else if (a === "--memory-limit") { memoryLimit = takeNumber(args, i, a); i++; }
+    else if (a === "--gc-percent") {
+      const v = args[i + 1]; i++;
+      if (v === "off") gcPercent = -1;
+      else if (v !== undefined && /^\d+$/.test(v) && Number(v) <= 1_000_000) gcPercent = Number(v);
+      else throw new UsageError(`--gc-percent takes a percentage (0 to 1000000) or off, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+    }
     else if (a === "--slice") { slice = takeMs(args, i, a, SLICE_MS_MAX); i++; }
     else if (a === "--tick") { tick = takeMs(args, i, a, TICK_MS_MAX); i++; }
     else if (a === "--exact-accounting") exactAccounting = true;
@@ -215,7 +233,7 @@ async function cmdRun(args: string[]): Promise<number> {
   const preempt = { slice, tick, exactAccounting };
   const finish = (result: RunResult): number => {
     const code = report(result);
-    if (stats) for (const line of statsLines(result.threadStats, result.groups)) process.stderr.write(line + "\n");
+    if (stats) for (const line of [...statsLines(result.threadStats, result.groups), ...gcLines(result.gc)]) process.stderr.write(line + "\n");
     return code;
   };
   if (oneToOne && processors !== undefined) throw new UsageError("--one-to-one makes a Worker per thread: drop --processors");
@@ -225,10 +243,10 @@ async function cmdRun(args: string[]): Promise<number> {
     }
     const { runShared } = await import("./mn/run.js");
     const wasm = file.endsWith(".ts") ? await builtModule(file, true, cache) : readFileSync(file);
-    return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, ...preempt, ...printing }));
+    return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, ...preempt, ...printing }));
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
-    saveAreaMax, memoryLimit, ioMode, ...preempt, grants: { dirs, listen, connect, fetch, helpers },
+    saveAreaMax, memoryLimit, gcPercent, ioMode, ...preempt, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
     onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },

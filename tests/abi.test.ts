@@ -1,7 +1,7 @@
 // The core (assembly/sys/abi.ts, layout.ts) and the host (host/abi.ts) describe one ABI; these check they agree.
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "./harness";
-import { ABI_VERSION, HOST_IMPORTS, IMPORT_MODULE, REQUIRED_EXPORTS, THREAD, THREAD_FIELDS } from "../host/abi.js";
+import { ABI_VERSION, HOST_IMPORTS, IMPORT_MODULE, REQUIRED_EXPORTS, THREAD, THREAD_FIELDS, GC_STATS, GC_STATS_FIELDS } from "../host/abi.js";
 import { REQUEST, REQUEST_FIELDS, RING } from "../host/io/abi.js";
 import { WeftProgram } from "../host/kernel/runner.js";
 
@@ -30,6 +30,17 @@ describe("ABI", () => {
     expect(capacity & (capacity - 1)).toBe(0);             // a power of two: the host masks with it
     expect([header[RING.head / 4], header[RING.tail / 4]]).toEqual([0, 0]);
     expect(program.raw.weft_io_ring()).toBe(ring);         // made once
+  });
+
+  it("core and host agree on the collector's statistics record, which the host reads after a run", async () => {
+    const program = await WeftProgram.load(await buildProgram("pingpong.ts"));
+    GC_STATS_FIELDS.forEach((field, i) => {
+      expect({ field, offset: program.raw.weft_gc_layout(i) }).toEqual({ field, offset: GC_STATS[field] });
+    });
+    expect(program.raw.weft_gc_layout(GC_STATS_FIELDS.length)).toBe(GC_STATS.size);
+    expect(program.raw.weft_gc_layout(GC_STATS_FIELDS.length + 1)).toBe(-1);
+    const result = await program.run();
+    expect(result.gc).toMatchObject({ gcPercent: 100, collections: 0 });   // pingpong allocates < 4 MiB
   });
 
   it("a built module imports only what the host provides and exports what the host needs", async () => {

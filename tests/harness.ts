@@ -13,7 +13,7 @@ import type { BuildOptions, BuildResult } from "../host/compiler/build.js";
 import { WeftError, type GroupStats, type RunOptions, type RunResult, type ThreadStats } from "../host/kernel/runner.js";
 import type { NodeIoOptions } from "../host/io/node.js";
 // The compiled host: its processors are Workers that load dist/host/mn/processor-worker.js beside it.
-import { runShared } from "../dist/host/mn/run.js";
+import { runShared, type SharedRunOptions } from "../dist/host/mn/run.js";
 import { BUILD_CACHE, type BuildAnswer } from "./build-server.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -109,9 +109,9 @@ export async function runReadingBack(file: string, options: ProgramOptions = {})
 
 /** Builds `file` for M:N (shared) and runs it on `processors` Workers, or 1:1 (host/mn/run.ts). */
 export async function runSharedProgram(file: string, processors: number, timeoutMs = 60_000, model: "M:N" | "1:1" = "M:N",
-  options: BuildOptions = {}): Promise<RunResult> {
+  options: BuildOptions = {}, run: Partial<SharedRunOptions> = {}): Promise<RunResult> {
   const wasm = await buildProgram(file, { ...options, shared: true });
-  return runShared(wasm as Uint8Array<ArrayBuffer>, { processors, timeoutMs, model });
+  return runShared(wasm as Uint8Array<ArrayBuffer>, { processors, timeoutMs, model, ...run });
 }
 
 const runs = new Map<string, Promise<RunResult>>();

@@ -56,6 +56,8 @@
 //   8 │ values    usize[capacity]  the value of key k at 8 + 4k; 0 = unset
 // ╘═════════════════════════╛
 
+import { LISTS_MAX } from "../runtime/gc";
+
 @unmanaged export class Thread {
   id: i32;
   state: i32;
@@ -158,6 +160,8 @@ function transitionRefused(t: Thread, to: i32): void {
 @inline export const FLAG_FINISHING: u32 = 16; // the entry returned; the exit protocol is under way
 // @ts-ignore: decorator
 @inline export const FLAG_BORN_DETACHED: u32 = 32; // spawned detached: its processor reaps it without a lock
+// @ts-ignore: decorator
+@inline export const FLAG_GC_DIRTY: u32 = 64; // ran while a collection was marking (core/gcroots.ts)
 
 // @ts-ignore: decorator
 @inline export const SAVE_AREA_HEADER: usize = 8;
@@ -169,3 +173,10 @@ function transitionRefused(t: Thread, to: i32): void {
 @inline export const PRIORITY_LEVELS: i32 = 8;
 // @ts-ignore: decorator
 @inline export const PRIORITY_DEFAULT: i32 = 4;
+
+/** Most processors a shared module runs on. 1,024: M:N wants a few (one per core), 1:1 one per thread,
+ *  and the processor records are 4 bytes each plus a run queue of 72 (runqueue.ts). Not configurable.
+ *  Every processor allocates objects onto a list of its own (runtime/gc.ts, LISTS_MAX, checked below). */
+// @ts-ignore: decorator
+@inline export const PROCESSORS_MAX: i32 = 1024;
+if (<i32>LISTS_MAX != PROCESSORS_MAX) ERROR("layout.ts: runtime/gc.ts's LISTS_MAX must equal PROCESSORS_MAX");

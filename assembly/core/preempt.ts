@@ -81,7 +81,7 @@ import { processorIndex, PROCESSORS_MAX } from "./processor";
 // (preemptEnter), and the ticker raises only processors that run a thread (their busy word).
 
 /** N:1: a tick is due when this falls below zero. Per processor. */
-export let fuel: i32 = i32.MAX_VALUE;
+export let fuel: i32 = 0x7fffffff;          // a literal: set before any top-level code runs (a program's own may loop)
 /** Shared builds: the address of this processor's request word. Per processor. */
 export let flagAddress: usize = 0;
 
@@ -220,6 +220,14 @@ export function preemptOutsideThread(): void { fuel = i32.MAX_VALUE; }
 export function preemptRequestTick(): void {
   if (SHARED_MEMORY) { if (atomic.xchg<i32>(flagAddress, 1) == 0) atomic.add<i32>(TICKS, 1); }
   else fuel = 0;
+}
+
+/** Shared builds: asks processor `index` for a tick at its next safepoint, as the ticker does (a
+ *  collection that must stop every processor, core/gc.ts); no-op for a processor running no thread. */
+export function preemptRequestFor(index: i32): void {
+  if (!SHARED_MEMORY || load<i32>(TICKS + 16 + (<usize>index << 2)) == 0) return;
+  let flag = TICKS + 16 + (<usize>(TICK_PROCESSORS + index) << 2);
+  if (atomic.xchg<i32>(flag, 1) == 0) atomic.add<i32>(TICKS, 1);
 }
 
 /** What a tick decided for the thread that ticked. */

@@ -51,11 +51,12 @@
 import { SHARED_MEMORY } from "./atomics";
 import { heapTryAlloc } from "../runtime/index";
 import { runQueueWorkFor } from "./runqueue";
+import { gcCheckpoint, gcMutatorEnter, gcMutatorLeave } from "./gc";
 
-/** Most processors a shared module runs on. 1,024: M:N wants a few (one per core), 1:1 one per thread,
- *  and the processor records are 4 bytes each plus a run queue of 72 (runqueue.ts). Not configurable. */
-// @ts-ignore: decorator
-@inline export const PROCESSORS_MAX: i32 = 1024;
+// PROCESSORS_MAX (most processors a run may have) is in layout.ts, which every file imports first: the
+// static blocks sized by it (preempt.ts, gc.ts) need it while this file may still be compiling.
+import { PROCESSORS_MAX } from "./layout";
+export { PROCESSORS_MAX };
 
 /** This processor's index (0 in N:1). Per processor. */
 export let processorIndex: i32 = 0;
@@ -136,7 +137,7 @@ export function processorId(): i32 { return processorIndex; }
 /** Returns once the scheduler lock has been seen free: whoever held it when this was called has dropped
  *  it (a lock-free reap waits so for readers of the record it frees; table.ts, tableRemove). */
 export function schedLockPassed(): void {
-  if (SHARED_MEMORY) while (atomic.load<i32>(<usize>schedLock) != 0) {}
+  if (SHARED_MEMORY) while (atomic.load<i32>(<usize>schedLock) != 0) gcCheckpoint();
 }
 
 /** Takes a held spin lock (the scheduler's or a run queue's): spins on a load until it reads free, then
@@ -144,6 +145,7 @@ export function schedLockPassed(): void {
 export function spinLockContended(lock: usize): void {
   while (true) {
     if (atomic.load<i32>(lock) == 0 && atomic.cmpxchg<i32>(lock, 0, 1) == 0) return;
+    gcCheckpoint();                           // its holder may be stopped for a collection (core/gc.ts)
   }
 }
 
@@ -224,7 +226,9 @@ export function idleWait(timeoutMs: f64): void {
   if (!runQueueWorkFor(true)) {
     schedLockDrop();
     let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
+    gcMutatorLeave();                         // asleep: a collection need not wait for it (core/gc.ts)
     atomic.wait<i32>(word, seen, ns);
+    gcMutatorEnter();
     schedLockTake();
   }
   // Timed out, or found work: take ourselves off unless a waker did.

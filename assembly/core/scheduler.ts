@@ -54,6 +54,8 @@ import { futexWakeLocked } from "./futex";
 import { threadFinishing, threadExited, threadReap, threadKill } from "./thread";
 import { ioPending, ioDrain, ioRelease } from "./completion";
 import { SHARED_MEMORY } from "./atomics";
+import { gcCheckpoint, gcThreadRuns } from "./gc";
+import { gcPhase, Phase } from "../runtime/gc";
 import {
   preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
   preemptWoken, preemptOutsideThread, TICK_PREEMPT,
@@ -258,6 +260,7 @@ export function runLoop(): i32 {
   lastTurn = hostNow();
   preemptLoopEnter(lastTurn);
   while (true) {
+    gcCheckpoint();                           // M:N: a collection may be waiting for this processor
     if (programEnded) return RUN_EXITED;
     if (--budget == 0) return RUN_AGAIN;
     // Timers and I/O are shared: the scheduler lock, but only while there are any (read without it: a
@@ -285,12 +288,13 @@ export function runLoop(): i32 {
     transition(t, FROM_RUNNABLE, STATE_RUNNING);
     if (SHARED_MEMORY) {
       // The processor that ran it last may still be saving its frames (processor.ts).
-      while (atomic.load<i32>(tp + offsetof<Thread>("onCpu")) != 0) {}
+      while (atomic.load<i32>(tp + offsetof<Thread>("onCpu")) != 0) gcCheckpoint();
       // A plain store: whoever next waits for 0 found the thread through a lock or a claim taken after it.
       store<i32>(tp + offsetof<Thread>("onCpu"), 1);
     }
     // Switch in (steps 4 and 1-3 of "The switch").
     currentThread = tp;
+    if (gcPhase() == Phase.MARKING) gcThreadRuns(t);   // its stack changes: the remark looks again
     t.switches++;
     preemptSwitchIn(t);
     setStackPointer(t.stackPointer);
@@ -449,6 +453,9 @@ function nothingToRun(): i32 {
 function deadlockedNow(): bool {
   return timerCount() == 0 && ioPending == 0 && allOthersIdle() && !runQueueWorkFor(true);
 }
+
+/** The processor's own stack pointer while its loop runs a thread (the loop's frames are above it). */
+export function loopStackPointer(): usize { return loopSp; }
 
 /** After RUN_WAIT: the earliest deadline (ms, monotonic). */
 export function nextWakeAt(): f64 { return wakeAt; }

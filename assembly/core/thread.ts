@@ -41,6 +41,8 @@ import {
   threadById,
 } from "./table";
 import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
+import { gcInit, gcCheckpoint } from "./gc";
+import { gcShade, gcShadeMaybe } from "../runtime/gc";
 import { groupExists, fairShareOn, preemptEnter } from "./preempt";
 
 export { ThreadId, threadById, threadAt, threadTableUsed, liveThreadCount } from "./table";
@@ -131,6 +133,8 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   t.stackPointer = STACK_NONE;
   t.stackMax = stackMax;
   t.entry = changetype<usize>(entry);
+  gcShadeMaybe(arg);                          // the write barrier (runtime/gc.ts): a record is a root
+  gcShade(name);
   t.arg = arg;
   t.timerSlot = -1;
   t.name = name;
@@ -198,6 +202,7 @@ export function threadKill(t: Thread, message: string): void {
   if (state == STATE_RUNNABLE) runQueueRemove(t);
   if (state == STATE_BLOCKED && inTable(t)) futexDequeue(t);
   if (state == STATE_BLOCKED || state == STATE_SLEEPING) cancelTimer(t);
+  gcShade(changetype<usize>(message));
   t.error = changetype<usize>(message);
   transition(t, FROM_LIVE, STATE_TRAPPED);
   if (t.flags & FLAG_MAIN) { mainValue = 1; mainError = changetype<usize>(message); endProgram(); }
@@ -216,7 +221,7 @@ export function threadKill(t: Thread, message: string): void {
 /** Waits until `t` is off every processor, so that its record may be freed. */
 // @ts-ignore: decorator
 @inline function waitOffCpu(t: Thread): void {
-  while (onCpu(t)) {}
+  while (onCpu(t)) gcCheckpoint();
 }
 
 /** Frees a finished thread's record and slot. The caller decides it alone: it holds the scheduler lock
@@ -234,9 +239,8 @@ export function threadReap(t: Thread, unlocked: bool = false): void {
   liveAdd(-1);
 }
 
-/** Waits for thread `id` to finish; returns its value or error (see JoinResult). A new JoinResult each
- *  time (weft has no GC yet, so each costs 32 bytes for good): loops that join many threads can pass
- *  their own with joinInto. */
+/** Waits for thread `id` to finish; returns its value or error (see JoinResult), a new JoinResult each
+ *  time (joinInto reuses one). */
 export function join(id: ThreadId): JoinResult {
   let result = new JoinResult();
   joinInto(id, result);
@@ -299,6 +303,7 @@ export function self(): ThreadId {
 
 /** Names the calling thread. */
 export function setName(name: string): void {
+  gcShade(changetype<usize>(name));
   changetype<Thread>(currentThread).name = changetype<usize>(name);
 }
 
@@ -312,6 +317,7 @@ export function getName(id: ThreadId = 0): string {
 /** Starts the program: `main` becomes thread 1's entry, named "main". */
 export function startMain(main: (arg: usize) => i32): ThreadId {
   preemptEnter();
+  if (!gcInit()) return -ENOMEM;
   let options = new SpawnOptions();
   options.name = "main";
   let id = spawn(main, 0, options);

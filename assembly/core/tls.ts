@@ -17,6 +17,7 @@
 
 import { Thread, TLS_HEADER } from "./layout";
 import { heapTryAlloc, heapFree } from "../runtime/index";
+import { gcShadeMaybe } from "../runtime/gc";
 import { currentThread, tlsBase, installTls } from "./scheduler";
 import { threadAt, threadTableUsed } from "./table";
 import { EAGAIN, EINVAL, ENOMEM } from "./errno";
@@ -98,6 +99,7 @@ export function tlsSet(key: i32, value: usize): i32 {
     block = growBlock(t, max<i32>(keysHigh, key + 1));
     if (block == 0) return ENOMEM;
   }
+  gcShadeMaybe(value);                          // the write barrier (runtime/gc.ts): TLS is a root
   store<usize>(slotAddr(block, key), value);
   return 0;
 }

@@ -78,11 +78,13 @@
 //
 
 import { atomicCas, atomicLoad, atomicStore } from "../core/atomics";
+import { gcAddRoots, gcCheckpoint } from "../core/gc";
+import { gcMarkMaybe } from "../runtime/gc";
 import { futexWaitFor, parkOn, WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV } from "../core/futex";
 import { heapTryAlloc } from "../runtime/index";
 import {
   Parker, WaiterFlag, Waiter, WAITER_SIZE, toBits, fromBits, parkerClaim, parkerComplete, parkerReset,
-  waiterAcquire, waiterRelease, waiterPrepare, waiterComplete,
+  waiterAcquire, waiterRelease, waiterPrepare, waiterComplete, shadeBits,
 } from "./waiter";
 export { Parker, WaiterFlag, Waiter, WAITER_SIZE, toBits, fromBits, parkerClaim, parkerComplete, parkerReset } from "./waiter";
 
@@ -109,6 +111,7 @@ export const enum Op { DONE = 0, CLOSED = 1, BLOCK = 2 }
   sendTail: usize = 0;
   recvHead: usize = 0;
   recvTail: usize = 0;
+  gcNext: usize = 0;
 
   constructor(capacity: i32) {
     if (capacity < 0) abort("new Channel: capacity must be >= 0, got " + capacity.toString());
@@ -123,11 +126,42 @@ export const enum Op { DONE = 0, CLOSED = 1, BLOCK = 2 }
 
 // The drawings above are the truth: the build fails if a field moves.
 if (ASC_TARGET == 1) {
-  if (offsetof<RawChannel>("recvTail") != 36 || offsetof<RawChannel>("buffer") != 20) {
+  if (offsetof<RawChannel>("recvTail") != 36 || offsetof<RawChannel>("buffer") != 20 || offsetof<RawChannel>("gcNext") != 40) {
     ERROR("channel.ts: RawChannel no longer matches its drawing");
   }
   if (offsetof<Waiter>("value") != 32 || offsetof<Waiter>("flags") != 24 || offsetof<Waiter>() != WAITER_SIZE) {
     ERROR("channel.ts: Waiter no longer matches its drawing");
+  }
+}
+
+// ─── Buffered channels of references, for the collector ───
+
+/** The newest buffered channel of references; each names the one made before it (gcNext). Pushed with a
+ *  compare-and-swap, read by the collector while every processor is stopped. */
+const bufferedChannels: usize = memory.data(8, 8);
+
+/** Puts a buffered channel of references on the collector's list. */
+function channelRegister(ch: RawChannel): void {
+  gcAddRoots(markBufferedValues);
+  let head = atomicLoad(bufferedChannels);
+  while (true) {
+    ch.gcNext = <usize>head;
+    let seen = atomicCas(bufferedChannels, head, <i32>changetype<usize>(ch));
+    if (seen == head) return;
+    head = seen;
+  }
+}
+
+/** Roots: what the values in the buffers point at. */
+function markBufferedValues(): void {
+  let p = <usize>atomicLoad(bufferedChannels);
+  while (p != 0) {
+    let ch = changetype<RawChannel>(p);
+    for (let i = 0, slot = ch.head; i < ch.count; i++) {
+      gcMarkMaybe(<usize>load<u64>(ch.buffer + (<usize>slot << 3)));
+      if (++slot == ch.capacity) slot = 0;
+    }
+    p = ch.gcNext;
   }
 }
 
@@ -142,6 +176,7 @@ if (ASC_TARGET == 1) {
 function lockContended(addr: usize): void {
   for (let spins = 0; spins < LOCK_SPINS_MAX; spins++) {
     if (atomicLoad(addr) == 0 && atomicCas(addr, 0, 1) == 0) return;
+    gcCheckpoint();                         // its holder may be stopped for a collection (core/gc.ts)
   }
   abort("lockChannel: lock at 0x" + addr.toString(16) + " held too long (did a thread suspend holding it?)");
 }
@@ -217,6 +252,7 @@ export function queueRemove(ch: RawChannel, w: Waiter): void {
 @inline function bufferPut(ch: RawChannel, value: u64): void {
   let slot = ch.head + ch.count;
   if (slot >= ch.capacity) slot -= ch.capacity;
+  shadeBits(value);
   store<u64>(ch.buffer + (<usize>slot << 3), value);
   ch.count++;
 }
@@ -242,6 +278,7 @@ export let received: u64 = 0;
   if (ch.closed) return Op.CLOSED;
   let w = takeWaiter(ch, false);
   if (w) {
+    shadeBits(value);
     w.value = value;                                        // wake step 3
     completeWaiter(w, 0);
     return Op.DONE;
@@ -346,6 +383,7 @@ function closeLocked(ch: RawChannel): bool {
 @unmanaged export class Channel<T> extends RawChannel {
   constructor(capacity: i32 = 0) {
     super(capacity);
+    if (isReference<T>() && capacity > 0) channelRegister(this);
   }
 
   /** Sends `value`, waiting while nobody can take it. True once it is delivered (unbuffered: a receiver

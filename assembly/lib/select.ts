@@ -63,6 +63,7 @@ import {
   RawChannel, Channel, Waiter, WAITER_SIZE, WaiterFlag, Parker, Op, received, sendLocked, recvLocked, lockChannel,
   unlockChannel, queuePush, queueRemove, park, parkerReset, toBits, fromBits,
 } from "./channel";
+import { waiterRegister, shadeBits } from "./waiter";
 import { WAIT_SELECT } from "../core/futex";
 import { heapTryAlloc, heapFree } from "../runtime/index";
 
@@ -112,6 +113,7 @@ function addCase(s: Select, ch: RawChannel, flags: i32, value: u64): i32 {
   if (wp == 0) {
     wp = heapTryAlloc(WAITER_SIZE);
     if (wp == 0) abort("Select.recv/send: no memory for a case record");
+    waiterRegister(changetype<Waiter>(wp));
     store<usize>(slot, wp);
   }
   let w = changetype<Waiter>(wp);
@@ -122,6 +124,7 @@ function addCase(s: Select, ch: RawChannel, flags: i32, value: u64): i32 {
   w.channel = changetype<usize>(ch);
   w.caseIndex = i;
   w.flags = flags;
+  shadeBits(value);
   w.value = value;
   s.size = i + 1;
   s.lockCount = -1;
@@ -168,7 +171,7 @@ function attemptLocked(w: Waiter): i32 {
   let ch = channelOf(w);
   if (w.flags & WaiterFlag.SEND) return sendLocked(ch, w.value);
   let result = recvLocked(ch);
-  if (result != Op.BLOCK) w.value = received;
+  if (result != Op.BLOCK) { shadeBits(received); w.value = received; }
   return result;
 }
 
@@ -242,11 +245,13 @@ function waitBlocking(s: Select): i32 {
     if (<u32>index >= <u32>this.size || (waiterAt(this, index).flags & WaiterFlag.SEND) == 0) {
       abort("Select.setSend: case " + index.toString() + " is not a send case");
     }
+    shadeBits(toBits<T>(value));
     waiterAt(this, index).value = toBits<T>(value);
   }
 
   /** Removes every case (their records are kept for the next ones). */
   clear(): void {
+    for (let i = 0; i < this.size; i++) waiterAt(this, i).value = 0;   // nothing kept alive by old cases
     this.size = 0;
     this.rotation = 0;
     this.fired = NOT_FIRED;

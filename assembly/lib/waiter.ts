@@ -8,8 +8,10 @@ import { futexWake, unparkWith } from "../core/futex";
 import { currentThread } from "../core/scheduler";
 import { Thread } from "../core/layout";
 import { heapTryAlloc, heapCapacity } from "../runtime/index";
+import { gcAddRoots } from "../core/gc";
+import { gcMarkMaybe, gcShadeMaybe } from "../runtime/gc";
 
-// ╒════════════ Waiter (40 bytes, heap; wasm32 offsets) ════════════╕
+// ╒════════════ Waiter (44 bytes, heap; wasm32 offsets) ════════════╕
 //   0 │ state      i32    parker word of a single operation (PARK_*)  │
 //   4 │ parker     usize  address of the word that decides this waiter│
 //   8 │ next       usize  queue link; guarded by the channel's lock    │
@@ -19,6 +21,8 @@ import { heapTryAlloc, heapCapacity } from "../runtime/index";
 //  24 │ flags      i32    QUEUED (guarded by lock), SEND (owner only) │
 //  28 │ thread     usize  its owner (a single operation's waiter)      │
 //  32 │ value      u64    value to send / value received (T as bits)   │
+//  40 │ all        usize  the next waiter ever made (the collector's   │
+//     │                   list of them; pushed once, never removed)    │
 // ╘══════════════════════════════════════════════════════════════════╛
 // `value`: written by the owner before step 2 or by the claimer in wake step 3; read by the owner after
 // DONE, or by the claimer of a sender.
@@ -30,8 +34,11 @@ import { heapTryAlloc, heapCapacity } from "../runtime/index";
 // who wakes the owner (core/futex.ts, parkOn): the owner waits that out without parking.
 //
 // Values travel as 64-bit patterns (toBits / fromBits), so one copy of the code serves every T and one
-// Select mixes channels of different element types. T must be a number, bool or reference; references in
-// buffers are invisible to a collector (weft has none yet).
+// Select mixes channels of different element types. T must be a number, bool or reference. A reference
+// is then a number the compiler does not see, so the collector (core/gc.ts) looks at every waiter ever
+// made (they are never freed: pooled, or kept by their Select) and keeps alive what a waiter's value
+// points at: a parked sender's value, a value handed to a receiver that has not run yet, a send case's
+// value. A waiter back in the pool holds 0.
 
 /** The parker word's phases and fields (see "Parker word"). */
 export const enum Parker { WAITING = 0, CLAIMED = 1, DONE = 2, PENDING = 3, PHASE = 3, CLOSED = 4, CASE_SHIFT = 3 }
@@ -47,12 +54,20 @@ export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
   flags: i32;
   thread: usize;
   value: u64;
+  all: usize;
 }
 
 // @ts-ignore: decorator
-@inline export const WAITER_SIZE: usize = 40;
+@inline export const WAITER_SIZE: usize = 44;
 
 // ─── Values as bits ───
+
+/** The write barrier for a value stored as bits where a collection must find it (a buffer slot, a
+ *  waiter): while marking runs, what it points at is marked (runtime/gc.ts, gcShade). */
+// @ts-ignore: decorator
+@inline export function shadeBits(value: u64): void {
+  if ((value >> 32) == 0) gcShadeMaybe(<usize>value);
+}
 
 /** T's bits in a u64 (the form values take in buffers, waiters and select cases). */
 // @ts-ignore: decorator
@@ -130,7 +145,38 @@ function waiterNew(): Waiter {
   let w = heapTryAlloc(WAITER_SIZE);
   if (w == 0) abort("waiterAcquire: no memory for a waiter record");
   atomicAdd(pooledBytes, <i32>heapCapacity(w));
+  waiterRegister(changetype<Waiter>(w));
   return changetype<Waiter>(w);
+}
+
+// ─── Every waiter, for the collector ───
+
+/** The newest waiter ever made; each names the one made before it (Waiter.all). A word of its own,
+ *  pushed with a compare-and-swap (a processor making a waiter takes no lock), read by the collector
+ *  while every processor is stopped. */
+const allWaiters: usize = memory.data(8, 8);
+
+/** Adds a waiter just made (pool or Select) to the collector's list. */
+export function waiterRegister(w: Waiter): void {
+  gcAddRoots(markWaiterValues);
+  w.value = 0;
+  let head = atomicLoad(allWaiters);
+  while (true) {
+    w.all = <usize>head;
+    let seen = atomicCas(allWaiters, head, <i32>changetype<usize>(w));
+    if (seen == head) return;
+    head = seen;
+  }
+}
+
+/** Roots: what every waiter's value points at (see "Values travel as 64-bit patterns"). */
+function markWaiterValues(): void {
+  let w = <usize>atomicLoad(allWaiters);
+  while (w != 0) {
+    let value = changetype<Waiter>(w).value;
+    if ((value >> 32) == 0) gcMarkMaybe(<usize>value);
+    w = changetype<Waiter>(w).all;
+  }
 }
 
 /** Heap bytes held by the waiter pools (see pooledBytes). */
@@ -138,6 +184,7 @@ export function waiterPoolBytes(): usize { return <usize>atomicLoad(pooledBytes)
 
 // @ts-ignore: decorator
 @inline export function waiterRelease(w: Waiter): void {
+  w.value = 0;                                // a pooled waiter keeps nothing alive
   w.next = freeWaiters;
   freeWaiters = changetype<usize>(w);
 }
@@ -150,5 +197,6 @@ export function waiterPoolBytes(): usize { return <usize>atomicLoad(pooledBytes)
   w.thread = currentThread;
   w.caseIndex = 0;
   w.flags = flags;
+  shadeBits(value);
   w.value = value;
 }

@@ -32,6 +32,9 @@ import { stackCheck } from "../core/stack";
 import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc, heapCacheEnter } from "../runtime/index";
 import { ioRing, ioLayout, ioPending } from "../core/completion";
 import { processorsInit, processorEnter } from "../core/processor";
+import { gcMutatorEnter, gcMutatorLeave, gcProcessorEnter, gcSetPercent, gcStatsAddress, gcTrapped, GcStats } from "../core/gc";
+import { objectInit } from "../runtime/gc";
+import { OBJECT_OVERHEAD } from "rt/common";
 import { setStackPointer } from "../core/asyncify";
 import { setStackLimit } from "../core/stack";
 import { EINVAL, ENOMEM } from "../core/errno";
@@ -40,13 +43,18 @@ import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, p
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 8;
+@inline const ABI_VERSION: i32 = 9;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
 /** Runs the scheduler loop; returns RUN_EXITED 0, RUN_WAIT 1, RUN_DEADLOCK 2, RUN_AGAIN 3, RUN_POLL 4 or
  *  RUN_RETIRED 5 (1:1: this processor's thread finished; the host ends its Worker). */
-export function weft_run(): i32 { return runLoop(); }
+export function weft_run(): i32 {
+  gcMutatorEnter();
+  let reason = runLoop();
+  gcMutatorLeave();
+  return reason;
+}
 
 /** After RUN_WAIT: when the earliest waiting thread is due (ms, the host's monotonic clock). */
 export function weft_wake_at(): f64 { return nextWakeAt(); }
@@ -57,6 +65,7 @@ let dying: usize = 0;   // the thread whose trap is being handled (between the t
  *  the thread that trapped (0 if none was running: the trap was in the scheduler itself, and the
  *  processor cannot go on). The host then makes the message with weft_new_string. */
 export function weft_trap_begin(): usize {
+  gcTrapped();                                     // M:N: a collection under way here is given up
   dying = currentThread;
   abandonSwitch();
   return dying;
@@ -74,16 +83,14 @@ export function weft_trap_end(message: usize): i32 {
   return id;
 }
 
-/** Allocates a String of `length` UTF-16 code units for the host to fill; 0 when memory is exhausted. */
+/** Allocates a String of `length` UTF-16 code units for the host to fill; 0 when memory is exhausted. A
+ *  managed object like any other (no collection starts here: the host holds it only in a local until it
+ *  hands it back, e.g. to weft_trap_end). */
 export function weft_new_string(length: i32): usize {
-  let block = heapTryAlloc(16 + (<usize>length << 1));
+  let size = <usize>length << 1;
+  let block = heapTryAlloc(OBJECT_OVERHEAD + size);
   if (block == 0) return 0;
-  let object = block - 4;                          // the BLOCK/OBJECT header sits before the payload
-  store<u32>(object, 0, 4);                        // gcInfo
-  store<u32>(object, 0, 8);                        // gcInfo2
-  store<u32>(object, idof<String>(), 12);          // rtId
-  store<u32>(object, <u32>length << 1, 16);        // rtSize
-  return block + 16;
+  return objectInit(block, size, idof<String>());
 }
 
 /** Why main died, if the core ended it (a String), else 0. */
@@ -105,6 +112,35 @@ export function weft_live_threads(): i32 { return liveThreadCount(); }
 /** Heap bytes handed out and not freed; and the heap's high-water mark (address). */
 export function weft_heap_allocated(): usize { return heapAllocated(); }
 export function weft_heap_top(): usize { return heapTop(); }
+
+/** The collector (core/gc.ts): sets the collection percentage (-1: automatic collections off; before
+ *  weft_start, or any time); returns the previous one. */
+export function weft_gc_configure(percent: i32): i32 { return gcSetPercent(percent); }
+
+/** The address of the collection statistics (core/gc.ts, GcStats; host/abi.ts, GC_STATS). */
+export function weft_gc_stats(): usize { return gcStatsAddress(); }
+
+/** Offsets of GcStats's fields in host/abi.ts's GC_STATS_FIELDS order (then its size); -1 past it. */
+export function weft_gc_layout(field: i32): i32 {
+  switch (field) {
+    case 0: return offsetof<GcStats>("collections");
+    case 1: return offsetof<GcStats>("percent");
+    case 2: return offsetof<GcStats>("pauseTotal");
+    case 3: return offsetof<GcStats>("pauseLast");
+    case 4: return offsetof<GcStats>("pauseMax");
+    case 5: return offsetof<GcStats>("liveBytes");
+    case 6: return offsetof<GcStats>("heapBytes");
+    case 7: return offsetof<GcStats>("freedTotal");
+    case 8: return offsetof<GcStats>("allocated");
+    case 9: return offsetof<GcStats>("trigger");
+    case 10: return offsetof<GcStats>("markLast");
+    case 11: return offsetof<GcStats>("sweepLast");
+    case 12: return offsetof<GcStats>("pauses");
+    case 13: return offsetof<GcStats>("phase");
+    case 14: return offsetof<GcStats>();
+  }
+  return -1;
+}
 
 /** Sets the save-area limit (bytes; 0 keeps the default) and the heap cap (bytes; 0 = no cap). */
 export function weft_configure(saveAreaBytes: u32, heapLimitBytes: u32): void {
@@ -194,10 +230,11 @@ export function weft_processor_enter(index: i32): i32 {
   preemptEnter();
   if (!heapCacheEnter(<u32>index)) return -ENOMEM;
   if (!makeScratch()) return -ENOMEM;          // now, so that a run's heap use does not count it
-  if (index == 0) return 0;
+  if (index == 0) { gcProcessorEnter(0, __heap_base); return 0; }
   let bytes = __heap_base - __data_end;
   let block = heapTryAlloc(bytes);
   if (block == 0) return -ENOMEM;
+  gcProcessorEnter(index, block + bytes);
   setStackPointer(block + bytes);
   setStackLimit(block);
   return 0;

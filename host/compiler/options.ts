@@ -39,6 +39,12 @@ export interface BuildOptions {
   /** Build for M:N: K instances of the module, one per Worker, over one shared memory (host/compiler/passes/shared.ts).
    *  Default false: the N:1 module, which this option leaves unchanged. */
   shared?: boolean;
+  /** Free unreachable objects (assembly/core/gc.ts; default true). false: objects are never freed, as
+   *  before weft had a collector — the baseline the benchmarks measure the collector's cost against. */
+  collector?: boolean;
+  /** For tests of the collector: every object it frees is overwritten with a pattern first, so that a
+   *  use after a wrong free fails at once (runtime/sweep.ts). Default false. */
+  poisonFreed?: boolean;
   /** Serve an unchanged program from the build cache, and keep what is built there (host/compiler/cache.ts):
    *  true for the default folder, or the folder to use. Default false: build() then reads and writes no
    *  file but the program's and `outFile`. The command line turns it on (`weft build --no-cache` does not). */
@@ -71,6 +77,8 @@ export interface PipelineSettings {
   safepoints: boolean;
   weftUnwind: boolean;
   shared: boolean;
+  collector: boolean;
+  poisonFreed: boolean;
 }
 
 export function pipelineSettings(options: BuildOptions): PipelineSettings {
@@ -81,5 +89,7 @@ export function pipelineSettings(options: BuildOptions): PipelineSettings {
     safepoints: options.safepoints ?? true,
     weftUnwind: options.weftUnwind ?? true,
     shared: options.shared ?? false,
+    collector: options.collector ?? true,
+    poisonFreed: options.poisonFreed ?? false,
   };
 }

@@ -46,6 +46,10 @@ const SWITCH = "~lib/weft/assembly/core/scheduler/suspend";
 const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
 /** The safepoints' switches (assembly/core/scheduler.ts): like SWITCH, bottoms of a thread's frames; and the
  *  spill, which moves an unwind under way (called only by host/compiler/passes/resumable.ts's frames). */
+/** Functions that call through a pointer but never reach a switch: the collector's slow path, which
+ *  __new takes, and its root sources (assembly/core/gc.ts). Asyncify assumes any indirect call may
+ *  switch, and would then instrument every function that allocates; it is told to leave these plain. */
+const NEVER_SWITCH = ["~lib/weft/assembly/runtime/gc/gcSlowPath", "~lib/weft/assembly/core/gcroots/markRootSource"];
 const SAFEPOINT_SWITCHES = ["~lib/weft/assembly/core/scheduler/safepointSwitch", "~lib/weft/assembly/core/scheduler/preemptSwitch", "~lib/weft/assembly/core/scheduler/saveAreaSpill"];
 const LOOP = "~lib/weft/assembly/core/scheduler/runLoop";
 const RUNTIME_EXPORTS = [
@@ -104,7 +108,7 @@ function firstDiagnostic(diagnostics: string, error: Error | null, baseDir: stri
   return `weft build: ${(line ?? error?.message ?? "compilation failed").replace(/^\s*ERROR\s*/, "error ").trim()}`;
 }
 
-async function compile(entry: string, processorStack: number, shared: boolean, read: SourcesRead): Promise<Uint8Array> {
+async function compile(entry: string, processorStack: number, shared: boolean, collector: boolean, poison: boolean, read: SourcesRead): Promise<Uint8Array> {
   const absEntry = path.resolve(entry);
   if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
   const source = await readFile(absEntry, "utf8");
@@ -131,6 +135,8 @@ async function compile(entry: string, processorStack: number, shared: boolean, r
     "--debug",
     "--baseDir", baseDir,
     ...(shared ? SHARED_ASC_OPTIONS : []),
+    ...(collector ? [] : ["--use", "WEFT_GC_OFF=1"]),
+    ...(poison ? ["--use", "WEFT_GC_POISON=1"] : []),
   ], {
     stdout: sink as never,
     stderr: sink as never,
@@ -272,14 +278,14 @@ function setGlobal(mod: binaryen.Module, name: string, value: number): void {
 
 /** Builds `entry` (an AssemblyScript file exporting main) into a weft module; `read` receives what asc read. */
 export async function runPipeline(entry: string, options: PipelineSettings, read: SourcesRead): Promise<BuildResult> {
-  const asm = await compile(entry, options.processorStack, options.shared, read);
+  const asm = await compile(entry, options.processorStack, options.shared, options.collector, options.poisonFreed, read);
   let mod = binaryen.readBinary(asm);
   let shared: SharedLayout | undefined;
   try {
     mod.setFeatures(FEATURES);
     const safepointTarget = installIntrinsics(mod);
     const safepoints = options.safepoints && safepointTarget
-      ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget) : undefined;
+      ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(NEVER_SWITCH)) : undefined;
     const optimize = options.optimize;
     const inlining = [binaryen.getAlwaysInlineMaxSize(), binaryen.getFlexibleInlineMaxSize(), binaryen.getOneCallerInlineMaxSize()];
     binaryen.setOptimizeLevel(optimize ? 3 : 0);
@@ -303,7 +309,9 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const rebuild = options.weftUnwind;
     const originals = rebuild ? keepOriginals(mod, functionNames(mod).filter((n) => !n.startsWith("asyncify_"))) : new Map<string, string>();
     binaryen.setPassArgument("asyncify-imports", `${IMPORT_MODULE}.__none`);
-    if (originals.size) binaryen.setPassArgument("asyncify-removelist", [...originals.values()].join(","));
+    const neverSwitch = NEVER_SWITCH.filter((name) => mod.getFunction(name));
+    const removed = [...originals.values(), ...neverSwitch];
+    if (removed.length) binaryen.setPassArgument("asyncify-removelist", removed.join(","));
     mod.runPasses(["asyncify"]);
     binaryen.setPassArgument("asyncify-imports", null);
     binaryen.setPassArgument("asyncify-removelist", null);

@@ -23,6 +23,7 @@
 //      message, weft_trap_end ends that thread only; go on with step 3. A trap with no thread running
 //      is fatal for the run. (A save-area overflow never gets here: the loop catches it, scheduler.ts.)
 
+import { readGcStats, type GcStats } from "./gcstats.js";
 import {
   ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
   THREAD, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
@@ -49,6 +50,8 @@ export interface RunOptions extends PreemptOptions {
   saveAreaMax?: number;
   /** Cap on the heap (bytes of address space); spawn fails with ENOMEM beyond it. */
   memoryLimit?: number;
+  /** The collector's percentage (assembly/core/gc.ts; default 100, as Go's GOGC; -1: only gc() collects). */
+  gcPercent?: number;
   /** Performs the program's system calls. Default: the web host (stdio, delays, granted URLs); Node's
    *  runFile passes Node's (files, TCP, offload), with what the run grants. */
   io?: IoHost;
@@ -96,6 +99,8 @@ export interface RunResult {
   /** Every thread still in the table when the run ended (joined threads are gone), and every group. */
   threadStats: ThreadStats[];
   groups: GroupStats[];
+  /** What the collector did (null for a module built without one). */
+  gc: GcStats | null;
 }
 
 /** A module or run the host refuses, with a one-line reason. */
@@ -156,7 +161,7 @@ export class WeftProgram {
     this.io = options.io ?? new WebIo();
     this.ioMode = options.ioMode ?? "async";
     if (!["async", "blocking", "offload"].includes(this.ioMode)) throw new WeftError(`unknown I/O mode ${JSON.stringify(this.ioMode)} (async, blocking or offload)`);
-    const preemptError = preemptOptionsError(options);
+    const preemptError = preemptOptionsError(options) ?? gcOptionsError(options);
     if (preemptError) throw new WeftError(preemptError);
     this.ioContext = {
       bytes: (ptr, len) => new Uint8Array(this.exports.memory.buffer, ptr, len),
@@ -321,6 +326,7 @@ export class WeftProgram {
         }
       }
       ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
+      if (this.options.gcPercent !== undefined) ex.weft_gc_configure(this.options.gcPercent);
       const refused = configurePreemption(ex, this.options);
       if (refused) return this.fail(start, refused);
       if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
@@ -451,24 +457,34 @@ export class WeftProgram {
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
     const elapsedMs = performance.now() - start;
     let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];
+    let gc: GcStats | null = null;
     try {
       inTable = this.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id));
       threadStats = this.readThreadStats();
       groups = this.readGroups();
+      gc = readGcStats(this.exports);
     } catch { /* memory too damaged to read the tables: report what is known */ }
     return {
       status, exitCode, error,
       stdout: this.out.length ? this.out.join("\n") + "\n" : "",
       stderr: this.err.length ? this.err.join("\n") + "\n" : "",
       threads: [...this.trapped, ...inTable],
-      elapsedMs, threadStats, groups,
+      elapsedMs, threadStats, groups, gc,
     };
   }
 }
 
 export { readThreadStats, readGroups, type ThreadStats, type GroupStats, type CoreTables } from "./tables.js";
+export { readGcStats, type GcStats } from "./gcstats.js";
 
 /** Loads and runs a weft module. */
+/** Why `options.gcPercent` is refused, or null (an integer from -1 up). */
+export function gcOptionsError(options: { gcPercent?: number }): string | null {
+  const p = options.gcPercent;
+  if (p === undefined || (Number.isInteger(p) && p >= -1 && p <= 1_000_000)) return null;
+  return `gcPercent must be an integer from -1 (automatic collections off) to 1000000, got ${p}`;
+}
+
 export async function run(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<RunResult> {
   return (await WeftProgram.load(source, options)).run();
 }

@@ -28,6 +28,7 @@ export interface ProcessorData {
   oneToOne?: boolean;
   saveAreaMax?: number;
   memoryLimit?: number;
+  gcPercent?: number;
   /** Preemption (host/kernel/preempt.ts); processor 0 configures the core with them, for every processor. */
   slice?: number;
   tick?: number;
@@ -57,6 +58,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
     const program = await WeftProgram.load(data.module, {
       saveAreaMax: data.saveAreaMax,
       memoryLimit: data.memoryLimit,
+      gcPercent: data.gcPercent,
       slice: data.slice,
       tick: data.tick,
       exactAccounting: data.exactAccounting,

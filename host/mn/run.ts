@@ -45,7 +45,7 @@
 // status "retired" and is terminated; processor 0's result ends the run. No ticker: each thread has a
 // processor of its own, so there is nobody to preempt it for.
 
-import { loadModule, WeftError, type RunOptions, type RunResult } from "../kernel/runner.js";
+import { loadModule, WeftError, gcOptionsError, type RunOptions, type RunResult } from "../kernel/runner.js";
 import { SHARED_MEMORY_MAXIMUM } from "../abi.js";
 import { startWebProcessor, startWebTicker } from "./workers-web.js";
 import { preemptOptionsError, type PreemptState } from "../kernel/preempt.js";
@@ -54,7 +54,7 @@ import type { ProcessorMessage } from "./processor.js";
 import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from "./workers.js";
 
 export interface SharedRunOptions extends Pick<RunOptions,
-  "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "slice" | "tick" | "exactAccounting"> {
+  "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "gcPercent" | "slice" | "tick" | "exactAccounting"> {
   /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
   /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
@@ -97,7 +97,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   if (options.model !== undefined && options.model !== "M:N" && !oneToOne) throw new WeftError(`model must be "M:N" or "1:1", got ${JSON.stringify(options.model)}`);
   const count = oneToOne ? 1 : options.processors ?? 2;
   if (!Number.isInteger(count) || count < 1 || count > 64) throw new WeftError(`processors must be 1 to 64, got ${count}`);
-  const preemptError = preemptOptionsError(options);
+  const preemptError = preemptOptionsError(options) ?? gcOptionsError(options);
   if (preemptError) throw new WeftError(preemptError);
   if (options.preempt !== undefined && typeof options.preempt !== "boolean") throw new WeftError(`preempt must be true or false, got ${JSON.stringify(options.preempt)}`);
   const ticking = !oneToOne && options.preempt !== false;
@@ -173,7 +173,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
       const start = (index: number) => {
         workers.set(index, starters.processor(
           {
-            module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit,
+            module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit, gcPercent: options.gcPercent,
             slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting,
           },
           { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },

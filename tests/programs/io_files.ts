@@ -18,11 +18,13 @@ function touch(path: string, mode: IoMode): i32 {
 }
 
 let grown: i32 = 0;
+const kept = new Array<ArrayBuffer>();   // kept, so that each mode's grower needs new memory again
 // Grows linear memory while the main thread's read is pending: the host must copy the bytes into the
 // new memory, not the old one.
 function grower(arg: usize): i32 {
   let before = memory.size();
-  let block = new ArrayBuffer(32 << 20);
+  let block = new ArrayBuffer(max<i32>(32 << 20, (memory.size() << 16) + (1 << 20)));   // more than there is
+  kept.push(block);
   store<u8>(changetype<usize>(block) + (32 << 20) - 1, 1);
   grown = memory.size() - before;
   return 0;

@@ -5,8 +5,9 @@
 // A thread can run for ever only by going round a loop or by calling itself (directly, through other
 // functions, or through the table). So the pass puts a check at the head of every loop of the program's
 // own functions, and at the entry of every function that is in a cycle of the call graph (indirect calls
-// count as calls to every function in the table). A function that neither loops nor recurses ends after a
-// bounded amount of work, and gets nothing.
+// count as calls to every function in the table, but for those of weft's functions the build names as
+// calling only weft through a pointer: the collector's, host/compiler/build.ts NEVER_SWITCH). A function
+// that neither loops nor recurses ends after a bounded amount of work, and gets nothing.
 //
 // The check is a few instructions and a branch that is almost never taken (`check` and `loopCheck` below):
 // a loop counts a local down (a register) and makes the real check once in STRIP + 1 turns. The real
@@ -19,7 +20,9 @@
 //
 // weft's own code (~lib/weft/…), AssemblyScript's standard library (~lib/…) and the generated entry get no
 // checks: the scheduler, locks and allocator must never be preempted, and a library loop is bounded by
-// its arguments. The program's functions are the ones whose names do not start with "~".
+// its arguments. The program's functions are the ones whose names do not start with "~", but for the
+// visitors the compiler writes for the program's classes (`Class~visit`): the collector calls them with
+// every processor stopped, and a thread must never switch in the middle of a collection.
 //
 // Approaches rejected: Binaryen's log-execution pass puts a call at every function entry, loop and return
 // (every function would be instrumented by Asyncify, ~2× slower calls); checks at every function entry
@@ -48,15 +51,16 @@ export interface SafepointReport {
 
 /** Whether the pass may put checks into function `name`: the program's own code only. */
 export function isProgramFunction(name: string): boolean {
-  return !name.startsWith("~") && !name.startsWith("__weft_entry__") && !name.startsWith("start:");
+  return !name.startsWith("~") && !name.startsWith("__weft_entry__") && !name.startsWith("start:") && !name.endsWith("~visit");
 }
 
 /** Back-edges a loop goes round between two real checks: the loop counts down a local (a register), and
  *  only every STRIP + 1 turns reads the flag or spends fuel. Keeps the check off the loop's critical path. */
 export const STRIP: number = 127;
 
-/** Inserts the checks. `form` picks the check (see the design note); `target` is the function they call. */
-export function insertSafepoints(mod: binaryen.Module, form: SafepointForm, target: string): SafepointReport {
+/** Inserts the checks. `form` picks the check (see the design note); `target` is the function they call;
+ *  `weftOnly`: functions whose indirect calls reach only weft's own code (see the design note). */
+export function insertSafepoints(mod: binaryen.Module, form: SafepointForm, target: string, weftOnly: ReadonlySet<string> = new Set()): SafepointReport {
   const report: SafepointReport = { loops: 0, entries: 0, counted: 0, functions: [] };
   const names: string[] = [];
   for (let i = 0, n = mod.getNumFunctions(); i < n; i++) names.push(binaryen.getFunctionInfo(mod.getFunctionByIndex(i)).name);
@@ -65,7 +69,7 @@ export function insertSafepoints(mod: binaryen.Module, form: SafepointForm, targ
     return isProgramFunction(n) && info.body !== 0 && !info.module;
   });
   if (program.length === 0) return report;
-  const recursive = recursiveFunctions(mod, names);
+  const recursive = recursiveFunctions(mod, names, weftOnly);
   for (const name of program) {
     const func = mod.getFunction(name);
     const body = functionBody.get(func);
@@ -193,8 +197,9 @@ function countedLoop(loop: binaryen.ExpressionRef): { counter: number; bound: bi
   return ok && backs === 1 ? { counter, bound: cond.right } : null;
 }
 
-/** The functions in a cycle of the call graph. An indirect call may reach any function in the table. */
-function recursiveFunctions(mod: binaryen.Module, names: string[]): Set<string> {
+/** The functions in a cycle of the call graph. An indirect call may reach any function in the table, but
+ *  for one made by a function of `weftOnly`, which calls only weft's own functions through pointers. */
+function recursiveFunctions(mod: binaryen.Module, names: string[], weftOnly: ReadonlySet<string>): Set<string> {
   const table = new Set<string>();
   for (let i = 0, n = mod.getNumElementSegments(); i < n; i++) {
     const info = binaryen.getElementSegmentInfo(mod.getElementSegmentByIndex(i));
@@ -207,7 +212,7 @@ function recursiveFunctions(mod: binaryen.Module, names: string[]): Set<string> 
     if (body) walk(body, (expr) => {
       const id = binaryen.getExpressionId(expr);
       if (id === binaryen.CallId) out.add(callTarget(expr));
-      else if (id === binaryen.CallIndirectId) for (const t of table) out.add(t);
+      else if (id === binaryen.CallIndirectId && !weftOnly.has(name)) for (const t of table) out.add(t);
     });
     edges.set(name, out);
   }

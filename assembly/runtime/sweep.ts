@@ -1,0 +1,92 @@
+// Sweeping, lazily: once marking is over, every processor's list becomes its list to sweep, and objects
+// are taken off it a batch at a time — by the processor that owns it, in its allocations' slow path (no
+// lock: nobody else touches a processor's lists while it runs), or by a collector while every processor
+// is stopped (core/gc.ts). What carries the epoch goes back on the live list; the rest is freed into the
+// sweeping processor's heap (its cache, M:N). Objects made meanwhile go straight on the live list: they
+// are not swept before the next marking.
+//
+// Access rule: TO_SWEEP[i] is processor i's (the collector's while the world is stopped); `pending` and
+// the counters are atomic.
+
+import { OBJECT_OVERHEAD } from "rt/common";
+import { heapFree, heapCapacity, HEADER } from "./heap";
+import { LISTS, LISTS_MAX, gcEpoch, gcListsUsed } from "./gc";
+
+// @ts-ignore: decorator
+@lazy const TO_SWEEP: usize = memory.data(<i32>LISTS_MAX * sizeof<usize>(), 16);
+
+@unmanaged class SweepState {
+  pending: u32;      // lists not yet swept to the end
+  live: u32;         // block bytes of objects kept, this sweep
+  freed: u32;        // block bytes freed, this sweep
+  objects: u32;      // objects kept, this sweep
+}
+// @ts-ignore: decorator
+@lazy const SWEEP: usize = memory.data(offsetof<SweepState>(), 16);
+
+/** Marking is over (the world is stopped): every live list becomes a list to sweep. */
+export function gcSweepBegin(): void {
+  let pending: u32 = 0;
+  for (let i: u32 = 0, n = gcListsUsed(); i < n; i++) {
+    let head = LISTS + (<usize>i << alignof<usize>());
+    let list = load<usize>(head);
+    store<usize>(TO_SWEEP + (<usize>i << alignof<usize>()), list);
+    store<usize>(head, 0);
+    if (list != 0) pending++;
+  }
+  let s = changetype<SweepState>(SWEEP);
+  s.live = 0;
+  s.freed = 0;
+  s.objects = 0;
+  atomic.store<u32>(SWEEP + offsetof<SweepState>("pending"), pending);
+}
+
+/** Sweeps up to `budget` objects of list `i` (its owner, or with the world stopped); true when that list
+ *  is swept to the end. */
+export function gcSweepList(i: u32, budget: i32): bool {
+  let at = TO_SWEEP + (<usize>i << alignof<usize>());
+  let p = load<usize>(at);
+  if (p == 0) return true;
+  let head = LISTS + (<usize>i << alignof<usize>());
+  let epoch = gcEpoch();
+  let live: u32 = 0, freed: u32 = 0, objects: u32 = 0;
+  while (p != 0 && budget-- > 0) {
+    let info = p - OBJECT_OVERHEAD;
+    let next = <usize>load<u32>(info, 4);
+    let bytes = <u32>(heapCapacity(info) + HEADER);
+    if (load<u32>(info) == epoch) {
+      store<u32>(info, <u32>load<usize>(head), 4);   // back on the live list
+      store<usize>(head, p);
+      live += bytes;
+      objects++;
+    } else {
+      // Tests build with WEFT_GC_POISON (weft build's `poisonFreed`): a freed object's bytes are
+      // scrambled, so that anything still using it fails at once instead of when the block is reused.
+      if (isDefined(WEFT_GC_POISON)) memory.fill(info + 4, 0xab, heapCapacity(info) - 4);
+      heapFree(info);
+      freed += bytes;
+    }
+    p = next;
+    store<usize>(at, p);                            // the list is whole at every step
+  }
+  let s = SWEEP;
+  atomic.add<u32>(s + offsetof<SweepState>("live"), live);
+  atomic.add<u32>(s + offsetof<SweepState>("freed"), freed);
+  atomic.add<u32>(s + offsetof<SweepState>("objects"), objects);
+  if (p != 0) return false;
+  atomic.sub<u32>(s + offsetof<SweepState>("pending"), 1);
+  return true;
+}
+
+/** Sweeps every list to the end (with the world stopped). */
+export function gcSweepAll(): void {
+  for (let i: u32 = 0, n = gcListsUsed(); i < n; i++) gcSweepList(i, i32.MAX_VALUE);
+}
+
+/** Lists not yet swept to the end (0: the sweep is over). */
+export function gcSweepPending(): u32 { return atomic.load<u32>(SWEEP + offsetof<SweepState>("pending")); }
+
+/** This sweep's figures so far: block bytes kept and freed, objects kept. */
+export function gcSweptLive(): u32 { return atomic.load<u32>(SWEEP + offsetof<SweepState>("live")); }
+export function gcSweptFreed(): u32 { return atomic.load<u32>(SWEEP + offsetof<SweepState>("freed")); }
+export function gcSweptObjects(): u32 { return atomic.load<u32>(SWEEP + offsetof<SweepState>("objects")); }
