@@ -45,19 +45,24 @@ describe("marking in slices while the program runs", () => {
 
 describe("memory returns", () => {
   for (const p of [0, 2]) {
-    it(`${where(p)}: the same churn 10 times in one instance ends each round with the same heap size`, async () => {
+    it(`${where(p)}: the same churn 10 times in one instance keeps the same bytes after each round, and the heap stops growing`, async () => {
       const v = await exits("gc_rounds", p);
-      const sizes = Array.from({ length: 10 }, (_, i) => Number(v.get(`round${i}`)!.split(",")[0]));
+      const rounds = Array.from({ length: 10 }, (_, i) => v.get(`round${i}`)!.split(",").map(Number));
+      const sizes = rounds.map(([heapSize]) => heapSize), inUse = rounds.map(([, bytes]) => bytes);
+      // After a full collection the bytes in use are what the program keeps, the same every round from
+      // the third on (measured: equal to the byte, N:1 and on processors). Allowed: one block of the largest
+      // small class (1 KiB + its header) in N:1, 64 KiB on processors, whose thread records and stacks
+      // return by timing. A leak would add ~24 MB a round (what each round allocates).
+      const settled = inUse.slice(2);
+      expect(Math.max(...settled) - Math.min(...settled)).toBeLessThanOrEqual(p === 0 ? 1040 : 64 << 10);
       if (p === 0) {
-        // ±one block of the largest small class (1 KiB + its header); measured: 48 bytes apart at most.
-        const settled = sizes.slice(2);
-        expect(Math.max(...settled) - Math.min(...settled)).toBeLessThanOrEqual(1040);
+        // N:1 reuses its blocks in one order: the heap's size settles too (measured: 48 bytes apart at most).
+        expect(Math.max(...sizes.slice(2)) - Math.min(...sizes.slice(2))).toBeLessThanOrEqual(1040);
       } else {
-        // On processors, where a round's collections fall depends on timing, and each processor sweeps
-        // its own list lazily: the heap settles at a size within a few hundred KB (measured: one step of
-        // 726 KB, in round 5). A leak would add ~24 MB a round (what each round allocates).
-        const settled = sizes.slice(2);
-        expect(Math.max(...settled) - Math.min(...settled)).toBeLessThan(2 << 20);
+        // On processors each keeps a cache of free blocks and sweeps its own list lazily, and where a
+        // round's collections fall depends on timing: the heap may still grow by steps (measured up to
+        // 2.7 MB over rounds 2-9 on a busy machine), far from a leak's 170 MB.
+        expect(sizes[9] - sizes[2]).toBeLessThan(16 << 20);
       }
       // ~240 MB of strings and arrays were allocated over the rounds; the heap stays a few MB.
       expect(Math.max(...sizes)).toBeLessThan(32 << 20);

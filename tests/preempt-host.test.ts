@@ -151,7 +151,7 @@ describe("weft CLI: preemption flags", () => {
     return out;
   };
 
-  it("run --stats prints one aligned line per thread, then the groups, to stderr", async () => {
+  it("run --stats prints one aligned line per thread, then the groups and the collector's line, to stderr", async () => {
     const r = await weft("run", "--stats", await built(STATS));
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("slice=10.0\n");
@@ -163,7 +163,10 @@ describe("weft CLI: preemption flags", () => {
     // Aligned: every thread line ends its "cpu ms" column where the header does; times have one decimal.
     const cpuEnd = lines[0].indexOf("cpu ms") + "cpu ms".length;
     for (const l of lines.slice(1, 4)) expect(l.slice(0, cpuEnd)).toMatch(/ \d+\.\d$/);
-    expect(lines.slice(4)).toEqual([expect.stringMatching(/^group 0: weight 1, cpu \d+\.\d ms$/), expect.stringMatching(/^group 1: weight 3, cpu \d+\.\d ms$/)]);
+    expect(lines.slice(4)).toEqual([
+      expect.stringMatching(/^group 0: weight 1, cpu \d+\.\d ms$/), expect.stringMatching(/^group 1: weight 3, cpu \d+\.\d ms$/),
+      expect.stringMatching(/^gc: \d+ collections, \d+ pauses \(\d+\.\d ms in all, longest \d+\.\d\d ms\), \d+\.\d MB freed; .* percentage 100$/),
+    ]);
     const exact = await weft("run", "--stats", "--exact-accounting", "--slice", "5", "--tick", "0.5", await built(STATS));
     expect(exact.stdout).toBe("slice=5.0\n");
     expect(exact.stderr).toMatch(/^\s*2\s+stats-busy\s+exited(\s+\d+){4}(\s+\d+\.\d){4}$/m);   // exact columns filled

@@ -29,7 +29,7 @@
 // (gcstop.ts), and only the processor that found the pause due does the work.
 
 import { Thread, STATE_RUNNING } from "./layout";
-import { SHARED_MEMORY } from "./atomics";
+import { SHARED_MEMORY, atomicCas } from "./atomics";
 import { hostNow } from "./host";
 import { processorIndex } from "./processor";
 import { threadTableUsed } from "./table";
@@ -372,7 +372,7 @@ function sweepRest(): void {
  *  by whichever processor saw the last list end (the phase changes by compare-and-swap). */
 function sweepDone(): void {
   let phaseWord = STATS + offsetof<GcStats>("phase");
-  if (atomic.cmpxchg<u32>(phaseWord, Phase.SWEEPING, Phase.IDLE) != Phase.SWEEPING) return;
+  if (atomicCas(phaseWord, Phase.SWEEPING, Phase.IDLE) != Phase.SWEEPING) return;
   gcSetPhase(Phase.IDLE);
   let s = stats();
   s.liveBytes = gcSweptLive();

@@ -70,12 +70,18 @@ export function gcSweepList(i: u32, budget: i32): bool {
     store<usize>(at, p);                            // the list is whole at every step
   }
   let s = SWEEP;
-  atomic.add<u32>(s + offsetof<SweepState>("live"), live);
-  atomic.add<u32>(s + offsetof<SweepState>("freed"), freed);
-  atomic.add<u32>(s + offsetof<SweepState>("objects"), objects);
+  counterAdd(s + offsetof<SweepState>("live"), live);
+  counterAdd(s + offsetof<SweepState>("freed"), freed);
+  counterAdd(s + offsetof<SweepState>("objects"), objects);
   if (p != 0) return false;
-  atomic.sub<u32>(s + offsetof<SweepState>("pending"), 1);
+  counterAdd(s + offsetof<SweepState>("pending"), -1);
   return true;
+}
+
+/** Adds to one of the sweep's counters: atomically where processors share them, plainly in N:1. */
+// @ts-ignore: decorator
+@inline function counterAdd(at: usize, delta: u32): void {
+  if (isDefined(WEFT_SHARED_MEMORY)) atomic.add<u32>(at, delta); else store<u32>(at, load<u32>(at) + delta);
 }
 
 /** Sweeps every list to the end (with the world stopped). */
