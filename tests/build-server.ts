@@ -33,6 +33,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
 import http from "node:http";
 import { availableParallelism } from "node:os";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -82,8 +83,11 @@ async function hashPipeline(): Promise<string> {
   for (const f of [...(await filesUnder(path.join(ROOT, "assembly"), ".ts")), ...(await withImports(pipeline))]) {
     h.update(f).update(await readFile(f));
   }
-  for (const pkg of ["assemblyscript", "binaryen"]) {
-    h.update(pkg).update(JSON.parse(await readFile(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version);
+  // The compilers' versions: asc, and the Binaryen asc resolves (npm may nest it under assemblyscript/).
+  const ascPackage = createRequire(pipeline).resolve("assemblyscript/package.json");
+  for (const p of [ascPackage, createRequire(ascPackage).resolve("binaryen/package.json")]) {
+    const { name, version } = JSON.parse(await readFile(p, "utf8")) as { name: string; version: string };
+    h.update(`${name}@${version}`);
   }
   return h.digest("hex");
 }
