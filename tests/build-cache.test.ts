@@ -1,15 +1,45 @@
 // The build cache (host/compiler/cache.ts): an unchanged program is served from it, equal to what the
 // build made; any change to a file the compiler read, to a file it looked for and did not find, or to an
 // option misses; a damaged entry is built anew; `--no-cache` bypasses it.
-import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { build, fromCache, type BuildResult } from "../host/compiler/build.js";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { BuildOptions, BuildResult } from "../host/compiler/build.js";
 import { CACHE_ENTRIES_MAX, STALE_TEMP_MS } from "../host/compiler/cache.js";
 import { run } from "../host/kernel/runner.js";
-import { ROOT } from "./harness";
+import { ROOT, runNode } from "./harness";
+
+// build() and fromCache() (host/compiler/build.ts, as compiled to dist/) run on a worker thread of this
+// file's: a cold build is seconds of CPU, and this file's own thread must keep its event loop free
+// (tests/event-loop.ts).
+const COMPILER_CODE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const compiler = import(workerData);
+parentPort.on("message", async ({ id, fn, file, options }) => {
+  try { parentPort.postMessage({ id, value: await (await compiler)[fn](file, options) }); }
+  catch (e) { parentPort.postMessage({ id, error: { name: e.name, message: e.message } }); }
+});`;
+let compiler: Worker | null = null;
+const answers = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+let lastId = 0;
+function call<T>(fn: "build" | "fromCache", file: string, options: BuildOptions): Promise<T> {
+  if (!compiler) {
+    compiler = new Worker(COMPILER_CODE, { eval: true, workerData: pathToFileURL(path.join(ROOT, "dist", "host", "compiler", "build.js")).href });
+    compiler.on("message", ({ id, value, error }) => {
+      const waiter = answers.get(id)!;
+      answers.delete(id);
+      if (error) waiter.reject(Object.assign(new Error(error.message), { name: error.name })); else waiter.resolve(value);
+    });
+  }
+  const id = ++lastId;
+  return new Promise((resolve, reject) => { answers.set(id, { resolve, reject }); compiler!.postMessage({ id, fn, file, options }); });
+}
+const build = (file: string, options: BuildOptions) => call<BuildResult>("build", file, options);
+const fromCache = (file: string, options: BuildOptions) => call<BuildResult | null>("fromCache", file, options);
+afterAll(async () => { await compiler?.terminate(); });
 
 /** A program in a fresh folder: app.ts prints what util (util.ts or util/index.ts) says. */
 function project(files: Record<string, string>): { dir: string; app: string; cache: string } {
@@ -113,28 +143,28 @@ describe("build cache", () => {
     expect((await build(p.app, { cache: p.cache })).cached).toBe(true);
   }, 120_000);
 
-  it("the CLI uses it for build and run, and --no-cache bypasses it", () => {
+  it("the CLI uses it for build and run, and --no-cache bypasses it", async () => {
     const p = project({ "app.ts": APP, "util.ts": util("cli") });
     const env = { ...process.env, WEFT_CACHE_DIR: p.cache };
-    const weft = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "dist", "host", "cli.js"), ...args], { env, encoding: "utf8" });
+    const weft = (...args: string[]) => runNode([path.join(ROOT, "dist", "host", "cli.js"), ...args], { env });
     const out = path.join(p.dir, "app.wasm");
 
-    const bypass = weft("build", "--no-cache", p.app, "-o", out);
+    const bypass = await weft("build", "--no-cache", p.app, "-o", out);
     expect(bypass.status).toBe(0);
     expect(bypass.stdout).not.toMatch(/from the build cache/);
     expect(readdirSync(p.dir)).not.toContain(".cache");                        // neither read nor filled
 
-    expect(weft("build", p.app, "-o", out).stdout).not.toMatch(/from the build cache/);
-    const second = weft("build", p.app, "-o", out);
+    expect((await weft("build", p.app, "-o", out)).stdout).not.toMatch(/from the build cache/);
+    const second = await weft("build", p.app, "-o", out);
     expect(second.stdout).toMatch(/from the build cache/);
     expect(readFileSync(out).length).toBeGreaterThan(1000);
-    const ran = weft("run", p.app);                                             // run uses the same entry
+    const ran = await weft("run", p.app);                                             // run uses the same entry
     expect({ status: ran.status, stdout: ran.stdout }).toEqual({ status: 0, stdout: "cli\n" });
     expect(modules(p.cache)).toHaveLength(1);
-    expect(weft("run", "--no-cache", p.app).stdout).toBe("cli\n");
+    expect((await weft("run", "--no-cache", p.app)).stdout).toBe("cli\n");
     expect(modules(p.cache)).toHaveLength(1);
     rmSync(p.cache, { recursive: true });
-    expect(weft("run", p.app).stdout).toBe("cli\n");                          // a miss fills it
+    expect((await weft("run", p.app)).stdout).toBe("cli\n");                          // a miss fills it
     expect(modules(p.cache)).toHaveLength(1);
   }, 180_000);
 });

@@ -157,10 +157,10 @@ export interface ChildResult { status: number | null; signal: NodeJS.Signals | n
  *  thread's event loop while it runs. `input` is written to its stdin (then closed); a child still running
  *  after `timeoutMs` is killed, and its status is null. The default, 4 minutes, is for a hung child only:
  *  the CLI building a program takes seconds, and a minute on a machine whose every core is busy. */
-export function runNode(args: string[], options: { cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<ChildResult> {
-  const { cwd = ROOT, input = "", timeoutMs = 240_000 } = options;
+export function runNode(args: string[], options: { cwd?: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ChildResult> {
+  const { cwd = ROOT, input = "", timeoutMs = 240_000, env = process.env } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "", stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));

@@ -3,17 +3,16 @@
 // on the modules Node actually resolves, through a resolve hook, and on the static imports of the
 // compiled entry points, however deep.
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ROOT, buildProgram } from "./harness";
+import { ROOT, buildProgram, runNode } from "./harness";
 
 const CLI = path.join(ROOT, "dist", "host", "cli.js");
 const COMPILER = /\/node_modules\/(assemblyscript|binaryen)\//;
 
 /** Runs node with `args`, and returns the URLs of every module it resolved (a resolve hook logs them). */
-function resolvedBy(args: string[], env: NodeJS.ProcessEnv = {}): { urls: string[]; stdout: string; status: number | null } {
+async function resolvedBy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ urls: string[]; stdout: string; status: number | null }> {
   const dir = mkdtempSync(path.join(tmpdir(), "weft-startup-"));
   const log = path.join(dir, "resolved.log");
   const hook = path.join(dir, "hook.mjs");
@@ -26,7 +25,7 @@ export async function resolve(specifier, context, next) {
   const register = path.join(dir, "register.mjs");
   writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify("file://" + hook)});\n`);
   writeFileSync(log, "");
-  const r = spawnSync(process.execPath, ["--import", register, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+  const r = await runNode(["--import", register, ...args], { env: { ...process.env, ...env } });
   return { urls: readFileSync(log, "utf8").split("\n").filter(Boolean), stdout: r.stdout, status: r.status };
 }
 
@@ -53,22 +52,22 @@ describe("start-up", () => {
   it("weft run of a built module, and importing weft and weft/node, load no compiler", async () => {
     const wasm = path.join(mkdtempSync(path.join(tmpdir(), "weft-startup-")), "simple.wasm");
     writeFileSync(wasm, await buildProgram("simple.ts"));
-    const ran = resolvedBy([CLI, "run", wasm]);
+    const ran = await resolvedBy([CLI, "run", wasm]);
     expect({ status: ran.status, stdout: ran.stdout }).toEqual({ status: 7, stdout: "hello\n" });
     expect(ran.urls.some((u) => u.endsWith("/kernel/runner.js"))).toBe(true);   // the hook saw the host
     expect(ran.urls.filter((u) => COMPILER.test(u))).toEqual([]);
-    const imported = resolvedBy(["--input-type=module", "-e",
+    const imported = await resolvedBy(["--input-type=module", "-e",
       `await import(${JSON.stringify(path.join(ROOT, "dist/host/index.js"))}); await import(${JSON.stringify(path.join(ROOT, "dist/host/node.js"))});`]);
     expect(imported.status).toBe(0);
     expect(imported.urls.filter((u) => COMPILER.test(u))).toEqual([]);
   });
 
-  it("weft run app.ts served from the build cache loads no compiler", () => {
+  it("weft run app.ts served from the build cache loads no compiler", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "weft-startup-"));
     const env = { WEFT_CACHE_DIR: path.join(dir, "cache") };
     const program = path.join(ROOT, "tests", "programs", "simple.ts");
-    expect(spawnSync(process.execPath, [CLI, "build", program, "-o", path.join(dir, "simple.wasm")], { env: { ...process.env, ...env } }).status).toBe(0);
-    const ran = resolvedBy([CLI, "run", program], env);
+    expect((await runNode([CLI, "build", program, "-o", path.join(dir, "simple.wasm")], { env: { ...process.env, ...env } })).status).toBe(0);
+    const ran = await resolvedBy([CLI, "run", program], env);
     expect({ status: ran.status, stdout: ran.stdout }).toEqual({ status: 7, stdout: "hello\n" });
     expect(ran.urls.some((u) => u.endsWith("/compiler/cache.js"))).toBe(true);  // it did look
     expect(ran.urls.filter((u) => COMPILER.test(u))).toEqual([]);
