@@ -5,6 +5,8 @@
 //   node bench/http.js            a table
 //   node bench/http.js --json     {"bench":"http_vs_node","value":<weft rps / node rps>,"unit":"ratio",...}
 //   node bench/http.js --quick    shorter runs
+//   node bench/http.js --mn       M:N: http_mn_vs_node (examples/http.ts on 2 processors / node) and
+//                                 http_mn_speedup_2 (bench/programs/http_work.ts, 2 processors / 1)
 //
 // Each server runs in a process of its own, and wrk in another, so no two share a JS thread. After a
 // warm-up of each, the measured runs alternate (node, weft, node, weft ...) so that drift of the machine
@@ -14,7 +16,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median } from "./baselines.js";
@@ -23,6 +25,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SELF = fileURLToPath(import.meta.url);
 const WEFT_ADDRESS = "127.0.0.1:8080";
 const TARGET = 0.9;
+/** bench/programs/http_work.ts's address (http_mn_speedup_2). */
+const WORK_ADDRESS = "127.0.0.1:8081";
+const MN_TARGET = 1.3, SPEEDUP_TARGET = 1.6;
 /** How long a server may take to say it listens (ms): the weft one compiles its module first. */
 const START_MS = 30_000;
 
@@ -118,7 +123,67 @@ export async function httpBench({ quick = false } = {}) {
   }
 }
 
+/** M:N: examples/http.ts on 2 processors against Node's http (http_mn_vs_node, target ≥ 1.3), and
+ *  bench/programs/http_work.ts (~0.2 ms of CPU per request) on 2 processors over 1 (http_mn_speedup_2,
+ *  target ≥ 1.6). Same method as httpBench: alternating runs in one session, medians. Resolves to both
+ *  results, or null when wrk is not there. */
+export async function httpMnBench({ quick = false } = {}) {
+  if (!ensureWrk()) return null;
+  const seconds = quick ? 2 : 5, rounds = quick ? 2 : 3;
+  const { build } = await import("../dist/host/compiler/build.js");
+  const dir = mkdtempSync(path.join(tmpdir(), "weft-bench-http-mn-"));
+  const files = {};
+  for (const [name, file] of [["http", path.join(ROOT, "examples", "http.ts")], ["work", path.join(ROOT, "bench", "programs", "http_work.ts")]]) {
+    files[name] = path.join(dir, `${name}.wasm`);
+    writeFileSync(files[name], (await build(file, { shared: true })).wasm);
+  }
+  // One weft server at a time (each example listens on its fixed address); node alongside the first.
+  const measure = async (args) => {
+    const server = await startServer(args);
+    try { wrk(server.url, 1); return server; }
+    catch (e) { await server.stop(); throw e; }
+  };
+  const runs = { node: [], mn2: [], work1: [], work2: [] };
+  const node = await startServer(["--serve-node"]);
+  try {
+    wrk(node.url, 1);
+    for (let i = 0; i < rounds; i++) {
+      runs.node.push(wrk(node.url, seconds));
+      for (const [key, wasm, processors, address] of [["mn2", files.http, 2, WEFT_ADDRESS], ["work1", files.work, 1, WORK_ADDRESS], ["work2", files.work, 2, WORK_ADDRESS]]) {
+        const server = await measure(["--serve-weft-mn", wasm, String(processors), address]);
+        try { runs[key].push(wrk(server.url, seconds)); } finally { await server.stop(); }
+      }
+    }
+  } finally {
+    await node.stop();
+  }
+  // Errors are reported with the figures (wrk counts a reply slower than 2 s as a timeout error).
+  const errors = (key) => runs[key].reduce((n, r) => n + r.errors, 0);
+  const rps = (key) => median(runs[key].map((r) => r.rps));
+  const p99 = (key) => median(runs[key].map((r) => r.p99));
+  return [
+    { bench: "http_mn_vs_node", value: +(rps("mn2") / rps("node")).toFixed(3), unit: "ratio",
+      weft_rps: Math.round(rps("mn2")), node_rps: Math.round(rps("node")), weft_p99_ms: +p99("mn2").toFixed(2),
+      node_p99_ms: +p99("node").toFixed(2), processors: 2, errors: errors("mn2"), runs: rounds, seconds },
+    { bench: "http_mn_speedup_2", value: +(rps("work2") / rps("work1")).toFixed(3), unit: "ratio",
+      rps_1: Math.round(rps("work1")), rps_2: Math.round(rps("work2")), p99_1_ms: +p99("work1").toFixed(2),
+      p99_2_ms: +p99("work2").toFixed(2), errors_1: errors("work1"), errors_2: errors("work2"), runs: rounds, seconds },
+  ];
+}
+
 async function main(argv) {
+  if (argv.includes("--mn")) {
+    const results = await httpMnBench({ quick: argv.includes("--quick") });
+    if (!results) return;
+    if (argv.includes("--json")) { for (const r of results) console.log(JSON.stringify(r)); return; }
+    const [vs, speedup] = results;
+    console.log(`http M:N (wrk -t1 -c100, ${vs.runs} × ${vs.seconds} s each, medians; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
+    console.log(`  node http            ${String(vs.node_rps).padStart(8)} req/s   p99 ${vs.node_p99_ms} ms`);
+    console.log(`  weft, 2 processors   ${String(vs.weft_rps).padStart(8)} req/s   p99 ${vs.weft_p99_ms} ms   ${vs.value.toFixed(2)}× node (target ≥ ${MN_TARGET})`);
+    console.log(`  http_work, 1 proc    ${String(speedup.rps_1).padStart(8)} req/s   p99 ${speedup.p99_1_ms} ms`);
+    console.log(`  http_work, 2 procs   ${String(speedup.rps_2).padStart(8)} req/s   p99 ${speedup.p99_2_ms} ms   ${speedup.value.toFixed(2)}× (target ≥ ${SPEEDUP_TARGET})`);
+    return;
+  }
   const result = await httpBench({ quick: argv.includes("--quick") });
   if (!result) return;
   if (argv.includes("--json")) { console.log(JSON.stringify(result)); return; }
@@ -142,6 +207,19 @@ async function serveWeft(wasmFile) {
   process.exitCode = 1;
 }
 
+/** A shared weft server on `processors` processors, with Node's I/O host granting `address`. */
+async function serveWeftShared(wasmFile, processors, address) {
+  const { runShared } = await import("../dist/host/mn/run.js");
+  const { NodeIo } = await import("../dist/host/io/node.js");
+  const result = await runShared(readFileSync(wasmFile), {
+    processors: Number(processors), io: new NodeIo({ listen: [address] }),
+    stdout: (line) => process.stdout.write(line + "\n"),
+    stderr: (line) => process.stderr.write(line + "\n"),
+  });
+  console.error(`bench http: the weft server ended: ${result.status} ${result.error ?? ""}`);
+  process.exitCode = 1;
+}
+
 /** The reference: what the Node documentation's smallest server does. */
 async function serveNode() {
   const http = await import("node:http");
@@ -151,6 +229,8 @@ async function serveNode() {
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
   const argv = process.argv.slice(2);
-  const role = argv[0] === "--serve-weft" ? serveWeft(argv[1]) : argv[0] === "--serve-node" ? serveNode() : main(argv);
+  const role = argv[0] === "--serve-weft" ? serveWeft(argv[1])
+    : argv[0] === "--serve-weft-mn" ? serveWeftShared(argv[1], argv[2], argv[3])
+    : argv[0] === "--serve-node" ? serveNode() : main(argv);
   role.catch((e) => { console.error(e.message); process.exitCode = 1; });
 }

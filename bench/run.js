@@ -25,7 +25,7 @@ import { build } from "../dist/host/compiler/build.js";
 import { run } from "../dist/host/kernel/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 import { asyncPingPong, generatorPingPong, median } from "./baselines.js";
-import { httpBench } from "./http.js";
+import { httpBench, httpMnBench } from "./http.js";
 import { mnBench } from "./mn.js";
 import { preemptBench } from "./preempt.js";
 import { startupBench } from "./startup.js";
@@ -62,6 +62,8 @@ export const BENCHES = {
   spawn_1to1: { unit: "ns", program: null },
   mem_1to1_100: { unit: "bytes", program: null },
   http_vs_node: { unit: "ratio", range: [0.9, Infinity], program: null, prediction: "Node's http module" },
+  http_mn_vs_node: { unit: "ratio", range: [1.3, Infinity], program: null, prediction: "Node's http module (weft on 2 processors)" },
+  http_mn_speedup_2: { unit: "ratio", range: [1.6, Infinity], program: null, prediction: "1 processor (~0.2 ms of CPU per request)" },
   safepoint_overhead: { unit: "ratio", target: 1.03, program: null, prediction: "the kernels built without safepoints (geomean)" },
   safepoint_overhead_fib: { unit: "ratio", program: null, prediction: "built without safepoints" },
   safepoint_overhead_loop: { unit: "ratio", program: null, prediction: "built without safepoints" },
@@ -191,6 +193,9 @@ async function main(argv) {
   if (want("http")) {
     const r = await httpBench({ quick });          // null when wrk is missing and cannot be installed
     if (r) results.push({ ...r, samples: [r.value] });
+  }
+  if (want("http_mn_vs_node") || want("http_mn_speedup_2")) {
+    for (const r of (await httpMnBench({ quick })) ?? []) results.push({ ...r, samples: [r.value] });
   }
 
   for (const r of results) {

@@ -16,8 +16,8 @@ const BUFFER_BYTES: i32 = 8 << 10;
 /** Answers one write can carry: RESPONSE repeated this many times, made once. */
 const BATCH: i32 = 64;
 
-/** RESPONSE × BATCH, UTF-8. */
-const responses = repeated(RESPONSE, BATCH);
+/** RESPONSE × BATCH, UTF-8; made by main (a shared build runs no top-level code that allocates). */
+let responses = new Uint8Array(0);
 
 function repeated(text: string, times: i32): Uint8Array {
   let one = Uint8Array.wrap(String.UTF8.encode(text));
@@ -119,6 +119,7 @@ function serve(fd: usize): i32 {
 }
 
 export function main(): i32 {
+  responses = repeated(RESPONSE, BATCH);
   let listener = listen(ADDRESS);
   if (listener < 0) { printError("http: listen on " + ADDRESS + ": " + errnoName(-listener)); return 1; }
   print("listening on http://" + ADDRESS + "/");

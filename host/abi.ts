@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 9;
+export const ABI_VERSION = 10;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -17,6 +17,7 @@ export const REQUIRED_EXPORTS = [
   "weft_new_string", "weft_thread_at", "weft_thread_slots", "weft_current", "weft_main_value",
   "weft_live_threads", "weft_heap_allocated", "weft_heap_top", "weft_configure", "weft_save_area_max",
   "weft_layout", "weft_io_ring", "weft_io_pending", "weft_io_layout", "weft_processors_init", "weft_processor_enter",
+  "weft_processor_idle",
   "weft_preempt_configure", "weft_preempt_slice", "weft_preempt_tick", "weft_preempt_requests", "weft_groups",
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
@@ -34,6 +35,10 @@ export const GC_STATS = {
   collections: 0, percent: 4, pauseTotal: 8, pauseLast: 16, pauseMax: 24, liveBytes: 32, heapBytes: 36,
   freedTotal: 40, allocated: 48, trigger: 52, markLast: 56, sweepLast: 64, pauses: 72, phase: 76, size: 80,
 } as const;
+
+/** weft_processor_idle(field, i)'s fields: the addresses an I/O host on another kernel thread needs to wake
+ *  processor i (assembly/core/processor.ts, "I/O completions"). */
+export const IDLE_WORD = 0, IDLE_ASLEEP = 1, IDLE_COUNT = 2;
 
 /** What weft_run returns. */
 export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3, RUN_POLL = 4, RUN_RETIRED = 5;

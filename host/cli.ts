@@ -55,7 +55,7 @@ Options for run:
   --allow-connect <h:p>    grant connecting to host:port (port *: any port); repeatable
   --allow-fetch <prefix>   grant reading URLs that start with prefix through open(); repeatable
   --processors <n>         run on n processors (Workers) over one shared memory (M:N); a .ts program is
-                           built with --shared; no file or network I/O yet in this mode
+                           built with --shared; every I/O call and grant works as on one processor
   --one-to-one             run with a Worker per thread (1:1), over one shared memory, for comparison
   --io <mode>              how calls that name no mode are done: async (default), blocking, offload
   --helpers <n>            helper Workers for offload mode (default 4)
@@ -238,12 +238,14 @@ async function cmdRun(args: string[]): Promise<number> {
   };
   if (oneToOne && processors !== undefined) throw new UsageError("--one-to-one makes a Worker per thread: drop --processors");
   if (processors !== undefined || oneToOne) {
-    if (dirs.length || listen.length || connect.length || fetch.length || ioMode) {
-      throw new UsageError(`${oneToOne ? "--one-to-one" : "--processors"} runs without file or network I/O for now: drop --dir, --allow-*, --io`);
-    }
     const { runShared } = await import("./mn/run.js");
     const wasm = file.endsWith(".ts") ? await builtModule(file, true, cache) : readFileSync(file);
-    return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, { processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, ...preempt, ...printing }));
+    // One I/O host for the whole run, on this thread: every processor's calls come here (host/kernel/shared-io.ts).
+    const { NodeIo } = await import("./node.js");
+    const io = new NodeIo({ dirs, listen, connect, fetch, helpers });
+    return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, {
+      processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, ...preempt, ...printing,
+    }));
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
     saveAreaMax, memoryLimit, gcPercent, ioMode, ...preempt, grants: { dirs, listen, connect, fetch, helpers },

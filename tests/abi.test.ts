@@ -1,7 +1,10 @@
 // The core (assembly/sys/abi.ts, layout.ts) and the host (host/abi.ts) describe one ABI; these check they agree.
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "./harness";
-import { ABI_VERSION, HOST_IMPORTS, IMPORT_MODULE, REQUIRED_EXPORTS, THREAD, THREAD_FIELDS, GC_STATS, GC_STATS_FIELDS } from "../host/abi.js";
+import {
+  ABI_VERSION, HOST_IMPORTS, IMPORT_MODULE, REQUIRED_EXPORTS, THREAD, THREAD_FIELDS, GC_STATS, GC_STATS_FIELDS,
+  IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, SHARED_MEMORY_INITIAL,
+} from "../host/abi.js";
 import { REQUEST, REQUEST_FIELDS, RING } from "../host/io/abi.js";
 import { WeftProgram } from "../host/kernel/runner.js";
 
@@ -51,5 +54,28 @@ describe("ABI", () => {
     expect(imports).toContain(`${IMPORT_MODULE}.now`);
     const exports = WebAssembly.Module.exports(module).map((e) => e.name);
     for (const e of REQUIRED_EXPORTS) expect(exports).toContain(e);
+  });
+
+  it("an I/O host on another kernel thread finds each processor's wake word, asleep flag and the idle count (ABI 10)", async () => {
+    const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_INITIAL, maximum: SHARED_MEMORY_INITIAL * 4, shared: true });
+    const program = await WeftProgram.load(await buildProgram("pingpong.ts", { shared: true }), {
+      processor: { memory, index: 0, count: 4, t0: performance.timeOrigin + performance.now() },
+    });
+    const ex = program.raw;
+    expect(ex.weft_processor_idle(IDLE_WORD, 0)).toBe(0);          // nothing before the records exist
+    ex.weft_init_memory();
+    ex.weft_init_globals();
+    ex.weft_init();
+    expect(ex.weft_processors_init(4, 0)).toBe(0);
+    const words = [0, 1, 2, 3].map((i) => ex.weft_processor_idle(IDLE_WORD, i));
+    const flags = [0, 1, 2, 3].map((i) => ex.weft_processor_idle(IDLE_ASLEEP, i));
+    for (const list of [words, flags]) list.forEach((a, i) => expect(a).toBe(list[0] + 4 * i));   // one i32 each
+    const count = ex.weft_processor_idle(IDLE_COUNT, 0);
+    expect(new Set([...words, ...flags, count]).size).toBe(9);
+    expect(count).toBeGreaterThan(0);
+    expect(ex.weft_processor_idle(3, 0)).toBe(0);
+    expect(ex.weft_processor_idle(IDLE_WORD, -1)).toBe(0);
+    const view = new Int32Array(memory.buffer);
+    expect([...words, ...flags, count].map((a) => view[a >> 2])).toEqual(new Array(9).fill(0));   // all awake
   });
 });

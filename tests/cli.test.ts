@@ -135,7 +135,10 @@ describe("weft CLI", () => {
     expect({ status: bad.status, stderr: bad.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --processors takes 1 to 64, got 65" });
     const both = await weft("run", "--one-to-one", "--processors", "2", "tests/programs/pingpong.ts");
     expect({ status: both.status, stderr: both.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --one-to-one makes a Worker per thread: drop --processors" });
-    const io = await weft("run", "--processors", "2", "--dir", ".", "tests/programs/pingpong.ts");
-    expect({ status: io.status, stderr: io.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --processors runs without file or network I/O for now: drop --dir, --allow-*, --io" });
+    // Grants and --io reach every processor (host/kernel/shared-io.ts); a bad mode is refused by name.
+    const io = await weft("run", "--processors", "2", "--io", "offload", "--dir", ".", out);
+    expect({ status: io.status, stdout: io.stdout }).toEqual({ status: 0, stdout: "a=10 b=100\n" });
+    const badMode = await weft("run", "--processors", "2", "--io", "sideways", out);
+    expect({ status: badMode.status, stderr: badMode.stderr.trim() }).toEqual({ status: 2, stderr: 'weft: --io takes async, blocking or offload, got "sideways"' });
   }, CLI_BUILD_TIMEOUT);
 });

@@ -39,6 +39,8 @@
 import { Thread } from "./layout";
 import { makeRunnable } from "./scheduler";
 import { heapTryAlloc, heapFree } from "../runtime/index";
+import { SHARED_MEMORY } from "./atomics";
+import { ioInFlightAdd } from "./processor";
 
 @unmanaged export class IoRequest {
   op: u32;
@@ -92,6 +94,20 @@ export function ioRing(): usize {
   return ring;
 }
 
+/** After io_submit said "pending": one more request this processor's host holds (and, M:N, the program's:
+ *  processor.ts, ioInFlightAdd, for the deadlock check). */
+export function ioSubmitted(): void {
+  ioPending++;
+  if (SHARED_MEMORY) ioInFlightAdd(1);
+}
+
+/** Whether the host appended completions the loop has not drained (M:N: the host is another kernel
+ *  thread, so this may change at any moment; processor.ts's idle protocol looks here last). */
+export function ioRingHasWork(): bool {
+  let r = ring;
+  return r != 0 && atomic.load<u32>(r, 4) != load<u32>(r);
+}
+
 /** Makes the owners of completed requests runnable (the loop calls this while ioPending > 0). */
 export function ioDrain(): void {
   let r = ring;
@@ -102,6 +118,7 @@ export function ioDrain(): void {
     let req = changetype<IoRequest>(load<usize>(r + RING_HEADER + ((<usize>(head & mask)) << alignof<usize>())));
     head++;
     ioPending--;
+    if (SHARED_MEMORY) ioInFlightAdd(-1);
     req.status = IO_DONE;
     let tp = req.thread;
     if (tp == 0) { heapFree(changetype<usize>(req)); continue; }   // its thread is gone

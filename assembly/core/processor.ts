@@ -26,7 +26,8 @@
 // Idle processors. A processor with nothing to run first spins a little, reading the queues' counts
 // (work handed back and forth comes again within microseconds); then, under schedLock, it marks itself
 // asleep (its flag, then idleCount), looks at the queues once more, and sleeps in memory.atomic.wait32
-// on its own word (until the earliest timer, if any). A thread made runnable is pushed first; then the
+// on its own word (until the earliest timer, if any); the last look includes its I/O completion ring, and
+// pending I/O does not keep a processor awake. A thread made runnable is pushed first; then the
 // pusher reads `spinning` and `idleCount`, and if nobody spins and somebody sleeps, it takes a sleeper
 // off by exchanging its flag to 0, bumps its word and notifies it — no lock. Both sides store, then
 // load (sequentially consistent atomics), so either the pusher sees the sleeper or the sleeper's last
@@ -34,6 +35,16 @@
 // already, with no timers, no thread can ever run again: the program is deadlocked, and every processor
 // returns RUN_DEADLOCK. That check is made under schedLock, and only processors that ran no thread can be
 // idle, so it cannot be fooled by a push in flight.
+//
+// I/O completions. The I/O host is another kernel thread (host/kernel/shared-io.ts). It is a pusher too:
+//   1. it writes the request's result and appends its address to the ring of the processor that
+//      submitted it (completion.ts), storing the ring's tail;
+//   2. then it reads that processor's asleep flag and, if set, wakes it as wakeProcessor does (exchange
+//      the flag to 0, take it off idleCount, bump its word, notify) — the addresses come from
+//      weft_processor_idle (sys/abi.ts).
+// The sleeper's last look reads the ring's tail (ioRingHasWork) after marking itself: either the host sees
+// the flag or the sleeper sees the entry. While any processor's host holds a request (ioInFlight, counted
+// when a submit says "pending", uncounted when the completion is drained) nobody declares a deadlock.
 //
 // 1:1. The same machinery with one thread per processor: spawn adds a processor (the host starts a Worker
 // for it, `processor_start`), the thread is pinned to it (Thread.pinned), makeRunnable puts a pinned
@@ -44,6 +55,7 @@
 //   0 │ lock      i32                   the scheduler lock                         │
 //  64 │ idleCount i32                   processors marked asleep (atomic)          │
 //  68 │ spinning  i32                   processors spinning for work (atomic)      │
+//  72 │ inFlight  i32                   I/O requests the hosts hold, all processors (atomic) │
 // 128 │ words     i32 × PROCESSORS_MAX  processor i sleeps on word i; bumped to wake it │
 //     │ asleep    i32 × PROCESSORS_MAX  1 while processor i is marked asleep (atomic) │
 // ╘═════════════════════════════════════════════════════════════════════════════════╛
@@ -51,6 +63,7 @@
 import { SHARED_MEMORY } from "./atomics";
 import { heapTryAlloc } from "../runtime/index";
 import { runQueueWorkFor } from "./runqueue";
+import { ioRingHasWork } from "./completion";
 import { gcCheckpoint, gcMutatorEnter, gcMutatorLeave } from "./gc";
 
 // PROCESSORS_MAX (most processors a run may have) is in layout.ts, which every file imports first: the
@@ -68,6 +81,7 @@ let words: usize = 0;             // the processors' wake words
 let asleep: usize = 0;            // the processors' flags: 1 while it sleeps in idleWait
 let idleCount: usize = 0;         // address of the count of processors marked asleep
 let spinning: usize = 0;          // address of the count of processors looking for work before they sleep
+let inFlight: usize = 0;          // address of the count of I/O requests every processor's host holds
 let retired: i32 = 0;             // 1:1: processors whose thread finished (they are gone)
 let deadlocked: bool = false;     // set once: every processor then returns RUN_DEADLOCK
 let oneToOne: bool = false;       // the 1:1 model: a processor per thread, no stealing
@@ -92,6 +106,7 @@ export function processorsInit(count: i32, model1to1: bool): bool {
   schedLock = <i32>block;
   idleCount = block + 64;
   spinning = block + 68;
+  inFlight = block + 72;
   words = block + 128;
   asleep = words + (<usize>PROCESSORS_MAX << 2);
   return true;
@@ -171,7 +186,7 @@ export function spinForWork(): bool {
   schedLockDrop();
   let found = false;
   for (let i = 0; i < SPIN_LOOKS; i++) {
-    if (runQueueWorkFor(false)) { found = true; break; }
+    if (runQueueWorkFor(false) || ioRingHasWork()) { found = true; break; }
   }
   // The last spinner to find work wakes a sleeper if there is one: more work may follow, and pushers
   // woke nobody while it spun.
@@ -222,8 +237,8 @@ export function idleWait(timeoutMs: f64): void {
   let seen = atomic.load<i32>(word);
   atomic.store<i32>(flag, 1);
   atomic.add<i32>(idleCount, 1);
-  // The sleeper's half of "Idle processors": marked, then one more look.
-  if (!runQueueWorkFor(true)) {
+  // The sleeper's half of "Idle processors": marked, then one more look (I/O completions included).
+  if (!runQueueWorkFor(true) && !ioRingHasWork()) {
     schedLockDrop();
     let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
     gcMutatorLeave();                         // asleep: a collection need not wait for it (core/gc.ts)
@@ -233,4 +248,20 @@ export function idleWait(timeoutMs: f64): void {
   }
   // Timed out, or found work: take ourselves off unless a waker did.
   if (atomic.xchg<i32>(flag, 0) != 0) atomic.sub<i32>(idleCount, 1);
+}
+
+/** M:N: one more (delta 1) or one fewer (-1) I/O request held by some processor's host ("I/O completions"). */
+export function ioInFlightAdd(delta: i32): void { atomic.add<i32>(inFlight, delta); }
+
+/** M:N: I/O requests every processor's host holds ("I/O completions"). */
+export function ioInFlight(): i32 { return atomic.load<i32>(inFlight); }
+
+/** What an I/O host on another kernel thread needs to wake processor `i` ("I/O completions", step 2):
+ *  field 0 its wake word, 1 its asleep flag, 2 idleCount; 0 for anything else. */
+export function processorIdleAddress(field: i32, i: i32): usize {
+  if (i < 0 || i >= PROCESSORS_MAX || words == 0) return 0;
+  if (field == 0) return words + (<usize>i << 2);
+  if (field == 1) return asleep + (<usize>i << 2);
+  if (field == 2) return idleCount;
+  return 0;
 }

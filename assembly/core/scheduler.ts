@@ -52,7 +52,7 @@ import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
 import { futexWakeLocked } from "./futex";
 import { threadFinishing, threadExited, threadReap, threadKill } from "./thread";
-import { ioPending, ioDrain, ioRelease } from "./completion";
+import { ioPending, ioDrain, ioRelease, ioRingHasWork } from "./completion";
 import { SHARED_MEMORY } from "./atomics";
 import { gcCheckpoint, gcThreadRuns } from "./gc";
 import { gcPhase, Phase } from "../runtime/gc";
@@ -62,7 +62,7 @@ import {
 } from "./preempt";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
-  idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor,
+  idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor, ioInFlight,
 } from "./processor";
 
 // @ts-ignore: decorator
@@ -271,11 +271,15 @@ export function runLoop(): i32 {
       schedLockDrop();
     }
     if (ioPending > 0) {
-      schedLockTake();
-      ioDrain();
-      schedLockDrop();
-      // Completions arrive only while the host has a turn: give it one now and then (IO_POLL_MS).
-      if (ioPending > 0 && !runQueueEmpty() && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
+      // M:N: the host appends from its own kernel thread at any time (host/kernel/shared-io.ts): the lock
+      // only when it did, and no turns.
+      if (!SHARED_MEMORY || ioRingHasWork()) {
+        schedLockTake();
+        ioDrain();
+        schedLockDrop();
+      }
+      // N:1: completions arrive only while the host has a turn: give it one now and then (IO_POLL_MS).
+      if (!SHARED_MEMORY && ioPending > 0 && !runQueueEmpty() && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
     }
     let tp = runQueuePop();                   // the queues' own locks (runqueue.ts)
     if (tp == 0) {
@@ -427,7 +431,8 @@ function nothingToRun(): i32 {
       schedLockDrop();
       return RUN_DEADLOCK;
     }
-    if (ioPending > 0 && timerCount() == 0) { wakeAt = Infinity; schedLockDrop(); return RUN_WAIT; }
+    // Pending I/O does not keep it awake: the host wakes it when it appends a completion (processor.ts,
+    // "Idle processors"), and deadlockedNow counts every processor's requests.
     if (spinForWork() || programEnded) { schedLockDrop(); return -1; }
     // Others may have gone to sleep while this one spun: the deadlock check again, then sleep.
     if (deadlockedNow()) {
@@ -446,12 +451,12 @@ function nothingToRun(): i32 {
 }
 
 /** With the scheduler lock held, on a processor that found nothing to run: every other processor is
- *  asleep (or gone, 1:1), nothing is timed or in flight, and no queue this one may take from holds a
+ *  asleep (or gone, 1:1), nothing is timed or in flight (on any processor's host), and no queue this one may take from holds a
  *  thread. The last look is under the queues' locks: the loop's pop took no scheduler lock, so a thread
  *  pushed since (by a processor that has gone to sleep after) would otherwise be missed. Nothing can be
  *  pushed after it: only a processor that runs a thread pushes, and none does. */
 function deadlockedNow(): bool {
-  return timerCount() == 0 && ioPending == 0 && allOthersIdle() && !runQueueWorkFor(true);
+  return timerCount() == 0 && ioInFlight() == 0 && allOthersIdle() && !runQueueWorkFor(true);
 }
 
 /** The processor's own stack pointer while its loop runs a thread (the loop's frames are above it). */

@@ -13,7 +13,9 @@
 //      calls weft_processor_enter(index) before its first weft_run; 1:1 asks the host for processors
 //      with the processor_start import;
 //   I/O (io.ts): the core calls the io_submit import with a request; the host answers at once or later,
-//      by writing the request's result and appending its address to the ring at weft_io_ring();
+//      by writing the request's result and appending its address to the ring at weft_io_ring(); in M:N the
+//      host may do so from another kernel thread, then wakes the processor through weft_processor_idle
+//      (core/processor.ts, "I/O completions");
 //   Preemption (core/preempt.ts): the host may call weft_preempt_configure(slice, tick, exact) before step 1
 //      (M:N: processor 0, after its init calls); in M:N its ticker raises the tick words at
 //      weft_preempt_requests() every tick (host/mn/ticker.ts). N:1 needs nothing: its safepoints count fuel;
@@ -31,7 +33,7 @@ import { threadAt, threadTableUsed, liveThreadCount } from "../core/table";
 import { stackCheck } from "../core/stack";
 import { heapSetLimit, heapAllocated, heapTop, heapTryAlloc, heapCacheEnter } from "../runtime/index";
 import { ioRing, ioLayout, ioPending } from "../core/completion";
-import { processorsInit, processorEnter } from "../core/processor";
+import { processorsInit, processorEnter, processorIdleAddress } from "../core/processor";
 import { gcMutatorEnter, gcMutatorLeave, gcProcessorEnter, gcSetPercent, gcStatsAddress, gcTrapped, GcStats } from "../core/gc";
 import { objectInit } from "../runtime/gc";
 import { OBJECT_OVERHEAD } from "rt/common";
@@ -43,7 +45,7 @@ import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, p
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 9;
+@inline const ABI_VERSION: i32 = 10;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -213,6 +215,10 @@ export function weft_io_pending(): i32 { return ioPending; }
 
 /** Offsets of the I/O request's fields, in host/io/abi.ts's REQUEST_FIELDS order; -1 past the end. */
 export function weft_io_layout(field: i32): i32 { return ioLayout(field); }
+
+/** M:N: where an I/O host on another kernel thread wakes processor `i` (core/processor.ts, "I/O
+ *  completions"): field 0 its wake word, 1 its asleep flag, 2 the idle count; 0 for a bad field or index. */
+export function weft_processor_idle(field: i32, i: i32): usize { return processorIdleAddress(field, i); }
 
 /** M:N, on the first processor before any other call (after the shared build's weft_init_memory,
  *  weft_init_globals and weft_init): makes the shared records for `count` processors; `oneToOne` 1

@@ -31,7 +31,7 @@ import { heapTryAlloc } from "../runtime/index";
 import { WAIT_IO } from "../core/futex";
 import { ENOMEM } from "../core/errno";
 import { setErrno } from "../core/tls";
-import { IoRequest, IO_REQUEST_SIZE, IO_IDLE, IO_PENDING, ioPending, ioRing } from "../core/completion";
+import { IoRequest, IO_REQUEST_SIZE, IO_IDLE, IO_PENDING, ioSubmitted, ioRing } from "../core/completion";
 export { IoRequest, IO_REQUEST_SIZE, IO_IDLE, IO_PENDING, IO_DONE } from "../core/completion";
 
 // @ts-ignore: decorator
@@ -127,7 +127,7 @@ export function ioCall(r: IoRequest): i32 {
   r.status = IO_PENDING;
   if (hostIoSubmit(changetype<usize>(r)) == SUBMIT_PENDING) {
     let t = changetype<Thread>(currentThread);
-    ioPending++;
+    ioSubmitted();
     t.waitKind = WAIT_IO;
     t.waitAddr = changetype<usize>(r);
     transition(t, FROM_RUNNING, STATE_BLOCKED);

@@ -40,6 +40,11 @@ export interface IoContext {
 export interface IoHost {
   /** Performs `req`: returns its result now, or PENDING and calls ctx.complete later. */
   submit(req: IoRequest, ctx: IoContext): Answer;
+  /** A blocking-mode call made on a processor of a shared run (M:N, 1:1), where that processor waits for
+   *  the answer and this host's own thread must not (host/kernel/shared-io.ts, "Blocking mode"): the
+   *  request to perform instead, one that does not block this thread and answers the same. `req` itself
+   *  when its blocking form never waits (it answers or fails at once). Absent: `req` as it is. */
+  unblocked?(req: IoRequest, ctx: IoContext): IoRequest;
   /** Lets the host's event loop run once while threads are still runnable (the loop's RUN_POLL). */
   turn(): Promise<void>;
   /** The run ended: close what the program left open, stop helpers. */

@@ -80,6 +80,27 @@ export class NodeIo extends WebIo implements NodeServices {
     return super.submit(req, ctx);
   }
 
+  /** A blocking-mode call that must not block this thread (host.ts, IoHost.unblocked): the same call in
+   *  offload mode, which makes the same system call on a helper (files, stdin) or in the net helper where
+   *  blocking sockets live (net.ts); a delay becomes a timer. Calls whose blocking form never waits stay
+   *  as they are, so they answer as in N:1: stdio writes, addresses, URLs (ENOTSUP: fetch cannot block),
+   *  and accept, read or write on a socket of this thread (ENOTSUP, net.ts). */
+  unblocked(req: IoRequest, ctx: IoContext): IoRequest {
+    const offload: IoRequest = { ...req, mode: "offload" };
+    switch (req.op) {
+      case "delay": return { ...req, mode: "async" };
+      case "address": return req;
+      case "open": return /^https?:\/\//.test(ctx.text(req.ptr, req.len)) ? req : offload;
+      case "read": case "write": case "accept": case "close": case "shutdown": {
+        const r = this.fds.get(req.fd);
+        if (!r || r.kind === "stdio" && req.op !== "read" || r.kind === "url") return req;
+        if ((r.kind === "socket" || r.kind === "server") && r.where === "here") return req;
+        return offload;
+      }
+    }
+    return offload;
+  }
+
   turn(): Promise<void> { return new Promise((resolve) => setImmediate(resolve)); }
 
   async close(): Promise<void> {

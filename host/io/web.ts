@@ -52,6 +52,11 @@ export class WebIo implements IoHost {
     return -ERRNO.ENOTSUP;
   }
 
+  /** A blocking delay becomes a timer; nothing else here waits when blocking (host.ts, IoHost.unblocked). */
+  unblocked(req: IoRequest, _ctx?: IoContext): IoRequest {
+    return req.op === "delay" ? { ...req, mode: "async" } : req;
+  }
+
   turn(): Promise<void> {
     return new Promise((resolve) => {       // a macrotask: the event loop runs its I/O callbacks first
       const channel = new MessageChannel();

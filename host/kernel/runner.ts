@@ -28,8 +28,10 @@ import {
   ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
   THREAD, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "../abi.js";
-import { REQUEST, RING, SUBMIT_DONE, SUBMIT_PENDING, IO_MODES, OP_NAMES, ERRNO, type IoMode } from "../io/abi.js";
-import { PENDING, type IoContext, type IoHost, type IoRequest } from "../io/host.js";
+import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP_NAMES, type IoMode } from "../io/abi.js";
+import { PENDING, type IoContext, type IoHost } from "../io/host.js";
+import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
+import type { IoClient } from "./shared-io.js";
 import { WebIo } from "../io/web.js";
 import { SHARED_EXPORTS } from "../abi.js";
 import { preemptOptionsError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
@@ -70,6 +72,10 @@ export interface RunOptions extends PreemptOptions {
     /** 1:1: the model is one processor per thread; the core asks for processor `index` with it. */
     oneToOne?: boolean;
     startProcessor?: (index: number) => void;
+    /** A shared run's I/O: io_submit hands each request to the run's I/O owner (shared-io.ts, IoClient),
+     *  told once the processor has entered where to wake it. Without it the runner performs the call
+     *  itself with `io`. */
+    io?: Pick<IoClient, "submit" | "enter">;
   };
 }
 
@@ -160,7 +166,8 @@ export class WeftProgram {
     this.t0 = options.processor ? options.processor.t0 - performance.timeOrigin : performance.now();
     this.io = options.io ?? new WebIo();
     this.ioMode = options.ioMode ?? "async";
-    if (!["async", "blocking", "offload"].includes(this.ioMode)) throw new WeftError(`unknown I/O mode ${JSON.stringify(this.ioMode)} (async, blocking or offload)`);
+    const modeError = ioModeError(this.ioMode);
+    if (modeError) throw new WeftError(modeError);
     const preemptError = preemptOptionsError(options) ?? gcOptionsError(options);
     if (preemptError) throw new WeftError(preemptError);
     this.ioContext = {
@@ -233,40 +240,24 @@ export class WeftProgram {
     }
   }
 
-  /** The io_submit import: decodes the request and hands it to the I/O host. */
+  /** The io_submit import: decodes the request and hands it to the I/O host (requests.ts), or, as a
+   *  processor of a shared run, to the run's I/O owner (processor.submitIo). */
   private submit(addr: number): number {
-    const view = new DataView(this.exports.memory.buffer, addr, REQUEST.size);
-    const mode = IO_MODES[view.getUint32(REQUEST.mode, true)];
-    const req: IoRequest = {
-      addr,
-      op: OP_NAMES[view.getUint32(REQUEST.op, true)],
-      mode: !mode || mode === "default" ? this.ioMode : mode,
-      fd: view.getInt32(REQUEST.fd, true),
-      flags: view.getUint32(REQUEST.flags, true),
-      ptr: view.getUint32(REQUEST.ptr, true),
-      len: view.getUint32(REQUEST.len, true),
-      ptr2: view.getUint32(REQUEST.ptr2, true),
-      len2: view.getUint32(REQUEST.len2, true),
-      arg: view.getFloat64(REQUEST.arg, true),
-      thread: this.i32(view.getUint32(REQUEST.thread, true) + THREAD.id),
-    };
-    let answer: number | typeof PENDING;
-    if (!req.op) answer = -ERRNO.EINVAL;
-    else {
-      try { answer = this.io.submit(req, this.ioContext); }
-      catch (e) {                              // a fault of the host's: that call fails, the run goes on
-        this.emit(2, `weft: the host failed a ${req.op} of thread ${req.thread}: ${(e as Error)?.message ?? e}\n`);
-        answer = -ERRNO.EIO;
-      }
+    const memory = this.exports.memory;
+    const viaOwner = this.options.processor?.io;
+    if (viaOwner) {
+      if (!this.ring) this.ring = this.exports.weft_io_ring();
+      return viaOwner.submit(addr, this.ring);
     }
+    const answer = submitRequest(this.io, decodeRequest(memory, addr, this.ioMode), this.ioContext);
     if (answer === PENDING) return SUBMIT_PENDING;
-    new Int32Array(this.exports.memory.buffer, addr + REQUEST.result, 1)[0] = answer | 0;
+    writeResult(memory, addr, answer);
     return SUBMIT_DONE;
   }
 
   /** Answers a pending request: writes its result, queues it for the loop, wakes the host's sleep. */
   private complete(addr: number, result: number): void {
-    new Int32Array(this.exports.memory.buffer, addr + REQUEST.result, 1)[0] = result | 0;
+    writeResult(this.exports.memory, addr, result);
     this.backlog.push(addr);
     this.flushCompletions();
     const wake = this.wake;
@@ -278,16 +269,7 @@ export class WeftProgram {
   private flushCompletions(): void {
     if (!this.backlog.length) return;
     if (!this.ring) this.ring = this.exports.weft_io_ring();
-    if (!this.ring) return;
-    const header = new Uint32Array(this.exports.memory.buffer, this.ring, 4);
-    const capacity = header[RING.capacity >> 2];
-    let tail = header[RING.tail >> 2];
-    const room = capacity - ((tail - header[RING.head >> 2]) >>> 0);
-    const n = Math.min(room, this.backlog.length);
-    const entries = new Uint32Array(this.exports.memory.buffer, this.ring + RING.entries, capacity);
-    for (let i = 0; i < n; i++) { entries[tail & (capacity - 1)] = this.backlog[i]; tail = (tail + 1) >>> 0; }
-    header[RING.tail >> 2] = tail;
-    this.backlog = n === this.backlog.length ? [] : this.backlog.slice(n);
+    pushCompletions(this.exports.memory, this.ring, this.backlog);
   }
 
   private utf16(ptr: number, units: number): string { return readUtf16(this.exports.memory, ptr, units); }
@@ -338,6 +320,7 @@ export class WeftProgram {
       if (ex.weft_processor_enter(processor.index) !== 0) return this.fail(start, `processor ${processor.index} has no memory for its stack`);
       processor.onReady?.(this.preemptState());
     }
+    processor?.io?.enter((field, i) => ex.weft_processor_idle(field, i), processor.index);
     processor?.beforeLoop?.();
     while (true) {
       let reason: number;

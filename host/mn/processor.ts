@@ -4,14 +4,15 @@
 // Web-standard APIs only: this file runs in Node and in browsers.
 
 import { WeftProgram, type RunResult } from "../kernel/runner.js";
+import { IoClient, type IoMode } from "../kernel/shared-io.js";
 import type { PreemptState } from "../kernel/preempt.js";
 
 /** What a processor's Worker is given (posted, or Node's workerData). Every field is cloned into the
- *  Worker except `memory` and `go`, which are shared. */
+ *  Worker except `memory`, `go`, `sequence` and `io.queues`, which are shared. */
 export interface ProcessorData {
   /** The shared module, compiled once by host/mn/run.ts (a WebAssembly.Module clones without recompiling). */
   module: WebAssembly.Module;
-  /** The one shared memory of the run (atomic access only, through the core). */
+  /** The one shared memory of the run (atomic access only, through the core and shared-io.ts). */
   memory: WebAssembly.Memory;
   index: number;
   count: number;
@@ -33,6 +34,9 @@ export interface ProcessorData {
   slice?: number;
   tick?: number;
   exactAccounting?: boolean;
+  /** The run's I/O (host/kernel/shared-io.ts): the submission queues (shared), the run's I/O mode, and
+   *  whether to post an "io" message after ringing the owner (where it cannot Atomics.waitAsync). */
+  io: { queues: Int32Array; mode: IoMode; signal: boolean };
 }
 
 /** What a processor tells the thread that started the run, in the order it happens. */
@@ -40,6 +44,7 @@ export type ProcessorMessage =
   | { kind: "line"; fd: 1 | 2; line: string; n: number } // a line the program printed (n: its number)
   | { kind: "died"; message: string; n: number }         // a thread died (it also goes to stderr)
   | { kind: "start"; index: number }                   // 1:1: start processor `index` for a new thread
+  | { kind: "io" }                                    // submissions queued (only where data.io.signal)
   | { kind: "ready"; preempt: PreemptState }          // set up; processor 0: memory initialised, main spawned
   | { kind: "result"; result: RunResult; failed: boolean } // the loop ended (every processor sees the same
                                                       // end), or `failed`: this one's loop could not go on
@@ -48,7 +53,7 @@ export type ProcessorMessage =
 /** Whether a message is one of ours: a Worker's port may carry anything. */
 export function isProcessorMessage(message: unknown): message is ProcessorMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === "line" || kind === "died" || kind === "start" || kind === "ready" || kind === "result" || kind === "error";
+  return kind === "line" || kind === "died" || kind === "start" || kind === "io" || kind === "ready" || kind === "result" || kind === "error";
 }
 
 /** Loads the module as processor `data.index` over the shared memory and runs its loop to the end;
@@ -68,6 +73,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
       processor: {
         memory: data.memory, index: data.index, count: data.count, t0: data.t0,
         oneToOne: data.oneToOne,
+        io: new IoClient(data.memory, data.io.queues, data.index, data.io.mode, data.io.signal ? () => post({ kind: "io" }) : undefined),
         startProcessor: (index) => post({ kind: "start", index }),
         onReady: (preempt) => post({ kind: "ready", preempt }),
         // Blocks this Worker, never the page: a browser lets only Workers wait.

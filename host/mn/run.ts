@@ -46,7 +46,9 @@
 // processor of its own, so there is nobody to preempt it for.
 
 import { loadModule, WeftError, gcOptionsError, type RunOptions, type RunResult } from "../kernel/runner.js";
-import { SHARED_MEMORY_MAXIMUM } from "../abi.js";
+import { IoOwner, makeSubmissionQueues } from "../kernel/shared-io.js";
+import { ioModeError } from "../kernel/requests.js";
+import { SHARED_MEMORY_MAXIMUM, PROCESSORS_MAX } from "../abi.js";
 import { startWebProcessor, startWebTicker } from "./workers-web.js";
 import { preemptOptionsError, type PreemptState } from "../kernel/preempt.js";
 import { stopTicker } from "./ticker.js";
@@ -54,7 +56,8 @@ import type { ProcessorMessage } from "./processor.js";
 import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from "./workers.js";
 
 export interface SharedRunOptions extends Pick<RunOptions,
-  "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "gcPercent" | "slice" | "tick" | "exactAccounting"> {
+  "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "gcPercent" | "slice" | "tick" | "exactAccounting" |
+  "io" | "ioMode"> {
   /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
   /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
@@ -99,6 +102,11 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   if (!Number.isInteger(count) || count < 1 || count > 64) throw new WeftError(`processors must be 1 to 64, got ${count}`);
   const preemptError = preemptOptionsError(options) ?? gcOptionsError(options);
   if (preemptError) throw new WeftError(preemptError);
+  const modeError = ioModeError(options.ioMode);
+  if (modeError) throw new WeftError(modeError);
+  if (options.io !== undefined && typeof (options.io as { submit?: unknown } | null)?.submit !== "function") {
+    throw new WeftError("io must be an I/O host (an object with submit, turn and close: NodeIo, WebIo)");
+  }
   if (options.preempt !== undefined && typeof options.preempt !== "boolean") throw new WeftError(`preempt must be true or false, got ${JSON.stringify(options.preempt)}`);
   const ticking = !oneToOne && options.preempt !== false;
   if (!sharedMemoryAllowed()) throw new WeftError(NOT_ISOLATED);
@@ -123,6 +131,12 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   let preempt: PreemptState | undefined;                  // processor 0's, from its "ready"
   const stop = new Int32Array(new SharedArrayBuffer(4));   // the ticker's stop word (host/mn/ticker.ts)
   let ticker: TickerWorker | undefined;
+  // The I/O owner (host/kernel/shared-io.ts): this thread performs every processor's system calls. Its
+  // lines join print's, numbered from the same counter (step 6).
+  let deliver: (m: ProcessorMessage) => void = () => {};
+  const output = (fd: 1 | 2, line: string) => deliver({ kind: "line", fd, line, n: Atomics.add(sequence, 0, 1) });
+  const owner = new IoOwner(memory, makeSubmissionQueues(oneToOne ? PROCESSORS_MAX : count, oneToOne),
+    { io: options.io, ioMode: options.ioMode, output });
 
   try {
     return await new Promise<RunResult>((resolve, reject) => {
@@ -137,7 +151,8 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         }
       };
       const onMessage = (index: number, m: ProcessorMessage) => {
-        if (m.kind === "line" || m.kind === "died") {
+        if (m.kind === "io") owner.kick();
+        else if (m.kind === "line" || m.kind === "died") {
           held.set(m.n, m);
           for (let next = held.get(printed); next; next = held.get(printed)) { held.delete(printed++); pass(next); }
         } else if (m.kind === "start") {
@@ -175,10 +190,13 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           {
             module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit, gcPercent: options.gcPercent,
             slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting,
+            io: { queues: owner.shared, mode: owner.ioMode, signal: owner.needsSignal },
           },
           { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },
         ));
       };
+      deliver = (m) => onMessage(-1, m);
+      owner.start();
       start(0);                                                                       // step 2
       if (ticking) ticker = starters.ticker((reason) => reject(new Error(`the ticker failed: ${reason}`)));
       if (options.timeoutMs !== undefined) {
@@ -189,5 +207,6 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
     clearTimeout(timer);
     stopTicker(stop);
     await Promise.all([...workers.values(), ...(ticker ? [ticker] : [])].map((w) => w.terminate()));
+    await owner.close();                                 // sockets, files, helpers: nothing stays open
   }
 }

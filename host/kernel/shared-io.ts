@@ -1,0 +1,324 @@
+// I/O for shared runs (M:N and 1:1): every processor's system calls, performed by one I/O owner.
+//
+// Design note
+// -----------
+// The problem. In N:1 the processor is the JS thread that holds the I/O host (runner.ts): io_submit
+// decodes the request and calls the host, whose callbacks run while the loop is out. In a shared run each
+// processor is a Worker, and a thread may open a descriptor on one processor, migrate, and use it on
+// another: the descriptor table is the program's. Sockets are worse: a Node socket belongs to the event
+// loop that made it, so a socket opened on processor 0's Worker could not be read from processor 1's.
+//
+// Rejected: an I/O host per processor (descriptors and sockets would belong to a processor; a migrated
+// thread would find EBADF); pinning a thread to the processor of its first call (defeats work stealing,
+// and a listener's connections all pile onto one processor); answering each call by postMessage (one
+// event-loop task per call on both sides and a structured clone per request; the queue below batches:
+// the owner takes every queued submission per wake, and a processor rings only when the owner sleeps).
+//
+// Chosen: one I/O owner, the JS thread that called runShared, holds the one IoHost (Node's NodeIo, a
+// browser's WebIo), so descriptors and sockets are the program's and any processor may use them. A
+// processor never waits for it, except in blocking mode, on purpose:
+//   processor ── io_submit ──▶ its submission queue (below) ──▶ owner: decode, IoHost.submit ... done
+//       ▲  the thread parks (PENDING); the processor runs others or sleeps                          │
+//       └── wake (if asleep) ◀── the processor's completion ring ◀── result + address ◀──────────────┘
+//
+// Submission queues. A SharedArrayBuffer of Int32 words (not linear memory: no ABI change), one
+// single-producer single-consumer queue per processor (its Worker produces, the owner consumes):
+//
+//   header   0 doorbell    bumped by a processor that queued while the owner sleeps (Atomics.notify)
+//            1 asleep      1 while the owner waits on the doorbell
+//            2 slots       queues (processors the run may have)
+//            3 capacity    entries per queue, a power of two
+//   queue p at HEADER + p * (QUEUE_HEADER + capacity):
+//            0 head        next entry the owner takes (owner writes)
+//            1 tail        next entry the processor writes (processor writes)
+//            2 answered    blocking mode: 0 while the processor waits, 1 once answered (owner sets)
+//            3 ring        the processor's completion ring (processor writes; core/completion.ts)
+//            4 word        the processor's wake word      ┐ addresses in linear memory, from
+//            5 flag        the processor's asleep flag    │ weft_processor_idle (written by the
+//            6 idleCount   the processors' idle count     ┘ processor when it enters)
+//            8 entries     request addresses
+// Access rule: every word through Atomics. head and tail count up forever (mod 2^32).
+//
+// Submission protocol (IoClient.submit, on the processor's Worker):
+//   1. store the request's address at tail, then store tail + 1 (a full queue: wait for the owner);
+//   2. if the owner's asleep word is 1 and this processor exchanges it to 0: bump the doorbell and notify;
+//   3. async or offload mode: return PENDING (the thread parks; core/io.ts). Blocking mode: wait on
+//      `answered` until the owner sets it, and return DONE: only this processor stalls.
+// The owner (IoOwner.serve): take every queued entry and submit it; let the event loop run
+// (IoHost.turn) and look again while there was work; else read the doorbell, store asleep = 1, look at
+// every queue once more, and only then Atomics.waitAsync on the doorbell. Step 1 stores, step 2 loads;
+// the owner stores asleep, then loads the tails: either the processor sees asleep or the owner sees the
+// entry, so no submission waits for a wake that never comes.
+//
+// Completion protocol (IoOwner.complete; the core's half is assembly/core/processor.ts, "I/O completions"):
+//   1. write the result (Atomics.store);
+//   2. blocking mode: store answered = 1 and notify; done;
+//   3. append the address to the ring of the processor that submitted it (its queue says which), storing
+//      the tail last (requests.ts, pushCompletions); a full ring keeps it in a backlog retried every
+//      BACKLOG_RETRY_MS (the processor drains its ring on every turn of its loop while I/O is pending);
+//   4. after the store of step 3, read the processor's asleep flag; if set and this exchange clears it,
+//      take it off idleCount, bump its wake word and notify — the pusher's half of the idle protocol.
+// The processor's last look before it sleeps reads its ring's tail, after marking itself asleep. The
+// request stays with the processor that submitted it, so its ioPending count (per processor) and the
+// program's inFlight count (deadlock check) are decremented by the drain that makes the thread runnable.
+//
+// Blocking mode. "Stall only the caller's processor": the processor waits (step 3), and the owner, which
+// serves every processor, must not stall, so it performs the call through IoHost.unblocked: the same
+// system call on a helper (offload), a delay as a timer; calls whose blocking form never waits (or fails
+// with ENOTSUP at once) stay as they are, so errors are N:1's. Cost: a collection waits for a processor
+// in a blocking call (it reaches no safepoint), as for any long host call.
+//
+// Shutdown. close() stops the serve loop (it rings its own doorbell), drops answers that come later, and
+// closes the IoHost (sockets, files, helpers): the run's Workers are already terminated by then.
+//
+// Output. Writes to fd 1 and 2 come back through IoContext.emit; whole lines go to `output`, which
+// runShared numbers with the same counter as print's lines, so both keep program order.
+
+import { SUBMIT_DONE, SUBMIT_PENDING, type IoMode } from "../io/abi.js";
+import { PENDING, type IoContext, type IoHost } from "../io/host.js";
+import { WebIo } from "../io/web.js";
+import { IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT } from "../abi.js";
+import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletions } from "./requests.js";
+import { readUtf16 } from "./tables.js";
+
+export type { IoMode, IoHost };
+
+const DOORBELL = 0, OWNER_ASLEEP = 1, SLOTS = 2, CAPACITY = 3, HEADER = 4;
+const HEAD = 0, TAIL = 1, ANSWERED = 2, RING = 3, WORD = 4, FLAG = 5, IDLE_COUNT_AT = 6, QUEUE_HEADER = 8;
+
+/** Entries per processor's submission queue in M:N. A queue holds only what the owner has not taken yet
+ *  (it takes everything at each wake), so this bounds a burst, not the calls in flight; a processor that
+ *  finds it full waits for the owner. 1,024 × 4 bytes per processor. Not configurable. */
+const QUEUE_CAPACITY = 1024;
+/** 1:1: a processor runs one thread, which has one call out at a time. */
+const QUEUE_CAPACITY_ONE_TO_ONE = 4;
+/** How often (ms) completions that found a processor's ring full are tried again. Rare: the ring holds
+ *  1,024 and the processor drains it at every turn of its loop. Not configurable. */
+const BACKLOG_RETRY_MS = 1;
+
+/** The submission queues for `slots` processors (`oneToOne`: smaller queues). */
+export function makeSubmissionQueues(slots: number, oneToOne: boolean): Int32Array {
+  const capacity = oneToOne ? QUEUE_CAPACITY_ONE_TO_ONE : QUEUE_CAPACITY;
+  const words = HEADER + slots * (QUEUE_HEADER + capacity);
+  const shared = new Int32Array(new SharedArrayBuffer(words * 4));
+  shared[SLOTS] = slots;
+  shared[CAPACITY] = capacity;
+  return shared;
+}
+
+const queueAt = (shared: Int32Array, p: number) => HEADER + p * (QUEUE_HEADER + shared[CAPACITY]);
+
+/** A processor's end (in its Worker): the io_submit of a shared run (RunOptions.processor.io). */
+export class IoClient {
+  private readonly queue: number;
+
+  /** `signal`: called after ringing the doorbell, where the owner cannot Atomics.waitAsync (it then
+   *  listens for a message instead). */
+  constructor(private readonly memory: WebAssembly.Memory, private readonly shared: Int32Array,
+    index: number, private readonly fallback: IoMode, private readonly signal?: () => void) {
+    if (index < 0 || index >= shared[SLOTS]) throw new Error(`shared I/O: no submission queue for processor ${index}`);
+    this.queue = queueAt(shared, index);
+  }
+
+  /** Once the processor has entered: where the owner wakes it (weft_processor_idle). */
+  enter(idle: (field: number, index: number) => number, index: number): void {
+    const s = this.shared, q = this.queue;
+    Atomics.store(s, q + WORD, idle(IDLE_WORD, index));
+    Atomics.store(s, q + FLAG, idle(IDLE_ASLEEP, index));
+    Atomics.store(s, q + IDLE_COUNT_AT, idle(IDLE_COUNT, 0));
+  }
+
+  /** Submission protocol, steps 1-3. */
+  submit(addr: number, ring: number): number {
+    const s = this.shared, q = this.queue, capacity = s[CAPACITY];
+    if (Atomics.load(s, q + RING) !== ring) Atomics.store(s, q + RING, ring);
+    const blocking = requestMode(this.memory, addr, this.fallback) === "blocking";
+    if (blocking) Atomics.store(s, q + ANSWERED, 0);
+    const tail = Atomics.load(s, q + TAIL);
+    for (let head = Atomics.load(s, q + HEAD); ((tail - head) | 0) >= capacity; head = Atomics.load(s, q + HEAD)) {
+      this.ring();                                            // full: the owner takes them soon
+      Atomics.wait(s, q + HEAD, head, 1);
+    }
+    Atomics.store(s, q + QUEUE_HEADER + (tail & (capacity - 1)), addr);
+    Atomics.store(s, q + TAIL, (tail + 1) | 0);
+    this.ring();
+    if (!blocking) return SUBMIT_PENDING;
+    while (Atomics.load(s, q + ANSWERED) === 0) Atomics.wait(s, q + ANSWERED, 0);
+    return SUBMIT_DONE;
+  }
+
+  /** Step 2: wakes the owner if it sleeps. */
+  private ring(): void {
+    const s = this.shared;
+    if (Atomics.load(s, OWNER_ASLEEP) === 0 || Atomics.exchange(s, OWNER_ASLEEP, 0) === 0) return;
+    Atomics.add(s, DOORBELL, 1);
+    Atomics.notify(s, DOORBELL);
+    this.signal?.();
+  }
+}
+
+export interface IoOwnerOptions {
+  /** Performs the calls. Default: the web host (stdio, delays, granted URLs). */
+  io?: IoHost;
+  /** How a call that names no mode is done (default "async"). */
+  ioMode?: IoMode;
+  /** Whole lines the program wrote to fd 1 or 2. */
+  output: (fd: 1 | 2, line: string) => void;
+}
+
+/** The owner's end: takes every processor's submissions, performs them, completes them. */
+export class IoOwner {
+  readonly io: IoHost;
+  readonly ioMode: IoMode;
+  /** Whether processors must post a message after ringing (no Atomics.waitAsync here). */
+  readonly needsSignal = typeof (Atomics as { waitAsync?: unknown }).waitAsync !== "function";
+  private readonly ctx: IoContext;
+  /** Requests out, by address: the queue they came from, and whether their processor waits (blocking). */
+  private readonly pending = new Map<number, { queue: number; blocking: boolean }>();
+  /** Completions that found their ring full, by queue. */
+  private readonly backlogs = new Map<number, number[]>();
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private partial = ["", "", ""];
+  private closed = false;
+  private serving: Promise<void> | null = null;
+  private kicked = false;
+
+  constructor(private readonly memory: WebAssembly.Memory, readonly shared: Int32Array, options: IoOwnerOptions) {
+    this.io = options.io ?? new WebIo();
+    this.ioMode = options.ioMode ?? "async";
+    this.ctx = {
+      bytes: (ptr, len) => new Uint8Array(this.memory.buffer, ptr, len),
+      text: (ptr, units) => readUtf16(this.memory, ptr, units),
+      complete: (addr, result) => this.complete(addr, result),
+      emit: (fd, text) => this.emit(fd === 2 ? 2 : 1, text, options.output),
+    };
+  }
+
+  /** Starts serving the queues (the serve loop, or message-driven where Atomics.waitAsync is missing). */
+  start(): void {
+    if (!this.needsSignal) this.serving ??= this.serve();
+  }
+
+  /** A processor rang (message path): take what is queued. */
+  kick(): void {
+    if (this.kicked || this.closed) return;
+    this.kicked = true;
+    queueMicrotask(() => { this.kicked = false; if (!this.closed) this.takeAll(); });
+  }
+
+  /** The owner's loop (design note, "Submission protocol"). */
+  private async serve(): Promise<void> {
+    const s = this.shared;
+    while (!this.closed) {
+      if (this.takeAll()) { await this.io.turn(); continue; }
+      const seen = Atomics.load(s, DOORBELL);
+      Atomics.store(s, OWNER_ASLEEP, 1);
+      if (this.anyQueued()) { Atomics.store(s, OWNER_ASLEEP, 0); continue; }
+      const wait = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string } })
+        .waitAsync(s, DOORBELL, seen);
+      if (wait.async) await wait.value;
+      Atomics.store(s, OWNER_ASLEEP, 0);
+    }
+  }
+
+  private anyQueued(): boolean {
+    const s = this.shared;
+    for (let p = 0, n = s[SLOTS]; p < n; p++) {
+      const q = queueAt(s, p);
+      if (Atomics.load(s, q + HEAD) !== Atomics.load(s, q + TAIL)) return true;
+    }
+    return false;
+  }
+
+  /** Takes and submits every queued request; true if there was any. */
+  private takeAll(): boolean {
+    const s = this.shared, capacity = s[CAPACITY];
+    let any = false;
+    for (let p = 0, n = s[SLOTS]; p < n; p++) {
+      const q = queueAt(s, p);
+      let head = Atomics.load(s, q + HEAD);
+      const tail = Atomics.load(s, q + TAIL);
+      if (head === tail) continue;
+      any = true;
+      while (head !== tail) {
+        const addr = Atomics.load(s, q + QUEUE_HEADER + (head & (capacity - 1)));
+        head = (head + 1) | 0;
+        Atomics.store(s, q + HEAD, head);
+        this.perform(q, addr);
+      }
+      Atomics.notify(s, q + HEAD);                            // a processor that found its queue full
+    }
+    return any;
+  }
+
+  /** Decodes and submits one request from queue `q`. */
+  private perform(q: number, addr: number): void {
+    let req = decodeRequest(this.memory, addr, this.ioMode);
+    const blocking = req.mode === "blocking";
+    if (blocking && req.op && this.io.unblocked) req = this.io.unblocked(req, this.ctx);
+    this.pending.set(addr, { queue: q, blocking });
+    const answer = submitRequest(this.io, req, this.ctx);
+    if (answer !== PENDING) this.complete(addr, answer);
+  }
+
+  /** Completion protocol. */
+  private complete(addr: number, result: number): void {
+    const out = this.pending.get(addr);
+    if (!out || this.closed) return;
+    this.pending.delete(addr);
+    writeResult(this.memory, addr, result);                                            // step 1
+    const s = this.shared;
+    if (out.blocking) { Atomics.store(s, out.queue + ANSWERED, 1); Atomics.notify(s, out.queue + ANSWERED); return; } // 2
+    let backlog = this.backlogs.get(out.queue);
+    if (!backlog) this.backlogs.set(out.queue, backlog = []);
+    backlog.push(addr);
+    this.flush(out.queue, backlog);
+  }
+
+  /** Steps 3 and 4 for queue `q`'s processor. */
+  private flush(q: number, backlog: number[]): void {
+    const s = this.shared;
+    if (pushCompletions(this.memory, Atomics.load(s, q + RING), backlog) > 0) this.wake(q);
+    if (backlog.length && this.retry === undefined && !this.closed) {
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        for (const [queue, list] of this.backlogs) if (list.length) this.flush(queue, list);
+      }, BACKLOG_RETRY_MS);
+    }
+  }
+
+  /** Step 4: the pusher's half of the idle protocol (assembly/core/processor.ts, wakeProcessor). */
+  private wake(q: number): void {
+    const s = this.shared;
+    const flag = Atomics.load(s, q + FLAG);
+    if (!flag) return;                                // not entered yet: it looks at its ring before sleeping
+    const words = new Int32Array(this.memory.buffer);
+    if (Atomics.load(words, flag >> 2) === 0 || Atomics.exchange(words, flag >> 2, 0) === 0) return;
+    Atomics.sub(words, Atomics.load(s, q + IDLE_COUNT_AT) >> 2, 1);
+    const word = Atomics.load(s, q + WORD) >> 2;
+    Atomics.add(words, word, 1);
+    Atomics.notify(words, word, 1);
+  }
+
+  private emit(fd: 1 | 2, text: string, output: IoOwnerOptions["output"]): void {
+    const lines = (this.partial[fd] + text).split("\n");
+    this.partial[fd] = lines.pop()!;
+    for (const line of lines) output(fd, line);
+  }
+
+  /** Requests out (not yet answered). */
+  get inFlight(): number { return this.pending.size; }
+
+  /** Shutdown: stops serving, passes on an unfinished last line, closes the IoHost. */
+  async close(output?: IoOwnerOptions["output"]): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.pending.clear();
+    Atomics.add(this.shared, DOORBELL, 1);
+    Atomics.notify(this.shared, DOORBELL);
+    await this.serving;
+    for (const fd of [1, 2] as const) if (this.partial[fd] && output) { output(fd, this.partial[fd]); this.partial[fd] = ""; }
+    await this.io.close();
+  }
+}

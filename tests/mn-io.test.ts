@@ -1,0 +1,177 @@
+// I/O on every processor (host/kernel/shared-io.ts): files, descriptors and TCP from threads that migrate
+// between processors, in M:N and 1:1, with the grants and errors of N:1; what a blocking call stalls and
+// what an offload call does not; 1,000 concurrent connections; a run stopped by its timeout closes what
+// the program left open.
+import { afterAll, describe, expect, it } from "vitest";
+import net from "node:net";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { buildAhead, buildProgram, runProgram, valuesOf } from "./harness";
+import { runShared } from "../dist/host/mn/run.js";
+import { NodeIo } from "../dist/host/io/node.js";
+import type { RunResult } from "../dist/host/kernel/runner.js";
+
+const TIMEOUT = 180_000;
+const MODES = ["async", "blocking", "offload"] as const;
+const EBADF = "-9", EACCES = "-13";
+const scratchDirs: string[] = [];
+
+buildAhead([["mn_io_files.ts", { shared: true }], ["mn_io_files.ts", {}], ["mn_io_stall.ts", { shared: true }],
+  ["mn_io_echo.ts", { shared: true }]]);
+
+afterAll(() => { for (const d of scratchDirs) rmSync(d, { recursive: true, force: true }); });
+
+/** A fresh working directory with an empty granted/ and, beside it, outside.txt (not granted). */
+function scratch(): string {
+  const top = realpathSync(mkdtempSync(path.join(tmpdir(), "weft-mn-io-")));
+  scratchDirs.push(top);
+  const cwd = path.join(top, "cwd");
+  mkdirSync(path.join(cwd, "granted"), { recursive: true });
+  writeFileSync(path.join(top, "outside.txt"), "not granted\n");
+  return cwd;
+}
+
+/** Runs tests/programs/<name>.ts, built shared, with Node's I/O host made in `cwd` (paths resolve there). */
+async function runSharedIn(cwd: string, name: string, options: Parameters<typeof runShared>[1] & { dirs?: string[]; listen?: string[] }): Promise<RunResult> {
+  const wasm = await buildProgram(`${name}.ts`, { shared: true });
+  const { dirs, listen, ...run } = options;
+  const back = process.cwd();
+  process.chdir(cwd);
+  try { return await runShared(wasm, { timeoutMs: 60_000, ...run, io: new NodeIo({ dirs, listen }) }); }
+  finally { process.chdir(back); }
+}
+
+describe("files and descriptors on every processor", () => {
+  let movedAll = 0;
+  for (const processors of [2, 4]) {
+    for (const ioMode of MODES) {
+      it(`${processors} processors, ${ioMode}: threads open, migrate, read back and close on another processor`, async () => {
+        const result = await runSharedIn(scratch(), "mn_io_files", { processors, ioMode, dirs: ["granted"] });
+        expect(result.status, result.error ?? result.stderr).toBe("exited");
+        const v = valuesOf(result);
+        expect(Object.fromEntries([...v].filter(([k]) => k.startsWith("failed_")))).toEqual({});
+        expect(v.get("ok")).toBe("16");
+        movedAll += Number(v.get("moved"));
+        // main's descriptor, read and closed by a thread that migrated: afterwards it is gone for main too
+        expect([v.get("shared_read"), v.get("shared_close"), v.get("closed_twice")]).toEqual(["from main", "0", EBADF]);
+        expect([v.get("stat_size"), v.get("delay")]).toEqual(["330.0", "0"]);
+      }, TIMEOUT);
+    }
+  }
+
+  // migrate() sends a thread to the next processor, but an idle one may steal it straight back (and an
+  // answer brings it back to the processor that asked): not every thread ends up elsewhere, some do.
+  it("some descriptors were opened on one processor and read and closed on another", () => {
+    expect(movedAll).toBeGreaterThan(0);
+  });
+
+  it("1:1: the same calls, each thread on a Worker of its own", async () => {
+    const result = await runSharedIn(scratch(), "mn_io_files", { model: "1:1", dirs: ["granted"] });
+    expect(result.status, result.error ?? result.stderr).toBe("exited");
+    const v = valuesOf(result);
+    expect([v.get("ok"), v.get("shared_read"), v.get("shared_close"), v.get("closed_twice")]).toEqual(["16", "from main", "0", EBADF]);
+  }, TIMEOUT);
+
+  it("grants refuse the same paths with the same errno as N:1", async () => {
+    const cwd = scratch();
+    const shared = valuesOf(await runSharedIn(cwd, "mn_io_files", { processors: 2, dirs: ["granted"] }));
+    const back = process.cwd();
+    process.chdir(cwd);
+    let alone: Map<string, string>;
+    try { alone = valuesOf(await runProgram("mn_io_files.ts", { node: { dirs: ["granted"] } })); }
+    finally { process.chdir(back); }
+    for (const key of ["refused_escape", "refused_absolute"]) expect([key, shared.get(key)]).toEqual([key, alone.get(key)]);
+    expect(shared.get("refused_escape")).toBe(EACCES);
+    // nothing granted at all: the first open already fails, and the run goes on to its end
+    const none = await runSharedIn(scratch(), "mn_io_files", { processors: 2 });
+    expect(none.status).toBe("exited");
+    expect(valuesOf(none).get("failed_0")).toBe(String(-1000 - 13));
+  }, TIMEOUT);
+});
+
+describe("what a call stalls", () => {
+  // No preemption: the blocker raises its flag and enters its call with no switch in between.
+  const stall = (processors: number, ioMode: "blocking" | "offload" | "async") =>
+    runSharedIn(scratch(), "mn_io_stall", { processors, ioMode, preempt: false });
+
+  it("blocking on the only processor stalls every thread; offload and async stall none", async () => {
+    const blocking = valuesOf(await stall(1, "blocking"));
+    expect([blocking.get("delay"), blocking.get("elapsed_ok"), blocking.get("during")]).toEqual(["0", "1", "0"]);
+    for (const mode of ["offload", "async"] as const) {
+      const v = valuesOf(await stall(1, mode));
+      expect([mode, v.get("delay"), v.get("elapsed_ok")]).toEqual([mode, "0", "1"]);
+      expect(Number(v.get("during")), mode).toBeGreaterThan(0);
+    }
+  }, TIMEOUT);
+
+  it("blocking on one of two processors: a thread on the other goes on", async () => {
+    const v = valuesOf(await stall(2, "blocking"));
+    expect([v.get("delay"), v.get("elapsed_ok")]).toEqual(["0", "1"]);
+    expect(Number(v.get("during"))).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/** Connects `count` clients to `address` at once; each sends `bytes` and half-closes; resolves to how
+ *  many got every byte back, in order. */
+function echoClients(address: string, count: number, bytes: number): Promise<number> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
+  const one = (i: number) => new Promise<boolean>((resolve, reject) => {
+    const data = Buffer.alloc(bytes);
+    for (let k = 0; k < bytes; k++) data[k] = (k * 7 + i * 13) & 0xff;
+    const socket = net.connect(port, host, () => socket.end(data));
+    const got: Buffer[] = [];
+    socket.on("data", (d) => got.push(d)).on("end", () => resolve(Buffer.concat(got).equals(data))).on("error", reject);
+  });
+  return Promise.all(Array.from({ length: count }, (_, i) => one(i))).then((all) => all.filter(Boolean).length);
+}
+
+describe("TCP on every processor", () => {
+  it("1,000 concurrent connections to a server on 4 processors each echo 64 KiB", async () => {
+    let clients: Promise<number> | undefined;
+    const result = await runSharedIn(scratch(), "mn_io_echo", {
+      processors: 4, listen: ["127.0.0.1:0"],
+      stdout: (line) => { const m = /^listening=(.+)$/.exec(line); if (m) clients = echoClients(m[1], 1000, 64 << 10); },
+    });
+    expect(result.status, result.error ?? result.stderr).toBe("exited");
+    expect(await clients).toBe(1000);
+    const v = valuesOf(result);
+    expect([v.get("served"), v.get("bytes"), v.get("error")]).toEqual(["1000", String(1000 * 65536), "none"]);
+  }, TIMEOUT);
+
+  it("a run its timeout stops closes the program's listener and connections", async () => {
+    let address = "";
+    const held: net.Socket[] = [];
+    const run = runSharedIn(scratch(), "mn_io_echo", {
+      processors: 2, listen: ["127.0.0.1:0"], timeoutMs: 1500,
+      stdout: (line) => {
+        const m = /^listening=(.+)$/.exec(line);
+        if (!m) return;
+        address = m[1];
+        held.push(net.connect(Number(address.split(":")[1]), "127.0.0.1").on("error", () => {}));
+      },
+    });
+    await expect(run).rejects.toThrow(/did not end within 1500 ms/);
+    const port = Number(address.split(":")[1]);
+    const refused = await new Promise<string>((resolve) => {
+      net.connect(port, "127.0.0.1").on("connect", function (this: net.Socket) { this.destroy(); resolve("connected"); })
+        .on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
+    });
+    expect(refused).toBe("ECONNREFUSED");
+    const ended = await new Promise<boolean>((resolve) => {
+      const s = held[0];
+      if (s.destroyed || s.readableEnded) { resolve(true); return; }
+      s.on("close", () => resolve(true)).on("end", () => resolve(true));
+      s.resume();
+    });
+    expect(ended).toBe(true);
+  }, TIMEOUT);
+});
+
+describe("runShared's I/O options", () => {
+  it("an unknown I/O mode or an io that is no I/O host is refused, naming it", async () => {
+    const wasm = await buildProgram("mn_io_stall.ts", { shared: true });
+    await expect(runShared(wasm, { ioMode: "sideways" as never })).rejects.toThrow('unknown I/O mode "sideways" (async, blocking or offload)');
+    await expect(runShared(wasm, { io: {} as never })).rejects.toThrow(/^io must be an I\/O host/);
+  }, TIMEOUT);
+});
