@@ -137,7 +137,7 @@ describe("weft CLI", () => {
     expect({ status: both.status, stderr: both.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --one-to-one makes a Worker per thread: drop --processors" });
     // Grants and --io reach every processor (host/kernel/shared-io.ts); a bad mode is refused by name.
     const io = await weft("run", "--processors", "2", "--io", "offload", "--dir", ".", out);
-    expect({ status: io.status, stdout: io.stdout }).toEqual({ status: 0, stdout: "a=10 b=100\n" });
+    expect({ status: io.status, stdout: io.stdout }).toEqual({ status: 110, stdout: "a=10 b=100\n" });
     const badMode = await weft("run", "--processors", "2", "--io", "sideways", out);
     expect({ status: badMode.status, stderr: badMode.stderr.trim() }).toEqual({ status: 2, stderr: 'weft: --io takes async, blocking or offload, got "sideways"' });
   }, CLI_BUILD_TIMEOUT);
