@@ -171,10 +171,13 @@ describe("priorities under preemption", () => {
     expect.soft(f.low_first_ms, "when the priority-0 thread first ran (ms)").toBeGreaterThanOrEqual(0);
     expect.soft(f.low_first_ms, "when the priority-0 thread first ran (ms)").toBeLessThan(500);
     expect.soft(f.high_cpu, "the priority-7 thread's CPU (ms)").toBeGreaterThan(0.5 * f.elapsed);
-    // Aging gives the priority-0 thread a slice about every 8 × AGING_MS: ~8 times less CPU on a quiet
-    // machine, 5.6 times at least on a busy one (a stretch off the core is charged to whichever thread had
-    // it); without priorities the two would share equally.
-    expect.soft(f.high_cpu, "priority-7 CPU over 3 × priority-0 CPU").toBeGreaterThan(3 * f.low_cpu);
+    // Aging gives the priority-0 thread a turn (one slice) at most once per 7 agings of AGING_MS (10 ms)
+    // of waiting: its turns are bounded by the run's length, however busy the machine. Its CPU share
+    // (~8 times less than the spinner's on a quiet machine) is not asserted: a stretch the process spends
+    // off the core is charged to whichever thread had it, and one such stretch in the priority-0 thread's
+    // slice gave it 197 ms of 535 in a loaded run (cpu_ratio in the report above).
+    expect.soft(f.low_switches, "the priority-0 thread's turns").toBeGreaterThanOrEqual(1);
+    expect.soft(f.low_switches, "the priority-0 thread's turns").toBeLessThanOrEqual(f.elapsed / 70 + 2);
   }, TIMEOUT);
 });
 
