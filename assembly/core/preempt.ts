@@ -55,7 +55,8 @@ import { Thread, PRIORITY_LEVELS, STATE_BLOCKED, STATE_SLEEPING } from "./layout
 import { SHARED_MEMORY } from "./atomics";
 import { hostNow } from "./host";
 import { heapTryAlloc } from "../runtime/index";
-import { runQueueHasAtLeast, runQueueAge, runQueueLevelBelow, runQueueFairPick } from "./runqueue";
+import { runQueueAge, runQueueLevelBelow, runQueueFairPick } from "./runqueue";
+import { runnableAtLeast } from "./handoff";
 import { timerCount, timerEarliest } from "./timer";
 import { processorIndex, PROCESSORS_MAX } from "./processor";
 
@@ -155,10 +156,11 @@ export function preemptTickMs(): f64 { return tickMs; }
 
 // ── The loop's hooks (scheduler.ts) ────────────────────────────────────────────────────────────────
 
-/** A thread is being switched in. */
+/** A thread is being switched in; `handedOff`: from its processor's next slot, and it goes on with the
+ *  turn of the thread that woke it (handoff.ts, step 3). */
 // @ts-ignore: decorator
-@inline export function preemptSwitchIn(t: Thread): void {
-  if (keepTurn) keepTurn = false; else turnFresh = true;
+@inline export function preemptSwitchIn(t: Thread, handedOff: bool): void {
+  if (keepTurn) keepTurn = false; else if (!handedOff) turnFresh = true;
   runningPriority = t.priority;
   if (lastTick < 0) lastTick = hostNow();       // after the processor was idle: sampled time counts from here
   if (SHARED_MEMORY) store<i32>(TICKS + 16 + (<usize>processorIndex << 2), 1);    // busy
@@ -267,9 +269,9 @@ function decide(t: Thread, now: f64): i32 {
   // then come out to within about a tick over any stretch, not a slice (fair_share_error).
   let sliceOver = now - turnStart >= (fairShare ? min<f64>(sliceMs, tickMs) : sliceMs);
   let timerDue = timerCount() > 0 && timerEarliest() <= now;
-  let higher = t.priority + 1 < PRIORITY_LEVELS && runQueueHasAtLeast(t.priority + 1);
+  let higher = t.priority + 1 < PRIORITY_LEVELS && runnableAtLeast(t.priority + 1);
   if (!sliceOver && !timerDue && !higher) return TICK_GO_ON;
-  if (!runQueueHasAtLeast(t.priority) && !timerDue) { turnStart = now; return TICK_GO_ON; }
+  if (!runnableAtLeast(t.priority) && !timerDue) { turnStart = now; return TICK_GO_ON; }
   // The thread with the least virtual time runs next; if that is this one, it goes on.
   if (sliceOver && !timerDue && !higher && fairShare && runQueueFairPick(t)) { turnStart = now; return TICK_GO_ON; }
   handoff = now;
