@@ -174,7 +174,7 @@ async function main(argv) {
     results.push({ bench: "baseline_async_d1", value: median(asy), unit: "ns", runs, samples: asy });
   }
 
-  if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker", "1to1", "idle_cpu"].some(want)) {
+  if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker", "1to1", "mn_ring_ratio", "mn_pingpong_ratio", "idle_cpu_4p", "mn_speedup_2"].some(want)) {
     for (const r of await mnBench({ quick, coreKey: hashOf(coreFiles()), want })) if (want(r.bench)) results.push(r);
   }
   // Preemption (bench/preempt.js): "preempt" asks for all of its figures.
