@@ -2,6 +2,7 @@
 //   - a thread woken by a thread that parks right after runs next on the waker's processor;
 //   - a woken thread whose processor keeps computing is taken by an idle processor, long before the
 //     computation ends (its bound is two ticks; asserted with a margin of seconds);
+//   - a run whose processors have nothing to do sleeps: little CPU, and no wake-ups a tick.
 // Nothing here asserts a count that depends on timing beyond wide margins: both cores may be busy.
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
@@ -73,4 +74,33 @@ describe("hand-offs stay on the waker's processor", () => {
       }
     }, TIMEOUT);
   }
+});
+
+describe("idle processors sleep", () => {
+  it.runIf(process.platform === "linux")("4 processors with nothing to do for 2 s: little CPU, no wake-up a tick", async () => {
+    const before = new Set(readdirSync("/proc/self/task"));   // the run's Workers are the threads made after
+    let start: { times: ReturnType<typeof threadTimes>; at: number } | null = null;
+    let idle: { cpuMs: number; switches: number; wallMs: number } | null = null;
+    const cpu0 = { value: process.cpuUsage() };
+    let processCpu = NaN;
+    const r = await runSharedProgram("mn_idle.ts", 4, 60_000, "M:N", {}, {
+      stdout: (line) => {
+        if (line === "idle_begin") { start = { times: threadTimes(before), at: performance.now() }; cpu0.value = process.cpuUsage(); }
+        if (line === "idle_end" && start) {
+          const d = process.cpuUsage(cpu0.value);
+          idle = { ...spent(start.times, threadTimes(before)), wallMs: performance.now() - start.at };
+          processCpu = (d.user + d.system) / 1000;
+        }
+      },
+    });
+    expect(r.status, r.error ?? r.stderr).toBe("exited");
+    expect(idle).not.toBeNull();
+    const { cpuMs, switches, wallMs } = idle!;
+    console.log(`idle 4p: ${wallMs.toFixed(0)} ms, run's threads ${cpuMs.toFixed(1)} ms CPU, ${switches} wake-ups; process ${processCpu.toFixed(1)} ms CPU`);
+    expect(wallMs).toBeGreaterThan(1500);
+    // The bench gives the figure (idle_cpu_4p, ≤ 2%); a busy machine may add to it.
+    expect(cpuMs / wallMs).toBeLessThan(0.25);
+    // A ticker that woke every tick (1 ms) would wake ~2,000 times; processors that spun would use CPU.
+    expect(switches).toBeLessThan(500);
+  }, TIMEOUT);
 });
