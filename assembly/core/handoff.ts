@@ -35,6 +35,9 @@
 //      processor's queue for a spinning one to steal. When the tick preempts the running thread, the
 //      slot's thread moves to this processor's queue whatever its age (it takes its turn behind sleepers
 //      the tick found due).
+//   4a. Sleepers the loop finds due (timersFire) go to the tail of the queue; the slot's thread goes
+//      behind them (handOffBehind), or a chain of hand-offs, which shares one turn, would keep them
+//      waiting until the slice ends (10 ms) rather than until the next switch.
 //   5. A thread that ticked and goes on (preempt.ts) is kept in `goingOn`, taken before the slot, rather
 //      than at the head of the queue: a processor spinning for work stole it from there in the moment
 //      between the tick and the pop (tests/programs/mn_handoff.ts on 4 processors: the computing thread
@@ -50,7 +53,9 @@
 // Pinned threads (1:1) and N:1 builds never use the slot: handOff is makeRunnable there, unchanged.
 // Priorities: the slot holds one thread of any level; preemptWoken (preempt.ts) still asks for a tick when
 // it outranks the running thread, and a tick sees it (runnableAtLeast). Aging and the fair-share choice
-// look at the queue only; the slot's thread is there for at most two ticks.
+// look at the queue only; the slot's thread is there for at most two ticks. Threads the loop wakes for
+// completed I/O (completion.ts) go on the queue's tail, and a chain of hand-offs keeps them waiting until
+// its turn ends (a slice at most), as Go's netpoller's goroutines wait behind `runnext`.
 // A thread killed while in the slot (its frames were lost as another processor saved them) is left
 // there by threadKill, which cannot reach another processor's slot; handOffTake drops it, as a queue pop
 // that lost the race to runQueueRemove would run it.
@@ -137,6 +142,15 @@ export let handedOff: bool = false;
 /** Whether the slot (or step 5) holds a thread. */
 // @ts-ignore: decorator
 @inline export function handOffPending(): bool { return SHARED_MEMORY && (nextThread | goingOn) != 0; }
+
+/** Sleepers were woken onto this processor's queue (step 4a): the slot's thread goes behind them. The
+ *  scheduler lock is held. */
+export function handOffBehind(): void {
+  if (!SHARED_MEMORY || nextThread == 0) return;
+  let t = nextThread;
+  nextThread = 0;
+  runQueuePush(changetype<Thread>(t));
+}
 
 /** A tick of this processor (step 4): the running thread ticked and `goesOn` (else it is preempted); the
  *  scheduler lock is held, the ticked thread not yet requeued. */

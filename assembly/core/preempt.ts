@@ -162,7 +162,7 @@ export function preemptTickMs(): f64 { return tickMs; }
  *  turn of the thread that woke it (handoff.ts, step 3). */
 // @ts-ignore: decorator
 @inline export function preemptSwitchIn(t: Thread, handedOff: bool): void {
-  if (keepTurn) keepTurn = false; else if (!handedOff) turnFresh = true;
+  if (keepTurn) keepTurn = false; else if (!SHARED_MEMORY || !handedOff) turnFresh = true;
   runningPriority = t.priority;
   if (lastTick < 0) lastTick = hostNow();       // after the processor was idle: sampled time counts from here
   if (SHARED_MEMORY) {

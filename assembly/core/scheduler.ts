@@ -51,7 +51,7 @@ import { heapFree } from "../runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
 import { futexWakeLocked } from "./futex";
-import { handOffTake, handedOff, handOffTick, handOffGoOn, handOffPending, runnableAtLeast } from "./handoff";
+import { handOffTake, handedOff, handOffTick, handOffGoOn, handOffBehind, handOffPending, runnableAtLeast } from "./handoff";
 import { threadFinishing, threadExited, threadReap, threadKill } from "./thread";
 import { ioPending, ioDrain, ioRelease } from "./completion";
 import { SHARED_MEMORY } from "./atomics";
@@ -268,7 +268,9 @@ export function runLoop(): i32 {
     // timer added meanwhile is seen next turn, or by the processor that added it).
     if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) {
       schedLockTake();
+      let waiting = timerCount();
       timersFire(hostNow());
+      if (timerCount() < waiting) handOffBehind();   // sleepers now due run before a hand-off (handoff.ts)
       schedLockDrop();
     }
     if (ioPending > 0) {
