@@ -62,7 +62,7 @@ export interface TickerData {
 /** How long the sleeping ticker waits before it looks at the stop word again (ms; step 2a). 100: ten
  *  wake-ups a second cost nothing measurable, and the stop's terminate ends the Worker anyway. Not
  *  configurable. */
-const IDLE_WAIT_MS = 100;
+const IDLE_WAIT_MS: number = 100;
 
 /** Inside the ticker's Worker: steps 2 and 3, until the stop word is set. */
 export function runTicker(data: TickerData): void {
