@@ -8,7 +8,7 @@
 // went on the waker's queue and a sleeping processor was woken for it; that processor stole it, so every
 // hand-off crossed processors: the thread's record, its save area and the channel moved between the caches,
 // and each pass cost a system call to wake the thief. A ring of 503 threads passing a token cost
-// 510-770 ns a pass on 2 processors against 45-80 on one.
+// 278-330 ns a pass on 2 processors against 66-105 on one (mn_ring_ratio; with the slot: 59-97 ns).
 //
 // Rejected: waking nobody for any push (a processor that spawns work and keeps computing would keep it
 // to itself: mn_speedup_2 needs its spawns to spread); letting spinning thieves skip queued threads younger
