@@ -4,6 +4,13 @@
 //   spawn_mn, mem_mn_1k, mem_mn_10k   bench/programs/mn_lab.ts on 2 processors
 //   xworker_pingpong  mn_lab's channel ping-pong on 2 processors / a raw Atomics.wait/notify round trip
 //                     between two Workers, measured here in the same run (ratio; target <= 1.2)
+//   mn_ring_ratio     bench/programs/mn_handoff.ts: a token passed around a ring of 503 threads, ns per pass
+//                     on 2 processors / on 1 processor, the same shared build in the same run (target <= 1.5)
+//   mn_pingpong_ratio mn_handoff's channel ping-pong on 2 processors / channel_roundtrip (bench/programs/
+//                     channel.ts) built for N:1, in the same run (target <= 1.5)
+//   idle_cpu_4p       bench/programs/mn_idle.ts on 4 processors: the process's CPU time (every thread:
+//                     processors, ticker, the main thread) while the only thread sleeps 2 s, as a fraction
+//                     of that wall time (target <= 0.02)
 //   spawn_1to1, mem_1to1_100   bench/programs/one_lab.ts with a Worker per thread (1:1): ns per
 //                     spawn + join; bytes per parked thread with 100 parked — the process's resident
 //                     memory (the Workers' own) plus nothing else, read while they are parked.
@@ -20,6 +27,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "../dist/host/compiler/build.js";
 import { runShared } from "../dist/host/mn/run.js";
+import { run } from "../dist/host/kernel/runner.js";
 import { median } from "./baselines.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -45,6 +53,42 @@ async function values(wasm, processors) {
     if (m) out[m[1]] = Number(m[2]);
   }
   return out;
+}
+
+async function plainBuild(program, coreKey) {
+  const file = path.join(ROOT, "bench", "programs", program + ".ts");
+  const key = createHash("sha256").update(coreKey).update(readFileSync(file)).digest("hex").slice(0, 24);
+  const cached = path.join(CACHE, `${program}-n1-${key}.wasm`);
+  if (existsSync(cached)) return readFileSync(cached);
+  const { wasm } = await build(file);
+  mkdirSync(CACHE, { recursive: true });
+  writeFileSync(cached, wasm);
+  return wasm;
+}
+
+/** channel_roundtrip of an N:1 build (ns). */
+async function channelRoundTrip(wasm) {
+  const r = await run(wasm);
+  if (r.status !== "exited" || r.exitCode !== 0) throw new Error(`bench mn: channel ${r.status} ${r.error ?? ""}`.trim());
+  const m = /channel_roundtrip ([\d.e+-]+)/.exec(r.stdout);
+  return Number(m[1]);
+}
+
+/** The process's CPU time between mn_idle's two lines, over the wall time between them. */
+async function idleCpu(wasm, processors) {
+  let cpu0 = null, wall0 = 0, fraction = NaN;
+  const r = await runShared(wasm, {
+    processors, timeoutMs: 60_000,
+    stdout: (line) => {
+      if (line.startsWith("idle_begin")) { cpu0 = process.cpuUsage(); wall0 = performance.now(); }
+      if (line.startsWith("idle_end") && cpu0) {
+        const d = process.cpuUsage(cpu0);
+        fraction = (d.user + d.system) / 1000 / (performance.now() - wall0);
+      }
+    },
+  });
+  if (r.status !== "exited" || !(fraction >= 0)) throw new Error(`bench mn: idle ${r.status} ${r.error ?? ""}`.trim());
+  return fraction;
 }
 
 /** ns per round trip of two Workers taking turns on one word with Atomics.wait / Atomics.notify. */
@@ -88,8 +132,47 @@ async function oneToOne(wasm) {
 }
 
 /** Every M:N figure, as bench/run.js's results. */
-export async function mnBench({ quick = false, coreKey = "" } = {}) {
+export async function mnBench({ quick = false, coreKey = "", want = () => true } = {}) {
   const runs = quick ? 1 : 3;
+  const handoff = ["mn_ring_ratio", "mn_pingpong_ratio", "idle_cpu_4p"];
+  const rest = ["mn_speedup_2", "skynet_1m_p2", "spawn_mn", "mem_mn_1k", "mem_mn_10k", "xworker_pingpong", "spawn_1to1", "mem_1to1_100"];
+  const out = [];
+  if (handoff.some(want)) out.push(...await handoffBench({ runs: quick ? 3 : 5, coreKey, want }));
+  if (rest.some(want)) out.push(...await restBench({ runs, quick, coreKey }));
+  return out;
+}
+
+/** mn_ring_ratio, mn_pingpong_ratio, idle_cpu_4p: each run measures the ratio's two sides one after the
+ *  other. */
+async function handoffBench({ runs, coreKey, want }) {
+  const lab = await sharedBuild("mn_handoff", coreKey);
+  const channel = await plainBuild("channel", coreKey);
+  const idle = await sharedBuild("mn_idle", coreKey);
+  const samples = { mn_ring_ratio: [], mn_pingpong_ratio: [], idle_cpu_4p: [] };
+  const detail = { ring_p1: [], ring_p2: [], pingpong_p2: [], channel_n1: [] };
+  for (let i = 0; i < runs; i++) {
+    if (want("mn_ring_ratio") || want("mn_pingpong_ratio")) {
+      const one = await values(lab, 1), two = await values(lab, 2);
+      const n1 = await channelRoundTrip(channel);
+      detail.ring_p1.push(one.ring_ns); detail.ring_p2.push(two.ring_ns);
+      detail.pingpong_p2.push(two.pingpong_ns); detail.channel_n1.push(n1);
+      samples.mn_ring_ratio.push(two.ring_ns / one.ring_ns);
+      samples.mn_pingpong_ratio.push(two.pingpong_ns / n1);
+    }
+    if (want("idle_cpu_4p")) samples.idle_cpu_4p.push(await idleCpu(idle, 4));
+  }
+  const r = [];
+  if (samples.mn_ring_ratio.length) {
+    r.push({ bench: "mn_ring_ratio", value: median(samples.mn_ring_ratio), unit: "ratio", runs, samples: samples.mn_ring_ratio,
+      p2_ns: median(detail.ring_p2), p1_ns: median(detail.ring_p1) });
+    r.push({ bench: "mn_pingpong_ratio", value: median(samples.mn_pingpong_ratio), unit: "ratio", runs, samples: samples.mn_pingpong_ratio,
+      p2_ns: median(detail.pingpong_p2), n1_ns: median(detail.channel_n1) });
+  }
+  if (samples.idle_cpu_4p.length) r.push({ bench: "idle_cpu_4p", value: median(samples.idle_cpu_4p), unit: "ratio", runs, samples: samples.idle_cpu_4p });
+  return r;
+}
+
+async function restBench({ runs, quick, coreKey }) {
   const compute = await sharedBuild("mn_compute", coreKey);
   const skynet = await sharedBuild("skynet", coreKey);
   const lab = await sharedBuild("mn_lab", coreKey);

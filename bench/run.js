@@ -59,6 +59,9 @@ export const BENCHES = {
   mem_mn_1k: { unit: "bytes", program: null },
   mem_mn_10k: { unit: "bytes", program: null },
   xworker_pingpong: { unit: "ratio", target: 1.2, program: null, prediction: "raw Atomics.wait/notify round trip" },
+  mn_ring_ratio: { unit: "ratio", target: 1.5, program: null, prediction: "the same ring on 1 processor" },
+  mn_pingpong_ratio: { unit: "ratio", target: 1.5, program: null, prediction: "channel_roundtrip, N:1" },
+  idle_cpu_4p: { unit: "ratio", target: 0.02, program: null, prediction: "wall time (CPU / wall, whole process)" },
   spawn_1to1: { unit: "ns", program: null },
   mem_1to1_100: { unit: "bytes", program: null },
   http_vs_node: { unit: "ratio", range: [0.9, Infinity], program: null, prediction: "Node's http module" },
@@ -173,8 +176,8 @@ async function main(argv) {
     results.push({ bench: "baseline_async_d1", value: median(asy), unit: "ns", runs, samples: asy });
   }
 
-  if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker", "1to1"].some(want)) {
-    for (const r of await mnBench({ quick, coreKey: hashOf(coreFiles()) })) if (want(r.bench)) results.push(r);
+  if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker", "1to1", "mn_ring_ratio", "mn_pingpong_ratio", "idle_cpu_4p", "mn_speedup_2"].some(want)) {
+    for (const r of await mnBench({ quick, coreKey: hashOf(coreFiles()), want })) if (want(r.bench)) results.push(r);
   }
   // Preemption (bench/preempt.js): "preempt" asks for all of its figures.
   const preemptWant = (name) => want(name) || filters.includes("preempt") || filters.some((f) => f.startsWith(name));
@@ -215,7 +218,8 @@ async function main(argv) {
     r.target !== undefined ? `≤ ${r.target} ${r.unit}` : r.range ? (r.range[1] === Infinity ? `≥ ${r.range[0]}` : `${r.range[0]}–${r.range[1]}`) : "",
     r.met === undefined ? "" : r.met ? "met" : "MISSED",
     r.go ?? (r.prediction ? `vs ${r.prediction}` : r.note ?? "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms)` : "") +
-      (r.atomics_ns ? ` (${Math.round(r.weft_ns)} vs ${Math.round(r.atomics_ns)} ns)` : ""),
+      (r.atomics_ns ? ` (${Math.round(r.weft_ns)} vs ${Math.round(r.atomics_ns)} ns)` : "") +
+      (r.p2_ns ? ` (${Math.round(r.p2_ns)} vs ${Math.round(r.p1_ns ?? r.n1_ns)} ns)` : ""),
   ]);
   const head = ["bench", `median`, "target", "", "Go 1.19 here / ratio to"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 10;
+export const ABI_VERSION = 11;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -71,11 +71,14 @@ export const PROCESSORS_MAX = 1024;
  *  ╒═══ tick words (16 + 8 × PROCESSORS_MAX bytes) ═══╕
  *     0 │ raised   i32  how many request words are 1; every safepoint loads it, and only when it is not 0
  *       │               looks at its processor's request word
+ *     4 │ asleep   i32  1 while the ticker sleeps, no processor running a thread (host/mn/ticker.ts,
+ *       │               "Sleeping"); a processor that starts running after it was idle sets it to 0 and
+ *       │               notifies it
  *    16 │ busy     i32 × PROCESSORS_MAX  1 while processor i runs a thread (its loop writes it)
  *  4112 │ request  i32 × PROCESSORS_MAX  1: processor i has a tick due (the ticker sets it, the processor
  *       │               clears it and takes 1 from `raised`)
  *  ╘═════════════════════════════════════════════════╛ */
-export const TICK_WORDS = { raised: 0, busy: 16, request: 16 + 4 * PROCESSORS_MAX } as const;
+export const TICK_WORDS = { raised: 0, asleep: 4, busy: 16, request: 16 + 4 * PROCESSORS_MAX } as const;
 
 /** Ranges weft_preempt_configure accepts (ms): a time slice in (0, SLICE_MS_MAX], a tick in
  *  (0, TICK_MS_MAX] (0 there keeps the value in force; the host's options take positive values only). */

@@ -35,6 +35,7 @@ import { Thread, STATE_BLOCKED, STATE_RUNNING, FROM_RUNNING, transition } from "
 import { atomicLoad, atomicStore, SHARED_MEMORY } from "./atomics";
 import { schedLockTake, schedLockDrop } from "./processor";
 import { currentThread, suspend, makeRunnable, cancelTimer } from "./scheduler";
+import { handOff } from "./handoff";
 import { timerAdd } from "./timer";
 import { hostNow } from "./host";
 import { heapTryAlloc, heapFree } from "../runtime/index";
@@ -193,7 +194,7 @@ function resize(): bool {
     let won = atomic.cmpxchg<u32>(changetype<usize>(t) + offsetof<Thread>("waitAddr"), <u32>addr, 0) == <u32>addr;
     atomic.store<i32>(addr, value);
     // Won: the owner switches out (or has) and only this wakes it; it cannot finish meanwhile.
-    if (won) makeRunnable(t);
+    if (won) handOff(t);
   } else {
     store<i32>(addr, value);
     if (t.state == STATE_BLOCKED && t.waitAddr == addr && !inTable(t)) { t.waitAddr = 0; makeRunnable(t); }
@@ -236,7 +237,8 @@ export function futexWakeLocked(addr: usize, count: i32): i32 {
       unlink(bucket, t);
       cancelTimer(t);
       t.waitResult = FUTEX_WOKEN;
-      makeRunnable(t);
+      if (woken == 0) handOff(t);             // the first runs next here; the others queue (handoff.ts)
+      else makeRunnable(t);
       woken++;
     }
     tp = next;

@@ -102,7 +102,9 @@ import { LISTS_MAX } from "../runtime/gc";
 // @ts-ignore: decorator
 @inline export const STATE_FREE: i32 = 0;     // no thread: the record is not in use
 // @ts-ignore: decorator
-@inline export const STATE_RUNNABLE: i32 = 1; // on its processor's run queue; owned by the scheduler
+@inline export const STATE_RUNNABLE: i32 = 1; // on a processor's run queue, or (M:N) in a processor's next
+                                              // slot or going on after a tick (handoff.ts: that processor's
+                                              // alone); owned by the scheduler
 // @ts-ignore: decorator
 @inline export const STATE_RUNNING: i32 = 2;  // the current thread of a processor; on no queue
 // @ts-ignore: decorator

@@ -55,7 +55,8 @@ import { Thread, PRIORITY_LEVELS, STATE_BLOCKED, STATE_SLEEPING } from "./layout
 import { SHARED_MEMORY } from "./atomics";
 import { hostNow } from "./host";
 import { heapTryAlloc } from "../runtime/index";
-import { runQueueHasAtLeast, runQueueAge, runQueueLevelBelow, runQueueFairPick } from "./runqueue";
+import { runQueueAge, runQueueLevelBelow, runQueueFairPick } from "./runqueue";
+import { runnableAtLeast } from "./handoff";
 import { timerCount, timerEarliest } from "./timer";
 import { processorIndex, PROCESSORS_MAX } from "./processor";
 
@@ -87,6 +88,8 @@ export let flagAddress: usize = 0;
 
 // The tick words (shared builds; the host's ticker writes them, ABI: weft_preempt_requests):
 //   0 │ raised   i32  how many request words are 1 (the safepoints' check reads this word)
+//   4 │ asleep   i32  1 while the ticker sleeps because no processor runs a thread (host/mn/ticker.ts,
+//     │               "Sleeping"); the first switch-in after a processor was idle takes it to 0 and notifies
 //  16 │ busy     i32 × PROCESSORS_MAX  1 while processor i runs a thread (its loop writes it)
 //     │ request  i32 × PROCESSORS_MAX  1: processor i has a tick due (the ticker sets, the processor clears)
 // The ticker, every tick: for each busy processor whose request word goes from 0 to 1, add 1 to `raised`.
@@ -155,14 +158,27 @@ export function preemptTickMs(): f64 { return tickMs; }
 
 // ── The loop's hooks (scheduler.ts) ────────────────────────────────────────────────────────────────
 
-/** A thread is being switched in. */
+/** A thread is being switched in; `handedOff`: from its processor's next slot, and it goes on with the
+ *  turn of the thread that woke it (handoff.ts, step 3). */
 // @ts-ignore: decorator
-@inline export function preemptSwitchIn(t: Thread): void {
-  if (keepTurn) keepTurn = false; else turnFresh = true;
+@inline export function preemptSwitchIn(t: Thread, handedOff: bool): void {
+  if (keepTurn) keepTurn = false; else if (!SHARED_MEMORY || !handedOff) turnFresh = true;
   runningPriority = t.priority;
   if (lastTick < 0) lastTick = hostNow();       // after the processor was idle: sampled time counts from here
-  if (SHARED_MEMORY) store<i32>(TICKS + 16 + (<usize>processorIndex << 2), 1);    // busy
+  if (SHARED_MEMORY) {
+    let busy = TICKS + 16 + (<usize>processorIndex << 2);
+    if (load<i32>(busy) == 0) processorBusy(busy);   // only its own processor writes it
+  }
   if (exact) exactSwitchIn(t);
+}
+
+/** The first switch-in after this processor was idle (its busy word is 0): the processor's half of the
+ *  ticker's sleep (host/mn/ticker.ts, "Sleeping"): the busy word is stored, then the ticker's `asleep`
+ *  word read (sequentially consistent, as the ticker stores `asleep`, then reads the busy words), so
+ *  either the ticker sees this processor busy or this processor sees it asleep and wakes it. */
+function processorBusy(busy: usize): void {
+  atomic.store<i32>(busy, 1);
+  if (atomic.load<i32>(TICKS, 4) != 0 && atomic.xchg<i32>(TICKS, 0, 4) != 0) atomic.notify(TICKS + 4, 1);
 }
 
 /** The running thread is back in the loop. */
@@ -267,9 +283,9 @@ function decide(t: Thread, now: f64): i32 {
   // then come out to within about a tick over any stretch, not a slice (fair_share_error).
   let sliceOver = now - turnStart >= (fairShare ? min<f64>(sliceMs, tickMs) : sliceMs);
   let timerDue = timerCount() > 0 && timerEarliest() <= now;
-  let higher = t.priority + 1 < PRIORITY_LEVELS && runQueueHasAtLeast(t.priority + 1);
+  let higher = t.priority + 1 < PRIORITY_LEVELS && runnableAtLeast(t.priority + 1);
   if (!sliceOver && !timerDue && !higher) return TICK_GO_ON;
-  if (!runQueueHasAtLeast(t.priority) && !timerDue) { turnStart = now; return TICK_GO_ON; }
+  if (!runnableAtLeast(t.priority) && !timerDue) { turnStart = now; return TICK_GO_ON; }
   // The thread with the least virtual time runs next; if that is this one, it goes on.
   if (sliceOver && !timerDue && !higher && fairShare && runQueueFairPick(t)) { turnStart = now; return TICK_GO_ON; }
   handoff = now;

@@ -206,6 +206,15 @@ export function wakeProcessor(i: i32): void {
   atomic.notify(word, 1);
 }
 
+/** The index of a processor marked asleep, or -1. A hint: it may wake meanwhile, but a thread pushed on
+ *  its queue and then wakeFor(index) is seen either way ("Idle processors"). */
+export function sleepingProcessor(): i32 {
+  for (let i = 0, n = processorCount; i < n; i++) {
+    if (atomic.load<i32>(asleep + (<usize>i << 2)) != 0) return i;
+  }
+  return -1;
+}
+
 function wakeOne(): void {
   for (let i = 0, n = processorCount; i < n; i++) {
     if (atomic.load<i32>(asleep + (<usize>i << 2)) != 0) { wakeProcessor(i); return; }

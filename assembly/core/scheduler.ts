@@ -51,6 +51,7 @@ import { heapFree } from "../runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
 import { futexWakeLocked } from "./futex";
+import { handOffTake, handedOff, handOffTick, handOffGoOn, handOffBehind, handOffPending, runnableAtLeast } from "./handoff";
 import { threadFinishing, threadExited, threadReap, threadKill } from "./thread";
 import { ioPending, ioDrain, ioRelease, ioRingHasWork } from "./completion";
 import { SHARED_MEMORY } from "./atomics";
@@ -174,7 +175,7 @@ export function saveAreaSpill(cur: usize, frame: usize): usize {
   // Nobody who would run instead: no switch, unless sleepers may be due or I/O may have completed (only
   // the loop wakes them).
   // (Its own level: a yield ends an aging boost, preempt.ts.)
-  if (!runQueueHasAtLeast(t.basePriority) && timerCount() == 0 && ioPending == 0) return;
+  if (!runnableAtLeast(t.basePriority) && timerCount() == 0 && ioPending == 0) return;
   // makeRunnable, less what a running thread does not need: no waiting time to account (exactWoken) and
   // no running thread below it to preempt (preemptWoken). No scheduler lock: the queue's own.
   transition(t, FROM_RUNNING, STATE_RUNNABLE);
@@ -267,7 +268,9 @@ export function runLoop(): i32 {
     // timer added meanwhile is seen next turn, or by the processor that added it).
     if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) {
       schedLockTake();
+      let waiting = timerCount();
       timersFire(hostNow());
+      if (timerCount() < waiting) handOffBehind();   // sleepers now due run before a hand-off (handoff.ts)
       schedLockDrop();
     }
     if (ioPending > 0) {
@@ -279,9 +282,9 @@ export function runLoop(): i32 {
         schedLockDrop();
       }
       // N:1: completions arrive only while the host has a turn: give it one now and then (IO_POLL_MS).
-      if (!SHARED_MEMORY && ioPending > 0 && !runQueueEmpty() && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
+      if (!SHARED_MEMORY && ioPending > 0 && (!runQueueEmpty() || handOffPending()) && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
     }
-    let tp = runQueuePop();                   // the queues' own locks (runqueue.ts)
+    let tp = handOffTake();                   // the next slot (handoff.ts), else the queues' own locks (runqueue.ts)
     if (tp == 0) {
       schedLockTake();
       let reason = nothingToRun();
@@ -300,7 +303,7 @@ export function runLoop(): i32 {
     currentThread = tp;
     if (gcPhase() == Phase.MARKING) gcThreadRuns(t);   // its stack changes: the remark looks again
     t.switches++;
-    preemptSwitchIn(t);
+    preemptSwitchIn(t, handedOff);
     setStackPointer(t.stackPointer);
     setStackLimit(t.stackBase);
     tlsBase = t.tls;
@@ -378,8 +381,9 @@ function requeueTicked(t: Thread): void {
   schedLockTake();
   if (timerCount() > 0) timersFire(now, true);
   transition(t, FROM_RUNNING, STATE_RUNNABLE);
+  handOffTick(verdict != TICK_PREEMPT);       // a slot thread waiting since the last tick goes (handoff.ts)
   if (verdict == TICK_PREEMPT) runQueuePush(t);
-  else { runQueuePushFront(t); t.switches--; }   // it goes on: not a switch
+  else { handOffGoOn(t); t.switches--; }      // it goes on, next (handoff.ts): not a switch
   schedLockDrop();
 }
 

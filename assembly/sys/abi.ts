@@ -45,7 +45,7 @@ import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, p
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 10;
+@inline const ABI_VERSION: i32 = 11;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -162,8 +162,9 @@ export function weft_preempt_slice(): f64 { return preemptSlice(); }
 export function weft_preempt_tick(): f64 { return preemptTickMs(); }
 
 /** Shared builds: the address of the tick words (core/preempt.ts draws them: the count of raised requests,
- *  then a busy word and a request word per processor); the host's ticker raises the request word of each
- *  busy processor every tick (host/mn/ticker.ts). */
+ *  the ticker's asleep word, then a busy word and a request word per processor); the host's ticker raises
+ *  the request word of each busy processor every tick, and sleeps on its asleep word while none is busy
+ *  (host/mn/ticker.ts). */
 export function weft_preempt_requests(): usize { return preemptRequests(); }
 
 /** Fair-share groups: how many exist (group 0 is the default), and each one's weight and CPU (ms). */

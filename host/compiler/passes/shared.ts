@@ -112,6 +112,11 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "core/preempt/turnFresh", "this processor switched since its last tick"],
   [WEFT + "core/preempt/switchedInAt", "when this processor switched its thread in (exact accounting)"],
   [WEFT + "core/scheduler/ticked", "this processor's thread unwound at a safepoint for a tick"],
+  [WEFT + "core/handoff/nextThread", "the thread this processor runs next, woken by a thread of its own (its next slot)"],
+  [WEFT + "core/handoff/nextEpoch", "this processor's tick count when its next slot was filled"],
+  [WEFT + "core/handoff/epoch", "ticks this processor has taken"],
+  [WEFT + "core/handoff/goingOn", "the thread that ticked on this processor and goes on"],
+  [WEFT + "core/handoff/handedOff", "the thread this processor switches in came from its next slot"],
 ]);
 
 /** scheduler.ts is the processor's loop and savearea.ts its scratch area: every global of them is per
