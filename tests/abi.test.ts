@@ -56,7 +56,7 @@ describe("ABI", () => {
     for (const e of REQUIRED_EXPORTS) expect(exports).toContain(e);
   });
 
-  it("an I/O host on another kernel thread finds each processor's wake word, asleep flag and the idle count (ABI 10)", async () => {
+  it("an I/O host on another kernel thread finds each processor's wake word, asleep flag and the idle count (ABI 10 on)", async () => {
     const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_INITIAL, maximum: SHARED_MEMORY_INITIAL * 4, shared: true });
     const program = await WeftProgram.load(await buildProgram("pingpong.ts", { shared: true }), {
       processor: { memory, index: 0, count: 4, t0: performance.timeOrigin + performance.now() },
