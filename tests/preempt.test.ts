@@ -182,7 +182,7 @@ describe("priorities under preemption", () => {
 });
 
 describe("fair-share groups", () => {
-  it("group A (3) with one thread, group B (1) with threads of weights 1 and 3: CPU shares within 4 points", async () => {
+  it("group A (3) with one thread, group B (1) with threads of weights 1 and 3: CPU shares within 5 points", async () => {
     const v = await runValues("preempt_fair", { timeoutMs: 10_000 });
     const shares = { a: num(v, "share_a"), b1: num(v, "share_b1"), b3: num(v, "share_b3") };
     const configured = { a: 0.75, b1: 0.0625, b3: 0.1875 };
@@ -193,19 +193,20 @@ describe("fair-share groups", () => {
     expect({ group_a: v.get("group_a"), group_b: v.get("group_b") }).toEqual({ group_a: "1", group_b: "2" });
     // The shares of CPU time the threads were charged: the scheduler picks by them at every tick, so each
     // stays within about one charge of its configured share. A charge is the time since the last tick,
-    // and on a busy machine may carry a stretch off the core (tens of ms): 4 points of the 1.5 s run allow
-    // 60 ms; measured there, 1.2 points at most. Shares not applied miss by 6 points or more (b1 with its
-    // group's weights alone: 0.125; all three equal: 0.33). The shares of work done (iterations) are a
-    // benchmark's figure (bench/preempt.js, fair_share_error): here the stretches off the core fall on
+    // and on a busy machine may carry a stretch off the core (tens of ms): 5 points of the 1.5 s run allow
+    // 75 ms; measured there, 1.2 points at most with two spinners beside the suite, 3.9 with more load.
+    // Shares not applied miss by 6 points or more (b1 with its group's weights alone: 0.125; all three
+    // equal: 0.33). The shares of work done (iterations) are a benchmark's figure (bench/preempt.js, fair_share_error): here the stretches off the core fall on
     // whichever thread had the core, and they were measured up to 64% off for the smallest share.
     const cpu = { a: num(v, "cpu_a"), b1: num(v, "cpu_b1"), b3: num(v, "cpu_b3") };
     const total = cpu.a + cpu.b1 + cpu.b3;
     for (const k of ["a", "b1", "b3"] as const) {
-      expect(Math.abs(cpu[k] / total - configured[k]), `${k}'s CPU share, off its configured ${configured[k]}`).toBeLessThanOrEqual(0.04);
+      expect(Math.abs(cpu[k] / total - configured[k]), `${k}'s CPU share, off its configured ${configured[k]}`).toBeLessThanOrEqual(0.05);
     }
-    // The groups' sampled CPU splits the same way (3 : 1), and adds up to the elapsed time.
+    // The groups' sampled CPU splits the same way (3 : 1, within the same 5 points), and adds up to the
+    // elapsed time.
     const ga = num(v, "group_a_cpu"), gb = num(v, "group_b_cpu");
-    expect(Math.abs(ga / (ga + gb) - 0.75) / 0.75).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(ga / (ga + gb) - 0.75), "group A's CPU share, off its configured 0.75").toBeLessThanOrEqual(0.05);
     expect(Math.abs(ga + gb - num(v, "elapsed")) / num(v, "elapsed")).toBeLessThanOrEqual(0.05);
   }, TIMEOUT);
 });
