@@ -5,10 +5,13 @@
 // Design note
 // -----------
 // When. Like Go's GOGC: a collection starts once the objects allocated since the last one began pass
-// `percent`% of the heap in use after the last one's sweep (heapAllocated(): objects and everything weft
-// keeps — thread records, stacks, save areas —, since marking costs time in proportion to all of it),
-// and never before MIN_TRIGGER bytes. gc() collects at once, to the end; so does an allocation the heap
-// cannot serve, before it gives up with "out of memory". setGcPercent(-1) turns automatic ones off.
+// `percent`% of the heap in use (heapAllocated(): objects and everything weft keeps — thread records,
+// stacks, save areas —, since marking costs time in proportion to all of it), and never before
+// MIN_TRIGGER bytes. The heap in use is taken when the last sweep ended, and taken again when allocation
+// reaches that trigger (less what was allocated since): threads made meanwhile move the goal up (due()),
+// so a program that starts 100,000 threads does not collect again and again for nothing while it does.
+// gc() collects at once, to the end; so does an allocation the heap cannot serve, before it gives up
+// with "out of memory". setGcPercent(-1) turns automatic ones off.
 //
 // Pauses. A collection that stopped the program until it had marked everything would pause it for as
 // long as marking the whole heap takes: measured ~1.3 s with 100,000 parked threads each holding a few
@@ -190,14 +193,13 @@ function slowPath(why: i32): void {
   if (why == SlowPath.NO_MEMORY) fullCollection(true);
   else if (why == SlowPath.ASKED) fullCollection(false);
   else {
-    let s = stats();
     let phase = gcPhase();
     if (phase == Phase.SWEEPING) {
       sweepOwn();
-      if (gcPhase() == Phase.SWEEPING && s.percent >= 0 && allocated >= s.trigger) begin();
+      if (gcPhase() == Phase.SWEEPING && due(allocated)) begin();
     } else if (phase == Phase.MARKING) {
       if (allocated >= sliceDue) slice();
-    } else if (s.percent >= 0 && allocated >= s.trigger) begin();
+    } else if (due(allocated)) begin();
   }
   renewBudget();
 }
@@ -223,13 +225,36 @@ function renewBudget(): void {
   else allocBudget = s.percent < 0 ? <usize>0xffffffff : (s.trigger > s.allocated ? <usize>(s.trigger - s.allocated) : 0);
 }
 
+/** Whether a collection is due, `allocated` bytes of objects after the last one began. The trigger was
+ *  set from the heap in use when the last sweep ended; since then the program may have made threads, whose
+ *  records and stacks marking must visit too. So once `allocated` passes the trigger, it is measured again
+ *  against the heap in use now, less the objects allocated since (what the last collection left, and what
+ *  weft holds now): a collection begins only if it passes that as well, else the trigger moves up to it.
+ *  As Go's pacer (1.18 on) counts goroutine stacks in the heap goal: a collection's cost is in proportion
+ *  to everything it visits, and so is the allocation that pays for it. Never later than the heap's
+ *  growth allows: an allocation that finds no memory collects at once (slowPath, NO_MEMORY). */
+function due(allocated: usize): bool {
+  let s = stats();
+  if (s.percent < 0 || allocated < <usize>s.trigger) return false;
+  let heap = heapAllocated();
+  let base = heap > allocated ? heap - allocated : 0;
+  let goal = goalFor(base);
+  if (<usize>allocated >= <usize>goal) return true;
+  s.trigger = goal;
+  return false;
+}
+
+/** The trigger for a heap of `base` bytes in use: percent% of it, never below MIN_TRIGGER. */
+function goalFor(base: usize): u32 {
+  let percent = max<i32>(stats().percent, 0);
+  let goal = <u32>min<u64>(<u64>max<usize>(base, MIN_TRIGGER) * <u64>percent / 100, 0xffffffff);
+  return goal < <u32>MIN_TRIGGER ? <u32>MIN_TRIGGER : goal;
+}
+
 /** The trigger after a sweep that left the heap with `heapBytes` in use. */
 function setTrigger(): void {
   let s = stats();
-  let base = max<usize>(<usize>s.heapBytes, MIN_TRIGGER);
-  let percent = max<i32>(s.percent, 0);
-  s.trigger = <u32>min<u64>(<u64>base * <u64>percent / 100, 0xffffffff);
-  if (s.trigger < <u32>MIN_TRIGGER) s.trigger = <u32>MIN_TRIGGER;
+  s.trigger = goalFor(<usize>s.heapBytes);
   renewBudget();
 }
 

@@ -35,8 +35,9 @@ export class HeapStats {
 /** Collects garbage now: every object no thread can reach any more is freed. */
 export function gc(): void { gcCollect(); }
 
-/** Sets how much may be allocated between collections, as a percentage of the heap in use after the last
- *  one (default 100, as Go's GOGC); -1 turns automatic collections off. Returns the previous setting. */
+/** Sets how much may be allocated between collections, as a percentage of the heap in use — objects and
+ *  weft's own records, stacks and save areas for threads — (default 100, as Go's GOGC); -1 turns
+ *  automatic collections off. Returns the previous setting. */
 export function setGcPercent(percent: i32): i32 { return gcSetPercent(percent); }
 
 /** The heap and the collector's figures (a new HeapStats; heapStatsInto reuses one). */
