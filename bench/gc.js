@@ -10,6 +10,8 @@
 //   gc_cost_skynet_1m, gc_cost_channel_roundtrip, gc_cost_spawn_join
 //                         the program built with the collector / built without it (`collector: false`),
 //                         runs alternated in one process (target <= 1.05)
+//   gc_cost_http          examples/http.ts: req/s built without the collector / with it, under wrk
+//                         (bench/http.js, httpGcBench; target <= 1.05)
 // Each figure is the median of `runs` runs; ratios are ratios of medians.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

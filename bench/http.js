@@ -5,6 +5,7 @@
 //   node bench/http.js            a table
 //   node bench/http.js --json     {"bench":"http_vs_node","value":<weft rps / node rps>,"unit":"ratio",...}
 //   node bench/http.js --quick    shorter runs
+//   node bench/http.js --gc       gc_cost_http: the example built with the collector / without it
 //   node bench/http.js --mn       M:N: http_mn_vs_node (examples/http.ts on 2 processors / node) and
 //                                 http_mn_speedup_2 (bench/programs/http_work.ts, 2 processors / 1)
 //
@@ -123,6 +124,41 @@ export async function httpBench({ quick = false } = {}) {
   }
 }
 
+/** What the collector costs a server (gc_cost_http): examples/http.ts built with the collector and
+ *  without it (`collector: false`: nothing is ever freed, which a run of a few seconds survives), served
+ *  one at a time on the example's address, runs alternating. The value is requests/s without over
+ *  requests/s with: above 1, the collector costs that much. Resolves to the result, or null when wrk is
+ *  not there. */
+export async function httpGcBench({ quick = false } = {}) {
+  if (!ensureWrk()) return null;
+  const seconds = quick ? 2 : 5, rounds = quick ? 2 : 5;
+  const { build } = await import("../dist/host/compiler/build.js");
+  const dir = mkdtempSync(path.join(tmpdir(), "weft-bench-http-gc-"));
+  const files = {};
+  for (const [name, collector] of [["with", true], ["without", false]]) {
+    files[name] = path.join(dir, `http-${name}.wasm`);
+    writeFileSync(files[name], (await build(path.join(ROOT, "examples", "http.ts"), { collector })).wasm);
+  }
+  const runs = { with: [], without: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const name of i % 2 === 0 ? ["with", "without"] : ["without", "with"]) {
+      const server = await startServer(["--serve-weft", files[name]]);
+      try {
+        wrk(server.url, 1);                                             // warm-up: JIT tiers, connections
+        runs[name].push(wrk(server.url, seconds));
+      } finally { await server.stop(); }
+    }
+  }
+  const errors = (name) => runs[name].reduce((n, r) => n + r.errors, 0);
+  if (errors("with") || errors("without")) throw new Error(`bench http: wrk saw errors (with the collector ${errors("with")}, without ${errors("without")})`);
+  const rps = (name) => median(runs[name].map((r) => r.rps));
+  return {
+    bench: "gc_cost_http", value: +(rps("without") / rps("with")).toFixed(3), unit: "ratio",
+    with_collector_rps: Math.round(rps("with")), without_collector_rps: Math.round(rps("without")),
+    samples: runs.with.map((r, i) => runs.without[i].rps / r.rps), runs: rounds, seconds,
+  };
+}
+
 /** M:N: examples/http.ts on 2 processors against Node's http (http_mn_vs_node, target ≥ 1.3), and
  *  bench/programs/http_work.ts (~0.2 ms of CPU per request) on 2 processors over 1 (http_mn_speedup_2,
  *  target ≥ 1.6). Same method as httpBench: alternating runs in one session, medians. Resolves to both
@@ -172,6 +208,12 @@ export async function httpMnBench({ quick = false } = {}) {
 }
 
 async function main(argv) {
+  if (argv.includes("--gc")) {
+    const r = await httpGcBench({ quick: argv.includes("--quick") });
+    if (r) console.log(argv.includes("--json") ? JSON.stringify(r)
+      : `http, the collector's cost: ${r.with_collector_rps} req/s with it, ${r.without_collector_rps} without: ${r.value.toFixed(2)}× (target ≤ 1.05)`);
+    return;
+  }
   if (argv.includes("--mn")) {
     const results = await httpMnBench({ quick: argv.includes("--quick") });
     if (!results) return;

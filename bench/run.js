@@ -25,7 +25,7 @@ import { build } from "../dist/host/compiler/build.js";
 import { run } from "../dist/host/kernel/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 import { asyncPingPong, generatorPingPong, median } from "./baselines.js";
-import { httpBench, httpMnBench } from "./http.js";
+import { httpBench, httpGcBench, httpMnBench } from "./http.js";
 import { mnBench } from "./mn.js";
 import { preemptBench } from "./preempt.js";
 import { startupBench } from "./startup.js";
@@ -86,6 +86,7 @@ export const BENCHES = {
   gc_cost_skynet_1m: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
   gc_cost_channel_roundtrip: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
   gc_cost_spawn_join: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
+  gc_cost_http: { unit: "ratio", target: 1.05, program: null, prediction: "req/s built without the collector / with it" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
 };
@@ -192,6 +193,10 @@ async function main(argv) {
   if (Object.keys(BENCHES).some((n) => n.startsWith("gc_") && want(n)) || filters.includes("gc")) {
     const gcWant = (name) => want(name) || filters.includes("gc");
     for (const r of await gcBench({ quick, coreKey: hashOf(coreFiles()), want: gcWant })) results.push(r);
+  }
+  if (want("gc_cost_http") || filters.includes("gc")) {
+    const r = await httpGcBench({ quick });        // null when wrk is missing and cannot be installed
+    if (r) results.push(r);
   }
   if (want("http")) {
     const r = await httpBench({ quick });          // null when wrk is missing and cannot be installed
