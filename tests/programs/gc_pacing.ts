@@ -1,6 +1,6 @@
 // When collections come (core/gc.ts, "When"): the goal counts everything marking visits, the threads'
 // records and stacks too, measured when the trigger is reached — not only the heap the last sweep left.
-//   1. few threads: garbage collects once 4 MiB (the least trigger) of objects were made;
+//   1. few threads: garbage collects once 1 MiB (the least trigger) of objects were made;
 //   2. after a gc(), THREADS threads start and park: the heap in use grows by `roots` bytes of weft's own
 //      records and stacks. Garbage of a third of that size is then made: no collection may begin (the goal is
 //      the heap in use now, roots included);
