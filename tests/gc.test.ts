@@ -14,7 +14,7 @@ async function exits(name: string, processors: number, options: ProgramOptions =
   const r: RunResult = processors === 0
     ? await runProgram(`${name}.ts`, { timeoutMs: 120_000, build, ...options })
     : await runSharedProgram(`${name}.ts`, processors, 120_000, "M:N", build, { memoryLimit: options.memoryLimit });
-  expect({ status: r.status, exitCode: r.exitCode, error: r.error ?? null }).toMatchObject({ status: "exited", exitCode: 0, error: null });
+  expect({ status: r.status, exitCode: r.exitCode, error: r.error ?? null }, r.stdout.slice(-2000)).toMatchObject({ status: "exited", exitCode: 0, error: null });
   return valuesOf(r);
 }
 
@@ -39,6 +39,17 @@ describe("marking in slices while the program runs", () => {
         .toEqual({ broken: "0", checked_many: "yes", sliced: "yes" });
       expect(v.get("collections")).toMatch(/^\d+$/);
       expect(Number(v.get("collections"))).toBeGreaterThanOrEqual(3);
+    });
+  }
+});
+
+describe("a thread running when marking began", () => {
+  for (const p of [0, 2, 4]) {
+    it(`${where(p)}: an object only on its stack survives when it switches out while the collection marks and sleeps through the remark`, async () => {
+      // Before the remark looked at such a thread, the object was freed under it: "memory access out of
+      // bounds" or "broken" here, every run, in N:1 and on processors.
+      const v = await exits("gc_running_root", p);
+      expect(v.get("held")).toBe("intact");
     });
   }
 });

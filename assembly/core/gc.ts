@@ -37,7 +37,7 @@ import { hostNow } from "./host";
 import { processorIndex } from "./processor";
 import { threadTableUsed } from "./table";
 import { stopInit, stopProcessorEnter, stopTheWorld, startTheWorld, stopAbandoned, gcPark, liveStackStart } from "./gcstop";
-import { markGlobalRoots, markThread, threadInSlot, rootSources, markRootSource, markRunningAndDirty } from "./gcroots";
+import { markGlobalRoots, markThread, threadInSlot, rootSources, markRootSource, markRunningAndDirty, gcThreadRuns } from "./gcroots";
 import { heapAllocated, heapMerge } from "../runtime/index";
 import {
   gcSetSlowPath, gcReserve, gcMarkBegin, gcMarkSome, gcMarkDrain, gcStopRequested, gcPhase, gcSetPhase, Phase,
@@ -348,8 +348,14 @@ function markFor(deadline: f64): f64 {
       // heap to its stack after this is then found by the remark (gcroots.ts), or by the barrier.
       if (cursor < threadTableUsed()) {
         let tp = threadInSlot(cursor++);
-        // A running thread's stack changes under us: the remark looks at it.
-        if (tp != 0) markThread(tp, changetype<Thread>(tp).state != STATE_RUNNING);
+        // A running thread's stack changes under us: the remark looks at it. Not only if it still runs
+        // then: it may switch out before the remark and not run again, so it goes on the dirty list
+        // (its switch-in, which would have put it there, came before marking began).
+        if (tp != 0) {
+          let running = changetype<Thread>(tp).state == STATE_RUNNING;
+          markThread(tp, !running);
+          if (running) gcThreadRuns(changetype<Thread>(tp));
+        }
         continue;
       }
       if (nextSource < rootSources()) { markRootSource(nextSource++); continue; }

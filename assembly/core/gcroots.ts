@@ -17,8 +17,10 @@
 // makes into the places above while marking runs go through the write barrier (gcShade), but a stack
 // has none: a thread that runs while marking is under way may have put anything in its frames, so the
 // loop notes it (gcThreadRuns, when it switches the thread in) and the remark looks at its stack again,
-// with the stack of every thread running at that moment. A thread that did not run since marking began
-// has the stack it was visited with.
+// with the stack of every thread running at that moment. A thread the walk finds running (it was switched
+// in before marking began, so the loop never noted it) is noted by the walk: it may switch out before the
+// remark and not run again. A thread that did not run since marking began has the stack it was visited
+// with.
 //
 // Access rule: the dirty list is appended under its lock by any processor while marking runs, and read
 // and emptied by the collector while the world is stopped.
