@@ -6,22 +6,7 @@
 // (and its memory reused) is seen. Prints `key=value`; main returns 0 when nothing broke.
 import { spawn, join, yieldNow, migrate, print, heapStats, Channel, ThreadLocal } from "weft";
 import { Counter } from "./lib/counter";
-
-class Item {
-  label: string;
-  parts: Array<string>;
-  next: Item | null = null;
-  constructor(public n: i32) {
-    this.label = "item-" + n.toString();
-    this.parts = new Array<string>();
-    for (let i = 0; i < 4; i++) this.parts.push(n.toString() + "/" + i.toString());
-  }
-  intact(): bool {
-    if (this.label != "item-" + this.n.toString() || this.parts.length != 4) return false;
-    for (let i = 0; i < 4; i++) if (this.parts[i] != this.n.toString() + "/" + i.toString()) return false;
-    return true;
-  }
-}
+import { Item } from "./lib/item";
 
 class Holder { item: Item | null = null; }
 

@@ -4,21 +4,7 @@
 // what it frees (the test builds with poisonFreed): an object freed under the parked thread reads back
 // wrong, or traps. Prints `key=value`; main returns 0 when the object read back intact.
 import { spawn, join, yieldNow, print, gc, heapStatsInto, HeapStats, Channel } from "weft";
-
-class Item {
-  label: string;
-  parts: Array<string>;
-  constructor(public n: i32) {
-    this.label = "item-" + n.toString();
-    this.parts = new Array<string>();
-    for (let i = 0; i < 4; i++) this.parts.push(n.toString() + "/" + i.toString());
-  }
-  intact(): bool {
-    if (this.label != "item-" + this.n.toString() || this.parts.length != 4) return false;
-    for (let i = 0; i < 4; i++) if (this.parts[i] != this.n.toString() + "/" + i.toString()) return false;
-    return true;
-  }
-}
+import { Item } from "./lib/item";
 
 // Live objects enough that marking takes more than one 1 ms pause: ~150,000 strings.
 const ballast = new Array<Array<string>>();
