@@ -127,11 +127,11 @@ function echoClients(address: string, count: number, bytes: number): Promise<num
 }
 
 describe("TCP on every processor", () => {
-  // Skipped while a known bug stands (README, Limitations): about one run in ten with two busy loops
-  // beside it, one connection's last 16 KiB read returns 0 to its thread, though the I/O owner completed
-  // it with the bytes (instrumented: no completion dropped, repeated, stale or written with 0; N:1 never
-  // shows it). The test fails on it as it should; it runs again once the bug is found.
-  it.skip("1,000 concurrent connections to a server on 4 processors each echo 64 KiB", async () => {
+  // This test found a lost update of a thread's flags (core/layout.ts, flagsSet): main's detach undid
+  // FLAG_STARTED of a serving thread just switched in on another processor, whose entry then ran again
+  // from the start when it was next resumed, and the first 16 KiB it had read never went back (about one
+  // run in 25 with two busy loops beside it; 0 in 120 since).
+  it("1,000 concurrent connections to a server on 4 processors each echo 64 KiB", async () => {
     let clients: Promise<number> | undefined;
     const result = await runSharedIn(scratch(), "mn_io_echo", {
       processors: 4, listen: ["127.0.0.1:0"],

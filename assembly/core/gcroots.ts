@@ -25,7 +25,7 @@
 // Access rule: the dirty list is appended under its lock by any processor while marking runs, and read
 // and emptied by the collector while the world is stopped.
 
-import { Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, TLS_HEADER, FLAG_GC_DIRTY } from "./layout";
+import { Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, TLS_HEADER, FLAG_GC_DIRTY, flagsSet, flagsClear } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
 import { currentThread } from "./scheduler";
 import { threadAt, threadTableUsed, threadById } from "./table";
@@ -127,14 +127,14 @@ export function markRunningAndDirty(mine: usize): void {
     for (let slot: u32 = 1, used = threadTableUsed(); slot < used; slot++) {
       let tp = threadAt(slot);
       if (tp == 0) continue;
-      changetype<Thread>(tp).flags &= ~FLAG_GC_DIRTY;
+      flagsClear(changetype<Thread>(tp), FLAG_GC_DIRTY);
       markThread(tp, true);
     }
   } else {
     for (let i: u32 = 0; i < dirtyCount; i++) {
       let t = threadById(load<i32>(dirty + (<usize>i << 2)));
       if (t === null) continue;                                   // reaped since
-      t.flags &= ~FLAG_GC_DIRTY;
+      flagsClear(t, FLAG_GC_DIRTY);
       markThread(changetype<usize>(t), true);
     }
   }
@@ -146,7 +146,7 @@ export function markRunningAndDirty(mine: usize): void {
  *  note). Once per thread and marking. */
 export function gcThreadRuns(t: Thread): void {
   if (t.flags & FLAG_GC_DIRTY) return;
-  t.flags |= FLAG_GC_DIRTY;
+  flagsSet(t, FLAG_GC_DIRTY);
   if (SHARED_MEMORY) while (atomic.cmpxchg<i32>(DIRTY_LOCK, 0, 1) != 0) {}
   if (dirtyCount == dirtyCap && !allDirty) {
     let cap = max<u32>(64, dirtyCap << 1);

@@ -149,6 +149,24 @@ function transitionRefused(t: Thread, to: i32): void {
     to.toString() + " (corrupt thread records)");
 }
 
+/** Sets `bits` in `t.flags`. Atomically in a shared build: the flags word is written by the processor
+ *  that runs the thread (FLAG_STARTED, FLAG_FINISHING) and by other threads under the scheduler lock
+ *  (detach's FLAG_DETACHED), and a plain read-modify-write loses one of two at once — detach from main
+ *  on one processor once undid FLAG_STARTED of a thread just switched in on another, and its entry ran a
+ *  second time when it was next resumed (tests/mn-io.test.ts, the 1,000-connection echo). */
+// @ts-ignore: decorator
+@inline export function flagsSet(t: Thread, bits: u32): void {
+  if (isDefined(WEFT_SHARED_MEMORY)) atomic.or<u32>(changetype<usize>(t) + offsetof<Thread>("flags"), bits);
+  else t.flags |= bits;
+}
+
+/** Clears `bits` in `t.flags` (atomically in a shared build, as flagsSet). */
+// @ts-ignore: decorator
+@inline export function flagsClear(t: Thread, bits: u32): void {
+  if (isDefined(WEFT_SHARED_MEMORY)) atomic.and<u32>(changetype<usize>(t) + offsetof<Thread>("flags"), ~bits);
+  else t.flags &= ~bits;
+}
+
 // Thread flags.
 // @ts-ignore: decorator
 @inline export const FLAG_DETACHED: u32 = 1;

@@ -39,7 +39,7 @@
 import {
   Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
   FLAG_STARTED, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, SAVE_AREA_HEADER,
-  FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, transition,
+  FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, transition, flagsSet,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
 import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast, runQueueWorkFor } from "./runqueue";
@@ -313,7 +313,7 @@ export function runLoop(): i32 {
       resuming = true;
       asyncifyStartRewind(t.saveArea);
     } else {
-      t.flags |= FLAG_STARTED;
+      flagsSet(t, FLAG_STARTED);
     }
     // The entry is called from here, not through a wrapper: one frame less to unwind and rewind on every
     // switch. Its return value goes through threadFinish, which may itself switch (TLS destructors), so a
@@ -324,7 +324,7 @@ export function runLoop(): i32 {
       let value = call_indirect<i32>(load<u32>(t.entry), t.arg);
       if (!unwinding) {
         t.exitValue = value;
-        t.flags |= FLAG_FINISHING;
+        flagsSet(t, FLAG_FINISHING);
         threadFinishing(tp);
       }
     }

@@ -25,7 +25,7 @@
 import {
   Thread, THREAD_RECORD_SIZE, STATE_FREE, STATE_RUNNABLE, STATE_EXITED, STATE_TRAPPED, STATE_BLOCKED,
   STATE_SLEEPING, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_EXITING, PRIORITY_DEFAULT, PRIORITY_LEVELS,
-  FROM_RUNNING, FROM_LIVE, FROM_FINISHED, transition,
+  FROM_RUNNING, FROM_LIVE, FROM_FINISHED, transition, flagsSet,
 } from "./layout";
 import { heapTryAlloc, heapFree } from "../runtime/index";
 import { currentThread, makeRunnable, suspend, endProgram, releaseFrames, cancelTimer } from "./scheduler";
@@ -188,7 +188,7 @@ function threadFinish(t: Thread, value: i32): void {
 /** Ends the calling thread with `value`, from any depth; TLS destructors run first. */
 export function exit(value: i32): void {
   let t = changetype<Thread>(currentThread);
-  t.flags |= FLAG_EXITING;
+  flagsSet(t, FLAG_EXITING);
   threadFinish(t, value);
   suspend();                        // never resumed: the loop discards the frames of an exited thread
   abort("exit: a finished thread was resumed");
@@ -287,7 +287,7 @@ export function detach(id: ThreadId): i32 {
   if (t === null) code = ESRCH;
   else if ((t.flags & FLAG_DETACHED) || t.joiner != 0) code = EINVAL;
   else {
-    t.flags |= FLAG_DETACHED;
+    flagsSet(t, FLAG_DETACHED);
     // Finished and off its processor: nobody else will reap it. (Still on one: that processor's loop
     // reaps it, seeing the flag under the same lock as it leaves the thread.)
     if ((t.state == STATE_EXITED || t.state == STATE_TRAPPED) && !onCpu(t)) threadReap(t);
@@ -321,7 +321,7 @@ export function startMain(main: (arg: usize) => i32): ThreadId {
   let options = new SpawnOptions();
   options.name = "main";
   let id = spawn(main, 0, options);
-  if (id > 0) changetype<Thread>(threadById(id)).flags |= FLAG_MAIN;
+  if (id > 0) flagsSet(changetype<Thread>(threadById(id)), FLAG_MAIN);
   return id;
 }
 
