@@ -42,16 +42,19 @@
 //
 // Where (cacheDir): $WEFT_CACHE_DIR if set; else beside weft's own install,
 // <project>/node_modules/.cache/weft (`rm -rf node_modules` clears it), or weft's repository's
-// node_modules/.cache/weft; else $XDG_CACHE_HOME/weft or ~/.cache/weft.
+// node_modules/.cache/weft; else $XDG_CACHE_HOME/weft or ~/.cache/weft (paths.ts). The compiler's own
+// caches live beside the modules: toolchain/ (the prepared copy of asc and Binaryen, toolchain.ts) and
+// v8/ (Node's compile cache, Node 22 and later, which the command line turns on).
 
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { WEFT_ROOT, type BuildResult, type PipelineSettings } from "./options.js";
+import { defaultCacheDir } from "./paths.js";
+
+export { defaultCacheDir };
 
 /** Modules the cache keeps. Unit: modules (~35–120 KB each, so at most ~30 MB). Default 256: several
  *  hundred builds of a program under edit, or every example, test and bench program of weft's (~190)
@@ -68,15 +71,6 @@ const FORMAT = "weft-module 1";
 const MAGIC = Buffer.from(FORMAT + "\n");
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
-
-/** The folder a `cache: true` build uses (see the design note, "Where"). */
-export function defaultCacheDir(): string {
-  if (process.env.WEFT_CACHE_DIR) return path.resolve(process.env.WEFT_CACHE_DIR);
-  const parent = path.dirname(WEFT_ROOT);
-  if (path.basename(parent) === "node_modules") return path.join(parent, ".cache", "weft");
-  if (existsSync(path.join(WEFT_ROOT, "node_modules"))) return path.join(WEFT_ROOT, "node_modules", ".cache", "weft");
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "weft");
-}
 
 /** Files under `dir` whose names end in `ext` (not declaration files), sorted. */
 async function filesUnder(dir: string, ext: string): Promise<string[]> {

@@ -3,22 +3,11 @@
 // the pipeline (pipeline.ts) share them without importing each other round a circle, and the front can
 // answer from the cache without loading the compiler.
 
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { SafepointReport } from "./passes/safepoints.js";
 import type { ResumableReport } from "./passes/resumable.js";
 import type { SharedLayout } from "./passes/shared.js";
 
-/** Where weft's package root is (the folder holding assembly/). */
-export const WEFT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
-
-function findRoot(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (existsSync(path.join(d, "assembly", "index.ts")) && existsSync(path.join(d, "package.json"))) return d;
-    if (path.dirname(d) === d) throw new Error("weft: cannot find weft's assembly/ folder above " + dir);
-  }
-}
+export { WEFT_ROOT } from "./paths.js";
 
 export interface BuildOptions {
   /** Write the module here as well. */
