@@ -9,7 +9,8 @@ import path from "node:path";
 import { ROOT, buildProgram, runNode } from "./harness";
 
 const CLI = path.join(ROOT, "dist", "host", "cli.js");
-const COMPILER = /\/node_modules\/(assemblyscript|binaryen)\//;
+/** asc's and Binaryen's files, installed or in the prepared copy (host/compiler/prepared.ts). */
+const COMPILER = /\/node_modules\/(assemblyscript|binaryen)\/|\/toolchain\/[0-9a-f]+\/[^/]+\.js$/;
 
 /** Runs node with `args`, and returns the URLs of every module it resolved (a resolve hook logs them). */
 async function resolvedBy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ urls: string[]; stdout: string; status: number | null }> {

@@ -19,9 +19,39 @@
 // Binaryen of our own (v132), shared ones differ only in where the memory import sits among the imports.
 //
 // Tests that make modules of their own import Binaryen from here: a module belongs to the instance that
-// made it.
+// made it. toolchain.ts loads it (from a prepared copy when there is one, which loads in a quarter of the
+// time) together with asc, so that asc's Binaryen and this one stay the same instance.
 
-import binaryen from "assemblyscript/binaryen";
+import type B from "assemblyscript/binaryen";
+import { binaryen as loaded } from "./toolchain.js";
+
+const binaryen: typeof B = loaded;
+/** Binaryen's types under their usual names (binaryen.ExpressionRef...): the ones weft's passes and tests
+ *  use. A type-only import keeps the original package's file from loading. */
+// eslint-disable-next-line @typescript-eslint/no-namespace
+declare namespace binaryen {
+  export type BinaryInfo = B.BinaryInfo;
+  export type BlockInfo = B.BlockInfo;
+  export type BreakInfo = B.BreakInfo;
+  export type CallIndirectInfo = B.CallIndirectInfo;
+  export type ConstInfo = B.ConstInfo;
+  export type ExpressionRef = B.ExpressionRef;
+  export type Features = B.Features;
+  export type FunctionRef = B.FunctionRef;
+  export type GlobalGetInfo = B.GlobalGetInfo;
+  export type GlobalInfo = B.GlobalInfo;
+  export type GlobalSetInfo = B.GlobalSetInfo;
+  export type IfInfo = B.IfInfo;
+  export type LocalGetInfo = B.LocalGetInfo;
+  export type LocalSetInfo = B.LocalSetInfo;
+  export type LoopInfo = B.LoopInfo;
+  export type MemoryInfo = B.MemoryInfo;
+  export type MemorySegment = B.MemorySegment;
+  export type Module = B.Module;
+  export type ReturnInfo = B.ReturnInfo;
+  export type SwitchInfo = B.SwitchInfo;
+  export type Type = B.Type;
+}
 
 export default binaryen;
 

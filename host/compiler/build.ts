@@ -14,9 +14,11 @@ import { defaultCacheDir, lookup, store } from "./cache.js";
 // Loaded on a miss only (below); named statically so that a reader (and a test cache keyed by what this
 // file imports) sees the pipeline behind it.
 import type { runPipeline, SourcesRead } from "./pipeline.js";
+import type { prepareToolchain } from "./toolchain.js";
 
 export { WEFT_ROOT, type BuildOptions, type BuildResult } from "./options.js";
 export { BuildError };
+export { defaultCacheDir } from "./cache.js";
 
 /** Builds `entry` (an AssemblyScript file exporting main) into a weft module. */
 export async function build(entry: string, options: BuildOptions = {}): Promise<BuildResult> {
@@ -27,7 +29,12 @@ export async function build(entry: string, options: BuildOptions = {}): Promise<
     const pipeline: { runPipeline: typeof runPipeline } = await import("./pipeline.js");
     const read: SourcesRead = new Map();
     result = await pipeline.runPipeline(entry, settings, read);
-    if (cache) await store(cache.slot, read, result);
+    if (cache) {
+      await store(cache.slot, read, result);
+      // A build that keeps a cache also keeps the prepared compiler the next cold build loads faster.
+      const toolchain: { prepareToolchain: typeof prepareToolchain } = await import("./toolchain.js");
+      await toolchain.prepareToolchain();
+    }
   }
   if (options.outFile) await writeFile(options.outFile, result.wasm);
   return result;
