@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { spawn, spawnSync } from "node:child_process";
 import v8 from "node:v8";
+import module from "node:module";
 import { run, WeftError, type RunOptions, type RunResult, type ThreadStats, type GroupStats, type GcStats } from "./kernel/runner.js";
 import { SLICE_MS_MAX, TICK_MS_MAX } from "./abi.js";
 import type { BuildError as BuildErrorType } from "./compiler/errors.js";
@@ -34,6 +35,16 @@ async function runProgram(program: string | Uint8Array, options: RunOptions & { 
  *  compiled after they are set, so they are set only where no program will run: `weft build`, and the
  *  process `weft run app.ts` starts to build its module (see builtModule). */
 const BUILD_V8_FLAGS = ["--liftoff-only"];
+
+/** Node's module compile cache (Node 22 and later; Node 20 has none) for a process that builds: V8 keeps
+ *  the code it compiled for asc's and Binaryen's 1.8 MB of JavaScript (the prepared copy's,
+ *  host/compiler/toolchain.ts) and the next build skips compiling it again: ~0.1 s of a cold build on
+ *  Node 22 here (medians of 5, alternating: 2.15 s against 2.30 s). In <cache folder>/v8; a process-wide
+ *  setting, so only the command line turns it on, and only where it builds. */
+function enableCompileCache(dir: string): void {
+  const enable = (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
+  try { enable?.(dir); } catch { /* a folder that cannot be written: no cache */ }
+}
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;        // a build failed, a module was refused, or main died
@@ -82,7 +93,10 @@ Options for build:
   --no-cache               neither use nor fill the build cache. The cache serves a program whose files
                            (every one the compiler read), weft, the compiler and the options are all as
                            they were; it lives in node_modules/.cache/weft beside weft's install, or
-                           in $WEFT_CACHE_DIR (set it to move the cache; delete the folder to empty it)
+                           in $WEFT_CACHE_DIR (set it to move the cache; delete the folder to empty it).
+                           The compiler's own caches live there too and are used either way: a copy of
+                           asc and Binaryen that loads faster (toolchain/, written by a build that uses
+                           the cache) and, on Node 22 and later, Node's compile cache (v8/)
 
 Exit status: main's value after "run"; ${EXIT_FAILURE} build failed, module refused or main died;
 ${EXIT_USAGE} usage error; ${EXIT_DEADLOCK} deadlock.`;
@@ -273,7 +287,8 @@ async function cmdBuild(args: string[]): Promise<number> {
   if (!entry.endsWith(".ts")) throw new UsageError(`build takes an AssemblyScript .ts file, got ${entry}`);
   out ??= entry.replace(/\.ts$/, ".wasm");
   for (const flag of BUILD_V8_FLAGS) v8.setFlagsFromString(flag);      // this process only builds
-  const { build } = await buildModule();
+  const { build, defaultCacheDir } = await buildModule();
+  enableCompileCache(path.join(defaultCacheDir(), "v8"));
   const result = await build(entry, { outFile: out, optimize, shared, safepoints, cache });
   const kind = result.shared ? `shared, ${Object.keys(result.shared.globals).length} shared globals; ` : "";
   const from = result.cached ? ", from the build cache" : "";
