@@ -1,11 +1,14 @@
 // Build and start-up times of the command line, each a fresh `node dist/host/cli.js` process timed from
 // spawn to exit (wall seconds), on examples/hello.ts:
-//   build_hello_s     `weft build --no-cache`: a cold build (loads asc and Binaryen, compiles, optimises)
+//   build_hello_s     `weft build --no-cache`: a cold build (loads asc and Binaryen from the prepared copy
+//                     the first build wrote, compiles, optimises)
+//   build_first_s     the same with no prepared copy (a cache folder of its own, empty): the first cold
+//                     build after an install, which loads the installed asc and Binaryen
 //   build_cached_s    `weft build` of the same program, unchanged, served from the build cache
 //   start_prebuilt_s  `weft run hello.wasm`: the kernel host alone, and the run
-// The three alternate within each round, so that a busy spell of the machine falls on all of them. The
-// cache lives in a fresh folder (WEFT_CACHE_DIR) for the whole bench, filled by one build before the
-// rounds.
+// They alternate within each round, so that a busy spell of the machine falls on all of them. The cache
+// lives in a fresh folder (WEFT_CACHE_DIR) for the whole bench, filled by one build before the rounds
+// (which also writes the prepared copy of the compiler, host/compiler/toolchain.ts).
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -34,14 +37,16 @@ export async function startupBench({ quick = false, want = () => true } = {}) {
   try {
     timed(["build", HELLO, "-o", wasm], env);                  // fills the cache, writes the module
     const runs = quick ? 3 : 7;
-    const samples = { build_hello_s: [], build_cached_s: [], start_prebuilt_s: [] };
+    const samples = { build_hello_s: [], build_first_s: [], build_cached_s: [], start_prebuilt_s: [] };
     const commands = {
       build_hello_s: ["build", "--no-cache", HELLO, "-o", path.join(dir, "cold.wasm")],
+      build_first_s: ["build", "--no-cache", HELLO, "-o", path.join(dir, "first.wasm")],
       build_cached_s: ["build", HELLO, "-o", path.join(dir, "cached.wasm")],
       start_prebuilt_s: ["run", "--quiet", wasm],
     };
+    const envs = { build_first_s: { WEFT_CACHE_DIR: path.join(dir, "empty") } };   // --no-cache writes nothing there
     const names = Object.keys(samples).filter(want);
-    for (let i = 0; i < runs; i++) for (const name of names) samples[name].push(timed(commands[name], env));
+    for (let i = 0; i < runs; i++) for (const name of names) samples[name].push(timed(commands[name], envs[name] ?? env));
     return names.map((name) => ({ bench: name, value: median(samples[name]), unit: "s", runs, samples: samples[name] }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
