@@ -121,9 +121,13 @@ describe("M:N threads born detached", () => {
       const r = await runSharedProgram("mn_detached.ts", processors);
       expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
       const v = valuesOf(r);
-      expect(pick(v, ["sums_ok", "live", "heap_growth", "ran_on"])).toEqual({
-        sums_ok: v.get("rounds"), live: "0", heap_growth: "0", ran_on: String(processors),
-      });
+      expect(pick(v, ["sums_ok", "live", "heap_growth"])).toEqual({ sums_ok: v.get("rounds"), live: "0", heap_growth: "0" });
+      // Which processors ran nodes is the scheduler's choice and the machine's: a processor whose Worker
+      // is off its core may never take one, and an idle one may steal a migrating node back. What must
+      // hold in any case is asserted above; here only that the count is a count of processors.
+      const ranOn = Number(v.get("ran_on"));
+      expect(ranOn).toBeGreaterThanOrEqual(1);
+      expect(ranOn).toBeLessThanOrEqual(processors);
       const nodes = Number(v.get("nodes"));
       expect(Number(v.get("slots"))).toBeLessThanOrEqual(1 + (nodes + 1) + (processors - 1) * SLOT_CACHE_MAX + SLOT_BATCH);
     }, TIMEOUT);
