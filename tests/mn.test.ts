@@ -149,6 +149,26 @@ describe("a thread born detached ends without the scheduler lock", () => {
   }
 });
 
+describe("frames lost while a waker on another processor takes their thread", () => {
+  // scheduler.ts, "Frames lost". Killed where it parked, the thread was freed under the processor whose
+  // hand-off slot or loop held it, and a channel still named it as its receiver: the next send died
+  // on a corrupt record and left the channel's lock held (the run then hung, on 1 processor as on 2).
+  it("N:1 too: a diver parked on a channel dies when a sender wakes it; the sender goes on", async () => {
+    const r = await runProgram("mn_lost_woken.ts", { saveAreaMax: 4096 });
+    expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+    const v = valuesOf(r);
+    expect(pick(v, ["died", "survived", "wakers"])).toEqual({ died: v.get("rounds"), survived: "0", wakers: v.get("rounds") });
+  }, TIMEOUT);
+  for (const processors of [1, 2, 4]) {
+    it(`on ${processors} processor(s), every diver dies with its error and the run goes on`, async () => {
+      const r = await runSharedProgram("mn_lost_woken.ts", processors, 60_000, "M:N", {}, { saveAreaMax: 4096, stderr: () => {} });
+      expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+      const v = valuesOf(r);
+      expect(pick(v, ["died", "survived", "wakers"])).toEqual({ died: v.get("rounds"), survived: "0", wakers: v.get("rounds") });
+    }, TIMEOUT);
+  }
+});
+
 describe("M:N shared registries", () => {
   it("TLS keys created on 4 processors at once are all different", async () => {
     const r = await runSharedProgram("mn_tls_keys.ts", 4);

@@ -61,12 +61,9 @@
 // look at the queue only; the slot's thread is there for at most two ticks. Threads the loop wakes for
 // completed I/O (completion.ts) go on the queue's tail, and a chain of hand-offs keeps them waiting until
 // its turn ends (a slice at most), as Go's netpoller's goroutines wait behind `runnext`.
-// A thread killed while in the slot (its frames were lost while its old processor saved them, after a
-// waker on this one had won it: scheduler.ts, `lost`) is left there by threadKill, which cannot reach
-// another processor's slot; handOffTake drops it. Not yet safe: the killer, or a joiner, may reap the
-// record before this processor looks at it — the race a queue pop already had with runQueueRemove, which
-// the slot widens to at most two ticks. The fix is for the killer to leave such a thread to the processor
-// that holds it (a flag it would test at switch-in).
+// A thread in the slot is never killed there: a thread whose frames were lost as it parked, and which a
+// waker on this processor had already won, is marked and dies where it is next switched in (scheduler.ts,
+// "Frames lost"), so that no killer and no joiner frees a record a slot still names.
 
 import { Thread, STATE_RUNNABLE, FROM_WAITING, PRIORITY_LEVELS, transition } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
@@ -123,9 +120,7 @@ let goingOn: usize = 0;
     if (t != 0) {
       nextThread = 0;
       let level = changetype<Thread>(t).priority;
-      if (changetype<Thread>(t).state != STATE_RUNNABLE) {
-        // killed meanwhile (design note): its killer owns it
-      } else if (level + 1 < PRIORITY_LEVELS && runQueueHasAtLeast(level + 1)) {
+      if (level + 1 < PRIORITY_LEVELS && runQueueHasAtLeast(level + 1)) {
         runQueuePush(changetype<Thread>(t));  // behind a higher level: another processor may take it
         wakeIdleProcessor(0);
       } else {

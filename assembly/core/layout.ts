@@ -182,6 +182,9 @@ function transitionRefused(t: Thread, to: i32): void {
 @inline export const FLAG_BORN_DETACHED: u32 = 32; // spawned detached: its processor reaps it without a lock
 // @ts-ignore: decorator
 @inline export const FLAG_GC_DIRTY: u32 = 64; // ran while a collection was marking (core/gcroots.ts)
+// @ts-ignore: decorator
+@inline export const FLAG_LOST: u32 = 128;    // its frames were lost as it parked: it dies where it is next
+                                              // switched in, with `error` (scheduler.ts, "Frames lost")
 
 // @ts-ignore: decorator
 @inline export const SAVE_AREA_HEADER: usize = 8;

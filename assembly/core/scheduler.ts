@@ -38,8 +38,8 @@
 
 import {
   Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
-  FLAG_STARTED, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, SAVE_AREA_HEADER,
-  FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, transition, flagsSet,
+  FLAG_STARTED, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, FLAG_LOST, SAVE_AREA_HEADER,
+  FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, transition, flagsSet, flagsClear,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
 import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast, runQueueWorkFor } from "./runqueue";
@@ -52,11 +52,11 @@ import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
 import { futexWakeLocked } from "./futex";
 import { handOffTake, handedOff, handOffTick, handOffGoOn, handOffBehind, handOffPending, runnableAtLeast } from "./handoff";
-import { threadFinishing, threadExited, threadReap, threadKill } from "./thread";
+import { threadFinishing, threadExited, threadReap, threadKill, threadKillParked } from "./thread";
 import { ioPending, ioDrain, ioRelease, ioRingHasWork } from "./completion";
 import { SHARED_MEMORY } from "./atomics";
 import { gcCheckpoint, gcThreadRuns } from "./gc";
-import { gcPhase, Phase } from "../runtime/gc";
+import { gcPhase, Phase, gcShade } from "../runtime/gc";
 import {
   preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
   preemptWoken, preemptOutsideThread, TICK_PREEMPT,
@@ -299,6 +299,10 @@ export function runLoop(): i32 {
       // A plain store: whoever next waits for 0 found the thread through a lock or a claim taken after it.
       store<i32>(tp + offsetof<Thread>("onCpu"), 1);
     }
+    if (t.flags & FLAG_LOST) {                // its frames were lost as it parked: it ends here (framesLost)
+      if (endLost(t)) return retire();
+      continue;
+    }
     // Switch in (steps 4 and 1-3 of "The switch").
     currentThread = tp;
     if (gcPhase() == Phase.MARKING) gcThreadRuns(t);   // its stack changes: the remark looks again
@@ -359,17 +363,48 @@ export function runLoop(): i32 {
     setStackLimit(loopLimit);
     currentThread = 0;
     tlsBase = 0;
+    let tick = ticked;
     if (ticked) {
       ticked = false;
       if (lost == 0 && t.state == STATE_RUNNING) requeueTicked(t);
     }
-    if (lost) threadKill(t, lostMessage(t, lost));
+    if (lost) framesLost(t, lost, tick);      // the thread cannot be kept (below)
     // 1:1: a processor exists for its one thread; once that finished, it leaves (not the first: main's).
     // Decided before leaveProcessor: after it, a joiner may free the record.
     let retiring = SHARED_MEMORY && t.pinned > 1 && (finishing || t.state == STATE_EXITED || t.state == STATE_TRAPPED);
     leaveProcessor(t, finishing);
     if (retiring) return retire();
   }
+}
+
+/** Frames lost: `t`'s frames could not be kept as it switched out (`lost`: LOST_*), by a tick (`tick`) or as
+ *  it parked or yielded. A thread unwound by a tick is still RUNNING and this processor's alone: it dies
+ *  now. One that parked (or yielded) may already be another's: a waker on another processor may have made
+ *  it runnable, put it in its hand-off slot, or switched it in and be waiting for this processor to let
+ *  go of it (onCpu). Killed here, it would be freed under that processor (a joiner may reap it as soon as
+ *  it is off this one), and a channel would still name it as its parked peer. So, unless it can still be
+ *  taken back from a futex's queue, the timer heap or a run queue (threadKillParked), it is marked, and
+ *  it dies where it is next switched in, as a running thread (endLost): its waker's value goes with it,
+ *  and while nothing wakes it, it stays parked as it would have with its frames. Out of the loop. */
+function framesLost(t: Thread, lost: i32, tick: bool): void {
+  let message = lostMessage(t, lost);
+  if (tick && t.state == STATE_RUNNING) threadKill(t, message);
+  else if (t.state != STATE_EXITED && t.state != STATE_TRAPPED && !threadKillParked(t, message)) {
+    gcShade(changetype<usize>(message));
+    t.error = changetype<usize>(message);
+    flagsSet(t, FLAG_LOST);                   // seen by whoever next waits for onCpu to be 0 (leaveProcessor)
+  }
+}
+
+/** Ends `t`, switched in by this processor with FLAG_LOST (framesLost): it dies as a running
+ *  thread does. Returns whether this processor then retires (1:1). Out of the loop: it never runs on the
+ *  switch's path. */
+function endLost(t: Thread): bool {
+  let retiring = SHARED_MEMORY && t.pinned > 1;
+  flagsClear(t, FLAG_LOST);
+  threadKill(t, changetype<string>(t.error));
+  leaveProcessor(t, false);
+  return retiring;
 }
 
 /** A thread that unwound at a safepoint (still RUNNING, its frames saved): the tick decides whether it

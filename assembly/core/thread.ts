@@ -198,8 +198,29 @@ export function exit(value: i32): void {
 /** The caller reaps a detached thread afterwards (the loop, once the thread is off its processor). */
 export function threadKill(t: Thread, message: string): void {
   schedLockTake();
+  if (t.state == STATE_RUNNABLE) runQueueRemove(t);
+  killLocked(t, message);
+}
+
+/** Kills `t`, whose frames were lost as it parked or yielded (scheduler.ts, "Frames lost"), if it can
+ *  still be taken from where it waits: a futex's queue or the timer heap (whose wakers hold the scheduler
+ *  lock too), or a run queue it has not yet been popped from. Returns false and leaves it alone when a
+ *  waker may have it already, or may still reach it: a hand-off slot, another processor's loop, a
+ *  channel's list of parked peers, an I/O request. */
+export function threadKillParked(t: Thread, message: string): bool {
+  schedLockTake();
   let state = t.state;
-  if (state == STATE_RUNNABLE) runQueueRemove(t);
+  if ((state == STATE_BLOCKED && inTable(t)) || state == STATE_SLEEPING || (state == STATE_RUNNABLE && runQueueRemove(t))) {
+    killLocked(t, message);
+    return true;
+  }
+  schedLockDrop();
+  return false;
+}
+
+/** The rest of a kill, with the scheduler lock held (dropped here); `t` is on no run queue. */
+function killLocked(t: Thread, message: string): void {
+  let state = t.state;
   if (state == STATE_BLOCKED && inTable(t)) futexDequeue(t);
   if (state == STATE_BLOCKED || state == STATE_SLEEPING) cancelTimer(t);
   gcShade(changetype<usize>(message));

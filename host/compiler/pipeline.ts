@@ -46,6 +46,12 @@ const SWITCH = "~lib/weft/assembly/core/scheduler/suspend";
 const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
 /** The safepoints' switches (assembly/core/scheduler.ts): like SWITCH, bottoms of a thread's frames; and the
  *  spill, which moves an unwind under way (called only by host/compiler/passes/resumable.ts's frames). */
+/** Functions the final optimisation never inlines (Binaryen's no-inline patterns): a resume path runs once
+ *  per switch, not in its dispatcher's loop (passes/resumable.ts); a thread whose frames were lost is dealt
+ *  with outside the scheduler's loop (assembly/core/scheduler.ts, framesLost and endLost), which is
+ *  inlined into weft_run and would otherwise carry that rare code beside the switch. */
+const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/scheduler/endLost"];
+
 /** Functions that call through a pointer but never reach a switch: the collector's slow path, which
  *  __new takes, and its root sources (assembly/core/gc.ts). Asyncify assumes any indirect call may
  *  switch, and would then instrument every function that allocates; it is told to leave these plain. */
@@ -329,12 +335,12 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     if (resumable && resumable.fallback.length === 0) setGlobal(mod, DIRECT_UNWIND, 1);
     for (const name of ["__weft_spill", "__weft_direct_unwind"]) if (mod.getExport(name)) mod.removeExport(name);
     if (!resumable) for (const copy of originals.values()) mod.removeFunction(copy);
-    if (resumable?.rebuilt.length) {
-      // A resume path runs once per switch: inlined into its dispatcher, it would only crowd the fast path.
-      binaryen.setPassArgument("no-inline", "*~resume");
+    // Cold paths stay out of line: inlined, they would only crowd the fast path they sit beside.
+    for (const pattern of NEVER_INLINE) {
+      binaryen.setPassArgument("no-inline", pattern);
       mod.runPasses(["no-inline"]);
-      binaryen.setPassArgument("no-inline", null);
     }
+    binaryen.setPassArgument("no-inline", null);
     if (mod.getExport("__weft_preempt_switch")) mod.removeExport("__weft_preempt_switch");
 
     const after = functionBodies(mod.emitText());
