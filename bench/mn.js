@@ -25,6 +25,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { build } from "../dist/host/compiler/build.js";
 import { runShared } from "../dist/host/mn/run.js";
 import { run } from "../dist/host/kernel/runner.js";
@@ -115,16 +117,26 @@ async function atomicsRoundTrip(rounds) {
   return ns;
 }
 
+/** A full garbage collection of this process's heap, without --expose-gc. */
+function collectGarbage() {
+  v8.setFlagsFromString("--expose-gc");
+  vm.runInNewContext("gc")();
+}
+
 /** one_lab with a Worker per thread: ns per spawn + join, and resident bytes per parked thread (the
- *  process's resident memory when 100 are parked, less what it was before the run). */
+ *  process's resident memory when 100 are parked, less the least it was before: at the start, or once
+ *  the spawns were timed). The benches before it in this process leave instances, memories and exiting
+ *  Workers behind; freed while the 100 threads were parked, they made the difference negative ("bench
+ *  mn: 1:1 exited" in about one full run in six), so the heap is collected before each reading. */
 async function oneToOne(wasm) {
-  const base = process.memoryUsage().rss;
+  const resident = () => { collectGarbage(); return process.memoryUsage().rss; };
+  let base = resident();
   let bytes = NaN, spawn = NaN;
   const r = await runShared(wasm, {
     model: "1:1", timeoutMs: 120_000,
     stdout: (line) => {
+      if (line.startsWith("spawn_1to1 ")) { spawn = Number(line.split(" ")[1]); base = Math.min(base, resident()); }
       if (line.startsWith("parked ")) bytes = (process.memoryUsage().rss - base) / Number(line.split(" ")[1]);
-      if (line.startsWith("spawn_1to1 ")) spawn = Number(line.split(" ")[1]);
     },
   });
   if (r.status !== "exited" || !(bytes > 0) || !(spawn > 0)) throw new Error(`bench mn: 1:1 ${r.status} ${r.error ?? ""} ${r.stdout}`.trim());
