@@ -15,6 +15,9 @@
 // leaveProcessor; table.ts, tableRemove). One more spin lock (schedLock) guards the rest — the timer
 // heap, the futex table, join and detach, the idle and deadlock bookkeeping — and the state changes made
 // under them; it is held for a few dozen instructions and never across a switch. Lock order: schedLock, then a queue lock.
+// A processor that finds a lock held spins, then sleeps on the lock word until its holder drops it
+// (spinLockContended): where processors, the I/O owner and other programs share fewer cores, the kernel
+// preempts holders, and a spinner would burn the holder's time slice.
 // In an N:1 build the locks compile to nothing (atomics.ts, SHARED_MEMORY).
 //
 // A thread on two processors. A thread that parks is visible to wakers (in a wait queue, or runnable)
@@ -93,6 +96,18 @@ let oneToOne: bool = false;       // the 1:1 model: a processor per thread, no s
 // @ts-ignore: decorator
 @inline const SPIN_LOOKS: i32 = 4096;
 
+/** How many times a processor finding a lock held reads it before it sleeps on it (~0.1-0.3 ms). A lock
+ *  is held for a few dozen instructions, unless its holder was preempted by the kernel (then for a time
+ *  slice, milliseconds). Sleeping sooner costs the spinner a system call where a hold is merely long:
+ *  4,096 looks made mn_ring's pass 1.5× and mn_pingpong's 1.2× as long on 2 processors. Not configurable. */
+// @ts-ignore: decorator
+@inline const LOCK_SPINS: i32 = 1 << 16;
+
+/** How long a processor sleeps on a held lock before it looks for a collection waiting for it (ns); the
+ *  drop of the lock wakes it sooner. Not configurable. */
+// @ts-ignore: decorator
+@inline const LOCK_SLEEP_NS: i64 = 200_000;
+
 /** The first processor, before anything runs: makes the shared records for `count` processors (1:1:
  *  count 1, and processors are added as threads are spawned). */
 export function processorsInit(count: i32, model1to1: bool): bool {
@@ -146,7 +161,7 @@ export function processorId(): i32 { return processorIndex; }
 /** Releases the scheduler lock. */
 // @ts-ignore: decorator
 @inline export function schedLockDrop(): void {
-  if (SHARED_MEMORY) atomic.store<i32>(<usize>schedLock, 0);
+  if (SHARED_MEMORY) spinLockDrop(<usize>schedLock);
 }
 
 /** Returns once the scheduler lock has been seen free: whoever held it when this was called has dropped
@@ -155,13 +170,27 @@ export function schedLockPassed(): void {
   if (SHARED_MEMORY) while (atomic.load<i32>(<usize>schedLock) != 0) gcCheckpoint();
 }
 
-/** Takes a held spin lock (the scheduler's or a run queue's): spins on a load until it reads free, then
- *  tries the exchange again. */
+/** Takes a held lock (the scheduler's, a run queue's, the thread table's): spins on a load for a while
+ *  (LOCK_SPINS), then sleeps on the lock word. A lock word is 0 (free), 1 (held) or 2 (held, and somebody
+ *  may sleep on it): a sleeper stores 2 by exchange and takes the lock if the exchange read 0; the
+ *  holder's drop (spinLockDrop) exchanges 0 in and notifies one sleeper if it read 2. Sleeping matters
+ *  where processors outnumber free cores: a holder the kernel preempted keeps its lock for a time slice
+ *  (milliseconds), which a spinner would burn. */
 export function spinLockContended(lock: usize): void {
-  while (true) {
+  for (let i = 0; i < LOCK_SPINS; i++) {
     if (atomic.load<i32>(lock) == 0 && atomic.cmpxchg<i32>(lock, 0, 1) == 0) return;
     gcCheckpoint();                           // its holder may be stopped for a collection (core/gc.ts)
   }
+  while (atomic.xchg<i32>(lock, 2) != 0) {
+    atomic.wait<i32>(lock, 2, LOCK_SLEEP_NS);
+    gcCheckpoint();
+  }
+}
+
+/** Drops a lock taken with cmpxchg(0, 1) or spinLockContended: wakes one sleeper if any may sleep. */
+// @ts-ignore: decorator
+@inline export function spinLockDrop(lock: usize): void {
+  if (atomic.xchg<i32>(lock, 0) == 2) atomic.notify(lock, 1);
 }
 
 /** After a thread was pushed onto a queue (no lock needed; `pinned` is its Thread.pinned): wakes its own

@@ -28,7 +28,7 @@
 
 import { Thread, PRIORITY_LEVELS } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
-import { processorIndex, processors, isOneToOne, PROCESSORS_MAX, schedLockTake, schedLockDrop, spinLockContended, wakeIdleProcessor } from "./processor";
+import { processorIndex, processors, isOneToOne, PROCESSORS_MAX, schedLockTake, schedLockDrop, spinLockContended, spinLockDrop, wakeIdleProcessor } from "./processor";
 import { groupVirtualTime, threadVirtualTime } from "./preempt";
 
 // @ts-ignore: decorator
@@ -56,7 +56,7 @@ if (ASC_TARGET == 1 && LEVELS_AT + PRIORITY_LEVELS * 8 > QUEUE_BYTES) ERROR("run
 
 // @ts-ignore: decorator
 @inline function unlockQueue(queue: usize): void {
-  if (SHARED_MEMORY) atomic.store<i32>(queue + 8, 0);
+  if (SHARED_MEMORY) spinLockDrop(queue + 8);
 }
 
 // @ts-ignore: decorator

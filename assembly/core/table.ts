@@ -26,7 +26,7 @@
 import { Thread } from "./layout";
 import { heapTryAlloc } from "../runtime/index";
 import { SHARED_MEMORY } from "./atomics";
-import { isOneToOne, processorIndex, spinLockContended, processors, schedLockPassed, PROCESSORS_MAX } from "./processor";
+import { isOneToOne, processorIndex, spinLockContended, spinLockDrop, processors, schedLockPassed, PROCESSORS_MAX } from "./processor";
 
 export type ThreadId = i32;
 
@@ -82,7 +82,7 @@ let cachedCount: u32 = 0;    // its length (per processor)
 
 // @ts-ignore: decorator
 @inline function tableLockDrop(): void {
-  if (SHARED_MEMORY) atomic.store<i32>(TABLE_LOCK, 0);
+  if (SHARED_MEMORY) spinLockDrop(TABLE_LOCK);
 }
 
 /** Whether this run keeps free slots per processor (not 1:1: see the design note). */
