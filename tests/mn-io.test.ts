@@ -1,7 +1,7 @@
 // I/O on every processor (host/kernel/shared-io.ts): files, descriptors and TCP from threads that migrate
 // between processors, in M:N and 1:1, with the grants and errors of N:1; what a blocking call stalls and
 // what an offload call does not; 1,000 concurrent connections; a run stopped by its timeout closes what
-// the program left open.
+// the program left open; writes processors send themselves (host/io/direct.ts) keep order and errors.
 import { afterAll, describe, expect, it } from "vitest";
 import net from "node:net";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +18,7 @@ const EBADF = "-9", EACCES = "-13";
 const scratchDirs: string[] = [];
 
 buildAhead([["mn_io_files.ts", { shared: true }], ["mn_io_files.ts", {}], ["mn_io_stall.ts", { shared: true }],
-  ["mn_io_echo.ts", { shared: true }]]);
+  ["mn_io_echo.ts", { shared: true }], ["mn_io_sends.ts", { shared: true }], ["mn_io_sends.ts", {}]]);
 
 afterAll(() => { for (const d of scratchDirs) rmSync(d, { recursive: true, force: true }); });
 
@@ -33,12 +33,13 @@ function scratch(): string {
 }
 
 /** Runs tests/programs/<name>.ts, built shared, with Node's I/O host made in `cwd` (paths resolve there). */
-async function runSharedIn(cwd: string, name: string, options: Parameters<typeof runShared>[1] & { dirs?: string[]; listen?: string[] }): Promise<RunResult> {
+async function runSharedIn(cwd: string, name: string,
+  options: Parameters<typeof runShared>[1] & { dirs?: string[]; listen?: string[]; connect?: string[] }): Promise<RunResult> {
   const wasm = await buildProgram(`${name}.ts`, { shared: true });
-  const { dirs, listen, ...run } = options;
+  const { dirs, listen, connect, ...run } = options;
   const back = process.cwd();
   process.chdir(cwd);
-  try { return await runShared(wasm, { timeoutMs: 60_000, ...run, io: new NodeIo({ dirs, listen }) }); }
+  try { return await runShared(wasm, { timeoutMs: 60_000, ...run, io: new NodeIo({ dirs, listen, connect }) }); }
   finally { process.chdir(back); }
 }
 
@@ -170,6 +171,37 @@ describe("TCP on every processor", () => {
     });
     expect(ended).toBe(true);
   }, TIMEOUT);
+});
+
+describe("writes a processor sends itself (host/io/direct.ts)", () => {
+  const GRANTS = { listen: ["127.0.0.1:0"], connect: ["127.0.0.1:*"] };
+  const expected = { flood_ok: "4", mixed_ok: "1", after_shutdown: "EPIPE", after_close: "EBADF" };
+
+  /** The answers every run must give, N:1 or on processors. */
+  function expectAnswers(result: RunResult): void {
+    expect(result.status, result.error ?? result.stderr).toBe("exited");
+    const v = valuesOf(result);
+    expect(v.get("error")).toBe("none");
+    for (const mode of ["async", "offload"]) {
+      const got = Object.fromEntries(Object.keys(expected).map((k) => [k, v.get(`${mode}.${k}`)]));
+      expect({ mode, ...got }).toEqual({ mode, ...expected });
+      expect(v.get(`${mode}.after_peer_close`)).toMatch(/^(EPIPE|ECONNRESET)$/);
+    }
+  }
+
+  it("N:1 answers the calls as the processors must (the reference)", async () => {
+    expectAnswers(await runProgram("mn_io_sends.ts", { node: GRANTS }));
+  }, TIMEOUT);
+
+  for (const processors of [2, 4]) {
+    it(`on ${processors} processors: floods that fill the kernel's buffers arrive whole and in order, bytes sent directly and text through the owner keep their order, and errors are N:1's`, async () => {
+      const result = await runSharedIn(scratch(), "mn_io_sends", { processors, ...GRANTS });
+      expectAnswers(result);
+      // The first write to a fresh connection finds the kernel's buffer empty: it is sent directly.
+      expect(result.io?.directSends).toBeGreaterThan(0);
+      expect(result.io?.ownerCalls).toBeGreaterThan(0);
+    }, TIMEOUT);
+  }
 });
 
 describe("runShared's I/O options", () => {

@@ -3,6 +3,7 @@
 // (PENDING, then ctx.complete). Web-standard only: Node's host (node.ts) builds on the web one (web.ts).
 
 import type { IoMode, OpName } from "./abi.js";
+import type { DirectSends } from "./direct.js";
 
 /** Returned by submit when the answer comes later through ctx.complete. */
 export const PENDING = Symbol("pending");
@@ -45,6 +46,10 @@ export interface IoHost {
    *  request to perform instead, one that does not block this thread and answers the same. `req` itself
    *  when its blocking form never waits (it answers or fails at once). Absent: `req` as it is. */
   unblocked?(req: IoRequest, ctx: IoContext): IoRequest;
+  /** A shared run whose processors can write to this host's sockets themselves (host/io/direct.ts): the
+   *  host offers its sockets in `sends` and keeps it told of its own writes and closes. False (or absent):
+   *  every call crosses to the owner. */
+  offerSends?(sends: DirectSends): boolean;
   /** Lets the host's event loop run once while threads are still runnable (the loop's RUN_POLL). */
   turn(): Promise<void>;
   /** The run ended: close what the program left open, stop helpers. */

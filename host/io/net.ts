@@ -32,7 +32,10 @@
 // that finds bytes queued is answered at once; otherwise the caller parks and the next 'data' event fills
 // its buffer and completes it. Beyond PAUSE_AT unread bytes the socket is paused (TCP's window then holds
 // the peer back) until reads bring it below again.
-// Sending. socket.write that takes the data (returns true) answers at once; otherwise the caller parks
+// Sending. In a shared run a processor writes to this thread's connections itself while their kernel
+// buffers have room (direct.ts); what reaches this thread is the rest: a write the kernel would not take
+// whole, text, blocking mode, sockets of the helper. NetOps tells `sends` of its own writes and closes.
+// socket.write that takes the data (returns true) answers at once; otherwise the caller parks
 // until 'drain'. A failure Node reports later (EPIPE, ECONNRESET) is kept in Conn.error and answers the
 // next call on that socket, as the kernel does with a pending socket error.
 // Memory. Linear memory may grow while a call is pending, which detaches every view of it: a write copies
@@ -45,6 +48,10 @@ import { ERRNO, FLAG_UTF16 } from "./abi.js";
 import { PENDING, type Answer, type IoContext, type IoRequest } from "./host.js";
 import type { NodeServices } from "./services.js";
 import { Conn, Listener, openListener, openConnection, type Registry, type HelperAnswer, type HelperCall } from "./sockets.js";
+import type { DirectSends } from "./direct.js";
+
+/** shutdown's `how` that leaves writing open. */
+const SHUT_RD = 0;
 
 /** A call as NetOps makes it; HelperLink numbers it. */
 type HelperCallOf = Omit<HelperCall, "id" | "blocking">;
@@ -124,6 +131,8 @@ type HelperResource = Extract<NetResource, { where: "helper" }>;
 export class NetOps {
   private readonly registry: Registry = new Set();
   private helperLink: HelperLink | null = null;
+  /** In a shared run: where this thread's connections are offered to processors (direct.ts). */
+  sends: DirectSends | null = null;
 
   constructor(readonly io: NodeServices) {}
 
@@ -139,7 +148,7 @@ export class NetOps {
     switch (req.op) {
       case "close":
         this.io.table.remove(req.fd);
-        if (r.kind === "socket") r.conn.close(); else r.listener.close();
+        if (r.kind === "socket") { this.sends?.withdraw(req.fd, r.conn.socket); r.conn.close(); } else r.listener.close();
         return 0;
       case "address": return putAddress(req, ctx, r.kind === "socket" ? r.conn.address : r.listener.address);
       case "accept":
@@ -147,7 +156,10 @@ export class NetOps {
         return req.mode === "blocking" ? -ERRNO.ENOTSUP : this.accept(r.listener, req, ctx);
     }
     if (r.kind !== "socket") return -ERRNO.ENOTCONN;     // read, write or shutdown on a listener
-    if (req.op === "shutdown") return r.conn.shutdown(req.flags);
+    if (req.op === "shutdown") {
+      if (req.flags !== SHUT_RD) this.sends?.shut(req.fd);
+      return r.conn.shutdown(req.flags);
+    }
     if (req.mode === "blocking") return -ERRNO.ENOTSUP;
     if (req.op === "read") return this.read(r.conn, req, ctx);
     if (req.op === "write") return this.write(r.conn, req, ctx);
@@ -194,7 +206,8 @@ export class NetOps {
 
   private write(conn: Conn, req: IoRequest, ctx: IoContext): Answer {
     const data = outgoing(req, ctx);
-    const now = conn.write(data);
+    const sends = this.sends, fd = req.fd, socket = conn.socket;
+    const now = conn.write(data, sends?.ownerWrite(fd) ? () => sends.flushed(fd, socket) : undefined);
     if (now !== null) return now;
     conn.whenDrained((failure) => ctx.complete(req.addr, failure || data.length));
     return PENDING;
@@ -242,7 +255,9 @@ export class NetOps {
     const r: NetResource = x instanceof Conn
       ? { kind: "socket", where: "here", conn: x }
       : { kind: "server", where: "here", listener: x };
-    return this.io.table.add(r);
+    const fd = this.io.table.add(r);
+    if (x instanceof Conn && this.sends) this.sends.offer(fd, x.socket, osFdOf(x.socket));
+    return fd;
   }
 
   private addHelper(kind: "socket" | "server", a: HelperAnswer): number {
@@ -262,6 +277,12 @@ export class NetOps {
     this.helperLink = null;
     await link?.close();
   }
+}
+
+/** The file descriptor under a Node socket (-1 where it has none, e.g. not on Unix). */
+function osFdOf(socket: unknown): number {
+  const fd = (socket as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === "number" ? fd : -1;
 }
 
 /** The bytes a write sends, copied out of linear memory (FLAG_UTF16: text, sent as UTF-8). `own`: in an

@@ -10,6 +10,7 @@ import { Grants } from "./grants.js";
 import { FileOps } from "./files.js";
 import { NetOps } from "./net.js";
 import type { NodeServices } from "./services.js";
+import type { DirectSends } from "./direct.js";
 
 export interface NodeIoOptions extends WebIoOptions {
   /** Directories the program may use (and everything under them). None by default. */
@@ -100,6 +101,9 @@ export class NodeIo extends WebIo implements NodeServices {
     }
     return offload;
   }
+
+  /** Shared runs: processors write to this thread's connections themselves (direct.ts). */
+  offerSends(sends: DirectSends): boolean { this.net.sends = sends; return true; }
 
   turn(): Promise<void> { return new Promise((resolve) => setImmediate(resolve)); }
 

@@ -61,13 +61,13 @@ export class Conn {
   whenReadable(retry: () => boolean): void { this.readers.push(retry); }
 
   /** Sends `data` (the Conn keeps it): its length if the socket took it, an error, or null: the socket
-   *  holds more than its high-water mark (wait with whenDrained, then answer data.length). */
-  write(data: Uint8Array): number | null {
-    if (this.closed) return -ERRNO.EBADF;
-    if (this.error) return this.error;
-    if (this.writeShut) return -ERRNO.EPIPE;
-    if (data.length === 0) return 0;
-    return this.socket.write(data) ? data.length : null;
+   *  holds more than its high-water mark (wait with whenDrained, then answer data.length). `flushed`, if
+   *  given, runs once: when Node has handed the bytes to the kernel or failed, or at once if not sent. */
+  write(data: Uint8Array, flushed?: () => void): number | null {
+    const refused = this.closed ? -ERRNO.EBADF : this.error ? this.error : this.writeShut ? -ERRNO.EPIPE
+      : data.length === 0 ? 0 : null;
+    if (refused !== null) { flushed?.(); return refused; }
+    return this.socket.write(data, flushed && (() => flushed())) ? data.length : null;
   }
 
   /** `answer` runs when the socket drained (failure 0) or failed (a negated errno). */

@@ -107,6 +107,9 @@ export interface RunResult {
   groups: GroupStats[];
   /** What the collector did (null for a module built without one). */
   gc: GcStats | null;
+  /** Shared runs (M:N, 1:1): the system calls the I/O owner performed, and the writes processors made
+   *  themselves (direct sends, host/io/direct.ts). */
+  io?: { ownerCalls: number; directSends: number };
 }
 
 /** A module or run the host refuses, with a one-line reason. */

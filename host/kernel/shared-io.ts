@@ -1,4 +1,5 @@
-// I/O for shared runs (M:N and 1:1): every processor's system calls, performed by one I/O owner.
+// I/O for shared runs (M:N and 1:1): every processor's system calls, performed by one I/O owner — but for
+// writes to sockets, which a processor sends itself while the kernel takes them (host/io/direct.ts).
 //
 // Design note
 // -----------
@@ -36,10 +37,13 @@
 //            4 word        the processor's wake word      ┐ addresses in linear memory, from
 //            5 flag        the processor's asleep flag    │ weft_processor_idle (written by the
 //            6 idleCount   the processors' idle count     ┘ processor when it enters)
-//            8 entries     request addresses
+//            8 entries     two words each: a request's address, and the bytes a direct send wrote of it
+//                          before leaving the rest to the owner (host/io/direct.ts; 0 for other calls)
 // Access rule: every word through Atomics. head and tail count up forever (mod 2^32).
 //
 // Submission protocol (IoClient.submit, on the processor's Worker):
+//   0. a write to a socket the owner offered for direct sends is made here, and answered at once unless
+//      the kernel took only part of it (host/io/direct.ts); the rest goes on as any call;
 //   1. store the request's address at tail, then store tail + 1 (a full queue: wait for the owner);
 //   2. if the owner's asleep word is 1 and this processor exchanges it to 0: bump the doorbell and notify;
 //   3. async or offload mode: return PENDING (the thread parks; core/io.ts). Blocking mode: wait on
@@ -79,6 +83,7 @@ import { PENDING, type IoContext, type IoHost } from "../io/host.js";
 import { WebIo } from "../io/web.js";
 import { IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT } from "../abi.js";
 import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletions } from "./requests.js";
+import { trySend, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
 import { readUtf16 } from "./tables.js";
 
 export type { IoMode, IoHost };
@@ -99,14 +104,14 @@ const BACKLOG_RETRY_MS = 1;
 /** The submission queues for `slots` processors (`oneToOne`: smaller queues). */
 export function makeSubmissionQueues(slots: number, oneToOne: boolean): Int32Array {
   const capacity = oneToOne ? QUEUE_CAPACITY_ONE_TO_ONE : QUEUE_CAPACITY;
-  const words = HEADER + slots * (QUEUE_HEADER + capacity);
+  const words = HEADER + slots * (QUEUE_HEADER + 2 * capacity);
   const shared = new Int32Array(new SharedArrayBuffer(words * 4));
   shared[SLOTS] = slots;
   shared[CAPACITY] = capacity;
   return shared;
 }
 
-const queueAt = (shared: Int32Array, p: number) => HEADER + p * (QUEUE_HEADER + shared[CAPACITY]);
+const queueAt = (shared: Int32Array, p: number) => HEADER + p * (QUEUE_HEADER + 2 * shared[CAPACITY]);
 
 /** A processor's end (in its Worker): the io_submit of a shared run (RunOptions.processor.io). */
 export class IoClient {
@@ -115,7 +120,8 @@ export class IoClient {
   /** `signal`: called after ringing the doorbell, where the owner cannot Atomics.waitAsync (it then
    *  listens for a message instead). */
   constructor(private readonly memory: WebAssembly.Memory, private readonly shared: Int32Array,
-    index: number, private readonly fallback: IoMode, private readonly signal?: () => void) {
+    index: number, private readonly fallback: IoMode, private readonly signal?: () => void,
+    private readonly direct?: { table: Int32Array; sendTo: SendTo }) {
     if (index < 0 || index >= shared[SLOTS]) throw new Error(`shared I/O: no submission queue for processor ${index}`);
     this.queue = queueAt(shared, index);
   }
@@ -130,6 +136,12 @@ export class IoClient {
 
   /** Submission protocol, steps 1-3. */
   submit(addr: number, ring: number): number {
+    let sent = 0;
+    if (this.direct) {                                                                      // step 0
+      const outcome = trySend(this.direct.table, this.memory, addr, this.direct.sendTo, this.fallback === "blocking");
+      if (outcome.answer !== undefined) { writeResult(this.memory, addr, outcome.answer); return SUBMIT_DONE; }
+      sent = outcome.sent;
+    }
     const s = this.shared, q = this.queue, capacity = s[CAPACITY];
     if (Atomics.load(s, q + RING) !== ring) Atomics.store(s, q + RING, ring);
     const blocking = requestMode(this.memory, addr, this.fallback) === "blocking";
@@ -139,7 +151,9 @@ export class IoClient {
       this.ring();                                            // full: the owner takes them soon
       Atomics.wait(s, q + HEAD, head, 1);
     }
-    Atomics.store(s, q + QUEUE_HEADER + (tail & (capacity - 1)), addr);
+    const at = q + QUEUE_HEADER + 2 * (tail & (capacity - 1));
+    Atomics.store(s, at, addr);
+    Atomics.store(s, at + 1, sent);
     Atomics.store(s, q + TAIL, (tail + 1) | 0);
     this.ring();
     if (!blocking) return SUBMIT_PENDING;
@@ -170,11 +184,13 @@ export interface IoOwnerOptions {
 export class IoOwner {
   readonly io: IoHost;
   readonly ioMode: IoMode;
+  /** The sockets processors may write to themselves, where the host offers them (host/io/direct.ts). */
+  readonly sends: DirectSends | undefined;
   /** Whether processors must post a message after ringing (no Atomics.waitAsync here). */
   readonly needsSignal = typeof (Atomics as { waitAsync?: unknown }).waitAsync !== "function";
   private readonly ctx: IoContext;
   /** Requests out, by address: the queue they came from, and whether their processor waits (blocking). */
-  private readonly pending = new Map<number, { queue: number; blocking: boolean }>();
+  private readonly pending = new Map<number, { queue: number; blocking: boolean; sent: number }>();
   /** Completions that found their ring full, by queue. */
   private readonly backlogs = new Map<number, number[]>();
   private retry: ReturnType<typeof setTimeout> | undefined;
@@ -182,10 +198,13 @@ export class IoOwner {
   private closed = false;
   private serving: Promise<void> | null = null;
   private kicked = false;
+  private calls = 0;
 
   constructor(private readonly memory: WebAssembly.Memory, readonly shared: Int32Array, options: IoOwnerOptions) {
     this.io = options.io ?? new WebIo();
     this.ioMode = options.ioMode ?? "async";
+    const sends = new DirectSends(makeDirectTable());
+    this.sends = this.io.offerSends?.(sends) ? sends : undefined;
     this.ctx = {
       bytes: (ptr, len) => new Uint8Array(this.memory.buffer, ptr, len),
       text: (ptr, units) => readUtf16(this.memory, ptr, units),
@@ -241,22 +260,26 @@ export class IoOwner {
       if (head === tail) continue;
       any = true;
       while (head !== tail) {
-        const addr = Atomics.load(s, q + QUEUE_HEADER + (head & (capacity - 1)));
+        const at = q + QUEUE_HEADER + 2 * (head & (capacity - 1));
+        const addr = Atomics.load(s, at), sent = Atomics.load(s, at + 1);
         head = (head + 1) | 0;
         Atomics.store(s, q + HEAD, head);
-        this.perform(q, addr);
+        this.perform(q, addr, sent);
       }
       Atomics.notify(s, q + HEAD);                            // a processor that found its queue full
     }
     return any;
   }
 
-  /** Decodes and submits one request from queue `q`. */
-  private perform(q: number, addr: number): void {
+  /** Decodes and submits one request from queue `q` (a write of which a direct send wrote `sent` bytes:
+   *  the rest, answered with the whole). */
+  private perform(q: number, addr: number, sent: number): void {
+    this.calls++;
     let req = decodeRequest(this.memory, addr, this.ioMode);
     const blocking = req.mode === "blocking";
     if (blocking && req.op && this.io.unblocked) req = this.io.unblocked(req, this.ctx);
-    this.pending.set(addr, { queue: q, blocking });
+    if (sent > 0) req = { ...req, ptr: req.ptr + sent, len: req.len - sent };
+    this.pending.set(addr, { queue: q, blocking, sent });
     const answer = submitRequest(this.io, req, this.ctx);
     if (answer !== PENDING) this.complete(addr, answer);
   }
@@ -266,6 +289,9 @@ export class IoOwner {
     const out = this.pending.get(addr);
     if (!out || this.closed) return;
     this.pending.delete(addr);
+    // The rest of a partial direct send: the whole length, or what was sent if the rest failed (POSIX's
+    // short write; the error answers the next call, as the kernel's pending socket error does).
+    if (out.sent > 0) result = result >= 0 ? result + out.sent : out.sent;
     writeResult(this.memory, addr, result);                                            // step 1
     const s = this.shared;
     if (out.blocking) { Atomics.store(s, out.queue + ANSWERED, 1); Atomics.notify(s, out.queue + ANSWERED); return; } // 2
@@ -309,6 +335,11 @@ export class IoOwner {
   /** Requests out (not yet answered). */
   get inFlight(): number { return this.pending.size; }
 
+  /** Calls performed here, and writes processors sent themselves (RunResult.io). */
+  get stats(): { ownerCalls: number; directSends: number } {
+    return { ownerCalls: this.calls, directSends: this.sends?.sent ?? 0 };
+  }
+
   /** Shutdown: stops serving, passes on an unfinished last line, closes the IoHost. */
   async close(output?: IoOwnerOptions["output"]): Promise<void> {
     if (this.closed) return;
@@ -319,6 +350,7 @@ export class IoOwner {
     Atomics.notify(this.shared, DOORBELL);
     await this.serving;
     for (const fd of [1, 2] as const) if (this.partial[fd] && output) { output(fd, this.partial[fd]); this.partial[fd] = ""; }
+    this.sends?.close();
     await this.io.close();
   }
 }

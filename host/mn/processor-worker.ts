@@ -1,6 +1,13 @@
 // A processor's Worker in Node (started by host/mn/workers-node.ts): its start data is the workerData, and what
 // it says goes to the parent port. The processor itself is host/mn/processor.ts.
+import { writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { runProcessor, type ProcessorData } from "./processor.js";
+import { errnoOf } from "../io/abi.js";
 
-void runProcessor(workerData as ProcessorData, (message) => parentPort!.postMessage(message));
+/** Direct sends (host/io/direct.ts): one write(2) to a socket the I/O owner offered. */
+function sendTo(osFd: number, bytes: Uint8Array): number {
+  try { return writeSync(osFd, bytes); } catch (e) { return errnoOf(e); }
+}
+
+void runProcessor(workerData as ProcessorData, (message) => parentPort!.postMessage(message), sendTo);

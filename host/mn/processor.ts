@@ -6,9 +6,10 @@
 import { WeftProgram, type RunResult } from "../kernel/runner.js";
 import { IoClient, type IoMode } from "../kernel/shared-io.js";
 import type { PreemptState } from "../kernel/preempt.js";
+import type { SendTo } from "../io/direct.js";
 
 /** What a processor's Worker is given (posted, or Node's workerData). Every field is cloned into the
- *  Worker except `memory`, `go`, `sequence` and `io.queues`, which are shared. */
+ *  Worker except `memory`, `go`, `sequence`, `io.queues` and `io.sends`, which are shared. */
 export interface ProcessorData {
   /** The shared module, compiled once by host/mn/run.ts (a WebAssembly.Module clones without recompiling). */
   module: WebAssembly.Module;
@@ -34,9 +35,10 @@ export interface ProcessorData {
   slice?: number;
   tick?: number;
   exactAccounting?: boolean;
-  /** The run's I/O (host/kernel/shared-io.ts): the submission queues (shared), the run's I/O mode, and
-   *  whether to post an "io" message after ringing the owner (where it cannot Atomics.waitAsync). */
-  io: { queues: Int32Array; mode: IoMode; signal: boolean };
+  /** The run's I/O (host/kernel/shared-io.ts): the submission queues (shared), the run's I/O mode,
+   *  whether to post an "io" message after ringing the owner (where it cannot Atomics.waitAsync), and the
+   *  table of sockets this processor may write to itself, where the owner offers them (host/io/direct.ts). */
+  io: { queues: Int32Array; mode: IoMode; signal: boolean; sends?: Int32Array };
 }
 
 /** What a processor tells the thread that started the run, in the order it happens. */
@@ -57,8 +59,10 @@ export function isProcessorMessage(message: unknown): message is ProcessorMessag
 }
 
 /** Loads the module as processor `data.index` over the shared memory and runs its loop to the end;
- *  everything it has to say goes to `post`. Never rejects: a failure is posted as an "error" message. */
-export async function runProcessor(data: ProcessorData, post: (message: ProcessorMessage) => void): Promise<void> {
+ *  everything it has to say goes to `post`; `sendTo` writes to a socket (Node: direct sends; absent: every
+ *  call crosses to the owner). Never rejects: a failure is posted as an "error" message. */
+export async function runProcessor(data: ProcessorData, post: (message: ProcessorMessage) => void,
+  sendTo?: SendTo): Promise<void> {
   try {
     const program = await WeftProgram.load(data.module, {
       saveAreaMax: data.saveAreaMax,
@@ -73,7 +77,8 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
       processor: {
         memory: data.memory, index: data.index, count: data.count, t0: data.t0,
         oneToOne: data.oneToOne,
-        io: new IoClient(data.memory, data.io.queues, data.index, data.io.mode, data.io.signal ? () => post({ kind: "io" }) : undefined),
+        io: new IoClient(data.memory, data.io.queues, data.index, data.io.mode, data.io.signal ? () => post({ kind: "io" }) : undefined,
+          data.io.sends && sendTo ? { table: data.io.sends, sendTo } : undefined),
         startProcessor: (index) => post({ kind: "start", index }),
         onReady: (preempt) => post({ kind: "ready", preempt }),
         // Blocks this Worker, never the page: a browser lets only Workers wait.

@@ -174,12 +174,12 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           results[index] = m.result;
           const r = m.result;
           resolve({ ...r, error: `processor ${index}: ${r.error ?? "its loop ended in an error"}`,
-            stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" });
+            stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "", io: owner.stats });
         } else if (m.kind === "result") {
           results[index] = m.result;
           if (oneToOne ? index === 0 : ++done === count) {                             // step 6
             const r = results[0]!;
-            resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" });
+            resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "", io: owner.stats });
           }
         } else if (m.kind === "error") {
           reject(m.name === "WeftError" ? new WeftError(m.message) : new Error(`processor ${index}: ${m.message}`));
@@ -190,7 +190,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           {
             module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit, gcPercent: options.gcPercent,
             slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting,
-            io: { queues: owner.shared, mode: owner.ioMode, signal: owner.needsSignal },
+            io: { queues: owner.shared, mode: owner.ioMode, signal: owner.needsSignal, sends: owner.sends?.table },
           },
           { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },
         ));

@@ -1,0 +1,176 @@
+// Direct sends (M:N and 1:1 in Node): a processor writes to a connected socket itself, with one system
+// call, instead of crossing to the I/O owner (host/kernel/shared-io.ts) and back.
+//
+// Design note
+// -----------
+// Why. In a shared run every call crosses to the I/O owner, and the owner is what limits a server on
+// processors: a request costs it Node's stream machinery for the read and again for the write, and the
+// writing thread parks until the answer crosses back (README, http_mn_vs_node). A write to a socket whose
+// kernel buffer has room never waits, so the processor can make it: the bytes go out at once, the thread
+// goes on without parking, and the owner never hears of it. Reads still cross: a server reads right after
+// it answered, before the peer can have sent more, so a read nearly always waits, and waiting is the
+// owner's job (it is the one with an event loop).
+//
+// The table. A SharedArrayBuffer of Int32 words made by the owner and given to every processor: word 0
+// holds the number of slots, word 1 counts the sends made (RunResult.io); slot `fd` (a weft descriptor
+// below that number) is two words at 2 + 2 fd:
+//   osFd   the socket's file descriptor in this process (-1: none)
+//   gate   OPEN (bit 30): processors may send; the low bits count processors sending right now
+// Only sockets of the owner's thread made or accepted in async mode are offered (net.ts, where "here").
+//
+// Sending (a processor, trySend). Only write requests of bytes (not FLAG_UTF16 text), in async or offload
+// mode (blocking mode keeps N:1's answers):
+//   1. add 1 to the gate; if OPEN is clear, take the 1 back and leave the call to the owner;
+//   2. read osFd and write the bytes to it (one non-blocking system call); take the 1 back;
+//   3. all written: the answer is the length; an error (EPIPE, ECONNRESET ...): the answer is the error;
+//      nothing or part written (the kernel's buffer is full): clear OPEN, and queue the call to the owner
+//      with what was sent, so the rest follows in order.
+// The owner's side (DirectSends):
+//   - a write the owner performs on an offered socket (the rest of a partial send, or one that found OPEN
+//     clear) clears OPEN and counts as the owner's; when Node has handed all the socket's queued bytes to
+//     the kernel and no other owner write is out, OPEN is set again. So a thread's bytes never overtake
+//     its own earlier ones: while any sit in Node's queue, every write goes behind them.
+//   - before the socket's file descriptor is closed — the program's close, shutdown, an error or the end
+//     of the connection, which all pass through the socket's _destroy — OPEN is cleared and the close
+//     waits until no processor is sending (step 2 is one system call). Without that, a sender could write
+//     to a number the kernel had already given to a new connection.
+//   - shutdown clears OPEN for good: later writes reach the owner and fail with EPIPE, as in N:1.
+// Two threads writing one socket at once may see their bytes interleave where one send was partial: as
+// with POSIX stream sockets, concurrent writers must take turns themselves.
+
+import { ERRNO, FLAG_UTF16, OP, MODE_BLOCKING, REQUEST } from "./abi.js";
+
+const OPEN = 1 << 30, USERS = OPEN - 1;
+const SLOTS = 0, SENT = 1, FIRST = 2;
+
+/** Descriptors a direct-send table covers: 4,096 × 8 bytes. Higher descriptors always cross to the
+ *  owner. Not configurable. */
+export const DIRECT_SLOTS = 4096;
+
+/** A processor's system call: writes `bytes` to file descriptor `osFd`; the bytes written, or a negated
+ *  errno (-EAGAIN when the kernel's buffer is full). */
+export type SendTo = (osFd: number, bytes: Uint8Array) => number;
+
+/** An empty table for `slots` descriptors. */
+export function makeDirectTable(slots = DIRECT_SLOTS): Int32Array {
+  const table = new Int32Array(new SharedArrayBuffer((FIRST + 2 * slots) * 4));
+  table[SLOTS] = slots;
+  for (let fd = 0; fd < slots; fd++) table[FIRST + 2 * fd] = -1;
+  return table;
+}
+
+/** What became of a send: answered (all written, or an error), or left to the owner with `sent` bytes
+ *  already written (0 when the gate was shut or the kernel's buffer full). */
+export type SendOutcome = { answer: number; sent?: undefined } | { sent: number; answer?: undefined };
+
+const LEFT: SendOutcome = { sent: 0 };
+
+/** Sending, steps 1-3, for the request at `addr` (`blockingRun`: the run's mode, which a request of mode
+ *  0 takes, is blocking). */
+export function trySend(table: Int32Array, memory: WebAssembly.Memory, addr: number, sendTo: SendTo,
+  blockingRun: boolean): SendOutcome {
+  const record = new Int32Array(memory.buffer, addr, REQUEST.size >> 2);
+  const mode = record[REQUEST.mode >> 2];
+  if (record[REQUEST.op >> 2] !== OP.write || mode === MODE_BLOCKING || (mode === 0 && blockingRun)) return LEFT;
+  if (record[REQUEST.flags >> 2] & FLAG_UTF16) return LEFT;
+  const fd = record[REQUEST.fd >> 2], len = record[REQUEST.len >> 2] >>> 0;
+  if (fd < 0 || fd >= table[SLOTS] || len === 0) return LEFT;
+  const gate = FIRST + 2 * fd + 1;
+  if ((Atomics.add(table, gate, 1) & OPEN) === 0) { Atomics.sub(table, gate, 1); return LEFT; }
+  let sent: number;
+  try {
+    const osFd = Atomics.load(table, gate - 1);
+    sent = osFd < 0 ? 0 : sendTo(osFd, new Uint8Array(memory.buffer, record[REQUEST.ptr >> 2] >>> 0, len));
+  } finally {
+    Atomics.sub(table, gate, 1);
+  }
+  if (sent > 0) Atomics.add(table, SENT, 1);
+  if (sent === len || (sent < 0 && sent !== -ERRNO.EAGAIN)) return { answer: sent };
+  Atomics.and(table, gate, ~OPEN);                  // the kernel's buffer is full: the rest queues behind
+  return sent > 0 ? { sent } : LEFT;
+}
+
+/** What the owner needs of a socket (Node's net.Socket, narrowed). */
+export interface SendableSocket {
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+  _destroy(error: Error | null, callback: (error?: Error | null) => void): void;
+}
+
+/** The owner's side of the table (the design note's second list). */
+export class DirectSends {
+  /** Offered sockets, by descriptor, with the owner's writes out on each. */
+  private readonly offered = new Map<number, { socket: SendableSocket; writes: number; shut: boolean }>();
+  private closed = false;
+
+  constructor(readonly table: Int32Array) {}
+
+  /** Sends processors made (all or part of a write). */
+  get sent(): number { return Atomics.load(this.table, SENT); }
+
+  /** Offers `socket` (file descriptor `osFd` in this process) as weft descriptor `fd`; hooks its _destroy
+   *  so that its file descriptor is not closed while a processor sends. */
+  offer(fd: number, socket: SendableSocket, osFd: number): void {
+    if (this.closed || fd < 0 || fd >= this.table[SLOTS] || !(osFd >= 0)) return;
+    const entry = { socket, writes: 0, shut: false };
+    this.offered.set(fd, entry);
+    const destroy = socket._destroy;
+    socket._destroy = (error, callback) => {
+      this.withdraw(fd, socket);
+      this.afterSenders(fd, () => destroy.call(socket, error, callback));
+    };
+    Atomics.store(this.table, FIRST + 2 * fd, osFd);
+    Atomics.or(this.table, FIRST + 2 * fd + 1, OPEN);
+  }
+
+  /** The owner is about to write to descriptor `fd` through Node: processors stop sending until it is
+   *  flushed (then call flushed). False if `fd` is not offered. */
+  ownerWrite(fd: number): boolean {
+    const entry = this.offered.get(fd);
+    if (!entry) return false;
+    entry.writes++;
+    Atomics.and(this.table, FIRST + 2 * fd + 1, ~OPEN);
+    return true;
+  }
+
+  /** An owner write on `fd` was handed to the kernel (or failed): opens the gate again once no owner
+   *  write is out and Node holds none of the socket's bytes. */
+  flushed(fd: number, socket: SendableSocket): void {
+    const entry = this.offered.get(fd);
+    if (!entry || entry.socket !== socket) return;          // closed meanwhile (the number may be reused)
+    entry.writes--;
+    if (entry.writes === 0 && !entry.shut && !socket.destroyed && socket.writableLength === 0 && !this.closed) {
+      Atomics.or(this.table, FIRST + 2 * fd + 1, OPEN);
+    }
+  }
+
+  /** shutdown of `fd`: no more sends (later writes fail at the owner). */
+  shut(fd: number): void {
+    const entry = this.offered.get(fd);
+    if (!entry) return;
+    entry.shut = true;
+    Atomics.and(this.table, FIRST + 2 * fd + 1, ~OPEN);
+  }
+
+  /** `socket` leaves descriptor `fd` (closed, or being destroyed): no more sends. */
+  withdraw(fd: number, socket: SendableSocket): void {
+    const entry = this.offered.get(fd);
+    if (!entry || entry.socket !== socket) return;
+    this.offered.delete(fd);
+    Atomics.and(this.table, FIRST + 2 * fd + 1, ~OPEN);
+    Atomics.store(this.table, FIRST + 2 * fd, -1);
+  }
+
+  /** Runs `then` once no processor is in step 2 on `fd` (at once, nearly always). */
+  private afterSenders(fd: number, then: () => void): void {
+    if (this.closed || (Atomics.load(this.table, FIRST + 2 * fd + 1) & USERS) === 0) { then(); return; }
+    setTimeout(() => this.afterSenders(fd, then), 0);
+  }
+
+  /** The run ended: its processors are gone, so nobody sends; closes wait for nobody. */
+  close(): void {
+    this.closed = true;
+    for (const [fd] of this.offered) Atomics.and(this.table, FIRST + 2 * fd + 1, ~OPEN);
+    this.offered.clear();
+  }
+}

@@ -1,0 +1,162 @@
+// Direct sends (host/io/direct.ts), both halves of the protocol, with a fake system call and fake
+// sockets: what a processor sends itself and what it leaves to the owner, when the gate shuts and opens,
+// and that a socket's file descriptor is not closed while a processor sends on it. tests/mn-io.test.ts
+// runs the real thing (floods, text and bytes mixed, errors) on processors.
+import { describe, expect, it } from "vitest";
+import { makeDirectTable, trySend, DirectSends, type SendableSocket } from "../dist/host/io/direct.js";
+import { REQUEST, OP, MODE_ASYNC, MODE_BLOCKING, MODE_OFFLOAD, FLAG_UTF16, ERRNO } from "../dist/host/io/abi.js";
+
+const ADDR = 64, DATA = 256;
+const GATE = (fd: number) => 2 + 2 * fd + 1;
+const OPEN = 1 << 30;
+
+/** A memory holding one request record at ADDR for a write of `len` bytes (0, 1, 2 ...) at DATA. */
+function request(fields: { op?: number; mode?: number; fd?: number; flags?: number; len?: number } = {}) {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const words = new Int32Array(memory.buffer, ADDR, REQUEST.size >> 2);
+  words[REQUEST.op >> 2] = fields.op ?? OP.write;
+  words[REQUEST.mode >> 2] = fields.mode ?? MODE_ASYNC;
+  words[REQUEST.fd >> 2] = fields.fd ?? 3;
+  words[REQUEST.flags >> 2] = fields.flags ?? 0;
+  words[REQUEST.ptr >> 2] = DATA;
+  words[REQUEST.len >> 2] = fields.len ?? 10;
+  const bytes = new Uint8Array(memory.buffer, DATA, 64);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = i;
+  return memory;
+}
+
+/** A socket as DirectSends sees it; `destroyed` counts the original _destroy's calls. */
+function fakeSocket() {
+  const socket = {
+    writableLength: 0, destroyed: false, destroys: 0,
+    _destroy(_e: Error | null, callback: (e?: Error | null) => void) { socket.destroys++; socket.destroyed = true; callback(); },
+  };
+  return socket as typeof socket & SendableSocket;
+}
+
+/** A system call that takes up to `take` bytes each time (or fails with `errno`), recording what it got. */
+function fakeSend(take: number, errno = 0) {
+  const calls: { osFd: number; bytes: number[] }[] = [];
+  const sendTo = (osFd: number, bytes: Uint8Array) => {
+    calls.push({ osFd, bytes: [...bytes] });
+    return errno ? -errno : Math.min(take, bytes.length);
+  };
+  return { calls, sendTo };
+}
+
+function offered(fd = 3, osFd = 41) {
+  const table = makeDirectTable(8);
+  const sends = new DirectSends(table);
+  const socket = fakeSocket();
+  sends.offer(fd, socket, osFd);
+  return { table, sends, socket };
+}
+
+describe("a processor's send (trySend)", () => {
+  it("a write the kernel takes whole is answered with its length, sent to the socket's file descriptor", () => {
+    const { table, sends } = offered();
+    const send = fakeSend(1 << 20);
+    expect(trySend(table, request(), ADDR, send.sendTo, false)).toEqual({ answer: 10 });
+    expect(send.calls).toEqual([{ osFd: 41, bytes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }]);
+    expect(sends.sent).toBe(1);
+    expect(Atomics.load(table, GATE(3))).toBe(OPEN);                   // open, nobody sending
+  });
+
+  it("a partial send leaves the rest to the owner and shuts the gate: the next write is not sent", () => {
+    const { table } = offered();
+    const send = fakeSend(4);
+    expect(trySend(table, request(), ADDR, send.sendTo, false)).toEqual({ sent: 4 });
+    expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);
+    expect(trySend(table, request(), ADDR, send.sendTo, false)).toEqual({ sent: 0 });
+    expect(send.calls.length).toBe(1);
+  });
+
+  it("EAGAIN (the kernel's buffer is full) leaves the whole write to the owner and shuts the gate", () => {
+    const { table } = offered();
+    const send = fakeSend(0, ERRNO.EAGAIN);
+    expect(trySend(table, request(), ADDR, send.sendTo, false)).toEqual({ sent: 0 });
+    expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);
+  });
+
+  it("an error of the system call is the answer, and the gate stays open", () => {
+    const { table } = offered();
+    expect(trySend(table, request(), ADDR, fakeSend(0, ERRNO.EPIPE).sendTo, false)).toEqual({ answer: -ERRNO.EPIPE });
+    expect(Atomics.load(table, GATE(3))).toBe(OPEN);
+  });
+
+  it("leaves alone what it must not send: other calls, blocking mode, text, empty writes, descriptors not offered or past the table", () => {
+    const { table } = offered();
+    const send = fakeSend(1 << 20);
+    const cases = [
+      request({ op: OP.read }), request({ mode: MODE_BLOCKING }), request({ flags: FLAG_UTF16 }), request({ len: 0 }),
+      request({ fd: 4 }), request({ fd: 8 }), request({ fd: -1 }),
+    ];
+    for (const memory of cases) expect(trySend(table, memory, ADDR, send.sendTo, false)).toEqual({ sent: 0 });
+    // mode 0 takes the run's: blocking there is blocking here
+    expect(trySend(table, request({ mode: 0 }), ADDR, send.sendTo, true)).toEqual({ sent: 0 });
+    expect(send.calls).toEqual([]);
+    expect(trySend(table, request({ mode: MODE_OFFLOAD }), ADDR, send.sendTo, true)).toEqual({ answer: 10 });
+    expect(trySend(table, request({ mode: 0 }), ADDR, send.sendTo, false)).toEqual({ answer: 10 });
+  });
+});
+
+describe("the owner's side (DirectSends)", () => {
+  it("an owner write shuts the gate until every owner write has flushed and Node holds no bytes", () => {
+    const { table, sends, socket } = offered();
+    expect(sends.ownerWrite(3)).toBe(true);
+    expect(sends.ownerWrite(3)).toBe(true);
+    expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);
+    sends.flushed(3, socket);
+    expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);                // one owner write still out
+    socket.writableLength = 5;
+    sends.flushed(3, socket);
+    expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);                // Node still holds bytes
+    expect(sends.ownerWrite(3)).toBe(true);
+    socket.writableLength = 0;
+    sends.flushed(3, socket);
+    expect(Atomics.load(table, GATE(3)) & OPEN).toBe(OPEN);
+    expect(sends.ownerWrite(5)).toBe(false);                           // not offered
+  });
+
+  it("after shutdown the gate stays shut", () => {
+    const { table, sends, socket } = offered();
+    sends.ownerWrite(3);
+    sends.shut(3);
+    sends.flushed(3, socket);
+    expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);
+  });
+
+  it("a flush of a socket that left its descriptor does not open the gate of the one that took the number", () => {
+    const { table, sends, socket } = offered();
+    sends.ownerWrite(3);
+    sends.withdraw(3, socket);
+    const next = fakeSocket();
+    sends.offer(3, next, 42);
+    sends.ownerWrite(3);
+    sends.flushed(3, socket);                                          // the old socket's write
+    expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);
+    expect(Atomics.load(table, 2 + 2 * 3)).toBe(42);
+  });
+
+  it("a socket is not destroyed (its file descriptor closed) while a processor sends on it", async () => {
+    const { table, socket } = offered();
+    Atomics.add(table, GATE(3), 1);                                     // a processor in the middle of a send
+    const closed = new Promise<void>((resolve) => socket._destroy(null, () => resolve()));
+    expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);                // no new sends
+    expect(Atomics.load(table, 2 + 2 * 3)).toBe(-1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(socket.destroys).toBe(0);
+    Atomics.sub(table, GATE(3), 1);                                     // its send is over
+    await closed;
+    expect(socket.destroys).toBe(1);
+  });
+
+  it("once the run ended, destroys wait for nobody", () => {
+    const { table, sends, socket } = offered();
+    Atomics.add(table, GATE(3), 1);                                     // a processor that was stopped mid-send
+    sends.close();
+    let done = false;
+    socket._destroy(null, () => { done = true; });
+    expect(done).toBe(true);
+  });
+});
