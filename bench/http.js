@@ -71,9 +71,26 @@ function startServer(args) {
         child.once("exit", done);
         child.kill("SIGKILL");
       });
-      resolve({ url: m[1], stop });
+      resolve({ url: m[1], stop, pid: child.pid });
     });
   });
+}
+
+/** CPU seconds process `pid` has used, every thread (Linux: /proc), or NaN where it cannot be read. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;        // utime + stime
+  } catch { return NaN; }
+}
+/** The kernel's clock ticks per second (/proc's unit). */
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** wrk on `server` (from startServer), with the server's CPU time per request (µs). */
+function wrkMeasured(server, seconds) {
+  const before = cpuSeconds(server.pid);
+  const r = wrk(server.url, seconds);
+  return { ...r, cpuPerRequest: (cpuSeconds(server.pid) - before) * 1e6 / (r.rps * seconds) };
 }
 
 /** wrk's seconds, milliseconds or microseconds, in ms. */
@@ -161,8 +178,10 @@ export async function httpGcBench({ quick = false } = {}) {
 
 /** M:N: examples/http.ts on 2 processors against Node's http (http_mn_vs_node, target ≥ 1.3), and
  *  bench/programs/http_work.ts (~0.2 ms of CPU per request) on 2 processors over 1 (http_mn_speedup_2,
- *  target ≥ 1.6). Same method as httpBench: alternating runs in one session, medians. Resolves to both
- *  results, or null when wrk is not there. */
+ *  target ≥ 1.6). Same method as httpBench: alternating runs in one session, medians. With each server's
+ *  CPU time per request (every thread of its process, from /proc): the ratio of requests is bounded by
+ *  it, since wrk shares the machine's two cores with the server. Resolves to both results, or null when
+ *  wrk is not there. */
 export async function httpMnBench({ quick = false } = {}) {
   if (!ensureWrk()) return null;
   const seconds = quick ? 2 : 5, rounds = quick ? 2 : 3;
@@ -184,10 +203,10 @@ export async function httpMnBench({ quick = false } = {}) {
   try {
     wrk(node.url, 1);
     for (let i = 0; i < rounds; i++) {
-      runs.node.push(wrk(node.url, seconds));
+      runs.node.push(wrkMeasured(node, seconds));
       for (const [key, wasm, processors, address] of [["mn2", files.http, 2, WEFT_ADDRESS], ["work1", files.work, 1, WORK_ADDRESS], ["work2", files.work, 2, WORK_ADDRESS]]) {
         const server = await measure(["--serve-weft-mn", wasm, String(processors), address]);
-        try { runs[key].push(wrk(server.url, seconds)); } finally { await server.stop(); }
+        try { runs[key].push(wrkMeasured(server, seconds)); } finally { await server.stop(); }
       }
     }
   } finally {
@@ -197,10 +216,12 @@ export async function httpMnBench({ quick = false } = {}) {
   const errors = (key) => runs[key].reduce((n, r) => n + r.errors, 0);
   const rps = (key) => median(runs[key].map((r) => r.rps));
   const p99 = (key) => median(runs[key].map((r) => r.p99));
+  const cpu = (key) => +median(runs[key].map((r) => r.cpuPerRequest)).toFixed(1);
   return [
     { bench: "http_mn_vs_node", value: +(rps("mn2") / rps("node")).toFixed(3), unit: "ratio",
       weft_rps: Math.round(rps("mn2")), node_rps: Math.round(rps("node")), weft_p99_ms: +p99("mn2").toFixed(2),
-      node_p99_ms: +p99("node").toFixed(2), processors: 2, errors: errors("mn2"), runs: rounds, seconds },
+      node_p99_ms: +p99("node").toFixed(2), weft_cpu_us_per_request: cpu("mn2"), node_cpu_us_per_request: cpu("node"),
+      processors: 2, errors: errors("mn2"), runs: rounds, seconds },
     { bench: "http_mn_speedup_2", value: +(rps("work2") / rps("work1")).toFixed(3), unit: "ratio",
       rps_1: Math.round(rps("work1")), rps_2: Math.round(rps("work2")), p99_1_ms: +p99("work1").toFixed(2),
       p99_2_ms: +p99("work2").toFixed(2), errors_1: errors("work1"), errors_2: errors("work2"), runs: rounds, seconds },
@@ -220,8 +241,8 @@ async function main(argv) {
     if (argv.includes("--json")) { for (const r of results) console.log(JSON.stringify(r)); return; }
     const [vs, speedup] = results;
     console.log(`http M:N (wrk -t1 -c100, ${vs.runs} × ${vs.seconds} s each, medians; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
-    console.log(`  node http            ${String(vs.node_rps).padStart(8)} req/s   p99 ${vs.node_p99_ms} ms`);
-    console.log(`  weft, 2 processors   ${String(vs.weft_rps).padStart(8)} req/s   p99 ${vs.weft_p99_ms} ms   ${vs.value.toFixed(2)}× node (target ≥ ${MN_TARGET})`);
+    console.log(`  node http            ${String(vs.node_rps).padStart(8)} req/s   p99 ${vs.node_p99_ms} ms   CPU ${vs.node_cpu_us_per_request} µs/request`);
+    console.log(`  weft, 2 processors   ${String(vs.weft_rps).padStart(8)} req/s   p99 ${vs.weft_p99_ms} ms   CPU ${vs.weft_cpu_us_per_request} µs/request   ${vs.value.toFixed(2)}× node (target ≥ ${MN_TARGET})`);
     console.log(`  http_work, 1 proc    ${String(speedup.rps_1).padStart(8)} req/s   p99 ${speedup.p99_1_ms} ms`);
     console.log(`  http_work, 2 procs   ${String(speedup.rps_2).padStart(8)} req/s   p99 ${speedup.p99_2_ms} ms   ${speedup.value.toFixed(2)}× (target ≥ ${SPEEDUP_TARGET})`);
     return;

@@ -86,7 +86,9 @@ import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletions
 import { trySend, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
 import { readUtf16 } from "./tables.js";
 
-export type { IoMode, IoHost };
+export type { IoMode, IoHost, SendTo };
+/** For a processor's SendTo: the negated errno of a failed system call. */
+export { errnoOf } from "../io/abi.js";
 
 const DOORBELL = 0, OWNER_ASLEEP = 1, SLOTS = 2, CAPACITY = 3, HEADER = 4;
 const HEAD = 0, TAIL = 1, ANSWERED = 2, RING = 3, WORD = 4, FLAG = 5, IDLE_COUNT_AT = 6, QUEUE_HEADER = 8;

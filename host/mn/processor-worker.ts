@@ -3,7 +3,7 @@
 import { writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { runProcessor, type ProcessorData } from "./processor.js";
-import { errnoOf } from "../io/abi.js";
+import { errnoOf } from "../kernel/shared-io.js";
 
 /** Direct sends (host/io/direct.ts): one write(2) to a socket the I/O owner offered. */
 function sendTo(osFd: number, bytes: Uint8Array): number {

@@ -4,9 +4,8 @@
 // Web-standard APIs only: this file runs in Node and in browsers.
 
 import { WeftProgram, type RunResult } from "../kernel/runner.js";
-import { IoClient, type IoMode } from "../kernel/shared-io.js";
+import { IoClient, type IoMode, type SendTo } from "../kernel/shared-io.js";
 import type { PreemptState } from "../kernel/preempt.js";
-import type { SendTo } from "../io/direct.js";
 
 /** What a processor's Worker is given (posted, or Node's workerData). Every field is cloned into the
  *  Worker except `memory`, `go`, `sequence`, `io.queues` and `io.sends`, which are shared. */
