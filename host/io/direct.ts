@@ -45,7 +45,7 @@ const SLOTS = 0, SENT = 1, FIRST = 2;
 
 /** Descriptors a direct-send table covers: 4,096 × 8 bytes. Higher descriptors always cross to the
  *  owner. Not configurable. */
-export const DIRECT_SLOTS = 4096;
+export const DIRECT_SLOTS: number = 4096;
 
 /** A processor's system call: writes `bytes` to file descriptor `osFd`; the bytes written, or a negated
  *  errno (-EAGAIN when the kernel's buffer is full). */
