@@ -8,7 +8,7 @@
 // lives in globals: the running thread, its TLS block, Asyncify's state, the stack pointer, the scratch
 // save area (scheduler.ts), and this file's index. Everything the processors share — the run queue, the
 // timer heap, the futex table, the thread table, the program's own top-level variables — a shared build
-// moves into linear memory (host/compiler/build.ts lists the per-processor globals; every other mutable one moves).
+// moves into linear memory (host/compiler/passes/shared.ts lists the per-processor globals; every other mutable one moves).
 //
 // Locks. Each run queue has a lock of its own (runqueue.ts): spawn, the loop's pop and a channel's wake
 // push and pop under a queue's lock only, and a thread born detached ends with none (scheduler.ts,

@@ -54,7 +54,7 @@ declare function hostIoSubmit(request: usize): i32;
 // @ts-ignore: decorator
 @inline export const IO_MODE_OFFLOAD: u32 = 3;
 
-// Operations (host/io/abi.ts, IO_OPS, names them in this order).
+// Operations (host/io/abi.ts, OP, names them in this order).
 // @ts-ignore: decorator
 @inline export const IO_OP_OPEN: u32 = 1;
 // @ts-ignore: decorator

@@ -1,5 +1,5 @@
 // The host half of weft's I/O contract. assembly/sys/io.ts is the core half (the request record and the
-// completion ring, drawn there); weft_io_layout() reports the core's offsets and tests/abi.test.ts checks
+// completion ring are drawn in assembly/core/completion.ts); weft_io_layout() reports the core's offsets and tests/abi.test.ts checks
 // that both halves agree. Change either side together with ABI_VERSION (host/abi.ts).
 
 /** Request record fields (assembly/sys/io.ts), in weft_io_layout()'s order, with their byte offsets. */

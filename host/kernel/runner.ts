@@ -463,7 +463,6 @@ export class WeftProgram {
 export { readThreadStats, readGroups, type ThreadStats, type GroupStats, type CoreTables } from "./tables.js";
 export { readGcStats, type GcStats } from "./gcstats.js";
 
-/** Loads and runs a weft module. */
 /** Why `options.gcPercent` is refused, or null (an integer from -1 up). */
 export function gcOptionsError(options: { gcPercent?: number }): string | null {
   const p = options.gcPercent;
@@ -471,6 +470,7 @@ export function gcOptionsError(options: { gcPercent?: number }): string | null {
   return `gcPercent must be an integer from -1 (automatic collections off) to 1000000, got ${p}`;
 }
 
+/** Loads and runs a weft module. */
 export async function run(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<RunResult> {
   return (await WeftProgram.load(source, options)).run();
 }

@@ -46,7 +46,7 @@
 //      the kernel took only part of it (host/io/direct.ts); the rest goes on as any call;
 //   1. store the request's address at tail, then store tail + 1 (a full queue: wait for the owner);
 //   2. if the owner's asleep word is 1 and this processor exchanges it to 0: bump the doorbell and notify;
-//   3. async or offload mode: return PENDING (the thread parks; core/io.ts). Blocking mode: wait on
+//   3. async or offload mode: return PENDING (the thread parks; sys/io.ts). Blocking mode: wait on
 //      `answered` until the owner sets it, and return DONE: only this processor stalls.
 // The owner (IoOwner.serve): take every queued entry and submit it; let the event loop run
 // (IoHost.turn) and look again while there was work; else read the doorbell, store asleep = 1, look at

@@ -5,8 +5,8 @@
 // -----------
 // One start protocol, two kinds of Worker. The protocol below is written once, against StartProcessor:
 // start a Worker on a processor's data and report its messages and its failure (and StartTicker, the
-// same for the ticker, host/mn/ticker.ts). Node's worker_threads (mn-node.ts) and the web's module Workers
-// (mn-web.ts) each provide both. mn-node.ts is imported only when running in Node, so nothing a browser
+// same for the ticker, host/mn/ticker.ts). Node's worker_threads (workers-node.ts) and the web's module Workers
+// (workers-web.ts) each provide both. workers-node.ts is imported only when running in Node, so nothing a browser
 // loads from here names a node: module (host/index.ts exports runShared to both).
 //
 // The thread that calls runShared never waits. In a browser that is usually the page's main thread,
