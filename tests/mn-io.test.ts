@@ -193,9 +193,11 @@ describe("writes a processor sends itself (host/io/direct.ts)", () => {
     expectAnswers(await runProgram("mn_io_sends.ts", { node: GRANTS }));
   }, TIMEOUT);
 
-  for (const processors of [2, 4]) {
-    it(`on ${processors} processors: floods that fill the kernel's buffers arrive whole and in order, bytes sent directly and text through the owner keep their order, and errors are N:1's`, async () => {
-      const result = await runSharedIn(scratch(), "mn_io_sends", { processors, ...GRANTS });
+  for (const processors of [2, 4, "1:1"] as const) {
+    const where = processors === "1:1" ? "1:1 (a Worker per thread)" : `on ${processors} processors`;
+    it(`${where}: floods that fill the kernel's buffers arrive whole and in order, bytes sent directly and text through the owner keep their order, and errors are N:1's`, async () => {
+      const run = processors === "1:1" ? { model: "1:1" as const } : { processors };
+      const result = await runSharedIn(scratch(), "mn_io_sends", { ...run, ...GRANTS });
       expectAnswers(result);
       // The first write to a fresh connection finds the kernel's buffer empty: it is sent directly.
       expect(result.io?.directSends).toBeGreaterThan(0);
