@@ -1,15 +1,16 @@
 // browser_mn: M:N in a browser page (tests/browser.test.ts), small enough for a test and printing the
 // same answer on any number of processors (N:1 included):
-//   1. a gathering: one thread per processor checks in and then spins, never yielding, until all have.
-//      A spinning thread keeps its processor, so the last can check in only on a processor of its own:
-//      together they run on every processor, whatever the scheduler's choices;
+//   1. a gathering: one thread per processor claims the processor it runs on (an atomic bit per
+//      processor); one that finds its processor claimed already moves on (migrate) and tries again, so
+//      together they run on every processor, whatever the scheduler's choices (a spinning thread does
+//      not keep its processor: a tick may preempt it for another gatherer);
 //   2. WORKERS threads × ROUNDS lock/unlock pairs of one Mutex around a plain counter, yielding every
 //      64 rounds (so they move between processors), while SENDERS threads each send 1..MESSAGES over
 //      one Channel and main receives and sums them.
 // Every thread notes the processors it ran on (processorId()). Prints `counter=`, `counter_expected=`,
 // `channel_sum=`, `channel_expected=`, `processors=`, `ran_on=` (the processor ids any thread ran on,
 // ascending, comma-separated). Exit code: 0 when both sums are right, 1 otherwise.
-import { spawn, join, yieldNow, Mutex, Channel, processors, processorId, print } from "weft";
+import { spawn, join, yieldNow, migrate, Mutex, Channel, processors, processorId, print } from "weft";
 
 const WORKERS = 8;
 const ROUNDS = 20_000;
@@ -21,20 +22,22 @@ let counter: i64 = 0;
 let seenLock = new Mutex();
 let seenMask: u64 = 0;
 let channel = new Channel<i32>(16);
-let checkedIn = new StaticArray<i32>(1);   // the gathering's count, read and written atomically
+let claimed = new StaticArray<u64>(1);     // the gathering's processors, a bit each, read and written atomically
 
-function noteProcessor(): void {
+function noteProcessor(id: i32 = processorId()): void {
   seenLock.lock();
-  seenMask |= <u64>1 << <u64>processorId();
+  seenMask |= <u64>1 << <u64>id;
   seenLock.unlock();
 }
 
 function gathering(_: usize): i32 {
-  let word = changetype<usize>(checkedIn);
-  atomic.add<i32>(word, 1);
-  while (atomic.load<i32>(word) < processors()) {}   // spins: this processor runs no one else meanwhile
-  noteProcessor();
-  return 0;
+  let word = changetype<usize>(claimed);
+  while (true) {
+    let id = processorId();
+    let bit = <u64>1 << <u64>id;
+    if ((atomic.or<u64>(word, bit) & bit) == 0) { noteProcessor(id); return 0; }
+    migrate();                                // claimed by another gatherer: try the next processor
+  }
 }
 
 function counting(_: usize): i32 {
