@@ -10,6 +10,15 @@ export const IMPORT_MODULE = "weft";
 /** Host functions the core imports from IMPORT_MODULE (assembly/core/host.ts). */
 export const HOST_IMPORTS = ["now", "wall", "write", "died", "io_submit", "processor_start"] as const;
 
+/** The WASI flavour (`weft build --target wasi`, assembly/sys/wasi.ts): its module imports only from
+ *  WASI_MODULE, a subset of WASI_IMPORTS, and exports `_start` (and `memory`) for any WASI runtime. */
+export const WASI_MODULE = "wasi_snapshot_preview1";
+export const WASI_IMPORTS = [
+  "fd_write", "fd_read", "fd_pread", "fd_pwrite", "fd_close", "fd_readdir", "fd_prestat_get", "fd_prestat_dir_name",
+  "path_open", "path_filestat_get", "path_unlink_file", "path_create_directory", "clock_time_get", "poll_oneoff",
+  "random_get", "proc_exit",
+] as const;
+
 /** Exports the host needs from a weft module. */
 export const REQUIRED_EXPORTS = [
   "memory", "weft_abi_version", "weft_start", "weft_run", "weft_wake_at", "weft_trap_begin", "weft_trap_end",

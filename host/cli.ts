@@ -55,7 +55,7 @@ const HELP = `weft — user-level threads for WebAssembly
 
 Usage:
   weft run <app.ts|app.wasm> [options]   run a program (a .ts file is built first)
-  weft build <entry.ts> [-o out.wasm] [--shared] [--no-safepoints] [--no-cache]
+  weft build <entry.ts> [-o out.wasm] [--shared | --target wasi] [--no-safepoints] [--no-cache]
                                          build an AssemblyScript program into a weft module
   weft start                             run the bundled examples and the benchmark summary
   weft --help | --version
@@ -68,6 +68,8 @@ Options for run:
   --processors <n>         run on n processors (Workers) over one shared memory (M:N); a .ts program is
                            built with --shared; every I/O call and grant works as on one processor
   --one-to-one             run with a Worker per thread (1:1), over one shared memory, for comparison
+  --target wasi            build a .ts program for WASI and run it under node:wasi, as any WASI runtime
+                           would (a .wasm built so runs that way by itself); --dir grants directories
   --io <mode>              how calls that name no mode are done: async (default), blocking, offload
   --helpers <n>            helper Workers for offload mode (default 4)
   --save-area <bytes>      most bytes a thread's frames may take when it switches (default 65536)
@@ -88,6 +90,9 @@ Options for build:
   --no-optimize            skip Binaryen's optimiser (faster build, slower program)
   --shared                 build for M:N: one module that several processors (Workers) run over one
                            shared memory
+  --target <weft|wasi>     weft (default): for weft's own host in Node or a browser; wasi: for any WASI
+                           preview 1 runtime (node:wasi, wasmtime, wasmer, WAMR): imports only
+                           wasi_snapshot_preview1, exports _start, N:1 (README, "Embedding")
   --no-safepoints          no safepoints in the program's loops and recursive functions: a thread that
                            never yields then keeps its processor (slightly faster loops)
   --no-cache               neither use nor fill the build cache. The cache serves a program whose files
@@ -108,16 +113,16 @@ class BuildFailed extends Error {}
 /** The module of a .ts program, for `weft run` and `weft start`: from the build cache when it holds it
  *  (no compiler loaded); else built by `weft build` in a process of its own under BUILD_V8_FLAGS, which
  *  this process, where the program runs, never sees. `cache` false: `weft build --no-cache`. */
-async function builtModule(file: string, shared: boolean, cache: boolean): Promise<Uint8Array> {
+async function builtModule(file: string, shared: boolean, cache: boolean, wasi = false): Promise<Uint8Array> {
   if (cache) {
-    const hit = await (await buildModule()).fromCache(file, { shared });
+    const hit = await (await buildModule()).fromCache(file, { shared, target: wasi ? "wasi" : "weft" });
     if (hit) return hit.wasm;
   }
   const dir = mkdtempSync(path.join(tmpdir(), "weft-run-"));
   try {
     const out = path.join(dir, "program.wasm");
     const args = [...BUILD_V8_FLAGS, fileURLToPath(import.meta.url), "build", file, "-o", out,
-      ...(shared ? ["--shared"] : []), ...(cache ? [] : ["--no-cache"])];
+      ...(shared ? ["--shared"] : []), ...(wasi ? ["--target", "wasi"] : []), ...(cache ? [] : ["--no-cache"])];
     const code = await new Promise<number | null>((resolve, reject) => {
       spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] }).on("error", reject).on("exit", resolve);
     });
@@ -182,7 +187,7 @@ async function cmdRun(args: string[]): Promise<number> {
   let gcPercent: number | undefined;
   let slice: number | undefined, tick: number | undefined, exactAccounting = false, stats = false;
   let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
-  let cache = true;
+  let cache = true, wasiTarget = false;
   const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
   const takeValue = (i: number, flag: string, what: string): string => {
     const v = args[i + 1];
@@ -214,6 +219,11 @@ async function cmdRun(args: string[]): Promise<number> {
       if (helpers < 1 || helpers > 256) throw new UsageError(`--helpers takes 1 to 256, got ${helpers}`);
     }
     else if (a === "--one-to-one") oneToOne = true;
+    else if (a === "--target") {
+      const t = takeValue(i, a, "a target: weft or wasi"); i++;
+      if (t !== "weft" && t !== "wasi") throw new UsageError(`--target takes weft or wasi, got ${JSON.stringify(t)}`);
+      wasiTarget = t === "wasi";
+    }
     else if (a === "--processors") {
       processors = takeNumber(args, i, a); i++;
       if (processors < 1 || processors > 64) throw new UsageError(`--processors takes 1 to 64, got ${processors}`);
@@ -251,6 +261,15 @@ async function cmdRun(args: string[]): Promise<number> {
     return code;
   };
   if (oneToOne && processors !== undefined) throw new UsageError("--one-to-one makes a Worker per thread: drop --processors");
+  const wasiFile = !file.endsWith(".ts") && (await import("./wasi.js")).isWasiModule(readFileSync(file));
+  if (wasiTarget || wasiFile) {
+    // The module carries its kernel; node:wasi plays only the WASI runtime (host/wasi.ts).
+    if (processors !== undefined || oneToOne) throw new UsageError("a WASI module runs on one processor: drop --processors and --one-to-one");
+    if (listen.length || connect.length || fetch.length) throw new UsageError("a WASI module has no sockets: --allow-listen, --allow-connect and --allow-fetch do not apply");
+    const { runWasi } = await import("./wasi.js");
+    const wasm = file.endsWith(".ts") ? await builtModule(file, false, cache, true) : readFileSync(file);
+    return runWasi(wasm, { dirs, args: [file] });
+  }
   if (processors !== undefined || oneToOne) {
     const { runShared } = await import("./mn/run.js");
     const wasm = file.endsWith(".ts") ? await builtModule(file, true, cache) : readFileSync(file);
@@ -272,6 +291,7 @@ async function cmdRun(args: string[]): Promise<number> {
 
 async function cmdBuild(args: string[]): Promise<number> {
   let entry: string | undefined, out: string | undefined, optimize = true, shared = false, safepoints = true, cache = true;
+  let target: "weft" | "wasi" = "weft";
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-o" || a === "--out") { out = args[++i]; if (!out) throw new UsageError(`${a} needs a file name`); }
@@ -279,6 +299,11 @@ async function cmdBuild(args: string[]): Promise<number> {
     else if (a === "--shared") shared = true;
     else if (a === "--no-safepoints") safepoints = false;
     else if (a === "--no-cache") cache = false;
+    else if (a === "--target") {
+      const t = args[++i];
+      if (t !== "weft" && t !== "wasi") throw new UsageError(`--target takes weft or wasi, got ${t === undefined ? "nothing" : JSON.stringify(t)}`);
+      target = t;
+    }
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for build`);
     else if (entry) throw new UsageError(`build takes one entry file, got ${entry} and ${a}`);
     else entry = a;
@@ -289,8 +314,9 @@ async function cmdBuild(args: string[]): Promise<number> {
   for (const flag of BUILD_V8_FLAGS) v8.setFlagsFromString(flag);      // this process only builds
   const { build, defaultCacheDir } = await buildModule();
   enableCompileCache(path.join(defaultCacheDir(), "v8"));
-  const result = await build(entry, { outFile: out, optimize, shared, safepoints, cache });
-  const kind = result.shared ? `shared, ${Object.keys(result.shared.globals).length} shared globals; ` : "";
+  if (shared && target === "wasi") throw new UsageError("--target wasi makes an N:1 module (WASI preview 1 has no threads): drop --shared");
+  const result = await build(entry, { outFile: out, optimize, shared, safepoints, cache, target });
+  const kind = result.shared ? `shared, ${Object.keys(result.shared.globals).length} shared globals; ` : target === "wasi" ? "WASI; " : "";
   const from = result.cached ? ", from the build cache" : "";
   console.log(`weft: built ${out} (${result.size} bytes; ${kind}${result.switchCallers.length} functions switch${from})`);
   return EXIT_OK;

@@ -149,6 +149,7 @@ export function readdir(path: string, mode: IoMode = IoMode.Default): string[] |
         start = i + 1;
       }
     }
+    names.sort();                              // a host may list them in any order (sys/wasi.ts)
     return names;
   }
 }

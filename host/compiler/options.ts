@@ -38,6 +38,10 @@ export interface BuildOptions {
    *  true for the default folder, or the folder to use. Default false: build() then reads and writes no
    *  file but the program's and `outFile`. The command line turns it on (`weft build --no-cache` does not). */
   cache?: boolean | string;
+  /** What hosts the module: "weft" (default), weft's own host in Node or a browser; "wasi", any WASI
+   *  preview 1 runtime (assembly/sys/wasi.ts: the module imports only wasi_snapshot_preview1 and exports
+   *  _start). A WASI module is N:1: not with `shared`. */
+  target?: "weft" | "wasi";
 }
 
 export interface BuildResult {
@@ -68,6 +72,7 @@ export interface PipelineSettings {
   shared: boolean;
   collector: boolean;
   poisonFreed: boolean;
+  target: "weft" | "wasi";
 }
 
 export function pipelineSettings(options: BuildOptions): PipelineSettings {
@@ -80,5 +85,6 @@ export function pipelineSettings(options: BuildOptions): PipelineSettings {
     shared: options.shared ?? false,
     collector: options.collector ?? true,
     poisonFreed: options.poisonFreed ?? false,
+    target: options.target ?? "weft",
   };
 }

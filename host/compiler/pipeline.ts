@@ -36,6 +36,7 @@ import { insertSafepoints, FUEL_GLOBAL } from "./passes/safepoints.js";
 import { keepOriginals, rebuildResumable } from "./passes/resumable.js";
 import { hotPathsFirst } from "./passes/fuel.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./passes/shared.js";
+import { wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
 
 /** What asc read while it compiled: each file's absolute path and its text, or null for a file it looked
  *  for and did not find (a later file there could change the program). */
@@ -114,7 +115,7 @@ function firstDiagnostic(diagnostics: string, error: Error | null, baseDir: stri
   return `weft build: ${(line ?? error?.message ?? "compilation failed").replace(/^\s*ERROR\s*/, "error ").trim()}`;
 }
 
-async function compile(entry: string, processorStack: number, shared: boolean, collector: boolean, poison: boolean, read: SourcesRead): Promise<Uint8Array> {
+async function compile(entry: string, processorStack: number, shared: boolean, wasi: boolean, collector: boolean, poison: boolean, read: SourcesRead): Promise<Uint8Array> {
   const absEntry = path.resolve(entry);
   if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
   const source = await readFile(absEntry, "utf8");
@@ -147,7 +148,7 @@ async function compile(entry: string, processorStack: number, shared: boolean, c
     stdout: sink as never,
     stderr: sink as never,
     readFile: async (file: string, dir: string) => {
-      if (file === generated) return entrySource(userModule, mainReturnsVoid) + (shared ? sharedEntrySource() : "");
+      if (file === generated) return entrySource(userModule, mainReturnsVoid) + (shared ? sharedEntrySource() : "") + (wasi ? wasiEntrySource() : "");
       const inWeft = weftPath(file);
       if (inWeft === PACKAGE_INDEX) return `export * from "./assembly/index";\n`;
       const mapped = inWeft ?? path.resolve(dir, file);
@@ -284,11 +285,14 @@ function setGlobal(mod: binaryen.Module, name: string, value: number): void {
 
 /** Builds `entry` (an AssemblyScript file exporting main) into a weft module; `read` receives what asc read. */
 export async function runPipeline(entry: string, options: PipelineSettings, read: SourcesRead): Promise<BuildResult> {
-  const asm = await compile(entry, options.processorStack, options.shared, options.collector, options.poisonFreed, read);
+  const wasi = options.target === "wasi";
+  if (wasi && options.shared) throw new BuildError("weft build: a WASI module runs on one processor (WASI preview 1 has no threads): --target wasi cannot be --shared");
+  const asm = await compile(entry, options.processorStack, options.shared, wasi, options.collector, options.poisonFreed, read);
   let mod = binaryen.readBinary(asm);
   let shared: SharedLayout | undefined;
   try {
     mod.setFeatures(FEATURES);
+    if (wasi) wasiFlavour(mod);
     const safepointTarget = installIntrinsics(mod);
     const safepoints = options.safepoints && safepointTarget
       ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(NEVER_SWITCH)) : undefined;
@@ -368,6 +372,8 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>)).map((e) => e.name));
     const lacking = [...REQUIRED_EXPORTS, ...(shared ? SHARED_EXPORTS : [])].filter((name) => !exported.has(name));
     if (lacking.length) throw new BuildError(`weft build: the module lacks the exports ${lacking.join(", ")}`);
+    const wasiError = wasi ? wasiImportsError(wasm) : null;
+    if (wasiError) throw new BuildError(`weft build --target wasi: ${wasiError}, which no WASI runtime supplies`);
     return {
       wasm, switchCallers: callers, sizeBeforeAsyncify, size: wasm.length, ...(shared ? { shared } : {}),
       ...(safepoints ? { safepoints } : {}), ...(resumable ? { resumable } : {}),

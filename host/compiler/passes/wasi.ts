@@ -1,0 +1,94 @@
+// The WASI flavour's build step (`weft build --target wasi`; the kernel's side is assembly/sys/wasi.ts).
+//
+// The generated entry exports, beside the program, `_start` and one `__weft_wasi_*` function for each
+// import weft's own host would supply. This step, right after asc and before anything else:
+//   1. swaps every imported function of `weft` and `env` for a plain function of the same name and type
+//      whose body calls its `__weft_wasi_*` twin (the optimiser later inlines the small ones), and drops
+//      the twins' exports;
+//   2. detaches the start function (the program's top-level initialisers) and puts a call to it where
+//      sys/wasi.ts calls the intrinsic `program_init`: a WASI runtime hands the module its memory only
+//      when it calls `_start`, after instantiation;
+//   3. refuses an import no WASI runtime supplies, such as a program's own `@external`, naming it
+//      (asyncify's intrinsics stay: the Asyncify pass replaces them).
+// Asyncify's view does not change: none of these functions switches (they never park a thread: WASI
+// preview 1 answers every call at once).
+
+import binaryen from "../binaryen.js";
+import { BuildError } from "../errors.js";
+import { WASI_IMPORTS, WASI_MODULE } from "../../abi.js";
+
+/** Each import of weft's host, and the function of assembly/sys/wasi.ts that plays it. */
+export const WASI_TWINS: ReadonlyMap<string, string> = new Map([
+  ["weft.now", "__weft_wasi_now"],
+  ["weft.wall", "__weft_wasi_wall"],
+  ["weft.write", "__weft_wasi_write"],
+  ["weft.died", "__weft_wasi_died"],
+  ["weft.io_submit", "__weft_wasi_io_submit"],
+  ["env.abort", "__weft_wasi_abort"],
+  ["env.seed", "__weft_wasi_seed"],                // Math.random's seed
+  ["weft.processor_start", "__weft_wasi_processor_start"],
+]);
+
+
+/** What the generated entry adds for a WASI build. */
+export function wasiEntrySource(): string {
+  return [
+    `import { wasiRun, wasiProgramInit } from "weft/assembly/sys/wasi";`,
+    `export { ${[...WASI_TWINS.values()].join(", ")} } from "weft/assembly/sys/wasi";`,
+    `export function _start(): void { wasiProgramInit(); wasiRun(weft_start()); }`,
+    ``,
+  ].join("\n");
+}
+
+function internalName(mod: binaryen.Module, exported: string): string | null {
+  const e = mod.getExport(exported);
+  return e ? binaryen.getExportInfo(e).value : null;
+}
+
+/** Steps 1–3 on the module asc made. */
+export function wasiFlavour(mod: binaryen.Module): void {
+  const twins = new Map<string, string>();
+  for (const twin of WASI_TWINS.values()) {
+    const name = internalName(mod, twin);
+    if (name === null) throw new BuildError(`weft build --target wasi: the kernel lacks ${twin}`);
+    twins.set(twin, name);
+    mod.removeExport(twin);
+  }
+  const foreign: string[] = [];
+  for (let i = mod.getNumFunctions() - 1; i >= 0; i--) {
+    const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (!info.module) continue;
+    const key = `${info.module}.${info.base}`;
+    if (info.module === "weft:intrinsic" && info.base === "program_init") {
+      const start = mod.getStart();
+      mod.removeFunction(info.name);
+      if (start) {
+        const init = binaryen.getFunctionInfo(start).name;
+        mod.setStart(0 as binaryen.FunctionRef);
+        mod.addFunction(info.name, binaryen.none, binaryen.none, [], mod.call(init, [], binaryen.none));
+      } else {
+        mod.addFunction(info.name, binaryen.none, binaryen.none, [], mod.nop());
+      }
+      continue;
+    }
+    const twin = WASI_TWINS.get(key);
+    if (twin) {
+      const params = binaryen.expandType(info.params);
+      mod.removeFunction(info.name);
+      mod.addFunction(info.name, info.params, info.results, [],
+        mod.call(twins.get(twin)!, params.map((t, k) => mod.local.get(k, t)), info.results));
+      continue;
+    }
+    if (info.module !== WASI_MODULE && info.module !== "weft:intrinsic" && info.module !== "asyncify") foreign.push(key);
+  }
+  if (foreign.length) {
+    throw new BuildError(`weft build --target wasi: the program imports ${foreign.join(", ")}, which no WASI runtime supplies`);
+  }
+}
+
+/** The imports a built WASI module may have: every one from WASI_MODULE, among WASI_IMPORTS. */
+export function wasiImportsError(wasm: Uint8Array): string | null {
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>));
+  const bad = imports.filter((i) => i.kind !== "function" || i.module !== WASI_MODULE || !(WASI_IMPORTS as readonly string[]).includes(i.name));
+  return bad.length ? `the module imports ${bad.map((i) => `${i.module}.${i.name}`).join(", ")}` : null;
+}
