@@ -7,6 +7,7 @@
 //   npm run bench -- --quick      fewer runs (what `npm start` shows)
 //   npm run bench -- yield mutex  only programs whose name contains one of these words
 //   npm run bench -- startup      the command line's build and start-up times (bench/startup.js)
+//   npm run bench -- embed        the switch benchmarks under node:wasi and natively (bench/embed.js)
 //
 // Targets are medians on Node 20 on the project's 2-core machine (see README, "Performance").
 //
@@ -30,6 +31,7 @@ import { mnBench } from "./mn.js";
 import { preemptBench } from "./preempt.js";
 import { startupBench } from "./startup.js";
 import { gcBench } from "./gc.js";
+import { embedBench } from "./embed.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -88,6 +90,10 @@ export const BENCHES = {
   gc_cost_channel_roundtrip: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
   gc_cost_spawn_join: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
   gc_cost_http: { unit: "ratio", target: 1.05, program: null, prediction: "req/s built without the collector / with it" },
+  wasi_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
+  wasi_channel_roundtrip: { unit: "ns", program: null, prediction: "channel_roundtrip under weft's host, same rounds" },
+  c_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
+  c_channel_roundtrip: { unit: "ns", program: null, prediction: "channel_roundtrip under weft's host, same rounds" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
 };
@@ -195,6 +201,11 @@ async function main(argv) {
     const gcWant = (name) => want(name) || filters.includes("gc");
     for (const r of await gcBench({ quick, coreKey: hashOf(coreFiles()), want: gcWant })) results.push(r);
   }
+  // Other hosts (bench/embed.js): "embed" asks for all four.
+  const embedWant = (name) => want(name) || filters.includes("embed");
+  if (["wasi_yield_d1", "wasi_channel_roundtrip", "c_yield_d1", "c_channel_roundtrip"].some(embedWant)) {
+    for (const r of await embedBench({ quick, want: embedWant })) results.push(r);
+  }
   if (want("gc_cost_http") || filters.includes("gc")) {
     const r = await httpGcBench({ quick });        // null when wrk is missing and cannot be installed
     if (r) results.push(r);
@@ -225,7 +236,8 @@ async function main(argv) {
     r.met === undefined ? "" : r.met ? "met" : "MISSED",
     r.go ?? (r.prediction ? `vs ${r.prediction}` : r.note ?? "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms)` : "") +
       (r.atomics_ns ? ` (${Math.round(r.weft_ns)} vs ${Math.round(r.atomics_ns)} ns)` : "") +
-      (r.p2_ns ? ` (${Math.round(r.p2_ns)} vs ${Math.round(r.p1_ns ?? r.n1_ns)} ns)` : ""),
+      (r.p2_ns ? ` (${Math.round(r.p2_ns)} vs ${Math.round(r.p1_ns ?? r.n1_ns)} ns)` : "") +
+      (r.weft_ns ? ` (${format(r.weft_ns, "ns")} ns)` : ""),
   ]);
   const head = ["bench", `median`, "target", "", "Go 1.19 here / ratio to"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

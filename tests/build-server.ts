@@ -69,7 +69,8 @@ async function filesUnder(dir: string, ext: string): Promise<string[]> {
 async function withImports(file: string, seen = new Set<string>()): Promise<string[]> {
   if (seen.has(file)) return [...seen];
   seen.add(file);
-  for (const m of (await readFile(file, "utf8")).matchAll(/from\s+["'](\.{1,2}\/[^"']+\.js)["']/g)) {
+  // Static imports, and dynamic ones: build.js loads the pipeline with import("./pipeline.js") on a miss.
+  for (const m of (await readFile(file, "utf8")).matchAll(/(?:from\s+|import\(\s*)["'](\.{1,2}\/[^"']+\.js)["']/g)) {
     await withImports(path.join(path.dirname(file), m[1]), seen);
   }
   return [...seen].sort();

@@ -36,7 +36,7 @@ import { insertSafepoints, FUEL_GLOBAL } from "./passes/safepoints.js";
 import { keepOriginals, rebuildResumable } from "./passes/resumable.js";
 import { hotPathsFirst } from "./passes/fuel.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./passes/shared.js";
-import { wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
+import { plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
 
 /** What asc read while it compiled: each file's absolute path and its text, or null for a file it looked
  *  for and did not find (a later file there could change the program). */
@@ -358,6 +358,11 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     // Twice: the second costs ~0.2 s of a cold build and changes hello by 44 bytes, but the switch
     // paths it leaves ran 1–6% faster (yield, channel_roundtrip, spawn_join; README, "Build and start-up").
     if (optimize) { mod.optimize(); mod.optimize(); }
+    if (wasi) {
+      const plain = plainAtomics(mod, FEATURES);
+      mod.dispose();
+      mod = plain;
+    }
     if (options.shared) {
       const made = shareModule(mod, FEATURES, optimize);
       mod.dispose();

@@ -10,6 +10,9 @@
 //      when it calls `_start`, after instantiation;
 //   3. refuses an import no WASI runtime supplies, such as a program's own `@external`, naming it
 //      (asyncify's intrinsics stay: the Asyncify pass replaces them).
+// And at the end, once the module is optimised: its atomic loads and stores become plain ones
+// (plainAtomics). An N:1 module's memory is its own and unshared, so they mean the same, and WASI runtimes
+// that do not enable the threads proposal (it is off by default in several) then accept the module.
 // Asyncify's view does not change: none of these functions switches (they never park a thread: WASI
 // preview 1 answers every call at once).
 
@@ -84,6 +87,21 @@ export function wasiFlavour(mod: binaryen.Module): void {
   if (foreign.length) {
     throw new BuildError(`weft build --target wasi: the program imports ${foreign.join(", ")}, which no WASI runtime supplies`);
   }
+}
+
+/** The same module with every atomic load and store made a plain one, and fences dropped; a
+ *  read-modify-write or a wait (only a shared build uses them) is refused. Returns a new module (the
+ *  caller disposes of the old one). */
+export function plainAtomics(mod: binaryen.Module, features: binaryen.Features): binaryen.Module {
+  // i32.atomic.load8_u is i32.load8_u, i64.atomic.store32 is i64.store32: the same name without ".atomic".
+  const text = mod.emitText()
+    .replace(/\b(i32|i64)\.atomic\.(load|store)/g, "$1.$2")
+    .replace(/\(atomic\.fence\)/g, "(nop)");
+  const left = /\b(?:i32|i64)\.atomic\.rmw\S*|\bmemory\.atomic\.\w+/.exec(text);
+  if (left) throw new BuildError(`weft build --target wasi: the module uses ${left[0]}, which an N:1 module should not need`);
+  const plain = binaryen.parseText(text);
+  plain.setFeatures(features);
+  return plain;
 }
 
 /** The imports a built WASI module may have: every one from WASI_MODULE, among WASI_IMPORTS. */
