@@ -135,6 +135,13 @@ describe("ABI.md", () => {
     }
   });
 
+  it("names every WASI import the WASI flavour may use, and its module", async () => {
+    const markdown = await readFile(ABI_MD, "utf8");
+    const section = markdown.slice(markdown.indexOf("## The WASI flavour"), markdown.indexOf("## A host in C"));
+    expect(section).toContain(`\`${abi.WASI_MODULE}\``);
+    for (const name of abi.WASI_IMPORTS) expect(section, name).toContain(`\`${name}\``);
+  });
+
   it("lists every errno with its value", async () => {
     const markdown = (await readFile(ABI_MD, "utf8")).replace(/\s+/g, " ");
     const missing = Object.entries(io.ERRNO).filter(([name, value]) => !markdown.includes(`\`${name}\` ${value}`));

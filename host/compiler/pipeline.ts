@@ -358,11 +358,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     // Twice: the second costs ~0.2 s of a cold build and changes hello by 44 bytes, but the switch
     // paths it leaves ran 1–6% faster (yield, channel_roundtrip, spawn_join; README, "Build and start-up").
     if (optimize) { mod.optimize(); mod.optimize(); }
-    if (wasi) {
-      const plain = plainAtomics(mod, FEATURES);
-      mod.dispose();
-      mod = plain;
-    }
+    if (wasi) plainAtomics(mod);
     if (options.shared) {
       const made = shareModule(mod, FEATURES, optimize);
       mod.dispose();

@@ -19,6 +19,7 @@
 import binaryen from "../binaryen.js";
 import { BuildError } from "../errors.js";
 import { WASI_IMPORTS, WASI_MODULE } from "../../abi.js";
+import { replaceChild, walk } from "./walk.js";
 
 /** Each import of weft's host, and the function of assembly/sys/wasi.ts that plays it. */
 export const WASI_TWINS: ReadonlyMap<string, string> = new Map([
@@ -89,19 +90,31 @@ export function wasiFlavour(mod: binaryen.Module): void {
   }
 }
 
-/** The same module with every atomic load and store made a plain one, and fences dropped; a
- *  read-modify-write or a wait (only a shared build uses them) is refused. Returns a new module (the
- *  caller disposes of the old one). */
-export function plainAtomics(mod: binaryen.Module, features: binaryen.Features): binaryen.Module {
-  // i32.atomic.load8_u is i32.load8_u, i64.atomic.store32 is i64.store32: the same name without ".atomic".
-  const text = mod.emitText()
-    .replace(/\b(i32|i64)\.atomic\.(load|store)/g, "$1.$2")
-    .replace(/\(atomic\.fence\)/g, "(nop)");
-  const left = /\b(?:i32|i64)\.atomic\.rmw\S*|\bmemory\.atomic\.\w+/.exec(text);
-  if (left) throw new BuildError(`weft build --target wasi: the module uses ${left[0]}, which an N:1 module should not need`);
-  const plain = binaryen.parseText(text);
-  plain.setFeatures(features);
-  return plain;
+/** Makes every atomic load and store of the module a plain one and drops its fences, in place; a
+ *  read-modify-write, a wait or a notify (only a shared build uses them) is refused. */
+export function plainAtomics(mod: binaryen.Module): void {
+  const api = binaryen as unknown as {
+    Load: { isAtomic(e: number): boolean; setMemoryOrder(e: number, order: number): void };
+    Store: { isAtomic(e: number): boolean; setMemoryOrder(e: number, order: number): void };
+    MemoryOrder: { unordered: number };
+  };
+  const refused = new Set([binaryen.AtomicRMWId, binaryen.AtomicCmpxchgId, binaryen.AtomicWaitId, binaryen.AtomicNotifyId]);
+  for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
+    const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (!info.body) continue;
+    walk(info.body, (expr, parent, slot) => {
+      const id = binaryen.getExpressionId(expr);
+      if (id === binaryen.LoadId && api.Load.isAtomic(expr)) api.Load.setMemoryOrder(expr, api.MemoryOrder.unordered);
+      else if (id === binaryen.StoreId && api.Store.isAtomic(expr)) api.Store.setMemoryOrder(expr, api.MemoryOrder.unordered);
+      else if (id === binaryen.AtomicFenceId && parent !== 0 && slot) {
+        const nop = mod.nop();
+        replaceChild(parent, slot, nop);
+        return nop;
+      } else if (refused.has(id)) {
+        throw new BuildError(`weft build --target wasi: ${info.name} uses an atomic read-modify-write or wait, which an N:1 module should not need`);
+      }
+    });
+  }
 }
 
 /** The imports a built WASI module may have: every one from WASI_MODULE, among WASI_IMPORTS. */
