@@ -55,7 +55,7 @@
 /** The contract this header states. A host calls weft_abi_version() before any other export and
  *  refuses a module that reports another number ("weft ABI mismatch: the module speaks version V, this
  *  host N; rebuild it"). */
-#define WEFT_ABI_VERSION 11
+#define WEFT_ABI_VERSION 12
 
 /** Module name of the host functions (weft.now, weft.write, ...). AssemblyScript's abort and a shared
  *  build's memory come from module "env". */
@@ -159,6 +159,8 @@
 #define WEFT_OP_DELAY 12u
 #define WEFT_OP_ADDRESS 13u
 #define WEFT_OP_MKDIR 14u
+#define WEFT_OP_CALL 15u
+#define WEFT_OP_CALL_TEXT 16u
 
 /** weft_io_request.flags on WEFT_OP_WRITE: ptr/len is UTF-16 text (len in code units), written as UTF-8. */
 #define WEFT_IO_FLAG_UTF16 0x80000000u

@@ -6,7 +6,8 @@
 // Blocking: futexWait / futexWake, and everything in sync/ and lib/channel.ts built on them.
 // Per thread: TLS keys (tlsKeyCreate, tlsGet, tlsSet, ThreadLocal) and errno.
 // Memory: a collector frees unreachable objects (gc, setGcPercent, heapStats: lib/memory.ts).
-// I/O (the caller waits, the others run): files and stdio (sys/file.ts), TCP (sys/net.ts).
+// I/O (the caller waits, the others run): files and stdio (sys/file.ts), TCP (sys/net.ts), and the host's
+// own functions, which may return a Promise (sys/call.ts: hostText, hostBytes).
 
 export {
   ThreadId, SpawnOptions, JoinResult, spawn, join, joinInto, detach, exit, self, setName, getName,
@@ -36,3 +37,4 @@ export {
   read, readInto, write, writeFrom, writeString, stat, unlink, mkdir, readdir, ioDelay,
 } from "./sys/file";
 export { SHUT_RD, SHUT_WR, SHUT_RDWR, listen, accept, connect, shutdown, localAddress } from "./sys/net";
+export { hostText, hostBytes } from "./sys/call";

@@ -32,6 +32,7 @@ import { preemptBench } from "./preempt.js";
 import { startupBench } from "./startup.js";
 import { gcBench } from "./gc.js";
 import { embedBench } from "./embed.js";
+import { callsBench } from "./calls.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -90,6 +91,10 @@ export const BENCHES = {
   gc_cost_channel_roundtrip: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
   gc_cost_spawn_join: { unit: "ratio", target: 1.05, program: null, prediction: "built without the collector" },
   gc_cost_http: { unit: "ratio", target: 1.05, program: null, prediction: "req/s built without the collector / with it" },
+  host_call_sync: { unit: "ns", program: null, note: "a sync import, called directly" },
+  host_call_ratio: { unit: "ratio", target: 1.5, program: null, prediction: "a plain Wasm → JS call of the same function" },
+  host_call: { unit: "ns", program: null, note: "a host function answered at once (a system call)" },
+  host_call_resolved: { unit: "ns", program: null, note: "a host function returning a resolved Promise (parks)" },
   wasi_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
   wasi_channel_roundtrip: { unit: "ns", program: null, prediction: "channel_roundtrip under weft's host, same rounds" },
   c_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
@@ -200,6 +205,9 @@ async function main(argv) {
   if (Object.keys(BENCHES).some((n) => n.startsWith("gc_") && want(n)) || filters.includes("gc")) {
     const gcWant = (name) => want(name) || filters.includes("gc");
     for (const r of await gcBench({ quick, coreKey: hashOf(coreFiles()), want: gcWant })) results.push(r);
+  }
+  if (want("host_call")) {
+    for (const r of await callsBench({ quick })) if (want(r.bench)) results.push(r);
   }
   // Other hosts (bench/embed.js): "embed" asks for all four.
   const embedWant = (name) => want(name) || filters.includes("embed");

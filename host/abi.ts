@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 11;
+export const ABI_VERSION = 12;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -18,6 +18,14 @@ export const WASI_IMPORTS = [
   "path_open", "path_filestat_get", "path_unlink_file", "path_create_directory", "clock_time_get", "poll_oneoff",
   "random_get", "proc_exit",
 ] as const;
+
+/** Host functions (assembly/sys/call.ts): the custom section in which a module lists the functions it
+ *  calls through IO_OP_CALL, by index, as JSON HostCall[]; and the most arguments one takes. */
+export const CALLS_SECTION = "weft.calls";
+export const CALL_ARGS_MAX = 16;
+export type ValueType = "i32" | "i64" | "f32" | "f64";
+/** One host function: where the program imports it from, and its Wasm type. */
+export interface HostCall { module: string; name: string; params: ValueType[]; results: ValueType[] }
 
 /** Exports the host needs from a weft module. */
 export const REQUIRED_EXPORTS = [

@@ -2,6 +2,8 @@
 //   import { run } from "weft";  const result = await run(wasmBytes, { stdout: console.log });
 // M:N (a module built with --shared) on several processors, in Node or on a cross-origin isolated page:
 //   import { runShared } from "weft";  const result = await runShared(wasmBytes, { processors: 4 });
+// A program's own imports (host functions; a Promise parks only the calling thread):
+//   await run(wasmBytes, { imports: { app: { lookup: (id) => table[id], fetchUser: async (id) => ... } } });
 // Building from AssemblyScript is Node-only: "weft/build". Running files from disk: "weft/node".
 export { run, loadModule, WeftProgram, WeftError, readThreadStats, readGroups } from "./kernel/runner.js";
 export type { RunOptions, RunResult, ThreadOutcome, ThreadStats, GroupStats, CoreTables } from "./kernel/runner.js";
@@ -11,3 +13,4 @@ export { ABI_VERSION } from "./abi.js";
 export { WebIo, type WebIoOptions } from "./io/web.js";
 export type { IoHost, IoContext, IoRequest } from "./io/host.js";
 export type { IoMode } from "./io/abi.js";
+export type { HostImports, CallContext } from "./kernel/calls.js";

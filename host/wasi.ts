@@ -8,9 +8,12 @@ import { WeftError } from "./kernel/runner.js";
 import { THREAD, WASI_MODULE } from "./abi.js";
 import { readI32, readString, readU32 } from "./kernel/tables.js";
 
-/** True when `wasm` is a WASI module (it imports from wasi_snapshot_preview1). */
+/** True when `wasm` is a WASI module (it imports from wasi_snapshot_preview1); false for anything else,
+ *  a module that does not compile included (the caller's own checks then say what is wrong with it). */
 export function isWasiModule(wasm: Uint8Array | WebAssembly.Module): boolean {
-  const mod = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
+  let mod: WebAssembly.Module;
+  try { mod = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>); }
+  catch { return false; }
   return WebAssembly.Module.imports(mod).some((i) => i.module === WASI_MODULE);
 }
 

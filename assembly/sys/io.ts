@@ -83,13 +83,21 @@ declare function hostIoSubmit(request: usize): i32;
 @inline export const IO_OP_ADDRESS: u32 = 13;
 // @ts-ignore: decorator
 @inline export const IO_OP_MKDIR: u32 = 14;
+/** A host function (sys/call.ts): fd is its index in the module's call table, ptr its argument block
+ *  (8 bytes a value; the result comes back in the first), len how many arguments. */
+// @ts-ignore: decorator
+@inline export const IO_OP_CALL: u32 = 15;
+/** The text or bytes the thread's last host call left (a string it returned, the reason it failed): ptr
+ *  0 asks for the length; else up to len bytes (flags IO_FLAG_UTF16: code units) are copied to ptr. */
+// @ts-ignore: decorator
+@inline export const IO_OP_CALL_TEXT: u32 = 16;
 
 /** Flag on IO_OP_WRITE: ptr/len is UTF-16 text (len in code units) the host writes as UTF-8. */
 // @ts-ignore: decorator
 @inline export const IO_FLAG_UTF16: u32 = 1 << 31;
 
 /** The calling thread's request record, made on its first call; 0 when memory is exhausted. */
-function requestOf(t: Thread): IoRequest {
+export function requestOf(t: Thread): IoRequest {
   let r = t.io;
   if (r == 0) {
     r = heapTryAlloc(IO_REQUEST_SIZE);

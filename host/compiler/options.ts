@@ -6,6 +6,7 @@
 import type { SafepointReport } from "./passes/safepoints.js";
 import type { ResumableReport } from "./passes/resumable.js";
 import type { SharedLayout } from "./passes/shared.js";
+import type { HostCall } from "../abi.js";
 
 export { WEFT_ROOT } from "./paths.js";
 
@@ -42,6 +43,10 @@ export interface BuildOptions {
    *  preview 1 runtime (assembly/sys/wasi.ts: the module imports only wasi_snapshot_preview1 and exports
    *  _start). A WASI module is N:1: not with `shared`. */
   target?: "weft" | "wasi";
+  /** The program's own imports that return at once ("module.name", or "module.*" for all of a module):
+   *  they stay Wasm imports, called directly, and cost no instrumentation, but may not return a Promise.
+   *  Every other import of the program is a host function that may (assembly/sys/call.ts). */
+  syncImports?: string[];
 }
 
 export interface BuildResult {
@@ -57,6 +62,8 @@ export interface BuildResult {
   safepoints?: SafepointReport;
   /** Which of the program's functions were rebuilt, and which kept Asyncify's instrumentation and why. */
   resumable?: ResumableReport;
+  /** The program's host functions, by index (the module's "weft.calls" section); absent when none. */
+  calls?: HostCall[];
   /** True when the module came from the build cache (the rest is what the build that made it said). */
   cached?: boolean;
 }
@@ -73,6 +80,7 @@ export interface PipelineSettings {
   collector: boolean;
   poisonFreed: boolean;
   target: "weft" | "wasi";
+  syncImports: string[];
 }
 
 export function pipelineSettings(options: BuildOptions): PipelineSettings {
@@ -86,5 +94,6 @@ export function pipelineSettings(options: BuildOptions): PipelineSettings {
     collector: options.collector ?? true,
     poisonFreed: options.poisonFreed ?? false,
     target: options.target ?? "weft",
+    syncImports: [...(options.syncImports ?? [])].sort(),
   };
 }

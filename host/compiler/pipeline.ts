@@ -37,6 +37,7 @@ import { keepOriginals, rebuildResumable } from "./passes/resumable.js";
 import { hotPathsFirst } from "./passes/fuel.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./passes/shared.js";
 import { plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
+import { CALL_TWINS, addCallTable, hasHostCalls, hostCalls } from "./passes/calls.js";
 
 /** What asc read while it compiled: each file's absolute path and its text, or null for a file it looked
  *  for and did not find (a later file there could change the program). */
@@ -115,7 +116,7 @@ function firstDiagnostic(diagnostics: string, error: Error | null, baseDir: stri
   return `weft build: ${(line ?? error?.message ?? "compilation failed").replace(/^\s*ERROR\s*/, "error ").trim()}`;
 }
 
-async function compile(entry: string, processorStack: number, shared: boolean, wasi: boolean, collector: boolean, poison: boolean, read: SourcesRead): Promise<Uint8Array> {
+async function compile(entry: string, processorStack: number, shared: boolean, wasi: boolean, calls: boolean, collector: boolean, poison: boolean, read: SourcesRead): Promise<Uint8Array> {
   const absEntry = path.resolve(entry);
   if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
   const source = await readFile(absEntry, "utf8");
@@ -148,7 +149,8 @@ async function compile(entry: string, processorStack: number, shared: boolean, w
     stdout: sink as never,
     stderr: sink as never,
     readFile: async (file: string, dir: string) => {
-      if (file === generated) return entrySource(userModule, mainReturnsVoid) + (shared ? sharedEntrySource() : "") + (wasi ? wasiEntrySource() : "");
+      if (file === generated) return entrySource(userModule, mainReturnsVoid) + (shared ? sharedEntrySource() : "") +
+        (wasi ? wasiEntrySource() : "") + (calls ? `export { ${CALL_TWINS.join(", ")} } from "weft/assembly/sys/call";\n` : "");
       const inWeft = weftPath(file);
       if (inWeft === PACKAGE_INDEX) return `export * from "./assembly/index";\n`;
       const mapped = inWeft ?? path.resolve(dir, file);
@@ -287,12 +289,18 @@ function setGlobal(mod: binaryen.Module, name: string, value: number): void {
 export async function runPipeline(entry: string, options: PipelineSettings, read: SourcesRead): Promise<BuildResult> {
   const wasi = options.target === "wasi";
   if (wasi && options.shared) throw new BuildError("weft build: a WASI module runs on one processor (WASI preview 1 has no threads): --target wasi cannot be --shared");
-  const asm = await compile(entry, options.processorStack, options.shared, wasi, options.collector, options.poisonFreed, read);
-  let mod = binaryen.readBinary(asm);
+  const compileWith = (calls: boolean) => compile(entry, options.processorStack, options.shared, wasi, calls, options.collector, options.poisonFreed, read);
+  let mod = binaryen.readBinary(await compileWith(false));
+  // A program with host functions is compiled again with the kernel's half of them (passes/calls.ts),
+  // which every other program then goes without.
+  if (!wasi && hasHostCalls(mod, options.syncImports)) {
+    mod.dispose();
+    mod = binaryen.readBinary(await compileWith(true));
+  }
   let shared: SharedLayout | undefined;
   try {
     mod.setFeatures(FEATURES);
-    if (wasi) wasiFlavour(mod);
+    const calls = wasi ? (wasiFlavour(mod), []) : hostCalls(mod, options.syncImports);
     const safepointTarget = installIntrinsics(mod);
     const safepoints = options.safepoints && safepointTarget
       ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(NEVER_SWITCH)) : undefined;
@@ -365,6 +373,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
       ({ module: mod, layout: shared } = made);
     }
     if (resumable?.rebuilt.length) hotPathsFirst(mod, resumable.rebuilt);
+    addCallTable(mod, calls);
     if (!mod.validate()) throw new BuildError("weft build: Binaryen produced an invalid module");
     const debugInfo = binaryen.getDebugInfo();
     binaryen.setDebugInfo(true);             // keep function names: traps then say where they happened
@@ -376,7 +385,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const wasiError = wasi ? wasiImportsError(wasm) : null;
     if (wasiError) throw new BuildError(`weft build --target wasi: ${wasiError}, which no WASI runtime supplies`);
     return {
-      wasm, switchCallers: callers, sizeBeforeAsyncify, size: wasm.length, ...(shared ? { shared } : {}),
+      wasm, switchCallers: callers, sizeBeforeAsyncify, size: wasm.length, ...(shared ? { shared } : {}), ...(calls.length ? { calls } : {}),
       ...(safepoints ? { safepoints } : {}), ...(resumable ? { resumable } : {}),
     };
   } finally {

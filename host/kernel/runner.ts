@@ -34,6 +34,7 @@ import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError
 import type { IoClient } from "./shared-io.js";
 import { WebIo } from "../io/web.js";
 import { SHARED_EXPORTS } from "../abi.js";
+import { HostCalls, callTable, callsError, syncImportObject, type HostImports } from "./calls.js";
 import { preemptOptionsError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
@@ -59,6 +60,10 @@ export interface RunOptions extends PreemptOptions {
   io?: IoHost;
   /** How a call that names no mode is done: "async" (default), "blocking" or "offload". */
   ioMode?: IoMode;
+  /** Functions the program imports (its `@external` declarations), by module and name: host functions,
+   *  which may return a Promise that parks only the calling thread, and imports built as syncImports
+   *  (host/kernel/calls.ts). */
+  imports?: HostImports;
   /** M:N: this instance is processor `index` of `count` over the shared `memory` (host/mn/run.ts). The first
    *  initialises the memory and starts main, then calls onReady; the others only run. `t0` is the shared
    *  clock origin (performance.timeOrigin + performance.now() on the thread that started the run). */
@@ -122,8 +127,20 @@ class WeftAbort extends Error {}
 
 type Exports = Record<(typeof REQUIRED_EXPORTS)[number] | (typeof SHARED_EXPORTS)[number], any> & { memory: WebAssembly.Memory };
 
-/** Compiles and checks a module (protocol step 1). */
-export async function loadModule(source: BufferSource | WebAssembly.Module, shared = false): Promise<WebAssembly.Module> {
+/** The bytes of a BufferSource. */
+function bufferBytes(source: BufferSource): Uint8Array {
+  return source instanceof Uint8Array ? source : ArrayBuffer.isView(source)
+    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+}
+
+/** True for an import weft's host supplies itself. */
+function weftImport(module: string, name: string, shared: boolean): boolean {
+  return (module === IMPORT_MODULE && (HOST_IMPORTS as readonly string[]).includes(name)) ||
+    (module === "env" && (name === "abort" || (shared && name === "memory")));
+}
+
+/** Compiles and checks a module (protocol step 1); `imports` are the functions the run gives it. */
+export async function loadModule(source: BufferSource | WebAssembly.Module, shared = false, imports?: HostImports): Promise<WebAssembly.Module> {
   let module: WebAssembly.Module;
   if (source instanceof WebAssembly.Module) module = source;
   else {
@@ -141,10 +158,18 @@ export async function loadModule(source: BufferSource | WebAssembly.Module, shar
     throw new WeftError(`not a weft module: missing export${missing.length > 1 ? "s" : ""} ${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ", ..." : ""} (build it with "weft build")`);
   }
   for (const imp of imported) {
-    const ok = (imp.module === IMPORT_MODULE && (HOST_IMPORTS as readonly string[]).includes(imp.name)) ||
-      (imp.module === "env" && (imp.name === "abort" || (shared && imp.name === "memory")));
-    if (!ok) throw new WeftError(`not a weft module: it imports ${imp.module}.${imp.name}, which this host does not provide`);
+    if (weftImport(imp.module, imp.name, shared)) continue;
+    if (imp.kind === "function" && typeof imports?.[imp.module]?.[imp.name] === "function") {
+      // A sync import (calls.ts): called on the processor itself, which in a shared run is a Worker.
+      if (shared) throw new WeftError(`the program imports ${imp.module}.${imp.name} as a sync import; in a shared run host functions run on the thread that called runShared: build it without syncImports`);
+      continue;
+    }
+    const hint = imports ? " (options.imports does not have it)" : "";
+    throw new WeftError(`not a weft module: it imports ${imp.module}.${imp.name}, which this host does not provide${hint}`);
   }
+  // A shared run's processors call no host function: the run's I/O owner does (runShared checks).
+  const uncalled = shared ? null : callsError(callTable(module), imports);
+  if (uncalled) throw new WeftError(uncalled);
   return module;
 }
 
@@ -156,7 +181,7 @@ export class WeftProgram {
   private trapped: ThreadOutcome[] = [];
   private failed = false;                    // see loopFailed
   private readonly t0: number;              // the core's clock starts here (performance.now() units)
-  private readonly io: IoHost;
+  private io: IoHost;
   private readonly ioMode: IoMode;
   private readonly ioContext: IoContext;
   private ring = 0;                          // the core's completion ring, once it exists
@@ -182,9 +207,11 @@ export class WeftProgram {
   }
 
   static async load(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<WeftProgram> {
-    const module = await loadModule(source, !!options.processor);
+    const module = await loadModule(source, !!options.processor, options.imports);
     const program = new WeftProgram(options);
-    const imports = program.imports();
+    const table = callTable(module);
+    if (table.length) program.io = new HostCalls(program.io, table, options.imports ?? {});
+    const imports = { ...syncImportObject(module, source instanceof WebAssembly.Module ? null : bufferBytes(source), options.imports, () => program.exports.memory, (m, n) => weftImport(m, n, !!options.processor)), ...program.imports() };
     if (options.processor) (imports.env as Record<string, unknown>).memory = options.processor.memory;
     const instance = await WebAssembly.instantiate(module, imports);
     program.exports = instance.exports as unknown as Exports;

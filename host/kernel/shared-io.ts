@@ -78,6 +78,8 @@
 // Output. Writes to fd 1 and 2 come back through IoContext.emit; whole lines go to `output`, which
 // runShared numbers with the same counter as print's lines, so both keep program order.
 
+import { HostCalls, type HostImports } from "./calls.js";
+import type { HostCall } from "../abi.js";
 import { SUBMIT_DONE, SUBMIT_PENDING, type IoMode } from "../io/abi.js";
 import { PENDING, type IoContext, type IoHost } from "../io/host.js";
 import { WebIo } from "../io/web.js";
@@ -180,6 +182,8 @@ export interface IoOwnerOptions {
   ioMode?: IoMode;
   /** Whole lines the program wrote to fd 1 or 2. */
   output: (fd: 1 | 2, line: string) => void;
+  /** The module's host functions (calls.ts) and the functions the run gives: the owner answers them. */
+  calls?: { table: readonly HostCall[]; imports: HostImports };
 }
 
 /** The owner's end: takes every processor's submissions, performs them, completes them. */
@@ -203,7 +207,8 @@ export class IoOwner {
   private calls = 0;
 
   constructor(private readonly memory: WebAssembly.Memory, readonly shared: Int32Array, options: IoOwnerOptions) {
-    this.io = options.io ?? new WebIo();
+    const io = options.io ?? new WebIo();
+    this.io = options.calls?.table.length ? new HostCalls(io, options.calls.table, options.calls.imports) : io;
     this.ioMode = options.ioMode ?? "async";
     const sends = new DirectSends(makeDirectTable());
     this.sends = this.io.offerSends?.(sends) ? sends : undefined;

@@ -47,6 +47,7 @@
 
 import { loadModule, WeftError, gcOptionsError, type RunOptions, type RunResult } from "../kernel/runner.js";
 import { IoOwner, makeSubmissionQueues } from "../kernel/shared-io.js";
+import { callTable, callsError } from "../kernel/calls.js";
 import { ioModeError } from "../kernel/requests.js";
 import { SHARED_MEMORY_MAXIMUM, PROCESSORS_MAX } from "../abi.js";
 import { startWebProcessor, startWebTicker } from "./workers-web.js";
@@ -57,7 +58,7 @@ import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from 
 
 export interface SharedRunOptions extends Pick<RunOptions,
   "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "gcPercent" | "slice" | "tick" | "exactAccounting" |
-  "io" | "ioMode"> {
+  "io" | "ioMode" | "imports"> {
   /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
   /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
@@ -111,7 +112,10 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   const ticking = !oneToOne && options.preempt !== false;
   if (!sharedMemoryAllowed()) throw new WeftError(NOT_ISOLATED);
   const starters = await workerStarters();
-  const module = await loadModule(source, true);
+  const module = await loadModule(source, true, options.imports);
+  const calls = callTable(module);
+  const uncalled = callsError(calls, options.imports);
+  if (uncalled) throw new WeftError(uncalled);
   // Made at its maximum, so that it never grows while processors run: V8 tells the other Workers of a
   // grow lazily (each updates its instance at its next interrupt check), and a processor that reaches
   // the new pages first — a thread record or a value another processor allocated there — traps with
@@ -136,7 +140,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   let deliver: (m: ProcessorMessage) => void = () => {};
   const output = (fd: 1 | 2, line: string) => deliver({ kind: "line", fd, line, n: Atomics.add(sequence, 0, 1) });
   const owner = new IoOwner(memory, makeSubmissionQueues(oneToOne ? PROCESSORS_MAX : count, oneToOne),
-    { io: options.io, ioMode: options.ioMode, output });
+    { io: options.io, ioMode: options.ioMode, output, calls: { table: calls, imports: options.imports ?? {} } });
 
   try {
     return await new Promise<RunResult>((resolve, reject) => {
