@@ -1,15 +1,28 @@
 // ensure-browser: makes sure the browser tests can run here, before they start.
 //
-// The browser tests (tests/browser.test.ts) drive Debian's chromium through playwright-core, so two things
-// must be present:
-//   1. /usr/bin/chromium. If it is missing and we are root, this script installs the Debian package
-//      (apt-get update, then apt-get install -y chromium, non-interactive) and says so. Not root: it fails.
+//   node scripts/ensure-browser.js            the Chromium test's needs (as `chromium`)
+//   node scripts/ensure-browser.js chromium   the same
+//   node scripts/ensure-browser.js firefox    the Firefox test's needs
+//   node scripts/ensure-browser.js chromium firefox   both
+//
+// chromium: the browser tests (tests/browser.test.ts) drive Debian's chromium through playwright-core,
+// so two things must be present:
+//   1. /usr/bin/chromium (the Debian package chromium);
 //   2. the npm package playwright-core (a devDependency), importable from the project root. This script
 //      only checks it; `npm install` is what provides it.
-// When both are present it prints nothing and exits 0 at once, so the test script can call it every time.
+// firefox: tests/browser-firefox.test.ts starts Debian's firefox-esr itself, with no driver (the page
+// reports its result to the test's server), so only /usr/bin/firefox-esr (the package firefox-esr) is
+// needed.
+//
+// A missing browser is installed when we are root on a Debian-like system (apt-get update, then
+// apt-get install -y --no-install-recommends PACKAGE, non-interactive), and the script says so. Not root,
+// or no apt-get: it fails. apt-get waits for the package lock (another install may be running, e.g. the
+// other browser's), up to APT_LOCK_WAIT_S seconds.
+// When everything is present it prints nothing and exits 0 at once, so the tests can call it every time.
 // On failure it prints one line, `ensure-browser: what went wrong`, and exits 1.
 //
-// Override the browser path with WEFT_CHROMIUM (then nothing is installed; the path must exist).
+// Override the browser paths with WEFT_CHROMIUM and WEFT_FIREFOX (then nothing is installed; the path
+// must exist).
 
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -18,7 +31,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const DEBIAN_CHROMIUM = "/usr/bin/chromium";
+const APT_LOCK_WAIT_S = 600;
+
+/** The browsers this script knows: where Debian puts each, its package, and the variable that overrides it. */
+const BROWSERS = {
+  chromium: { binary: "/usr/bin/chromium", pkg: "chromium", override: "WEFT_CHROMIUM" },
+  firefox: { binary: "/usr/bin/firefox-esr", pkg: "firefox-esr", override: "WEFT_FIREFOX" },
+};
 
 function fail(message) {
   console.error(`ensure-browser: ${message}`);
@@ -36,24 +55,27 @@ function run(command, args, what) {
   if (result.status !== 0) fail(`${what}: ${command} exited with ${result.status ?? result.signal}`);
 }
 
-function ensureChromium() {
-  const override = process.env.WEFT_CHROMIUM;
-  if (override) {
-    if (!existsSync(override)) fail(`WEFT_CHROMIUM=${override} does not exist`);
+/** Makes sure the browser named `name` (a key of BROWSERS) is installed, installing its package if need be. */
+function ensureBinary(name) {
+  const { binary, pkg, override } = BROWSERS[name];
+  const overridden = process.env[override];
+  if (overridden) {
+    if (!existsSync(overridden)) fail(`${override}=${overridden} does not exist`);
     return;
   }
-  if (existsSync(DEBIAN_CHROMIUM)) return;
+  if (existsSync(binary)) return;
   if (process.platform !== "linux" || !existsSync("/usr/bin/apt-get")) {
-    fail(`${DEBIAN_CHROMIUM} is missing and there is no apt-get to install it (set WEFT_CHROMIUM)`);
+    fail(`${binary} is missing and there is no apt-get to install it (set ${override})`);
   }
   if (typeof process.getuid !== "function" || process.getuid() !== 0) {
-    fail(`${DEBIAN_CHROMIUM} is missing; install it as root: apt-get install -y chromium`);
+    fail(`${binary} is missing; install it as root: apt-get install -y ${pkg}`);
   }
-  console.log(`ensure-browser: ${DEBIAN_CHROMIUM} is missing; installing the Debian package chromium`);
-  run("apt-get", ["update"], "apt-get update failed");
-  run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], "apt-get install chromium failed");
-  if (!existsSync(DEBIAN_CHROMIUM)) fail(`apt-get installed chromium but ${DEBIAN_CHROMIUM} is still missing`);
-  console.log(`ensure-browser: installed ${DEBIAN_CHROMIUM}`);
+  console.log(`ensure-browser: ${binary} is missing; installing the Debian package ${pkg}`);
+  const wait = ["-o", `DPkg::Lock::Timeout=${APT_LOCK_WAIT_S}`];
+  run("apt-get", [...wait, "update"], "apt-get update failed");
+  run("apt-get", [...wait, "install", "-y", "--no-install-recommends", pkg], `apt-get install ${pkg} failed`);
+  if (!existsSync(binary)) fail(`apt-get installed ${pkg} but ${binary} is still missing`);
+  console.log(`ensure-browser: installed ${binary}`);
 }
 
 async function ensurePlaywright() {
@@ -73,5 +95,12 @@ async function ensurePlaywright() {
   }
 }
 
-ensureChromium();
-await ensurePlaywright();
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!(name in BROWSERS)) fail(`unknown browser ${name} (known: ${Object.keys(BROWSERS).join(", ")})`);
+}
+if (wanted.length === 0) wanted.push("chromium");
+for (const name of wanted) {
+  ensureBinary(name);
+  if (name === "chromium") await ensurePlaywright();
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm test: everything the tests need, then every test. Builds the host (tsc), makes sure Debian's
-// chromium is there for the browser test, runs vitest over tests/, and ends with one plain line:
+// chromium and firefox-esr are there for the browser tests, runs vitest over tests/, and ends with one
+// plain line:
 // "tests: N passed, M failed".
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -16,7 +17,7 @@ const node = (what, script, args) => {
 };
 
 node("building the host (tsc)", ["node_modules", "typescript", "bin", "tsc"], ["-p", "tsconfig.json"]);
-node("preparing the browser", ["scripts", "ensure-browser.js"], []);
+node("preparing the browsers", ["scripts", "ensure-browser.js"], ["chromium", "firefox"]);
 const report = path.join(mkdtempSync(path.join(tmpdir(), "weft-test-")), "report.json");
 const status = node(null, ["node_modules", "vitest", "vitest.mjs"],
   ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)]);

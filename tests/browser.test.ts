@@ -6,41 +6,25 @@
 //
 // Setup, in order:
 //   1. scripts/ensure-browser.js makes sure chromium and playwright-core are present (fast when they are);
-//   2. the tests/programs/browser_*.ts programs are built into a temp folder, served under /build/
+//   2. the tests/programs/browser_*.ts programs are built (tests/browser/scenarios.ts, shared with the
+//      Firefox test, tests/browser-firefox.test.ts) into a temp folder, served under /build/
 //      (browser_mn twice: shared for M:N, plain for N:1);
 //   3. the repository root is served twice on 127.0.0.1: plainly, and cross-origin isolated (COOP/COEP);
 //      chromium opens tests/browser/page.html?wasm=... on one of them, and the page publishes the run's
 //      result as window.__weftResult.
 // Every failure message carries the page's console transcript.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import http from "node:http";
-import { fileURLToPath } from "node:url";
-import { buildModule } from "./harness";
 import { serve, type Server } from "./browser/server";
 import { launchPage, type BrowserPage } from "./browser/launch";
+import { ROOT, buildPrograms, ensureBrowser, mnAnswer, valuesOf, type PageResult } from "./browser/scenarios";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SETUP_TIMEOUT = 180_000; // a cold build takes a few seconds, a chromium start a few more
 const RUN_TIMEOUT = 30_000; // the program itself runs in milliseconds
-
-/** Runs scripts/ensure-browser.js; throws its one-line reason if the browser cannot be had. */
-function ensureBrowser(): void {
-  try {
-    execFileSync(process.execPath, [path.join(ROOT, "scripts/ensure-browser.js")], {
-      cwd: ROOT,
-      stdio: ["ignore", "inherit", "pipe"],
-      encoding: "utf8",
-    });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(stderr || `ensure-browser failed: ${(error as Error).message}`);
-  }
-}
 
 /** GET `urlPath` exactly as written (fetch would normalise away the `..`). */
 function rawGet(base: string, urlPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
@@ -53,25 +37,6 @@ function rawGet(base: string, urlPath: string): Promise<{ status: number; header
       response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
     }).on("error", reject);
   });
-}
-
-interface PageResult {
-  status: string;
-  exitCode?: number;
-  stdout?: string;
-  threads?: unknown[];
-  error?: string;
-  lines?: string[];
-  crossOriginIsolated?: boolean;
-  /** M:N refused, and the N:1 fallback ran instead (page.html's ?fallback=). */
-  refused?: { name: string; message: string };
-  /** Turns of a 4 ms interval on the page's main thread while runShared ran. */
-  ticks?: number;
-}
-
-/** The `key=value` lines a program printed, as an object. */
-function valuesOf(result: PageResult): Record<string, string> {
-  return Object.fromEntries((result.lines ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
 
 describe("static server", () => {
@@ -110,15 +75,9 @@ describe("weft in chromium", () => {
 
   beforeAll(async () => {
     try {
-      ensureBrowser();
+      await ensureBrowser();
       buildDir = await mkdtemp(path.join(tmpdir(), "weft-browser-build-"));
-      const programs = (name: string, shared = false) => buildModule(path.join(ROOT, `tests/programs/${name}.ts`),
-        { ...(shared ? { shared } : {}), outFile: path.join(buildDir!, `${name}${shared ? "_shared" : ""}.wasm`) });
-      await programs("browser_sum");
-      await programs("browser_io");
-      await programs("browser_mn");
-      await programs("browser_mn", true);
-      await programs("sync_cond", true);
+      await buildPrograms(buildDir);
       const mounts = { "/build/": buildDir };
       server = await serve(ROOT, { mounts });
       isolated = await serve(ROOT, { crossOriginIsolated: true, mounts });
@@ -179,12 +138,6 @@ describe("weft in chromium", () => {
     expect(Number(values.counted), log).toBeGreaterThan(0);   // the counter ran while the reads waited
     expect(browser!.errors, log).toEqual([]);
   }, RUN_TIMEOUT + 10_000);
-
-  /** What tests/programs/browser_mn.ts prints on `processors` processors when every sum is right. */
-  const mnAnswer = (processors: number) => ({
-    counter: "160000", counter_expected: "160000", channel_sum: "8004000", channel_expected: "8004000",
-    processors: String(processors), ran_on: Array.from({ length: processors }, (_, i) => i).join(","),
-  });
 
   for (const processors of [2, 4]) {
     it(`runs a threaded program on ${processors} Web Workers of a cross-origin isolated page, on every one, while the page stays responsive`, async () => {

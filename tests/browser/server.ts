@@ -8,6 +8,11 @@
 //   Cross-Origin-Embedder-Policy: require-corp
 // `crossOriginIsolated: true` sends both on every response (and Cross-Origin-Resource-Policy: same-origin,
 // so our own files satisfy require-corp explicitly).
+//
+// Reports: a test that drives no browser (tests/browser-firefox.test.ts starts Firefox as a plain child
+// process) cannot read the page, so the page tells it: page.html?report=/__report/NAME POSTs its result
+// as JSON to that path on its own origin, and `onReport` receives NAME and the parsed body. Any other
+// POST, or any POST when there is no `onReport`, is refused (405), as before.
 
 import http from "node:http";
 import { createReadStream } from "node:fs";
@@ -21,7 +26,16 @@ export interface ServeOptions {
   /** More folders to serve under URL prefixes, e.g. `{ "/build/": tempDir }`, so test outputs need not
    *  live in the served tree. A prefix starts and ends with "/"; the longest matching prefix wins. */
   mounts?: Record<string, string>;
+  /** Accept page reports: a POST of JSON to /__report/NAME calls this with NAME and the parsed body, and
+   *  is answered 204 (400 if the body is not JSON, 413 if it is larger than REPORT_LIMIT). */
+  onReport?: (name: string, report: unknown) => void;
 }
+
+/** Where page reports are POSTed; what follows it in the path names the report. */
+export const REPORT_PATH = "/__report/";
+
+/** The largest report body taken (bytes): a page's result with its output is a few kilobytes. */
+const REPORT_LIMIT = 1 << 20;
 
 export interface Server {
   /** `http://127.0.0.1:PORT` with no trailing slash. */
@@ -55,6 +69,26 @@ function resolveInside(root: string, urlPath: string): string | null {
   return file;
 }
 
+/** Reads a request's body as text, or null once it passes `limit` bytes (the rest is not read). */
+function readBody(request: http.IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.removeAllListeners("data");
+        request.resume();
+        resolve(null);
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+}
+
 function reply(response: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders, body: string) {
   response.writeHead(status, { ...headers, "Content-Type": "text/plain; charset=utf-8" });
   response.end(body);
@@ -83,7 +117,32 @@ export async function serve(root: string, options: ServeOptions = {}): Promise<S
     common["Cross-Origin-Resource-Policy"] = "same-origin";
   }
 
+  /** A page's report (see the top of this file). */
+  const takeReport = async (request: http.IncomingMessage, response: http.ServerResponse, name: string) => {
+    let body: string | null;
+    try {
+      body = await readBody(request, REPORT_LIMIT);
+    } catch {
+      return response.destroy();
+    }
+    if (body === null) return reply(response, 413, common, "report too large\n");
+    let report: unknown;
+    try {
+      name = decodeURIComponent(name);
+      report = JSON.parse(body);
+    } catch {
+      return reply(response, 400, common, "a report is JSON, under a well-formed name\n");
+    }
+    options.onReport!(name, report);
+    response.writeHead(204, common);
+    response.end();
+  };
+
   const server = http.createServer(async (request, response) => {
+    if (request.method === "POST" && options.onReport) {
+      const urlPath = new URL(request.url ?? "/", "http://localhost").pathname;
+      if (urlPath.startsWith(REPORT_PATH)) return takeReport(request, response, urlPath.slice(REPORT_PATH.length));
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return reply(response, 405, { ...common, Allow: "GET, HEAD" }, "method not allowed\n");
     }

@@ -1,0 +1,215 @@
+// weft in Firefox (SpiderMonkey): Debian's firefox-esr runs the same page and programs as the chromium
+// test (tests/browser.test.ts), with the same expectations: N:1 with run() on the page's main thread,
+// M:N with runShared on Web Workers of a cross-origin isolated page, 1:1, and the refusal of M:N on a
+// page that is not isolated (N:1 running there instead).
+// Nothing here is skipped: without firefox-esr the suite fails with the reason.
+//
+// No driver: each test starts firefox-esr headless on a fresh profile as a plain child process
+// (tests/browser/firefox.ts), opening tests/browser/page.html?...&report=/__report/NAME. The page POSTs
+// { result, errors } to that path on its own server (tests/browser/server.ts), the test takes it from
+// there, and Firefox's whole process group is killed, whatever the outcome. Failure messages carry what
+// the page reported and Firefox's output, the page's console messages among it.
+//
+// Setup, in order:
+//   1. scripts/ensure-browser.js firefox installs firefox-esr if it is missing (fast when it is there);
+//   2. the tests/programs/browser_*.ts programs are built into a temp folder, served under /build/
+//      (tests/browser/scenarios.ts, shared with the chromium test);
+//   3. the repository root is served twice on 127.0.0.1: plainly, and cross-origin isolated (COOP/COEP).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { REPORT_PATH, serve, type Server } from "./browser/server";
+import { launchFirefox, FIREFOX_PATH, type Firefox } from "./browser/firefox";
+import { ROOT, buildPrograms, ensureBrowser, mnAnswer, valuesOf, type PageResult } from "./browser/scenarios";
+
+const SETUP_TIMEOUT = 300_000;  // installing firefox-esr, if it is missing, and a cold build
+/** From starting Firefox to the page's report: a fresh profile's start takes seconds (more on a machine
+ *  whose cores are busy), the program itself milliseconds; runShared gives up after 20 s on its own. */
+const REPORT_TIMEOUT = 90_000;
+const TEST_TIMEOUT = REPORT_TIMEOUT + 20_000;
+
+/** What page.html POSTs to /__report/NAME. */
+interface Report {
+  result: PageResult;
+  /** The page's uncaught errors and unhandled rejections. */
+  errors: string[];
+}
+
+/** The reports the servers take, by name, for the test waiting for each. */
+class Reports {
+  private waiting = new Map<string, (report: Report) => void>();
+  private count = 0;
+
+  /** A fresh name to report under, and the report under it when it comes. */
+  expect(): { name: string; report: Promise<Report> } {
+    const name = `run-${++this.count}`;
+    return { name, report: new Promise((resolve) => this.waiting.set(name, resolve)) };
+  }
+
+  /** The servers' onReport: hands the report to whoever waits for it (a late or unknown one is dropped). */
+  take = (name: string, report: unknown): void => {
+    const resolve = this.waiting.get(name);
+    this.waiting.delete(name);
+    resolve?.(report as Report);
+  };
+
+  /** Stops waiting for `name`. */
+  forget(name: string): void {
+    this.waiting.delete(name);
+  }
+}
+
+/** POSTs `body` to `urlPath` on the server at `base`; resolves with the status. */
+async function post(base: string, urlPath: string, body: string): Promise<number> {
+  const response = await fetch(base + urlPath, { method: "POST", body, headers: { "Content-Type": "application/json" } });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe("page reports", () => {
+  const reports = new Reports();
+  let server: Server;
+  let bare: Server;
+  beforeAll(async () => {
+    server = await serve(ROOT, { onReport: reports.take });
+    bare = await serve(ROOT);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await bare?.close();
+  });
+
+  it("hands a POSTed JSON report to the test that waits for it, and refuses other POSTs", async () => {
+    const { name, report } = reports.expect();
+    expect(await post(server.url, REPORT_PATH + name, JSON.stringify({ result: { status: "exited" }, errors: [] }))).toBe(204);
+    expect(await report).toEqual({ result: { status: "exited" }, errors: [] });
+    expect(await post(server.url, REPORT_PATH + "run-x", "not json")).toBe(400);
+    expect(await post(server.url, "/tests/browser/page.html", "{}")).toBe(405);
+    expect(await post(bare.url, REPORT_PATH + "run-x", "{}")).toBe(405);   // no onReport: no reports
+  });
+});
+
+describe("weft in firefox", () => {
+  let buildDir: string | undefined;
+  let server: Server | undefined;       // no isolation headers: N:1 only
+  let isolated: Server | undefined;     // COOP/COEP: SharedArrayBuffer, so M:N too
+  const reports = new Reports();
+  let firefox: Firefox | undefined;     // the running test's, closed after each test whatever happened
+
+  // A failing beforeAll makes vitest report the tests as skipped; keep the error and fail each test with it.
+  let setupError: unknown;
+
+  beforeAll(async () => {
+    try {
+      await ensureBrowser("firefox");
+      buildDir = await mkdtemp(path.join(tmpdir(), "weft-browser-build-"));
+      await buildPrograms(buildDir);
+      const mounts = { "/build/": buildDir };
+      server = await serve(ROOT, { mounts, onReport: reports.take });
+      isolated = await serve(ROOT, { crossOriginIsolated: true, mounts, onReport: reports.take });
+    } catch (error) {
+      setupError = error;
+    }
+  }, SETUP_TIMEOUT);
+
+  // runInPage closes Firefox itself; this catches a test that failed or timed out on the way.
+  afterEach(async () => {
+    await firefox?.close();
+    firefox = undefined;
+  });
+
+  afterAll(async () => {
+    await firefox?.close();
+    await server?.close();
+    await isolated?.close();
+    if (buildDir) await rm(buildDir, { recursive: true, force: true });
+  });
+
+  /** Starts Firefox on page.html with `query` (page.html lists its parameters) on the plain server, or the
+   *  isolated one, and returns what the page reported with Firefox's output, or throws with that output. */
+  async function runInPage(query: Record<string, string | number>, on: "plain" | "isolated" = "plain"): Promise<Report & { log: string }> {
+    if (setupError) throw setupError;
+    const origin = (on === "isolated" ? isolated : server)!.url;
+    const { name, report } = reports.expect();
+    const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+    search.set("report", REPORT_PATH + name);
+    const url = `${origin}/tests/browser/page.html?${search}`;
+    // `firefox` too, for afterEach; this run's own is `browser` (a timed-out test's finally may run late).
+    const browser = firefox = await launchFirefox(url);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const outcome = await Promise.race([
+        report,
+        browser.exited.then((how) => `${FIREFOX_PATH} ${how} before the page reported`),
+        new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve(`the page reported nothing within ${REPORT_TIMEOUT} ms (Firefox never ` +
+            `loaded it, or the run never returned: run() executes Wasm on the page's main thread)`), REPORT_TIMEOUT);
+        }),
+      ]);
+      if (typeof outcome === "string") throw new Error(`${outcome}\n${url}\nfirefox output:\n${browser.transcript()}`);
+      return { ...outcome, log: `page reported: ${JSON.stringify(outcome)}\nfirefox output:\n${browser.transcript()}` };
+    } finally {
+      clearTimeout(timer);
+      reports.forget(name);
+      await browser.close();
+      if (firefox === browser) firefox = undefined;
+    }
+  }
+
+  it("runs 8 yielding threads summing 1..100000 and exits with total % 251", async () => {
+    const { result, errors, log } = await runInPage({ wasm: "/build/browser_sum.wasm" });
+    expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
+    expect(result.stdout, log).toContain("5000050000");
+    expect(result.lines, log).toContain("total 5000050000");
+    expect(result.exitCode, log).toBe(Number(5000050000n % 251n)); // 233
+    expect(errors, log).toEqual([]);
+  }, TEST_TIMEOUT);
+
+  it("reads a granted URL as a file while other threads run, and refuses what the page cannot do", async () => {
+    const { result, errors, log } = await runInPage({ wasm: "/build/browser_io.wasm", fetch: "/tests/browser/" });
+    expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
+    const values = valuesOf(result);
+    const fixture = readFileSync(path.join(ROOT, "tests/browser/fixture.txt"), "utf8");
+    expect(values, log).toMatchObject({
+      bytes: String(Buffer.byteLength(fixture)), first: fixture.split("\n")[0],
+      ungranted: "EACCES", missing: "ENOENT", stat: "ENOTSUP", blocking: "ENOTSUP",
+    });
+    expect(Number(values.counted), log).toBeGreaterThan(0);   // the counter ran while the reads waited
+    expect(errors, log).toEqual([]);
+  }, TEST_TIMEOUT);
+
+  for (const processors of [2, 4]) {
+    it(`runs a threaded program on ${processors} Web Workers of a cross-origin isolated page, on every one, while the page stays responsive`, async () => {
+      const { result, errors, log } = await runInPage({ wasm: "/build/browser_mn_shared.wasm", processors }, "isolated");
+      expect(result.crossOriginIsolated, log).toBe(true);
+      expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
+        .toEqual({ status: "exited", exitCode: 0, error: null });
+      expect(valuesOf(result), log).toEqual(mnAnswer(processors));
+      expect(result.ticks, log).toBeGreaterThan(2);   // the main thread ran its timers during the run
+      expect(errors, log).toEqual([]);
+    }, TEST_TIMEOUT);
+  }
+
+  it("runs 1:1 (a Web Worker per thread) on a cross-origin isolated page: a Cond program's answer", async () => {
+    const { result, errors, log } = await runInPage({ wasm: "/build/sync_cond_shared.wasm", processors: 1, model: "1:1" }, "isolated");
+    expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
+      .toEqual({ status: "exited", exitCode: 0, error: null });
+    // sync_cond prints the same in every model (tests/mn.test.ts compares it with N:1 in Node).
+    expect(valuesOf(result), log).toMatchObject({ waiting: "4", after_signal: "1", after_broadcast: "4", owner_errors: "0", wait_errors: "0" });
+    expect(errors, log).toEqual([]);
+  }, TEST_TIMEOUT);
+
+  it("refuses M:N on a page that is not cross-origin isolated, with the reason, and runs N:1 there", async () => {
+    const { result, errors, log } = await runInPage(
+      { wasm: "/build/browser_mn_shared.wasm", processors: 2, fallback: "/build/browser_mn.wasm" }, "plain");
+    expect(result.crossOriginIsolated, log).toBe(false);
+    expect(result.refused?.name, log).toBe("WeftError");
+    expect(result.refused?.message, log).toContain("M:N needs a cross-origin isolated page (COOP/COEP headers)");
+    expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
+      .toEqual({ status: "exited", exitCode: 0, error: null });
+    expect(valuesOf(result), log).toEqual(mnAnswer(1));
+    expect(errors, log).toEqual([]);
+  }, TEST_TIMEOUT);
+});
