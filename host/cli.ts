@@ -68,6 +68,8 @@ Options for run:
   --processors <n>         run on n processors (Workers) over one shared memory (M:N); a .ts program is
                            built with --shared; every I/O call and grant works as on one processor
   --one-to-one             run with a Worker per thread (1:1), over one shared memory, for comparison
+  --imports <module.js>    the program's host functions: a JavaScript module whose default export is
+                           { module: { name: function } } (README, "Host functions")
   --target wasi            build a .ts program for WASI and run it under node:wasi, as any WASI runtime
                            would (a .wasm built so runs that way by itself); --dir grants directories
   --io <mode>              how calls that name no mode are done: async (default), blocking, offload
@@ -93,6 +95,8 @@ Options for build:
   --target <weft|wasi>     weft (default): for weft's own host in Node or a browser; wasi: for any WASI
                            preview 1 runtime (node:wasi, wasmtime, wasmer, WAMR): imports only
                            wasi_snapshot_preview1, exports _start, N:1 (README, "Embedding")
+  --sync-imports <list>    the program's imports that answer at once ("app.price,app.*"): plain Wasm
+                           imports, called directly; the others may return a Promise
   --no-safepoints          no safepoints in the program's loops and recursive functions: a thread that
                            never yields then keeps its processor (slightly faster loops)
   --no-cache               neither use nor fill the build cache. The cache serves a program whose files
@@ -182,12 +186,21 @@ function report(result: RunResult): number {
   return result.exitCode & 0xff;
 }
 
+/** --imports: the default export of a JavaScript module, { module: { name: function } }. */
+async function hostImports(file: string): Promise<Record<string, Record<string, (...args: any[]) => unknown>>> {
+  if (!existsSync(file)) throw new UsageError(`--imports ${file}: no such file`);
+  const loaded = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
+  const value = loaded.default;
+  if (typeof value !== "object" || value === null) throw new UsageError(`--imports ${file}: its default export must be { module: { name: function } }`);
+  return value as Record<string, Record<string, (...args: any[]) => unknown>>;
+}
+
 async function cmdRun(args: string[]): Promise<number> {
   let file: string | undefined, saveAreaMax: number | undefined, memoryLimit: number | undefined, quiet = false;
   let gcPercent: number | undefined;
   let slice: number | undefined, tick: number | undefined, exactAccounting = false, stats = false;
   let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
-  let cache = true, wasiTarget = false;
+  let cache = true, wasiTarget = false, importsFile: string | undefined;
   const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
   const takeValue = (i: number, flag: string, what: string): string => {
     const v = args[i + 1];
@@ -219,6 +232,7 @@ async function cmdRun(args: string[]): Promise<number> {
       if (helpers < 1 || helpers > 256) throw new UsageError(`--helpers takes 1 to 256, got ${helpers}`);
     }
     else if (a === "--one-to-one") oneToOne = true;
+    else if (a === "--imports") { importsFile = takeValue(i, a, "a JavaScript module"); i++; }
     else if (a === "--target") {
       const t = takeValue(i, a, "a target: weft or wasi"); i++;
       if (t !== "weft" && t !== "wasi") throw new UsageError(`--target takes weft or wasi, got ${JSON.stringify(t)}`);
@@ -249,6 +263,7 @@ async function cmdRun(args: string[]): Promise<number> {
   if (!file) throw new UsageError("run needs a program: weft run <app.ts|app.wasm>");
   if (!/\.(ts|wasm)$/.test(file)) throw new UsageError(`run takes a .ts or .wasm file, got ${file}`);
   if (!existsSync(file)) throw new WeftError(`no such file: ${file}`);
+  const imports = importsFile === undefined ? undefined : await hostImports(importsFile);
   const printing = {
     stdout: (line: string) => process.stdout.write(line + "\n"),
     stderr: (line: string) => process.stderr.write(line + "\n"),
@@ -277,11 +292,11 @@ async function cmdRun(args: string[]): Promise<number> {
     const { NodeIo } = await import("./node.js");
     const io = new NodeIo({ dirs, listen, connect, fetch, helpers });
     return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, {
-      processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, ...preempt, ...printing,
+      processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, imports, ...preempt, ...printing,
     }));
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
-    saveAreaMax, memoryLimit, gcPercent, ioMode, ...preempt, grants: { dirs, listen, connect, fetch, helpers },
+    saveAreaMax, memoryLimit, gcPercent, ioMode, imports, ...preempt, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
     onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },
@@ -292,6 +307,7 @@ async function cmdRun(args: string[]): Promise<number> {
 async function cmdBuild(args: string[]): Promise<number> {
   let entry: string | undefined, out: string | undefined, optimize = true, shared = false, safepoints = true, cache = true;
   let target: "weft" | "wasi" = "weft";
+  let syncImports: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-o" || a === "--out") { out = args[++i]; if (!out) throw new UsageError(`${a} needs a file name`); }
@@ -299,6 +315,11 @@ async function cmdBuild(args: string[]): Promise<number> {
     else if (a === "--shared") shared = true;
     else if (a === "--no-safepoints") safepoints = false;
     else if (a === "--no-cache") cache = false;
+    else if (a === "--sync-imports") {
+      const list = args[++i];
+      if (!list || !/^[^.,\s]+\.[^.,\s]+(,[^.,\s]+\.[^.,\s]+)*$/.test(list)) throw new UsageError(`--sync-imports takes module.name[,module.name...], got ${list === undefined ? "nothing" : JSON.stringify(list)}`);
+      syncImports = list.split(",");
+    }
     else if (a === "--target") {
       const t = args[++i];
       if (t !== "weft" && t !== "wasi") throw new UsageError(`--target takes weft or wasi, got ${t === undefined ? "nothing" : JSON.stringify(t)}`);
@@ -315,7 +336,7 @@ async function cmdBuild(args: string[]): Promise<number> {
   const { build, defaultCacheDir } = await buildModule();
   enableCompileCache(path.join(defaultCacheDir(), "v8"));
   if (shared && target === "wasi") throw new UsageError("--target wasi makes an N:1 module (WASI preview 1 has no threads): drop --shared");
-  const result = await build(entry, { outFile: out, optimize, shared, safepoints, cache, target });
+  const result = await build(entry, { outFile: out, optimize, shared, safepoints, cache, target, syncImports });
   const kind = result.shared ? `shared, ${Object.keys(result.shared.globals).length} shared globals; ` : target === "wasi" ? "WASI; " : "";
   const from = result.cached ? ", from the build cache" : "";
   console.log(`weft: built ${out} (${result.size} bytes; ${kind}${result.switchCallers.length} functions switch${from})`);

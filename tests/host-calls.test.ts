@@ -71,6 +71,22 @@ describe("host functions", () => {
     expect([mn.thrown, mn.message]).toEqual(["WeftError", n1.message]);
   }, 300_000);
 
+  it("weft run --imports gives them from a JavaScript module; weft build --sync-imports keeps the named ones direct", async () => {
+    const cli = path.join(ROOT, "dist", "host", "cli.js");
+    const host = path.join(dir, "host.mjs");
+    writeFileSync(host, `export default { app: {
+      add: (a, b) => a + b, promise: () => Promise.resolve(1), throws: () => { throw new Error("no such user"); },
+    } };\n`);
+    const direct = path.join(dir, "host_sync_cli.wasm");
+    const built = await runNode([cli, "build", path.join(ROOT, "tests", "programs", "host_sync.ts"), "-o", direct, "--sync-imports", "app.add,app.promise,app.throws"]);
+    expect(built.status, built.stderr).toBe(0);
+    const r = await runNode([cli, "run", direct, "--imports", host]);
+    expect(r.stdout).toBe("add=499500\npromise_died=yes throws_died=yes\nafter=3\n");
+    expect(r.status).toBe(0);
+    const bad = await runNode([cli, "build", "x.ts", "--sync-imports", "add"]);
+    expect([bad.status, bad.stderr.trim()]).toEqual([2, `weft: --sync-imports takes module.name[,module.name...], got "add"`]);
+  }, 300_000);
+
   it("syncImports stay Wasm imports, called directly: a Promise or a throw kills only the calling thread", async () => {
     const options = { syncImports: ["app.*"] };
     const { wasm } = await buildModule("host_sync.ts", options);
