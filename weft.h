@@ -472,6 +472,7 @@ int32_t weft_layout(int32_t field);               /* host/abi.ts THREAD order; t
 void weft_configure(uint32_t saveAreaBytes, uint32_t heapLimitBytes);
 uint32_t weft_save_area_max(void);
 int32_t weft_preempt_configure(double sliceMs, double tickMs, int32_t exact);   /* 0 or -WEFT_EINVAL */
+double weft_host_slice(double ms);          /* N:1: RUN_POLL after ms of running (Infinity: never); the old one, or -1 */
 double weft_preempt_slice(void);
 double weft_preempt_tick(void);
 uint32_t weft_preempt_requests(void);             /* weft_tick_words (shared builds) */

@@ -33,6 +33,7 @@ import { startupBench } from "./startup.js";
 import { gcBench } from "./gc.js";
 import { embedBench } from "./embed.js";
 import { callsBench } from "./calls.js";
+import { guestBench } from "./guest.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -95,6 +96,8 @@ export const BENCHES = {
   host_call_ratio: { unit: "ratio", target: 1.5, program: null, prediction: "a plain Wasm → JS call of the same function" },
   host_call: { unit: "ns", program: null, note: "a host function answered at once (a system call)" },
   host_call_resolved: { unit: "ns", program: null, note: "a host function returning a resolved Promise (parks)" },
+  interval_late_max_ms: { unit: "ms", target: 30, program: null, note: "a 5 ms setInterval beside 8 computing threads, N:1" },
+  host_slice_throughput: { unit: "ratio", range: [0.97, Infinity], program: null, prediction: "hostSlice: Infinity (no turns)" },
   wasi_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
   wasi_channel_roundtrip: { unit: "ns", program: null, prediction: "channel_roundtrip under weft's host, same rounds" },
   c_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
@@ -208,6 +211,9 @@ async function main(argv) {
   }
   if (want("host_call")) {
     for (const r of await callsBench({ quick })) if (want(r.bench)) results.push(r);
+  }
+  if (want("interval_late") || want("host_slice")) {
+    for (const r of await guestBench({ quick })) if (want(r.bench)) results.push(r);
   }
   // Other hosts (bench/embed.js): "embed" asks for all four.
   const embedWant = (name) => want(name) || filters.includes("embed");

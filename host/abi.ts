@@ -35,7 +35,7 @@ export const REQUIRED_EXPORTS = [
   "weft_live_threads", "weft_heap_allocated", "weft_heap_top", "weft_configure", "weft_save_area_max",
   "weft_layout", "weft_io_ring", "weft_io_pending", "weft_io_layout", "weft_processors_init", "weft_processor_enter",
   "weft_processor_idle",
-  "weft_preempt_configure", "weft_preempt_slice", "weft_preempt_tick", "weft_preempt_requests", "weft_groups",
+  "weft_preempt_configure", "weft_host_slice", "weft_preempt_slice", "weft_preempt_tick", "weft_preempt_requests", "weft_groups",
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
@@ -96,6 +96,10 @@ export const PROCESSORS_MAX = 1024;
  *       │               clears it and takes 1 from `raised`)
  *  ╘═════════════════════════════════════════════════╛ */
 export const TICK_WORDS = { raised: 0, asleep: 4, busy: 16, request: 16 + 4 * PROCESSORS_MAX } as const;
+
+/** N:1: how often (ms of running) weft_run gives the host's event loop a turn while threads keep running
+ *  (assembly/core/scheduler.ts, HOST_SLICE_MS_DEFAULT). */
+export const HOST_SLICE_MS_DEFAULT = 8;
 
 /** Ranges weft_preempt_configure accepts (ms): a time slice in (0, SLICE_MS_MAX], a tick in
  *  (0, TICK_MS_MAX] (0 there keeps the value in force; the host's options take positive values only). */

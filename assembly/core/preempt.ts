@@ -108,6 +108,9 @@ export const TICKS: usize = memory.data(16 + TICK_PROCESSORS * 8, 16);
 let fuelGiven: i32 = 0;         // N:1: fuel given at the last tick
 let fuelRate: f64 = 0;          // N:1: fuel spent per ms of running (measured at ticks)
 let lastTick: f64 = -1;         // when this processor last ticked; -1: unknown (it was idle)
+/** When this processor last ticked (ms; -1 after it was idle): a clock the loop reads for free. */
+// @ts-ignore: decorator
+@inline export function lastTickAt(): f64 { return lastTick; }
 let turnStart: f64 = 0;         // when the running thread's turn began (as well as ticks know)
 let turnFresh: bool = true;     // the loop switched since the last tick: a new turn began
 let keepTurn: bool = false;     // the next switch-in resumes the thread that just ticked: same turn

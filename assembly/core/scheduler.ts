@@ -59,7 +59,7 @@ import { gcCheckpoint, gcThreadRuns } from "./gc";
 import { gcPhase, Phase, gcShade } from "../runtime/gc";
 import {
   preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
-  preemptWoken, preemptOutsideThread, TICK_PREEMPT,
+  preemptWoken, preemptOutsideThread, TICK_PREEMPT, lastTickAt,
 } from "./preempt";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
@@ -92,6 +92,24 @@ import {
  *  configurable. */
 // @ts-ignore: decorator
 @inline const IO_POLL_MS: f64 = 1;
+
+/** N:1: while threads keep running, the loop gives the host's event loop a turn (RUN_POLL) once this
+ *  many ms of running have passed since its last one, so that the JavaScript around the program (a
+ *  page's frames, a server's requests, timers) goes on. 8 ms: a page drawing 60 frames a second gets
+ *  two chances a frame. The loop learns the time from the ticks (preempt.ts), not from a clock read of
+ *  its own: a turn can come up to a tick (1 ms) late. Infinity: never (the loop keeps the host's thread
+ *  until every thread waits). Set by the host (weft_host_slice). */
+// @ts-ignore: decorator
+@inline export const HOST_SLICE_MS_DEFAULT: f64 = 8;
+let hostSliceMs: f64 = HOST_SLICE_MS_DEFAULT;
+
+/** Sets the host slice (ms, >= 0 or Infinity); returns the one it replaces, or -1 for a bad value. */
+export function setHostSlice(ms: f64): f64 {
+  if (!(ms >= 0)) return -1;
+  let before = hostSliceMs;
+  hostSliceMs = ms;
+  return before;
+}
 
 /** How many switches may pass between two looks at the clock while threads wait on a time. 64: a clock
  *  read (a call to the host, ~30 ns) then costs under 2% of switching, and a sleeper wakes at most ~2 µs
@@ -264,6 +282,7 @@ export function runLoop(): i32 {
     gcCheckpoint();                           // M:N: a collection may be waiting for this processor
     if (programEnded) return RUN_EXITED;
     if (--budget == 0) return RUN_AGAIN;
+    if (!SHARED_MEMORY && lastTickAt() - lastTurn >= hostSliceMs) return RUN_POLL;   // the host's turn (HOST_SLICE_MS_DEFAULT)
     // Timers and I/O are shared: the scheduler lock, but only while there are any (read without it: a
     // timer added meanwhile is seen next turn, or by the processor that added it).
     if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) {

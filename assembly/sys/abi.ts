@@ -25,7 +25,7 @@
 
 import { Thread } from "../core/layout";
 import {
-  runLoop, nextWakeAt, abandonSwitch, currentThread, leaveProcessor,
+  runLoop, nextWakeAt, setHostSlice, abandonSwitch, currentThread, leaveProcessor,
 } from "../core/scheduler";
 import { setSaveAreaMax, saveAreaMax, makeScratch } from "../core/savearea";
 import { threadKill, mainExitValue, mainErrorMessage } from "../core/thread";
@@ -156,6 +156,11 @@ export function weft_configure(saveAreaBytes: u32, heapLimitBytes: u32): void {
 export function weft_preempt_configure(sliceMs: f64, tickMs: f64, exact: i32): i32 {
   return preemptConfigure(sliceMs, tickMs, exact != 0) ? 0 : -EINVAL;
 }
+
+/** N:1: the host's slice (ms, >= 0; Infinity: never): while threads keep running, weft_run returns
+ *  RUN_POLL once this much running has passed since it was entered. Returns the slice it replaces, or -1
+ *  (and changes nothing) for a bad value. core/scheduler.ts, HOST_SLICE_MS_DEFAULT. */
+export function weft_host_slice(ms: f64): f64 { return setHostSlice(ms); }
 
 /** The slice and tick in force (ms). */
 export function weft_preempt_slice(): f64 { return preemptSlice(); }

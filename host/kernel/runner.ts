@@ -60,6 +60,10 @@ export interface RunOptions extends PreemptOptions {
   io?: IoHost;
   /** How a call that names no mode is done: "async" (default), "blocking" or "offload". */
   ioMode?: IoMode;
+  /** N:1: while threads keep running, the host's event loop gets a turn (timers, I/O callbacks, a page's
+   *  frames) at least every `hostSlice` ms of running (default 8; Infinity: only when every thread waits,
+   *  as before). The turn is a macrotask: setImmediate in Node, a MessageChannel message on the web. */
+  hostSlice?: number;
   /** Functions the program imports (its `@external` declarations), by module and name: host functions,
    *  which may return a Promise that parks only the calling thread, and imports built as syncImports
    *  (host/kernel/calls.ts). */
@@ -196,7 +200,7 @@ export class WeftProgram {
     this.ioMode = options.ioMode ?? "async";
     const modeError = ioModeError(this.ioMode);
     if (modeError) throw new WeftError(modeError);
-    const preemptError = preemptOptionsError(options) ?? gcOptionsError(options);
+    const preemptError = preemptOptionsError(options) ?? gcOptionsError(options) ?? hostSliceError(options);
     if (preemptError) throw new WeftError(preemptError);
     this.ioContext = {
       bytes: (ptr, len) => new Uint8Array(this.exports.memory.buffer, ptr, len),
@@ -341,6 +345,7 @@ export class WeftProgram {
       if (this.options.gcPercent !== undefined) ex.weft_gc_configure(this.options.gcPercent);
       const refused = configurePreemption(ex, this.options);
       if (refused) return this.fail(start, refused);
+      if (!processor && this.options.hostSlice !== undefined) ex.weft_host_slice(this.options.hostSlice);
       if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
       main = ex.weft_start();
       if (main <= 0) return this.fail(start, `could not start main: spawn returned ${main}`);
@@ -489,6 +494,13 @@ export class WeftProgram {
 
 export { readThreadStats, readGroups, type ThreadStats, type GroupStats, type CoreTables } from "./tables.js";
 export { readGcStats, type GcStats } from "./gcstats.js";
+
+/** Why `options.hostSlice` is refused, or null (a number of ms from 0, or Infinity). */
+export function hostSliceError(options: { hostSlice?: number }): string | null {
+  const ms = options.hostSlice;
+  if (ms === undefined || (typeof ms === "number" && ms >= 0)) return null;
+  return `hostSlice must be a number of ms from 0 (Infinity: never), got ${ms}`;
+}
 
 /** Why `options.gcPercent` is refused, or null (an integer from -1 up). */
 export function gcOptionsError(options: { gcPercent?: number }): string | null {
