@@ -125,6 +125,17 @@ describe("weft in chromium", () => {
     expect(browser!.errors, log).toEqual([]);
   }, RUN_TIMEOUT + 10_000);
 
+  it("keeps drawing while 8 threads compute with run() on the page's main thread (the host slice's turns)", async () => {
+    const result = await runInPage({ wasm: "/build/host_slice.wasm", frames: 10 });
+    const log = `page log:\n${browser!.transcript()}`;
+    expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
+    // the threads stop only once the page has drawn 10 frames since the run began: it drew while they computed
+    expect(result.lines, log).toEqual(["threads=8 gave_up=0"]);
+    expect(result.frames, log).toBeGreaterThanOrEqual(10);
+    console.log(`chromium: ${result.frames} frames in ${result.runMs?.toFixed(0)} ms of run() on the main thread`);
+    expect(browser!.errors, log).toEqual([]);
+  }, RUN_TIMEOUT + 10_000);
+
   it("reads a granted URL as a file while other threads run, and refuses what the page cannot do", async () => {
     const result = await runInPage({ wasm: "/build/browser_io.wasm", fetch: "/tests/browser/" });
     const log = `page log:\n${browser!.transcript()}`;

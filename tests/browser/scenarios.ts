@@ -25,15 +25,16 @@ export function ensureBrowser(...browsers: string[]): Promise<void> {
 
 /** Builds the programs page.html runs into `dir`, as the tests name them under /build/:
  *  browser_sum.wasm, browser_io.wasm, browser_mn.wasm (N:1), browser_mn_shared.wasm and
- *  sync_cond_shared.wasm (shared memory, for M:N and 1:1). */
+ *  sync_cond_shared.wasm (shared memory, for M:N and 1:1), host_slice.wasm (page.html's ?frames=). */
 export async function buildPrograms(dir: string): Promise<void> {
-  const program = (name: string, shared = false) => buildModule(path.join(ROOT, `tests/programs/${name}.ts`),
-    { ...(shared ? { shared } : {}), outFile: path.join(dir, `${name}${shared ? "_shared" : ""}.wasm`) });
+  const program = (name: string, shared = false, more = {}) => buildModule(path.join(ROOT, `tests/programs/${name}.ts`),
+    { ...(shared ? { shared } : {}), ...more, outFile: path.join(dir, `${name}${shared ? "_shared" : ""}.wasm`) });
   await program("browser_sum");
   await program("browser_io");
   await program("browser_mn");
   await program("browser_mn", true);
   await program("sync_cond", true);
+  await program("host_slice", false, { syncImports: ["app.stopped"] });
 }
 
 /** What page.html publishes (window.__weftResult, and the `result` of its report). */
@@ -49,6 +50,9 @@ export interface PageResult {
   refused?: { name: string; message: string };
   /** Turns of a 4 ms interval on the page's main thread while runShared ran. */
   ticks?: number;
+  /** ?frames=: animation frames the page drew while run() ran, and the run's ms. */
+  frames?: number;
+  runMs?: number;
 }
 
 /** The `key=value` lines a program printed, as an object. */
