@@ -134,7 +134,7 @@ export async function httpBench({ quick = false } = {}) {
       bench: "http_vs_node", value: +(rps("weft") / rps("node")).toFixed(3), unit: "ratio",
       weft_rps: Math.round(rps("weft")), node_rps: Math.round(rps("node")),
       weft_p99_ms: +p99("weft").toFixed(2), node_p99_ms: +p99("node").toFixed(2),
-      runs: rounds, seconds,
+      runs: rounds, seconds, node: process.version,     // the servers run on this Node: its http is the baseline
     };
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
@@ -221,7 +221,7 @@ export async function httpMnBench({ quick = false } = {}) {
     { bench: "http_mn_vs_node", value: +(rps("mn2") / rps("node")).toFixed(3), unit: "ratio",
       weft_rps: Math.round(rps("mn2")), node_rps: Math.round(rps("node")), weft_p99_ms: +p99("mn2").toFixed(2),
       node_p99_ms: +p99("node").toFixed(2), weft_cpu_us_per_request: cpu("mn2"), node_cpu_us_per_request: cpu("node"),
-      processors: 2, errors: errors("mn2"), runs: rounds, seconds },
+      processors: 2, errors: errors("mn2"), runs: rounds, seconds, node: process.version },
     { bench: "http_mn_speedup_2", value: +(rps("work2") / rps("work1")).toFixed(3), unit: "ratio",
       rps_1: Math.round(rps("work1")), rps_2: Math.round(rps("work2")), p99_1_ms: +p99("work1").toFixed(2),
       p99_2_ms: +p99("work2").toFixed(2), errors_1: errors("work1"), errors_2: errors("work2"), runs: rounds, seconds },

@@ -248,7 +248,7 @@ async function main(argv) {
     r.bench, `${format(r.value, r.unit)} ${r.unit === "ratio" ? "×" : r.unit}`,
     r.target !== undefined ? `≤ ${r.target} ${r.unit}` : r.range ? (r.range[1] === Infinity ? `≥ ${r.range[0]}` : `${r.range[0]}–${r.range[1]}`) : "",
     r.met === undefined ? "" : r.met ? "met" : "MISSED",
-    r.go ?? (r.prediction ? `vs ${r.prediction}` : r.note ?? "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms)` : "") +
+    r.go ?? (r.prediction ? `vs ${r.prediction}` : r.note ?? "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms; Node ${r.node})` : "") +
       (r.atomics_ns ? ` (${Math.round(r.weft_ns)} vs ${Math.round(r.atomics_ns)} ns)` : "") +
       (r.p2_ns ? ` (${Math.round(r.p2_ns)} vs ${Math.round(r.p1_ns ?? r.n1_ns)} ns)` : "") +
       (r.weft_ns ? ` (${format(r.weft_ns, "ns")} ns)` : ""),
