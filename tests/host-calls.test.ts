@@ -63,6 +63,10 @@ describe("host functions", () => {
     }, 300_000);
   }
 
+  it("a host function with more arguments than a call carries is refused at build, naming it", async () => {
+    await expect(buildModule("host_many_args.ts")).rejects.toThrow(/^weft build: host function app\.wide takes 17 arguments; at most 16$/);
+  }, 300_000);
+
   it("a run not given a host function the program calls is refused, naming it", async () => {
     const n1 = await runWith(await wasmFile("host_calls"), "N:1", "none");
     expect(n1.thrown).toBe("WeftError");
