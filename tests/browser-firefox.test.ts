@@ -17,12 +17,11 @@
 //   3. the repository root is served twice on 127.0.0.1: plainly, and cross-origin isolated (COOP/COEP).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
-import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPORT_PATH, serve, type Server } from "./browser/server";
 import { launchFirefox, FIREFOX_PATH, type Firefox } from "./browser/firefox";
-import { ROOT, buildPrograms, ensureBrowser, mnAnswer, valuesOf, type PageResult } from "./browser/scenarios";
+import { ROOT, SCENARIOS, buildPrograms, ensureBrowser, type PageResult } from "./browser/scenarios";
 
 const SETUP_TIMEOUT = 300_000;  // installing firefox-esr, if it is missing, and a cold build
 /** From starting Firefox to the page's report: a fresh profile's start takes seconds (more on a machine
@@ -158,58 +157,11 @@ describe("weft in firefox", () => {
     }
   }
 
-  it("runs 8 yielding threads summing 1..100000 and exits with total % 251", async () => {
-    const { result, errors, log } = await runInPage({ wasm: "/build/browser_sum.wasm" });
-    expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
-    expect(result.stdout, log).toContain("5000050000");
-    expect(result.lines, log).toContain("total 5000050000");
-    expect(result.exitCode, log).toBe(Number(5000050000n % 251n)); // 233
-    expect(errors, log).toEqual([]);
-  }, TEST_TIMEOUT);
-
-  it("reads a granted URL as a file while other threads run, and refuses what the page cannot do", async () => {
-    const { result, errors, log } = await runInPage({ wasm: "/build/browser_io.wasm", fetch: "/tests/browser/" });
-    expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
-    const values = valuesOf(result);
-    const fixture = readFileSync(path.join(ROOT, "tests/browser/fixture.txt"), "utf8");
-    expect(values, log).toMatchObject({
-      bytes: String(Buffer.byteLength(fixture)), first: fixture.split("\n")[0],
-      ungranted: "EACCES", missing: "ENOENT", stat: "ENOTSUP", blocking: "ENOTSUP",
-    });
-    expect(Number(values.counted), log).toBeGreaterThan(0);   // the counter ran while the reads waited
-    expect(errors, log).toEqual([]);
-  }, TEST_TIMEOUT);
-
-  for (const processors of [2, 4]) {
-    it(`runs a threaded program on ${processors} Web Workers of a cross-origin isolated page, on every one, while the page stays responsive`, async () => {
-      const { result, errors, log } = await runInPage({ wasm: "/build/browser_mn_shared.wasm", processors }, "isolated");
-      expect(result.crossOriginIsolated, log).toBe(true);
-      expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
-        .toEqual({ status: "exited", exitCode: 0, error: null });
-      expect(valuesOf(result), log).toEqual(mnAnswer(processors));
-      expect(result.ticks, log).toBeGreaterThan(2);   // the main thread ran its timers during the run
+  for (const scenario of SCENARIOS) {
+    it(scenario.name, async () => {
+      const { result, errors, log } = await runInPage(scenario.query, scenario.on);
+      scenario.check(result, log);
       expect(errors, log).toEqual([]);
     }, TEST_TIMEOUT);
   }
-
-  it("runs 1:1 (a Web Worker per thread) on a cross-origin isolated page: a Cond program's answer", async () => {
-    const { result, errors, log } = await runInPage({ wasm: "/build/sync_cond_shared.wasm", processors: 1, model: "1:1" }, "isolated");
-    expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
-      .toEqual({ status: "exited", exitCode: 0, error: null });
-    // sync_cond prints the same in every model (tests/mn.test.ts compares it with N:1 in Node).
-    expect(valuesOf(result), log).toMatchObject({ waiting: "4", after_signal: "1", after_broadcast: "4", owner_errors: "0", wait_errors: "0" });
-    expect(errors, log).toEqual([]);
-  }, TEST_TIMEOUT);
-
-  it("refuses M:N on a page that is not cross-origin isolated, with the reason, and runs N:1 there", async () => {
-    const { result, errors, log } = await runInPage(
-      { wasm: "/build/browser_mn_shared.wasm", processors: 2, fallback: "/build/browser_mn.wasm" }, "plain");
-    expect(result.crossOriginIsolated, log).toBe(false);
-    expect(result.refused?.name, log).toBe("WeftError");
-    expect(result.refused?.message, log).toContain("M:N needs a cross-origin isolated page (COOP/COEP headers)");
-    expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
-      .toEqual({ status: "exited", exitCode: 0, error: null });
-    expect(valuesOf(result), log).toEqual(mnAnswer(1));
-    expect(errors, log).toEqual([]);
-  }, TEST_TIMEOUT);
 });

@@ -15,13 +15,12 @@
 // Every failure message carries the page's console transcript.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
-import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import http from "node:http";
 import { serve, type Server } from "./browser/server";
 import { launchPage, type BrowserPage } from "./browser/launch";
-import { ROOT, buildPrograms, ensureBrowser, mnAnswer, valuesOf, type PageResult } from "./browser/scenarios";
+import { ROOT, SCENARIOS, buildPrograms, ensureBrowser, type PageResult } from "./browser/scenarios";
 
 const SETUP_TIMEOUT = 180_000; // a cold build takes a few seconds, a chromium start a few more
 const RUN_TIMEOUT = 30_000; // the program itself runs in milliseconds
@@ -115,74 +114,12 @@ describe("weft in chromium", () => {
     return page.evaluate(() => (window as unknown as { __weftResult: PageResult }).__weftResult);
   }
 
-  it("runs 8 yielding threads summing 1..100000 and exits with total % 251", async () => {
-    const result = await runInPage({ wasm: "/build/browser_sum.wasm" });
-    const log = `page log:\n${browser!.transcript()}`;
-    expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
-    expect(result.stdout, log).toContain("5000050000");
-    expect(result.lines, log).toContain("total 5000050000");
-    expect(result.exitCode, log).toBe(Number(5000050000n % 251n)); // 233
-    expect(browser!.errors, log).toEqual([]);
-  }, RUN_TIMEOUT + 10_000);
-
-  it("keeps drawing while 8 threads compute with run() on the page's main thread (the host slice's turns)", async () => {
-    const result = await runInPage({ wasm: "/build/host_slice.wasm", frames: 10 });
-    const log = `page log:\n${browser!.transcript()}`;
-    expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
-    // the threads stop only once the page has drawn 10 frames since the run began: it drew while they computed
-    expect(result.lines, log).toEqual(["threads=8 gave_up=0"]);
-    expect(result.frames, log).toBeGreaterThanOrEqual(10);
-    console.log(`chromium: ${result.frames} frames in ${result.runMs?.toFixed(0)} ms of run() on the main thread`);
-    expect(browser!.errors, log).toEqual([]);
-  }, RUN_TIMEOUT + 10_000);
-
-  it("reads a granted URL as a file while other threads run, and refuses what the page cannot do", async () => {
-    const result = await runInPage({ wasm: "/build/browser_io.wasm", fetch: "/tests/browser/" });
-    const log = `page log:\n${browser!.transcript()}`;
-    expect({ status: result.status, error: result.error ?? null }, log).toEqual({ status: "exited", error: null });
-    const values = valuesOf(result);
-    const fixture = readFileSync(path.join(ROOT, "tests/browser/fixture.txt"), "utf8");
-    expect(values, log).toMatchObject({
-      bytes: String(Buffer.byteLength(fixture)), first: fixture.split("\n")[0],
-      ungranted: "EACCES", missing: "ENOENT", stat: "ENOTSUP", blocking: "ENOTSUP",
-    });
-    expect(Number(values.counted), log).toBeGreaterThan(0);   // the counter ran while the reads waited
-    expect(browser!.errors, log).toEqual([]);
-  }, RUN_TIMEOUT + 10_000);
-
-  for (const processors of [2, 4]) {
-    it(`runs a threaded program on ${processors} Web Workers of a cross-origin isolated page, on every one, while the page stays responsive`, async () => {
-      const result = await runInPage({ wasm: "/build/browser_mn_shared.wasm", processors }, "isolated");
+  for (const scenario of SCENARIOS) {
+    it(scenario.name, async () => {
+      const result = await runInPage(scenario.query, scenario.on);
       const log = `page log:\n${browser!.transcript()}`;
-      expect(result.crossOriginIsolated, log).toBe(true);
-      expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
-        .toEqual({ status: "exited", exitCode: 0, error: null });
-      expect(valuesOf(result), log).toEqual(mnAnswer(processors));
-      expect(result.ticks, log).toBeGreaterThan(2);   // the main thread ran its timers during the run
+      scenario.check(result, log);
       expect(browser!.errors, log).toEqual([]);
     }, RUN_TIMEOUT + 10_000);
   }
-
-  it("runs 1:1 (a Web Worker per thread) on a cross-origin isolated page: a Cond program's answer", async () => {
-    const result = await runInPage({ wasm: "/build/sync_cond_shared.wasm", processors: 1, model: "1:1" }, "isolated");
-    const log = `page log:\n${browser!.transcript()}`;
-    expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
-      .toEqual({ status: "exited", exitCode: 0, error: null });
-    // sync_cond prints the same in every model (tests/mn.test.ts compares it with N:1 in Node).
-    expect(valuesOf(result), log).toMatchObject({ waiting: "4", after_signal: "1", after_broadcast: "4", owner_errors: "0", wait_errors: "0" });
-    expect(browser!.errors, log).toEqual([]);
-  }, RUN_TIMEOUT + 10_000);
-
-  it("refuses M:N on a page that is not cross-origin isolated, with the reason, and runs N:1 there", async () => {
-    const result = await runInPage(
-      { wasm: "/build/browser_mn_shared.wasm", processors: 2, fallback: "/build/browser_mn.wasm" }, "plain");
-    const log = `page log:\n${browser!.transcript()}`;
-    expect(result.crossOriginIsolated, log).toBe(false);
-    expect(result.refused?.name, log).toBe("WeftError");
-    expect(result.refused?.message, log).toContain("M:N needs a cross-origin isolated page (COOP/COEP headers)");
-    expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }, log)
-      .toEqual({ status: "exited", exitCode: 0, error: null });
-    expect(valuesOf(result), log).toEqual(mnAnswer(1));
-    expect(browser!.errors, log).toEqual([]);
-  }, RUN_TIMEOUT + 10_000);
 });

@@ -3,7 +3,9 @@
 // browser, the programs the page runs, the shape of what the page publishes, and the answers expected.
 
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { expect } from "vitest";
 import { fileURLToPath } from "node:url";
 import { buildModule } from "../harness";
 
@@ -65,3 +67,84 @@ export const mnAnswer = (processors: number) => ({
   counter: "160000", counter_expected: "160000", channel_sum: "8004000", channel_expected: "8004000",
   processors: String(processors), ran_on: Array.from({ length: processors }, (_, i) => i).join(","),
 });
+
+/** One scenario: what page.html is asked to run (its query), on which server (plain, or cross-origin
+ *  isolated), and what the result must say (`log` goes into every failure message). Both browser test
+ *  files run every one; each also checks that the page raised no error of its own. */
+export interface Scenario {
+  name: string;
+  query: Record<string, string | number>;
+  on: "plain" | "isolated";
+  check(result: PageResult, log: string): void;
+}
+
+const exited = (result: PageResult, log: string, exitCode?: number) =>
+  expect({ status: result.status, error: result.error ?? null, ...(exitCode === undefined ? {} : { exitCode: result.exitCode }) }, log)
+    .toEqual({ status: "exited", error: null, ...(exitCode === undefined ? {} : { exitCode }) });
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: "runs 8 yielding threads summing 1..100000 and exits with total % 251",
+    query: { wasm: "/build/browser_sum.wasm" }, on: "plain",
+    check(result, log) {
+      exited(result, log);
+      expect(result.stdout, log).toContain("5000050000");
+      expect(result.lines, log).toContain("total 5000050000");
+      expect(result.exitCode, log).toBe(Number(5000050000n % 251n)); // 233
+    },
+  },
+  {
+    name: "keeps drawing while 8 threads compute with run() on the page's main thread (the host slice's turns)",
+    query: { wasm: "/build/host_slice.wasm", frames: 10 }, on: "plain",
+    check(result, log) {
+      exited(result, log);
+      // the threads stop only once the page has drawn 10 frames since the run began: it drew while they computed
+      expect(result.lines, log).toEqual(["threads=8 gave_up=0"]);
+      expect(result.frames, log).toBeGreaterThanOrEqual(10);
+    },
+  },
+  {
+    name: "reads a granted URL as a file while other threads run, and refuses what the page cannot do",
+    query: { wasm: "/build/browser_io.wasm", fetch: "/tests/browser/" }, on: "plain",
+    check(result, log) {
+      exited(result, log);
+      const values = valuesOf(result);
+      const fixture = readFileSync(path.join(ROOT, "tests/browser/fixture.txt"), "utf8");
+      expect(values, log).toMatchObject({
+        bytes: String(Buffer.byteLength(fixture)), first: fixture.split("\n")[0],
+        ungranted: "EACCES", missing: "ENOENT", stat: "ENOTSUP", blocking: "ENOTSUP",
+      });
+      expect(Number(values.counted), log).toBeGreaterThan(0);   // the counter ran while the reads waited
+    },
+  },
+  ...[2, 4].map((processors): Scenario => ({
+    name: `runs a threaded program on ${processors} Web Workers of a cross-origin isolated page, on every one, while the page stays responsive`,
+    query: { wasm: "/build/browser_mn_shared.wasm", processors }, on: "isolated",
+    check(result, log) {
+      expect(result.crossOriginIsolated, log).toBe(true);
+      exited(result, log, 0);
+      expect(valuesOf(result), log).toEqual(mnAnswer(processors));
+      expect(result.ticks, log).toBeGreaterThan(2);   // the main thread ran its timers during the run
+    },
+  })),
+  {
+    name: "runs 1:1 (a Web Worker per thread) on a cross-origin isolated page: a Cond program's answer",
+    query: { wasm: "/build/sync_cond_shared.wasm", processors: 1, model: "1:1" }, on: "isolated",
+    check(result, log) {
+      exited(result, log, 0);
+      // sync_cond prints the same in every model (tests/mn.test.ts compares it with N:1 in Node).
+      expect(valuesOf(result), log).toMatchObject({ waiting: "4", after_signal: "1", after_broadcast: "4", owner_errors: "0", wait_errors: "0" });
+    },
+  },
+  {
+    name: "refuses M:N on a page that is not cross-origin isolated, with the reason, and runs N:1 there",
+    query: { wasm: "/build/browser_mn_shared.wasm", processors: 2, fallback: "/build/browser_mn.wasm" }, on: "plain",
+    check(result, log) {
+      expect(result.crossOriginIsolated, log).toBe(false);
+      expect(result.refused?.name, log).toBe("WeftError");
+      expect(result.refused?.message, log).toContain("M:N needs a cross-origin isolated page (COOP/COEP headers)");
+      exited(result, log, 0);
+      expect(valuesOf(result), log).toEqual(mnAnswer(1));
+    },
+  },
+];
