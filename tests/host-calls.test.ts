@@ -29,7 +29,7 @@ async function runWith(file: string, model: "N:1" | "M:N" | "1:1", imports = "al
 
 const EXPECTED = [
   "add=42", "scale=6.0", "wide=12884901889", "nothing_errno=0", "others_ran=yes later=42", "in_flight_sum=2450",
-  "greet=14:hello, wëft ✓!", "checksum=135", "pattern=5:0,1,4,9,16",
+  "fresh_text=null", "greet=14:hello, wëft ✓!", "checksum=135", "pattern=5:0,1,4,9,16",
   "throws=0 errno=EIO why=app.throws threw: no such user",
   "rejects=0 errno=EIO why=app.rejects rejected: the service is down",
   "bad=0 why=app.bad returned object, which a host call cannot carry", "after=2",

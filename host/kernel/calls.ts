@@ -163,7 +163,7 @@ interface Left { text?: string; bytes?: Uint8Array }
 /** The run's I/O host with host functions in front (IO_OP_CALL, IO_OP_CALL_TEXT); every other call
  *  goes to `inner`. */
 export class HostCalls implements IoHost {
-  private readonly left = new Map<number, Left>();     // by request address: one per thread
+  private readonly left = new Map<number, Left>();     // by thread id (ids are never reused: a generation)
   private context: CallContext | null = null;          // `this` of the functions, over the run's memory
   private contextOf: IoContext | null = null;
   constructor(private readonly inner: IoHost, private readonly table: readonly HostCall[], private readonly imports: HostImports) {}
@@ -196,7 +196,7 @@ export class HostCalls implements IoHost {
       args[k] = t === "i32" ? view.getInt32(8 * k, true) : t === "f64" ? view.getFloat64(8 * k, true)
         : t === "i64" ? view.getBigInt64(8 * k, true) : view.getFloat32(8 * k, true);
     }
-    if (this.left.size) this.left.delete(req.addr);
+    if (this.left.size) this.left.delete(req.thread);
     if (this.contextOf !== ctx) { this.context = callContext(ctx.bytes); this.contextOf = ctx; }
     let v: unknown;
     try { v = f.apply(this.context, args); }
@@ -213,10 +213,10 @@ export class HostCalls implements IoHost {
   private answer(req: IoRequest, ctx: IoContext, entry: HostCall, what: string, v: unknown, fresh?: DataView): number {
     const type = entry.results[0];
     let n: number | bigint = 0;
-    if (typeof v === "string") { this.left.set(req.addr, { text: v }); n = v.length; }
+    if (typeof v === "string") { this.left.set(req.thread, { text: v }); n = v.length; }
     else if (v instanceof Uint8Array || v instanceof ArrayBuffer) {
       const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : v;
-      this.left.set(req.addr, { bytes: bytes.slice() });
+      this.left.set(req.thread, { bytes: bytes.slice() });
       n = bytes.length;
     } else if (typeof v === "boolean") n = v ? 1 : 0;
     else if (typeof v === "number" || typeof v === "bigint") n = v;
@@ -239,13 +239,13 @@ export class HostCalls implements IoHost {
   /** Fails the call: 0 in the block, the reason kept for hostText(); returns -EIO. */
   private fail(req: IoRequest, ctx: IoContext, reason: string): number {
     if (req.ptr) ctx.bytes(req.ptr, 8).fill(0);
-    this.left.set(req.addr, { text: reason });
+    this.left.set(req.thread, { text: reason });
     return -ERRNO.EIO;
   }
 
   /** IO_OP_CALL_TEXT: what the last call left, as UTF-16 text (flags FLAG_UTF16) or bytes. */
   private text(req: IoRequest, ctx: IoContext): number {
-    const left = this.left.get(req.addr);
+    const left = this.left.get(req.thread);
     if (!left) return -ERRNO.ENOENT;
     const utf16 = (req.flags & 0x8000_0000) !== 0;
     if (utf16) {

@@ -40,6 +40,14 @@ function ticker(arg: usize): i32 {
 
 function caller(i: usize): i32 { return later(<i32>i, 5 + <i32>(i % 3)); }
 
+function greeter(arg: usize): i32 { return greet("someone else"); }
+// A thread that made no host call has no text, whichever thread's request record it was given.
+function asker(arg: usize): i32 {
+  let t = hostText();
+  print("fresh_text=" + (t == null ? "null" : t));
+  return 0;
+}
+
 function text(): string {
   let t = hostText();
   return t == null ? "null" : t;
@@ -67,6 +75,8 @@ export function main(): i32 {
   for (let i = 0; i < ids.length; i++) sum += join(ids[i]).value;
   print("in_flight_sum=" + sum.toString());
 
+  join(spawn(greeter));
+  join(spawn(asker));
   let n = greet("wëft ✓");
   print("greet=" + n.toString() + ":" + text());
   let data = new Uint8Array(10);
