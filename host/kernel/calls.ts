@@ -35,6 +35,13 @@ export interface CallContext {
   buffer(ptr: number): Uint8Array;
 }
 
+/** The bytes of a module's source, when it was given as bytes (syncImportObject reads its types). */
+export function moduleBytes(source: BufferSource | WebAssembly.Module): Uint8Array | null {
+  if (source instanceof WebAssembly.Module) return null;
+  return source instanceof Uint8Array ? source : ArrayBuffer.isView(source)
+    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+}
+
 /** The call table a module carries (empty: it calls no host function). */
 export function callTable(module: WebAssembly.Module): HostCall[] {
   const sections = WebAssembly.Module.customSections(module, CALLS_SECTION);

@@ -36,6 +36,13 @@ function msError(name: string, value: unknown, max: number): string | null {
   return `${name} must be more than 0 and at most ${max} ms, got ${shown(value)}`;
 }
 
+/** Why `options.hostSlice` is refused, or null (a number of ms from 0, or Infinity). */
+export function hostSliceError(options: { hostSlice?: number }): string | null {
+  const ms = options.hostSlice;
+  if (ms === undefined || (typeof ms === "number" && ms >= 0)) return null;
+  return `hostSlice must be a number of ms from 0 (Infinity: never), got ${ms}`;
+}
+
 /** The message for the first option out of range (the caller throws it as a WeftError), or null. */
 export function preemptOptionsError(options: PreemptOptions): string | null {
   const exact = options.exactAccounting;

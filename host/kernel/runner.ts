@@ -34,8 +34,8 @@ import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError
 import type { IoClient } from "./shared-io.js";
 import { WebIo } from "../io/web.js";
 import { SHARED_EXPORTS } from "../abi.js";
-import { HostCalls, callTable, callsError, syncImportObject, type HostImports } from "./calls.js";
-import { preemptOptionsError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
+import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
+import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
   type ThreadStats, type GroupStats,
@@ -60,13 +60,11 @@ export interface RunOptions extends PreemptOptions {
   io?: IoHost;
   /** How a call that names no mode is done: "async" (default), "blocking" or "offload". */
   ioMode?: IoMode;
-  /** N:1: while threads keep running, the host's event loop gets a turn (timers, I/O callbacks, a page's
-   *  frames) at least every `hostSlice` ms of running (default 8; Infinity: only when every thread waits,
-   *  as before). The turn is a macrotask: setImmediate in Node, a MessageChannel message on the web. */
+  /** N:1: the host's event loop gets a turn (a macrotask: its timers, I/O callbacks, a page's frames) at
+   *  least every `hostSlice` ms of running threads (default 8; Infinity: only once every thread waits). */
   hostSlice?: number;
-  /** Functions the program imports (its `@external` declarations), by module and name: host functions,
-   *  which may return a Promise that parks only the calling thread, and imports built as syncImports
-   *  (host/kernel/calls.ts). */
+  /** Functions the program imports (its `@external` declarations), by module and name: host functions, which
+   *  may return a Promise that parks only the caller, and imports built as syncImports (calls.ts). */
   imports?: HostImports;
   /** M:N: this instance is processor `index` of `count` over the shared `memory` (host/mn/run.ts). The first
    *  initialises the memory and starts main, then calls onReady; the others only run. `t0` is the shared
@@ -130,12 +128,6 @@ export class WeftError extends Error {
 class WeftAbort extends Error {}
 
 type Exports = Record<(typeof REQUIRED_EXPORTS)[number] | (typeof SHARED_EXPORTS)[number], any> & { memory: WebAssembly.Memory };
-
-/** The bytes of a BufferSource. */
-function bufferBytes(source: BufferSource): Uint8Array {
-  return source instanceof Uint8Array ? source : ArrayBuffer.isView(source)
-    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
-}
 
 /** True for an import weft's host supplies itself. */
 function weftImport(module: string, name: string, shared: boolean): boolean {
@@ -215,7 +207,7 @@ export class WeftProgram {
     const program = new WeftProgram(options);
     const table = callTable(module);
     if (table.length) program.io = new HostCalls(program.io, table, options.imports ?? {});
-    const imports = { ...syncImportObject(module, source instanceof WebAssembly.Module ? null : bufferBytes(source), options.imports, () => program.exports.memory, (m, n) => weftImport(m, n, !!options.processor)), ...program.imports() };
+    const imports = { ...syncImportObject(module, moduleBytes(source), options.imports, () => program.exports.memory, (m, n) => weftImport(m, n, !!options.processor)), ...program.imports() };
     if (options.processor) (imports.env as Record<string, unknown>).memory = options.processor.memory;
     const instance = await WebAssembly.instantiate(module, imports);
     program.exports = instance.exports as unknown as Exports;
@@ -494,13 +486,6 @@ export class WeftProgram {
 
 export { readThreadStats, readGroups, type ThreadStats, type GroupStats, type CoreTables } from "./tables.js";
 export { readGcStats, type GcStats } from "./gcstats.js";
-
-/** Why `options.hostSlice` is refused, or null (a number of ms from 0, or Infinity). */
-export function hostSliceError(options: { hostSlice?: number }): string | null {
-  const ms = options.hostSlice;
-  if (ms === undefined || (typeof ms === "number" && ms >= 0)) return null;
-  return `hostSlice must be a number of ms from 0 (Infinity: never), got ${ms}`;
-}
 
 /** Why `options.gcPercent` is refused, or null (an integer from -1 up). */
 export function gcOptionsError(options: { gcPercent?: number }): string | null {
