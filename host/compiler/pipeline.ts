@@ -36,7 +36,7 @@ import { insertSafepoints, FUEL_GLOBAL } from "./passes/safepoints.js";
 import { keepOriginals, rebuildResumable } from "./passes/resumable.js";
 import { hotPathsFirst } from "./passes/fuel.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./passes/shared.js";
-import { plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
+import { WASI_TWINS, plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
 import { CALL_TWINS, addCallTable, hasHostCalls, hostCalls } from "./passes/calls.js";
 
 /** What asc read while it compiled: each file's absolute path and its text, or null for a file it looked
@@ -57,7 +57,12 @@ const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/schedul
 /** Functions that call through a pointer but never reach a switch: the collector's slow path, which
  *  __new takes, and its root sources (assembly/core/gc.ts). Asyncify assumes any indirect call may
  *  switch, and would then instrument every function that allocates; it is told to leave these plain. */
-const NEVER_SWITCH = ["~lib/weft/assembly/runtime/gc/gcSlowPath", "~lib/weft/assembly/core/gcroots/markRootSource"];
+const NEVER_SWITCH = ["~lib/weft/assembly/runtime/gc/gcSlowPath", "~lib/weft/assembly/core/gcroots/markRootSource",
+  // The WASI kernel's twins of the host's imports (passes/wasi.ts): like the imports they replace, they
+  // never switch. Left alone, `abort` — which every bounds check calls — closed a cycle through the
+  // stack check that got a safepoint, and Asyncify instrumented 83 functions of the yield bench instead
+  // of 5 (it ran 8%, the channel bench 19% slower than under weft's host).
+  ...[...WASI_TWINS.values()].map((twin) => `~lib/weft/assembly/sys/wasi/${twin}`)];
 const SAFEPOINT_SWITCHES = ["~lib/weft/assembly/core/scheduler/safepointSwitch", "~lib/weft/assembly/core/scheduler/preemptSwitch", "~lib/weft/assembly/core/scheduler/saveAreaSpill"];
 const LOOP = "~lib/weft/assembly/core/scheduler/runLoop";
 const RUNTIME_EXPORTS = [
@@ -300,10 +305,13 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
   let shared: SharedLayout | undefined;
   try {
     mod.setFeatures(FEATURES);
-    const calls = wasi ? (wasiFlavour(mod), []) : hostCalls(mod, options.syncImports);
+    // A WASI build's stand-ins for the host's imports never switch, like the imports they replace.
+    const standIns = wasi ? wasiFlavour(mod) : [];
+    const neverSwitchAll = [...NEVER_SWITCH, ...standIns];
+    const calls = wasi ? [] : hostCalls(mod, options.syncImports);
     const safepointTarget = installIntrinsics(mod);
     const safepoints = options.safepoints && safepointTarget
-      ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(NEVER_SWITCH)) : undefined;
+      ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(neverSwitchAll)) : undefined;
     const optimize = options.optimize;
     const inlining = [binaryen.getAlwaysInlineMaxSize(), binaryen.getFlexibleInlineMaxSize(), binaryen.getOneCallerInlineMaxSize()];
     binaryen.setOptimizeLevel(optimize ? 3 : 0);
@@ -327,7 +335,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const rebuild = options.weftUnwind;
     const originals = rebuild ? keepOriginals(mod, functionNames(mod).filter((n) => !n.startsWith("asyncify_"))) : new Map<string, string>();
     binaryen.setPassArgument("asyncify-imports", `${IMPORT_MODULE}.__none`);
-    const neverSwitch = NEVER_SWITCH.filter((name) => mod.getFunction(name));
+    const neverSwitch = neverSwitchAll.filter((name) => mod.getFunction(name));
     const removed = [...originals.values(), ...neverSwitch];
     if (removed.length) binaryen.setPassArgument("asyncify-removelist", removed.join(","));
     mod.runPasses(["asyncify"]);

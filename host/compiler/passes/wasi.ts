@@ -49,8 +49,10 @@ function internalName(mod: binaryen.Module, exported: string): string | null {
   return e ? binaryen.getExportInfo(e).value : null;
 }
 
-/** Steps 1–3 on the module asc made. */
-export function wasiFlavour(mod: binaryen.Module): void {
+/** Steps 1–3 on the module asc made. Returns the functions that now stand where the imports were: they
+ *  never switch, and the pipeline tells the safepoints and Asyncify so. */
+export function wasiFlavour(mod: binaryen.Module): string[] {
+  const standIns: string[] = [];
   const twins = new Map<string, string>();
   for (const twin of WASI_TWINS.values()) {
     const name = internalName(mod, twin);
@@ -81,6 +83,7 @@ export function wasiFlavour(mod: binaryen.Module): void {
       mod.removeFunction(info.name);
       mod.addFunction(info.name, info.params, info.results, [],
         mod.call(twins.get(twin)!, params.map((t, k) => mod.local.get(k, t)), info.results));
+      standIns.push(info.name);
       continue;
     }
     if (info.module !== WASI_MODULE && info.module !== "weft:intrinsic" && info.module !== "asyncify") foreign.push(key);
@@ -88,6 +91,7 @@ export function wasiFlavour(mod: binaryen.Module): void {
   if (foreign.length) {
     throw new BuildError(`weft build --target wasi: the program imports ${foreign.join(", ")}, which no WASI runtime supplies`);
   }
+  return standIns;
 }
 
 /** Makes every atomic load and store of the module a plain one and drops its fences, in place; a
