@@ -262,6 +262,12 @@ export function allOthersIdle(): bool {
   return atomic.load<i32>(idleCount) + retired == processorCount - 1;
 }
 
+/** 1:1, with the lock held, on a processor whose thread just finished (counted in `retired`): every
+ *  processor is asleep or gone. */
+export function allIdleOrRetired(): bool {
+  return atomic.load<i32>(idleCount) + retired == processorCount;
+}
+
 export function markDeadlocked(): void { deadlocked = true; }
 export function isDeadlocked(): bool { return deadlocked; }
 

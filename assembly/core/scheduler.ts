@@ -63,7 +63,7 @@ import {
 } from "./preempt";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
-  idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor, ioInFlight,
+  idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor, ioInFlight, allIdleOrRetired,
 } from "./processor";
 
 // @ts-ignore: decorator
@@ -445,6 +445,12 @@ function requeueTicked(t: Thread): void {
 function retire(): i32 {
   schedLockTake();
   processorRetire();
+  // This may have been the last processor awake: the others all sleep in nothingToRun, each having seen
+  // this one still running, and none would look again. If nothing can wake them, it is a deadlock.
+  if (!programEnded && allIdleOrRetired() && timerCount() == 0 && ioInFlight() == 0 && !runQueueWorkFor(true)) {
+    markDeadlocked();
+    wakeAllProcessors();
+  }
   schedLockDrop();
   return RUN_RETIRED;
 }
