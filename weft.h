@@ -55,7 +55,7 @@
 /** The contract this header states. A host calls weft_abi_version() before any other export and
  *  refuses a module that reports another number ("weft ABI mismatch: the module speaks version V, this
  *  host N; rebuild it"). */
-#define WEFT_ABI_VERSION 12
+#define WEFT_ABI_VERSION 13
 
 /** Module name of the host functions (weft.now, weft.write, ...). AssemblyScript's abort and a shared
  *  build's memory come from module "env". */
@@ -121,6 +121,7 @@
 #define WEFT_WAIT_JOIN 11
 #define WEFT_WAIT_SLEEP 12
 #define WEFT_WAIT_IO 13
+#define WEFT_WAIT_SIGWAIT 14
 
 /** weft_asyncify_get_state(). */
 #define WEFT_ASYNCIFY_NORMAL 0
@@ -222,7 +223,7 @@
 
 _Static_assert(sizeof(double) == 8 && sizeof(uint32_t) == 4, "weft.h: wasm32 needs an 8-byte double");
 
-/** Thread record, 144 bytes (assembly/core/layout.ts; host/abi.ts THREAD). The host only reads it. */
+/** Thread record, 160 bytes (assembly/core/layout.ts; host/abi.ts THREAD). The host only reads it. */
 typedef struct weft_thread {
   int32_t id;              /*   0  slot | generation << 22; never 0 */
   int32_t state;           /*   4  WEFT_STATE_* */
@@ -258,6 +259,9 @@ typedef struct weft_thread {
   int32_t group;           /* 132  fair-share group (0: the default) */
   int32_t weight;          /* 136  its weight within the group (>= 1) */
   int32_t basePriority;    /* 140  the priority it was given */
+  uint32_t signals;        /* 144  core's own: its signal block, 0 until it meets a signal */
+  int32_t sigWake;         /* 148  1: a signal it may take is pending */
+  uint32_t reserved[2];    /* 152 */
 } weft_thread;
 
 _Static_assert(offsetof(weft_thread, id) == 0, "weft_thread.id");
@@ -285,7 +289,9 @@ _Static_assert(offsetof(weft_thread, stats) == 128, "weft_thread.stats");
 _Static_assert(offsetof(weft_thread, group) == 132, "weft_thread.group");
 _Static_assert(offsetof(weft_thread, weight) == 136, "weft_thread.weight");
 _Static_assert(offsetof(weft_thread, basePriority) == 140, "weft_thread.basePriority");
-_Static_assert(sizeof(weft_thread) == 144, "weft_thread: 144 bytes");
+_Static_assert(offsetof(weft_thread, signals) == 144, "weft_thread.signals");
+_Static_assert(offsetof(weft_thread, sigWake) == 148, "weft_thread.sigWake");
+_Static_assert(sizeof(weft_thread) == 160, "weft_thread: 160 bytes");
 
 /** Exact accounting block, 32 bytes, at weft_thread.stats (host/abi.ts STATS_*). Times in ms. */
 typedef struct weft_exact_stats {
@@ -482,6 +488,12 @@ double weft_group_cpu(int32_t group);             /* -1 for a bad group */
 int32_t weft_gc_configure(int32_t percent);       /* returns the previous percentage */
 uint32_t weft_gc_stats(void);                     /* weft_gc_stats_record */
 int32_t weft_gc_layout(int32_t field);            /* host/abi.ts GC_STATS_FIELDS order; then the size; -1 */
+
+/* Signals (ABI.md, "Signals"). */
+int32_t weft_signal(int32_t sig);                 /* N:1: raise sig for the process; 0 or -WEFT_EINVAL */
+uint32_t weft_signal_word(void);                  /* the host's signal set (u64, bit sig - 1) */
+void weft_signal_source(int32_t on);              /* 1: sigwait waits on the outside */
+int32_t weft_terminated_by(void);                 /* the signal that ended the program, or 0 */
 
 /* I/O and processors. */
 uint32_t weft_io_ring(void);                      /* this processor's weft_ring, 0 if no memory */

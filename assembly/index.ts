@@ -6,6 +6,7 @@
 // Blocking: futexWait / futexWake, and everything in sync/ and lib/channel.ts built on them.
 // Per thread: TLS keys (tlsKeyCreate, tlsGet, tlsSet, ThreadLocal) and errno.
 // Memory: a collector frees unreachable objects (gc, setGcPercent, heapStats: lib/memory.ts).
+// Signals: handlers, per-thread masks, raise / kill / pthreadKill, sigwait, alarm, CPU timers (lib/signal.ts).
 // I/O (the caller waits, the others run): files and stdio (sys/file.ts), TCP (sys/net.ts), and the host's
 // own functions, which may return a Promise (sys/call.ts: hostText, hostBytes).
 
@@ -19,7 +20,7 @@ export {
   timeSlice, setExactAccounting, cpuTime, ThreadStats, threadStats, allThreadStats, printThreadStats,
 } from "./lib/policy";
 export {
-  futexWait, futexWake, futexWaitFor, FUTEX_WOKEN, FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT,
+  futexWait, futexWake, futexWaitFor, FUTEX_WOKEN, FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT, FUTEX_INTERRUPTED,
   WAIT_FUTEX, WAIT_MUTEX, WAIT_COND, WAIT_RWLOCK, WAIT_SEMAPHORE, WAIT_BARRIER, WAIT_ONCE, WAIT_WAITGROUP,
   WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV, WAIT_SELECT, WAIT_JOIN, WAIT_SLEEP,
 } from "./core/futex";
@@ -38,3 +39,4 @@ export {
 } from "./sys/file";
 export { SHUT_RD, SHUT_WR, SHUT_RDWR, listen, accept, connect, shutdown, localAddress } from "./sys/net";
 export { hostText, hostBytes } from "./sys/call";
+export * from "./lib/signal";

@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 12;
+export const ABI_VERSION = 13;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -37,6 +37,7 @@ export const REQUIRED_EXPORTS = [
   "weft_processor_idle",
   "weft_preempt_configure", "weft_host_slice", "weft_preempt_slice", "weft_preempt_tick", "weft_preempt_requests", "weft_groups",
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
+  "weft_signal", "weft_signal_word", "weft_signal_source", "weft_terminated_by",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
 
@@ -65,7 +66,7 @@ export const THREAD = {
   id: 0, state: 4, priority: 8, flags: 12, saveArea: 24, stackBase: 28, stackTop: 32, exitValue: 56,
   waitKind: 60, waitAddr: 64, deadline: 72, name: 84, error: 88, switches: 96, saveBytes: 104, tls: 44,
   joiner: 100, io: 108, onCpu: 112, pinned: 116, cpu: 120, stats: 128, group: 132, weight: 136, basePriority: 140,
-  size: 144,
+  signals: 144, sigWake: 148, size: 160,
 } as const;
 export const THREAD_FIELDS = Object.keys(THREAD) as (keyof typeof THREAD)[];
 
@@ -116,7 +117,7 @@ export const FLAG_DETACHED = 1, FLAG_MAIN = 2;
 /** What a blocked thread waits on (assembly/core/futex.ts, WAIT_*). */
 export const WAIT_KINDS = [
   "futex", "mutex", "cond", "rwlock", "semaphore", "barrier", "once", "waitgroup", "channel send",
-  "channel receive", "select", "join", "sleep", "io",
+  "channel receive", "select", "join", "sleep", "io", "sigwait",
 ] as const;
 
 /** Asyncify's states (asyncify_get_state). */

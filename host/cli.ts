@@ -183,6 +183,7 @@ export function statsLines(threads: ThreadStats[], groups: GroupStats[]): string
 function report(result: RunResult): number {
   if (result.status === "deadlock") { console.error(`weft: ${result.error}`); return EXIT_DEADLOCK; }
   if (result.status === "error") { console.error(`weft: ${result.error}`); return EXIT_FAILURE; }
+  if (result.status === "signaled") { console.error(`weft: ${result.error}`); return result.exitCode & 0xff; }
   return result.exitCode & 0xff;
 }
 
@@ -270,6 +271,10 @@ async function cmdRun(args: string[]): Promise<number> {
     onThreadDied: (message: string) => { if (!quiet) console.error(`weft: ${message}`); },
   };
   const preempt = { slice, tick, exactAccounting };
+  // The process's own signals (Ctrl-C, kill) go to the program, which decides (core/signal.ts).
+  const { WeftSignals } = await import("./kernel/signals.js");
+  const signals = new WeftSignals();
+  signals.forwardProcess();
   const finish = (result: RunResult): number => {
     const code = report(result);
     if (stats) for (const line of [...statsLines(result.threadStats, result.groups), ...gcLines(result.gc)]) process.stderr.write(line + "\n");
@@ -279,6 +284,7 @@ async function cmdRun(args: string[]): Promise<number> {
   const wasiFile = !file.endsWith(".ts") && (await import("./wasi.js")).isWasiModule(readFileSync(file));
   if (wasiTarget || wasiFile) {
     // The module carries its kernel; node:wasi plays only the WASI runtime (host/wasi.ts).
+    signals.detach();                        // node:wasi's module has no way to take them: Node's defaults
     if (processors !== undefined || oneToOne) throw new UsageError("a WASI module runs on one processor: drop --processors and --one-to-one");
     if (listen.length || connect.length || fetch.length) throw new UsageError("a WASI module has no sockets: --allow-listen, --allow-connect and --allow-fetch do not apply");
     const { runWasi } = await import("./wasi.js");
@@ -292,11 +298,11 @@ async function cmdRun(args: string[]): Promise<number> {
     const { NodeIo } = await import("./node.js");
     const io = new NodeIo({ dirs, listen, connect, fetch, helpers });
     return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, {
-      processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, imports, ...preempt, ...printing,
+      processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, imports, signals, ...preempt, ...printing,
     }));
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
-    saveAreaMax, memoryLimit, gcPercent, ioMode, imports, ...preempt, grants: { dirs, listen, connect, fetch, helpers },
+    saveAreaMax, memoryLimit, gcPercent, ioMode, imports, signals, ...preempt, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
     onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },

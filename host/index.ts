@@ -10,6 +10,7 @@ export type { RunOptions, RunResult, ThreadOutcome, ThreadStats, GroupStats, Cor
 export type { PreemptOptions } from "./kernel/preempt.js";
 export { runShared, type SharedRunOptions } from "./mn/run.js";
 export { ABI_VERSION } from "./abi.js";
+export { WeftSignals, signalName, signalNumber, SIGNAL_NUMBERS } from "./kernel/signals.js";
 export { WebIo, type WebIoOptions } from "./io/web.js";
 export type { IoHost, IoContext, IoRequest } from "./io/host.js";
 export type { IoMode } from "./io/abi.js";

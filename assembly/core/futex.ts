@@ -39,6 +39,7 @@ import { handOff } from "./handoff";
 import { timerAdd } from "./timer";
 import { hostNow } from "./host";
 import { heapTryAlloc, heapFree } from "../runtime/index";
+import { signalRestarts } from "./signal";
 
 // @ts-ignore: decorator
 @inline export const FUTEX_WOKEN: i32 = 0;
@@ -46,6 +47,9 @@ import { heapTryAlloc, heapFree } from "../runtime/index";
 @inline export const FUTEX_NOT_EQUAL: i32 = 1;
 // @ts-ignore: decorator
 @inline export const FUTEX_TIMED_OUT: i32 = 2;
+/** A signal woke the thread (core/signal.ts, signalInterrupt): its handler has run. */
+// @ts-ignore: decorator
+@inline export const FUTEX_INTERRUPTED: i32 = 3;
 
 // What a blocked thread waits on, for deadlock reports (host/abi.ts has the names).
 // @ts-ignore: decorator
@@ -76,6 +80,8 @@ import { heapTryAlloc, heapFree } from "../runtime/index";
 @inline export const WAIT_SLEEP: i32 = 12;
 // @ts-ignore: decorator
 @inline export const WAIT_IO: i32 = 13;          // a system call (sys/io.ts); waitAddr is the request
+// @ts-ignore: decorator
+@inline export const WAIT_SIGNAL: i32 = 14;      // sigwait (core/signal.ts); waitAddr is its signal block's word
 
 /** Initial number of wait-queue buckets (a power of two; 8 KiB). The table doubles whenever waiters
  *  outnumber buckets twice over, so the start only sets the first allocation. Not configurable. */
@@ -210,9 +216,15 @@ function resize(): bool {
 }
 
 /** Parks the calling thread while the word at `addr` holds `expected`. timeoutMs < 0 waits forever.
- *  Returns FUTEX_WOKEN, FUTEX_NOT_EQUAL or FUTEX_TIMED_OUT. */
+ *  Returns FUTEX_WOKEN, FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT, or FUTEX_INTERRUPTED when a signal's handler ran
+ *  (unless it was installed with SA_RESTART: the wait then goes on, for the time that was left). */
 export function futexWait(addr: usize, expected: i32, timeoutMs: f64 = -1): i32 {
-  return futexWaitFor(addr, expected, timeoutMs, WAIT_FUTEX);
+  let deadline = timeoutMs > 0 ? hostNow() + timeoutMs : 0;
+  while (true) {
+    let result = futexWaitFor(addr, expected, timeoutMs, WAIT_FUTEX);
+    if (result != FUTEX_INTERRUPTED || !signalRestarts()) return result;
+    if (deadline > 0) { timeoutMs = deadline - hostNow(); if (timeoutMs <= 0) return FUTEX_TIMED_OUT; }
+  }
 }
 
 /** Makes up to `count` threads waiting on `addr` runnable (count < 0: all). Returns how many. */

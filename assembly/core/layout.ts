@@ -2,7 +2,7 @@
 // host side; the exported function weft_layout (sys/abi.ts) reports these, and tests/abi.test.ts checks that
 // the two sides agree. Change a record here, in host/abi.ts and in ABI_VERSION together.
 //
-// ╒═══════════════════ Thread record (144 bytes, 16-aligned) ═══════════════════╕
+// ╒═══════════════════ Thread record (160 bytes, 16-aligned) ═══════════════════╕
 //   0 │ id            i32   slot | generation << 22; never 0                      │
 //   4 │ state         i32   ThreadState; also the futex word join waits on        │
 //   8 │ priority      i32   0 (lowest) .. 7 (highest); raised by aging while it waits │
@@ -37,6 +37,9 @@
 // 132 │ group         i32   fair-share group (0 = the default group)              │
 // 136 │ weight        i32   its weight within the group (≥ 1)                     │
 // 140 │ basePriority  i32   the priority it was given; `priority` returns to it   │
+// 144 │ signals       usize signal block (core/signal.ts), 0 until it meets a signal │
+// 148 │ sigWake       i32   1: a signal it may take is pending (read at each switch) │
+// 152 │ (reserved)    8 bytes                                                      │
 // ╘═════════════════════════════════════════════════════════════════════════════╛
 // Access rule: a record is owned by the processor that runs or holds the thread; in N:1 that is the only
 // processor. `state` is read by the host after weft_run returns (never while it runs).
@@ -93,10 +96,14 @@ import { LISTS_MAX } from "../runtime/gc";
   group: i32;
   weight: i32;
   basePriority: i32;
+  signals: usize;
+  sigWake: i32;
+  reserved0: i32;
+  reserved1: i32;
 }
 
 // @ts-ignore: decorator
-@inline export const THREAD_RECORD_SIZE: usize = 144;
+@inline export const THREAD_RECORD_SIZE: usize = 160;
 
 // Thread states. Who owns the thread and which queue it is on:
 // @ts-ignore: decorator
@@ -185,6 +192,9 @@ function transitionRefused(t: Thread, to: i32): void {
 // @ts-ignore: decorator
 @inline export const FLAG_LOST: u32 = 128;    // its frames were lost as it parked: it dies where it is next
                                               // switched in, with `error` (scheduler.ts, "Frames lost")
+// @ts-ignore: decorator
+@inline export const FLAG_SIGNAL: u32 = 256;  // runs a signal handler: its own frames wait in a signal frame
+                                              // (core/signal.ts, "Delivery")
 
 // @ts-ignore: decorator
 @inline export const SAVE_AREA_HEADER: usize = 8;

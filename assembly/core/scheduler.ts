@@ -38,7 +38,7 @@
 
 import {
   Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
-  FLAG_STARTED, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, FLAG_LOST, SAVE_AREA_HEADER,
+  FLAG_STARTED, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, FLAG_LOST, FLAG_SIGNAL, SAVE_AREA_HEADER,
   FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, transition, flagsSet, flagsClear,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
@@ -50,7 +50,10 @@ import {
 import { heapFree } from "../runtime/index";
 import { stackLimit, setStackLimit, stackRelease } from "./stack";
 import { hostNow } from "./host";
-import { futexWakeLocked } from "./futex";
+import { futexWakeLocked, FUTEX_WOKEN } from "./futex";
+import {
+  signalEnter, signalReturn, signalRelease, signalsFromHost, hostSignalsRaised, signalCpuTimer, signalWaitersOutside,
+} from "./signal";
 import { handOffTake, handedOff, handOffTick, handOffGoOn, handOffBehind, handOffPending, runnableAtLeast } from "./handoff";
 import { threadFinishing, threadExited, threadReap, threadKill, threadKillParked } from "./thread";
 import { ioPending, ioDrain, ioRelease, ioRingHasWork } from "./completion";
@@ -220,6 +223,7 @@ export function sleepUntil(deadline: f64): void {
   let t = changetype<Thread>(currentThread);
   schedLockTake();
   t.deadline = deadline;
+  t.waitResult = FUTEX_WOKEN;                 // FUTEX_INTERRUPTED if a signal ends it early (signal.ts)
   transition(t, FROM_RUNNING, STATE_SLEEPING);
   if (!timerAdd(t)) { makeRunnable(t); }
   schedLockDrop();
@@ -266,6 +270,7 @@ export function preemptSwitch(): void {
  *  that ran it calls this, before it clears onCpu. */
 export function releaseFrames(t: Thread): void {
   if (t.saveArea) { heapFree(t.saveArea); t.saveArea = 0; }
+  if (t.signals) signalRelease(t);            // frames of handlers it was in (signal.ts)
   stackRelease(t);
   ioRelease(t);
 }
@@ -278,6 +283,7 @@ export function runLoop(): i32 {
   let budget = SWITCHES_PER_CALL;
   lastTurn = hostNow();
   preemptLoopEnter(lastTurn);
+  if (hostSignalsRaised()) signalsFromHost();  // Ctrl-C, program.signal() (signal.ts)
   while (true) {
     gcCheckpoint();                           // M:N: a collection may be waiting for this processor
     if (programEnded) return RUN_EXITED;
@@ -330,6 +336,8 @@ export function runLoop(): i32 {
     setStackPointer(t.stackPointer);
     setStackLimit(t.stackBase);
     tlsBase = t.tls;
+    // A signal it may take: its handler runs first, in a signal frame (signal.ts, "Delivery").
+    if ((SHARED_MEMORY ? atomic.load<i32>(tp + offsetof<Thread>("sigWake")) : t.sigWake) != 0) signalEnter(t);
     if (directUnwind && t.saveArea != 0) unwindArea = t.saveArea;
     else { unwindArea = scratch; store<usize>(scratch, scratch + scratchSize, 4); }
     if (t.flags & FLAG_STARTED) {
@@ -341,14 +349,18 @@ export function runLoop(): i32 {
     // The entry is called from here, not through a wrapper: one frame less to unwind and rewind on every
     // switch. Its return value goes through threadFinish, which may itself switch (TLS destructors), so a
     // thread in FLAG_FINISHING is resumed there instead.
+    let handlerDone = false;                  // the entry was a signal handler's, and it returned
     if (t.flags & FLAG_FINISHING) {
       threadFinishing(tp);
     } else {
       let value = call_indirect<i32>(load<u32>(t.entry), t.arg);
       if (!unwinding) {
-        t.exitValue = value;
-        flagsSet(t, FLAG_FINISHING);
-        threadFinishing(tp);
+        if (t.flags & FLAG_SIGNAL) handlerDone = true;
+        else {
+          t.exitValue = value;
+          flagsSet(t, FLAG_FINISHING);
+          threadFinishing(tp);
+        }
       }
     }
     preemptSwitchOut();
@@ -374,7 +386,7 @@ export function runLoop(): i32 {
       else if (direct) t.saveBytes = <u32>(load<usize>(unwindArea) - unwindArea);
       else if (lost == 0 && !keepSaveArea(t)) lost = LOST_MEMORY;
 
-    } else {
+    } else if (!handlerDone) {
       releaseFrames(t);                       // the thread finished: leaveProcessor ends it
       finishing = true;
     }
@@ -382,6 +394,11 @@ export function runLoop(): i32 {
     setStackLimit(loopLimit);
     currentThread = 0;
     tlsBase = 0;
+    if (handlerDone) {                        // back to its own frames, next (signal.ts, signalReturn)
+      signalReturn(t);
+      leaveProcessor(t, false);
+      continue;
+    }
     let tick = ticked;
     if (ticked) {
       ticked = false;
@@ -432,7 +449,9 @@ function endLost(t: Thread): bool {
 function requeueTicked(t: Thread): void {
   let now = hostNow();
   let verdict = preemptTick(t, now);
+  if (hostSignalsRaised()) signalsFromHost();
   schedLockTake();
+  if (t.signals != 0) signalCpuTimer(t);      // its CPU timer (signal.ts), charged by this tick
   if (timerCount() > 0) timersFire(now, true);
   transition(t, FROM_RUNNING, STATE_RUNNABLE);
   handOffTick(verdict != TICK_PREEMPT);       // a slot thread waiting since the last tick goes (handoff.ts)
@@ -447,7 +466,7 @@ function retire(): i32 {
   processorRetire();
   // This may have been the last processor awake: the others all sleep in nothingToRun, each having seen
   // this one still running, and none would look again. If nothing can wake them, it is a deadlock.
-  if (!programEnded && allIdleOrRetired() && timerCount() == 0 && ioInFlight() == 0 && !runQueueWorkFor(true)) {
+  if (!programEnded && allIdleOrRetired() && timerCount() == 0 && ioInFlight() == 0 && !signalWaitersOutside() && !runQueueWorkFor(true)) {
     markDeadlocked();
     wakeAllProcessors();
   }
@@ -489,6 +508,7 @@ function nothingToRun(): i32 {
   if (SHARED_MEMORY) {
     if (programEnded) { wakeAllProcessors(); schedLockDrop(); return RUN_EXITED; }
     if (isDeadlocked()) { schedLockDrop(); return RUN_DEADLOCK; }
+    if (hostSignalsRaised()) { schedLockDrop(); signalsFromHost(); return -1; }
     if (deadlockedNow()) {
       markDeadlocked();                       // nothing runs anywhere and nothing is timed
       wakeAllProcessors();
@@ -510,7 +530,7 @@ function nothingToRun(): i32 {
     return -1;
   }
   if (timerCount() > 0) { wakeAt = timerEarliest(); return RUN_WAIT; }
-  if (ioPending > 0) { wakeAt = Infinity; return RUN_WAIT; }
+  if (ioPending > 0 || signalWaitersOutside()) { wakeAt = Infinity; return RUN_WAIT; }
   return RUN_DEADLOCK;
 }
 
@@ -520,7 +540,7 @@ function nothingToRun(): i32 {
  *  pushed since (by a processor that has gone to sleep after) would otherwise be missed. Nothing can be
  *  pushed after it: only a processor that runs a thread pushes, and none does. */
 function deadlockedNow(): bool {
-  return timerCount() == 0 && ioInFlight() == 0 && allOthersIdle() && !runQueueWorkFor(true);
+  return timerCount() == 0 && ioInFlight() == 0 && !signalWaitersOutside() && allOthersIdle() && !runQueueWorkFor(true);
 }
 
 /** The processor's own stack pointer while its loop runs a thread (the loop's frames are above it). */

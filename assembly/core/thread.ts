@@ -44,6 +44,7 @@ import { EAGAIN, ENOMEM, ESRCH, EDEADLK, EINVAL } from "./errno";
 import { gcInit, gcCheckpoint } from "./gc";
 import { gcShade, gcShadeMaybe } from "../runtime/gc";
 import { groupExists, fairShareOn, preemptEnter } from "./preempt";
+import { signalInherit, signalFree } from "./signal";
 
 export { ThreadId, threadById, threadAt, threadTableUsed, liveThreadCount } from "./table";
 
@@ -138,6 +139,13 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   t.arg = arg;
   t.timerSlot = -1;
   t.name = name;
+  // Its creator's signal mask (POSIX: pthread_create); nothing pending.
+  if (currentThread != 0 && changetype<Thread>(currentThread).signals != 0 && !signalInherit(t, changetype<Thread>(currentThread))) {
+    if (oneToOne) schedLockDrop();
+    freeSlot(<u32>slot, generation);
+    heapFree(tp);
+    return -ENOMEM;
+  }
   // 1:1: the thread gets a processor of its own (main keeps the first); the host starts its Worker.
   let processor = -1;
   if (oneToOne) {
@@ -254,6 +262,7 @@ function killLocked(t: Thread, message: string): void {
 export function threadReap(t: Thread, unlocked: bool = false): void {
   tableRemove(t.id, unlocked);
   tlsRelease(t);
+  signalFree(t);
   transition(t, FROM_FINISHED, STATE_FREE);
   if (t.stats) { heapFree(t.stats); t.stats = 0; }
   heapFree(changetype<usize>(t));

@@ -40,12 +40,13 @@ import { OBJECT_OVERHEAD } from "rt/common";
 import { setStackPointer } from "../core/asyncify";
 import { setStackLimit } from "../core/stack";
 import { EINVAL, ENOMEM } from "../core/errno";
+import { HOST_SIGNALS, NSIG, signalSourceSet, signalTerminatedBy } from "../core/signal";
 import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "../core/preempt";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 12;
+@inline const ABI_VERSION: i32 = 13;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -208,10 +209,29 @@ export function weft_layout(field: i32): i32 {
     case 22: return offsetof<Thread>("group");
     case 23: return offsetof<Thread>("weight");
     case 24: return offsetof<Thread>("basePriority");
-    case 25: return offsetof<Thread>();
+    case 25: return offsetof<Thread>("signals");
+    case 26: return offsetof<Thread>("sigWake");
+    case 27: return offsetof<Thread>();
   }
   return -1;
 }
+
+/** Signals from outside (core/signal.ts): the host raises `sig` for the process; the loop delivers it at
+ *  its next call (N:1), or at a processor's next tick or wake-up (M:N: the host ORs bit sig - 1 into the
+ *  set at weft_signal_word() itself, with an atomic, then wakes a processor). 0, or -EINVAL. */
+export function weft_signal(sig: i32): i32 {
+  if (sig < 1 || sig >= NSIG) return -EINVAL;
+  store<u64>(HOST_SIGNALS, load<u64>(HOST_SIGNALS) | (<u64>1 << <u64>(sig - 1)));
+  return 0;
+}
+export function weft_signal_word(): usize { return HOST_SIGNALS; }
+
+/** The host may raise signals (1) or not (0): a thread in sigwait then waits on the outside, and a program
+ *  whose other threads all wait is not reported as deadlocked. */
+export function weft_signal_source(on: i32): void { signalSourceSet(on != 0); }
+
+/** The signal whose default action ended the program (the host reports "signaled", 128 + n), or 0. */
+export function weft_terminated_by(): i32 { return signalTerminatedBy(); }
 
 /** The processor's I/O completion ring (core/completion.ts), made on first call; 0 when memory is exhausted. */
 export function weft_io_ring(): usize { return ioRing(); }

@@ -35,6 +35,7 @@ import type { IoClient } from "./shared-io.js";
 import { WebIo } from "../io/web.js";
 import { SHARED_EXPORTS } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
+import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
@@ -66,6 +67,10 @@ export interface RunOptions extends PreemptOptions {
   /** Functions the program imports (its `@external` declarations), by module and name: host functions, which
    *  may return a Promise that parks only the caller, and imports built as syncImports (calls.ts). */
   imports?: HostImports;
+  /** Signals from outside (host/kernel/signals.ts): `signals.raise("SIGTERM")` while the program runs, or
+   *  `signals.forwardProcess()` for the Node process's own. With it, a thread in sigwait waits for them and
+   *  is not part of a deadlock. */
+  signals?: WeftSignals;
   /** M:N: this instance is processor `index` of `count` over the shared `memory` (host/mn/run.ts). The first
    *  initialises the memory and starts main, then calls onReady; the others only run. `t0` is the shared
    *  clock origin (performance.timeOrigin + performance.now() on the thread that started the run). */
@@ -73,7 +78,9 @@ export interface RunOptions extends PreemptOptions {
     memory: WebAssembly.Memory; index: number; count: number; t0: number;
     /** Called once this processor is set up (for the first: main is spawned), before its loop runs, with
      *  the tick words' address and the tick in force, for the M:N ticker (host/mn/ticker.ts). */
-    onReady?: (preempt: PreemptState) => void;
+    onReady?: (preempt: PreemptState, signals: SignalAddresses) => void;
+    /** The run has a signal source (SharedRunOptions.signals): processor 0 tells the core so. */
+    signalSource?: boolean;
     /** Called right before the loop first runs (host/mn/run.ts waits there until every processor is set up). */
     beforeLoop?: () => void;
     /** 1:1: the model is one processor per thread; the core asks for processor `index` with it. */
@@ -100,8 +107,11 @@ export interface ThreadOutcome {
 export interface RunResult {
   /** exited: main finished (its value is exitCode); deadlock: nothing could ever run again; error: main
    *  or the scheduler died; retired: (1:1) this processor's one thread finished, the run goes on. */
-  status: "exited" | "deadlock" | "error" | "retired";
+  status: "exited" | "deadlock" | "error" | "retired" | "signaled";
+  /** exited: main's value; signaled: 128 + the signal's number, as shells report it; 1 for deadlock and error. */
   exitCode: number;
+  /** signaled: the signal whose default action ended the program ("SIGINT"). */
+  signal?: string;
   stdout: string;
   stderr: string;
   /** Threads not joined when the run ended, and every thread that trapped. */
@@ -119,10 +129,8 @@ export interface RunResult {
   io?: { ownerCalls: number; directSends: number };
 }
 
-/** A module or run the host refuses, with a one-line reason. */
-export class WeftError extends Error {
-  constructor(message: string) { super(message); this.name = "WeftError"; }
-}
+import { WeftError } from "./weft-error.js";
+export { WeftError };
 
 /** Thrown by the abort import: unwinds the Wasm stack of the thread that aborted. */
 class WeftAbort extends Error {}
@@ -341,11 +349,13 @@ export class WeftProgram {
       if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
       main = ex.weft_start();
       if (main <= 0) return this.fail(start, `could not start main: spawn returned ${main}`);
-      processor?.onReady?.(this.preemptState());
+      processor?.onReady?.(this.preemptState(), this.signalAddresses());
+      if (processor?.signalSource) ex.weft_signal_source(1);
+      if (!processor && this.options.signals) this.attachSignals(this.options.signals);
     } else {
       ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
       if (ex.weft_processor_enter(processor.index) !== 0) return this.fail(start, `processor ${processor.index} has no memory for its stack`);
-      processor.onReady?.(this.preemptState());
+      processor.onReady?.(this.preemptState(), this.signalAddresses());
     }
     processor?.io?.enter((field, i) => ex.weft_processor_idle(field, i), processor.index);
     processor?.beforeLoop?.();
@@ -369,6 +379,8 @@ export class WeftProgram {
         if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
         const killed = ex.weft_main_error();         // main ended by the core itself (e.g. out of memory)
         if (killed) return this.finish("error", 1, start, `main died: ${this.string(killed)}`);
+        const signal = ex.weft_terminated_by();     // a signal's default action (assembly/core/signal.ts)
+        if (signal) return this.finish("signaled", 128 + signal, start, `terminated by ${signalName(signal)}`, signalName(signal));
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
@@ -376,8 +388,11 @@ export class WeftProgram {
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
         await new Promise<void>((resolve) => {
           let timer: ReturnType<typeof setTimeout> | undefined;
-          this.wake = () => { clearTimeout(timer); resolve(); };
+          this.wake = () => { clearTimeout(timer); clearInterval(timer); resolve(); };
           if (delay < Infinity) timer = setTimeout(() => { this.wake = null; resolve(); }, Math.min(delay, 2 ** 31 - 1));
+          // Threads in sigwait, nothing else: the signal source is all that can wake them, and Node would
+          // otherwise leave a loop with nothing in it.
+          else if (this.options.signals) timer = setInterval(() => {}, 2 ** 30);
         });
         continue;
       }
@@ -414,6 +429,36 @@ export class WeftProgram {
   /** Where the M:N ticker raises requests (the tick words), and the tick in force (after configuration). */
   private preemptState(): PreemptState {
     return { requests: this.exports.weft_preempt_requests(), tick: this.exports.weft_preempt_tick() };
+  }
+
+  /** Where a shared run's host raises signals (host/kernel/signals.ts, raiseShared). */
+  private signalAddresses(): SignalAddresses {
+    const ex = this.exports;
+    return { word: ex.weft_signal_word(), idleWord: ex.weft_processor_idle(0, 0), idleAsleep: ex.weft_processor_idle(1, 0),
+      idleCount: ex.weft_processor_idle(2, 0), requests: ex.weft_preempt_requests() };
+  }
+
+  /** N:1: signals from `source` go to the core between calls of the loop, and wake it if it sleeps. */
+  private attachSignals(source: WeftSignals): void {
+    if (!(source instanceof WeftSignals)) throw new WeftError("signals must be a WeftSignals (import { WeftSignals } from \"weft\")");
+    this.exports.weft_signal_source(1);
+    source.attach((sig) => {
+      this.exports.weft_signal(sig);
+      const wake = this.wake;
+      this.wake = null;
+      wake?.();
+    });
+  }
+
+  /** Raises `sig` (a number or a name such as "SIGINT") for this N:1 program while it runs, as
+   *  RunOptions.signals does. */
+  signal(sig: number | string): void {
+    if (this.options.processor) throw new WeftError("program.signal: a processor of a shared run; use SharedRunOptions.signals");
+    const n = signalNumber(sig);
+    this.exports.weft_signal(n);
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   /** Every thread still in the table. */
@@ -463,7 +508,8 @@ export class WeftProgram {
     return this.finish("error", 1, start, error);
   }
 
-  private finish(status: RunResult["status"], exitCode: number, start: number, error?: string): RunResult {
+  private finish(status: RunResult["status"], exitCode: number, start: number, error?: string, signal?: string): RunResult {
+    if (!this.options.processor) this.options.signals?.detach();
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
     const elapsedMs = performance.now() - start;
     let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];
@@ -480,6 +526,7 @@ export class WeftProgram {
       stderr: this.err.length ? this.err.join("\n") + "\n" : "",
       threads: [...this.trapped, ...inTable],
       elapsedMs, threadStats, groups, gc,
+      ...(signal ? { signal } : {}),
     };
   }
 }

@@ -6,6 +6,7 @@
 import { WeftProgram, type RunResult } from "../kernel/runner.js";
 import { IoClient, type IoMode, type SendTo } from "../kernel/shared-io.js";
 import type { PreemptState } from "../kernel/preempt.js";
+import type { SignalAddresses } from "../kernel/signals.js";
 
 /** What a processor's Worker is given (posted, or Node's workerData). Every field is cloned into the
  *  Worker except `memory`, `go`, `sequence`, `io.queues` and `io.sends`, which are shared. */
@@ -34,6 +35,8 @@ export interface ProcessorData {
   slice?: number;
   tick?: number;
   exactAccounting?: boolean;
+  /** The run has a signal source (SharedRunOptions.signals): processor 0 tells the core. */
+  signalSource?: boolean;
   /** The run's I/O (host/kernel/shared-io.ts): the submission queues (shared), the run's I/O mode,
    *  whether to post an "io" message after ringing the owner (where it cannot Atomics.waitAsync), and the
    *  table of sockets this processor may write to itself, where the owner offers them (host/io/direct.ts). */
@@ -46,7 +49,8 @@ export type ProcessorMessage =
   | { kind: "died"; message: string; n: number }         // a thread died (it also goes to stderr)
   | { kind: "start"; index: number }                   // 1:1: start processor `index` for a new thread
   | { kind: "io" }                                    // submissions queued (only where data.io.signal)
-  | { kind: "ready"; preempt: PreemptState }          // set up; processor 0: memory initialised, main spawned
+  | { kind: "ready"; preempt: PreemptState; signals: SignalAddresses } // set up; processor 0: memory
+                                                      // initialised, main spawned
   | { kind: "result"; result: RunResult; failed: boolean } // the loop ended (every processor sees the same
                                                       // end), or `failed`: this one's loop could not go on
   | { kind: "error"; name: string; message: string }; // the processor could not load or run
@@ -79,7 +83,8 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
         io: new IoClient(data.memory, data.io.queues, data.index, data.io.mode, data.io.signal ? () => post({ kind: "io" }) : undefined,
           data.io.sends && sendTo ? { table: data.io.sends, sendTo } : undefined),
         startProcessor: (index) => post({ kind: "start", index }),
-        onReady: (preempt) => post({ kind: "ready", preempt }),
+        signalSource: data.signalSource,
+        onReady: (preempt, signals) => post({ kind: "ready", preempt, signals }),
         // Blocks this Worker, never the page: a browser lets only Workers wait.
         beforeLoop: () => { while (Atomics.load(data.go, 0) === 0) Atomics.wait(data.go, 0, 0); },
       },

@@ -53,12 +53,13 @@ import { SHARED_MEMORY_MAXIMUM, PROCESSORS_MAX } from "../abi.js";
 import { startWebProcessor, startWebTicker } from "./workers-web.js";
 import { preemptOptionsError, type PreemptState } from "../kernel/preempt.js";
 import { stopTicker } from "./ticker.js";
+import { WeftSignals, raiseShared } from "../kernel/signals.js";
 import type { ProcessorMessage } from "./processor.js";
 import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from "./workers.js";
 
 export interface SharedRunOptions extends Pick<RunOptions,
   "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "gcPercent" | "slice" | "tick" | "exactAccounting" |
-  "io" | "ioMode" | "imports"> {
+  "io" | "ioMode" | "imports" | "signals"> {
   /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
   /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
@@ -110,6 +111,8 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   }
   if (options.preempt !== undefined && typeof options.preempt !== "boolean") throw new WeftError(`preempt must be true or false, got ${JSON.stringify(options.preempt)}`);
   const ticking = !oneToOne && options.preempt !== false;
+  const signals = options.signals;
+  if (signals !== undefined && !(signals instanceof WeftSignals)) throw new WeftError("signals must be a WeftSignals (import { WeftSignals } from \"weft\")");
   if (!sharedMemoryAllowed()) throw new WeftError(NOT_ISOLATED);
   const starters = await workerStarters();
   const module = await loadModule(source, true, options.imports);
@@ -162,7 +165,12 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         } else if (m.kind === "start") {
           start(m.index);                                                               // 1:1: a new thread
         } else if (m.kind === "ready") {
-          if (index === 0) { preempt = m.preempt; for (let i = 1; i < count; i++) start(i); } // step 3
+          if (index === 0) {                                                          // step 3
+            preempt = m.preempt;
+            const at = m.signals;
+            signals?.attach((sig) => raiseShared(memory, at, sig));
+            for (let i = 1; i < count; i++) start(i);
+          }
           if (++ready === count) {                                                    // step 4
             Atomics.store(go, 0, 1);
             Atomics.notify(go, 0);
@@ -193,7 +201,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         workers.set(index, starters.processor(
           {
             module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit, gcPercent: options.gcPercent,
-            slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting,
+            slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting, signalSource: signals !== undefined,
             io: { queues: owner.shared, mode: owner.ioMode, signal: owner.needsSignal, sends: owner.sends?.table },
           },
           { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },
@@ -208,6 +216,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
       }
     });
   } finally {
+    signals?.detach();
     clearTimeout(timer);
     stopTicker(stop);
     await Promise.all([...workers.values(), ...(ticker ? [ticker] : [])].map((w) => w.terminate()));

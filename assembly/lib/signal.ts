@@ -1,0 +1,183 @@
+// Signals for programs: dispositions, masks, sending, waiting, and the timers that signal. The calls
+// keep POSIX's names and Linux's numbers; core/signal.ts says how weft delivers them.
+//
+//   sigaction(SIGINT, (sig) => { ... }, SA_RESTART);     a handler shared by every thread
+//   sigprocmask(SIG_BLOCK, sigbit(SIGINT));              this thread's mask (a spawned thread inherits it)
+//   let sig = sigwait(sigbit(SIGINT) | sigbit(SIGTERM)); the recommended pattern: block, and one thread waits
+//   pthreadKill(worker, SIGUSR1);                        to one thread; kill(0, sig) and raise to the process / self
+//   alarm(2);  cpuTimer(50);                             SIGALRM to the process; SIGVTALRM to this thread
+//
+// Errors come back as negative errno values (-EINVAL, -ESRCH, -EAGAIN, -EINTR), as in the rest of weft.
+
+import {
+  SIGALRM, SIGVTALRM, SIGKILL, SIGSTOP, SIG_DFL, SIG_IGN, SIG_BLOCK, SIG_SETMASK, sigbit, validSignal,
+  signalAction, signalHandler, signalMask, signalMaskOf, signalPending, signalWait, signalSend, signalCheckpoint,
+  signalBlockOf,
+} from "../core/signal";
+import { Thread } from "../core/layout";
+import { currentThread } from "../core/scheduler";
+import { schedLockTake, schedLockDrop } from "../core/processor";
+import { threadById, spawn, SpawnOptions } from "../core/thread";
+import { futexWaitFor, futexWake, WAIT_SLEEP } from "../core/futex";
+import { hostNow } from "../core/host";
+import { EINVAL, ESRCH, ENOMEM } from "../core/errno";
+
+export * from "../core/signum";
+
+/** A signal handler: runs on the thread the signal went to, on its stack, with its TLS. */
+export type SignalHandler = (sig: i32) => void;
+
+/** The id of weft's one process. */
+// @ts-ignore: decorator
+@inline export const WEFT_PID: i32 = 1;
+
+/** The set of the given signals (0 ends the list): sigset(SIGINT, SIGTERM). */
+export function sigset(a: i32, b: i32 = 0, c: i32 = 0, d: i32 = 0): u64 {
+  let set: u64 = 0;
+  if (validSignal(a)) set |= sigbit(a);
+  if (validSignal(b)) set |= sigbit(b);
+  if (validSignal(c)) set |= sigbit(c);
+  if (validSignal(d)) set |= sigbit(d);
+  return set;
+}
+
+/** Installs `handler` for `sig`, for every thread. `flags`: SA_RESTART, SA_NODEFER, SA_RESETHAND; `mask`:
+ *  signals blocked while it runs (besides `sig` itself). 0, or -EINVAL for a bad number, SIGKILL or SIGSTOP. */
+export function sigaction(sig: i32, handler: SignalHandler, flags: u32 = 0, mask: u64 = 0): i32 {
+  return signalAction(sig, changetype<usize>(handler), flags, mask);
+}
+
+/** SIG_IGN: `sig` is discarded (and what is pending of it). 0 or -EINVAL. */
+export function sigignore(sig: i32): i32 { return signalAction(sig, SIG_IGN, 0, 0); }
+
+/** SIG_DFL: `sig` does what Linux does by default (terminate, or ignore: SIGCHLD, SIGURG, SIGWINCH, SIGCONT). */
+export function sigdefault(sig: i32): i32 { return signalAction(sig, SIG_DFL, 0, 0); }
+
+/** Whether `sig` has a handler (not SIG_DFL or SIG_IGN). */
+export function sighandled(sig: i32): bool { return signalHandler(sig) > SIG_IGN; }
+
+/** Changes the calling thread's mask: SIG_BLOCK adds `set`, SIG_UNBLOCK removes it, SIG_SETMASK replaces
+ *  the mask. SIGKILL and SIGSTOP are never blocked. A pending signal it unblocks has its handler run
+ *  before this returns. 0, or -EINVAL for a bad `how`. */
+export function sigprocmask(how: i32, set: u64): i32 {
+  if (how < SIG_BLOCK || how > SIG_SETMASK) return -EINVAL;
+  signalMask(how, set);
+  return 0;
+}
+
+/** The same, for the calling thread (weft's masks are always per thread, as pthread_sigmask). */
+export function pthreadSigmask(how: i32, set: u64): i32 { return sigprocmask(how, set); }
+
+/** The calling thread's mask. */
+export function sigmask(): u64 { return signalMaskOf(); }
+
+/** Signals pending for the calling thread: sent to it, or to the process, and blocked everywhere. */
+export function sigpending(): u64 { return signalPending(); }
+
+/** Sends `sig` to the calling thread; its handler runs before this returns (unless it is blocked). 0 or
+ *  -EINVAL. */
+export function raise(sig: i32): i32 {
+  return pthreadKill(changetype<Thread>(currentThread).id, sig);
+}
+
+/** Sends `sig` to thread `id`. Signal 0 only checks that the thread exists. 0, -ESRCH or -EINVAL. */
+export function pthreadKill(id: i32, sig: i32): i32 {
+  if (sig != 0 && !validSignal(sig)) return -EINVAL;
+  schedLockTake();
+  let t = threadById(id);
+  let result = t === null ? -ESRCH : (sig == 0 ? 0 : signalSend(t, sig));
+  schedLockDrop();
+  if (currentThread != 0) signalCheckpoint();
+  return result;
+}
+
+/** Sends `sig` to a process: 0 or WEFT_PID (getpid()) is this one, which gives it to one thread that does
+ *  not block it, chosen as Linux does. 0, -ESRCH or -EINVAL. */
+export function kill(pid: i32, sig: i32): i32 {
+  if (sig != 0 && !validSignal(sig)) return -EINVAL;
+  if (pid != 0 && pid != WEFT_PID && pid != -WEFT_PID && pid != -1) return -ESRCH;
+  if (sig == 0) return 0;
+  schedLockTake();
+  let result = signalSend(null, sig);
+  schedLockDrop();
+  if (currentThread != 0) signalCheckpoint();
+  return result;
+}
+
+/** This process's id. */
+export function getpid(): i32 { return WEFT_PID; }
+
+/** Waits until one of `set` is pending, takes it and returns its number. Block the set first (in every
+ *  thread: the mask is inherited), or a handler may take the signal instead. -EINVAL for an empty set. */
+export function sigwait(set: u64): i32 { return signalWait(set, -1); }
+
+/** sigwait for at most `timeoutMs`: -EAGAIN when it passes; -EINTR when a handler ran meanwhile. */
+export function sigtimedwait(set: u64, timeoutMs: f64): i32 {
+  if (!(timeoutMs >= 0)) return -EINVAL;
+  return signalWait(set, timeoutMs);
+}
+
+// ── alarm: SIGALRM to the process ──────────────────────────────────────────────────────────────────────
+//
+// A timer the kernel would keep is a thread here: a detached thread named "alarm" that waits for the
+// deadline on a futex word and then sends SIGALRM. It blocks every signal, so it is never chosen to take
+// one. alarm() again (or alarm(0)) bumps the generation and wakes it: it sees it is stale and ends.
+
+let alarmAt: f64 = 0;            // when SIGALRM is due (ms, monotonic); 0: no alarm
+let alarmGeneration: i32 = 0;    // the alarm thread that may still send it
+// @ts-ignore: decorator
+@lazy const ALARM_WORD: usize = memory.data(4, 4);
+
+/** Sends SIGALRM to the process in `seconds` (0 cancels). Returns the seconds that were left of the alarm
+ *  it replaces (0 if none). -EINVAL (as a number) for a negative or NaN time; -ENOMEM if the timer
+ *  cannot be made. */
+export function alarm(seconds: f64): f64 {
+  if (!(seconds >= 0)) return -EINVAL;
+  let now = hostNow();
+  let left = alarmAt > 0 ? max<f64>(0, (alarmAt - now) / 1000) : 0;
+  let generation = ++alarmGeneration;
+  alarmAt = seconds > 0 ? now + seconds * 1000 : 0;
+  atomic.add<i32>(ALARM_WORD, 1);
+  futexWake(ALARM_WORD, -1);
+  if (seconds > 0) {
+    let options = new SpawnOptions();
+    options.name = "alarm";
+    options.detached = true;
+    if (spawn(alarmMain, <usize>generation, options) < 0) { alarmAt = 0; return -ENOMEM; }
+  }
+  return left;
+}
+
+function alarmMain(generation: usize): i32 {
+  signalMask(SIG_SETMASK, <u64>-1);
+  while (true) {
+    let word = atomic.load<i32>(ALARM_WORD);
+    if (alarmGeneration != <i32>generation) return 0;
+    let left = alarmAt - hostNow();
+    if (left <= 0) break;
+    futexWaitFor(ALARM_WORD, word, left, WAIT_SLEEP);
+  }
+  alarmAt = 0;
+  kill(0, SIGALRM);
+  return 0;
+}
+
+// ── A thread's CPU timer ───────────────────────────────────────────────────────────────────────────────
+
+/** Arms the calling thread's CPU timer: once the thread has used `ms` more of CPU time (as the ticks
+ *  charge it: lib/policy.ts, cpuTime), `sig` (default SIGVTALRM) goes to this thread, and again every
+ *  `intervalMs` after that if it is not 0. `ms` 0 disarms it. The kernel's setitimer cannot give one thread
+ *  its own CPU clock; weft charges every tick to the thread that ran. 0, or -EINVAL / -ENOMEM. */
+export function cpuTimer(ms: f64, intervalMs: f64 = 0, sig: i32 = SIGVTALRM): i32 {
+  if (!(ms >= 0) || !(intervalMs >= 0) || !validSignal(sig) || sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
+  let t = changetype<Thread>(currentThread);
+  schedLockTake();
+  let b = signalBlockOf(t);
+  if (b === null) { schedLockDrop(); return -ENOMEM; }
+  b.cpuAt = ms > 0 ? t.cpu + ms : 0;
+  b.cpuEvery = intervalMs;
+  b.cpuSignal = sig;
+  schedLockDrop();
+  return 0;
+}
+
