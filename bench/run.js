@@ -8,6 +8,7 @@
 //   npm run bench -- yield mutex  only programs whose name contains one of these words
 //   npm run bench -- startup      the command line's build and start-up times (bench/startup.js)
 //   npm run bench -- embed        the switch benchmarks under node:wasi and natively (bench/embed.js)
+//   npm run bench -- signal       signal latencies (bench/signals.js)
 //
 // Targets are medians on Node 20 on the project's 2-core machine (see README, "Performance").
 //
@@ -34,6 +35,7 @@ import { gcBench } from "./gc.js";
 import { embedBench } from "./embed.js";
 import { callsBench } from "./calls.js";
 import { guestBench } from "./guest.js";
+import { signalsBench } from "./signals.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -98,6 +100,10 @@ export const BENCHES = {
   host_call_resolved: { unit: "ns", program: null, note: "a host function returning a resolved Promise (parks)" },
   interval_late_max_ms: { unit: "ms", target: 30, program: null, note: "a 5 ms setInterval beside 8 computing threads, N:1" },
   host_slice_throughput: { unit: "ratio", range: [0.97, Infinity], program: null, prediction: "hostSlice: Infinity (no turns)" },
+  signal_latency_us: { unit: "µs", target: 1000, program: null, note: "p99, WeftSignals.raise to the handler, a thread in a futex wait, N:1" },
+  signal_latency_mn_us: { unit: "µs", target: 1000, program: null, note: "the same on 2 processors" },
+  signal_latency_spin_us: { unit: "µs", target: 2000, program: null, note: "p99, to a thread spinning in a loop, N:1 (tick + 1 ms)" },
+  signal_latency_spin_mn_us: { unit: "µs", target: 2000, program: null, note: "the same on 2 processors" },
   wasi_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
   wasi_channel_roundtrip: { unit: "ns", program: null, prediction: "channel_roundtrip under weft's host, same rounds" },
   c_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
@@ -214,6 +220,9 @@ async function main(argv) {
   }
   if (want("interval_late") || want("host_slice")) {
     for (const r of await guestBench({ quick })) if (want(r.bench)) results.push(r);
+  }
+  if (want("signal_latency")) {
+    for (const r of await signalsBench({ quick, want })) results.push(r);
   }
   // Other hosts (bench/embed.js): "embed" asks for all four.
   const embedWant = (name) => want(name) || filters.includes("embed");

@@ -63,8 +63,10 @@ export async function buildProgram(file: string, options: BuildOptions = {}): Pr
 }
 
 /** `node`: what Node's I/O host grants the program (host/io/node.ts); nothing but stdio by default. */
-export type ProgramOptions = Omit<RunOptions, "stdout" | "stderr" | "io"> & {
+export type ProgramOptions = Omit<RunOptions, "stdout" | "stderr" | "io" | "signals"> & {
   build?: BuildOptions; timeoutMs?: number; node?: NodeIoOptions;
+  /** Once the program prints `line`, the host raises `signals` (tests/run-worker.mjs). */
+  raiseOn?: { line: string; signals: (string | number)[] };
 };
 
 /** What the host reads from a program's tables after its run (tests/run-worker.mjs). */

@@ -5,12 +5,20 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { WeftProgram, readThreadStats, readGroups } from "../dist/host/kernel/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
+import { WeftSignals } from "../dist/host/kernel/signals.js";
 
 const { wasm, options, readBack } = workerData;
-const { node, ...runOptions } = options;
+// `raiseOn`: { line, signals } — once the program prints `line`, the host raises `signals` (a WeftSignals:
+// functions and class instances do not cross to a worker).
+const { node, raiseOn, ...runOptions } = options;
 
 async function run() {
-  const program = await WeftProgram.load(wasm, { ...runOptions, io: new NodeIo(node ?? {}) });
+  let signals;
+  if (raiseOn) {
+    signals = new WeftSignals();
+    runOptions.stdout = (line) => { if (line === raiseOn.line) for (const sig of raiseOn.signals) signals.raise(sig); };
+  }
+  const program = await WeftProgram.load(wasm, { ...runOptions, signals, io: new NodeIo(node ?? {}) });
   const result = await program.run();
   if (!readBack) return { result };
   const raw = program.raw;

@@ -68,6 +68,7 @@ import { heapTryAlloc } from "../runtime/index";
 import { runQueueWorkFor } from "./runqueue";
 import { ioRingHasWork } from "./completion";
 import { gcCheckpoint, gcMutatorEnter, gcMutatorLeave } from "./gc";
+import { hostSignalsRaised } from "./signal";
 
 // PROCESSORS_MAX (most processors a run may have) is in layout.ts, which every file imports first: the
 // static blocks sized by it (preempt.ts, gc.ts) need it while this file may still be compiling.
@@ -281,8 +282,9 @@ export function idleWait(timeoutMs: f64): void {
   let seen = atomic.load<i32>(word);
   atomic.store<i32>(flag, 1);
   atomic.add<i32>(idleCount, 1);
-  // The sleeper's half of "Idle processors": marked, then one more look (I/O completions included).
-  if (!runQueueWorkFor(true) && !ioRingHasWork()) {
+  // The sleeper's half of "Idle processors": marked, then one more look (I/O completions and signals
+  // from the host included: core/signal.ts, whose host sets the word and then reads processor 0's flag).
+  if (!runQueueWorkFor(true) && !ioRingHasWork() && !hostSignalsRaised()) {
     schedLockDrop();
     let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
     gcMutatorLeave();                         // asleep: a collection need not wait for it (core/gc.ts)

@@ -529,6 +529,7 @@ function nothingToRun(): i32 {
     schedLockDrop();
     return -1;
   }
+  if (hostSignalsRaised()) { signalsFromHost(); return -1; }   // raised from inside an import (print's callback)
   if (timerCount() > 0) { wakeAt = timerEarliest(); return RUN_WAIT; }
   if (ioPending > 0 || signalWaitersOutside()) { wakeAt = Infinity; return RUN_WAIT; }
   return RUN_DEADLOCK;

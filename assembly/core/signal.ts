@@ -54,7 +54,7 @@ import {
 } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
 import { schedLockTake, schedLockDrop, processors } from "./processor";
-import { currentThread, makeRunnable, cancelTimer, endProgram, suspend } from "./scheduler";
+import { currentThread, makeRunnable, cancelTimer, endProgram, suspend, programEnded } from "./scheduler";
 import { futexDequeue, inTable, futexWakeLocked, FUTEX_INTERRUPTED, WAIT_IO, WAIT_SIGNAL } from "./futex";
 import { runQueuePushFront } from "./runqueue";
 import { threadAt, threadTableUsed } from "./table";
@@ -506,7 +506,7 @@ export function signalRestarts(): bool {
  *  that made the signal deliverable returns. */
 export function signalCheckpoint(): void {
   let t = changetype<Thread>(currentThread);
-  if (t.sigWake == 0) return;
+  if (t.sigWake == 0 && !programEnded) return;   // ended: a fatal signal; the caller never runs again
   schedLockTake();
   transition(t, FROM_RUNNING, STATE_RUNNABLE);
   runQueuePushFront(t);

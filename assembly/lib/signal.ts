@@ -20,7 +20,8 @@ import { schedLockTake, schedLockDrop } from "../core/processor";
 import { threadById, spawn, SpawnOptions } from "../core/thread";
 import { futexWaitFor, futexWake, WAIT_SLEEP } from "../core/futex";
 import { hostNow } from "../core/host";
-import { EINVAL, ESRCH, ENOMEM } from "../core/errno";
+import { EINVAL, ESRCH, ENOMEM, ENOTSUP } from "../core/errno";
+import { isOneToOne } from "../core/processor";
 
 export * from "../core/signum";
 
@@ -143,13 +144,19 @@ export function alarm(seconds: f64): f64 {
     let options = new SpawnOptions();
     options.name = "alarm";
     options.detached = true;
-    if (spawn(alarmMain, <usize>generation, options) < 0) { alarmAt = 0; return -ENOMEM; }
+    let id = spawn(alarmMain, <usize>generation, options);
+    if (id < 0) { alarmAt = 0; return -ENOMEM; }
+    // It blocks every signal from birth, so that no signal is ever chosen to go to it.
+    schedLockTake();
+    let t = threadById(id);
+    let b = t !== null ? signalBlockOf(t) : null;
+    if (b !== null) b.mask = <u64>-1;
+    schedLockDrop();
   }
   return left;
 }
 
 function alarmMain(generation: usize): i32 {
-  signalMask(SIG_SETMASK, <u64>-1);
   while (true) {
     let word = atomic.load<i32>(ALARM_WORD);
     if (alarmGeneration != <i32>generation) return 0;
@@ -167,9 +174,11 @@ function alarmMain(generation: usize): i32 {
 /** Arms the calling thread's CPU timer: once the thread has used `ms` more of CPU time (as the ticks
  *  charge it: lib/policy.ts, cpuTime), `sig` (default SIGVTALRM) goes to this thread, and again every
  *  `intervalMs` after that if it is not 0. `ms` 0 disarms it. The kernel's setitimer cannot give one thread
- *  its own CPU clock; weft charges every tick to the thread that ran. 0, or -EINVAL / -ENOMEM. */
+ *  its own CPU clock; weft charges every tick to the thread that ran. 0, or -EINVAL / -ENOMEM; -ENOTSUP in
+ *  the 1:1 model, which has no ticks (each thread has a processor of its own, and nobody samples it). */
 export function cpuTimer(ms: f64, intervalMs: f64 = 0, sig: i32 = SIGVTALRM): i32 {
   if (!(ms >= 0) || !(intervalMs >= 0) || !validSignal(sig) || sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
+  if (isOneToOne()) return -ENOTSUP;
   let t = changetype<Thread>(currentThread);
   schedLockTake();
   let b = signalBlockOf(t);

@@ -1,0 +1,136 @@
+// Signals (assembly/core/signal.ts, lib/signal.ts, host/kernel/signals.ts): POSIX's delivery rules one by one
+// in N:1, on 1, 2 and 4 processors and 1:1 (the same lines everywhere); a default action that ends the run;
+// signals raised by the host, in N:1, in shared runs and from the operating system to `weft run`; and a
+// program whose threads all wait in sigwait with nobody to signal them, reported as a deadlock.
+import { describe, expect, it } from "vitest";
+import { writeFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { buildAhead, buildProgram, runProgram, runSharedProgram, valuesOf, lines, ROOT } from "./harness";
+import { WeftSignals, signalNumber, signalName } from "../dist/host/kernel/signals.js";
+
+const TIMEOUT = 120_000;
+
+buildAhead([
+  ["signals_rules.ts", {}], ["signals_rules.ts", { shared: true }], ["signals_default.ts", {}],
+  ["signals_default.ts", { shared: true }], ["signals_host.ts", {}], ["signals_host.ts", { shared: true }],
+  ["signals_wait.ts", {}],
+]);
+
+/** What every model must print for signals_rules.ts (the CPU timer aside: 1:1 has no ticks). */
+const RULES: Record<string, string> = {
+  raise_ran_before_return: "1", raise_on_self: "yes", thread_directed_on_target: "yes", handler_sees_target_tls: "77",
+  mask_inherited: "yes", blocked_everywhere_pending: "yes", delivered_on_unblock: "1", nothing_left_pending: "yes",
+  not_pending_for_others: "yes", thread_pending_then_delivered: "yes", unblockable_stay_unblocked: "yes", bad_how: "EINVAL",
+  ignored_discarded: "yes", sigchld_default_ignored: "yes", catch_sigkill: "EINVAL", bad_number: "EINVAL",
+  futex_eintr: "yes", futex_sa_restart: "restarted", sleep_returns_left: "yes", mutex_not_interrupted: "yes",
+  mutex_then_locked: "yes", cond_wait_returns: "0", channel_recv_after_handler: "42", spinner_stopped_by_handler: "1",
+  nested: "outer(usr2)usr1-again", deferred: "a()b", nodefer: "a(b)", handler_switched: "yes", sigwait_took: "10",
+  merged_and_queued: "10,34,34,34,34,34", timed_out: "EAGAIN", empty_set: "EINVAL", storm_counted: "10000",
+  alarm_first: "0.0", alarm_replaced_left: "yes", alarm_interrupted_sleep: "yes", bad_alarm: "EINVAL", eintr_is: "4",
+};
+
+function expectRules(result: { status: string; stderr: string; error?: string }, values: Map<string, string>, cpuTimer: string): void {
+  expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
+  expect(Object.fromEntries(values)).toEqual({ ...RULES, cpu_timer_fired: cpuTimer });
+}
+
+describe("POSIX's delivery rules", () => {
+  it("hold in N:1", async () => {
+    const result = await runProgram("signals_rules.ts");
+    expectRules(result, valuesOf(result), "1");
+  }, TIMEOUT);
+
+  for (const processors of [1, 2, 4]) {
+    it(`hold on ${processors} processor${processors > 1 ? "s" : ""}`, async () => {
+      const result = await runSharedProgram("signals_rules.ts", processors, 90_000);
+      expectRules(result, valuesOf(result), "1");
+    }, TIMEOUT);
+  }
+
+  it("hold in 1:1, where a thread's CPU timer is refused (no ticks)", async () => {
+    const result = await runSharedProgram("signals_rules.ts", 1, 90_000, "1:1");
+    expectRules(result, valuesOf(result), "ENOTSUP");
+  }, TIMEOUT);
+});
+
+describe("default actions", () => {
+  it("a signal with no handler ends the run as signaled, 128 + n, and the raising thread goes no further", async () => {
+    const result = await runProgram("signals_default.ts");
+    expect({ status: result.status, exitCode: result.exitCode, signal: result.signal, error: result.error, out: lines(result) })
+      .toEqual({ status: "signaled", exitCode: 143, signal: "SIGTERM", error: "terminated by SIGTERM", out: ["before"] });
+  }, TIMEOUT);
+
+  it("the same on 2 processors", async () => {
+    const result = await runSharedProgram("signals_default.ts", 2);
+    expect({ status: result.status, exitCode: result.exitCode, signal: result.signal, out: lines(result) })
+      .toEqual({ status: "signaled", exitCode: 143, signal: "SIGTERM", out: ["before"] });
+  }, TIMEOUT);
+});
+
+describe("signals from the host", () => {
+  const expected = ["ready", "sigwait_took=1,15", "usr1_handled=1"];
+
+  it("N:1: WeftSignals raised while the program runs reach sigwait and a handler", async () => {
+    const result = await runProgram("signals_host.ts", { raiseOn: { line: "ready", signals: ["SIGUSR1", "SIGHUP", "SIGTERM"] } });
+    expect({ status: result.status, out: lines(result) }).toEqual({ status: "exited", out: expected });
+  }, TIMEOUT);
+
+  for (const [label, processors, model] of [["2 processors", 2, "M:N"], ["1:1", 1, "1:1"]] as const) {
+    it(`${label}: raised from the thread that started the run`, async () => {
+      const signals = new WeftSignals();
+      const result = await runSharedProgram("signals_host.ts", processors, 60_000, model, {}, {
+        signals, stdout: (line) => { if (line === "ready") { signals.raise("SIGUSR1"); signals.raise(1); signals.raise("TERM"); } },
+      });
+      expect({ status: result.status, out: lines(result) }).toEqual({ status: "exited", out: expected });
+    }, TIMEOUT);
+  }
+
+  it("weft run: the process's own SIGTERM goes to the program, and an unhandled SIGINT ends it with 130", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "weft-signals-"));
+    try {
+      const host = path.join(dir, "host.wasm"), dflt = path.join(dir, "default.wasm");
+      await writeFile(host, await buildProgram("signals_host.ts"));
+      await writeFile(dflt, await buildProgram("signals_wait.ts"));
+      const handled = await runSignalled(host, "ready", ["SIGUSR1", "SIGHUP", "SIGTERM"]);
+      expect(handled).toMatchObject({ code: 0, stdout: expected.join("\n") + "\n" });
+      const killed = await runSignalled(dflt, "ready", ["SIGINT"]);
+      expect({ code: killed.code, stderr: killed.stderr.trim() }).toEqual({ code: 130, stderr: "weft: terminated by SIGINT" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, TIMEOUT);
+
+  it("with no signal source, threads that all wait in sigwait are a deadlock, named", async () => {
+    const result = await runProgram("signals_host.ts");
+    expect(result.status).toBe("deadlock");
+    expect(result.error).toMatch(/thread \d+: blocked on sigwait at 0x/);
+  }, TIMEOUT);
+
+  it("names and numbers", () => {
+    expect([signalNumber("SIGINT"), signalNumber("term"), signalNumber("SIGRTMIN+3"), signalNumber(64)]).toEqual([2, 15, 37, 64]);
+    expect([signalName(2), signalName(34), signalName(40)]).toEqual(["SIGINT", "SIGRTMIN", "SIGRTMIN+6"]);
+    expect(() => signalNumber("SIGNOPE")).toThrow(/unknown signal "SIGNOPE"/);
+    expect(() => signalNumber(65)).toThrow(/a signal is a number from 1 to 64/);
+    expect(() => new WeftSignals().raise(0)).toThrow(/from 1 to 64/);
+  });
+});
+
+/** Runs `weft run wasm` as a child process and sends it `signals` (the operating system's) once it printed
+ *  `line`. */
+function runSignalled(wasm: string, line: string, signals: NodeJS.Signals[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "dist/host/cli.js"), "run", wasm], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "", sent = false;
+    const send = () => { if (!sent) { sent = true; for (const s of signals) child.kill(s); } };
+    const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`${wasm}: no end within 60 s`)); }, 60_000);
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      if (stdout.split("\n").includes(line)) send();
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("exit", (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
