@@ -10,7 +10,7 @@
 // Errors come back as negative errno values (-EINVAL, -ESRCH, -EAGAIN, -EINTR), as in the rest of weft.
 
 import {
-  SIGALRM, SIGVTALRM, SIGKILL, SIGSTOP, SIG_DFL, SIG_IGN, SIG_BLOCK, SIG_SETMASK, sigbit, validSignal,
+  SIGALRM, SIGVTALRM, SIGKILL, SIGSTOP, SIGRTMIN, SIGRTMAX, SIG_DFL, SIG_IGN, SIG_BLOCK, SIG_SETMASK, sigbit, validSignal,
   signalAction, signalHandler, signalMask, signalMaskOf, signalPending, signalWait, signalSend, signalCheckpoint,
   signalBlockOf,
 } from "../core/signal";
@@ -31,6 +31,19 @@ export type SignalHandler = (sig: i32) => void;
 /** The id of weft's one process. */
 // @ts-ignore: decorator
 @inline export const WEFT_PID: i32 = 1;
+
+const NAMES: string[] = [
+  "", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV",
+  "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU",
+  "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS",
+];
+
+/** Signal `sig`'s name ("SIGINT", "SIGRTMIN+2"), or "signal n" for a number that names none. */
+export function signalName(sig: i32): string {
+  if (sig >= 1 && sig < NAMES.length) return NAMES[sig];
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX) return sig == SIGRTMIN ? "SIGRTMIN" : "SIGRTMIN+" + (sig - SIGRTMIN).toString();
+  return "signal " + sig.toString();
+}
 
 /** The set of the given signals (0 ends the list): sigset(SIGINT, SIGTERM). */
 export function sigset(a: i32, b: i32 = 0, c: i32 = 0, d: i32 = 0): u64 {
