@@ -162,6 +162,8 @@
 #define WEFT_OP_MKDIR 14u
 #define WEFT_OP_CALL 15u
 #define WEFT_OP_CALL_TEXT 16u
+#define WEFT_OP_FORK 17u
+#define WEFT_OP_WAITPID 18u
 
 /** weft_io_request.flags on WEFT_OP_WRITE: ptr/len is UTF-16 text (len in code units), written as UTF-8. */
 #define WEFT_IO_FLAG_UTF16 0x80000000u
@@ -193,6 +195,7 @@
 #define WEFT_EINTR 4
 #define WEFT_EIO 5
 #define WEFT_EBADF 9
+#define WEFT_ECHILD 10
 #define WEFT_EAGAIN 11
 #define WEFT_ENOMEM 12
 #define WEFT_EACCES 13
@@ -207,6 +210,7 @@
 #define WEFT_ERANGE 34
 #define WEFT_EDEADLK 35
 #define WEFT_ENAMETOOLONG 36
+#define WEFT_ENOSYS 38
 #define WEFT_ENOTEMPTY 39
 #define WEFT_ENOTSUP 95
 #define WEFT_EADDRINUSE 98

@@ -6,6 +6,7 @@
 // Blocking: futexWait / futexWake, and everything in sync/ and lib/channel.ts built on them.
 // Per thread: TLS keys (tlsKeyCreate, tlsGet, tlsSet, ThreadLocal) and errno.
 // Memory: a collector frees unreachable objects (gc, setGcPercent, heapStats: lib/memory.ts).
+// Processes: fork, waitpid, atfork (sys/process.ts).
 // Signals: handlers, per-thread masks, raise / kill / pthreadKill, sigwait, alarm, CPU timers (lib/signal.ts).
 // I/O (the caller waits, the others run): files and stdio (sys/file.ts), TCP (sys/net.ts), and the host's
 // own functions, which may return a Promise (sys/call.ts: hostText, hostBytes).
@@ -40,3 +41,4 @@ export {
 export { SHUT_RD, SHUT_WR, SHUT_RDWR, listen, accept, connect, shutdown, localAddress } from "./sys/net";
 export { hostText, hostBytes } from "./sys/call";
 export * from "./lib/signal";
+export { fork, waitpid, atfork, getpid, getppid, WNOHANG, WIFEXITED, WEXITSTATUS, WIFSIGNALED, WTERMSIG } from "./sys/process";

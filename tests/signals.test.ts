@@ -23,7 +23,7 @@ const RULES: Record<string, string> = {
   raise_ran_before_return: "1", raise_on_self: "yes", thread_directed_on_target: "yes", handler_sees_target_tls: "77",
   mask_inherited: "yes", blocked_everywhere_pending: "yes", delivered_on_unblock: "1", nothing_left_pending: "yes",
   not_pending_for_others: "yes", thread_pending_then_delivered: "yes", unblockable_stay_unblocked: "yes", bad_how: "EINVAL",
-  ignored_discarded: "yes", sigchld_default_ignored: "yes", catch_sigkill: "EINVAL", bad_number: "EINVAL",
+  fresh_thread_took_it: "yes", ignored_discarded: "yes", sigchld_default_ignored: "yes", catch_sigkill: "EINVAL", bad_number: "EINVAL",
   futex_eintr: "yes", futex_sa_restart: "restarted", sleep_returns_left: "yes", mutex_not_interrupted: "yes",
   mutex_then_locked: "yes", cond_wait_returns: "0", channel_recv_after_handler: "42", spinner_stopped_by_handler: "1",
   nested: "outer(usr2)usr1-again", deferred: "a()b", nodefer: "a(b)", handler_switched: "yes", sigwait_took: "10",

@@ -156,3 +156,10 @@ export function ioLayout(field: i32): i32 {
   }
   return -1;
 }
+
+/** fork's child (core/fork.ts): the host holds one request of this process, the forker's; what the ring
+ *  held was the parent's. N:1. */
+export function ioForkReset(): void {
+  if (ring != 0) store<u32>(ring, load<u32>(ring, 4));
+  ioPending = 1;
+}

@@ -16,6 +16,8 @@
 // @ts-ignore: decorator
 @inline export const EAGAIN: i32 = 11;
 // @ts-ignore: decorator
+@inline export const ECHILD: i32 = 10;
+// @ts-ignore: decorator
 @inline export const ENOMEM: i32 = 12;
 // @ts-ignore: decorator
 @inline export const EACCES: i32 = 13;
@@ -39,6 +41,12 @@
 @inline export const ERANGE: i32 = 34;
 // @ts-ignore: decorator
 @inline export const EDEADLK: i32 = 35;
+// @ts-ignore: decorator
+@inline export const ENOSYS: i32 = 38;
+// @ts-ignore: decorator
+@inline export const EOWNERDEAD: i32 = 130;
+// @ts-ignore: decorator
+@inline export const ENOTRECOVERABLE: i32 = 131;
 // @ts-ignore: decorator
 @inline export const ENAMETOOLONG: i32 = 36;
 // @ts-ignore: decorator
@@ -90,6 +98,10 @@ export function errnoName(code: i32): string {
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ENOTEMPTY: return "ENOTEMPTY";
     case ENOTSUP: return "ENOTSUP";
+    case ECHILD: return "ECHILD";
+    case ENOSYS: return "ENOSYS";
+    case EOWNERDEAD: return "EOWNERDEAD";
+    case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
     case EADDRINUSE: return "EADDRINUSE";
     case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
     case ENETUNREACH: return "ENETUNREACH";
@@ -129,6 +141,10 @@ export function errnoMessage(code: i32): string {
     case ENAMETOOLONG: return "file name too long";
     case ENOTEMPTY: return "directory not empty";
     case ENOTSUP: return "operation not supported in this host";
+    case ECHILD: return "no child processes";
+    case ENOSYS: return "function not implemented";
+    case EOWNERDEAD: return "owner died";
+    case ENOTRECOVERABLE: return "state not recoverable";
     case EADDRINUSE: return "address already in use";
     case EADDRNOTAVAIL: return "address not available";
     case ENETUNREACH: return "network unreachable";

@@ -271,3 +271,9 @@ function unlink(bucket: usize, t: Thread): void {
   t.next = 0;
   t.prev = 0;
 }
+
+/** fork's child (core/fork.ts): no thread of this process waits on any word. N:1. */
+export function futexForkReset(): void {
+  for (let i: usize = 0; i < (<usize>buckets << 3); i += 8) store<u64>(table + i, 0);
+  waiters = 0;
+}

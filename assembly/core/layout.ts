@@ -195,6 +195,8 @@ function transitionRefused(t: Thread, to: i32): void {
 // @ts-ignore: decorator
 @inline export const FLAG_SIGNAL: u32 = 256;  // runs a signal handler: its own frames wait in a signal frame
                                               // (core/signal.ts, "Delivery")
+// @ts-ignore: decorator
+@inline export const FLAG_ABSENT: u32 = 512;  // fork's child: a thread of the parent, not copied (core/fork.ts)
 
 // @ts-ignore: decorator
 @inline export const SAVE_AREA_HEADER: usize = 8;

@@ -332,3 +332,9 @@ export function runQueueFairPick(t: Thread): bool {
   schedLockDrop();
   return best == 0;
 }
+
+/** fork's child (core/fork.ts): nothing is runnable but what the child makes so. N:1 (one queue). */
+export function runQueueForkReset(): void {
+  let queue = queueAt(0);
+  for (let i: usize = 0; i < QUEUE_BYTES; i += 8) store<u64>(queue + i, 0);
+}

@@ -150,6 +150,11 @@ let roundRobin: u32 = 0;         // where the search for a process signal's targ
 let terminatedBy: i32 = 0;       // the signal that ended the program, 0 if none did
 let hostSignalsSeen: i32 = 0;    // signals the host raised and the core took
 let sigWaiters: i32 = 0;         // threads in sigwait
+/** alarm (lib/signal.ts): when SIGALRM is due (ms, monotonic; 0: none), and the generation of the alarm
+ *  thread that may still send it. Here so that fork's child can drop its parent's alarm. */
+export let alarmAt: f64 = 0;
+export let alarmGeneration: i32 = 0;
+export function alarmSet(at: f64): i32 { alarmAt = at; return ++alarmGeneration; }
 let signalsCanArrive: bool = false;  // the host may raise signals (weft_signal_source): a thread in sigwait
                                      // then waits on the outside, as one in I/O does, not in a deadlock
 
@@ -387,7 +392,7 @@ function take(sig: i32, counts: usize, pendingAt: usize): void {
 
 /** Whether `t` still has a signal it may take (sigWake's new value). Scheduler lock held. */
 function deliverable(t: Thread): bool {
-  if (t.signals == 0) return false;
+  if (t.signals == 0) return processPending != 0;   // no block: nothing blocked, nothing of its own
   let b = changetype<SignalBlock>(t.signals);
   return ((b.pending | processPending) & (~b.mask | b.waitSet)) != 0;
 }
@@ -403,7 +408,7 @@ export function signalRecalc(t: Thread): void {
  *  (design note, "Delivery"). A thread in sigwait takes the signals it waits for there instead. */
 export function signalEnter(t: Thread): void {
   schedLockTake();
-  let b = changetype<SignalBlock>(t.signals);
+  let b = signalBlockOf(t);                   // (a process-directed signal may find a thread with none)
   let sig = 0;
   if (b !== null) {
     let allowed = ~b.mask & ~b.waitSet;
@@ -661,3 +666,22 @@ export function signalCpuTimer(t: Thread): void {
   signalSend(t, b.cpuSignal);
 }
 
+/** fork's child (core/fork.ts): nothing is pending, nobody waits in sigwait, no signal came from the host;
+ *  the forker keeps its mask (POSIX). Its handlers' frames, if it forked inside one, are kept too. */
+export function signalForkReset(t: Thread): void {
+  processPending = 0;
+  for (let i: usize = 0; i < 32 * 4; i += 4) store<u32>(PROCESS_RT + i, 0);
+  store<u64>(HOST_SIGNALS, 0);
+  sigWaiters = 0;
+  terminatedBy = 0;
+  alarmAt = 0;                                // POSIX: the child has no alarm pending
+  alarmGeneration++;
+  if (t.signals != 0) {
+    let b = changetype<SignalBlock>(t.signals);
+    b.pending = 0;
+    b.waitSet = 0;
+    b.cpuAt = 0;
+    for (let i: usize = 0; i < 32 * 4; i += 4) store<u32>(t.signals + BLOCK_RT + i, 0);
+  }
+  setWake(t, 0);
+}

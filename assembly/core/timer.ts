@@ -124,3 +124,9 @@ export function timersFire(now: f64, front: bool = false): void {
     }
   }
 }
+
+/** fork's child (core/fork.ts): the heap's sleepers do not exist in this process. N:1. */
+export function timerForkReset(): void {
+  for (let i = 0; i < count; i++) at(i).timerSlot = -1;
+  count = 0;
+}

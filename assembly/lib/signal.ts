@@ -12,7 +12,7 @@
 import {
   SIGALRM, SIGVTALRM, SIGKILL, SIGSTOP, SIGRTMIN, SIGRTMAX, SIG_DFL, SIG_IGN, SIG_BLOCK, SIG_SETMASK, sigbit, validSignal,
   signalAction, signalHandler, signalMask, signalMaskOf, signalPending, signalWait, signalSend, signalCheckpoint,
-  signalBlockOf,
+  signalBlockOf, alarmAt, alarmGeneration, alarmSet,
 } from "../core/signal";
 import { Thread } from "../core/layout";
 import { currentThread } from "../core/scheduler";
@@ -22,15 +22,12 @@ import { futexWaitFor, futexWake, WAIT_SLEEP } from "../core/futex";
 import { hostNow } from "../core/host";
 import { EINVAL, ESRCH, ENOMEM, ENOTSUP } from "../core/errno";
 import { isOneToOne } from "../core/processor";
+import { processSelf } from "../core/fork";
 
 export * from "../core/signum";
 
 /** A signal handler: runs on the thread the signal went to, on its stack, with its TLS. */
 export type SignalHandler = (sig: i32) => void;
-
-/** The id of weft's one process. */
-// @ts-ignore: decorator
-@inline export const WEFT_PID: i32 = 1;
 
 const NAMES: string[] = [
   "", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV",
@@ -105,11 +102,11 @@ export function pthreadKill(id: i32, sig: i32): i32 {
   return result;
 }
 
-/** Sends `sig` to a process: 0 or WEFT_PID (getpid()) is this one, which gives it to one thread that does
- *  not block it, chosen as Linux does. 0, -ESRCH or -EINVAL. */
+/** Sends `sig` to a process: 0 or getpid() is this one, which gives it to one thread that does not block
+ *  it, chosen as Linux does. Other processes (a child's id) are not reached yet: -ESRCH. 0 or -EINVAL. */
 export function kill(pid: i32, sig: i32): i32 {
   if (sig != 0 && !validSignal(sig)) return -EINVAL;
-  if (pid != 0 && pid != WEFT_PID && pid != -WEFT_PID && pid != -1) return -ESRCH;
+  if (pid != 0 && pid != processSelf() && pid != -processSelf() && pid != -1) return -ESRCH;
   if (sig == 0) return 0;
   schedLockTake();
   let result = signalSend(null, sig);
@@ -117,9 +114,6 @@ export function kill(pid: i32, sig: i32): i32 {
   if (currentThread != 0) signalCheckpoint();
   return result;
 }
-
-/** This process's id. */
-export function getpid(): i32 { return WEFT_PID; }
 
 /** Waits until one of `set` is pending, takes it and returns its number. Block the set first (in every
  *  thread: the mask is inherited), or a handler may take the signal instead. -EINVAL for an empty set. */
@@ -137,8 +131,6 @@ export function sigtimedwait(set: u64, timeoutMs: f64): i32 {
 // deadline on a futex word and then sends SIGALRM. It blocks every signal, so it is never chosen to take
 // one. alarm() again (or alarm(0)) bumps the generation and wakes it: it sees it is stale and ends.
 
-let alarmAt: f64 = 0;            // when SIGALRM is due (ms, monotonic); 0: no alarm
-let alarmGeneration: i32 = 0;    // the alarm thread that may still send it
 // @ts-ignore: decorator
 @lazy const ALARM_WORD: usize = memory.data(4, 4);
 
@@ -149,8 +141,7 @@ export function alarm(seconds: f64): f64 {
   if (!(seconds >= 0)) return -EINVAL;
   let now = hostNow();
   let left = alarmAt > 0 ? max<f64>(0, (alarmAt - now) / 1000) : 0;
-  let generation = ++alarmGeneration;
-  alarmAt = seconds > 0 ? now + seconds * 1000 : 0;
+  let generation = alarmSet(seconds > 0 ? now + seconds * 1000 : 0);
   atomic.add<i32>(ALARM_WORD, 1);
   futexWake(ALARM_WORD, -1);
   if (seconds > 0) {
@@ -158,7 +149,7 @@ export function alarm(seconds: f64): f64 {
     options.name = "alarm";
     options.detached = true;
     let id = spawn(alarmMain, <usize>generation, options);
-    if (id < 0) { alarmAt = 0; return -ENOMEM; }
+    if (id < 0) { alarmSet(0); return -ENOMEM; }
     // It blocks every signal from birth, so that no signal is ever chosen to go to it.
     schedLockTake();
     let t = threadById(id);
@@ -177,7 +168,7 @@ function alarmMain(generation: usize): i32 {
     if (left <= 0) break;
     futexWaitFor(ALARM_WORD, word, left, WAIT_SLEEP);
   }
-  alarmAt = 0;
+  alarmSet(0);
   kill(0, SIGALRM);
   return 0;
 }

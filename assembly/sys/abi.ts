@@ -40,6 +40,7 @@ import { OBJECT_OVERHEAD } from "rt/common";
 import { setStackPointer } from "../core/asyncify";
 import { setStackLimit } from "../core/stack";
 import { EINVAL, ENOMEM } from "../core/errno";
+import { forkChild, ownerFate } from "../core/fork";
 import { HOST_SIGNALS, NSIG, signalSourceSet, signalTerminatedBy } from "../core/signal";
 import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "../core/preempt";
 
@@ -232,6 +233,14 @@ export function weft_signal_source(on: i32): void { signalSourceSet(on != 0); }
 
 /** The signal whose default action ended the program (the host reports "signaled", 128 + n), or 0. */
 export function weft_terminated_by(): i32 { return signalTerminatedBy(); }
+
+/** fork (core/fork.ts): in the child, once the host copied the parent's memory and globals, makes this
+ *  instance a process of its own whose one thread is the caller of the fork `request`. 0, or -EINVAL. */
+export function weft_fork_child(request: usize, pid: i32, ppid: i32): i32 { return forkChild(request, pid, ppid); }
+
+/** What became of thread `id`, which holds a lock another waits for (the deadlock report): 0 it lives,
+ *  1 fork did not copy it into this process, 2 it ended (or never was). */
+export function weft_owner_fate(id: i32): i32 { return ownerFate(id); }
 
 /** The processor's I/O completion ring (core/completion.ts), made on first call; 0 when memory is exhausted. */
 export function weft_io_ring(): usize { return ioRing(); }

@@ -38,6 +38,7 @@ import { hotPathsFirst } from "./passes/fuel.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./passes/shared.js";
 import { WASI_TWINS, plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
 import { CALL_TWINS, addCallTable, hasHostCalls, hostCalls } from "./passes/calls.js";
+import { addGlobalsSnapshot } from "./passes/fork.js";
 
 /** What asc read while it compiled: each file's absolute path and its text, or null for a file it looked
  *  for and did not find (a later file there could change the program). */
@@ -375,6 +376,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     // paths it leaves ran 1–6% faster (yield, channel_roundtrip, spawn_join; README, "Build and start-up").
     if (optimize) { mod.optimize(); mod.optimize(); }
     if (wasi) plainAtomics(mod);
+    if (!wasi && !options.shared) addGlobalsSnapshot(mod);   // fork() (passes/fork.ts)
     if (options.shared) {
       const made = shareModule(mod, FEATURES, optimize);
       mod.dispose();

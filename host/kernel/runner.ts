@@ -28,7 +28,7 @@ import {
   ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
   THREAD, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "../abi.js";
-import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP_NAMES, type IoMode } from "../io/abi.js";
+import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, OP_NAMES, ERRNO, type IoMode } from "../io/abi.js";
 import { PENDING, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import type { IoClient } from "./shared-io.js";
@@ -36,6 +36,7 @@ import { WebIo } from "../io/web.js";
 import { SHARED_EXPORTS } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
+import { ProcessIds, Children, waitStatus, ENOSYS, SIGCHLD } from "./processes.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
@@ -71,6 +72,9 @@ export interface RunOptions extends PreemptOptions {
    *  `signals.forwardProcess()` for the Node process's own. With it, a thread in sigwait waits for them and
    *  is not part of a deadlock. */
   signals?: WeftSignals;
+  /** Internal (fork, host/kernel/processes.ts): this instance becomes a child of that program; its output
+   *  is muted until the copy is made, and it shares that program's I/O host. */
+  forkOf?: WeftProgram;
   /** M:N: this instance is processor `index` of `count` over the shared `memory` (host/mn/run.ts). The first
    *  initialises the memory and starts main, then calls onReady; the others only run. `t0` is the shared
    *  clock origin (performance.timeOrigin + performance.now() on the thread that started the run). */
@@ -135,7 +139,9 @@ export { WeftError };
 /** Thrown by the abort import: unwinds the Wasm stack of the thread that aborted. */
 class WeftAbort extends Error {}
 
-type Exports = Record<(typeof REQUIRED_EXPORTS)[number] | (typeof SHARED_EXPORTS)[number], any> & { memory: WebAssembly.Memory };
+type Exports = Record<(typeof REQUIRED_EXPORTS)[number] | (typeof SHARED_EXPORTS)[number], any> & { memory: WebAssembly.Memory } &
+  // An N:1 build's fork exports (host/compiler/passes/fork.ts), and the core's half of fork.
+  Partial<Record<"weft_globals_size" | "weft_globals_save" | "weft_globals_load", any>> & { weft_fork_child: any };
 
 /** True for an import weft's host supplies itself. */
 function weftImport(module: string, name: string, shared: boolean): boolean {
@@ -192,6 +198,18 @@ export class WeftProgram {
   private backlog: number[] = [];            // completions waiting for room in the ring
   private wake: (() => void) | null = null;  // resolves the host's sleep after RUN_WAIT
   private partial = ["", "", ""];            // output not yet ended by a newline, per fd
+  // Processes (host/kernel/processes.ts): this one's id and its parent's, the ids its family takes, its
+  // children, a fork request waiting for the loop to return, and, in a child, its main thread's id.
+  private module!: WebAssembly.Module;
+  private source!: BufferSource | WebAssembly.Module;
+  private pid = 1;
+  private ppid = 0;
+  private ids = new ProcessIds();
+  private readonly children = new Children(() => this.exports.memory, (addr, result) => this.complete(addr, result));
+  private forkRequest = 0;
+  private forkedMain = 0;
+  private muted = false;                     // a child's start function runs: its output is not the program's
+  private ended = false;
 
   private constructor(private readonly options: RunOptions) {
     // Processors on different threads share one origin: their performance.now() origins differ.
@@ -214,11 +232,19 @@ export class WeftProgram {
     const module = await loadModule(source, !!options.processor, options.imports);
     const program = new WeftProgram(options);
     const table = callTable(module);
-    if (table.length) program.io = new HostCalls(program.io, table, options.imports ?? {});
+    const parent = options.forkOf;
+    if (parent) {
+      // The parent's descriptors (and host functions) are the child's; closing is the parent's to do.
+      const io = parent.io;
+      program.io = { submit: (req, ctx) => io.submit(req, ctx), turn: () => io.turn(), close: async () => {} };
+      program.muted = true;
+    } else if (table.length) program.io = new HostCalls(program.io, table, options.imports ?? {});
     const imports = { ...syncImportObject(module, moduleBytes(source), options.imports, () => program.exports.memory, (m, n) => weftImport(m, n, !!options.processor)), ...program.imports() };
     if (options.processor) (imports.env as Record<string, unknown>).memory = options.processor.memory;
     const instance = await WebAssembly.instantiate(module, imports);
     program.exports = instance.exports as unknown as Exports;
+    program.module = module;
+    program.source = source;
     const version = program.exports.weft_abi_version();
     if (version !== ABI_VERSION) {
       throw new WeftError(`weft ABI mismatch: the module speaks version ${version}, this host ${ABI_VERSION}; rebuild it`);
@@ -266,6 +292,8 @@ export class WeftProgram {
 
   /** Program output: whole lines go to the result and the stdout/stderr callbacks. */
   private emit(fd: number, text: string): void {
+    if (this.muted) return;
+    if (this.options.forkOf) { this.options.forkOf.emit(fd, text); return; }   // a child writes where its parent does
     const lines = (this.partial[fd] + text).split("\n");
     this.partial[fd] = lines.pop()!;
     for (const line of lines) {
@@ -278,6 +306,8 @@ export class WeftProgram {
    *  processor of a shared run, to the run's I/O owner (processor.submitIo). */
   private submit(addr: number): number {
     const memory = this.exports.memory;
+    const op = readU32(memory, addr + REQUEST.op);
+    if (op === OP.fork || op === OP.waitpid) return this.processCall(addr, op);
     const viaOwner = this.options.processor?.io;
     if (viaOwner) {
       if (!this.ring) this.ring = this.exports.weft_io_ring();
@@ -287,6 +317,61 @@ export class WeftProgram {
     if (answer === PENDING) return SUBMIT_PENDING;
     writeResult(memory, addr, answer);
     return SUBMIT_DONE;
+  }
+
+  /** fork and waitpid (host/kernel/processes.ts). */
+  private processCall(addr: number, op: number): number {
+    let answer: number | null;
+    if (op === OP.waitpid) answer = this.children.wait(addr);
+    else if (this.options.processor || !this.exports.weft_globals_save) answer = -ENOSYS;
+    else if (this.forkRequest) answer = -ERRNO.EAGAIN;
+    else { this.forkRequest = addr; answer = null; }
+    if (answer === null) return SUBMIT_PENDING;
+    writeResult(this.exports.memory, addr, answer);
+    return SUBMIT_DONE;
+  }
+
+  /** Fork protocol, steps 2-4 (host/kernel/processes.ts): between two calls of the loop. */
+  private async fork(): Promise<void> {
+    const addr = this.forkRequest;
+    this.forkRequest = 0;
+    const pid = this.ids.take();
+    let child: WeftProgram;
+    try { child = await WeftProgram.load(this.module, { ...this.options, signals: undefined, io: undefined, forkOf: this }); }
+    catch (e) { this.complete(addr, -ERRNO.ENOMEM); return; }
+    const ex = this.exports, cx = child.exports;
+    const ptr = ex.weft_new_string(Math.ceil(ex.weft_globals_size() / 2));
+    if (!ptr) { this.complete(addr, -ERRNO.ENOMEM); return; }
+    ex.weft_globals_save(ptr);
+    const grow = (ex.memory.buffer.byteLength - cx.memory.buffer.byteLength) / 65536;
+    if (grow > 0) cx.memory.grow(grow);
+    new Uint8Array(cx.memory.buffer).set(new Uint8Array(ex.memory.buffer));
+    cx.weft_globals_load(ptr);
+    if (cx.weft_fork_child(addr, pid, this.pid) !== 0) { this.complete(addr, -ERRNO.EINVAL); return; }
+    child.pid = pid;
+    child.ppid = this.pid;
+    child.ids = this.ids;
+    child.forkedMain = readI32(cx.memory, readU32(cx.memory, addr + REQUEST.thread) + THREAD.id);
+    child.muted = false;
+    child.complete(addr, 0);
+    this.children.add(pid);
+    this.complete(addr, pid);
+    void child.run().then((r) => this.childEnded(pid, r), () => this.childEnded(pid, null));
+  }
+
+  /** A child's run ended: its status waits for waitpid, and this process is sent SIGCHLD. */
+  private childEnded(pid: number, result: RunResult | null): void {
+    const status = result ? waitStatus(result.status, result.exitCode, result.signal ? signalNumber(result.signal) : 0) : 1 << 8;
+    // A child's end that is not its own exit is said as `weft run` says it (its output is the parent's).
+    if (!result || result.status === "deadlock" || result.status === "error") {
+      this.emit(2, `weft: process ${pid}: ${result?.error ?? "its run failed"}\n`);
+    }
+    this.children.ended(pid, status);
+    if (this.ended) return;
+    this.exports.weft_signal(SIGCHLD);
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   /** Answers a pending request: writes its result, queues it for the loop, wakes the host's sleep. */
@@ -331,8 +416,10 @@ export class WeftProgram {
     const ex = this.exports;
     const start = performance.now();
     const processor = this.options.processor;
-    let main = 1;                                  // main is thread 1 (startMain)
-    if (!processor || processor.index === 0) {
+    let main = this.forkedMain || 1;              // main is thread 1 (startMain), or a child's forker
+    if (this.forkedMain) {
+      // A fork's child: its state is the parent's copy (fork protocol, host/kernel/processes.ts).
+    } else if (!processor || processor.index === 0) {
       if (processor) {
         ex.weft_init_memory();
         ex.weft_init_globals();
@@ -361,6 +448,7 @@ export class WeftProgram {
     processor?.beforeLoop?.();
     while (true) {
       let reason: number;
+      if (this.forkRequest) await this.fork();       // between two calls: no thread runs
       this.flushCompletions();
       try {
         reason = ex.weft_run();
@@ -384,7 +472,7 @@ export class WeftProgram {
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
-        if (this.backlog.length) continue;         // completions the ring had no room for
+        if (this.backlog.length || this.forkRequest) continue;   // completions the ring had no room for; a fork
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
         await new Promise<void>((resolve) => {
           let timer: ReturnType<typeof setTimeout> | undefined;
@@ -489,7 +577,17 @@ export class WeftProgram {
       const op = OP_NAMES[this.u32(addr + REQUEST.op)] ?? "call";
       return `${op} on fd ${this.i32(addr + REQUEST.fd)} (I/O)`;
     }
+    if (kind === "mutex") return `mutex at 0x${addr.toString(16)}${this.heldBy(this.i32(addr) & 0x7fffffff)}`;
     return `${kind} at 0x${addr.toString(16)}`;
+  }
+
+  /** Who holds a mutex, for the deadlock report: its owner, and whether it still exists here. */
+  private heldBy(owner: number): string {
+    if (!owner) return "";
+    const fate = this.exports.weft_owner_fate(owner);
+    if (fate === 1) return ` held by thread ${owner}, which does not exist in this process: it was not copied by fork()`;
+    if (fate === 2) return ` held by thread ${owner}, which has ended holding it`;
+    return ` held by thread ${owner}`;
   }
 
   private deadlockReport(): string {
@@ -510,6 +608,7 @@ export class WeftProgram {
 
   private finish(status: RunResult["status"], exitCode: number, start: number, error?: string, signal?: string): RunResult {
     if (!this.options.processor) this.options.signals?.detach();
+    this.ended = true;
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
     const elapsedMs = performance.now() - start;
     let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];

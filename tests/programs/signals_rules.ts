@@ -95,6 +95,22 @@ function caseMasks(): void {
   print("bad_how=" + (sigprocmask(7, 0) == -EINVAL ? "EINVAL" : "accepted"));
 }
 
+// A thread that never met a signal (no signal block of its own) takes a process-directed one.
+let freshGot = 0;
+function onFresh(sig: i32): void { freshGot = self(); }
+function fresh(arg: usize): i32 { store<i32>(WORD, 0); futexWait(WORD, 0); return self(); }
+
+function caseFresh(): void {
+  sigaction(SIGUSR2, onFresh);
+  let t = spawn(fresh);               // main's mask is empty: the thread gets no block
+  blockedOrAsleep(t);
+  sigprocmask(SIG_BLOCK, sigbit(SIGUSR2));
+  kill(0, SIGUSR2);
+  let id = join(t).value;
+  sigprocmask(SIG_UNBLOCK, sigbit(SIGUSR2));
+  print("fresh_thread_took_it=" + (freshGot == id ? "yes" : "no"));
+}
+
 // ── ignoring ──
 
 function caseIgnore(): void {
@@ -334,6 +350,7 @@ function caseTimers(): void {
 export function main(): i32 {
   caseTarget();
   caseMasks();
+  caseFresh();
   caseIgnore();
   caseInterrupt();
   caseSpinner();

@@ -43,7 +43,9 @@ import { atomicCas, atomicExchange, atomicLoad } from "../../core/atomics";
 import { futexWaitFor, futexWake, WAIT_MUTEX } from "../../core/futex";
 import { self, ThreadId } from "../../core/thread";
 import { now } from "../clock";
-import { EDEADLK, EPERM, ETIMEDOUT } from "../../core/errno";
+import { EDEADLK, EPERM, ETIMEDOUT, EOWNERDEAD, ENOTRECOVERABLE, EINVAL } from "../../core/errno";
+import { ownerFate } from "../../core/fork";
+import { printError } from "../console";
 
 // @ts-ignore: decorator
 @inline const WAITERS: i32 = 1 << 31;
@@ -69,6 +71,7 @@ export function msUntil(deadline: f64): f64 {
 /** Lock protocol, step 2. Returns 0, EDEADLK, or ETIMEDOUT (only with a deadline >= 0). */
 function lockContended(mutex: Mutex, me: ThreadId, deadline: f64): i32 {
   if (me <= 0) abort("Mutex.lock: thread id " + me.toString() + " does not fit the owner field");
+  if (mutex.robustState & NOT_RECOVERABLE) return ENOTRECOVERABLE;
   let addr = mutex.stateAddress();
   let lockBits = me;
   let c = atomicLoad(addr);
@@ -86,10 +89,31 @@ function lockContended(mutex: Mutex, me: ThreadId, deadline: f64): i32 {
     }
     let wait = msUntil(deadline);                                   // 2d
     if (wait == 0) return ETIMEDOUT;
+    let fate = ownerFate(c & OWNER_MASK);                           // "Owners that are gone"
+    if (fate != 0) {
+      if (mutex.robustState & ROBUST) {
+        let seen = atomicCas(addr, c, me | WAITERS);
+        if (seen != c) { c = seen; continue; }
+        mutex.robustState |= INCONSISTENT;
+        return EOWNERDEAD;
+      }
+      ownerGone(mutex, me, c & OWNER_MASK, fate);
+    }
     futexWaitFor(addr, c, wait, WAIT_MUTEX);                        // 2e
     lockBits = me | WAITERS;                                        // step 4
     c = atomicLoad(addr);
   }
+}
+
+/** A thread is about to sleep on a mutex whose owner is gone and will never unlock it: says so once per
+ *  mutex (the deadlock report names it too, if nothing else runs). */
+function ownerGone(mutex: Mutex, me: ThreadId, owner: ThreadId, fate: i32): void {
+  if (mutex.robustState & WARNED) return;
+  mutex.robustState |= WARNED;
+  printError("weft: thread " + me.toString() + " waits for mutex at 0x" + mutex.stateAddress().toString(16) +
+    " held by thread " + owner.toString() + (fate == 1
+      ? ", which does not exist in this process: it was not copied by fork()"
+      : ", which has ended holding it") + "; a robust Mutex would say EOWNERDEAD");
 }
 
 /** Unlock protocol, step 4 (or EPERM when the caller does not hold the mutex). */
@@ -103,12 +127,45 @@ function unlockContended(mutex: Mutex, me: ThreadId): i32 {
   return 0;
 }
 
+// ─── Owners that are gone ───
+//
+// A mutex held by a thread that ended, or that fork() did not copy into this process (core/fork.ts), is
+// never unlocked. A thread about to sleep on one looks at its owner (ownerFate): a plain mutex says so once
+// on stderr and sleeps (the deadlock report names the owner too); a robust one is taken over, and lock
+// returns EOWNERDEAD. Looked at only on the slow path, just before sleeping.
+
+// @ts-ignore: decorator
+@inline const ROBUST: i32 = 1;
+// @ts-ignore: decorator
+@inline const INCONSISTENT: i32 = 2;
+// @ts-ignore: decorator
+@inline const NOT_RECOVERABLE: i32 = 4;
+// @ts-ignore: decorator
+@inline const WARNED: i32 = 8;
+
+/** A robust mutex unlocked while inconsistent (consistent() was not called): it becomes unusable. */
+function unlockInconsistent(mutex: Mutex, me: ThreadId): i32 {
+  if ((atomicLoad(mutex.stateAddress()) & OWNER_MASK) != me) return EPERM;
+  mutex.robustState = (mutex.robustState & ~INCONSISTENT) | NOT_RECOVERABLE;
+  atomicExchange(mutex.stateAddress(), OWNER_MASK);               // never free again: every lock takes the slow path
+  futexWake(mutex.stateAddress(), -1);
+  return 0;
+}
+
 // ─── The lock ───
 
 /** A non-recursive mutual-exclusion lock (pthread_mutex_t with error checking / Go's sync.Mutex). */
 @final export class Mutex {
   /** See the layout above. Atomic. */
   private state: i32 = 0;
+  /** ROBUST, INCONSISTENT, NOT_RECOVERABLE, WARNED ("Owners that are gone"). Changed by the owner only
+   *  (and WARNED, a hint, by any waiter). */
+  robustState: i32 = 0;
+
+  /** `robust`: as pthread_mutexattr_setrobust — when the owner is gone (it ended, or fork did not copy
+   *  it), lock takes the mutex and returns EOWNERDEAD instead of waiting for ever; the new owner repairs
+   *  what it guards and calls consistent(), or unlocks it and every later lock says ENOTRECOVERABLE. */
+  constructor(robust: bool = false) { if (robust) this.robustState = ROBUST; }
 
   /** The address of the futex word (for deadlock reports and the sync tests). */
   // @ts-ignore: decorator
@@ -139,8 +196,17 @@ function unlockContended(mutex: Mutex, me: ThreadId): i32 {
   // @ts-ignore: decorator
   @inline unlock(): i32 {
     let me = self();
+    if (this.robustState & INCONSISTENT) return unlockInconsistent(this, me);
     if (atomicCas(this.stateAddress(), me, 0) == me) return 0;     // step 3
     return unlockContended(this, me);
+  }
+
+  /** A robust mutex taken with EOWNERDEAD: what it guards is repaired, the mutex is usable again. EINVAL
+   *  unless the caller holds it in that state. */
+  consistent(): i32 {
+    if ((this.robustState & INCONSISTENT) == 0 || this.owner() != self()) return EINVAL;
+    this.robustState &= ~INCONSISTENT;
+    return 0;
   }
 
   /** The thread that holds the mutex, 0 when free. A snapshot: it may change as soon as it is read. */

@@ -1,0 +1,84 @@
+// Processes: fork, waitpid, atfork, getpid / getppid (system calls: the host makes the copy). A weft process is one instance of the module: its
+// memory, its threads, its descriptors. core/fork.ts says what a child is made of.
+//
+//   let pid = fork();
+//   if (pid == 0) { /* the child: this thread only */ exit(3); }
+//   let status = new StaticArray<i32>(1);
+//   waitpid(pid, status);                     // WIFEXITED(status[0]), WEXITSTATUS(status[0]) == 3
+//
+// Descriptors: the child shares the parent's descriptor table (the host's): a descriptor either opens
+// is open in both, and one either closes is closed for both (POSIX gives each process its own table over
+// shared open files). The child's output goes where the parent's goes.
+
+import { ioRequest, ioCall, IO_MODE_DEFAULT } from "./io";
+import { processSelf, processParent } from "../core/fork";
+import { SHARED_MEMORY } from "../core/atomics";
+import { ENOSYS, EINVAL } from "../core/errno";
+
+// @ts-ignore: decorator
+@inline const IO_OP_FORK: u32 = 17;
+// @ts-ignore: decorator
+@inline const IO_OP_WAITPID: u32 = 18;
+
+/** waitpid's options: return 0 at once when no child has ended. */
+// @ts-ignore: decorator
+@inline export const WNOHANG: i32 = 1;
+
+// Wait statuses, Linux's encoding: exited with code c: c << 8; killed by signal s: s.
+export function WIFEXITED(status: i32): bool { return (status & 0x7f) == 0; }
+export function WEXITSTATUS(status: i32): i32 { return (status >> 8) & 0xff; }
+export function WIFSIGNALED(status: i32): bool { return (status & 0x7f) != 0 && (status & 0x7f) != 0x7f; }
+export function WTERMSIG(status: i32): i32 { return status & 0x7f; }
+
+/** This process's id (1 for the first), and its parent's (0 for the first). */
+export function getpid(): i32 { return processSelf(); }
+export function getppid(): i32 { return processParent(); }
+
+// ── atfork ──
+
+const prepares: Array<() => void> = [];
+const parents: Array<() => void> = [];
+const children: Array<() => void> = [];
+
+/** Registers fork handlers, as pthread_atfork: `prepare` runs before fork copies the process (the last
+ *  registered first), `parent` and `child` after it, in the parent and in the child (in the order they
+ *  were registered). The usual use: prepare locks the program's mutexes, parent and child unlock them, so
+ *  that none is copied held by a thread the child does not have. Pass null for a handler not wanted. */
+export function atfork(prepare: (() => void) | null, parent: (() => void) | null, child: (() => void) | null): i32 {
+  if (prepare) prepares.push(prepare);
+  if (parent) parents.push(parent);
+  if (child) children.push(child);
+  return 0;
+}
+
+// ── fork ──
+
+/** Copies the calling process: in the child, this thread alone returns 0; the parent gets the child's
+ *  id. Every other thread's record is copied but the thread is absent in the child (joining it says it
+ *  was not copied); mutexes are copied as they are — a mutex another thread holds stays held by a thread
+ *  the child does not have (atfork, or a robust Mutex, are the cures). -ENOSYS in a shared build (M:N,
+ *  1:1) or a host that cannot copy a module; -ENOMEM, -EAGAIN. */
+export function fork(): i32 {
+  if (SHARED_MEMORY) return -ENOSYS;
+  for (let i = prepares.length - 1; i >= 0; i--) prepares[i]();
+  let r = ioRequest(IO_OP_FORK, IO_MODE_DEFAULT, -1);
+  let pid = r === null ? -12 : ioCall(r);
+  if (pid == 0) {
+    for (let i = 0; i < children.length; i++) children[i]();
+  } else {
+    for (let i = 0; i < parents.length; i++) parents[i]();
+  }
+  return pid;
+}
+
+/** Waits for child `pid` (-1: any child) to end, and stores its wait status in status[0] (WIFEXITED ...).
+ *  Returns its id; 0 with WNOHANG when none has ended yet; -ECHILD when there is no such child (or it was
+ *  waited for already); -EINVAL for bad options. */
+export function waitpid(pid: i32, status: StaticArray<i32> | null = null, options: i32 = 0): i32 {
+  if ((options & ~WNOHANG) != 0 || (status !== null && status.length < 1)) return -EINVAL;
+  let r = ioRequest(IO_OP_WAITPID, IO_MODE_DEFAULT, pid);
+  if (r === null) return -12;
+  r.flags = <u32>options;
+  if (status !== null) { r.ptr = changetype<usize>(status); r.len = 4; }
+  return ioCall(r);
+}

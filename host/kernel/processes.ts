@@ -1,0 +1,80 @@
+// Processes for N:1 programs: fork's copy and waitpid (assembly/core/fork.ts is the core's side, with the
+// design note). Web-standard APIs only.
+//
+// Fork protocol (the host's steps; the core's are in core/fork.ts):
+//   1. the fork request (IO_OP_FORK) is answered "pending" and remembered; the loop goes on until it next
+//      returns to the host, when no thread runs;
+//   2. a new instance of the same module is made, its output muted while its start function runs (the
+//      program's top-level code: what it does is overwritten by the copy);
+//   3. synchronously: the parent's globals are saved into its memory (weft_globals_save), the memory is
+//      copied into the child's (grown to the same size), the child loads the globals (weft_globals_load)
+//      and becomes a process of its own (weft_fork_child);
+//   4. the request completes with 0 in the child and with the child's id in the parent, and the child's
+//      loop starts, beside the parent's, on the same JavaScript thread (each gives the other turns:
+//      hostSlice). A child is not a Worker: N:1 programs run on the thread that loaded them.
+// When a child's run ends, its wait status (Linux's encoding) waits for waitpid, and the parent is sent
+// SIGCHLD (ignored unless it has a handler).
+
+import { REQUEST } from "../io/abi.js";
+
+export const ECHILD = 10, ENOSYS = 38, EINVAL = 22;
+export const WNOHANG = 1;
+export const SIGCHLD = 17;
+
+/** Process ids for a family of processes (the first program is 1). */
+export class ProcessIds {
+  private next = 2;
+  take(): number { return this.next++; }
+}
+
+/** A wait status as Linux encodes it: exit code c → c << 8; killed by signal s → s. */
+export function waitStatus(status: string, exitCode: number, signal?: number): number {
+  if (status === "signaled" && signal) return signal & 0x7f;
+  return (exitCode & 0xff) << 8;
+}
+
+interface Child { pid: number; ended: boolean; status: number }
+interface Waiter { addr: number; pid: number; ptr: number; len: number }
+
+/** A process's children and its threads waiting for them. */
+export class Children {
+  private readonly children = new Map<number, Child>();
+  private waiters: Waiter[] = [];
+
+  constructor(private readonly memory: () => WebAssembly.Memory, private readonly complete: (addr: number, result: number) => void) {}
+
+  add(pid: number): void { this.children.set(pid, { pid, ended: false, status: 0 }); }
+
+  /** waitpid's request: the answer now (a pid, 0, or a negated errno), or null: it waits. */
+  wait(addr: number): number | null {
+    const view = new DataView(this.memory().buffer, addr, REQUEST.size);
+    const pid = view.getInt32(REQUEST.fd, true), options = view.getUint32(REQUEST.flags, true);
+    const waiter = { addr, pid, ptr: view.getUint32(REQUEST.ptr, true), len: view.getUint32(REQUEST.len, true) };
+    if (options & ~WNOHANG) return -EINVAL;
+    const candidates = [...this.children.values()].filter((c) => pid === -1 || c.pid === pid);
+    if (!candidates.length) return -ECHILD;
+    const ended = candidates.find((c) => c.ended);
+    if (ended) return this.reap(ended, waiter);
+    if (options & WNOHANG) return 0;
+    this.waiters.push(waiter);
+    return null;
+  }
+
+  /** Child `pid` ended with `status`: the first thread waiting for it takes it. */
+  ended(pid: number, status: number): void {
+    const child = this.children.get(pid);
+    if (!child) return;
+    child.ended = true;
+    child.status = status;
+    const i = this.waiters.findIndex((w) => w.pid === -1 || w.pid === pid);
+    if (i < 0) return;
+    const [waiter] = this.waiters.splice(i, 1);
+    this.complete(waiter.addr, this.reap(child, waiter));
+  }
+
+  private reap(child: Child, waiter: Waiter): number {
+    this.children.delete(child.pid);
+    if (waiter.ptr && waiter.len >= 4) new DataView(this.memory().buffer).setInt32(waiter.ptr, child.status, true);
+    return child.pid;
+  }
+}

@@ -1,0 +1,31 @@
+// Processes (assembly/core/fork.ts, assembly/sys/process.ts, host/kernel/processes.ts): fork's child gets
+// the memory and one thread; waitpid's statuses; the inherited lock reported, and its cures; SIGCHLD.
+import { describe, expect, it } from "vitest";
+import { buildAhead, runProgram, runSharedProgram, valuesOf } from "./harness";
+
+const TIMEOUT = 120_000;
+buildAhead([["process_fork.ts", {}], ["process_fork.ts", { shared: true }]]);
+
+describe("fork", () => {
+  it("copies the process with one thread, reports the inherited lock, and atfork or a robust mutex cure it (N:1)", async () => {
+    const result = await runProgram("process_fork.ts");
+    expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }).toEqual({ status: "exited", exitCode: 0, error: null });
+    expect(Object.fromEntries(valuesOf(result))).toEqual({
+      child_pids: "ok", child_counter: "101", child_join_absent: "yes", fork_in_parent: "child id", child_status: "exit 7",
+      parent_counter_kept: "101", sigchld_after_wait: "1", wait_again: "ECHILD", wait_bad_options: "EINVAL", wnohang: "exit 3",
+      child_killed: "signal 15", hazard_child: "exit 1", child_robust: "EOWNERDEAD,0,0",
+      child_unrepaired: "EOWNERDEAD,ENOTRECOVERABLE", child_atfork_lock: "0", atfork_child: "exit 0", no_child: "ECHILD",
+    });
+    // The hazard is never silent: the thread that blocks says which thread holds the lock, and the child's
+    // deadlock report names it again.
+    expect(result.stderr).toMatch(/waits for mutex at 0x[0-9a-f]+ held by thread \d+, which does not exist in this process: it was not copied by fork\(\)/);
+    expect(result.stderr).toMatch(/process \d+: deadlock: every thread is blocked[^]*blocked on mutex at 0x[0-9a-f]+ held by thread \d+, which does not exist in this process: it was not copied by fork\(\)/);
+    expect(result.stdout).not.toMatch(/child_never/);
+  }, TIMEOUT);
+
+  it("says ENOSYS in a shared build, and the program goes on", async () => {
+    const result = await runSharedProgram("process_fork.ts", 2);
+    expect(result.status).toBe("exited");
+    expect(valuesOf(result).get("fork_in_parent")).toBe("-38");
+  }, TIMEOUT);
+});
