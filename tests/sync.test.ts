@@ -50,12 +50,14 @@ describe("Mutex", () => {
     expect(result.error ?? "").toMatch(/mutex/i);
     expect(result.stdout).toContain("started");
     expect(result.stdout).not.toContain("got both");
-    // Each of the two workers waits on a different mutex (the one the other holds); main waits on join.
+    // Each of the two workers waits on a different mutex, held by the other (the report names the
+    // owner); main waits on join.
     const onMutex = result.threads
-      .map((t) => t.waitingOn ?? "")
-      .filter((w) => /^mutex at 0x[0-9a-f]+$/.test(w));
+      .map((t) => ({ id: t.id, m: /^mutex at (0x[0-9a-f]+) held by thread (\d+)$/.exec(t.waitingOn ?? "") }))
+      .filter((w) => w.m !== null);
     expect(onMutex.length).toBe(2);
-    expect(onMutex[0]).not.toBe(onMutex[1]);
+    expect(onMutex[0].m![1]).not.toBe(onMutex[1].m![1]);
+    expect([Number(onMutex[0].m![2]), Number(onMutex[1].m![2])]).toEqual([onMutex[1].id, onMutex[0].id]);
   }, TIMEOUT);
 });
 

@@ -92,7 +92,7 @@ function lockContended(mutex: Mutex, me: ThreadId, deadline: f64): i32 {
     let fate = ownerFate(c & OWNER_MASK);                           // "Owners that are gone"
     if (fate != 0) {
       if (mutex.robustState & ROBUST) {
-        let seen = atomicCas(addr, c, me | WAITERS);
+        let seen = atomicCas(addr, c, me | WAITERS);            // WAITERS: unlock takes the slow path
         if (seen != c) { c = seen; continue; }
         mutex.robustState |= INCONSISTENT;
         return EOWNERDEAD;
@@ -118,6 +118,7 @@ function ownerGone(mutex: Mutex, me: ThreadId, owner: ThreadId, fate: i32): void
 
 /** Unlock protocol, step 4 (or EPERM when the caller does not hold the mutex). */
 function unlockContended(mutex: Mutex, me: ThreadId): i32 {
+  if (mutex.robustState & INCONSISTENT) return unlockInconsistent(mutex, me);
   let addr = mutex.stateAddress();
   let c = atomicLoad(addr);
   if (c == 0 || (c & OWNER_MASK) != me) return EPERM;
@@ -196,9 +197,8 @@ function unlockInconsistent(mutex: Mutex, me: ThreadId): i32 {
   // @ts-ignore: decorator
   @inline unlock(): i32 {
     let me = self();
-    if (this.robustState & INCONSISTENT) return unlockInconsistent(this, me);
-    if (atomicCas(this.stateAddress(), me, 0) == me) return 0;     // step 3
-    return unlockContended(this, me);
+    if (atomicCas(this.stateAddress(), me, 0) == me) return 0;     // step 3 (a robust mutex taken over
+    return unlockContended(this, me);                              // carries WAITERS: never this path)
   }
 
   /** A robust mutex taken with EOWNERDEAD: what it guards is repaired, the mutex is usable again. EINVAL
