@@ -164,6 +164,8 @@
 #define WEFT_OP_CALL_TEXT 16u
 #define WEFT_OP_FORK 17u
 #define WEFT_OP_WAITPID 18u
+#define WEFT_OP_PIPE 19u
+#define WEFT_OP_KILL 20u
 
 /** weft_io_request.flags on WEFT_OP_WRITE: ptr/len is UTF-16 text (len in code units), written as UTF-8. */
 #define WEFT_IO_FLAG_UTF16 0x80000000u
@@ -187,8 +189,8 @@
 #define WEFT_KIND_SYMLINK 3
 #define WEFT_KIND_OTHER 4
 
-/** Error numbers (Linux's). A result < 0 is one of these, negated. WEFT_ESRCH is the core's alone (a
- *  thread id that names no live thread): no host returns it. */
+/** Error numbers (Linux's). A result < 0 is one of these, negated. WEFT_ESRCH: a thread id that names no
+ *  live thread (the core), or a process id that names no process (kill). */
 #define WEFT_EPERM 1
 #define WEFT_ENOENT 2
 #define WEFT_ESRCH 3

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { buildAhead, runProgram, runSharedProgram, valuesOf } from "./harness";
 
 const TIMEOUT = 120_000;
-buildAhead([["process_fork.ts", {}], ["process_fork.ts", { shared: true }]]);
+buildAhead([["process_fork.ts", {}], ["process_fork.ts", { shared: true }], ["process_pipe.ts", {}]]);
 
 describe("fork", () => {
   it("copies the process with one thread, reports the inherited lock, and atfork or a robust mutex cure it (N:1)", async () => {
@@ -27,5 +27,15 @@ describe("fork", () => {
     const result = await runSharedProgram("process_fork.ts", 2);
     expect(result.status).toBe("exited");
     expect(valuesOf(result).get("fork_in_parent")).toBe("-38");
+  }, TIMEOUT);
+
+  it("a parent reads its child's output through a pipe, and kill reaches the other process", async () => {
+    const result = await runProgram("process_pipe.ts");
+    expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
+    expect(Object.fromEntries(valuesOf(result))).toEqual({
+      pipe: "0", read_end: "0", read_from_child: "line 1 from the child|line 2 from the child|line 3 from the child|",
+      child_exit: "0", write_no_reader: "EPIPE", closed_twice: "EBADF", kill_child: "0", child_got: "10",
+      parent_got_usr2: "1", kill_gone: "ESRCH",
+    });
   }, TIMEOUT);
 });

@@ -4,7 +4,7 @@
 //   sigaction(SIGINT, (sig) => { ... }, SA_RESTART);     a handler shared by every thread
 //   sigprocmask(SIG_BLOCK, sigbit(SIGINT));              this thread's mask (a spawned thread inherits it)
 //   let sig = sigwait(sigbit(SIGINT) | sigbit(SIGTERM)); the recommended pattern: block, and one thread waits
-//   pthreadKill(worker, SIGUSR1);                        to one thread; kill(0, sig) and raise to the process / self
+//   pthreadKill(worker, SIGUSR1);                        to one thread; raise to itself; kill (sys/process.ts)
 //   alarm(2);  cpuTimer(50);                             SIGALRM to the process; SIGVTALRM to this thread
 //
 // Errors come back as negative errno values (-EINVAL, -ESRCH, -EAGAIN, -EINTR), as in the rest of weft.
@@ -22,7 +22,6 @@ import { futexWaitFor, futexWake, WAIT_SLEEP } from "../core/futex";
 import { hostNow } from "../core/host";
 import { EINVAL, ESRCH, ENOMEM, ENOTSUP } from "../core/errno";
 import { isOneToOne } from "../core/processor";
-import { processSelf } from "../core/fork";
 
 export * from "../core/signum";
 
@@ -102,19 +101,6 @@ export function pthreadKill(id: i32, sig: i32): i32 {
   return result;
 }
 
-/** Sends `sig` to a process: 0 or getpid() is this one, which gives it to one thread that does not block
- *  it, chosen as Linux does. Other processes (a child's id) are not reached yet: -ESRCH. 0 or -EINVAL. */
-export function kill(pid: i32, sig: i32): i32 {
-  if (sig != 0 && !validSignal(sig)) return -EINVAL;
-  if (pid != 0 && pid != processSelf() && pid != -processSelf() && pid != -1) return -ESRCH;
-  if (sig == 0) return 0;
-  schedLockTake();
-  let result = signalSend(null, sig);
-  schedLockDrop();
-  if (currentThread != 0) signalCheckpoint();
-  return result;
-}
-
 /** Waits until one of `set` is pending, takes it and returns its number. Block the set first (in every
  *  thread: the mask is inherited), or a handler may take the signal instead. -EINVAL for an empty set. */
 export function sigwait(set: u64): i32 { return signalWait(set, -1); }
@@ -169,7 +155,9 @@ function alarmMain(generation: usize): i32 {
     futexWaitFor(ALARM_WORD, word, left, WAIT_SLEEP);
   }
   alarmSet(0);
-  kill(0, SIGALRM);
+  schedLockTake();
+  signalSend(null, SIGALRM);
+  schedLockDrop();
   return 0;
 }
 

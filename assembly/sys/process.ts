@@ -6,19 +6,26 @@
 //   let status = new StaticArray<i32>(1);
 //   waitpid(pid, status);                     // WIFEXITED(status[0]), WEXITSTATUS(status[0]) == 3
 //
-// Descriptors: the child shares the parent's descriptor table (the host's): a descriptor either opens
-// is open in both, and one either closes is closed for both (POSIX gives each process its own table over
-// shared open files). The child's output goes where the parent's goes.
+// Descriptors: the child gets a table of its own whose entries name the parent's open files, as POSIX
+// says (host/kernel/process-io.ts): what one process closes stays open in the other. Its output goes where
+// the parent's goes.
 
 import { ioRequest, ioCall, IO_MODE_DEFAULT } from "./io";
 import { processSelf, processParent } from "../core/fork";
 import { SHARED_MEMORY } from "../core/atomics";
 import { ENOSYS, EINVAL } from "../core/errno";
+import { signalSend, signalCheckpoint, validSignal } from "../core/signal";
+import { schedLockTake, schedLockDrop } from "../core/processor";
+import { currentThread } from "../core/scheduler";
 
 // @ts-ignore: decorator
 @inline const IO_OP_FORK: u32 = 17;
 // @ts-ignore: decorator
 @inline const IO_OP_WAITPID: u32 = 18;
+// @ts-ignore: decorator
+@inline const IO_OP_PIPE: u32 = 19;
+// @ts-ignore: decorator
+@inline const IO_OP_KILL: u32 = 20;
 
 /** waitpid's options: return 0 at once when no child has ended. */
 // @ts-ignore: decorator
@@ -80,5 +87,38 @@ export function waitpid(pid: i32, status: StaticArray<i32> | null = null, option
   if (r === null) return -12;
   r.flags = <u32>options;
   if (status !== null) { r.ptr = changetype<usize>(status); r.len = 4; }
+  return ioCall(r);
+}
+
+/** Makes a pipe: fds[0] its read end, fds[1] its write end (read, write and close as any descriptor). A
+ *  read waits, parking only its thread, until bytes come or every write end is closed (then 0); a write
+ *  with no read end left says -EPIPE. Across fork both processes hold both ends: each closes the one it
+ *  does not use. 0, or -EINVAL (fds shorter than 2), -ENOTSUP in a host without pipes. */
+export function pipe(fds: StaticArray<i32>): i32 {
+  if (fds.length < 2) return -EINVAL;
+  let r = ioRequest(IO_OP_PIPE, IO_MODE_DEFAULT, -1);
+  if (r === null) return -12;
+  r.ptr = changetype<usize>(fds);
+  r.len = 8;
+  return ioCall(r);
+}
+
+/** Sends `sig` to a process: 0, -1 or getpid() is this one, which gives it to one thread that does not
+ *  block it, chosen as Linux does (core/signal.ts); another id names another process of this family (a
+ *  child, the parent), which its host raises it in. Signal 0 only checks that the process exists. 0,
+ *  -ESRCH (no such process, or it ended), -EINVAL. */
+export function kill(pid: i32, sig: i32): i32 {
+  if (sig != 0 && !validSignal(sig)) return -EINVAL;
+  if (pid == 0 || pid == -1 || pid == processSelf() || pid == -processSelf()) {
+    if (sig == 0) return 0;
+    schedLockTake();
+    let result = signalSend(null, sig);
+    schedLockDrop();
+    if (currentThread != 0) signalCheckpoint();
+    return result;
+  }
+  let r = ioRequest(IO_OP_KILL, IO_MODE_DEFAULT, pid < 0 ? -pid : pid);
+  if (r === null) return -12;
+  r.flags = <u32>sig;
   return ioCall(r);
 }

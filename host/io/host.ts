@@ -50,6 +50,8 @@ export interface IoHost {
    *  host offers its sockets in `sends` and keeps it told of its own writes and closes. False (or absent):
    *  every call crosses to the owner. */
   offerSends?(sends: DirectSends): boolean;
+  /** The descriptors open now (fork: host/kernel/process-io.ts). Absent: 0, 1 and 2. */
+  openDescriptors?(): number[];
   /** Lets the host's event loop run once while threads are still runnable (the loop's RUN_POLL). */
   turn(): Promise<void>;
   /** The run ended: close what the program left open, stop helpers. */

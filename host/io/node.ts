@@ -67,7 +67,7 @@ export class NodeIo extends WebIo implements NodeServices {
         const r = this.fds.get(req.fd);
         if (!r) return -ERRNO.EBADF;
         if (r.kind === "socket" || r.kind === "server") return this.net.submit(req, ctx);
-        if (r.kind === "url" || (r.kind === "stdio" && req.op === "write")) return super.submit(req, ctx);
+        if (r.kind === "url" || r.kind === "pipe" || (r.kind === "stdio" && req.op === "write")) return super.submit(req, ctx);
         return this.files.submit(req, ctx);
       }
       case "delay":

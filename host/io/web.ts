@@ -5,6 +5,7 @@
 import { ERRNO, FLAG_UTF16, O_READ, O_WRITE, O_CREATE, O_TRUNCATE, O_APPEND } from "./abi.js";
 import { PENDING, type Answer, type IoContext, type IoHost, type IoRequest } from "./host.js";
 import { FdTable } from "./fds.js";
+import { Pipe, type PipeEnd } from "./pipes.js";
 
 export interface WebIoOptions {
   /** URL prefixes the program may read through open(): e.g. ["https://example.org/data/"]. None by default. */
@@ -17,6 +18,7 @@ export interface WebIoOptions {
 /** What a descriptor of the web host refers to. */
 export type WebResource =
   | { kind: "stdio"; fd: number }
+  | PipeEnd
   | { kind: "url"; url: string; reader: ReadableStreamDefaultReader<Uint8Array>; chunk: Uint8Array | null; done: boolean };
 
 const decoder = new TextDecoder();
@@ -30,8 +32,10 @@ export class WebIo implements IoHost {
 
   submit(req: IoRequest, ctx: IoContext): Answer {
     switch (req.op) {
+      case "pipe": return this.pipe(req, ctx);
       case "write": {
         const r = this.fds.get(req.fd);
+        if (r?.kind === "pipe") return r.end === "write" ? r.pipe.write(req, ctx) : -ERRNO.EBADF;
         if (r?.kind === "stdio") return r.fd === 0 ? -ERRNO.EBADF : this.writeStdio(req, ctx);   // stdin is read-only
         return r ? -ERRNO.ENOTSUP : -ERRNO.EBADF;
       }
@@ -40,16 +44,33 @@ export class WebIo implements IoHost {
       case "read": {
         const r = this.fds.get(req.fd);
         if (r?.kind === "url") return this.readUrl(r, req, ctx);
+        if (r?.kind === "pipe") return r.end === "read" ? r.pipe.read(req, ctx) : -ERRNO.EBADF;
         return r ? -ERRNO.ENOTSUP : -ERRNO.EBADF;
       }
       case "close": {
         const r = this.fds.get(req.fd);
         if (!r) return -ERRNO.EBADF;
         if (r.kind === "url") { r.reader.cancel().catch(() => {}); this.fds.remove(req.fd); return 0; }
+        if (r.kind === "pipe") { this.fds.remove(req.fd); r.pipe.close(r.end); return 0; }
         return -ERRNO.ENOTSUP;
       }
     }
     return -ERRNO.ENOTSUP;
+  }
+
+  /** The descriptors open now (fork gives each process a table over them: host/kernel/process-io.ts). */
+  openDescriptors(): number[] { return [...this.fds.entries()].map(([fd]) => fd); }
+
+  /** IO_OP_PIPE: two descriptors, the read end and the write end, written as two i32 at `ptr`. */
+  private pipe(req: IoRequest, ctx: IoContext): Answer {
+    if (req.len < 8) return -ERRNO.EINVAL;
+    const pipe = new Pipe();
+    const read = this.fds.add({ kind: "pipe", end: "read", pipe });
+    const write = this.fds.add({ kind: "pipe", end: "write", pipe });
+    const view = new DataView(ctx.bytes(req.ptr, 8).buffer, req.ptr, 8);
+    view.setInt32(0, read, true);
+    view.setInt32(4, write, true);
+    return 0;
   }
 
   /** A blocking delay becomes a timer; nothing else here waits when blocking (host.ts, IoHost.unblocked). */

@@ -181,6 +181,8 @@ export class HostCalls implements IoHost {
     return this.inner.submit(req, ctx);
   }
 
+  openDescriptors(): number[] { return this.inner.openDescriptors?.() ?? [0, 1, 2]; }
+
   unblocked(req: IoRequest, ctx: IoContext): IoRequest {
     if (req.op === "call" || req.op === "call_text") return req;
     return this.inner.unblocked ? this.inner.unblocked(req, ctx) : req;

@@ -21,9 +21,14 @@ export const ECHILD = 10, ENOSYS = 38, EINVAL = 22;
 export const WNOHANG = 1;
 export const SIGCHLD = 17;
 
-/** Process ids for a family of processes (the first program is 1). */
+/** A process as kill reaches it. */
+export interface Signalable { signal(sig: number): void }
+
+/** Process ids for a family of processes (the first program is 1), and the ones still running, which
+ *  kill can reach. */
 export class ProcessIds {
   private next = 2;
+  readonly running = new Map<number, Signalable>();
   take(): number { return this.next++; }
 }
 

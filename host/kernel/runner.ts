@@ -37,6 +37,7 @@ import { SHARED_EXPORTS } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
 import { ProcessIds, Children, waitStatus, ENOSYS, SIGCHLD } from "./processes.js";
+import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
@@ -207,6 +208,7 @@ export class WeftProgram {
   private ids = new ProcessIds();
   private readonly children = new Children(() => this.exports.memory, (addr, result) => this.complete(addr, result));
   private forkRequest = 0;
+  private hostIo: IoHost | null = null;      // the I/O host itself, once fork gave this process a table over it
   private forkedMain = 0;
   private muted = false;                     // a child's start function runs: its output is not the program's
   private ended = false;
@@ -234,9 +236,8 @@ export class WeftProgram {
     const table = callTable(module);
     const parent = options.forkOf;
     if (parent) {
-      // The parent's descriptors (and host functions) are the child's; closing is the parent's to do.
-      const io = parent.io;
-      program.io = { submit: (req, ctx) => io.submit(req, ctx), turn: () => io.turn(), close: async () => {} };
+      // A table of its own over the parent's open files (host/kernel/process-io.ts).
+      program.io = (parent.io as ProcessIo).forked();
       program.muted = true;
     } else if (table.length) program.io = new HostCalls(program.io, table, options.imports ?? {});
     const imports = { ...syncImportObject(module, moduleBytes(source), options.imports, () => program.exports.memory, (m, n) => weftImport(m, n, !!options.processor)), ...program.imports() };
@@ -307,7 +308,7 @@ export class WeftProgram {
   private submit(addr: number): number {
     const memory = this.exports.memory;
     const op = readU32(memory, addr + REQUEST.op);
-    if (op === OP.fork || op === OP.waitpid) return this.processCall(addr, op);
+    if (op === OP.fork || op === OP.waitpid || op === OP.kill) return this.processCall(addr, op);
     const viaOwner = this.options.processor?.io;
     if (viaOwner) {
       if (!this.ring) this.ring = this.exports.weft_io_ring();
@@ -323,6 +324,7 @@ export class WeftProgram {
   private processCall(addr: number, op: number): number {
     let answer: number | null;
     if (op === OP.waitpid) answer = this.children.wait(addr);
+    else if (op === OP.kill) answer = this.killProcess(readI32(this.exports.memory, addr + REQUEST.fd), readU32(this.exports.memory, addr + REQUEST.flags));
     else if (this.options.processor || !this.exports.weft_globals_save) answer = -ENOSYS;
     else if (this.forkRequest) answer = -ERRNO.EAGAIN;
     else { this.forkRequest = addr; answer = null; }
@@ -331,11 +333,23 @@ export class WeftProgram {
     return SUBMIT_DONE;
   }
 
+  /** kill of another process of this family: its host raises the signal there. */
+  private killProcess(pid: number, sig: number): number {
+    const target = this.ids.running.get(pid);
+    if (!target) return -ERRNO.ESRCH;
+    if (sig !== 0) target.signal(sig);
+    return 0;
+  }
+
   /** Fork protocol, steps 2-4 (host/kernel/processes.ts): between two calls of the loop. */
   private async fork(): Promise<void> {
     const addr = this.forkRequest;
     this.forkRequest = 0;
     const pid = this.ids.take();
+    if (!(this.io instanceof ProcessIo)) {
+      this.hostIo = this.io;
+      this.io = ProcessIo.first(this.io, this.io.openDescriptors?.() ?? [0, 1, 2]);
+    }
     let child: WeftProgram;
     try { child = await WeftProgram.load(this.module, { ...this.options, signals: undefined, io: undefined, forkOf: this }); }
     catch (e) { this.complete(addr, -ERRNO.ENOMEM); return; }
@@ -351,8 +365,13 @@ export class WeftProgram {
     child.pid = pid;
     child.ppid = this.pid;
     child.ids = this.ids;
+    this.ids.running.set(this.pid, this);
+    this.ids.running.set(pid, child);
     child.forkedMain = readI32(cx.memory, readU32(cx.memory, addr + REQUEST.thread) + THREAD.id);
     child.muted = false;
+    // Each process of a family can signal the others (kill): a thread in sigwait waits on the outside.
+    ex.weft_signal_source(1);
+    cx.weft_signal_source(1);
     child.complete(addr, 0);
     this.children.add(pid);
     this.complete(addr, pid);
@@ -408,7 +427,7 @@ export class WeftProgram {
   async run(): Promise<RunResult> {
     let result: RunResult;
     try { result = await this.runThreads(); }
-    finally { await this.io.close(); }
+    finally { await (this.hostIo ?? this.io).close(); }
     return result;
   }
 
@@ -609,6 +628,7 @@ export class WeftProgram {
   private finish(status: RunResult["status"], exitCode: number, start: number, error?: string, signal?: string): RunResult {
     if (!this.options.processor) this.options.signals?.detach();
     this.ended = true;
+    this.ids.running.delete(this.pid);
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
     const elapsedMs = performance.now() - start;
     let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];
