@@ -166,6 +166,9 @@
 #define WEFT_OP_WAITPID 18u
 #define WEFT_OP_PIPE 19u
 #define WEFT_OP_KILL 20u
+#define WEFT_OP_ARGS 21u
+#define WEFT_OP_SPAWN 22u
+#define WEFT_OP_EXEC 23u
 
 /** weft_io_request.flags on WEFT_OP_WRITE: ptr/len is UTF-16 text (len in code units), written as UTF-8. */
 #define WEFT_IO_FLAG_UTF16 0x80000000u
@@ -196,6 +199,7 @@
 #define WEFT_ESRCH 3
 #define WEFT_EINTR 4
 #define WEFT_EIO 5
+#define WEFT_ENOEXEC 8
 #define WEFT_EBADF 9
 #define WEFT_ECHILD 10
 #define WEFT_EAGAIN 11

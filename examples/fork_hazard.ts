@@ -3,10 +3,11 @@
 //   1. the child locks it anyway: weft says which thread holds it and that fork did not copy it, and the
 //      child's run ends as a deadlock instead of hanging;
 //   2. a robust mutex: the child's lock says EOWNERDEAD, repairs, and goes on;
-//   3. the cure: atfork handlers lock the mutex before the copy and unlock it after, in both processes.
+//   3. the cure: atfork handlers lock the mutex before the copy and unlock it after, in both processes;
+//   4. the safe alternative: posixSpawn starts a program afresh, copying nothing but descriptors.
 //   npx weft run examples/fork_hazard.ts
 import {
-  spawn, join, sleep, print, fork, waitpid, atfork, Mutex, Channel, WEXITSTATUS, EOWNERDEAD,
+  spawn, join, sleep, print, fork, waitpid, atfork, posixSpawn, Mutex, Channel, WEXITSTATUS, EOWNERDEAD,
 } from "weft";
 
 const lock = new Mutex();
@@ -59,5 +60,9 @@ export function main(): i32 {
   if (pid == 0) { lock.lock(); print("   child: locked it"); lock.unlock(); return 0; }
   print("   " + childExit(pid));
   join(w);
+
+  print("4. posixSpawn: a new program, nothing copied but the descriptors");
+  pid = posixSpawn("examples/hello.ts");
+  print(pid > 0 ? "   " + childExit(pid) : "   posixSpawn said " + pid.toString() + " (run it from weft's directory)");
   return 0;
 }

@@ -24,8 +24,8 @@ const runFile: typeof import("./node.js").runFile = async (...args) => (await im
 async function runProgram(program: string | Uint8Array, options: RunOptions & { grants?: NodeIoOptions }): Promise<RunResult> {
   if (typeof program === "string") return runFile(program, options);
   const { grants, ...runOptions } = options;
-  const { NodeIo } = await import("./node.js");
-  return run(program as Uint8Array<ArrayBuffer>, { ...runOptions, io: new NodeIo(grants) });
+  const { NodeIo, loadFromDisk } = await import("./node.js");
+  return run(program as Uint8Array<ArrayBuffer>, { loadProgram: loadFromDisk, ...runOptions, io: new NodeIo(grants) });
 }
 
 /** V8 flags for a process that only builds. The build spends most of its time in binaryen.js, 12 MB of
@@ -213,6 +213,10 @@ async function cmdRun(args: string[]): Promise<number> {
     if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d+|\*)$/.test(v)) throw new UsageError(`${flag} needs an address host:port, got ${JSON.stringify(v)}`);
     return v;
   };
+  // `--` ends weft's options: what follows are the program's arguments (args(), after its path).
+  const dashes = args.indexOf("--");
+  const programArgs = dashes >= 0 ? args.slice(dashes + 1) : [];
+  if (dashes >= 0) args = args.slice(0, dashes);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--dir") {
@@ -302,7 +306,7 @@ async function cmdRun(args: string[]): Promise<number> {
     }));
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
-    saveAreaMax, memoryLimit, gcPercent, ioMode, imports, signals, ...preempt, grants: { dirs, listen, connect, fetch, helpers },
+    saveAreaMax, memoryLimit, gcPercent, ioMode, imports, signals, args: [file, ...programArgs], ...preempt, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
     onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },

@@ -10,7 +10,7 @@ export { NodeIo, type NodeIoOptions };
  *  The compiler (asc and Binaryen, seconds to load) is loaded only for a .ts file. */
 export async function runFile(file: string, options: RunOptions & { grants?: NodeIoOptions } = {}): Promise<RunResult> {
   const { grants, ...runOptions } = options;
-  options = { ...runOptions, io: runOptions.io ?? new NodeIo(grants) };
+  options = { args: [file], loadProgram: loadFromDisk, ...runOptions, io: runOptions.io ?? new NodeIo(grants) };
   let bytes: Uint8Array;
   if (file.endsWith(".ts")) bytes = (await (await import("./compiler/build.js")).build(file)).wasm;
   else {
@@ -18,4 +18,14 @@ export async function runFile(file: string, options: RunOptions & { grants?: Nod
     catch (e) { throw new WeftError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
   }
   return run(bytes as Uint8Array<ArrayBuffer>, options);
+}
+
+/** posixSpawn's and exec's loader in Node (RunOptions.loadProgram): a .wasm file's bytes, or a .ts built
+ *  (through the build cache). A missing file rejects with its code (ENOENT). */
+export async function loadFromDisk(path: string): Promise<Uint8Array> {
+  if (/\.ts$/.test(path)) {
+    await readFile(path);                        // ENOENT before the compiler loads
+    return (await (await import("./compiler/build.js")).build(path)).wasm;
+  }
+  return readFile(path);
 }

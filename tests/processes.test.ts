@@ -1,10 +1,10 @@
 // Processes (assembly/core/fork.ts, assembly/sys/process.ts, host/kernel/processes.ts): fork's child gets
 // the memory and one thread; waitpid's statuses; the inherited lock reported, and its cures; SIGCHLD.
 import { describe, expect, it } from "vitest";
-import { buildAhead, runProgram, runSharedProgram, valuesOf } from "./harness";
+import { buildAhead, runProgram, runSharedProgram, valuesOf, lines } from "./harness";
 
 const TIMEOUT = 120_000;
-buildAhead([["process_fork.ts", {}], ["process_fork.ts", { shared: true }], ["process_pipe.ts", {}]]);
+buildAhead([["process_fork.ts", {}], ["process_fork.ts", { shared: true }], ["process_pipe.ts", {}], ["process_spawn.ts", {}]]);
 
 describe("fork", () => {
   it("copies the process with one thread, reports the inherited lock, and atfork or a robust mutex cure it (N:1)", async () => {
@@ -37,5 +37,14 @@ describe("fork", () => {
       child_exit: "0", write_no_reader: "EPIPE", closed_twice: "EBADF", kill_child: "0", child_got: "10",
       parent_got_usr2: "1", kill_gone: "ESRCH",
     });
+  }, TIMEOUT);
+
+  it("posixSpawn starts a program with pipes as its stdin and stdout, exec puts one in a child's place, args", async () => {
+    const result = await runProgram("process_spawn.ts", { args: ["process_spawn.ts", "x", "y"] });
+    expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
+    expect(lines(result).sort()).toEqual([
+      "child_args=a,b,c", "child_args=one,two", "child_output=THROUGH A PIPE", "exec_exit=3", "my_args=x,y",
+      "spawn_bad_action=EBADF", "spawn_missing=ENOENT", "spawn_not_weft=ENOEXEC", "spawned_exit=2",
+    ]);
   }, TIMEOUT);
 });

@@ -6,6 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { WeftProgram, readThreadStats, readGroups } from "../dist/host/kernel/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 import { WeftSignals } from "../dist/host/kernel/signals.js";
+import { loadFromDisk } from "../dist/host/node.js";
 
 const { wasm, options, readBack } = workerData;
 // `raiseOn`: { line, signals } — once the program prints `line`, the host raises `signals` (a WeftSignals:
@@ -18,7 +19,7 @@ async function run() {
     signals = new WeftSignals();
     runOptions.stdout = (line) => { if (line === raiseOn.line) for (const sig of raiseOn.signals) signals.raise(sig); };
   }
-  const program = await WeftProgram.load(wasm, { ...runOptions, signals, io: new NodeIo(node ?? {}) });
+  const program = await WeftProgram.load(wasm, { loadProgram: loadFromDisk, ...runOptions, signals, io: new NodeIo(node ?? {}) });
   const result = await program.run();
   if (!readBack) return { result };
   const raw = program.raw;

@@ -12,6 +12,8 @@
 // @ts-ignore: decorator
 @inline export const EIO: i32 = 5;
 // @ts-ignore: decorator
+@inline export const ENOEXEC: i32 = 8;
+// @ts-ignore: decorator
 @inline export const EBADF: i32 = 9;
 // @ts-ignore: decorator
 @inline export const EAGAIN: i32 = 11;
@@ -99,6 +101,7 @@ export function errnoName(code: i32): string {
     case ENOTEMPTY: return "ENOTEMPTY";
     case ENOTSUP: return "ENOTSUP";
     case ECHILD: return "ECHILD";
+    case ENOEXEC: return "ENOEXEC";
     case ENOSYS: return "ENOSYS";
     case EOWNERDEAD: return "EOWNERDEAD";
     case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
@@ -142,6 +145,7 @@ export function errnoMessage(code: i32): string {
     case ENOTEMPTY: return "directory not empty";
     case ENOTSUP: return "operation not supported in this host";
     case ECHILD: return "no child processes";
+    case ENOEXEC: return "not a weft program";
     case ENOSYS: return "function not implemented";
     case EOWNERDEAD: return "owner died";
     case ENOTRECOVERABLE: return "state not recoverable";

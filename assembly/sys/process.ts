@@ -26,6 +26,12 @@ import { currentThread } from "../core/scheduler";
 @inline const IO_OP_PIPE: u32 = 19;
 // @ts-ignore: decorator
 @inline const IO_OP_KILL: u32 = 20;
+// @ts-ignore: decorator
+@inline const IO_OP_ARGS: u32 = 21;
+// @ts-ignore: decorator
+@inline const IO_OP_SPAWN: u32 = 22;
+// @ts-ignore: decorator
+@inline const IO_OP_EXEC: u32 = 23;
 
 /** waitpid's options: return 0 at once when no child has ended. */
 // @ts-ignore: decorator
@@ -120,5 +126,68 @@ export function kill(pid: i32, sig: i32): i32 {
   let r = ioRequest(IO_OP_KILL, IO_MODE_DEFAULT, pid < 0 ? -pid : pid);
   if (r === null) return -12;
   r.flags = <u32>sig;
+  return ioCall(r);
+}
+
+// ── Arguments, spawn, exec ──
+
+/** The program's arguments: args()[0] is its path, as argv[0] (`weft run app.ts -- a b` gives
+ *  ["app.ts", "a", "b"]); empty when the host gave none. */
+export function args(): string[] {
+  let r = ioRequest(IO_OP_ARGS, IO_MODE_DEFAULT, -1);
+  if (r === null) return [];
+  let need = ioCall(r);
+  if (need <= 0) return [];
+  let buffer = new Uint8Array(need);
+  r = ioRequest(IO_OP_ARGS, IO_MODE_DEFAULT, -1);
+  if (r === null) return [];
+  r.ptr = buffer.dataStart;
+  r.len = need;
+  if (ioCall(r) != need) return [];
+  let all = String.UTF8.decode(buffer.buffer);
+  let list = all.split("\0");
+  list.pop();                                  // after the last 0
+  return list;
+}
+
+/** What posixSpawn does to the child's descriptors before it starts, in order: close one, or make one
+ *  name what another names (dup2: the classic way to give a child a pipe as its stdout or stdin). */
+export class SpawnActions {
+  triples: i32[] = [];
+  close(fd: i32): SpawnActions { this.triples.push(1); this.triples.push(fd); this.triples.push(0); return this; }
+  dup2(fd: i32, to: i32): SpawnActions { this.triples.push(2); this.triples.push(fd); this.triples.push(to); return this; }
+}
+
+/** The path and arguments as one text, each ended by a 0 (what the host splits). */
+function commandText(path: string, argv: string[] | null): string {
+  let text = path + "\0";
+  if (argv !== null) for (let i = 0; i < argv.length; i++) text += argv[i] + "\0";
+  return text;
+}
+
+/** Starts program `path` (a .wasm, or a .ts the host builds) as a new process, a child of this one, with
+ *  `argv` after its path as its arguments and a copy of this process's descriptors changed by `actions`.
+ *  Nothing of this process is copied: the safe alternative to fork. Returns the child's id (waitpid it),
+ *  or -ENOENT (no such program), -ENOEXEC (not a weft program), -EBADF (an action's descriptor), -ENOSYS. */
+export function posixSpawn(path: string, argv: string[] | null = null, actions: SpawnActions | null = null): i32 {
+  let text = commandText(path, argv);
+  let triples = actions !== null ? actions.triples : new Array<i32>(0);
+  let r = ioRequest(IO_OP_SPAWN, IO_MODE_DEFAULT, -1);
+  if (r === null) return -12;
+  r.ptr = changetype<usize>(text);
+  r.len = <u32>text.length;
+  r.ptr2 = triples.dataStart;
+  r.len2 = <u32>triples.length << 2;
+  return ioCall(r);
+}
+
+/** Replaces this process's program with `path` (its id, parent, children and descriptors stay; every
+ *  thread of this one is gone). Returns only if it failed: -ENOENT, -ENOEXEC, -ENOSYS. */
+export function exec(path: string, argv: string[] | null = null): i32 {
+  let text = commandText(path, argv);
+  let r = ioRequest(IO_OP_EXEC, IO_MODE_DEFAULT, -1);
+  if (r === null) return -12;
+  r.ptr = changetype<usize>(text);
+  r.len = <u32>text.length;
   return ioCall(r);
 }

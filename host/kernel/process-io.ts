@@ -57,8 +57,31 @@ export class ProcessIo implements IoHost {
 
   turn(): Promise<void> { return this.host.turn(); }
 
-  /** The host is closed by the process that owns it (the first), not here. */
-  async close(): Promise<void> {}
+  /** posixSpawn's close action: drops `fd` from this table (the file closes with its last descriptor). */
+  closeLocal(fd: number): boolean {
+    const shared = this.table.get(fd);
+    if (!shared) return false;
+    this.table.delete(fd);
+    if (--shared.refs === 0 && shared.hostFd > 2) this.host.submit(closeRequest(shared.hostFd), NO_CONTEXT);   // stdio stays the host's
+    return true;
+  }
+
+  /** dup2: `to` names what `fd` names (what `to` named before is closed). */
+  dup2(fd: number, to: number): boolean {
+    const shared = this.table.get(fd);
+    if (!shared || to < 0) return false;
+    if (fd === to) return true;
+    if (this.table.has(to)) this.closeLocal(to);
+    shared.refs++;
+    this.table.set(to, shared);
+    return true;
+  }
+
+  /** The process ended: its descriptors close, as a process's do when it exits (a pipe's reader then sees
+   *  the end). The host itself is closed by the process that owns it (the first). */
+  async close(): Promise<void> {
+    for (const fd of [...this.table.keys()]) this.closeLocal(fd);
+  }
 
   /** Every descriptor this process has open, for a child it forks. */
   private add(hostFd: number): number {
@@ -78,3 +101,11 @@ export class ProcessIo implements IoHost {
     return 0;
   }
 }
+
+/** A close the host makes for a file no process names any more: it needs no memory and no answer. */
+function closeRequest(fd: number): IoRequest {
+  return { addr: 0, op: "close", mode: "async", fd, flags: 0, ptr: 0, len: 0, ptr2: 0, len2: 0, arg: -1, thread: 0 };
+}
+const NO_CONTEXT: IoContext = {
+  bytes: () => new Uint8Array(0), text: () => "", complete: () => {}, emit: () => {},
+};

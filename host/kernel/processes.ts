@@ -14,10 +14,19 @@
 //      hostSlice). A child is not a Worker: N:1 programs run on the thread that loaded them.
 // When a child's run ends, its wait status (Linux's encoding) waits for waitpid, and the parent is sent
 // SIGCHLD (ignored unless it has a handler).
+//
+// Spawn and exec. posixSpawn(path, args, actions) loads another program (RunOptions.loadProgram: weft/node
+// reads a .wasm or builds a .ts; a page fetches it) and starts it as a new process of the family, with a
+// copy of the caller's descriptor table changed by the actions (close, dup2) and its arguments; nothing of
+// the caller's memory is copied, which is why it is the safe alternative to fork. exec(path, args) loads
+// the program and, at the loop's next return to the host, puts it in the caller's place: same id, parent,
+// children, descriptors and output; the old instance and all its threads are gone, and a parent's waitpid
+// sees the new program's end.
 
 import { REQUEST } from "../io/abi.js";
+import type { ProcessIo } from "./process-io.js";
 
-export const ECHILD = 10, ENOSYS = 38, EINVAL = 22;
+export const ECHILD = 10, ENOSYS = 38, EINVAL = 22, ENOEXEC = 8, EBADF = 9;
 export const WNOHANG = 1;
 export const SIGCHLD = 17;
 
@@ -82,4 +91,14 @@ export class Children {
     if (waiter.ptr && waiter.len >= 4) new DataView(this.memory().buffer).setInt32(waiter.ptr, child.status, true);
     return child.pid;
   }
+}
+
+/** posixSpawn's actions, i32 triples (1 close fd, 2 dup2 fd onto to), on the child's table. 0 or -EBADF. */
+export function applyActions(io: ProcessIo, actions: number[]): number {
+  for (let i = 0; i < actions.length; i += 3) {
+    const [kind, fd, to] = [actions[i], actions[i + 1], actions[i + 2]];
+    const ok = kind === 1 ? io.closeLocal(fd) : kind === 2 ? io.dup2(fd, to) : false;
+    if (!ok) return -EBADF;
+  }
+  return 0;
 }

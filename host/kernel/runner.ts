@@ -28,7 +28,7 @@ import {
   ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
   THREAD, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "../abi.js";
-import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, OP_NAMES, ERRNO, type IoMode } from "../io/abi.js";
+import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, OP_NAMES, ERRNO, errnoOf, type IoMode } from "../io/abi.js";
 import { PENDING, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import type { IoClient } from "./shared-io.js";
@@ -36,7 +36,7 @@ import { WebIo } from "../io/web.js";
 import { SHARED_EXPORTS } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
-import { ProcessIds, Children, waitStatus, ENOSYS, SIGCHLD } from "./processes.js";
+import { ProcessIds, Children, waitStatus, applyActions, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
 import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import {
@@ -76,6 +76,13 @@ export interface RunOptions extends PreemptOptions {
   /** Internal (fork, host/kernel/processes.ts): this instance becomes a child of that program; its output
    *  is muted until the copy is made, and it shares that program's I/O host. */
   forkOf?: WeftProgram;
+  /** Internal (posixSpawn): a new process of that program's family, with a table over its descriptors. */
+  spawnOf?: WeftProgram;
+  /** The program's arguments (args() in AssemblyScript; `weft run app.ts -- a b`). */
+  args?: string[];
+  /** How posixSpawn and exec find a program by path: its module or bytes. Default: weft/node's runFile
+   *  reads a .wasm file or builds a .ts; a page fetches the path next to itself. */
+  loadProgram?: (path: string) => Promise<BufferSource | WebAssembly.Module>;
   /** M:N: this instance is processor `index` of `count` over the shared `memory` (host/mn/run.ts). The first
    *  initialises the memory and starts main, then calls onReady; the others only run. `t0` is the shared
    *  clock origin (performance.timeOrigin + performance.now() on the thread that started the run). */
@@ -206,11 +213,14 @@ export class WeftProgram {
   private pid = 1;
   private ppid = 0;
   private ids = new ProcessIds();
-  private readonly children = new Children(() => this.exports.memory, (addr, result) => this.complete(addr, result));
+  private children = new Children(() => this.exports.memory, (addr, result) => this.complete(addr, result));
   private forkRequest = 0;
+  private replaced = false;                  // exec: another image runs in this process's place
   private hostIo: IoHost | null = null;      // the I/O host itself, once fork gave this process a table over it
   private forkedMain = 0;
   private muted = false;                     // a child's start function runs: its output is not the program's
+  private outputTo: WeftProgram | null = null;   // a child's output goes where its parent's does
+  private replacement: WeftProgram | null = null;   // exec: the image that takes this process's place
   private ended = false;
 
   private constructor(private readonly options: RunOptions) {
@@ -234,11 +244,12 @@ export class WeftProgram {
     const module = await loadModule(source, !!options.processor, options.imports);
     const program = new WeftProgram(options);
     const table = callTable(module);
-    const parent = options.forkOf;
+    const parent = options.forkOf ?? options.spawnOf;
     if (parent) {
       // A table of its own over the parent's open files (host/kernel/process-io.ts).
       program.io = (parent.io as ProcessIo).forked();
-      program.muted = true;
+      program.muted = options.forkOf !== undefined;
+      program.outputTo = parent;
     } else if (table.length) program.io = new HostCalls(program.io, table, options.imports ?? {});
     const imports = { ...syncImportObject(module, moduleBytes(source), options.imports, () => program.exports.memory, (m, n) => weftImport(m, n, !!options.processor)), ...program.imports() };
     if (options.processor) (imports.env as Record<string, unknown>).memory = options.processor.memory;
@@ -294,7 +305,7 @@ export class WeftProgram {
   /** Program output: whole lines go to the result and the stdout/stderr callbacks. */
   private emit(fd: number, text: string): void {
     if (this.muted) return;
-    if (this.options.forkOf) { this.options.forkOf.emit(fd, text); return; }   // a child writes where its parent does
+    if (this.outputTo) { this.outputTo.emit(fd, text); return; }   // a child writes where its parent does
     const lines = (this.partial[fd] + text).split("\n");
     this.partial[fd] = lines.pop()!;
     for (const line of lines) {
@@ -308,7 +319,7 @@ export class WeftProgram {
   private submit(addr: number): number {
     const memory = this.exports.memory;
     const op = readU32(memory, addr + REQUEST.op);
-    if (op === OP.fork || op === OP.waitpid || op === OP.kill) return this.processCall(addr, op);
+    if (op >= OP.fork && op <= OP.exec && op !== OP.pipe) return this.processCall(addr, op);
     const viaOwner = this.options.processor?.io;
     if (viaOwner) {
       if (!this.ring) this.ring = this.exports.weft_io_ring();
@@ -320,17 +331,84 @@ export class WeftProgram {
     return SUBMIT_DONE;
   }
 
-  /** fork and waitpid (host/kernel/processes.ts). */
+  /** fork, waitpid, kill, args, posixSpawn and exec (host/kernel/processes.ts). */
   private processCall(addr: number, op: number): number {
     let answer: number | null;
     if (op === OP.waitpid) answer = this.children.wait(addr);
     else if (op === OP.kill) answer = this.killProcess(readI32(this.exports.memory, addr + REQUEST.fd), readU32(this.exports.memory, addr + REQUEST.flags));
+    else if (op === OP.args) answer = this.argsCall(addr);
+    else if (op === OP.spawn || op === OP.exec) answer = this.options.processor ? -ENOSYS : this.spawnCall(addr, op === OP.exec);
     else if (this.options.processor || !this.exports.weft_globals_save) answer = -ENOSYS;
     else if (this.forkRequest) answer = -ERRNO.EAGAIN;
     else { this.forkRequest = addr; answer = null; }
     if (answer === null) return SUBMIT_PENDING;
     writeResult(this.exports.memory, addr, answer);
     return SUBMIT_DONE;
+  }
+
+  /** args: each argument as UTF-8 ended by a 0 byte, written at ptr if all fit in len; the bytes they need. */
+  private argsCall(addr: number): number {
+    const memory = this.exports.memory;
+    const bytes = new TextEncoder().encode((this.options.args ?? []).map((a) => a + "\0").join(""));
+    const ptr = readU32(memory, addr + REQUEST.ptr), len = readU32(memory, addr + REQUEST.len);
+    if (ptr && bytes.length <= len) new Uint8Array(memory.buffer, ptr, bytes.length).set(bytes);
+    return bytes.length;
+  }
+
+  /** posixSpawn and exec (host/kernel/processes.ts, "Spawn and exec"): the request's text is the path and
+   *  the arguments, each ended by a 0; spawn's actions are i32 triples at ptr2 (1 close fd, 2 dup2 fd to).
+   *  Pending while the program loads. */
+  private spawnCall(addr: number, exec: boolean): number | null {
+    const memory = this.exports.memory;
+    const load = this.options.loadProgram;
+    if (!load) return -ENOSYS;
+    const [path, ...args] = this.utf16(readU32(memory, addr + REQUEST.ptr), readU32(memory, addr + REQUEST.len)).split("\0").slice(0, -1);
+    const actions = [...new Int32Array(memory.buffer.slice(readU32(memory, addr + REQUEST.ptr2), readU32(memory, addr + REQUEST.ptr2) + readU32(memory, addr + REQUEST.len2)))];
+    if (!path || actions.length % 3) return -ERRNO.EINVAL;
+    this.giveOwnTable();
+    const pid = exec ? this.pid : this.ids.take();
+    const failed = (e: unknown) => this.complete(addr, e instanceof WeftError ? -ENOEXEC : errnoOf(e));
+    load(path).then(async (source) => {
+      const program = await WeftProgram.load(source, {
+        ...this.options, signals: undefined, forkOf: undefined, spawnOf: exec ? undefined : this, args: [path, ...args],
+        ...(exec ? { io: this.io } : {}),
+      });
+      program.pid = pid;
+      program.ids = this.ids;
+      this.ids.running.set(pid, program);
+      if (exec) return this.execInto(program);
+      program.ppid = this.pid;
+      const refused = applyActions(program.io as ProcessIo, actions);
+      if (refused) { this.ids.running.delete(pid); this.complete(addr, refused); return; }
+      this.ids.running.set(this.pid, this);
+      this.exports.weft_signal_source(1);
+      this.children.add(pid);
+      this.complete(addr, pid);
+      void program.run().then((r) => this.childEnded(pid, r), () => this.childEnded(pid, null));
+    }).catch(failed);
+    return null;
+  }
+
+  /** exec: `image` takes this process's place — its id, parent, children, descriptors and output — and
+   *  this instance's loop ends at its next return to the host (runThreads). */
+  private execInto(image: WeftProgram): void {
+    image.ppid = this.ppid;
+    image.children = this.children;
+    image.hostIo = this.hostIo;
+    image.outputTo = this.outputTo;
+    image.exports.weft_signal_source(1);
+    this.options.signals?.retarget((sig) => image.signal(sig));
+    this.replacement = image;
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** After the first fork or spawn, this process has a descriptor table of its own over the host's. */
+  private giveOwnTable(): void {
+    if (this.io instanceof ProcessIo) return;
+    this.hostIo = this.io;
+    this.io = ProcessIo.first(this.io, this.io.openDescriptors?.() ?? [0, 1, 2]);
   }
 
   /** kill of another process of this family: its host raises the signal there. */
@@ -346,10 +424,7 @@ export class WeftProgram {
     const addr = this.forkRequest;
     this.forkRequest = 0;
     const pid = this.ids.take();
-    if (!(this.io instanceof ProcessIo)) {
-      this.hostIo = this.io;
-      this.io = ProcessIo.first(this.io, this.io.openDescriptors?.() ?? [0, 1, 2]);
-    }
+    this.giveOwnTable();
     let child: WeftProgram;
     try { child = await WeftProgram.load(this.module, { ...this.options, signals: undefined, io: undefined, forkOf: this }); }
     catch (e) { this.complete(addr, -ERRNO.ENOMEM); return; }
@@ -427,7 +502,12 @@ export class WeftProgram {
   async run(): Promise<RunResult> {
     let result: RunResult;
     try { result = await this.runThreads(); }
-    finally { await (this.hostIo ?? this.io).close(); }
+    finally {
+      if (!this.replaced) {                        // exec: the image that took its place closes them
+        await this.io.close();                     // a process's descriptors (process-io.ts), or the host
+        await this.hostIo?.close();
+      }
+    }
     return result;
   }
 
@@ -468,6 +548,7 @@ export class WeftProgram {
     while (true) {
       let reason: number;
       if (this.forkRequest) await this.fork();       // between two calls: no thread runs
+      if (this.replacement) { this.replaced = true; return this.replacement.run(); }   // exec
       this.flushCompletions();
       try {
         reason = ex.weft_run();
@@ -491,7 +572,7 @@ export class WeftProgram {
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
-        if (this.backlog.length || this.forkRequest) continue;   // completions the ring had no room for; a fork
+        if (this.backlog.length || this.forkRequest || this.replacement) continue;   // completions the ring had no room for; a fork; exec
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
         await new Promise<void>((resolve) => {
           let timer: ReturnType<typeof setTimeout> | undefined;

@@ -93,6 +93,11 @@ export class WeftSignals {
     for (const n of this.early.splice(0)) deliver(n);
   }
 
+  /** The runner: exec put another image in the process's place; signals go to it. */
+  retarget(deliver: (sig: number) => void): void {
+    if (this.target) this.target = deliver;
+  }
+
   /** The runner: the run ended; forwarding stops, later signals are dropped. */
   detach(): void {
     this.ended = true;
