@@ -9,6 +9,7 @@
 //   npm run bench -- startup      the command line's build and start-up times (bench/startup.js)
 //   npm run bench -- embed        the switch benchmarks under node:wasi and natively (bench/embed.js)
 //   npm run bench -- signal       signal latencies (bench/signals.js)
+//   npm run bench -- fork_        fork and posixSpawn costs (bench/processes.js)
 //
 // Targets are medians on Node 20 on the project's 2-core machine (see README, "Performance").
 //
@@ -36,6 +37,7 @@ import { embedBench } from "./embed.js";
 import { callsBench } from "./calls.js";
 import { guestBench } from "./guest.js";
 import { signalsBench } from "./signals.js";
+import { processesBench } from "./processes.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -100,6 +102,9 @@ export const BENCHES = {
   host_call_resolved: { unit: "ns", program: null, note: "a host function returning a resolved Promise (parks)" },
   interval_late_max_ms: { unit: "ms", target: 30, program: null, note: "a 5 ms setInterval beside 8 computing threads, N:1" },
   host_slice_throughput: { unit: "ratio", range: [0.97, Infinity], program: null, prediction: "hostSlice: Infinity (no turns)" },
+  fork_ms: { unit: "ms", program: null, note: "fork() to the child running, 16 MB of live objects, N:1" },
+  spawn_process_ms: { unit: "ms", program: null, note: "posixSpawn() of a small built program to its main" },
+  fork_spawn_ratio: { unit: "ratio", target: 2, program: null, prediction: "spawn_process_ms, same run" },
   signal_latency_us: { unit: "µs", target: 1000, program: null, note: "p99, WeftSignals.raise to the handler, a thread in a futex wait, N:1" },
   signal_latency_mn_us: { unit: "µs", target: 1000, program: null, note: "the same on 2 processors" },
   signal_latency_spin_us: { unit: "µs", target: 2000, program: null, note: "p99, to a thread spinning in a loop, N:1 (tick + 1 ms)" },
@@ -220,6 +225,9 @@ async function main(argv) {
   }
   if (want("interval_late") || want("host_slice")) {
     for (const r of await guestBench({ quick })) if (want(r.bench)) results.push(r);
+  }
+  if (want("fork_") || want("spawn_process")) {
+    for (const r of await processesBench({ want })) results.push(r);
   }
   if (want("signal_latency")) {
     for (const r of await signalsBench({ quick, want })) results.push(r);

@@ -224,8 +224,10 @@ export class WeftProgram {
   private ended = false;
 
   private constructor(private readonly options: RunOptions) {
-    // Processors on different threads share one origin: their performance.now() origins differ.
-    this.t0 = options.processor ? options.processor.t0 - performance.timeOrigin : performance.now();
+    // Processors on different threads share one origin: their performance.now() origins differ. The
+    // processes of a family share their first one's: now() means the same in each (host/kernel/processes.ts).
+    const family = options.forkOf ?? options.spawnOf;
+    this.t0 = options.processor ? options.processor.t0 - performance.timeOrigin : family ? family.t0 : performance.now();
     this.io = options.io ?? new WebIo();
     this.ioMode = options.ioMode ?? "async";
     const modeError = ioModeError(this.ioMode);
