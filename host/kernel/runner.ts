@@ -362,7 +362,7 @@ export class WeftProgram {
    *  Pending while the program loads. */
   private spawnCall(addr: number, exec: boolean): number | null {
     const memory = this.exports.memory;
-    const load = this.options.loadProgram;
+    const load = this.options.loadProgram ?? pageLoader();
     if (!load) return -ENOSYS;
     const [path, ...args] = this.utf16(readU32(memory, addr + REQUEST.ptr), readU32(memory, addr + REQUEST.len)).split("\0").slice(0, -1);
     const actions = [...new Int32Array(memory.buffer.slice(readU32(memory, addr + REQUEST.ptr2), readU32(memory, addr + REQUEST.ptr2) + readU32(memory, addr + REQUEST.len2)))];
@@ -741,6 +741,17 @@ export function gcOptionsError(options: { gcPercent?: number }): string | null {
   const p = options.gcPercent;
   if (p === undefined || (Number.isInteger(p) && p >= -1 && p <= 1_000_000)) return null;
   return `gcPercent must be an integer from -1 (automatic collections off) to 1000000, got ${p}`;
+}
+
+/** A page's default loader for posixSpawn and exec: the path is fetched next to the page. None elsewhere. */
+function pageLoader(): ((path: string) => Promise<Uint8Array>) | undefined {
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  if (!base || typeof fetch !== "function") return undefined;
+  return async (path) => {
+    const response = await fetch(new URL(path, base));
+    if (!response.ok) throw Object.assign(new Error(`${path}: HTTP ${response.status}`), { code: response.status === 404 ? "ENOENT" : "EIO" });
+    return new Uint8Array(await response.arrayBuffer());
+  };
 }
 
 /** Loads and runs a weft module. */
