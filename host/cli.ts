@@ -83,6 +83,7 @@ Options for run:
   --tick <ms>              how often a running thread checks whether to give way (more than 0, at most
                            ${TICK_MS_MAX}; default 1)
   --exact-accounting       keep exact CPU, runnable and blocked times per thread (a clock read per switch)
+  --deadlock report|abort  a cycle of waits among some threads: say so and go on (default), or end the run
   --stats                  after the run, print every thread's statistics and the groups' to stderr
   --quiet                  print only the program's own output
   --no-cache               build a .ts program anew, without the build cache (see build)
@@ -200,6 +201,7 @@ async function cmdRun(args: string[]): Promise<number> {
   let file: string | undefined, saveAreaMax: number | undefined, memoryLimit: number | undefined, quiet = false;
   let gcPercent: number | undefined;
   let slice: number | undefined, tick: number | undefined, exactAccounting = false, stats = false;
+  let deadlock: "report" | "abort" | undefined;
   let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
   let cache = true, wasiTarget = false, importsFile: string | undefined;
   const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
@@ -258,6 +260,11 @@ async function cmdRun(args: string[]): Promise<number> {
     else if (a === "--slice") { slice = takeMs(args, i, a, SLICE_MS_MAX); i++; }
     else if (a === "--tick") { tick = takeMs(args, i, a, TICK_MS_MAX); i++; }
     else if (a === "--exact-accounting") exactAccounting = true;
+    else if (a === "--deadlock" || a.startsWith("--deadlock=")) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : takeValue(i++, a, "report or abort");
+      if (v !== "report" && v !== "abort") throw new UsageError(`--deadlock takes report or abort, got ${JSON.stringify(v)}`);
+      deadlock = v;
+    }
     else if (a === "--stats") stats = true;
     else if (a === "--quiet") quiet = true;
     else if (a === "--no-cache") cache = false;
@@ -302,11 +309,11 @@ async function cmdRun(args: string[]): Promise<number> {
     const { NodeIo } = await import("./node.js");
     const io = new NodeIo({ dirs, listen, connect, fetch, helpers });
     return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, {
-      processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, imports, signals, ...preempt, ...printing,
+      processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, imports, signals, deadlock, ...preempt, ...printing,
     }));
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
-    saveAreaMax, memoryLimit, gcPercent, ioMode, imports, signals, args: [file, ...programArgs], ...preempt, grants: { dirs, listen, connect, fetch, helpers },
+    saveAreaMax, memoryLimit, gcPercent, ioMode, imports, signals, deadlock, args: [file, ...programArgs], ...preempt, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
     onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },

@@ -39,7 +39,8 @@
 // 140 │ basePriority  i32   the priority it was given; `priority` returns to it   │
 // 144 │ signals       usize signal block (core/signal.ts), 0 until it meets a signal │
 // 148 │ sigWake       i32   1: a signal it may take is pending (read at each switch) │
-// 152 │ (reserved)    8 bytes                                                      │
+// 152 │ waitIntent    i32   1 from a wait-for check until the wait ends (waitfor.ts)  │
+// 156 │ (reserved)    4 bytes                                                      │
 // ╘═════════════════════════════════════════════════════════════════════════════╛
 // Access rule: a record is owned by the processor that runs or holds the thread; in N:1 that is the only
 // processor. `state` is read by the host after weft_run returns (never while it runs).
@@ -98,7 +99,7 @@ import { LISTS_MAX } from "../runtime/gc";
   basePriority: i32;
   signals: usize;
   sigWake: i32;
-  reserved0: i32;
+  waitIntent: i32;
   reserved1: i32;
 }
 

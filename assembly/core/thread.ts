@@ -45,6 +45,7 @@ import { gcInit, gcCheckpoint } from "./gc";
 import { gcShade, gcShadeMaybe } from "../runtime/gc";
 import { groupExists, fairShareOn, preemptEnter } from "./preempt";
 import { signalInherit, signalFree } from "./signal";
+import { waitForCheck, waitForDone } from "./waitfor";
 
 export { ThreadId, threadById, threadAt, threadTableUsed, liveThreadCount } from "./table";
 
@@ -294,11 +295,14 @@ export function joinInto(id: ThreadId, result: JoinResult): i32 {
   if (code != 0) return result.code = code;
   let target = changetype<Thread>(t);
   let stateAddr = changetype<usize>(target) + offsetof<Thread>("state");
+  let checked = false;
   while (true) {
     let state = atomicLoad(stateAddr);
     if (state == STATE_EXITED || state == STATE_TRAPPED) break;
+    if (!checked) { checked = true; waitForCheck(changetype<Thread>(currentThread), WAIT_JOIN, stateAddr); }   // core/waitfor.ts
     futexWaitFor(stateAddr, state, -1, WAIT_JOIN);
   }
+  if (checked) waitForDone(changetype<Thread>(currentThread));
   waitOffCpu(target);
   result.value = target.exitValue;
   if (target.error) result.error = changetype<string>(target.error);

@@ -41,6 +41,7 @@ import { setStackPointer } from "../core/asyncify";
 import { setStackLimit } from "../core/stack";
 import { EINVAL, ENOMEM } from "../core/errno";
 import { forkChild, ownerFate } from "../core/fork";
+import { waitForPolicy, waitForReport } from "../core/waitfor";
 import { HOST_SIGNALS, NSIG, signalSourceSet, signalTerminatedBy } from "../core/signal";
 import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "../core/preempt";
 
@@ -233,6 +234,13 @@ export function weft_signal_source(on: i32): void { signalSourceSet(on != 0); }
 
 /** The signal whose default action ended the program (the host reports "signaled", 128 + n), or 0. */
 export function weft_terminated_by(): i32 { return signalTerminatedBy(); }
+
+/** Partial deadlocks (core/waitfor.ts): 1 ends the run at the first cycle of waits, 0 (default) reports it
+ *  on stderr and lets the other threads go on. */
+export function weft_deadlock_policy(abort: i32): void { waitForPolicy(abort != 0); }
+
+/** The report of the cycle that ended the run (policy 1), a String, or 0. */
+export function weft_partial_deadlock(): usize { return waitForReport(); }
 
 /** fork (core/fork.ts): in the child, once the host copied the parent's memory and globals, makes this
  *  instance a process of its own whose one thread is the caller of the fork `request`. 0, or -EINVAL. */

@@ -73,6 +73,10 @@ export interface RunOptions extends PreemptOptions {
    *  `signals.forwardProcess()` for the Node process's own. With it, a thread in sigwait waits for them and
    *  is not part of a deadlock. */
   signals?: WeftSignals;
+  /** A cycle of waits among some threads (two mutexes locked in opposite orders, threads joining each
+   *  other: assembly/core/waitfor.ts): "report" (default) says so on stderr and the other threads go on;
+   *  "abort" ends the run as a deadlock with that report. */
+  deadlock?: "report" | "abort";
   /** Internal (fork, host/kernel/processes.ts): this instance becomes a child of that program; its output
    *  is muted until the copy is made, and it shares that program's I/O host. */
   forkOf?: WeftProgram;
@@ -534,6 +538,10 @@ export class WeftProgram {
       const refused = configurePreemption(ex, this.options);
       if (refused) return this.fail(start, refused);
       if (!processor && this.options.hostSlice !== undefined) ex.weft_host_slice(this.options.hostSlice);
+      if (this.options.deadlock !== undefined && this.options.deadlock !== "report" && this.options.deadlock !== "abort") {
+        return this.fail(start, `deadlock must be "report" or "abort", got ${JSON.stringify(this.options.deadlock)}`);
+      }
+      ex.weft_deadlock_policy(this.options.deadlock === "abort" ? 1 : 0);
       if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
       main = ex.weft_start();
       if (main <= 0) return this.fail(start, `could not start main: spawn returned ${main}`);
@@ -569,6 +577,8 @@ export class WeftProgram {
         if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
         const killed = ex.weft_main_error();         // main ended by the core itself (e.g. out of memory)
         if (killed) return this.finish("error", 1, start, `main died: ${this.string(killed)}`);
+        const cycle = ex.weft_partial_deadlock();   // deadlock: "abort" (assembly/core/waitfor.ts)
+        if (cycle) return this.finish("deadlock", 1, start, this.string(cycle).replace(/^weft: /, ""));
         const signal = ex.weft_terminated_by();     // a signal's default action (assembly/core/signal.ts)
         if (signal) return this.finish("signaled", 128 + signal, start, `terminated by ${signalName(signal)}`, signalName(signal));
         return this.finish("exited", ex.weft_main_value(), start);

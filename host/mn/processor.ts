@@ -37,6 +37,8 @@ export interface ProcessorData {
   exactAccounting?: boolean;
   /** The run has a signal source (SharedRunOptions.signals): processor 0 tells the core. */
   signalSource?: boolean;
+  /** What a cycle of waits among some threads does (RunOptions.deadlock); processor 0 tells the core. */
+  deadlock?: "report" | "abort";
   /** The run's I/O (host/kernel/shared-io.ts): the submission queues (shared), the run's I/O mode,
    *  whether to post an "io" message after ringing the owner (where it cannot Atomics.waitAsync), and the
    *  table of sockets this processor may write to itself, where the owner offers them (host/io/direct.ts). */
@@ -74,6 +76,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
       slice: data.slice,
       tick: data.tick,
       exactAccounting: data.exactAccounting,
+      deadlock: data.deadlock,
       stdout: (line) => post({ kind: "line", fd: 1, line, n: Atomics.add(data.sequence, 0, 1) }),
       stderr: (line) => post({ kind: "line", fd: 2, line, n: Atomics.add(data.sequence, 0, 1) }),
       onThreadDied: (message) => post({ kind: "died", message, n: Atomics.add(data.sequence, 0, 1) }),

@@ -45,6 +45,9 @@ import { self, ThreadId } from "../../core/thread";
 import { now } from "../clock";
 import { EDEADLK, EPERM, ETIMEDOUT, EOWNERDEAD, ENOTRECOVERABLE, EINVAL } from "../../core/errno";
 import { ownerFate } from "../../core/fork";
+import { waitForCheck, waitForDone } from "../../core/waitfor";
+import { currentThread } from "../../core/scheduler";
+import { Thread as ThreadRecord } from "../../core/layout";
 import { printError } from "../console";
 
 // @ts-ignore: decorator
@@ -98,8 +101,9 @@ function lockContended(mutex: Mutex, me: ThreadId, deadline: f64): i32 {
         return EOWNERDEAD;
       }
       ownerGone(mutex, me, c & OWNER_MASK, fate);
-    }
+    } else if (deadline < 0) waitForCheck(changetype<ThreadRecord>(currentThread), WAIT_MUTEX, addr);   // a cycle? (core/waitfor.ts; a timed wait ends anyway)
     futexWaitFor(addr, c, wait, WAIT_MUTEX);                        // 2e
+    waitForDone(changetype<ThreadRecord>(currentThread));
     lockBits = me | WAITERS;                                        // step 4
     c = atomicLoad(addr);
   }

@@ -1,0 +1,123 @@
+// Partial deadlocks: a cycle among some threads, found while the others run on.
+//
+// Design note
+// -----------
+// The loop finds a whole-program deadlock by itself (nothing can run, nothing is timed: scheduler.ts). A
+// cycle among a few threads — two threads that took two mutexes in opposite orders, two threads joining
+// each other — leaves the rest running, and the loop never sees it. The wait-for graph has an edge from a
+// blocked thread to the thread it waits for: the owner of the mutex it locks (the owner is in the mutex's
+// word: lib/sync/mutex.ts), the thread it joins. A cycle can only close when a thread adds an edge, that
+// is, as it is about to block: so a thread about to wait walks the edges from the thread it will wait for;
+// if the walk comes back to itself, its wait closes a cycle. It is found the moment it forms, at the cost
+// of a walk on the slow path of a lock or a join only (never on a fast path), under the scheduler lock so
+// that the records it reads hold still (M:N).
+//
+// Racing waits. Two threads closing one cycle on two processors would each walk before the other has
+// blocked and see nothing. So a thread publishes its edge (waitKind, waitAddr, waitIntent) before it walks,
+// under the scheduler lock, and the walk follows published edges as it does blocked threads': of two such
+// walks, the second sees the first's edge. The edge is withdrawn (waitForDone) when the wait returns.
+//
+// What then (the policy, weft_deadlock_policy; `weft run --deadlock=abort`): report (default) — a report
+// on stderr names each thread of the cycle, what it holds and what it waits for, and the threads stay
+// blocked while the others run; abort — the run ends as a deadlock with that report.
+//
+// Not in the graph: rwlocks, semaphores, condition variables and channels (no owner or peer is recorded
+// for them); a cycle through one of them is found only when it stops the whole program.
+
+import { Thread, STATE_BLOCKED } from "./layout";
+import { threadById } from "./table";
+import { schedLockTake, schedLockDrop } from "./processor";
+import { endProgram } from "./scheduler";
+import { hostWrite } from "./host";
+import { WAIT_MUTEX, WAIT_JOIN } from "./futex";
+import { gcShade } from "../runtime/gc";
+
+/** The longest chain of waits walked (threads). A cycle longer than this is found when the program stops
+ *  as a whole, or not at all while others run. 64: a walk is then at most 64 record reads. Not
+ *  configurable. */
+// @ts-ignore: decorator
+@inline const CHAIN_MAX: i32 = 64;
+
+// @ts-ignore: decorator
+@inline const OWNER_MASK: i32 = 0x7fffffff;
+
+// Shared (moved into linear memory by a shared build); guarded by the scheduler lock:
+let abortOnCycle: bool = false;
+let cycleReport: usize = 0;       // the report that ended the run (abort), a String, else 0
+let lastReporter: i32 = 0;        // the thread that reported last, and the word it waits on: a wait that
+let lastAddr: usize = 0;          // wakes spuriously and waits again does not report the same cycle twice
+
+/** What a thread blocked on `kind` at `addr` waits for: a thread's id, or 0 (no edge). */
+function edge(kind: i32, addr: usize): i32 {
+  if (kind == WAIT_MUTEX) return atomic.load<i32>(addr) & OWNER_MASK;
+  if (kind == WAIT_JOIN) return changetype<Thread>(addr - offsetof<Thread>("state")).id;
+  return 0;
+}
+
+function name(t: Thread): string {
+  return "thread " + t.id.toString() + (t.name != 0 ? " \"" + changetype<string>(t.name) + "\"" : "");
+}
+
+/** `me` is about to wait on `kind` at `addr` (a mutex's word, or a joined thread's state word). If that
+ *  closes a cycle of waits, reports it (see the design note). Called on slow paths only. */
+export function waitForCheck(me: Thread, kind: i32, addr: usize): void {
+  schedLockTake();
+  // Publish this edge first ("Racing waits"), then walk.
+  me.waitKind = kind;
+  me.waitAddr = addr;
+  me.waitIntent = 1;
+  let id = edge(kind, addr);
+  let report: string | null = null;
+  for (let steps = 0; id != 0 && steps < CHAIN_MAX; steps++) {
+    if (id == me.id) {
+      if (lastReporter != me.id || lastAddr != addr) report = cycleText(me, kind, addr);
+      lastReporter = me.id;
+      lastAddr = addr;
+      break;
+    }
+    let t = threadById(id);
+    if (t === null || (t.state != STATE_BLOCKED && t.waitIntent == 0)) break;
+    id = edge(t.waitKind, t.waitAddr);
+  }
+  let abort = report !== null && abortOnCycle;
+  if (abort && cycleReport == 0) {
+    gcShade(changetype<usize>(report));
+    cycleReport = changetype<usize>(report);
+    endProgram();
+  }
+  schedLockDrop();
+  if (report !== null && !abort) {
+    let text = "weft: " + report + "\n  (the other threads go on)";
+    hostWrite(2, changetype<usize>(text), text.length);
+  }
+}
+
+/** The report of the cycle `me` closes, each thread with what it holds and what it waits for. */
+function cycleText(me: Thread, kind: i32, addr: usize): string {
+  let lines = "deadlock among some threads:";
+  let t = me, k = kind, a = addr;
+  // The thread `me` waits for holds `me`'s wait; walk round once.
+  let first = true;
+  while (true) {
+    let next = threadById(edge(k, a));
+    if (next === null) break;
+    lines += "\n  " + name(t) + " waits for " + (k == WAIT_MUTEX ? "mutex at 0x" + a.toString(16) + ", held by " + name(next) : name(next) + " to end (join)") +
+      (first ? " (this wait closed the cycle)" : "");
+    if (next === me) break;
+    t = next;
+    k = t.waitKind;
+    a = t.waitAddr;
+    first = false;
+  }
+  return lines;
+}
+
+/** The wait that followed waitForCheck is over (woken, or it will check again before waiting again). */
+// @ts-ignore: decorator
+@inline export function waitForDone(me: Thread): void { me.waitIntent = 0; }
+
+/** The policy (weft_deadlock_policy): 1 ends the run at the first cycle, 0 reports it. */
+export function waitForPolicy(abort: bool): void { abortOnCycle = abort; }
+
+/** The report that ended the run (abort), a String, or 0. */
+export function waitForReport(): usize { return cycleReport; }

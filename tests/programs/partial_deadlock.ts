@@ -1,0 +1,45 @@
+// Partial deadlocks (tests/waitfor.test.ts): of ten threads, two lock two mutexes in opposite orders and
+// two join each other, while six others work, sleep and finish. The cycles are reported as they form;
+// main joins the six and ends (the four stuck threads are detached).
+import { spawn, join, sleep, print, yieldNow, Mutex, SpawnOptions } from "weft";
+import { Counter } from "./lib/counter";
+
+const a = new Mutex(), b = new Mutex();
+const BOTH: usize = memory.data(4, 4);        // 1 once ba holds b (ab holds a from before)
+const done = new Counter();
+let joiners = new StaticArray<i32>(2);
+
+function ab(arg: usize): i32 { a.lock(); while (atomic.load<i32>(BOTH) < 1) sleep(1); b.lock(); return 0; }
+function ba(arg: usize): i32 { b.lock(); atomic.store<i32>(BOTH, 1); a.lock(); return 0; }
+function joinOther(i: usize): i32 {
+  while (joiners[1 - <i32>i] == 0) yieldNow();
+  join(joiners[1 - <i32>i]);
+  return 0;
+}
+function worker(i: usize): i32 {
+  for (let k = 0; k < 20; k++) { sleep(1); yieldNow(); }
+  done.inc();
+  return <i32>i;
+}
+
+function named(name: string): SpawnOptions {
+  let o = new SpawnOptions();
+  o.name = name;
+  o.detached = true;
+  return o;
+}
+
+export function main(): i32 {
+  spawn(ab, 0, named("ab"));
+  spawn(ba, 0, named("ba"));
+  let o0 = named("joiner0"), o1 = named("joiner1");
+  o0.detached = false;
+  o1.detached = false;
+  joiners[0] = spawn(joinOther, 0, o0);
+  joiners[1] = spawn(joinOther, 1, o1);
+  let workers = new StaticArray<i32>(6);
+  for (let i = 0; i < 6; i++) workers[i] = spawn(worker, i);
+  for (let i = 0; i < 6; i++) join(workers[i]);
+  print("others_finished=" + done.toString());
+  return 0;
+}

@@ -1,0 +1,42 @@
+// Partial deadlocks (assembly/core/waitfor.ts): a cycle of waits among some threads — two mutexes locked
+// in opposite orders, two threads joining each other — is reported as it forms while the other threads
+// finish, in N:1 and on processors; with deadlock: "abort" the run ends with the report.
+import { describe, expect, it } from "vitest";
+import { buildAhead, runProgram, runSharedProgram, valuesOf } from "./harness";
+
+const TIMEOUT = 120_000;
+buildAhead([["partial_deadlock.ts", {}], ["partial_deadlock.ts", { shared: true }]]);
+
+const MUTEX_CYCLE = /deadlock among some threads:\n  thread \d+ "(ab|ba)" waits for mutex at 0x[0-9a-f]+, held by thread \d+ "(ba|ab)"( \(this wait closed the cycle\))?\n  thread \d+ "(ba|ab)" waits for mutex at 0x[0-9a-f]+, held by thread \d+ "(ab|ba)"/;
+const JOIN_CYCLE = /deadlock among some threads:\n  thread \d+ "joiner[01]" waits for thread \d+ "joiner[01]" to end \(join\)( \(this wait closed the cycle\))?\n  thread \d+ "joiner[01]" waits for thread \d+ "joiner[01]" to end \(join\)/;
+
+describe("partial deadlocks", () => {
+  for (const processors of [0, 2]) {
+    const where = processors ? `on ${processors} processors` : "in N:1";
+    const go = (deadlock?: "abort") => processors
+      ? runSharedProgram("partial_deadlock.ts", processors, 60_000, "M:N", {}, deadlock ? { deadlock } : {})
+      : runProgram("partial_deadlock.ts", deadlock ? { deadlock } : {});
+
+    it(`are reported once each while the 6 other threads finish (${where})`, async () => {
+      const result = await go();
+      expect({ status: result.status, exitCode: result.exitCode, finished: valuesOf(result).get("others_finished") })
+        .toEqual({ status: "exited", exitCode: 0, finished: "6" });
+      expect(result.stderr).toMatch(MUTEX_CYCLE);
+      expect(result.stderr).toMatch(JOIN_CYCLE);
+      expect(result.stderr.match(/deadlock among some threads/g)?.length).toBe(2);
+      expect(result.stderr.match(/the other threads go on/g)?.length).toBe(2);
+    }, TIMEOUT);
+
+    it(`end the run with deadlock: "abort" (${where})`, async () => {
+      const result = await go("abort");
+      expect(result.status).toBe("deadlock");
+      expect(result.error).toMatch(/^deadlock among some threads:\n  thread \d+ "(ab|ba|joiner0|joiner1)"/);
+      expect(valuesOf(result).get("others_finished")).toBeUndefined();
+    }, TIMEOUT);
+  }
+
+  it("refuses a policy it does not know", async () => {
+    const result = await runProgram("partial_deadlock.ts", { deadlock: "ignore" as "abort" });
+    expect({ status: result.status, error: result.error }).toEqual({ status: "error", error: 'deadlock must be "report" or "abort", got "ignore"' });
+  }, TIMEOUT);
+});
