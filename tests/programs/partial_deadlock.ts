@@ -1,7 +1,8 @@
 // Partial deadlocks (tests/waitfor.test.ts): of ten threads, two lock two mutexes in opposite orders and
 // two join each other, while six others work, sleep and finish. The cycles are reported as they form;
-// main joins the six and ends (the four stuck threads are detached).
-import { spawn, join, sleep, print, yieldNow, Mutex, SpawnOptions } from "weft";
+// main joins the six, waits until the four others are blocked (each cycle is reported before its last
+// thread blocks), and ends.
+import { spawn, join, sleep, print, yieldNow, threadStats, Mutex, SpawnOptions } from "weft";
 import { Counter } from "./lib/counter";
 
 const a = new Mutex(), b = new Mutex();
@@ -29,9 +30,15 @@ function named(name: string): SpawnOptions {
   return o;
 }
 
+function blocked(id: i32): bool {
+  let s = threadStats(id);
+  return s !== null && s.state == "blocked";
+}
+
 export function main(): i32 {
-  spawn(ab, 0, named("ab"));
-  spawn(ba, 0, named("ba"));
+  let stuck = new StaticArray<i32>(4);
+  stuck[0] = spawn(ab, 0, named("ab"));
+  stuck[1] = spawn(ba, 0, named("ba"));
   let o0 = named("joiner0"), o1 = named("joiner1");
   o0.detached = false;
   o1.detached = false;
@@ -41,5 +48,8 @@ export function main(): i32 {
   for (let i = 0; i < 6; i++) workers[i] = spawn(worker, i);
   for (let i = 0; i < 6; i++) join(workers[i]);
   print("others_finished=" + done.toString());
+  stuck[2] = joiners[0];
+  stuck[3] = joiners[1];
+  for (let i = 0; i < 4; i++) while (!blocked(stuck[i])) sleep(1);
   return 0;
 }
