@@ -169,6 +169,7 @@
 #define WEFT_OP_ARGS 21u
 #define WEFT_OP_SPAWN 22u
 #define WEFT_OP_EXEC 23u
+#define WEFT_OP_DUMP 24u
 
 /** weft_io_request.flags on WEFT_OP_WRITE: ptr/len is UTF-16 text (len in code units), written as UTF-8. */
 #define WEFT_IO_FLAG_UTF16 0x80000000u

@@ -84,6 +84,7 @@ Options for run:
                            ${TICK_MS_MAX}; default 1)
   --exact-accounting       keep exact CPU, runnable and blocked times per thread (a clock read per switch)
   --deadlock report|abort  a cycle of waits among some threads: say so and go on (default), or end the run
+  --dump-on <signal>       N:1: that signal (e.g. SIGQUIT, Ctrl-\\) prints every thread to stderr instead
   --stats                  after the run, print every thread's statistics and the groups' to stderr
   --quiet                  print only the program's own output
   --no-cache               build a .ts program anew, without the build cache (see build)
@@ -202,6 +203,7 @@ async function cmdRun(args: string[]): Promise<number> {
   let gcPercent: number | undefined;
   let slice: number | undefined, tick: number | undefined, exactAccounting = false, stats = false;
   let deadlock: "report" | "abort" | undefined;
+  let dumpOn: string | undefined;
   let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
   let cache = true, wasiTarget = false, importsFile: string | undefined;
   const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
@@ -260,6 +262,11 @@ async function cmdRun(args: string[]): Promise<number> {
     else if (a === "--slice") { slice = takeMs(args, i, a, SLICE_MS_MAX); i++; }
     else if (a === "--tick") { tick = takeMs(args, i, a, TICK_MS_MAX); i++; }
     else if (a === "--exact-accounting") exactAccounting = true;
+    else if (a === "--dump-on") {
+      dumpOn = takeValue(i, a, "a signal, e.g. SIGQUIT"); i++;
+      const { signalNumber } = await import("./kernel/signals.js");
+      try { signalNumber(dumpOn); } catch (e) { throw new UsageError(`--dump-on: ${(e as Error).message}`); }
+    }
     else if (a === "--deadlock" || a.startsWith("--deadlock=")) {
       const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : takeValue(i++, a, "report or abort");
       if (v !== "report" && v !== "abort") throw new UsageError(`--deadlock takes report or abort, got ${JSON.stringify(v)}`);
@@ -292,6 +299,7 @@ async function cmdRun(args: string[]): Promise<number> {
     return code;
   };
   if (oneToOne && processors !== undefined) throw new UsageError("--one-to-one makes a Worker per thread: drop --processors");
+  if (dumpOn !== undefined && (processors !== undefined || oneToOne)) throw new UsageError("--dump-on works in N:1 (a program's dumpThreads() works everywhere): drop --processors and --one-to-one");
   const wasiFile = !file.endsWith(".ts") && (await import("./wasi.js")).isWasiModule(readFileSync(file));
   if (wasiTarget || wasiFile) {
     // The module carries its kernel; node:wasi plays only the WASI runtime (host/wasi.ts).
@@ -313,7 +321,7 @@ async function cmdRun(args: string[]): Promise<number> {
     }));
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
-    saveAreaMax, memoryLimit, gcPercent, ioMode, imports, signals, deadlock, args: [file, ...programArgs], ...preempt, grants: { dirs, listen, connect, fetch, helpers },
+    saveAreaMax, memoryLimit, gcPercent, ioMode, imports, signals, deadlock, dumpOn, args: [file, ...programArgs], ...preempt, grants: { dirs, listen, connect, fetch, helpers },
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
     onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },

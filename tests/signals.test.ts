@@ -15,7 +15,7 @@ const TIMEOUT = 120_000;
 buildAhead([
   ["signals_rules.ts", {}], ["signals_rules.ts", { shared: true }], ["signals_default.ts", {}],
   ["signals_default.ts", { shared: true }], ["signals_host.ts", {}], ["signals_host.ts", { shared: true }],
-  ["signals_wait.ts", {}],
+  ["signals_wait.ts", {}], ["dump_threads.ts", {}],
 ]);
 
 /** What every model must print for signals_rules.ts (the CPU timer aside: 1:1 has no ticks). */
@@ -105,6 +105,26 @@ describe("signals from the host", () => {
     }
   }, TIMEOUT);
 
+  it("a thread dump: dumpThreads() in the program, and weft run --dump-on SIGQUIT, which the program does not see", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "weft-dump-"));
+    try {
+      const wasm = path.join(dir, "dump.wasm");
+      await writeFile(wasm, await buildProgram("dump_threads.ts"));
+      const { code, stdout, stderr } = await runSignalled(wasm, [["ready", ["SIGQUIT"]], ["ready", ["SIGTERM"]]], ["--dump-on", "SIGQUIT"]);
+      expect({ code, stdout }).toEqual({ code: 0, stdout: "ready\n" });
+      const dumps = stderr.split(/^threads of process 1 /m).slice(1);
+      expect(dumps.length).toBe(2);
+      // From inside, while they wait: a mutex waiter names the holder; a sleeper; a finished thread.
+      expect(dumps[0]).toMatch(/^\(4\):\n  thread \d+ "main": running; \d+ switches, [\d.]+ ms cpu\n/);
+      expect(dumps[0]).toMatch(/\n  thread (\d+) "holder": sleeping on sleep;[^]*\n  thread \d+ "waiter": blocked on mutex at 0x[0-9a-f]+ held by thread \1;/);
+      expect(dumps[0]).toMatch(/\n  thread \d+ "spinner": (exited \(value 0\)|runnable|running); \d+ switches/);
+      // From the host, on Ctrl-\\: main waits in sigwait, the others were joined.
+      expect(dumps[1]).toMatch(/^\(1\):\n  thread \d+ "main": blocked on sigwait at 0x[0-9a-f]+; \d+ switches/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, TIMEOUT);
+
   it("with no signal source, threads that all wait in sigwait are a deadlock, named", async () => {
     const result = await runProgram("signals_host.ts");
     expect(result.status).toBe("deadlock");
@@ -122,9 +142,9 @@ describe("signals from the host", () => {
 
 /** Runs `weft run wasm` as a child process and sends it signals (the operating system's): each step's once
  *  it has printed that step's line and every earlier step's. */
-function runSignalled(wasm: string, steps: [line: string, signals: NodeJS.Signals[]][]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runSignalled(wasm: string, steps: [line: string, signals: NodeJS.Signals[]][], flags: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "dist/host/cli.js"), "run", wasm], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(ROOT, "dist/host/cli.js"), "run", wasm, ...flags], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "", next = 0;
     const send = () => {
       const printed = stdout.split("\n");

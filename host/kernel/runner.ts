@@ -77,6 +77,9 @@ export interface RunOptions extends PreemptOptions {
    *  other: assembly/core/waitfor.ts): "report" (default) says so on stderr and the other threads go on;
    *  "abort" ends the run as a deadlock with that report. */
   deadlock?: "report" | "abort";
+  /** N:1, with `signals`: this signal (e.g. "SIGQUIT", Ctrl-\\) prints a thread dump to stderr instead of
+   *  going to the program (WeftProgram.dump). */
+  dumpOn?: string;
   /** Internal (fork, host/kernel/processes.ts): this instance becomes a child of that program; its output
    *  is muted until the copy is made, and it shares that program's I/O host. */
   forkOf?: WeftProgram;
@@ -325,6 +328,7 @@ export class WeftProgram {
   private submit(addr: number): number {
     const memory = this.exports.memory;
     const op = readU32(memory, addr + REQUEST.op);
+    if (op === OP.dump) { this.emit(2, this.dump() + "\n"); writeResult(memory, addr, 0); return SUBMIT_DONE; }
     if (op >= OP.fork && op <= OP.exec && op !== OP.pipe) return this.processCall(addr, op);
     const viaOwner = this.options.processor?.io;
     if (viaOwner) {
@@ -642,7 +646,9 @@ export class WeftProgram {
   private attachSignals(source: WeftSignals): void {
     if (!(source instanceof WeftSignals)) throw new WeftError("signals must be a WeftSignals (import { WeftSignals } from \"weft\")");
     this.exports.weft_signal_source(1);
+    const dumpOn = this.options.dumpOn !== undefined ? signalNumber(this.options.dumpOn) : 0;
     source.attach((sig) => {
+      if (sig === dumpOn) { this.emit(2, this.dump() + "\n"); return; }
       this.exports.weft_signal(sig);
       const wake = this.wake;
       this.wake = null;
@@ -659,6 +665,21 @@ export class WeftProgram {
     const wake = this.wake;
     this.wake = null;
     wake?.();
+  }
+
+  /** A thread dump (as Go prints on SIGQUIT): every thread in the table, one line each — id, name, state,
+   *  what it waits on (and who holds a mutex it waits for), switches and CPU time. `dumpThreads()` in a
+   *  program, RunOptions.dumpOn and `weft run --dump-on SIGQUIT` print it. Frames of each thread are not
+   *  in it yet: a suspended thread's save area does not say which functions its frames belong to. */
+  dump(): string {
+    const stats = new Map(this.readThreadStats().map((t) => [t.id, t]));
+    const lines = this.threadsInTable().map((t) => {
+      const s = stats.get(t.id);
+      const what = t.waitingOn ? ` on ${t.waitingOn}` : t.state === "trapped" ? `: ${t.error}` : t.state === "exited" ? ` (value ${t.value})` : "";
+      return `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${what}` +
+        (s ? `; ${s.switches} switches, ${s.cpu.toFixed(1)} ms cpu` : "");
+    });
+    return `threads of process ${this.pid} (${lines.length}):\n${lines.join("\n")}`;
   }
 
   /** Every thread still in the table. */

@@ -157,11 +157,19 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           (options.onThreadDied ?? options.stderr)?.(m.message);
         }
       };
+      // The run's result waits for every line numbered before it: lines come through each processor's own
+      // port, and one processor's may arrive after another's result (1:1: a retired thread's processor).
+      let ending: (() => void) | null = null;
+      const endWhenPrinted = (end: () => void) => {
+        if (printed >= Atomics.load(sequence, 0)) end();
+        else ending = end;
+      };
       const onMessage = (index: number, m: ProcessorMessage) => {
         if (m.kind === "io") owner.kick();
         else if (m.kind === "line" || m.kind === "died") {
           held.set(m.n, m);
           for (let next = held.get(printed); next; next = held.get(printed)) { held.delete(printed++); pass(next); }
+          if (ending && printed >= Atomics.load(sequence, 0)) { const end = ending; ending = null; end(); }
         } else if (m.kind === "start") {
           start(m.index);                                                               // 1:1: a new thread
         } else if (m.kind === "ready") {
@@ -191,7 +199,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           results[index] = m.result;
           if (oneToOne ? index === 0 : ++done === count) {                             // step 6
             const r = results[0]!;
-            resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "", io: owner.stats });
+            endWhenPrinted(() => resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "", io: owner.stats }));
           }
         } else if (m.kind === "error") {
           reject(m.name === "WeftError" ? new WeftError(m.message) : new Error(`processor ${index}: ${m.message}`));

@@ -1,0 +1,13 @@
+// Seeing the threads from inside: a thread dump the host prints (host/kernel/runner.ts, WeftProgram.dump).
+
+import { ioRequest, ioCall, IO_MODE_DEFAULT } from "./io";
+
+// @ts-ignore: decorator
+@inline const IO_OP_DUMP: u32 = 24;
+
+/** Prints a thread dump to stderr, as Go does on SIGQUIT: every thread's id, name, state, what it waits
+ *  on (a mutex's holder too), switches and CPU time. On processors, a snapshot: the others run on. */
+export function dumpThreads(): void {
+  let r = ioRequest(IO_OP_DUMP, IO_MODE_DEFAULT, -1);
+  if (r !== null) ioCall(r);
+}
