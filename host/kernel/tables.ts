@@ -7,8 +7,14 @@
 // is read once every loop has ended; statistics asked for while processors still run are a best-effort
 // snapshot: a record being changed gives a stale number, and one reaped meanwhile a wrong line (or a
 // RangeError, if what was its name pointer now points outside the memory).
+//
+// A shared run's tables from the thread that started it (SharedRunOptions.onStart): that thread has no
+// instance of its own, so tableReader instantiates the module once more over the run's memory, every
+// import a stub. The reader only calls the table exports, which read memory and call no import; a shared
+// module has no start function and only passive data segments (host/compiler/passes/shared.ts), so
+// instantiating it writes nothing.
 
-import { THREAD, STATE_NAMES, STATS_CPU, STATS_RUNNABLE, STATS_BLOCKED } from "../abi.js";
+import { THREAD, STATE_NAMES, WAIT_KINDS, STATS_CPU, STATS_RUNNABLE, STATS_BLOCKED } from "../abi.js";
 
 /** What the readers need of an instance: its memory and the core's table exports (assembly/sys/abi.ts). */
 export interface CoreTables {
@@ -27,6 +33,9 @@ export interface ThreadStats {
   name: string;
   /** free, runnable, running, blocked, sleeping, exited (not joined) or trapped. */
   state: string;
+  /** What a blocked thread waits on, as its record says (WAIT_KINDS: "mutex", "channel receive", "join",
+   *  "io", ...); "" when it is not blocked. */
+  waitKind: string;
   /** The priority it was given (0..7); aging may raise it for a while, which is not shown. */
   priority: number;
   /** Its fair-share group (0: the default group) and its weight within the group. */
@@ -97,10 +106,12 @@ export function readThreadStats(core: CoreTables): ThreadStats[] {
   const memory = core.memory;
   return threadRecords(core).map((t) => {
     const stats = readU32(memory, t + THREAD.stats);
+    const state = threadState(core, t);
     return {
       id: readI32(memory, t + THREAD.id),
       name: readString(memory, readU32(memory, t + THREAD.name)),
-      state: threadState(core, t),
+      state,
+      waitKind: state === "blocked" ? WAIT_KINDS[readI32(memory, t + THREAD.waitKind)] ?? "futex" : "",
       priority: readI32(memory, t + THREAD.basePriority),
       group: readI32(memory, t + THREAD.group),
       weight: readI32(memory, t + THREAD.weight),
@@ -111,6 +122,22 @@ export function readThreadStats(core: CoreTables): ThreadStats[] {
       blocked: stats ? readF64(memory, stats + STATS_BLOCKED) : null,
     };
   });
+}
+
+/** The tables of a shared run over `memory` (see the top of this file), for readThreadStats / readGroups
+ *  while its processors run. */
+export async function tableReader(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<CoreTables> {
+  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
+    imports[from] ??= {};
+    imports[from][name] = kind === "memory" ? memory : () => { throw new Error(`tableReader: the reader calls no import (${from}.${name})`); };
+  }
+  const { exports } = await WebAssembly.instantiate(module, imports);
+  const core = exports as unknown as CoreTables;
+  return {
+    memory, weft_thread_at: core.weft_thread_at, weft_thread_slots: core.weft_thread_slots,
+    weft_groups: core.weft_groups, weft_group_weight: core.weft_group_weight, weft_group_cpu: core.weft_group_cpu,
+  };
 }
 
 /** Every fair-share group (group 0, the default, first). */

@@ -33,7 +33,8 @@
 //      (host/mn/processor.ts), so all loops start at once and work spreads from the start; then post the
 //      ticker its data (unless options.preempt is false: no ticker), and it raises the request word of
 //      each processor running a thread every tick, so that threads that never yield are preempted
-//      (host/mn/ticker.ts, "Ticker protocol");
+//      (host/mn/ticker.ts, "Ticker protocol"); and give options.onStart a reader of the tables
+//      (host/kernel/tables.ts, tableReader);
 //   5. every processor runs until its loop returns RUN_EXITED or RUN_DEADLOCK (all of them see the same
 //      end) and says "result";
 //   6. the run's result is processor 0's (it reads the shared thread table), with the output of all of
@@ -46,6 +47,7 @@
 // processor of its own, so there is nobody to preempt it for.
 
 import { loadModule, WeftError, gcOptionsError, type RunOptions, type RunResult } from "../kernel/runner.js";
+import { tableReader, type CoreTables } from "../kernel/tables.js";
 import { IoOwner, makeSubmissionQueues } from "../kernel/shared-io.js";
 import { callTable, callsError } from "../kernel/calls.js";
 import { ioModeError } from "../kernel/requests.js";
@@ -70,6 +72,10 @@ export interface SharedRunOptions extends Pick<RunOptions,
   /** M:N: run the ticker, so that a thread that never yields is preempted (host/mn/ticker.ts). Default
    *  true; false leaves such a thread on its processor until it yields or blocks. */
   preempt?: boolean;
+  /** Told once every processor is set up (step 4), with the run's thread and group tables: a page can
+   *  draw readThreadStats(tables) / readGroups(tables) while the processors run (best-effort snapshots,
+   *  host/kernel/tables.ts, tableReader). */
+  onStart?: (tables: CoreTables) => void;
 }
 
 /** The refusal on a page without cross-origin isolation (step 1). */
@@ -183,6 +189,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
             Atomics.store(go, 0, 1);
             Atomics.notify(go, 0);
             if (ticker && preempt) ticker.post({ memory, requests: preempt.requests, processors: count, tick: preempt.tick, stop });
+            if (options.onStart) tableReader(module, memory).then(options.onStart).catch(reject);
           }
         } else if (m.kind === "result" && m.result.status === "retired") {
           const w = workers.get(index);                                                 // 1:1: its thread ended
