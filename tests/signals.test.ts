@@ -110,7 +110,7 @@ describe("signals from the host", () => {
     try {
       const wasm = path.join(dir, "dump.wasm");
       await writeFile(wasm, await buildProgram("dump_threads.ts"));
-      const { code, stdout, stderr } = await runSignalled(wasm, [["ready", ["SIGQUIT"]], ["ready", ["SIGTERM"]]], ["--dump-on", "SIGQUIT"]);
+      const { code, stdout, stderr } = await runSignalled(wasm, [["ready", ["SIGQUIT"]], [/^threads of process 1 \(1\):\n.*\n/m, ["SIGTERM"]]], ["--dump-on", "SIGQUIT"]);
       expect({ code, stdout }).toEqual({ code: 0, stdout: "ready\n" });
       const dumps = stderr.split(/^threads of process 1 /m).slice(1);
       expect(dumps.length).toBe(2);
@@ -141,14 +141,16 @@ describe("signals from the host", () => {
 });
 
 /** Runs `weft run wasm` as a child process and sends it signals (the operating system's): each step's once
- *  it has printed that step's line and every earlier step's. */
-function runSignalled(wasm: string, steps: [line: string, signals: NodeJS.Signals[]][], flags: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+ *  it has printed that step's line on stdout (or, for a pattern, written a match on stderr) and every
+ *  earlier step's. Two signals sent at once may reach the program in either order. */
+function runSignalled(wasm: string, steps: [seen: string | RegExp, signals: NodeJS.Signals[]][], flags: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, "dist/host/cli.js"), "run", wasm, ...flags], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "", next = 0;
     const send = () => {
       const printed = stdout.split("\n");
-      while (next < steps.length && steps.slice(0, next + 1).every(([line]) => printed.includes(line))) {
+      const seen = (want: string | RegExp) => (typeof want === "string" ? printed.includes(want) : want.test(stderr));
+      while (next < steps.length && steps.slice(0, next + 1).every(([want]) => seen(want))) {
         for (const s of steps[next++][1]) child.kill(s);
       }
     };
@@ -157,7 +159,10 @@ function runSignalled(wasm: string, steps: [line: string, signals: NodeJS.Signal
       stdout += chunk;
       send();
     });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      send();
+    });
     child.on("error", reject);
     child.on("exit", (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
