@@ -55,7 +55,7 @@
 /** The contract this header states. A host calls weft_abi_version() before any other export and
  *  refuses a module that reports another number ("weft ABI mismatch: the module speaks version V, this
  *  host N; rebuild it"). */
-#define WEFT_ABI_VERSION 13
+#define WEFT_ABI_VERSION 14
 
 /** Module name of the host functions (weft.now, weft.write, ...). AssemblyScript's abort and a shared
  *  build's memory come from module "env". */
@@ -170,6 +170,7 @@
 #define WEFT_OP_SPAWN 22u
 #define WEFT_OP_EXEC 23u
 #define WEFT_OP_DUMP 24u
+#define WEFT_OP_RETURN 25u
 
 /** weft_io_request.flags on WEFT_OP_WRITE: ptr/len is UTF-16 text (len in code units), written as UTF-8. */
 #define WEFT_IO_FLAG_UTF16 0x80000000u

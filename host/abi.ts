@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 13;
+export const ABI_VERSION = 14;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -27,6 +27,20 @@ export type ValueType = "i32" | "i64" | "f32" | "f64";
 /** One host function: where the program imports it from, and its Wasm type. */
 export interface HostCall { module: string; name: string; params: ValueType[]; results: ValueType[] }
 
+/** The custom section listing the functions JavaScript may call in an instance (host/kernel/serve.ts),
+ *  written by host/compiler/passes/exports.ts: JSON { callable: CallableExport[], skipped: SkippedExport[] }. */
+export const EXPORTS_SECTION = "weft.exports";
+/** How a call's value crosses, by its AssemblyScript type (host/compiler/passes/exports.ts). */
+export type CallKind = "i32" | "u32" | "bool" | "i64" | "f32" | "f64" | "string" | "bytes" | "buffer";
+/** A function JavaScript may call: its parameters and result (null: void) with their AssemblyScript types. */
+export interface CallableExport {
+  name: string;
+  params: { name: string; type: string; kind: CallKind }[];
+  result: { type: string; kind: CallKind } | null;
+}
+/** An exported function a call cannot reach, and why. */
+export interface SkippedExport { name: string; why: string }
+
 /** Exports the host needs from a weft module. */
 export const REQUIRED_EXPORTS = [
   "memory", "weft_abi_version", "weft_start", "weft_run", "weft_wake_at", "weft_trap_begin", "weft_trap_end",
@@ -39,6 +53,7 @@ export const REQUIRED_EXPORTS = [
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
   "weft_signal", "weft_signal_word", "weft_signal_source", "weft_terminated_by", "weft_fork_child", "weft_owner_fate",
   "weft_deadlock_policy", "weft_partial_deadlock",
+  "weft_serve", "weft_main_done", "weft_call_start", "weft_call_block", "weft_call_free", "weft_pin", "weft_unpin", "weft_new_bytes",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
 

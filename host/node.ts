@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { run, WeftError, type RunOptions, type RunResult } from "./kernel/runner.js";
 import { NodeIo, type NodeIoOptions } from "./io/node.js";
+import { start, type WeftApp } from "./kernel/serve.js";
 
 export { NodeIo, type NodeIoOptions };
 
@@ -18,6 +19,19 @@ export async function runFile(file: string, options: RunOptions & { grants?: Nod
     catch (e) { throw new WeftError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
   }
   return run(bytes as Uint8Array<ArrayBuffer>, options);
+}
+
+/** `start` (host/kernel/serve.ts) for a file, as runFile runs one: a .wasm, or a .ts built through the
+ *  build cache; Node's I/O with `grants`. */
+export async function startFile(file: string, options: RunOptions & { grants?: NodeIoOptions } = {}): Promise<WeftApp> {
+  const { grants, ...runOptions } = options;
+  const bytes = file.endsWith(".ts") ? (await (await import("./compiler/build.js")).build(file)).wasm : await readWasm(file);
+  return start(bytes as Uint8Array<ArrayBuffer>, { args: [file], loadProgram: loadFromDisk, ...runOptions, io: runOptions.io ?? new NodeIo(grants) });
+}
+
+async function readWasm(file: string): Promise<Uint8Array> {
+  try { return await readFile(file); }
+  catch (e) { throw new WeftError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
 }
 
 /** posixSpawn's and exec's loader in Node (RunOptions.loadProgram): a .wasm file's bytes, or a .ts built

@@ -51,6 +51,19 @@ export { ThreadId, threadById, threadAt, threadTableUsed, liveThreadCount } from
 
 let mainValue: i32 = 0;
 let mainError: usize = 0;    // why main died, when the core ended it (a String), else 0
+// An instance kept alive for JavaScript to call in (sys/serve.ts): main's end is not the program's.
+let serving: bool = false;
+let mainDone: bool = false;
+
+/** Serving (sys/serve.ts): from now on main's end does not end the program; mainEnded() tells it. */
+export function serveSet(): void { serving = true; }
+export function mainEnded(): bool { return mainDone; }
+
+/** main ended (returned, or was killed): the program with it, unless the instance is serving. */
+function mainFinished(): void {
+  if (serving) mainDone = true;
+  else endProgram();
+}
 
 /** Options for spawn. */
 export class SpawnOptions {
@@ -180,7 +193,7 @@ export function threadFinishing(tp: usize): void {
  *  program's end if it is main. True if a thread waits to join it (the caller wakes it). */
 export function threadExited(t: Thread): bool {
   transition(t, FROM_RUNNING, STATE_EXITED);
-  if (t.flags & FLAG_MAIN) { mainValue = t.exitValue; endProgram(); }
+  if (t.flags & FLAG_MAIN) { mainValue = t.exitValue; mainFinished(); }
   return t.joiner != 0;
 }
 
@@ -235,7 +248,7 @@ function killLocked(t: Thread, message: string): void {
   gcShade(changetype<usize>(message));
   t.error = changetype<usize>(message);
   transition(t, FROM_LIVE, STATE_TRAPPED);
-  if (t.flags & FLAG_MAIN) { mainValue = 1; mainError = changetype<usize>(message); endProgram(); }
+  if (t.flags & FLAG_MAIN) { mainValue = 1; mainError = changetype<usize>(message); mainFinished(); }
   schedLockDrop();
   hostThreadDied(changetype<usize>(t));
   releaseFrames(t);

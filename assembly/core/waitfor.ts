@@ -19,12 +19,15 @@
 //
 // What then (the policy, weft_deadlock_policy; `weft run --deadlock=abort`): report (default) — a report
 // on stderr names each thread of the cycle, what it holds and what it waits for, and the threads stay
-// blocked while the others run; abort — the run ends as a deadlock with that report.
+// blocked while the others run; abort — the run ends as a deadlock with that report; fail — the thread
+// whose wait closed the cycle dies with the report as its error, as a trap would end it (an instance
+// JavaScript calls into, host/kernel/serve.ts: that call rejects, the instance serves on).
 //
 // Not in the graph: rwlocks, semaphores, condition variables and channels (no owner or peer is recorded
 // for them); a cycle through one of them is found only when it stops the whole program.
 
-import { Thread, STATE_BLOCKED } from "./layout";
+import { Thread, STATE_BLOCKED, FLAG_DETACHED } from "./layout";
+import { threadKillParked, threadReap } from "./thread";
 import { threadById } from "./table";
 import { schedLockTake, schedLockDrop } from "./processor";
 import { endProgram } from "./scheduler";
@@ -43,6 +46,7 @@ import { gcShade } from "../runtime/gc";
 
 // Shared (moved into linear memory by a shared build); guarded by the scheduler lock:
 let abortOnCycle: bool = false;
+let failOnCycle: bool = false;
 let cycleReport: usize = 0;       // the report that ended the run (abort), a String, else 0
 let lastReporter: i32 = 0;        // the thread that reported last, and the word it waits on: a wait that
 let lastAddr: usize = 0;          // wakes spuriously and waits again does not report the same cycle twice
@@ -79,17 +83,36 @@ export function waitForCheck(me: Thread, kind: i32, addr: usize): void {
     if (t === null || (t.state != STATE_BLOCKED && t.waitIntent == 0)) break;
     id = edge(t.waitKind, t.waitAddr);
   }
-  let abort = report !== null && abortOnCycle;
-  if (abort && cycleReport == 0) {
+  let ending = report !== null && abortOnCycle;
+  if (ending && cycleReport == 0) {
     gcShade(changetype<usize>(report));
     cycleReport = changetype<usize>(report);
     endProgram();
   }
   schedLockDrop();
-  if (report !== null && !abort) {
+  if (report !== null && failOnCycle) failCycle(me, kind, addr, report);
+  if (report !== null && !ending) {
     let text = "weft: " + report + "\n  (the other threads go on)";
     hostWrite(2, changetype<usize>(text), text.length);
   }
+}
+
+/** Policy 2 (N:1): every other thread of the cycle dies where it waits, then `me`, each with the report as
+ *  its error; the host rejects their calls (host/kernel/serve.ts). */
+function failCycle(me: Thread, kind: i32, addr: usize, report: string): void {
+  let id = edge(kind, addr);
+  for (let steps = 0; id != 0 && id != me.id && steps < CHAIN_MAX; steps++) {
+    let t = threadById(id);
+    if (t === null || t.state != STATE_BLOCKED) break;
+    id = edge(t.waitKind, t.waitAddr);
+    if (threadKillParked(t, report) && (t.flags & FLAG_DETACHED)) {
+      schedLockTake();
+      threadReap(t);
+      schedLockDrop();
+    }
+  }
+  waitForDone(me);
+  abort(report, null, 0, 0);                  // the host ends this thread, as a trap (runner.ts, step 4)
 }
 
 /** The report of the cycle `me` closes, each thread with what it holds and what it waits for. */
@@ -116,8 +139,12 @@ function cycleText(me: Thread, kind: i32, addr: usize): string {
 // @ts-ignore: decorator
 @inline export function waitForDone(me: Thread): void { me.waitIntent = 0; }
 
-/** The policy (weft_deadlock_policy): 1 ends the run at the first cycle, 0 reports it. */
-export function waitForPolicy(abort: bool): void { abortOnCycle = abort; }
+/** The policy (weft_deadlock_policy): 0 reports a cycle, 1 ends the run at the first, 2 ends the thread
+ *  that closed it. */
+export function waitForPolicy(policy: i32): void {
+  abortOnCycle = policy == 1;
+  failOnCycle = policy == 2;
+}
 
 /** The report that ended the run (abort), a String, or 0. */
 export function waitForReport(): usize { return cycleReport; }

@@ -48,7 +48,7 @@ import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, p
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 13;
+@inline const ABI_VERSION: i32 = 14;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -235,9 +235,9 @@ export function weft_signal_source(on: i32): void { signalSourceSet(on != 0); }
 /** The signal whose default action ended the program (the host reports "signaled", 128 + n), or 0. */
 export function weft_terminated_by(): i32 { return signalTerminatedBy(); }
 
-/** Partial deadlocks (core/waitfor.ts): 1 ends the run at the first cycle of waits, 0 (default) reports it
- *  on stderr and lets the other threads go on. */
-export function weft_deadlock_policy(abort: i32): void { waitForPolicy(abort != 0); }
+/** Partial deadlocks (core/waitfor.ts): 0 (default) reports a cycle of waits on stderr and lets the other
+ *  threads go on, 1 ends the run at the first, 2 ends the thread whose wait closed it (host/kernel/serve.ts). */
+export function weft_deadlock_policy(policy: i32): void { waitForPolicy(policy); }
 
 /** The report of the cycle that ended the run (policy 1), a String, or 0. */
 export function weft_partial_deadlock(): usize { return waitForReport(); }
@@ -288,6 +288,9 @@ export function weft_processor_enter(index: i32): i32 {
   setStackLimit(block);
   return 0;
 }
+
+/** JavaScript calling in (sys/serve.ts, host/kernel/serve.ts). */
+export { weft_serve, weft_main_done, weft_call_block, weft_call_free, weft_pin, weft_unpin, weft_new_bytes } from "./serve";
 
 /** Installed by the build in place of the compiler's ~stack_check (core/stack.ts). */
 export function __weft_stack_check(): void { stackCheck(); }

@@ -39,6 +39,7 @@ import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, typ
 import { WASI_TWINS, plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
 import { CALL_TWINS, addCallTable, hasHostCalls, hostCalls } from "./passes/calls.js";
 import { addGlobalsSnapshot } from "./passes/fork.js";
+import { EXPORTS_SECTION, callableExports, exportsEntrySource, exportsSection } from "./passes/exports.js";
 
 /** What asc read while it compiled: each file's absolute path and its text, or null for a file it looked
  *  for and did not find (a later file there could change the program). */
@@ -122,7 +123,8 @@ function firstDiagnostic(diagnostics: string, error: Error | null, baseDir: stri
   return `weft build: ${(line ?? error?.message ?? "compilation failed").replace(/^\s*ERROR\s*/, "error ").trim()}`;
 }
 
-async function compile(entry: string, processorStack: number, shared: boolean, wasi: boolean, calls: boolean, collector: boolean, poison: boolean, read: SourcesRead): Promise<Uint8Array> {
+/** Compiles `entry`; also returns the section that lists its callable exports (passes/exports.ts). */
+async function compile(entry: string, processorStack: number, shared: boolean, wasi: boolean, calls: boolean, collector: boolean, poison: boolean, read: SourcesRead): Promise<{ wasm: Uint8Array; exports: Uint8Array }> {
   const absEntry = path.resolve(entry);
   if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
   const source = await readFile(absEntry, "utf8");
@@ -133,6 +135,7 @@ async function compile(entry: string, processorStack: number, shared: boolean, w
   const mainReturnsVoid = /export\s+function\s+main\s*\(\s*\)\s*(:\s*void\s*)?\{/.test(source);
   const baseDir = path.dirname(absEntry);
   const userModule = "./" + path.basename(absEntry).replace(/\.ts$/, "");
+  const { callable, skipped } = callableExports(source);
   const generated = "__weft_entry__.ts";
   let output: Uint8Array | null = null;
   let diagnostics = "";
@@ -155,7 +158,7 @@ async function compile(entry: string, processorStack: number, shared: boolean, w
     stdout: sink as never,
     stderr: sink as never,
     readFile: async (file: string, dir: string) => {
-      if (file === generated) return entrySource(userModule, mainReturnsVoid) + (shared ? sharedEntrySource() : "") +
+      if (file === generated) return entrySource(userModule, mainReturnsVoid) + exportsEntrySource(userModule, callable) + (shared ? sharedEntrySource() : "") +
         (wasi ? wasiEntrySource() : "") + (calls ? `export { ${CALL_TWINS.join(", ")} } from "weft/assembly/sys/call";\n` : "");
       const inWeft = weftPath(file);
       if (inWeft === PACKAGE_INDEX) return `export * from "./assembly/index";\n`;
@@ -177,7 +180,7 @@ async function compile(entry: string, processorStack: number, shared: boolean, w
     },
   }));
   if (error || !output) throw new BuildError(firstDiagnostic(diagnostics, error, baseDir), diagnostics);
-  return output;
+  return { wasm: output, exports: exportsSection(callable, skipped) };
 }
 
 function functionNames(mod: binaryen.Module): string[] {
@@ -296,12 +299,14 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
   const wasi = options.target === "wasi";
   if (wasi && options.shared) throw new BuildError("weft build: a WASI module runs on one processor (WASI preview 1 has no threads): --target wasi cannot be --shared");
   const compileWith = (calls: boolean) => compile(entry, options.processorStack, options.shared, wasi, calls, options.collector, options.poisonFreed, read);
-  let mod = binaryen.readBinary(await compileWith(false));
+  let compiled = await compileWith(false);
+  let mod = binaryen.readBinary(compiled.wasm);
   // A program with host functions is compiled again with the kernel's half of them (passes/calls.ts),
   // which every other program then goes without.
   if (!wasi && hasHostCalls(mod, options.syncImports)) {
     mod.dispose();
-    mod = binaryen.readBinary(await compileWith(true));
+    compiled = await compileWith(true);
+    mod = binaryen.readBinary(compiled.wasm);
   }
   let shared: SharedLayout | undefined;
   try {
@@ -384,6 +389,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     }
     if (resumable?.rebuilt.length) hotPathsFirst(mod, resumable.rebuilt);
     addCallTable(mod, calls);
+    if (compiled.exports.length) mod.addCustomSection(EXPORTS_SECTION, compiled.exports);
     if (!mod.validate()) throw new BuildError("weft build: Binaryen produced an invalid module");
     const debugInfo = binaryen.getDebugInfo();
     binaryen.setDebugInfo(true);             // keep function names: traps then say where they happened
