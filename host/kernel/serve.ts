@@ -42,6 +42,7 @@ interface Call {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   block?: number;
+  thread?: number;
   pins?: number[];
 }
 
@@ -180,6 +181,7 @@ class App implements WeftApp, ServeHooks {
     const name = this.program.newString(call.name);
     const id = name ? ex.weft_call_start(call.which, block, name) : -12;
     if (id <= 0) { this.settle(call); call.reject(new WeftError(`call("${call.name}"): could not start its thread (errno ${-id})`)); return; }
+    call.thread = id;
     this.byThread.set(id, call);
     this.byBlock.set(block, call);
   }
@@ -215,7 +217,7 @@ class App implements WeftApp, ServeHooks {
   /** A call is over (told from inside the loop): what it holds goes at the next turn, when no thread runs. */
   private forget(call: Call): void {
     if (call.block) this.byBlock.delete(call.block);
-    for (const [id, c] of this.byThread) if (c === call) this.byThread.delete(id);
+    if (call.thread) this.byThread.delete(call.thread);
     this.over.push(call);
   }
 
@@ -236,7 +238,7 @@ class App implements WeftApp, ServeHooks {
     };
     const why = this.closing ? "the instance was closed" : `the instance ended (${this.result.status}${this.result.error ? `: ${this.result.error}` : ""})`;
     if (!this.ready) this.startup.reject(new WeftError(`start: ${why} before main returned`));
-    const pending = [...this.incoming.splice(0), ...new Set(this.byThread.values())];
+    const pending = [...this.incoming.splice(0), ...this.byThread.values()];
     this.byThread.clear();
     this.byBlock.clear();
     for (const call of pending) call.reject(new WeftError(`call("${call.name}"): ${why} before it returned`));
