@@ -171,6 +171,8 @@
 #define WEFT_OP_EXEC 23u
 #define WEFT_OP_DUMP 24u
 #define WEFT_OP_RETURN 25u
+#define WEFT_OP_CALL_NEXT 26u
+#define WEFT_OP_CALL_FILL 27u
 
 /** weft_io_request.flags on WEFT_OP_WRITE: ptr/len is UTF-16 text (len in code units), written as UTF-8. */
 #define WEFT_IO_FLAG_UTF16 0x80000000u
@@ -230,6 +232,7 @@
 #define WEFT_ETIMEDOUT 110
 #define WEFT_ECONNREFUSED 111
 #define WEFT_EHOSTUNREACH 113
+#define WEFT_ECANCELED 125
 
 /* ── Records ───────────────────────────────────────────────────────────────────────────────────── */
 

@@ -3,6 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "./harness";
 import { start, WeftError } from "../host/index.js";
+// The compiled host for shared builds: its processors are Workers that load dist/host/mn/processor-worker.js.
+import { start as startCompiled } from "../dist/host/index.js";
 
 const TIMEOUT = 60_000;
 
@@ -28,6 +30,28 @@ describe("start and call", () => {
       await app.close();
     }
   }, TIMEOUT);
+
+  for (const model of ["M:N", "1:1"] as const) {
+    it(`${model === "M:N" ? "on 2 processors" : "1:1"}: calls run as threads there too, and a trap or a deadlock rejects only its calls`, async () => {
+      const app = await startCompiled(await buildProgram("serve_app.ts", { shared: true }), { processors: 2, model, stdout: () => {}, stderr: () => {} });
+      try {
+        expect(await app.call("add", 1, 2)).toBe(103);
+        const names = Array.from({ length: 12 }, (_, i) => `n${i}`);
+        expect(await Promise.all(names.map((n) => app.call("greet", n)))).toEqual(names.map((n) => `hello, ${n}`));
+        expect(await app.call("reversed", new Uint8Array([1, 2, 3]))).toEqual(new Uint8Array([3, 2, 1]));
+        expect(await app.call("wide", 2n ** 40n, 0.5, true)).toBe(2n ** 41n);
+        const taken = app.call("take");
+        await app.call("put", 7);
+        expect(await taken).toBe(7);
+        await expect(app.call("crash", 9)).rejects.toThrow(/^call\("crash"\) failed: thread \d+ "crash" died: Index out of range/);
+        const both = await Promise.allSettled([app.call("ab"), app.call("ba")]);
+        expect(both.map((r) => r.status === "rejected" && /died: deadlock among some threads/.test(String(r.reason?.message)))).toEqual([true, true]);
+        expect(await app.call("add", 2, 2)).toBe(104);
+      } finally {
+        await app.close();
+      }
+    }, TIMEOUT);
+  }
 
   it("a trap, a deadlock, a missing or uncallable export, wrong arguments and a call after close each reject with a WeftError, and the instance serves on", async () => {
     const app = await start(await buildProgram("serve_app.ts"), { stderr: () => {} });

@@ -53,16 +53,13 @@ let mainValue: i32 = 0;
 let mainError: usize = 0;    // why main died, when the core ended it (a String), else 0
 // An instance kept alive for JavaScript to call in (sys/serve.ts): main's end is not the program's.
 let serving: bool = false;
-let mainDone: bool = false;
 
-/** Serving (sys/serve.ts): from now on main's end does not end the program; mainEnded() tells it. */
+/** Serving (sys/serve.ts): from now on main's end does not end the program. */
 export function serveSet(): void { serving = true; }
-export function mainEnded(): bool { return mainDone; }
 
 /** main ended (returned, or was killed): the program with it, unless the instance is serving. */
 function mainFinished(): void {
-  if (serving) mainDone = true;
-  else endProgram();
+  if (!serving) endProgram();
 }
 
 /** Options for spawn. */

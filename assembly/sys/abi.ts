@@ -290,7 +290,7 @@ export function weft_processor_enter(index: i32): i32 {
 }
 
 /** JavaScript calling in (sys/serve.ts, host/kernel/serve.ts). */
-export { weft_serve, weft_main_done, weft_call_block, weft_call_free, weft_pin, weft_unpin, weft_new_bytes } from "./serve";
+export { weft_serve } from "./serve";
 
 /** Installed by the build in place of the compiler's ~stack_check (core/stack.ts). */
 export function __weft_stack_check(): void { stackCheck(); }

@@ -24,7 +24,7 @@ export const MODE_ASYNC = 1, MODE_BLOCKING = 2, MODE_OFFLOAD = 3;
 export const OP = {
   open: 1, close: 2, read: 3, write: 4, stat: 5, readdir: 6, unlink: 7, listen: 8, accept: 9, connect: 10,
   shutdown: 11, delay: 12, address: 13, mkdir: 14, call: 15, call_text: 16, fork: 17, waitpid: 18, pipe: 19, kill: 20, args: 21, spawn: 22, exec: 23, dump: 24,
-  return: 25,
+  return: 25, call_next: 26, call_fill: 27,
 } as const;
 export type OpName = keyof typeof OP;
 export const OP_NAMES: Record<number, OpName> = Object.fromEntries(Object.entries(OP).map(([k, v]) => [v, k])) as any;
@@ -45,7 +45,7 @@ export const ERRNO = {
   EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ENOEXEC: 8, EBADF: 9, ECHILD: 10, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EBUSY: 16, EEXIST: 17,
   ENOTDIR: 20, EISDIR: 21, EINVAL: 22, EMFILE: 24, ENOSPC: 28, EPIPE: 32, ERANGE: 34, EDEADLK: 35,
   ENAMETOOLONG: 36, ENOSYS: 38, ENOTEMPTY: 39, ENOTSUP: 95, EADDRINUSE: 98, EADDRNOTAVAIL: 99, ENETUNREACH: 101,
-  ECONNABORTED: 103, ECONNRESET: 104, ENOTCONN: 107, ETIMEDOUT: 110, ECONNREFUSED: 111, EHOSTUNREACH: 113,
+  ECONNABORTED: 103, ECONNRESET: 104, ENOTCONN: 107, ETIMEDOUT: 110, ECONNREFUSED: 111, EHOSTUNREACH: 113, ECANCELED: 125,
 } as const;
 export type ErrnoName = keyof typeof ERRNO;
 

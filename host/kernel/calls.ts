@@ -65,7 +65,7 @@ const thenable = (v: unknown): v is PromiseLike<unknown> =>
   (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
 
 /** A CallContext over `bytes` (a fresh view of linear memory at ptr, len). */
-export function callContext(bytes: (ptr: number, len: number) => Uint8Array): CallContext {
+function callContext(bytes: (ptr: number, len: number) => Uint8Array): CallContext {
   const u32 = (ptr: number) => new DataView(bytes(ptr, 4).slice().buffer).getUint32(0, true);
   return {
     string(ptr) {

@@ -85,8 +85,9 @@ export interface RunOptions extends PreemptOptions {
   forkOf?: WeftProgram;
   /** Internal (posixSpawn): a new process of that program's family, with a table over its descriptors. */
   spawnOf?: WeftProgram;
-  /** Internal (start, host/kernel/serve.ts): the instance lives on after main for calls from JavaScript. */
-  serve?: ServeHooks;
+  /** Internal (start, host/kernel/serve.ts): the instance lives on after main and takes calls from
+   *  JavaScript through its I/O host (assembly/sys/serve.ts). */
+  serve?: boolean;
   /** The program's arguments (args() in AssemblyScript; `weft run app.ts -- a b`). */
   args?: string[];
   /** How posixSpawn and exec find a program by path: its module or bytes. Default: weft/node's runFile
@@ -152,19 +153,6 @@ export interface RunResult {
 
 import { WeftError } from "./weft-error.js";
 export { WeftError };
-
-/** What an instance kept for calls from JavaScript (host/kernel/serve.ts) is told by its loop. */
-export interface ServeHooks {
-  /** main was spawned with this id. */
-  started(main: number): void;
-  /** Between two calls of the loop: starts the calls that came in. "close": the instance is to end;
-   *  "started": calls (or main's end) were taken in; "idle": nothing came. */
-  turn(): "close" | "started" | "idle";
-  /** A call's wrapper returned (IO_OP_RETURN): its result is in the block. */
-  returned(block: number): void;
-  /** A thread died with this message (a call's thread, or main). */
-  died(id: number, message: string): void;
-}
 
 /** Thrown by the abort import: unwinds the Wasm stack of the thread that aborted. */
 class WeftAbort extends Error {}
@@ -288,9 +276,6 @@ export class WeftProgram {
     return program;
   }
 
-  /** The compiled module (its custom sections: host/kernel/serve.ts). */
-  get wasmModule(): WebAssembly.Module { return this.module; }
-
   /** The instance's exports (for tests and tools). */
   get raw(): Exports { return this.exports; }
 
@@ -318,7 +303,6 @@ export class WeftProgram {
           this.trapped.push({ id, name, state: "trapped", error });
           this.err.push(error);
           (this.options.onThreadDied ?? this.options.stderr)?.(error);
-          this.options.serve?.died(id, error);
         },
       },
       env: {
@@ -348,11 +332,6 @@ export class WeftProgram {
     const memory = this.exports.memory;
     const op = readU32(memory, addr + REQUEST.op);
     if (op === OP.dump) { this.emit(2, this.dump() + "\n"); writeResult(memory, addr, 0); return SUBMIT_DONE; }
-    if (op === OP.return) {
-      if (!this.options.serve) return this.answer(addr, -ERRNO.EINVAL);
-      this.options.serve.returned(readU32(memory, addr + REQUEST.ptr));
-      return this.answer(addr, 0);
-    }
     if (op >= OP.fork && op <= OP.exec && op !== OP.pipe) return this.processCall(addr, op);
     const viaOwner = this.options.processor?.io;
     if (viaOwner) {
@@ -362,11 +341,6 @@ export class WeftProgram {
     const answer = submitRequest(this.io, decodeRequest(memory, addr, this.ioMode), this.ioContext);
     if (answer === PENDING) return SUBMIT_PENDING;
     writeResult(memory, addr, answer);
-    return SUBMIT_DONE;
-  }
-
-  private answer(addr: number, result: number): number {
-    writeResult(this.exports.memory, addr, result);
     return SUBMIT_DONE;
   }
 
@@ -529,8 +503,7 @@ export class WeftProgram {
   /** An AssemblyScript String at `ptr` (its byte length is the u32 before it). */
   string(ptr: number): string { return readString(this.exports.memory, ptr); }
 
-  /** A String of the core's heap holding `text`; 0 when memory is exhausted. */
-  newString(text: string): number {
+  private newString(text: string): number {
     const ptr = this.exports.weft_new_string(text.length);
     if (!ptr) return 0;                            // memory exhausted: the core says so instead
     const view = new Uint16Array(this.exports.memory.buffer, ptr, text.length);
@@ -577,11 +550,10 @@ export class WeftProgram {
       }
       // An instance JavaScript calls into ends the thread whose wait closes a cycle: its call rejects.
       ex.weft_deadlock_policy(this.options.deadlock === "abort" ? 1 : this.options.deadlock === undefined && this.options.serve ? 2 : 0);
-      if (this.options.serve) ex.weft_serve();
       if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
       main = ex.weft_start();
       if (main <= 0) return this.fail(start, `could not start main: spawn returned ${main}`);
-      this.options.serve?.started(main);
+      if (this.options.serve && ex.weft_serve(main) <= 0) return this.fail(start, "could not start the thread that takes calls");
       processor?.onReady?.(this.preemptState(), this.signalAddresses());
       if (processor?.signalSource) ex.weft_signal_source(1);
       if (!processor && this.options.signals) this.attachSignals(this.options.signals);
@@ -592,10 +564,8 @@ export class WeftProgram {
     }
     processor?.io?.enter((field, i) => ex.weft_processor_idle(field, i), processor.index);
     processor?.beforeLoop?.();
-    const serve = this.options.serve;
     while (true) {
       let reason: number;
-      if (serve?.turn() === "close") return this.finish("exited", 0, start);   // closed (start/close, serve.ts)
       if (this.forkRequest) await this.fork();       // between two calls: no thread runs
       if (this.replacement) { this.replaced = true; return this.replacement.run(); }   // exec
       this.flushCompletions();
@@ -633,13 +603,6 @@ export class WeftProgram {
           // otherwise leave a loop with nothing in it.
           else if (this.options.signals) timer = setInterval(() => {}, 2 ** 30);
         });
-        continue;
-      }
-      // An instance JavaScript calls into is idle when nothing can run: the next call may wake its threads.
-      if (reason === RUN_DEADLOCK && serve) {
-        const now = serve.turn();
-        if (now === "close") return this.finish("exited", 0, start);
-        if (now === "idle") await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
       if (reason === RUN_DEADLOCK) return this.finish("deadlock", 1, start, this.deadlockReport());
@@ -696,13 +659,6 @@ export class WeftProgram {
       this.wake = null;
       wake?.();
     });
-  }
-
-  /** Wakes the loop if it sleeps (a call from JavaScript came in: serve.ts). */
-  nudge(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
   }
 
   /** Raises `sig` (a number or a name such as "SIGINT") for this N:1 program while it runs, as

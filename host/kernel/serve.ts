@@ -6,24 +6,25 @@
 //     const greeting = await app.call("greet", "Ada");           // a thread; many calls, many threads
 //     await app.close();                                         // ends the instance and its threads
 //
-// The instance's loop is the one `run` has (runner.ts): it gives the host's event loop a turn every
-// `hostSlice` ms while threads run, and between two calls of the loop this file starts the calls that
-// came in (a call made from a callback the loop itself is in — print's, a host function's — waits for
-// that turn). Arguments are lowered by their AssemblyScript types (the module's `weft.exports` section):
-// numbers, booleans, BigInts for 64-bit integers, strings, and Uint8Arrays for Uint8Array and ArrayBuffer
-// parameters; results are lifted the same way. What goes wrong rejects that call only, with a WeftError
-// that names it: an export that does not exist or cannot be called, wrong arguments, a thread that traps,
-// a thread whose wait closes a cycle of waits (the deadlock report), a call after close(). The instance
-// serves on. Threads blocked with nothing to wake them are not an error here (the next call may wake
-// them): the loop sleeps until a call comes.
-//
-// N:1 only: a shared build is refused (its processors are Workers; calls would have to reach processor 0's
-// loop through the I/O owner, which is left for later).
+// The calls travel as system calls: ServeIo, an I/O host wrapped around the run's own, answers the
+// program's dispatcher thread (call_next, call_fill) and its calls' returns (return). That host runs
+// where every system call of the run is answered — the thread that called start — in N:1 and, with
+// `processors`, in M:N and 1:1 (`model: "1:1"`), so this file is the same for all three. Arguments are
+// lowered by their AssemblyScript types (the module's `weft.exports` section): numbers, booleans,
+// BigInts for 64-bit integers, strings, and Uint8Arrays for Uint8Array and ArrayBuffer parameters;
+// results are lifted the same way. What goes wrong rejects that call only, with a WeftError that names
+// it: an export that does not exist or cannot be called, wrong arguments, a thread that traps, a thread
+// whose wait closes a cycle of waits (the deadlock report), a call after close(). The instance serves on.
+// Threads blocked with nothing to wake them are not an error here: the next call may wake them.
 
 import { EXPORTS_SECTION, type CallableExport, type CallKind, type SkippedExport } from "../abi.js";
-import { callContext } from "./calls.js";
+import { ERRNO } from "../io/abi.js";
+import { PENDING, type Answer, type IoContext, type IoHost, type IoRequest } from "../io/host.js";
+import type { DirectSends } from "../io/direct.js";
+import { WebIo } from "../io/web.js";
 import { WeftError } from "./weft-error.js";
-import { WeftProgram, type RunOptions, type RunResult, type ServeHooks } from "./runner.js";
+import { run, type RunOptions, type RunResult } from "./runner.js";
+import { runShared, type SharedRunOptions } from "../mn/run.js";
 
 /** An instance JavaScript calls into. */
 export interface WeftApp {
@@ -35,7 +36,15 @@ export interface WeftApp {
   readonly exports: readonly CallableExport[];
 }
 
+/** start's options: run's, or with `processors` (or `model: "1:1"`) runShared's for a shared build. */
+export type StartOptions = RunOptions | SharedRunOptions;
+
+// The dispatcher's next-call record and a call's block (assembly/sys/serve.ts, "Design note").
+const ARGS_MAX = 32, NEXT_KINDS = 16 + 8 * ARGS_MAX, BLOCK_ARGS = 24;
+const KIND_CODE: Record<CallKind, number> = { i32: 0, u32: 0, bool: 0, i64: 0, f32: 0, f64: 0, string: 1, bytes: 2, buffer: 3 };
+
 interface Call {
+  id: number;
   name: string;
   which: number;
   args: unknown[];
@@ -43,59 +52,67 @@ interface Call {
   reject: (error: Error) => void;
   block?: number;
   thread?: number;
-  pins?: number[];
 }
 
 /** Loads a weft module, runs its main to the end, and keeps the instance for calls. */
-export async function start(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<WeftApp> {
-  if (options.processor) throw new WeftError("start: an instance JavaScript calls into runs on one processor (N:1)");
-  const app = new App();
-  const program = await WeftProgram.load(source, { ...options, serve: app });
-  app.attach(program, WebAssembly.Module.customSections(program.wasmModule, EXPORTS_SECTION));
-  return app.begin();
+export async function start(source: BufferSource | WebAssembly.Module, options: StartOptions = {}): Promise<WeftApp> {
+  let module: WebAssembly.Module;
+  if (source instanceof WebAssembly.Module) module = source;
+  else {
+    try { module = await WebAssembly.compile(source); }
+    catch (e) { throw new WeftError(`not a valid WebAssembly module: ${(e as Error).message}`); }
+  }
+  const sections = WebAssembly.Module.customSections(module, EXPORTS_SECTION);
+  const table = sections.length ? JSON.parse(new TextDecoder().decode(sections[0])) as { callable: CallableExport[]; skipped: SkippedExport[] }
+    : { callable: [], skipped: [] };
+  const app = new App(table.callable, table.skipped, options.io ?? new WebIo());
+  const userDied = options.onThreadDied ?? options.stderr;
+  const serving = { ...options, io: app.io, serve: true, onThreadDied: (message: string) => { app.died(message); userDied?.(message); } };
+  const shared = "processors" in options || "model" in options;
+  app.begin(shared ? runShared(module, serving as SharedRunOptions) : run(module, serving as RunOptions));
+  return app.started;
 }
 
-class App implements WeftApp, ServeHooks {
-  exports: CallableExport[] = [];
-  private skipped: SkippedExport[] = [];
-  private program!: WeftProgram;
-  private incoming: Call[] = [];
-  private over: Call[] = [];                 // returned or died: unpinned and freed at the next turn
-  private byThread = new Map<number, Call>();
-  private byBlock = new Map<number, Call>();
-  private main = 0;
+class App implements WeftApp {
+  readonly io: ServeIo;
+  readonly started: Promise<WeftApp>;
+  private startup!: { resolve: (app: WeftApp) => void; reject: (e: Error) => void };
   private ready = false;
   private closing = false;
-  private ended: Promise<RunResult> | null = null;
   private result: RunResult | null = null;
-  private startup!: { resolve: () => void; reject: (e: Error) => void };
+  private ended: Promise<RunResult> | null = null;
+  private ids = 0;
+  readonly calls = new Map<number, Call>();          // by call id, until they settle
+  readonly byThread = new Map<number, Call>();       // by the thread running them
+  private diedEarly = new Map<number, string>();     // a thread's death told before its call's start (M:N)
 
-  attach(program: WeftProgram, sections: ArrayBuffer[]): void {
-    this.program = program;
-    if (sections.length) ({ callable: this.exports, skipped: this.skipped } = JSON.parse(new TextDecoder().decode(sections[0])));
+  constructor(readonly exports: CallableExport[], private readonly skipped: SkippedExport[], inner: IoHost) {
+    this.io = new ServeIo(inner, this);
+    this.started = new Promise((resolve, reject) => (this.startup = { resolve, reject }));
   }
 
-  /** Runs the instance; resolves once main has returned. */
-  begin(): Promise<WeftApp> {
-    const started = new Promise<void>((resolve, reject) => (this.startup = { resolve, reject }));
-    this.ended = this.program.run().then((result) => this.end(result), (e) => this.end(null, e));
-    return started.then(() => this);
+  begin(running: Promise<RunResult>): void {
+    this.ended = running.then((result) => this.end(result), (e) => this.end(null, e));
+    this.ended.catch(() => {});
   }
 
   call(name: string, ...args: unknown[]): Promise<unknown> {
     const refused = this.refusal(name, args);
     if (refused) return Promise.reject(new WeftError(refused));
     return new Promise((resolve, reject) => {
-      this.incoming.push({ name, which: this.exports.findIndex((e) => e.name === name), args, resolve, reject });
-      this.program.nudge();
+      const call: Call = { id: ++this.ids, name, which: this.exports.findIndex((e) => e.name === name), args, resolve, reject };
+      this.calls.set(call.id, call);
+      this.io.offer(call);
     });
   }
 
   async close(): Promise<RunResult> {
     this.closing = true;
-    this.program.nudge();
+    this.io.close_();
     return (await this.ended)!;
   }
+
+  get isClosing(): boolean { return this.closing; }
 
   /** Why call(name, ...args) is refused before it starts, or null. */
   private refusal(name: string, args: unknown[]): string | null {
@@ -117,117 +134,41 @@ class App implements WeftApp, ServeHooks {
     return null;
   }
 
-  // The loop's hooks (runner.ts, ServeHooks).
-
-  started(main: number): void { this.main = main; }
-
-  turn(): "close" | "started" | "idle" {
-    if (this.closing) return "close";
-    let now: "started" | "idle" = "idle";
-    if (!this.ready && this.program.raw.weft_main_done()) {
-      this.ready = true;                         // main returned (had it died, died() ended the start)
-      this.startup.resolve();
-      now = "started";
-    }
-    for (const call of this.over.splice(0)) this.settle(call);
-    if (this.ready && this.incoming.length) {
-      for (const call of this.incoming.splice(0)) this.launch(call);
-      now = "started";
-    }
-    return now;
+  /** main ended (the dispatcher's first request): start resolves, or rejects with why main died. */
+  mainEnded(error: string | null): void {
+    if (error === null) { this.ready = true; this.startup.resolve(this); return; }
+    this.closing = true;
+    this.startup.reject(new WeftError(`start: main died: ${error}`));
   }
 
-  returned(block: number): void {
-    const call = this.byBlock.get(block);
+  /** The dispatcher started call `id` as `thread` (or could not: -errno). */
+  threadOf(id: number, thread: number): void {
+    const call = this.calls.get(id);
     if (!call) return;
-    const target = this.exports[call.which];
-    const value = target.result ? this.lift(target.result.kind, block) : undefined;   // read now: the thread goes on
-    this.forget(call);
-    call.resolve(value);
+    if (thread <= 0) { this.settle(call); call.reject(new WeftError(`call("${call.name}"): could not start its thread (errno ${-thread})`)); return; }
+    const early = this.diedEarly.get(thread);
+    if (early !== undefined) { this.diedEarly.delete(thread); this.failed(call, early); return; }
+    call.thread = thread;
+    this.byThread.set(thread, call);
   }
 
-  died(id: number, message: string): void {
-    if (id === this.main && !this.ready) {
-      this.closing = true;
-      this.startup.reject(new WeftError(`start: main died: ${message}`));
-      return;
-    }
-    const call = this.byThread.get(id);
-    if (!call) return;
-    this.forget(call);
+  /** A thread died (onThreadDied): if it ran a call, that call rejects and its block goes back. */
+  died(message: string): void {
+    const thread = Number(/^thread (\d+)/.exec(message)?.[1] ?? 0);
+    const call = this.byThread.get(thread);
+    if (call) this.failed(call, message);
+    else if (thread && this.ready) this.diedEarly.set(thread, message);
+  }
+
+  private failed(call: Call, message: string): void {
+    if (call.block) this.io.release(call.block);
+    this.settle(call);
     call.reject(new WeftError(`call("${call.name}") failed: ${message}`));
   }
 
-  /** Starts a call's thread (between two calls of the loop: no thread runs). */
-  private launch(call: Call): void {
-    const ex = this.program.raw;
-    const target = this.exports[call.which];
-    const block = ex.weft_call_block(target.params.length);
-    if (!block) { call.reject(new WeftError(`call("${call.name}"): no memory for its arguments`)); return; }
-    call.block = block;
-    call.pins = [];
-    const view = new DataView(ex.memory.buffer);
-    for (let k = 0; k < target.params.length; k++) {
-      const at = block + 16 + 8 * k;
-      const value = call.args[k];
-      const kind = target.params[k].kind;
-      if (kind === "string" || kind === "bytes" || kind === "buffer") {
-        const object = kind === "string" ? this.program.newString(value as string) : this.newBytes(value as Uint8Array, kind);
-        if (!object || !ex.weft_pin(object)) { this.settle(call); call.reject(new WeftError(`call("${call.name}"): no memory for argument ${k + 1}`)); return; }
-        call.pins.push(object);
-        new DataView(ex.memory.buffer).setUint32(at, object, true);
-      } else store(view, at, kind, value);
-    }
-    const name = this.program.newString(call.name);
-    const id = name ? ex.weft_call_start(call.which, block, name) : -12;
-    if (id <= 0) { this.settle(call); call.reject(new WeftError(`call("${call.name}"): could not start its thread (errno ${-id})`)); return; }
-    call.thread = id;
-    this.byThread.set(id, call);
-    this.byBlock.set(block, call);
-  }
-
-  /** A Uint8Array in the core's heap with `bytes` (for an ArrayBuffer parameter, its buffer). */
-  private newBytes(bytes: Uint8Array, kind: "bytes" | "buffer"): number {
-    const ex = this.program.raw;
-    const array = ex.weft_new_bytes(bytes.length);
-    if (!array) return 0;
-    const view = new DataView(ex.memory.buffer);
-    new Uint8Array(ex.memory.buffer, view.getUint32(array + 4, true), bytes.length).set(bytes);
-    return kind === "bytes" ? array : view.getUint32(array, true);
-  }
-
-  /** The result in the block's first 8 bytes, as JavaScript sees it. */
-  private lift(kind: CallKind, block: number): unknown {
-    const memory = this.program.raw.memory;
-    const view = new DataView(memory.buffer);
-    const read = callContext((ptr, len) => new Uint8Array(memory.buffer, ptr, len));
-    switch (kind) {
-      case "i32": return view.getInt32(block, true);
-      case "u32": return view.getUint32(block, true);
-      case "bool": return view.getInt32(block, true) !== 0;
-      case "i64": return view.getBigInt64(block, true);
-      case "f32": return view.getFloat32(block, true);
-      case "f64": return view.getFloat64(block, true);
-      case "string": { const p = view.getUint32(block, true); return p ? read.string(p) : null; }
-      case "bytes": return read.bytes(view.getUint32(block, true));
-      case "buffer": return read.buffer(view.getUint32(block, true));
-    }
-  }
-
-  /** A call is over (told from inside the loop): what it holds goes at the next turn, when no thread runs. */
-  private forget(call: Call): void {
-    if (call.block) this.byBlock.delete(call.block);
+  settle(call: Call): void {
+    this.calls.delete(call.id);
     if (call.thread) this.byThread.delete(call.thread);
-    this.over.push(call);
-  }
-
-  /** Its arguments are unpinned, its block freed. */
-  private settle(call: Call): void {
-    const ex = this.program.raw;
-    for (const p of call.pins ?? []) ex.weft_unpin(p);
-    if (call.block) ex.weft_call_free(call.block);
-    call.pins = [];
-    call.block = 0;
   }
 
   /** The run ended (closed, or ended by itself: a signal, a failure): whatever is under way rejects. */
@@ -236,13 +177,149 @@ class App implements WeftApp, ServeHooks {
       status: "error", exitCode: 1, error: String((error as Error)?.message ?? error), stdout: "", stderr: "", threads: [],
       elapsedMs: 0, threadStats: [], groups: [], gc: null,
     };
-    const why = this.closing ? "the instance was closed" : `the instance ended (${this.result.status}${this.result.error ? `: ${this.result.error}` : ""})`;
-    if (!this.ready) this.startup.reject(new WeftError(`start: ${why} before main returned`));
-    const pending = [...this.incoming.splice(0), ...this.byThread.values()];
+    const why = this.closing && this.ready ? "the instance was closed" : `the instance ended (${this.result.status}${this.result.error ? `: ${this.result.error}` : ""})`;
+    // A module or an option run refused rejects start with its own error.
+    if (!this.ready) this.startup.reject(!result && error instanceof WeftError ? error : new WeftError(`start: ${why} before main returned`));
+    const pending = [...this.calls.values()];
+    this.calls.clear();
     this.byThread.clear();
-    this.byBlock.clear();
     for (const call of pending) call.reject(new WeftError(`call("${call.name}"): ${why} before it returned`));
     return this.result;
+  }
+}
+
+/** The run's I/O host with the three calls of the dispatcher and the calls' threads added. */
+class ServeIo implements IoHost {
+  private queue: Call[] = [];
+  private freed: number[] = [];                       // blocks of calls whose thread died
+  private waiting: { addr: number; ptr: number; ctx: IoContext } | null = null;   // the dispatcher's call_next
+
+  constructor(private readonly inner: IoHost, private readonly app: App) {}
+
+  submit(req: IoRequest, ctx: IoContext): Answer {
+    if (req.op === "call_next") return this.next(req, ctx);
+    if (req.op === "call_fill") return this.fill(req, ctx);
+    if (req.op === "return") return this.returned(req, ctx);
+    return this.inner.submit(req, ctx);
+  }
+
+  unblocked(req: IoRequest, ctx: IoContext): IoRequest {
+    if (req.op === "call_next" || req.op === "call_fill" || req.op === "return") return req;
+    return this.inner.unblocked ? this.inner.unblocked(req, ctx) : req;
+  }
+
+  offerSends(sends: DirectSends): boolean { return this.inner.offerSends?.(sends) ?? false; }
+  openDescriptors(): number[] { return this.inner.openDescriptors?.() ?? [0, 1, 2]; }
+  turn(): Promise<void> { return this.inner.turn(); }
+  close(): Promise<void> { return this.inner.close(); }
+
+  /** A call came in: to the dispatcher now if it waits, else when it next asks. */
+  offer(call: Call): void {
+    this.queue.push(call);
+    this.answerWaiting();
+  }
+
+  /** A dead call's block goes back to the dispatcher. */
+  release(block: number): void {
+    this.freed.push(block);
+    this.answerWaiting();
+  }
+
+  /** close(): the dispatcher is told, and ends the program. */
+  close_(): void { this.answerWaiting(); }
+
+  private answerWaiting(): void {
+    const w = this.waiting;
+    if (!w) return;
+    const answer = this.answer(w.ptr, w.ctx);
+    if (answer === null) return;
+    this.waiting = null;
+    w.ctx.complete(w.addr, answer);
+  }
+
+  private next(req: IoRequest, ctx: IoContext): Answer {
+    if (req.flags & 1) this.app.mainEnded(req.len2 > 0 ? ctx.text(req.ptr2, req.len2) : null);
+    else if (req.fd) this.app.threadOf(req.fd, req.arg);
+    const answer = this.answer(req.ptr, ctx);
+    if (answer !== null) return answer;
+    this.waiting = { addr: req.addr, ptr: req.ptr, ctx };
+    return PENDING;
+  }
+
+  /** Fills the next-call record: 1 a call, 0 only a block to free, -ECANCELED closed; null: nothing yet. */
+  private answer(ptr: number, ctx: IoContext): number | null {
+    if (this.app.isClosing) return -ERRNO.ECANCELED;
+    const call = this.queue.shift();
+    const free = call || this.freed.length ? this.freed.shift() ?? 0 : null;
+    if (free === null) return null;
+    const record = ctx.bytes(ptr, NEXT_KINDS + ARGS_MAX);
+    const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+    view.setUint32(12, free, true);
+    if (!call) return 0;
+    const target = this.app.exports[call.which];
+    view.setInt32(0, call.which, true);
+    view.setInt32(4, call.args.length, true);
+    view.setUint32(8, call.id, true);
+    target.params.forEach((p, k) => {
+      const at = 16 + 8 * k, value = call.args[k];
+      record[NEXT_KINDS + k] = KIND_CODE[p.kind];
+      if (p.kind === "string") view.setBigUint64(at, BigInt((value as string).length), true);
+      else if (p.kind === "bytes" || p.kind === "buffer") view.setBigUint64(at, BigInt((value as Uint8Array).length), true);
+      else store(view, at, p.kind, value);
+    });
+    return 1;
+  }
+
+  /** Copies a call's strings and bytes into the objects the dispatcher made for them. */
+  private fill(req: IoRequest, ctx: IoContext): Answer {
+    const call = this.app.calls.get(req.fd);
+    if (!call) return 0;
+    call.block = req.ptr;
+    const target = this.app.exports[call.which];
+    const u32 = (addr: number) => { const b = ctx.bytes(addr, 4); return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true); };
+    target.params.forEach((p, k) => {
+      if (KIND_CODE[p.kind] === 0) return;
+      const object = u32(req.ptr + BLOCK_ARGS + 8 * k);
+      if (p.kind === "string") {
+        const text = call.args[k] as string;
+        const units = ctx.bytes(object, text.length * 2);
+        const view = new DataView(units.buffer, units.byteOffset, units.byteLength);
+        for (let i = 0; i < text.length; i++) view.setUint16(2 * i, text.charCodeAt(i), true);
+      } else {
+        const bytes = call.args[k] as Uint8Array;
+        ctx.bytes(p.kind === "bytes" ? u32(object + 4) : object, bytes.length).set(bytes);
+      }
+    });
+    return 0;
+  }
+
+  /** A call's wrapper returned: its result is read now (its thread goes on once this is answered). */
+  private returned(req: IoRequest, ctx: IoContext): Answer {
+    const head = ctx.bytes(req.ptr, 24);
+    const view = new DataView(head.buffer, head.byteOffset, 24);
+    const call = this.app.calls.get(view.getUint32(16, true));
+    if (!call) return 0;
+    const result = this.app.exports[call.which].result;
+    const value = result ? lift(result.kind, view, ctx) : undefined;
+    this.app.settle(call);
+    call.resolve(value);
+    return 0;
+  }
+}
+
+/** The result in a call's block (its first 8 bytes), as JavaScript sees it. */
+function lift(kind: CallKind, view: DataView, ctx: IoContext): unknown {
+  const u32 = (addr: number) => { const b = ctx.bytes(addr, 4); return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true); };
+  switch (kind) {
+    case "i32": return view.getInt32(0, true);
+    case "u32": return view.getUint32(0, true);
+    case "bool": return view.getInt32(0, true) !== 0;
+    case "i64": return view.getBigInt64(0, true);
+    case "f32": return view.getFloat32(0, true);
+    case "f64": return view.getFloat64(0, true);
+    case "string": { const p = view.getUint32(0, true); return p ? ctx.text(p, u32(p - 4) >>> 1) : null; }
+    case "bytes": { const p = view.getUint32(0, true); return p ? ctx.bytes(u32(p + 4), u32(p + 8)).slice() : null; }
+    case "buffer": { const p = view.getUint32(0, true); return p ? ctx.bytes(p, u32(p - 4)).slice() : null; }
   }
 }
 

@@ -39,6 +39,8 @@ export interface ProcessorData {
   signalSource?: boolean;
   /** What a cycle of waits among some threads does (RunOptions.deadlock); processor 0 tells the core. */
   deadlock?: "report" | "abort";
+  /** The instance takes calls from JavaScript (RunOptions.serve, host/kernel/serve.ts); processor 0 starts its dispatcher. */
+  serve?: boolean;
   /** The run's I/O (host/kernel/shared-io.ts): the submission queues (shared), the run's I/O mode,
    *  whether to post an "io" message after ringing the owner (where it cannot Atomics.waitAsync), and the
    *  table of sockets this processor may write to itself, where the owner offers them (host/io/direct.ts). */
@@ -77,6 +79,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
       tick: data.tick,
       exactAccounting: data.exactAccounting,
       deadlock: data.deadlock,
+      serve: data.serve,
       stdout: (line) => post({ kind: "line", fd: 1, line, n: Atomics.add(data.sequence, 0, 1) }),
       stderr: (line) => post({ kind: "line", fd: 2, line, n: Atomics.add(data.sequence, 0, 1) }),
       onThreadDied: (message) => post({ kind: "died", message, n: Atomics.add(data.sequence, 0, 1) }),

@@ -61,7 +61,7 @@ import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from 
 
 export interface SharedRunOptions extends Pick<RunOptions,
   "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "gcPercent" | "slice" | "tick" | "exactAccounting" |
-  "io" | "ioMode" | "imports" | "signals" | "deadlock"> {
+  "io" | "ioMode" | "imports" | "signals" | "deadlock" | "serve"> {
   /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
   /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
@@ -217,7 +217,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           {
             module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit, gcPercent: options.gcPercent,
             slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting, signalSource: signals !== undefined,
-            deadlock: options.deadlock,
+            deadlock: options.deadlock, serve: options.serve,
             io: { queues: owner.shared, mode: owner.ioMode, signal: owner.needsSignal, sends: owner.sends?.table },
           },
           { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },

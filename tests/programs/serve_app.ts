@@ -3,6 +3,7 @@ import { sleep, yieldNow, Mutex, Channel, print } from "weft";
 
 let base = 0;
 const a = new Mutex(), b = new Mutex();
+const aHeld = new Channel<i32>(1), bHeld = new Channel<i32>(1);
 const mailbox = new Channel<i32>();
 
 export function main(): void {
@@ -38,8 +39,9 @@ export function crash(at: i32): i32 {
   return list[at];                            // out of range: the thread traps
 }
 
-export function ab(): void { a.lock(); sleep(20); b.lock(); b.unlock(); a.unlock(); }
-export function ba(): void { b.lock(); sleep(20); a.lock(); a.unlock(); b.unlock(); }
+// Each takes its first mutex, waits until the other has taken its own, then asks for the other's.
+export function ab(): void { a.lock(); aHeld.send(1); bHeld.recv(); b.lock(); b.unlock(); a.unlock(); }
+export function ba(): void { b.lock(); bHeld.send(1); aHeld.recv(); a.lock(); a.unlock(); b.unlock(); }
 
 export function take(): i32 { return mailbox.recv(); }
 export function put(v: i32): void { mailbox.send(v); }

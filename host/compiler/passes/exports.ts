@@ -47,20 +47,21 @@ export function callableExports(source: string): { callable: CallableExport[]; s
     }
     const resultType = (resultText ?? "void").trim().replace(/\s+/g, " ");
     if (!why && resultType !== "void" && !TYPES[resultType]) why = `it returns ${resultType}, which a call cannot carry`;
-    if (!why && params.length > 64) why = "it takes more than 64 arguments";
+    if (!why && params.length > 32) why = "it takes more than 32 arguments";
     if (why) { skipped.push({ name, why }); continue; }
     callable.push({ name, params, result: resultType === "void" ? null : { type: resultType, kind: TYPES[resultType].kind } });
   }
   return { callable, skipped };
 }
 
-/** The generated entry's part: a wrapper per callable export, and weft_call_start. */
+/** The generated entry's part: a wrapper per callable export (arguments from byte 24 of the call's block,
+ *  assembly/sys/serve.ts), and the switch the dispatcher starts them with. */
 export function exportsEntrySource(userModule: string, callable: readonly CallableExport[]): string {
-  const lines = [`import { callStart as __weft_call_start, callReturned as __weft_returned, callNone as __weft_call_none } from "weft/assembly/sys/serve";`];
+  const lines = [`import { callStart as __weft_call_start, callReturned as __weft_returned, callStarterSet as __weft_starter_set } from "weft/assembly/sys/serve";`];
   if (callable.length) lines.push(`import { ${callable.map((c, i) => `${c.name} as __weft_x${i}`).join(", ")} } from "${userModule}";`);
   callable.forEach((c, i) => {
     const args = c.params.map((p, k) => {
-      const at = `block, ${16 + 8 * k}`;
+      const at = `block, ${24 + 8 * k}`;
       return TYPES[p.type].store === "usize" ? `changetype<${p.type}>(load<usize>(${at}))` : `load<${p.type}>(${at})`;
     }).join(", ");
     const call = `__weft_x${i}(${args})`;
@@ -70,9 +71,12 @@ export function exportsEntrySource(userModule: string, callable: readonly Callab
       : `let r = ${call}; store<${TYPES[c.result.type].store}>(block, <${TYPES[c.result.type].store}>r); __weft_returned(block);`;
     lines.push(`function __weft_call_${i}(block: usize): void { ${body} }`);
   });
-  lines.push(`export function weft_call_start(which: i32, block: usize, name: usize): i32 {`);
-  callable.forEach((_, i) => lines.push(`  if (which == ${i}) return __weft_call_start(__weft_call_${i}, block, name);`));
-  lines.push(`  return __weft_call_none();`, `}`, ``);
+  if (callable.length) {
+    lines.push(`function __weft_calls(which: i32, block: usize): i32 {`);
+    callable.forEach((c, i) => lines.push(`  if (which == ${i}) return __weft_call_start(__weft_call_${i}, block, ${JSON.stringify(c.name)});`));
+    lines.push(`  return -22;`, `}`, `__weft_starter_set(__weft_calls);`);
+  }
+  lines.push(``);
   return lines.join("\n");
 }
 
