@@ -10,6 +10,7 @@
 //   npm run bench -- embed        the switch benchmarks under node:wasi and natively (bench/embed.js)
 //   npm run bench -- signal       signal latencies (bench/signals.js)
 //   npm run bench -- fork_        fork and posixSpawn costs (bench/processes.js)
+//   npm run bench -- call_in      JavaScript calling in: app.call's cost (bench/call-in.js)
 //
 // Targets are medians on Node 20 on the project's 2-core machine (see README, "Performance").
 //
@@ -38,6 +39,7 @@ import { callsBench } from "./calls.js";
 import { guestBench } from "./guest.js";
 import { signalsBench } from "./signals.js";
 import { processesBench } from "./processes.js";
+import { callInBench } from "./call-in.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -102,6 +104,10 @@ export const BENCHES = {
   host_call_resolved: { unit: "ns", program: null, note: "a host function returning a resolved Promise (parks)" },
   interval_late_max_ms: { unit: "ms", target: 30, program: null, note: "a 5 ms setInterval beside 8 computing threads, N:1" },
   host_slice_throughput: { unit: "ratio", range: [0.97, Infinity], program: null, prediction: "hostSlice: Infinity (no turns)" },
+  call_in_us: { unit: "µs", program: null, note: "app.call from JavaScript to its resolved Promise, one at a time, N:1" },
+  call_in_burst_us: { unit: "µs", program: null, note: "the same, 1,000 calls in flight (each)" },
+  call_in_mn_us: { unit: "µs", program: null, note: "app.call on 2 processors, one at a time" },
+  call_in_mn_burst_us: { unit: "µs", program: null, note: "the same, 1,000 in flight (each)" },
   fork_ms: { unit: "ms", program: null, note: "fork() to the child running, 16 MB of live objects, N:1" },
   spawn_process_ms: { unit: "ms", program: null, note: "posixSpawn() of a small built program to its main" },
   fork_spawn_ratio: { unit: "ratio", target: 2, program: null, prediction: "spawn_process_ms, same run" },
@@ -225,6 +231,9 @@ async function main(argv) {
   }
   if (want("interval_late") || want("host_slice")) {
     for (const r of await guestBench({ quick })) if (want(r.bench)) results.push(r);
+  }
+  if (want("call_in")) {
+    for (const r of await callInBench({ quick, want })) results.push(r);
   }
   if (want("fork_") || want("spawn_process")) {
     for (const r of await processesBench({ want })) results.push(r);

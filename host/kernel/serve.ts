@@ -39,8 +39,8 @@ export interface WeftApp {
 /** start's options: run's, or with `processors` (or `model: "1:1"`) runShared's for a shared build. */
 export type StartOptions = RunOptions | SharedRunOptions;
 
-// The dispatcher's next-call record and a call's block (assembly/sys/serve.ts, "Design note").
-const ARGS_MAX = 32, NEXT_KINDS = 16 + 8 * ARGS_MAX, BLOCK_ARGS = 24;
+// The dispatcher's record and a call's block (assembly/sys/serve.ts, "Design note").
+const CALLS_MAX = 256, BLOCK_ARGS = 24;
 const KIND_CODE: Record<CallKind, number> = { i32: 0, u32: 0, bool: 0, i64: 0, f32: 0, f64: 0, string: 1, bytes: 2, buffer: 3 };
 
 interface Call {
@@ -192,7 +192,7 @@ class App implements WeftApp {
 class ServeIo implements IoHost {
   private queue: Call[] = [];
   private freed: number[] = [];                       // blocks of calls whose thread died
-  private waiting: { addr: number; ptr: number; ctx: IoContext } | null = null;   // the dispatcher's call_next
+  private waiting: { addr: number; ptr: number; len: number; ctx: IoContext } | null = null;   // the dispatcher's call_next
 
   constructor(private readonly inner: IoHost, private readonly app: App) {}
 
@@ -231,7 +231,7 @@ class ServeIo implements IoHost {
   private answerWaiting(): void {
     const w = this.waiting;
     if (!w) return;
-    const answer = this.answer(w.ptr, w.ctx);
+    const answer = this.answer(w.ptr, w.len, w.ctx);
     if (answer === null) return;
     this.waiting = null;
     w.ctx.complete(w.addr, answer);
@@ -239,35 +239,58 @@ class ServeIo implements IoHost {
 
   private next(req: IoRequest, ctx: IoContext): Answer {
     if (req.flags & 1) this.app.mainEnded(req.len2 > 0 ? ctx.text(req.ptr2, req.len2) : null);
-    else if (req.fd) this.app.threadOf(req.fd, req.arg);
-    const answer = this.answer(req.ptr, ctx);
+    else if (req.len2 > 0) {
+      const pairs = ctx.bytes(req.ptr2, 8 * req.len2).slice();
+      const view = new DataView(pairs.buffer);
+      for (let i = 0; i < req.len2; i++) this.app.threadOf(view.getUint32(8 * i, true), view.getInt32(8 * i + 4, true));
+    }
+    const answer = this.answer(req.ptr, req.len, ctx);
     if (answer !== null) return answer;
-    this.waiting = { addr: req.addr, ptr: req.ptr, ctx };
+    this.waiting = { addr: req.addr, ptr: req.ptr, len: req.len, ctx };
     return PENDING;
   }
 
-  /** Fills the next-call record: 1 a call, 0 only a block to free, -ECANCELED closed; null: nothing yet. */
-  private answer(ptr: number, ctx: IoContext): number | null {
+  /** Fills the dispatcher's record: the number of calls in it (0: only a block to free), -ECANCELED once
+   *  closed; null: nothing yet. */
+  private answer(ptr: number, size: number, ctx: IoContext): number | null {
     if (this.app.isClosing) return -ERRNO.ECANCELED;
-    const call = this.queue.shift();
-    const free = call || this.freed.length ? this.freed.shift() ?? 0 : null;
-    if (free === null) return null;
-    const record = ctx.bytes(ptr, NEXT_KINDS + ARGS_MAX);
+    if (!this.queue.length && !this.freed.length) return null;
+    const record = ctx.bytes(ptr, size);
     const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
-    view.setUint32(12, free, true);
-    if (!call) return 0;
-    const target = this.app.exports[call.which];
-    view.setInt32(0, call.which, true);
-    view.setInt32(4, call.args.length, true);
-    view.setUint32(8, call.id, true);
-    target.params.forEach((p, k) => {
-      const at = 16 + 8 * k, value = call.args[k];
-      record[NEXT_KINDS + k] = KIND_CODE[p.kind];
-      if (p.kind === "string") view.setBigUint64(at, BigInt((value as string).length), true);
-      else if (p.kind === "bytes" || p.kind === "buffer") view.setBigUint64(at, BigInt((value as Uint8Array).length), true);
-      else store(view, at, p.kind, value);
-    });
-    return 1;
+    view.setUint32(0, this.freed.shift() ?? 0, true);
+    let at = 8, count = 0;
+    while (this.queue.length && count < CALLS_MAX) {
+      const call = this.queue[0];
+      const params = this.app.exports[call.which].params;
+      const head = 24 + 8 * params.length + pad8(params.length);
+      const contents = params.map((p, k) => p.kind === "string" ? 2 * (call.args[k] as string).length
+        : p.kind === "bytes" || p.kind === "buffer" ? (call.args[k] as Uint8Array).length : -1);
+      const data = contents.reduce((sum, n) => sum + (n < 0 ? 0 : pad8(n)), 0);
+      const inline = at + head + data <= size;
+      if (!inline && (count > 0 || at + head > size)) break;       // the next answer, or alone without its contents
+      this.queue.shift();
+      const entry = at;
+      view.setInt32(entry, call.which, true);
+      view.setInt32(entry + 4, params.length, true);
+      view.setUint32(entry + 8, call.id, true);
+      view.setUint32(entry + 12, inline ? head + data : head, true);
+      view.setUint32(entry + 16, inline ? 0 : 1, true);
+      let out = entry + head;
+      params.forEach((p, k) => {
+        const value = call.args[k];
+        record[entry + 24 + 8 * params.length + k] = KIND_CODE[p.kind];
+        if (contents[k] < 0) { store(view, entry + 24 + 8 * k, p.kind, value); return; }
+        view.setBigUint64(entry + 24 + 8 * k, BigInt(p.kind === "string" ? (value as string).length : contents[k]), true);
+        if (!inline) return;
+        if (p.kind === "string") writeUtf16(view, out, value as string);
+        else record.set(value as Uint8Array, out);
+        out += pad8(contents[k]);
+      });
+      at += inline ? head + data : head;
+      count++;
+    }
+    view.setUint32(4, count, true);
+    return count;
   }
 
   /** Copies a call's strings and bytes into the objects the dispatcher made for them. */
@@ -283,8 +306,7 @@ class ServeIo implements IoHost {
       if (p.kind === "string") {
         const text = call.args[k] as string;
         const units = ctx.bytes(object, text.length * 2);
-        const view = new DataView(units.buffer, units.byteOffset, units.byteLength);
-        for (let i = 0; i < text.length; i++) view.setUint16(2 * i, text.charCodeAt(i), true);
+        writeUtf16(new DataView(units.buffer, units.byteOffset, units.byteLength), 0, text);
       } else {
         const bytes = call.args[k] as Uint8Array;
         ctx.bytes(p.kind === "bytes" ? u32(object + 4) : object, bytes.length).set(bytes);
@@ -321,6 +343,12 @@ function lift(kind: CallKind, view: DataView, ctx: IoContext): unknown {
     case "bytes": { const p = view.getUint32(0, true); return p ? ctx.bytes(u32(p + 4), u32(p + 8)).slice() : null; }
     case "buffer": { const p = view.getUint32(0, true); return p ? ctx.bytes(p, u32(p - 4)).slice() : null; }
   }
+}
+
+const pad8 = (n: number) => (n + 7) & ~7;
+
+function writeUtf16(view: DataView, at: number, text: string): void {
+  for (let i = 0; i < text.length; i++) view.setUint16(at + 2 * i, text.charCodeAt(i), true);
 }
 
 /** Writes a number-like argument into its 8 bytes. */
