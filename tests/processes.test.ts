@@ -43,7 +43,8 @@ describe("fork", () => {
     const result = await runProgram("process_spawn.ts", { args: ["process_spawn.ts", "x", "y"] });
     expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
     expect(lines(result).sort()).toEqual([
-      "child_args=a,b,c", "child_args=one,two", "child_output=THROUGH A PIPE", "exec_exit=3", "my_args=x,y",
+      // The spawned child's print goes where dup2 put its stdout: the pipe its parent reads.
+      "THROUGH A PIPE", "child_args=a,b,c", "child_output=child_args=one,two", "exec_exit=3", "my_args=x,y",
       "spawn_bad_action=EBADF", "spawn_missing=ENOENT", "spawn_not_weft=ENOEXEC", "spawned_exit=2",
     ]);
   }, TIMEOUT);

@@ -9,7 +9,7 @@
 // host's; a call that makes one (open, listen, accept, connect, pipe) gets the lowest descriptor free in
 // this process; close drops the entry, and closes the host's only with the last one.
 
-import { ERRNO } from "../io/abi.js";
+import { ERRNO, FLAG_UTF16 } from "../io/abi.js";
 import { PENDING, type Answer, type IoContext, type IoHost, type IoRequest } from "../io/host.js";
 
 /** An open file several processes' descriptors may name. */
@@ -75,6 +75,19 @@ export class ProcessIo implements IoHost {
     shared.refs++;
     this.table.set(to, shared);
     return true;
+  }
+
+  /** Where print's lines for stdout (1) or stderr (2) go: "self" while the descriptor is still the
+   *  host's own, null once it is closed, else a writer of text to what dup2 put there (a pipe, a file). */
+  printTo(fd: 1 | 2, ctx: IoContext): ((text: string) => void) | "self" | null {
+    const shared = this.table.get(fd);
+    if (!shared) return null;
+    if (shared.hostFd === fd) return "self";
+    return (text) => {
+      // Fire and forget, as print is: its text is read from the request's context, not from memory.
+      const req: IoRequest = { addr: 0, op: "write", mode: "async", fd: shared.hostFd, flags: FLAG_UTF16, ptr: 0, len: text.length, ptr2: 0, len2: 0, arg: -1, thread: 0 };
+      this.host.submit(req, { ...ctx, text: () => text, complete: () => {} });
+    };
   }
 
   /** The process ended: its descriptors close, as a process's do when it exits (a pipe's reader then sees

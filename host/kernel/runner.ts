@@ -286,7 +286,11 @@ export class WeftProgram {
         now: () => performance.now() - t0,
         wall: () => Date.now(),
         write: (fd: number, ptr: number, len: number) => {
-          this.emit(fd === 2 ? 2 : 1, this.utf16(ptr, len) + "\n");
+          const to = fd === 2 ? 2 : 1;
+          // A process whose stdout or stderr dup2 moved (posixSpawn's actions) prints there (process-io.ts).
+          const moved = this.io instanceof ProcessIo ? this.io.printTo(to, this.ioContext) : "self";
+          if (moved === "self") this.emit(to, this.utf16(ptr, len) + "\n");
+          else moved?.(this.utf16(ptr, len) + "\n");
         },
         io_submit: (addr: number) => this.submit(addr),
         processor_start: (index: number) => {

@@ -157,7 +157,11 @@ class App implements WeftApp {
     const thread = Number(/^thread (\d+)/.exec(message)?.[1] ?? 0);
     const call = this.byThread.get(thread);
     if (call) this.failed(call, message);
-    else if (thread && this.ready) this.diedEarly.set(thread, message);
+    else if (thread && this.ready) {
+      // Perhaps a call whose start is not told yet (on processors); else a thread of the program's own.
+      this.diedEarly.set(thread, message);
+      if (this.diedEarly.size > 1024) this.diedEarly.delete(this.diedEarly.keys().next().value!);
+    }
   }
 
   private failed(call: Call, message: string): void {
