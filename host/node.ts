@@ -25,7 +25,7 @@ export async function runFile(file: string, options: RunOptions & { grants?: Nod
 export async function loadFromDisk(path: string): Promise<Uint8Array> {
   if (/\.ts$/.test(path)) {
     await readFile(path);                        // ENOENT before the compiler loads
-    return (await (await import("./compiler/build.js")).build(path)).wasm;
+    return (await (await import("./compiler/build.js")).build(path, { cache: true })).wasm;
   }
   return readFile(path);
 }
