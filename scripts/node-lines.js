@@ -12,7 +12,8 @@
 // (each run already keeps both cores busy):
 //   1. the examples: `node dist/host/cli.js start --no-bench` (npm start without the benchmark summary);
 //   2. the smoke subset, SMOKE: one test file per model and issue 20's tests, through vitest's own CLI run
-//      by that line's node, with the main suite's config: its build server answers from the cache the
+//      by that line's node, with WEFT_SMOKE set (tests/mn.test.ts then runs 2 processors, not 1, 2 and 4)
+//      and the main suite's config: its build server answers from the cache the
 //      main suite just filled (tests/build-server.ts: the key does not depend on the Node that builds), so
 //      nothing is compiled again.
 // Everything a line prints is kept in a log beside its binary and shown only when it fails; each line
@@ -75,7 +76,7 @@ function nodeOf(line) {
 /** Runs `args` with `node`, its output appended to `log`; returns the exit status and the seconds it took. */
 function runLogged(node, args, log) {
   const started = performance.now();
-  const r = spawnSync(node, args, { cwd: root, encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, FORCE_COLOR: "0" } });
+  const r = spawnSync(node, args, { cwd: root, encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, FORCE_COLOR: "0", WEFT_SMOKE: "1" } });
   writeFileSync(log, `$ ${path.basename(node)} ${args.join(" ")}\n${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) + "\n" : ""}\n`, { flag: "a" });
   return { status: r.status ?? 1, seconds: (performance.now() - started) / 1000 };
 }
