@@ -57,7 +57,8 @@ Usage:
   weft run <app.ts|app.wasm> [options]   run a program (a .ts file is built first)
   weft build <entry.ts> [-o out.wasm] [--shared | --target wasi] [--no-safepoints] [--no-cache]
                                          build an AssemblyScript program into a weft module
-  weft start                             run the bundled examples and the benchmark summary
+  weft start [--no-bench]                run the bundled examples and the benchmark summary (--no-bench:
+                                         the examples alone)
   weft --help | --version
 
 Options for run:
@@ -368,7 +369,9 @@ async function cmdBuild(args: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-async function cmdStart(): Promise<number> {
+async function cmdStart(args: string[]): Promise<number> {
+  for (const a of args) if (a !== "--no-bench") throw new UsageError(`unknown option ${a} for start`);
+  const bench = !args.includes("--no-bench");
   const { WEFT_ROOT } = await buildModule();
   const examples = path.join(WEFT_ROOT, "examples");
   const files = existsSync(examples) ? readdirSync(examples).filter((f) => f.endsWith(".ts")).sort() : [];
@@ -383,9 +386,11 @@ async function cmdStart(): Promise<number> {
     console.log(`  → ${result.status}, exit ${result.exitCode}, ${result.elapsedMs.toFixed(1)} ms`);
     if (result.status !== "exited") failed++;
   }
-  console.log(`\n── benchmarks (quick) ${"─".repeat(43)}`);
-  const bench = spawnSync(process.execPath, [path.join(WEFT_ROOT, "bench", "run.js"), "--quick"], { stdio: "inherit" });
-  if (bench.status !== 0) failed++;
+  if (bench) {
+    console.log(`\n── benchmarks (quick) ${"─".repeat(43)}`);
+    const benchmarks = spawnSync(process.execPath, [path.join(WEFT_ROOT, "bench", "run.js"), "--quick"], { stdio: "inherit" });
+    if (benchmarks.status !== 0) failed++;
+  }
   return failed ? EXIT_FAILURE : EXIT_OK;
 }
 
@@ -397,7 +402,7 @@ export async function main(argv: string[]): Promise<number> {
       case "--version": case "-v": console.log("weft 0.1.0"); return EXIT_OK;
       case "run": return await cmdRun(rest);
       case "build": return await cmdBuild(rest);
-      case "start": return await cmdStart();
+      case "start": return await cmdStart(rest);
       default: throw new UsageError(`unknown command ${JSON.stringify(command)} (try weft --help)`);
     }
   } catch (e) {

@@ -39,7 +39,7 @@ async function readWasm(file: string): Promise<Uint8Array> {
 export async function loadFromDisk(path: string): Promise<Uint8Array> {
   if (/\.ts$/.test(path)) {
     await readFile(path);                        // ENOENT before the compiler loads
-    return (await (await import("./compiler/build.js")).build(path)).wasm;
+    return (await (await import("./compiler/build.js")).build(path, { cache: true })).wasm;
   }
   return readFile(path);
 }

@@ -9,6 +9,11 @@ import { runShared } from "../dist/host/mn/run.js";
 import { run } from "../host/kernel/runner";
 
 const TIMEOUT = 180_000;
+/** Processor counts: 1, 2 and 4 in the suite; 2 alone in the Node lines' smoke run (scripts/node-lines.js
+ *  sets WEFT_SMOKE), which runs this file on three more Nodes. */
+const SMOKE = !!process.env.WEFT_SMOKE;
+const ONE_TWO_FOUR = SMOKE ? [2] : [1, 2, 4];
+const TWO_FOUR = SMOKE ? [2] : [2, 4];
 
 /** Static data sits elsewhere in a shared build (its own reserved blocks), so addresses differ. */
 const addressFree = (text: string) => text.replace(/0x[0-9a-f]+/g, "0x…");
@@ -37,9 +42,9 @@ buildAhead([
 
 describe("M:N runs the core's programs as N:1 does", () => {
   for (const name of SAME_AS_N1) {
-    it(`${name} on 1, 2 and 4 processors`, async () => {
+    it(`${name} on ${SMOKE ? "2" : "1, 2 and 4"} processors`, async () => {
       const n1 = await runOnce(name);
-      for (const processors of [1, 2, 4]) {
+      for (const processors of ONE_TWO_FOUR) {
         const r = await runSharedProgram(`${name}.ts`, processors);
         expect({ processors, status: r.status, exitCode: r.exitCode, stdout: addressFree(r.stdout) })
           .toEqual({ processors, status: n1.status, exitCode: n1.exitCode, stdout: addressFree(n1.stdout) });
@@ -92,7 +97,7 @@ describe("M:N on one processor keeps N:1's order", () => {
 });
 
 describe("M:N under stress", () => {
-  for (const processors of [2, 4]) {
+  for (const processors of TWO_FOUR) {
     it(`1,000,000 mutex ops, 80,000 futex hand-offs and a channel on ${processors} processors, migrating: nothing lost or leaked`, async () => {
       const r = await runSharedProgram("mn_stress.ts", processors);
       expect(r.status).toBe("exited");
@@ -111,7 +116,7 @@ describe("M:N under stress", () => {
 describe("M:N priorities changed while threads run and move", () => {
   // With setPriority pushing a thread whether or not runQueueRemove found it, both runs hang (a thread
   // in two queues at once).
-  for (const processors of [2, 4]) {
+  for (const processors of TWO_FOUR) {
     it(`on ${processors} processors: every worker finishes its rounds, no call refused`, async () => {
       const r = await runSharedProgram("mn_priority_churn.ts", processors, 30_000);
       expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
@@ -129,7 +134,7 @@ describe("M:N threads born detached", () => {
   // list and the shared one are empty, so besides the live threads only the other processors' lists
   // (SLOT_CACHE_MAX each) and one batch can hold slots.
   const SLOT_CACHE_MAX = 256, SLOT_BATCH = 64;
-  for (const processors of [1, 2, 4]) {
+  for (const processors of ONE_TWO_FOUR) {
     it(`8 rounds of an 11,111-thread tree on ${processors} processor(s): sums right, every record, slot and byte back`, async () => {
       const r = await runSharedProgram("mn_detached.ts", processors);
       expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
@@ -150,7 +155,7 @@ describe("M:N threads born detached", () => {
 describe("a thread born detached ends without the scheduler lock", () => {
   // Built without safepoints: main spins while it holds the lock, and a tick would have it take the lock
   // again (requeueTicked). With schedLockPassed taken out of threadReap, every round reads kept=0.
-  for (const processors of [2, 4]) {
+  for (const processors of TWO_FOUR) {
     it(`on ${processors} processors, its record outlives a holder of the lock that found it in the table`, async () => {
       const r = await runSharedProgram("mn_reap_reader.ts", processors, 60_000, "M:N", { safepoints: false });
       expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });
@@ -172,7 +177,7 @@ describe("frames lost while a waker on another processor takes their thread", ()
     const v = valuesOf(r);
     expect(pick(v, ["died", "survived", "wakers"])).toEqual({ died: v.get("rounds"), survived: "0", wakers: v.get("rounds") });
   }, TIMEOUT);
-  for (const processors of [1, 2, 4]) {
+  for (const processors of ONE_TWO_FOUR) {
     it(`on ${processors} processor(s), every diver dies with its error and the run goes on`, async () => {
       const r = await runSharedProgram("mn_lost_woken.ts", processors, 60_000, "M:N", {}, { saveAreaMax: 4096, stderr: () => {} });
       expect({ status: r.status, exitCode: r.exitCode }).toEqual({ status: "exited", exitCode: 0 });

@@ -207,6 +207,9 @@ export class WeftProgram {
   private out: string[] = [];
   private err: string[] = [];
   private trapped: ThreadOutcome[] = [];
+  /** Step 4's message for the thread whose trap is being handled, while the core could not take it as a
+   *  String (the heap was full): `died` reports it instead of the core's "no memory left" stand-in. */
+  private unkeptTrap: { id: number; message: string } | null = null;
   private failed = false;                    // see loopFailed
   private readonly t0: number;              // the core's clock starts here (performance.now() units)
   private io: IoHost;
@@ -302,6 +305,8 @@ export class WeftProgram {
           const id = this.i32(t + THREAD.id);
           const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
           let error = this.string(this.u32(t + THREAD.error)) || "died";
+          const unkept = this.unkeptTrap;
+          if (unkept && unkept.id === id) error = unkept.message;
           // A message the core could not build at run time (no memory) does not name its thread: name it.
           if (!error.startsWith("thread ")) error = `thread ${id}${name !== `thread ${id}` ? ` "${name}"` : ""} died: ${error}`;
           this.trapped.push({ id, name, state: "trapped", error });
@@ -632,7 +637,11 @@ export class WeftProgram {
     if (e instanceof RangeError) what = `stack overflow: ${what}`;
     const message = `thread ${id} "${name}" died: ${what}`;
     ex.weft_trap_begin();                          // back on the processor's stack before allocating
-    ex.weft_trap_end(this.newString(message));     // the core reports the death through `died`
+    // The core reports the death through `died`, during weft_trap_end. With no room for the message (a
+    // thread that trapped with the heap full), the core keeps a stand-in, and `died` says what happened.
+    const text = this.newString(message);
+    this.unkeptTrap = text ? null : { id, message };
+    try { ex.weft_trap_end(text); } finally { this.unkeptTrap = null; }
     return null;
   }
 

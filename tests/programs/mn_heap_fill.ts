@@ -4,7 +4,12 @@
 // (runtime/index.ts, FRESH_BATCH) and must take single blocks: the heap must still fill to the limit,
 // give every block back, and fill again as far.
 // tests/mn.test.ts builds it without safepoints, so that threads switch only in the barrier's waits,
-// and whatever those allocate (save areas, waiters) is in place after the warm-up round.
+// and whatever those allocate (save areas, waiters) must be in place before the first fill: a thread
+// whose first switch comes after it finds no memory for its save area and dies (the others then wait
+// for it at the barrier forever). A thread that arrives last at a barrier does not park, so the warm-up
+// goes on until every filler has parked at least once (has its save area): two fixed rounds were not
+// enough — on 2 processors under load, one thread was last at both now and then (2 runs in ~700 with
+// four runs at once on Node 26: "thread 2 died: out of memory: no room for the thread's save area").
 // Each processor frees into its own cache (runtime/index.ts, "Processor caches"), which holds at most
 // CACHE_MAX blocks of a class and which only an allocation on that processor takes from: a processor
 // that runs no filler in a round (the kernel kept it off its core while the others took its threads)
@@ -15,6 +20,8 @@
 // as many but for at most CACHE_MAX on each other processor; 0: fewer or more than that).
 import { spawn, joinInto, JoinResult, Barrier, print, processors } from "weft";
 import { heapTryAlloc, heapFree, heapTop } from "weft/assembly/runtime/index";
+import { currentThread } from "weft/assembly/core/scheduler";
+import { Thread } from "weft/assembly/core/layout";
 
 const THREADS = 4;
 const LIMIT = 16 << 20;                      // tests/mn.test.ts runs this with memoryLimit = LIMIT
@@ -23,12 +30,27 @@ const CACHE_MAX = 64;                        // runtime/index.ts: blocks of a cl
 
 let rounds = new Barrier(THREADS);
 let counts = new StaticArray<i32>(THREADS * 2);
+const UNPARKED: usize = memory.data(4, 4);  // fillers that have not parked yet, this warm-up round
+
+/** Warm-up: rounds of the barrier until every filler has parked in it (its save area is kept across
+ *  switches, made at the barrier's depth) — the futex table and the save areas exist before the heap is
+ *  full. Each round: every filler arrives (1), says whether it has parked (2), all read the count once
+ *  every report is in (3), and the last to arrive at 4 clears it for the next round (the others clear
+ *  nothing, and nobody adds to it before every filler has passed 1 again). */
+// @ts-ignore: decorator
+@inline function warmUp(): void {
+  while (true) {
+    rounds.wait();                                                         // 1
+    if (changetype<Thread>(currentThread).saveArea == 0) atomic.add<u32>(UNPARKED, 1);  // 2
+    rounds.wait();
+    let again = atomic.load<u32>(UNPARKED) != 0;                           // 3
+    if (rounds.wait()) atomic.store<u32>(UNPARKED, 0);                     // 4
+    if (!again) return;
+  }
+}
 
 function filler(index: usize): i32 {
-  // Warm-up: the futex table, waiters and save areas exist before the heap is full (the switches later
-  // go through the same two waits).
-  rounds.wait();
-  rounds.wait();
+  warmUp();
   for (let round = 0; round < 2; round++) {
     let head: usize = 0, n = 0;
     while (true) {
