@@ -32,8 +32,9 @@ export const LINES = ["22", "24", "26"];
 /** One test file per model, and issue 20's tests that run in Node. */
 export const SMOKE = [
   "tests/core.test.ts",          // N:1
-  "tests/mn.test.ts",            // M:N on 1, 2 and 4 processors, and 1:1
+  "tests/mn.test.ts",            // M:N on 2 processors (WEFT_SMOKE), and 1:1
   "tests/host-calls.test.ts",    // issue 20, part 1: host functions, in N:1, M:N and 1:1
+  "tests/serve.test.ts",         // issue 20, part 2: JavaScript calls in (start, call, close), every model
   "tests/host-slice.test.ts",    // issue 20, part 3: the host's event loop keeps turning
   "tests/heap-limit.test.ts",    // issue 20, part 5: the heap under a limit on every processor
 ];
