@@ -9,7 +9,7 @@ export { run, loadModule, WeftProgram, WeftError, readThreadStats, readGroups } 
 export type { RunOptions, RunResult, ThreadOutcome, ThreadStats, GroupStats, CoreTables } from "./kernel/runner.js";
 export type { PreemptOptions } from "./kernel/preempt.js";
 export { runShared, type SharedRunOptions } from "./mn/run.js";
-export { start, type WeftApp } from "./kernel/serve.js";
+export { start, type WeftApp } from "./serve.js";
 export type { CallableExport, CallKind } from "./abi.js";
 export { ABI_VERSION } from "./abi.js";
 export { WeftSignals, signalName, signalNumber, SIGNAL_NUMBERS } from "./kernel/signals.js";

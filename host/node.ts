@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { run, WeftError, type RunOptions, type RunResult } from "./kernel/runner.js";
 import { NodeIo, type NodeIoOptions } from "./io/node.js";
-import { start, type WeftApp } from "./kernel/serve.js";
+import { start, type WeftApp } from "./serve.js";
 
 export { NodeIo, type NodeIoOptions };
 
@@ -21,7 +21,7 @@ export async function runFile(file: string, options: RunOptions & { grants?: Nod
   return run(bytes as Uint8Array<ArrayBuffer>, options);
 }
 
-/** `start` (host/kernel/serve.ts) for a file, as runFile runs one: a .wasm, or a .ts built through the
+/** `start` (host/serve.ts) for a file, as runFile runs one: a .wasm, or a .ts built through the
  *  build cache; Node's I/O with `grants`. */
 export async function startFile(file: string, options: RunOptions & { grants?: NodeIoOptions } = {}): Promise<WeftApp> {
   const { grants, ...runOptions } = options;

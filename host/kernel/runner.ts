@@ -85,7 +85,7 @@ export interface RunOptions extends PreemptOptions {
   forkOf?: WeftProgram;
   /** Internal (posixSpawn): a new process of that program's family, with a table over its descriptors. */
   spawnOf?: WeftProgram;
-  /** Internal (start, host/kernel/serve.ts): the instance lives on after main and takes calls from
+  /** Internal (start, host/serve.ts): the instance lives on after main and takes calls from
    *  JavaScript through its I/O host (assembly/sys/serve.ts). */
   serve?: boolean;
   /** The program's arguments (args() in AssemblyScript; `weft run app.ts -- a b`). */

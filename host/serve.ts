@@ -17,14 +17,14 @@
 // whose wait closes a cycle of waits (the deadlock report), a call after close(). The instance serves on.
 // Threads blocked with nothing to wake them are not an error here: the next call may wake them.
 
-import { EXPORTS_SECTION, type CallableExport, type CallKind, type SkippedExport } from "../abi.js";
-import { ERRNO } from "../io/abi.js";
-import { PENDING, type Answer, type IoContext, type IoHost, type IoRequest } from "../io/host.js";
-import type { DirectSends } from "../io/direct.js";
-import { WebIo } from "../io/web.js";
-import { WeftError } from "./weft-error.js";
-import { run, type RunOptions, type RunResult } from "./runner.js";
-import { runShared, type SharedRunOptions } from "../mn/run.js";
+import { EXPORTS_SECTION, type CallableExport, type CallKind, type SkippedExport } from "./abi.js";
+import { ERRNO } from "./io/abi.js";
+import { PENDING, type Answer, type IoContext, type IoHost, type IoRequest } from "./io/host.js";
+import type { DirectSends } from "./io/direct.js";
+import { WebIo } from "./io/web.js";
+import { WeftError } from "./kernel/weft-error.js";
+import { run, type RunOptions, type RunResult } from "./kernel/runner.js";
+import { runShared, type SharedRunOptions } from "./mn/run.js";
 
 /** An instance JavaScript calls into. */
 export interface WeftApp {
