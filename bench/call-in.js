@@ -1,4 +1,4 @@
-// JavaScript calling in (host/kernel/serve.ts): app.call("add", i, 1) on bench/programs/call_in.ts, from
+// JavaScript calling in (host/serve.ts): app.call("add", i, 1) on bench/programs/call_in.ts, from
 // the call to its resolved Promise, in µs per call (median of 7 rounds):
 //   call_in_us              N:1, one call at a time (each waits for the last)
 //   call_in_burst_us        N:1, 1,000 calls in flight: the time for all over 1,000

@@ -27,7 +27,7 @@ export type ValueType = "i32" | "i64" | "f32" | "f64";
 /** One host function: where the program imports it from, and its Wasm type. */
 export interface HostCall { module: string; name: string; params: ValueType[]; results: ValueType[] }
 
-/** The custom section listing the functions JavaScript may call in an instance (host/kernel/serve.ts),
+/** The custom section listing the functions JavaScript may call in an instance (host/serve.ts),
  *  written by host/compiler/passes/exports.ts: JSON { callable: CallableExport[], skipped: SkippedExport[] }. */
 export const EXPORTS_SECTION = "weft.exports";
 /** How a call's value crosses, by its AssemblyScript type (host/compiler/passes/exports.ts). */

@@ -1,4 +1,4 @@
-// JavaScript calling in (host/kernel/serve.ts): start keeps an instance, call runs an export as a thread,
+// JavaScript calling in (host/serve.ts): start keeps an instance, call runs an export as a thread,
 // close ends it; what goes wrong rejects that call only, with a WeftError naming it.
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "./harness";

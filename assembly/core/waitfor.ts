@@ -21,7 +21,7 @@
 // on stderr names each thread of the cycle, what it holds and what it waits for, and the threads stay
 // blocked while the others run; abort — the run ends as a deadlock with that report; fail — the thread
 // whose wait closed the cycle dies with the report as its error, as a trap would end it (an instance
-// JavaScript calls into, host/kernel/serve.ts: that call rejects, the instance serves on).
+// JavaScript calls into, host/serve.ts: that call rejects, the instance serves on).
 //
 // Not in the graph: rwlocks, semaphores, condition variables and channels (no owner or peer is recorded
 // for them); a cycle through one of them is found only when it stops the whole program.
@@ -98,7 +98,7 @@ export function waitForCheck(me: Thread, kind: i32, addr: usize): void {
 }
 
 /** Policy 2 (N:1): every other thread of the cycle dies where it waits, then `me`, each with the report as
- *  its error; the host rejects their calls (host/kernel/serve.ts). */
+ *  its error; the host rejects their calls (host/serve.ts). */
 function failCycle(me: Thread, kind: i32, addr: usize, report: string): void {
   let id = edge(kind, addr);
   for (let steps = 0; id != 0 && id != me.id && steps < CHAIN_MAX; steps++) {

@@ -236,7 +236,7 @@ export function weft_signal_source(on: i32): void { signalSourceSet(on != 0); }
 export function weft_terminated_by(): i32 { return signalTerminatedBy(); }
 
 /** Partial deadlocks (core/waitfor.ts): 0 (default) reports a cycle of waits on stderr and lets the other
- *  threads go on, 1 ends the run at the first, 2 ends the thread whose wait closed it (host/kernel/serve.ts). */
+ *  threads go on, 1 ends the run at the first, 2 ends the thread whose wait closed it (host/serve.ts). */
 export function weft_deadlock_policy(policy: i32): void { waitForPolicy(policy); }
 
 /** The report of the cycle that ended the run (policy 1), a String, or 0. */
@@ -289,7 +289,7 @@ export function weft_processor_enter(index: i32): i32 {
   return 0;
 }
 
-/** JavaScript calling in (sys/serve.ts, host/kernel/serve.ts). */
+/** JavaScript calling in (sys/serve.ts, host/serve.ts). */
 export { weft_serve } from "./serve";
 
 /** Installed by the build in place of the compiler's ~stack_check (core/stack.ts). */

@@ -1,5 +1,5 @@
 // JavaScript calling in: an instance kept alive, whose exported functions JavaScript runs as threads
-// (host/kernel/serve.ts, `start` and `app.call`).
+// (host/serve.ts, `start` and `app.call`).
 //
 // Design note
 // -----------

@@ -39,7 +39,7 @@ export interface ProcessorData {
   signalSource?: boolean;
   /** What a cycle of waits among some threads does (RunOptions.deadlock); processor 0 tells the core. */
   deadlock?: "report" | "abort";
-  /** The instance takes calls from JavaScript (RunOptions.serve, host/kernel/serve.ts); processor 0 starts its dispatcher. */
+  /** The instance takes calls from JavaScript (RunOptions.serve, host/serve.ts); processor 0 starts its dispatcher. */
   serve?: boolean;
   /** The run's I/O (host/kernel/shared-io.ts): the submission queues (shared), the run's I/O mode,
    *  whether to post an "io" message after ringing the owner (where it cannot Atomics.waitAsync), and the

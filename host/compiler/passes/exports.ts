@@ -1,5 +1,5 @@
 // JavaScript calling in (assembly/sys/serve.ts, "Design note"): the functions a program's entry file
-// exports besides main become callable from JavaScript (`app.call("handle", ...)`, host/kernel/serve.ts).
+// exports besides main become callable from JavaScript (`app.call("handle", ...)`, host/serve.ts).
 //
 // The build reads their signatures from the entry file's source — `export function handle(name: string,
 // n: i32): string {` — and writes, into the generated entry, a wrapper for each: it loads the arguments
