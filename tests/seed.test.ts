@@ -67,6 +67,10 @@ describe("reproducible schedules", () => {
     const replay = await runNode([cli, ...command![1].split(" ")]);
     expect({ status: replay.status, stdout: replay.stdout }).toMatchObject({ status: 1, stdout: expect.stringMatching(/sold 3 of 2 seats\n$/) });
     expect(replay.stderr).toMatch(/main died: .*oversold/);
+    // On processors: the same schedule, on one processor, and a note that says so.
+    const onTwo = await runNode([cli, ...command![1].split(" "), "--processors", "2"]);
+    expect({ status: onTwo.status, stdout: onTwo.stdout }).toEqual({ status: replay.status, stdout: replay.stdout });
+    expect(onTwo.stderr).toMatch(/^weft: --seed runs the program on one processor \(N:1\)/);
   }, 300_000);                                      // the CLI builds the example if the build cache lacks it
 
   it("refuses what it cannot seed", async () => {
