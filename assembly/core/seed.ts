@@ -24,7 +24,7 @@
 //      (1 .. SEED_FUEL_MAX): a thread may lose the processor inside any loop, at places the seed decides.
 //      The pick then decides who runs (possibly the same thread). Timer-driven ticks do not exist in N:1
 //      (fuel is counted, preempt.ts "Ticks"), so nothing else preempts.
-//   3. Time: the host gives a seeded run a virtual clock (host/kernel/explore.ts, SeedClock): each read
+//   3. Time: the host gives a seeded run a virtual clock (host/kernel/seed.ts, SeedClock): each read
 //      advances it by a fixed step, and when every thread sleeps it jumps to the earliest deadline instead
 //      of waiting. Sleepers then wake at the same places of the schedule every time, in deadline order.
 // Not under the seed: I/O completions (files, sockets, stdin) come when the outside world answers, and
