@@ -55,7 +55,7 @@
 /** The contract this header states. A host calls weft_abi_version() before any other export and
  *  refuses a module that reports another number ("weft ABI mismatch: the module speaks version V, this
  *  host N; rebuild it"). */
-#define WEFT_ABI_VERSION 14
+#define WEFT_ABI_VERSION 15
 
 /** Module name of the host functions (weft.now, weft.write, ...). AssemblyScript's abort and a shared
  *  build's memory come from module "env". */
@@ -276,7 +276,7 @@ typedef struct weft_thread {
   int32_t basePriority;    /* 140  the priority it was given */
   uint32_t signals;        /* 144  core's own: its signal block, 0 until it meets a signal */
   int32_t sigWake;         /* 148  1: a signal it may take is pending */
-  uint32_t reserved[2];    /* 152 */
+  uint32_t reserved[2];    /* 152  core's own: waitIntent, seedRank */
 } weft_thread;
 
 _Static_assert(offsetof(weft_thread, id) == 0, "weft_thread.id");

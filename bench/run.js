@@ -11,6 +11,7 @@
 //   npm run bench -- signal       signal latencies (bench/signals.js)
 //   npm run bench -- fork_        fork and posixSpawn costs (bench/processes.js)
 //   npm run bench -- call_in      JavaScript calling in: app.call's cost (bench/call-in.js)
+//   npm run bench -- explore      schedules explored per second (bench/explore.js)
 //
 // Targets are medians on Node 20 on the project's 2-core machine (see README, "Performance").
 //
@@ -40,6 +41,7 @@ import { guestBench } from "./guest.js";
 import { signalsBench } from "./signals.js";
 import { processesBench } from "./processes.js";
 import { callInBench } from "./call-in.js";
+import { exploreBench } from "./explore.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -119,6 +121,7 @@ export const BENCHES = {
   wasi_channel_roundtrip: { unit: "ns", program: null, prediction: "channel_roundtrip under weft's host, same rounds" },
   c_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
   c_channel_roundtrip: { unit: "ns", program: null, prediction: "channel_roundtrip under weft's host, same rounds" },
+  explore_runs_per_s: { unit: "runs/s", program: null, note: "weft explore of a 10-thread program (lock, add, yield, send), N:1" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
 };
@@ -237,6 +240,9 @@ async function main(argv) {
   }
   if (want("fork_") || want("spawn_process")) {
     for (const r of await processesBench({ want })) results.push(r);
+  }
+  if (want("explore_runs_per_s")) {
+    for (const r of await exploreBench({ quick })) results.push(r);
   }
   if (want("signal_latency")) {
     for (const r of await signalsBench({ quick, want })) results.push(r);

@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 14;
+export const ABI_VERSION = 15;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -52,7 +52,7 @@ export const REQUIRED_EXPORTS = [
   "weft_preempt_configure", "weft_host_slice", "weft_preempt_slice", "weft_preempt_tick", "weft_preempt_requests", "weft_groups",
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
   "weft_signal", "weft_signal_word", "weft_signal_source", "weft_terminated_by", "weft_fork_child", "weft_owner_fate",
-  "weft_deadlock_policy", "weft_partial_deadlock",
+  "weft_deadlock_policy", "weft_partial_deadlock", "weft_seed", "weft_seed_steps",
   "weft_serve",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;

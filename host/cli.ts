@@ -55,6 +55,9 @@ const HELP = `weft — user-level threads for WebAssembly
 
 Usage:
   weft run <app.ts|app.wasm> [options]   run a program (a .ts file is built first)
+  weft explore <app.ts|app.wasm> [--runs N] [--pct D] [--from S] [-- args]
+                                         run a program under seed after seed until a run fails, then
+                                         print the seed and the command that replays it
   weft build <entry.ts> [-o out.wasm] [--shared | --target wasi] [--no-safepoints] [--no-cache]
                                          build an AssemblyScript program into a weft module
   weft start [--no-bench]                run the bundled examples and the benchmark summary (--no-bench:
@@ -85,11 +88,20 @@ Options for run:
                            ${TICK_MS_MAX}; default 1)
   --exact-accounting       keep exact CPU, runnable and blocked times per thread (a clock read per switch)
   --deadlock report|abort  a cycle of waits among some threads: say so and go on (default), or end the run
+  --seed <n>               every scheduling choice comes from seed n (0 to 2^64-1): the same seed gives
+                           the same interleaving and output (README, "Reproducible schedules"); N:1
+                           (with --processors the program runs on one processor, and says so)
+  --pct <d>                with --seed: PCT schedules for bugs of depth d (1 to 16), not a random walk
+  --pct-steps <k>          with --pct: the change points fall among the first k picks (default 1000)
   --dump-on <signal>       N:1: that signal (e.g. SIGQUIT, Ctrl-\\) prints every thread to stderr instead
   --stats                  after the run, print every thread's statistics and the groups' to stderr
   --quiet                  print only the program's own output
   --no-cache               build a .ts program anew, without the build cache (see build)
   Nothing is granted by default but stdin, stdout and stderr: other paths and addresses fail with EACCES.
+Options for explore (and run's options but --processors, --one-to-one and --seed):
+  --runs <n>               runs at most n schedules (default 1000)
+  --pct <d>                every other run is a PCT schedule of depth d (default 3; 0: random walk only)
+  --from <s>               the first seed (default 1)
 Options for build:
   -o, --out <file>         where to write the module (default: <entry>.wasm)
   --no-optimize            skip Binaryen's optimiser (faster build, slower program)
@@ -110,7 +122,7 @@ Options for build:
                            asc and Binaryen that loads faster (toolchain/, written by a build that uses
                            the cache) and, on Node 22 and later, Node's compile cache (v8/)
 
-Exit status: main's value after "run"; ${EXIT_FAILURE} build failed, module refused or main died;
+Exit status: main's value after "run"; ${EXIT_FAILURE} after "explore" when a run failed; ${EXIT_FAILURE} build failed, module refused or main died;
 ${EXIT_USAGE} usage error; ${EXIT_DEADLOCK} deadlock.`;
 
 class UsageError extends Error {}
@@ -138,6 +150,20 @@ async function builtModule(file: string, shared: boolean, cache: boolean, wasi =
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** --seed's value: a decimal integer from 0 to 2^64 - 1. */
+function takeSeed(args: string[], i: number): bigint {
+  const v = args[i + 1];
+  if (v === undefined || !/^\d{1,20}$/.test(v) || BigInt(v) >= 1n << 64n) throw new UsageError(`--seed needs an integer from 0 to 2^64-1, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+  return BigInt(v);
+}
+
+/** An integer option within [min, max]. */
+function takeCount(args: string[], i: number, flag: string, min: number, max: number): number {
+  const v = args[i + 1];
+  if (v === undefined || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`${flag} takes an integer from ${min} to ${max}, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+  return Number(v);
 }
 
 function takeNumber(args: string[], i: number, flag: string): number {
@@ -205,6 +231,7 @@ async function cmdRun(args: string[]): Promise<number> {
   let slice: number | undefined, tick: number | undefined, exactAccounting = false, stats = false;
   let deadlock: "report" | "abort" | undefined;
   let dumpOn: string | undefined;
+  let seed: bigint | undefined, pct: number | undefined, pctSteps: number | undefined;
   let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
   let cache = true, wasiTarget = false, importsFile: string | undefined;
   const dirs: string[] = [], listen: string[] = [], connect: string[] = [], fetch: string[] = [];
@@ -273,6 +300,9 @@ async function cmdRun(args: string[]): Promise<number> {
       if (v !== "report" && v !== "abort") throw new UsageError(`--deadlock takes report or abort, got ${JSON.stringify(v)}`);
       deadlock = v;
     }
+    else if (a === "--seed") { seed = takeSeed(args, i); i++; }
+    else if (a === "--pct") { pct = takeCount(args, i, a, 1, 16); i++; }
+    else if (a === "--pct-steps") { pctSteps = takeCount(args, i, a, 1, 2 ** 31 - 1); i++; }
     else if (a === "--stats") stats = true;
     else if (a === "--quiet") quiet = true;
     else if (a === "--no-cache") cache = false;
@@ -300,6 +330,14 @@ async function cmdRun(args: string[]): Promise<number> {
     return code;
   };
   if (oneToOne && processors !== undefined) throw new UsageError("--one-to-one makes a Worker per thread: drop --processors");
+  if ((pct !== undefined || pctSteps !== undefined) && seed === undefined) throw new UsageError("--pct and --pct-steps need --seed");
+  if (pctSteps !== undefined && pct === undefined) throw new UsageError("--pct-steps needs --pct");
+  if (seed !== undefined && (processors !== undefined || oneToOne)) {
+    // A seeded schedule is one processor's (host/kernel/explore.ts, design note).
+    console.error("weft: --seed runs the program on one processor (N:1): a seeded schedule is one processor's");
+    processors = undefined;
+    oneToOne = false;
+  }
   if (dumpOn !== undefined && (processors !== undefined || oneToOne)) throw new UsageError("--dump-on works in N:1 (a program's dumpThreads() works everywhere): drop --processors and --one-to-one");
   const wasiFile = !file.endsWith(".ts") && (await import("./wasi.js")).isWasiModule(readFileSync(file));
   if (wasiTarget || wasiFile) {
@@ -323,11 +361,56 @@ async function cmdRun(args: string[]): Promise<number> {
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
     saveAreaMax, memoryLimit, gcPercent, ioMode, imports, signals, deadlock, dumpOn, args: [file, ...programArgs], ...preempt, grants: { dirs, listen, connect, fetch, helpers },
+    ...(seed !== undefined ? { seed, pct, pctSteps } : {}),
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),
     onThreadDied: (message) => { if (!quiet) console.error(`weft: ${message}`); },
   });
   return finish(result);
+}
+
+/** `weft explore app.ts`: runs seeds until one fails (host/kernel/explore.ts), then prints the seed, the
+ *  strategy, the failure and the command that replays it. The options of run that the schedule does not
+ *  set are passed on to every run (and to the printed command). */
+async function cmdExplore(args: string[]): Promise<number> {
+  let file: string | undefined, runs: number | undefined, pct: number | undefined, from: number | undefined;
+  let cache = true;
+  const passed: string[] = [];                 // run's options, for the replay command
+  const dashes = args.indexOf("--");
+  const programArgs = dashes >= 0 ? args.slice(dashes + 1) : [];
+  if (dashes >= 0) args = args.slice(0, dashes);
+  const runOptions: Parameters<typeof import("./kernel/explore.js").explore>[1] = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--runs") { runs = takeCount(args, i, a, 1, 1e9); i++; }
+    else if (a === "--pct") { pct = takeCount(args, i, a, 0, 16); i++; }
+    else if (a === "--from") { from = takeCount(args, i, a, 0, Number.MAX_SAFE_INTEGER); i++; }
+    else if (a === "--no-cache") cache = false;
+    else if (a === "--save-area") { runOptions.saveAreaMax = takeNumber(args, i, a); passed.push(a, args[++i]); }
+    else if (a === "--memory-limit") { runOptions.memoryLimit = takeNumber(args, i, a); passed.push(a, args[++i]); }
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for explore (it takes --runs, --pct, --from, --save-area, --memory-limit, --no-cache)`);
+    else if (file) throw new UsageError(`explore takes one program, got ${file} and ${a}`);
+    else file = a;
+  }
+  if (!file) throw new UsageError("explore needs a program: weft explore <app.ts|app.wasm>");
+  if (!/\.(ts|wasm)$/.test(file)) throw new UsageError(`explore takes a .ts or .wasm file, got ${file}`);
+  if (!existsSync(file)) throw new WeftError(`no such file: ${file}`);
+  const { explore, replayFlags } = await import("./kernel/explore.js");
+  const wasm = file.endsWith(".ts") ? await builtModule(file, false, cache) : readFileSync(file);
+  const result = await explore(wasm as Uint8Array<ArrayBuffer>, { ...runOptions, runs, pct, from, args: [file, ...programArgs] });
+  const rate = (n: number) => Math.round(n / (result.elapsedMs / 1000)).toLocaleString("en-US");
+  const failed = result.failed;
+  if (!failed) {
+    console.log(`weft explore: ${result.runs.toLocaleString("en-US")} schedules, no failure (${rate(result.runs)} schedules/s)`);
+    return EXIT_OK;
+  }
+  const quote = (s: string) => /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+  const command = ["weft", "run", file, ...replayFlags(failed), ...passed, ...(programArgs.length ? ["--", ...programArgs] : [])].map(quote).join(" ");
+  const indent = (text: string) => text.trimEnd().split("\n").map((l) => "  " + l).join("\n");
+  console.log(`weft explore: run ${failed.index} failed (seed ${failed.schedule.seed}, ${failed.strategy}; ${rate(result.runs)} schedules/s)`);
+  console.log(indent(failed.failure!));
+  console.log(`replay it with:\n  ${command}`);
+  return EXIT_FAILURE;
 }
 
 async function cmdBuild(args: string[]): Promise<number> {
@@ -401,6 +484,7 @@ export async function main(argv: string[]): Promise<number> {
       case undefined: case "--help": case "-h": case "help": console.log(HELP); return command ? EXIT_OK : EXIT_USAGE;
       case "--version": case "-v": console.log("weft 0.1.0"); return EXIT_OK;
       case "run": return await cmdRun(rest);
+      case "explore": return await cmdExplore(rest);
       case "build": return await cmdBuild(rest);
       case "start": return await cmdStart(rest);
       default: throw new UsageError(`unknown command ${JSON.stringify(command)} (try weft --help)`);

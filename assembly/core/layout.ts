@@ -40,7 +40,7 @@
 // 144 │ signals       usize signal block (core/signal.ts), 0 until it meets a signal │
 // 148 │ sigWake       i32   1: a signal it may take is pending (read at each switch) │
 // 152 │ waitIntent    i32   1 from a wait-for check until the wait ends (waitfor.ts)  │
-// 156 │ (reserved)    4 bytes                                                      │
+// 156 │ seedRank      i32   PCT's rank in a seeded run (seed.ts); 0 until first met     │
 // ╘═════════════════════════════════════════════════════════════════════════════╛
 // Access rule: a record is owned by the processor that runs or holds the thread; in N:1 that is the only
 // processor. `state` is read by the host after weft_run returns (never while it runs).
@@ -100,7 +100,7 @@ import { LISTS_MAX } from "../runtime/gc";
   signals: usize;
   sigWake: i32;
   waitIntent: i32;
-  reserved1: i32;
+  seedRank: i32;
 }
 
 // @ts-ignore: decorator

@@ -59,6 +59,7 @@ import { runQueueAge, runQueueLevelBelow, runQueueFairPick } from "./runqueue";
 import { runnableAtLeast } from "./handoff";
 import { timerCount, timerEarliest } from "./timer";
 import { processorIndex, PROCESSORS_MAX } from "./processor";
+import { seeded, seedFuel, seedTicked } from "./seed";
 
 /** Default time slice (ms): how long a thread runs before others of its priority get the processor. */
 // @ts-ignore: decorator
@@ -258,6 +259,7 @@ export function preemptRequestFor(index: i32): void {
 /** A tick of `t`, the thread the loop just took back from a safepoint (its frames are saved): accounting,
  *  aging, and whether it goes on or is preempted. `now` is the clock. */
 export function preemptTick(t: Thread, now: f64): i32 {
+  if (!SHARED_MEMORY && seeded) return seededTick(now);
   if (SHARED_MEMORY) takeRequest();
   let verdict = decide(t, now);
   // The next tick: at the end of the slice that now runs, or when the earliest sleeper is due, or, with
@@ -271,6 +273,15 @@ export function preemptTick(t: Thread, now: f64): i32 {
   lastTick = now;
   keepTurn = verdict == TICK_GO_ON;
   return verdict;
+}
+
+/** A tick of a seeded run (seed.ts, "What the seed decides", step 2): always a preemption, and the next
+ *  tick after a number of checks the generator draws. No accounting or aging: they read the clock. */
+function seededTick(now: f64): i32 {
+  seedTicked();
+  fuel = seedFuel();
+  lastTick = now;
+  return TICK_PREEMPT;
 }
 
 function decide(t: Thread, now: f64): i32 {

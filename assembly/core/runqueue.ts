@@ -30,6 +30,7 @@ import { Thread, PRIORITY_LEVELS } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
 import { processorIndex, processors, isOneToOne, PROCESSORS_MAX, schedLockTake, schedLockDrop, spinLockContended, spinLockDrop, wakeIdleProcessor } from "./processor";
 import { groupVirtualTime, threadVirtualTime } from "./preempt";
+import { seeded, seedChoose } from "./seed";
 
 // @ts-ignore: decorator
 @inline const QUEUE_BYTES: usize = 128;
@@ -163,8 +164,29 @@ export function runQueuePushTo(index: i32, t: Thread): void {
  *  queue (M:N). 0 when no thread is runnable anywhere. */
 // @ts-ignore: decorator
 @inline export function runQueuePop(): usize {
+  if (!SHARED_MEMORY && seeded) return popSeeded();
   let t = popLocked(ownQueue());
   if (SHARED_MEMORY && t == 0 && !isOneToOne()) t = steal();
+  return t;
+}
+
+/** A seeded run (seed.ts; N:1, one queue): takes the thread seedChoose picks among the highest non-empty
+ *  level, wherever it is in the level's list. Linear in the level's length. */
+function popSeeded(): usize {
+  let queue = QUEUES;
+  let mask = load<u32>(queue);
+  if (mask == 0) return 0;
+  let level = 31 - clz<u32>(mask);
+  let q = queue + LEVELS_AT + (<usize>level << 3);
+  let t = seedChoose(load<usize>(q));
+  let prev: usize = 0;
+  for (let p = load<usize>(q); p != t; p = changetype<Thread>(p).next) prev = p;
+  let next = changetype<Thread>(t).next;
+  if (prev) changetype<Thread>(prev).next = next; else store<usize>(q, next);
+  if (next == 0) store<usize>(q, prev, 4);
+  if (load<usize>(q) == 0) store<u32>(queue, mask & ~(1 << <u32>level));
+  setCount(queue, load<i32>(queue, 4) - 1);
+  changetype<Thread>(t).next = 0;
   return t;
 }
 

@@ -42,13 +42,14 @@ import { setStackLimit } from "../core/stack";
 import { EINVAL, ENOMEM } from "../core/errno";
 import { forkChild, ownerFate } from "../core/fork";
 import { waitForPolicy, waitForReport } from "../core/waitfor";
+import { seedConfigure, seedSteps } from "../core/seed";
 import { HOST_SIGNALS, NSIG, signalSourceSet, signalTerminatedBy } from "../core/signal";
 import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "../core/preempt";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 14;
+@inline const ABI_VERSION: i32 = 15;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -241,6 +242,16 @@ export function weft_deadlock_policy(policy: i32): void { waitForPolicy(policy);
 
 /** The report of the cycle that ended the run (policy 1), a String, or 0. */
 export function weft_partial_deadlock(): usize { return waitForReport(); }
+
+/** Reproducible schedules (core/seed.ts), before weft_start: every scheduling choice comes from the seed
+ *  `lo | hi << 32`; `pctDepth` 0 picks threads by a random walk, d (1 .. 16) by PCT with d - 1 change points
+ *  among the first `pctSteps` picks. 0, or -EINVAL (a shared build, or d or steps out of range). */
+export function weft_seed(lo: u32, hi: u32, pctDepth: i32, pctSteps: i32): i32 {
+  return seedConfigure(<u64>lo | <u64>hi << 32, pctDepth, pctSteps) ? 0 : -EINVAL;
+}
+
+/** Picks a seeded run has made so far (its steps, for sizing PCT's change points). */
+export function weft_seed_steps(): u32 { return seedSteps(); }
 
 /** fork (core/fork.ts): in the child, once the host copied the parent's memory and globals, makes this
  *  instance a process of its own whose one thread is the caller of the fork `request`. 0, or -EINVAL. */

@@ -39,13 +39,14 @@ import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./s
 import { ProcessIds, Children, waitStatus, applyActions, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
 import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
+import { SeedClock, seedOptionsError, seedCore, type SeedOptions } from "./seed.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
   type ThreadStats, type GroupStats,
 } from "./tables.js";
 
 /** Preemption: `slice`, `tick` and `exactAccounting` (host/kernel/preempt.ts, PreemptOptions). */
-export interface RunOptions extends PreemptOptions {
+export interface RunOptions extends PreemptOptions, SeedOptions {
   /** Receives each line the program prints to stdout / stderr (they are also collected in the result). */
   stdout?: (line: string) => void;
   stderr?: (line: string) => void;
@@ -212,6 +213,7 @@ export class WeftProgram {
   private unkeptTrap: { id: number; message: string } | null = null;
   private failed = false;                    // see loopFailed
   private readonly t0: number;              // the core's clock starts here (performance.now() units)
+  private readonly clock: SeedClock | null;  // a seeded run's virtual clock (seed.ts)
   private io: IoHost;
   private readonly ioMode: IoMode;
   private readonly ioContext: IoContext;
@@ -241,11 +243,12 @@ export class WeftProgram {
     // processes of a family share their first one's: now() means the same in each (host/kernel/processes.ts).
     const family = options.forkOf ?? options.spawnOf;
     this.t0 = options.processor ? options.processor.t0 - performance.timeOrigin : family ? family.t0 : performance.now();
+    this.clock = family ? family.clock : SeedClock.for(options);
     this.io = options.io ?? new WebIo();
     this.ioMode = options.ioMode ?? "async";
     const modeError = ioModeError(this.ioMode);
     if (modeError) throw new WeftError(modeError);
-    const preemptError = preemptOptionsError(options) ?? gcOptionsError(options) ?? hostSliceError(options);
+    const preemptError = preemptOptionsError(options) ?? gcOptionsError(options) ?? hostSliceError(options) ?? seedOptionsError(options);
     if (preemptError) throw new WeftError(preemptError);
     this.ioContext = {
       bytes: (ptr, len) => new Uint8Array(this.exports.memory.buffer, ptr, len),
@@ -286,8 +289,8 @@ export class WeftProgram {
     const t0 = this.t0;
     return {
       [IMPORT_MODULE]: {
-        now: () => performance.now() - t0,
-        wall: () => Date.now(),
+        now: this.clock?.now ?? (() => performance.now() - t0),
+        wall: this.clock?.wall ?? (() => Date.now()),
         write: (fd: number, ptr: number, len: number) => {
           const to = fd === 2 ? 2 : 1;
           // A process whose stdout or stderr dup2 moved (posixSpawn's actions) prints there (process-io.ts).
@@ -559,6 +562,8 @@ export class WeftProgram {
       }
       // An instance JavaScript calls into ends the thread whose wait closes a cycle: its call rejects.
       ex.weft_deadlock_policy(this.options.deadlock === "abort" ? 1 : this.options.deadlock === undefined && this.options.serve ? 2 : 0);
+      const unseeded = processor ? null : seedCore(ex, this.options);
+      if (unseeded) return this.fail(start, unseeded);
       if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
       main = ex.weft_start();
       if (main <= 0) return this.fail(start, `could not start main: spawn returned ${main}`);
@@ -603,6 +608,7 @@ export class WeftProgram {
       }
       if (reason === RUN_WAIT) {
         if (this.backlog.length || this.forkRequest || this.replacement) continue;   // completions the ring had no room for; a fork; exec
+        if (this.clock?.jumpTo(ex.weft_wake_at())) continue;   // a seeded run's virtual time (seed.ts)
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
         await new Promise<void>((resolve) => {
           let timer: ReturnType<typeof setTimeout> | undefined;

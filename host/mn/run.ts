@@ -110,6 +110,8 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   if (!Number.isInteger(count) || count < 1 || count > 64) throw new WeftError(`processors must be 1 to 64, got ${count}`);
   const preemptError = preemptOptionsError(options) ?? gcOptionsError(options);
   if (preemptError) throw new WeftError(preemptError);
+  // A schedule on processors is not one the core chooses (kernel/explore.ts, design note).
+  if ((options as { seed?: unknown }).seed !== undefined) throw new WeftError("a seeded run is N:1: use run(), or weft run --seed, which runs on one processor");
   const modeError = ioModeError(options.ioMode);
   if (modeError) throw new WeftError(modeError);
   if (options.io !== undefined && typeof (options.io as { submit?: unknown } | null)?.submit !== "function") {
