@@ -1,6 +1,6 @@
 // Cond semantics: wait returns holding the mutex, EPERM without it, signal releases one waiter and
 // broadcast all, waitTimed times out (still holding the mutex) or returns 0 when signalled in time.
-import { spawn, join, self, yieldNow, sleep, now, print } from "weft";
+import { spawn, join, self, yieldNow, sleep, now, print, threadStats } from "weft";
 import { Mutex, Cond } from "weft/assembly/lib/sync/index";
 
 const WAITERS = 4;
@@ -26,7 +26,6 @@ function waiter(arg: usize): i32 {
   return m.unlock();
 }
 
-/** Lets every runnable thread run until nothing changes (bounded). */
 /** Lets woken threads run: until `count` have left (at most 10 s: 1:1 Workers on a loaded machine can take
  *  a while), then 5 ms more, in which a wrongly woken extra one would leave too. */
 function settle(count: i32): void {
@@ -35,6 +34,14 @@ function settle(count: i32): void {
   for (let i = 0; i < 20; i++) yieldNow();
   sleep(5);
   for (let i = 0; i < 20; i++) yieldNow();
+}
+
+function allAsleep(ids: Array<i32>): bool {
+  for (let i = 0; i < ids.length; i++) {
+    let s = threadStats(ids[i]);
+    if (s === null || s.state != "blocked") return false;
+  }
+  return true;
 }
 
 function readReleased(): i32 {
@@ -67,6 +74,10 @@ export function main(): i32 {
     if (e == WAITERS) break;
     yieldNow();
   }
+  // A waiter that has let go of m but not yet slept would return on the signal's sequence bump as well as
+  // the one the signal wakes (POSIX allows it; cond.ts says when). "One signal, one release" holds once
+  // every waiter sleeps on the futex: wait for that (1:1 Workers get there in their own time).
+  while (!allAsleep(ids)) { yieldNow(); sleep(1); }
   print("waiting=" + c.waiting().toString());
   m.lock();
   permits = WAITERS;                  // enough for all: only the wake-ups limit who leaves
