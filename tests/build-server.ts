@@ -27,7 +27,7 @@
 //      `{ error: { name, message } }`, and the harness throws it again (a BuildError stays one).
 // The cache (node_modules/.cache/weft-tests) outlives the run: a second run builds only what changed.
 // At the end the server says in one line how many modules it built, in how long, and how many requests
-// the cache answered.
+// the cache answered; BUILD_LOG lists each build with its cost.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
@@ -48,6 +48,8 @@ declare module "vitest" {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD_CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests");
+/** What the last run built, a line per build (ms, program, options): where a cold run's time went. */
+const BUILD_LOG = path.join(BUILD_CACHE, "builds.log");
 /** Build threads: one per core, at most 2 (a build is CPU-bound: more threads than cores only share them;
  *  and the test files run beside them). Not configurable. */
 const BUILD_THREADS = Math.max(1, Math.min(2, availableParallelism()));
@@ -168,6 +170,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const threads = new BuildThreads(BUILD_THREADS);
   const underWay = new Map<string, Promise<BuildAnswer>>();
   const tally = { built: 0, failed: 0, buildMs: 0, cached: 0, waited: 0 };
+  const builds: string[] = [];        // one line per build: ms, program, options (BUILD_LOG)
   await mkdir(BUILD_CACHE, { recursive: true });
 
   async function answer({ file, options, ahead = false }: BuildRequest): Promise<BuildAnswer> {
@@ -187,6 +190,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       building = (async (): Promise<BuildAnswer> => {
         const { result, error, ms = 0 } = await threads.build(key, file, buildOptions, ahead);
         tally.buildMs += ms;
+        builds.push(`${ms.toFixed(0)}\t${path.relative(ROOT, file)}\t${JSON.stringify(named)}${error ? "\tfailed" : ""}`);
         if (error || !result) {
           tally.failed++;
           return { error: error ?? { name: "Error", message: "the build thread sent no result" } };
@@ -224,6 +228,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await threads.stop();
+    if (builds.length) await writeFile(BUILD_LOG, builds.join("\n") + "\n").catch(() => {});
     console.log(`tests: the build server built ${tally.built} modules (and failed ${tally.failed} builds, as tests ask) ` +
       `in ${(tally.buildMs / 1000).toFixed(0)} s on ${BUILD_THREADS} threads; the cache answered ${tally.cached} ` +
       `requests, and ${tally.waited} waited for a build under way`);
