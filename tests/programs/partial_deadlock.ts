@@ -6,12 +6,15 @@ import { spawn, join, sleep, print, yieldNow, threadStats, Mutex, SpawnOptions }
 import { Counter } from "./lib/counter";
 
 const a = new Mutex(), b = new Mutex();
-const BOTH: usize = memory.data(4, 4);        // 1 once ba holds b (ab holds a from before)
+const HELD: usize = memory.data(4, 4);        // 1 once ab holds a
+const BOTH: usize = memory.data(4, 4);        // 1 once ba holds b too
 const done = new Counter();
 let joiners = new StaticArray<i32>(2);
 
-function ab(arg: usize): i32 { a.lock(); while (atomic.load<i32>(BOTH) < 1) sleep(1); b.lock(); return 0; }
-function ba(arg: usize): i32 { b.lock(); atomic.store<i32>(BOTH, 1); a.lock(); return 0; }
+// ba starts only once ab holds a: on processors the two run at once, and a ba that took both mutexes
+// first would end holding them, leaving no cycle (and main waiting for a thread that is gone).
+function ab(arg: usize): i32 { a.lock(); atomic.store<i32>(HELD, 1); while (atomic.load<i32>(BOTH) < 1) sleep(1); b.lock(); return 0; }
+function ba(arg: usize): i32 { while (atomic.load<i32>(HELD) < 1) sleep(1); b.lock(); atomic.store<i32>(BOTH, 1); a.lock(); return 0; }
 function joinOther(i: usize): i32 {
   while (joiners[1 - <i32>i] == 0) yieldNow();
   join(joiners[1 - <i32>i]);
@@ -50,6 +53,11 @@ export function main(): i32 {
   print("others_finished=" + done.toString());
   stuck[2] = joiners[0];
   stuck[3] = joiners[1];
-  for (let i = 0; i < 4; i++) while (!blocked(stuck[i])) sleep(1);
+  for (let i = 0; i < 4; i++) {
+    while (!blocked(stuck[i])) {
+      if (threadStats(stuck[i]) === null) { print("gone=" + stuck[i].toString()); return 1; }   // ended: no cycle
+      sleep(1);
+    }
+  }
   return 0;
 }
