@@ -105,6 +105,7 @@ Options for explore (and run's options but --processors, --one-to-one and --seed
 Options for build:
   -o, --out <file>         where to write the module (default: <entry>.wasm)
   --no-optimize            skip Binaryen's optimiser (faster build, slower program)
+  --quick                  optimise lightly (Binaryen level 1): about half the build time
   --shared                 build for M:N: one module that several processors (Workers) run over one
                            shared memory
   --target <weft|wasi>     weft (default): for weft's own host in Node or a browser; wasi: for any WASI
@@ -414,13 +415,14 @@ async function cmdExplore(args: string[]): Promise<number> {
 }
 
 async function cmdBuild(args: string[]): Promise<number> {
-  let entry: string | undefined, out: string | undefined, optimize = true, shared = false, safepoints = true, cache = true;
+  let entry: string | undefined, out: string | undefined, optimize: boolean | "quick" = true, shared = false, safepoints = true, cache = true;
   let target: "weft" | "wasi" = "weft";
   let syncImports: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-o" || a === "--out") { out = args[++i]; if (!out) throw new UsageError(`${a} needs a file name`); }
     else if (a === "--no-optimize") optimize = false;
+    else if (a === "--quick") optimize = "quick";
     else if (a === "--shared") shared = true;
     else if (a === "--no-safepoints") safepoints = false;
     else if (a === "--no-cache") cache = false;

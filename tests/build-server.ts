@@ -25,6 +25,12 @@
 //      <key>.wasm, each written whole under a temporary name and renamed, so that a reader who finds the
 //      .wasm finds both; the answer is `{ key }`. A failed build is not kept: the answer is
 //      `{ error: { name, message } }`, and the harness throws it again (a BuildError stays one).
+// QUICK. The suite builds ~170 modules, and a build's time is mostly Binaryen's optimiser: a test that
+// does not say how to optimise gets `optimize: "quick"` (host/compiler/options.ts: level 1, one pass
+// after Asyncify), which halves a build and leaves the pipeline and its checks as they are. What the
+// tests assert does not depend on how fast the switch paths run; the full level is what every program
+// the suite runs through the command line gets (examples, `weft run`), and what tests/build.test.ts and
+// the benchmarks check.
 // The cache (node_modules/.cache/weft-tests) outlives the run: a second run builds only what changed.
 // At the end the server says in one line how many modules it built, in how long, and how many requests
 // the cache answered; BUILD_LOG lists each build with its cost.
@@ -175,6 +181,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   async function answer({ file, options, ahead = false }: BuildRequest): Promise<BuildAnswer> {
     const { outFile: _, ...buildOptions } = options;
+    // Quick unless a test says how (QUICK).
+    if (buildOptions.optimize === undefined) buildOptions.optimize = "quick";
     // A file that cannot be read is built anyway, for the build's own error (a failed build is not kept).
     const source = await readFile(file).catch(() => Buffer.alloc(0));
     const named = Object.fromEntries(Object.entries(buildOptions).sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -13,8 +13,11 @@ export { WEFT_ROOT } from "./paths.js";
 export interface BuildOptions {
   /** Write the module here as well. */
   outFile?: string;
-  /** Run Binaryen's optimiser (default true). false keeps the module readable and the build fast. */
-  optimize?: boolean;
+  /** Run Binaryen's optimiser (default true). false keeps the module readable and the build fast.
+   *  "quick": its level 1 (no inlining) and one pass after Asyncify where a full build runs level 3 and
+   *  two: the same pipeline and checks in about half the time, with switch paths that run slower. What
+   *  weft's own test suite builds with (tests/build-server.ts); never what a benchmark measures. */
+  optimize?: boolean | "quick";
   /** Inline before Asyncify as asc -O3 would (the pitfall the pipeline avoids). Only for testing that
    *  the build then refuses to emit the module. */
   inlineBeforeAsyncify?: boolean;
@@ -72,6 +75,7 @@ export interface BuildResult {
  *  (as JSON) part of the cache key. outFile and cache only say where the result goes. */
 export interface PipelineSettings {
   optimize: boolean;
+  quick: boolean;
   inlineBeforeAsyncify: boolean;
   processorStack: number;
   safepoints: boolean;
@@ -85,7 +89,8 @@ export interface PipelineSettings {
 
 export function pipelineSettings(options: BuildOptions): PipelineSettings {
   return {
-    optimize: options.optimize ?? true,
+    optimize: (options.optimize ?? true) !== false,
+    quick: options.optimize === "quick",
     inlineBeforeAsyncify: options.inlineBeforeAsyncify ?? false,
     processorStack: options.processorStack ?? 65536,
     safepoints: options.safepoints ?? true,

@@ -11,7 +11,8 @@
 //      ~stack_check calls weft's growable-stack check (assembly/core/stack.ts).
 //      Safepoints go into the program's loops and recursive functions (host/compiler/passes/safepoints.ts; `safepoints`
 //      turns them off).
-//   3. Binaryen optimises with every inlining limit at 0, so the switch stays a function of its own.
+//   3. Binaryen optimises with every inlining limit at 0, so the switch stays a function of its own
+//      (level 3; `optimize: "quick"` runs level 1 here and in step 6, and step 6 once).
 //   4. Asyncify, with asyncify-imports naming no import: only the callers of weft's switch, and what can
 //      reach them, are instrumented; code that never switches runs at full speed. The program's own
 //      functions are kept aside first (asyncify-removelist): those Asyncify instruments are then rebuilt
@@ -320,7 +321,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
       ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(neverSwitchAll)) : undefined;
     const optimize = options.optimize;
     const inlining = [binaryen.getAlwaysInlineMaxSize(), binaryen.getFlexibleInlineMaxSize(), binaryen.getOneCallerInlineMaxSize()];
-    binaryen.setOptimizeLevel(optimize ? 3 : 0);
+    binaryen.setOptimizeLevel(!optimize ? 0 : options.quick && !options.inlineBeforeAsyncify ? 1 : 3);
     binaryen.setShrinkLevel(0);
     if (!options.inlineBeforeAsyncify) {
       binaryen.setAlwaysInlineMaxSize(0);
@@ -379,7 +380,8 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     }
     // Twice: the second costs ~0.2 s of a cold build and changes hello by 44 bytes, but the switch
     // paths it leaves ran 1–6% faster (yield, channel_roundtrip, spawn_join; README, "Build and start-up").
-    if (optimize) { mod.optimize(); mod.optimize(); }
+    if (optimize) mod.optimize();
+    if (optimize && !options.quick) mod.optimize();
     if (wasi) plainAtomics(mod);
     if (!wasi && !options.shared) addGlobalsSnapshot(mod);   // fork() (passes/fork.ts)
     if (options.shared) {
