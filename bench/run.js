@@ -12,6 +12,7 @@
 //   npm run bench -- fork_        fork and posixSpawn costs (bench/processes.js)
 //   npm run bench -- call_in      JavaScript calling in: app.call's cost (bench/call-in.js)
 //   npm run bench -- explore      schedules explored per second (bench/explore.js)
+//   npm run bench -- trace_       the timeline trace's cost, off and on (bench/trace.js)
 //
 // Targets are medians on Node 20 on the project's 2-core machine (see README, "Performance").
 //
@@ -42,6 +43,7 @@ import { signalsBench } from "./signals.js";
 import { processesBench } from "./processes.js";
 import { callInBench } from "./call-in.js";
 import { exploreBench } from "./explore.js";
+import { traceBench } from "./trace.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
@@ -122,6 +124,8 @@ export const BENCHES = {
   c_yield_d1: { unit: "ns", program: null, prediction: "yield_d1 under weft's host, same rounds" },
   c_channel_roundtrip: { unit: "ns", program: null, prediction: "channel_roundtrip under weft's host, same rounds" },
   explore_runs_per_s: { unit: "runs/s", program: null, note: "weft explore of a 10-thread program (lock, add, yield, send), N:1" },
+  trace_overhead_off: { unit: "ratio", target: 1.01, program: null, prediction: "channel_roundtrip built without the trace's hooks" },
+  trace_overhead_on: { unit: "ratio", target: 1.3, program: null, prediction: "channel_roundtrip, the same module not tracing" },
   baseline_generator_d1: { unit: "ns", program: null },
   baseline_async_d1: { unit: "ns", program: null },
 };
@@ -243,6 +247,9 @@ async function main(argv) {
   }
   if (want("explore_runs_per_s")) {
     for (const r of await exploreBench({ quick })) results.push(r);
+  }
+  if (want("trace_overhead")) {
+    for (const r of await traceBench({ quick, want })) results.push(r);
   }
   if (want("signal_latency")) {
     for (const r of await signalsBench({ quick, want })) results.push(r);

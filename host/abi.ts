@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 15;
+export const ABI_VERSION = 16;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -53,7 +53,7 @@ export const REQUIRED_EXPORTS = [
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
   "weft_signal", "weft_signal_word", "weft_signal_source", "weft_terminated_by", "weft_fork_child", "weft_owner_fate",
   "weft_deadlock_policy", "weft_partial_deadlock", "weft_seed", "weft_seed_steps",
-  "weft_serve",
+  "weft_serve", "weft_trace_start", "weft_trace_take",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
 
@@ -135,6 +135,14 @@ export const WAIT_KINDS = [
   "futex", "mutex", "cond", "rwlock", "semaphore", "barrier", "once", "waitgroup", "channel send",
   "channel receive", "select", "join", "sleep", "io", "sigwait",
 ] as const;
+
+/** The timeline trace's records (assembly/core/trace.ts): 16 bytes each, their kinds and a STOP's reasons. */
+export const TRACE = {
+  record: 16,
+  CLOCK: 1, RUN: 2, STOP: 3, WAKE: 4, SPAWN: 5, GC: 6, IO: 7, LOST: 8, NAME: 9,
+} as const;
+/** TRACE.STOP's reason byte, by value (index 0 unused). */
+export const TRACE_STOP_REASONS = ["", "yielded", "preempted", "blocked", "sleeping", "exited", "trapped", "handler returned"] as const;
 
 /** Asyncify's states (asyncify_get_state). */
 export const ASYNCIFY_NORMAL = 0, ASYNCIFY_UNWINDING = 1, ASYNCIFY_REWINDING = 2;

@@ -3,7 +3,7 @@
 // summary). Exit codes: EXIT_* below; `weft run` exits with main's own value when main returns.
 
 import path from "node:path";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { spawn, spawnSync } from "node:child_process";
@@ -95,6 +95,8 @@ Options for run:
   --pct-steps <k>          with --pct: the change points fall among the first k picks (default 1000)
   --dump-on <signal>       N:1: that signal (e.g. SIGQUIT, Ctrl-\\) prints every thread to stderr instead
   --stats                  after the run, print every thread's statistics and the groups' to stderr
+  --trace <file>           write a timeline of the run to file (Chrome trace JSON: open it in Perfetto
+                           or chrome://tracing): runs, waits, wake-ups, spawns, preemptions, pauses, I/O
   --quiet                  print only the program's own output
   --no-cache               build a .ts program anew, without the build cache (see build)
   Nothing is granted by default but stdin, stdout and stderr: other paths and addresses fail with EACCES.
@@ -231,7 +233,7 @@ async function cmdRun(args: string[]): Promise<number> {
   let gcPercent: number | undefined;
   let slice: number | undefined, tick: number | undefined, exactAccounting = false, stats = false;
   let deadlock: "report" | "abort" | undefined;
-  let dumpOn: string | undefined;
+  let dumpOn: string | undefined, traceFile: string | undefined;
   let seed: bigint | undefined, pct: number | undefined, pctSteps: number | undefined;
   let ioMode: IoMode | undefined, helpers: number | undefined, processors: number | undefined, oneToOne = false;
   let cache = true, wasiTarget = false, importsFile: string | undefined;
@@ -305,6 +307,7 @@ async function cmdRun(args: string[]): Promise<number> {
     else if (a === "--pct") { pct = takeCount(args, i, a, 1, 16); i++; }
     else if (a === "--pct-steps") { pctSteps = takeCount(args, i, a, 1, 2 ** 31 - 1); i++; }
     else if (a === "--stats") stats = true;
+    else if (a === "--trace") { traceFile = takeValue(i, a, "a file to write the trace to"); i++; }
     else if (a === "--quiet") quiet = true;
     else if (a === "--no-cache") cache = false;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for run`);
@@ -327,6 +330,11 @@ async function cmdRun(args: string[]): Promise<number> {
   signals.forwardProcess();
   const finish = (result: RunResult): number => {
     const code = report(result);
+    if (traceFile !== undefined && result.trace) {
+      writeFileSync(traceFile, JSON.stringify(result.trace));
+      const { records, dropped } = result.trace.otherData.weft;
+      process.stderr.write(`weft: trace of ${records} records written to ${traceFile}${dropped ? ` (${dropped} dropped)` : ""}\n`);
+    }
     if (stats) for (const line of [...statsLines(result.threadStats, result.groups), ...gcLines(result.gc)]) process.stderr.write(line + "\n");
     return code;
   };
@@ -358,10 +366,12 @@ async function cmdRun(args: string[]): Promise<number> {
     const io = new NodeIo({ dirs, listen, connect, fetch, helpers });
     return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, {
       processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, imports, signals, deadlock, ...preempt, ...printing,
+      trace: traceFile !== undefined,
     }));
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {
     saveAreaMax, memoryLimit, gcPercent, ioMode, imports, signals, deadlock, dumpOn, args: [file, ...programArgs], ...preempt, grants: { dirs, listen, connect, fetch, helpers },
+    trace: traceFile !== undefined,
     ...(seed !== undefined ? { seed, pct, pctSteps } : {}),
     stdout: (line) => process.stdout.write(line + "\n"),
     stderr: (line) => process.stderr.write(line + "\n"),

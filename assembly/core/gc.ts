@@ -35,6 +35,7 @@ import { Thread, STATE_RUNNING } from "./layout";
 import { SHARED_MEMORY, atomicCas } from "./atomics";
 import { hostNow } from "./host";
 import { processorIndex } from "./processor";
+import { tracing, tracePause } from "./trace";
 import { threadTableUsed } from "./table";
 import { stopInit, stopProcessorEnter, stopTheWorld, startTheWorld, stopAbandoned, gcPark, liveStackStart } from "./gcstop";
 import { markGlobalRoots, markThread, threadInSlot, rootSources, markRootSource, markRunningAndDirty, gcThreadRuns } from "./gcroots";
@@ -275,6 +276,7 @@ function paused(start: f64): f64 {
   s.pauseLast = pause;
   s.pauseTotal += pause;
   if (pause > s.pauseMax) s.pauseMax = pause;
+  if (tracing()) tracePause(start, now);
   return now;
 }
 

@@ -68,9 +68,9 @@
 import { Thread, STATE_RUNNABLE, FROM_WAITING, PRIORITY_LEVELS, transition } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
 import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueHasAtLeast } from "./runqueue";
-import { makeRunnable } from "./scheduler";
+import { makeRunnable, wokenHooks } from "./scheduler";
 import { wakeIdleProcessor, wakeFor, sleepingProcessor } from "./processor";
-import { exactAccounting, exactWoken, preemptWoken } from "./preempt";
+import { preemptWoken, switchHooksOn } from "./preempt";
 
 /** The thread this processor runs next (step 1), or 0. Per processor, owner only. */
 let nextThread: usize = 0;
@@ -84,7 +84,7 @@ let epoch: u32 = 0;
 // @ts-ignore: decorator
 @inline export function handOff(t: Thread): void {
   if (!SHARED_MEMORY || t.pinned != 0 || runQueueHasAtLeast(0)) { makeRunnable(t); return; }
-  if (exactAccounting()) exactWoken(t);
+  if (switchHooksOn()) wokenHooks(t);
   transition(t, FROM_WAITING, STATE_RUNNABLE);
   t.priority = t.basePriority;              // as makeRunnable: an aging boost ends here
   preemptWoken(t);

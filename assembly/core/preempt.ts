@@ -123,6 +123,8 @@ let switchedInAt: f64 = 0;      // when the running thread was switched in (exac
 let sliceMs: f64 = SLICE_MS_DEFAULT;
 let tickMs: f64 = TICK_MS_DEFAULT;
 let exact: bool = false;        // exact accounting (clock at every switch)
+let traced: bool = false;       // some processor records the timeline trace (trace.ts)
+let switchHooks: bool = false;  // exact || traced: the one test a switch and a wake make for both
 let fairShare: bool = false;    // a group was made or a weight set: slices end with the fair-share choice
 let lastAging: f64 = 0;
 let groups: i32 = 1;
@@ -139,7 +141,14 @@ export function preemptConfigure(slice: f64, tick: f64, exactAccounting: bool): 
   if (tick > 0) tickMs = tick;
   if (exactAccounting && !exact) switchedInAt = hostNow();   // the running thread's time counts from now
   exact = exactAccounting;
+  switchHooks = exact || traced;
   return true;
+}
+
+/** A processor started recording the trace (trace.ts): the switch hooks are on from now on. */
+export function switchHooksTrace(): void {
+  traced = true;
+  switchHooks = true;
 }
 
 /** The tick words' address (the host's ticker; see TICKS). */
@@ -160,6 +169,12 @@ export function preemptTickMs(): f64 { return tickMs; }
 // @ts-ignore: decorator
 @inline export function exactAccounting(): bool { return exact; }
 
+/** Exact accounting or the trace is on: the slow hooks of a switch and a wake run (scheduler.ts). One
+ *  shared flag for both, so that the trace costs a run that does not record nothing more than the test
+ *  exact accounting already made (trace_overhead_off). */
+// @ts-ignore: decorator
+@inline export function switchHooksOn(): bool { return switchHooks; }
+
 // ── The loop's hooks (scheduler.ts) ────────────────────────────────────────────────────────────────
 
 /** A thread is being switched in; `handedOff`: from its processor's next slot, and it goes on with the
@@ -173,7 +188,7 @@ export function preemptTickMs(): f64 { return tickMs; }
     let busy = TICKS + 16 + (<usize>processorIndex << 2);
     if (load<i32>(busy) == 0) processorBusy(busy);   // only its own processor writes it
   }
-  if (exact) exactSwitchIn(t);
+  if (switchHooks && exact) exactSwitchIn(t);
 }
 
 /** The first switch-in after this processor was idle (its busy word is 0): the processor's half of the

@@ -37,7 +37,7 @@
 // threads run, sys/io.ts).
 
 import {
-  Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
+  Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
   FLAG_STARTED, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, FLAG_LOST, FLAG_SIGNAL, SAVE_AREA_HEADER,
   FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, transition, flagsSet, flagsClear,
 } from "./layout";
@@ -62,8 +62,12 @@ import { gcCheckpoint, gcThreadRuns } from "./gc";
 import { gcPhase, Phase, gcShade } from "../runtime/gc";
 import {
   preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
-  preemptWoken, preemptOutsideThread, TICK_PREEMPT, lastTickAt,
+  preemptWoken, preemptOutsideThread, TICK_PREEMPT, lastTickAt, switchHooksOn,
 } from "./preempt";
+import {
+  tracing, traceWantsTake, traceRun, traceStop, traceWake, traceClock, STOP_YIELDED, STOP_PREEMPTED, STOP_BLOCKED,
+  STOP_SLEEPING, STOP_EXITED, STOP_TRAPPED, STOP_HANDLER,
+} from "./trace";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
   idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor, ioInFlight, allIdleOrRetired,
@@ -178,7 +182,7 @@ export function saveAreaSpill(cur: usize, frame: usize): usize {
  *  the scheduler lock, or won the thread (a new one, or a parker it completed). */
 // @ts-ignore: decorator
 @inline export function makeRunnable(t: Thread): void {
-  if (exactAccounting()) exactWoken(t);
+  if (switchHooksOn()) wokenHooks(t);
   transition(t, FROM_FREE | FROM_RUNNING | FROM_WAITING, STATE_RUNNABLE);
   t.priority = t.basePriority;              // an aging boost (preempt.ts) lasts until the thread is requeued
   preemptWoken(t);
@@ -280,6 +284,7 @@ export function runLoop(): i32 {
   if (scratch == 0 && !makeScratch()) abort("runLoop: no memory for the processor's save area");
   loopSp = getStackPointer();
   loopLimit = stackLimit;
+  if (tracing()) traceClock();
   let budget = SWITCHES_PER_CALL;
   lastTurn = hostNow();
   preemptLoopEnter(lastTurn);
@@ -332,6 +337,10 @@ export function runLoop(): i32 {
     currentThread = tp;
     if (gcPhase() == Phase.MARKING) gcThreadRuns(t);   // its stack changes: the remark looks again
     t.switches++;
+    if (switchHooksOn() && tracing()) {
+      traceRun(t);
+      if (traceWantsTake()) budget = 1;      // the host takes the records once this thread is back
+    }
     preemptSwitchIn(t, handedOff);
     setStackPointer(t.stackPointer);
     setStackLimit(t.stackBase);
@@ -364,7 +373,7 @@ export function runLoop(): i32 {
       }
     }
     preemptSwitchOut();
-    if (exactAccounting()) exactSwitchOut(t);
+    if (switchHooksOn() && exactAccounting()) exactSwitchOut(t);
     let lost: i32 = 0;                        // LOST_*: the thread cannot be kept
     let finishing = false;                    // its entry and TLS destructors are done
     if (unwinding) {
@@ -394,6 +403,7 @@ export function runLoop(): i32 {
     setStackLimit(loopLimit);
     currentThread = 0;
     tlsBase = 0;
+    if (switchHooksOn() && tracing()) traceStop(t, stopReason(t, finishing, handlerDone), t.waitKind);
     if (handlerDone) {                        // back to its own frames, next (signal.ts, signalReturn)
       signalReturn(t);
       leaveProcessor(t, false);
@@ -411,6 +421,26 @@ export function runLoop(): i32 {
     leaveProcessor(t, finishing);
     if (retiring) return retire();
   }
+}
+
+/** makeRunnable's slow hooks (switchHooksOn): exact accounting's waiting time, the trace's wake. */
+export function wokenHooks(t: Thread): void {
+  if (exactAccounting()) exactWoken(t);
+  if (tracing()) traceWake(t, currentThread);
+}
+
+/** Why `t` stopped running (TRACE_STOP, trace.ts), read as it switched out. On processors a thread that
+ *  parked may already be runnable again (woken elsewhere): it then reads as a yield. */
+function stopReason(t: Thread, finishing: bool, handlerDone: bool): u8 {
+  if (handlerDone) return STOP_HANDLER;
+  if (finishing) return STOP_EXITED;
+  if (ticked) return STOP_PREEMPTED;
+  let state = t.state;
+  if (state == STATE_BLOCKED) return STOP_BLOCKED;
+  if (state == STATE_SLEEPING) return STOP_SLEEPING;
+  if (state == STATE_EXITED) return STOP_EXITED;
+  if (state == STATE_TRAPPED) return STOP_TRAPPED;
+  return STOP_YIELDED;
 }
 
 /** Frames lost: `t`'s frames could not be kept as it switched out (`lost`: LOST_*), by a tick (`tick`) or as
@@ -525,7 +555,9 @@ function nothingToRun(): i32 {
       schedLockDrop();
       return RUN_DEADLOCK;
     }
+    if (tracing()) traceClock();              // an idle stretch: readings at both ends (trace.ts)
     idleWait(timerCount() > 0 ? max<f64>(timerEarliest() - hostNow(), 0) : -1);
+    if (tracing()) traceClock();
     schedLockDrop();
     return -1;
   }

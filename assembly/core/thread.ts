@@ -29,6 +29,7 @@ import {
 } from "./layout";
 import { heapTryAlloc, heapFree } from "../runtime/index";
 import { currentThread, makeRunnable, suspend, endProgram, releaseFrames, cancelTimer } from "./scheduler";
+import { tracing, traceSpawn, traceName } from "./trace";
 import { futexWaitFor, futexWake, futexDequeue, inTable, WAIT_JOIN } from "./futex";
 import { STACK_NONE, STACK_MAX_DEFAULT } from "./stack";
 import { tlsRunDestructors, tlsRelease } from "./tls";
@@ -173,6 +174,10 @@ export function spawn(entry: (arg: usize) => i32, arg: usize = 0, options: Spawn
   liveAdd(1);
   let id = t.id;
   if (detached) t.flags |= FLAG_DETACHED | FLAG_BORN_DETACHED;
+  if (tracing()) {
+    if (t.name != 0) traceName(<u32>id, t.name);   // first: the spawn's instant names it
+    traceSpawn(<u32>id, currentThread != 0 ? <u32>changetype<Thread>(currentThread).id : 0);
+  }
   makeRunnable(t);
   if (oneToOne) schedLockDrop();
   if (processor > 0) hostProcessorStart(processor);
@@ -349,6 +354,7 @@ export function self(): ThreadId {
 export function setName(name: string): void {
   gcShade(changetype<usize>(name));
   changetype<Thread>(currentThread).name = changetype<usize>(name);
+  if (tracing()) traceName(<u32>changetype<Thread>(currentThread).id, changetype<usize>(name));
 }
 
 /** The name of thread `id` (the caller if 0), or "" if it has none. */

@@ -10,10 +10,10 @@
 import { Thread, STATE_BLOCKED, STATE_RUNNABLE, FROM_WAITING, transition } from "./layout";
 import { heapTryAlloc, heapFree } from "../runtime/index";
 import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
-import { makeRunnable } from "./scheduler";
+import { makeRunnable, wokenHooks } from "./scheduler";
 import { runQueuePushFront } from "./runqueue";
 import { wakeIdleProcessor } from "./processor";
-import { exactAccounting, exactWoken } from "./preempt";
+import { switchHooksOn } from "./preempt";
 
 // @ts-ignore: decorator
 @lazy let heap: usize = 0;      // usize[capacity] of Thread pointers
@@ -113,7 +113,7 @@ export function timersFire(now: f64, front: bool = false): void {
       t.waitResult = FUTEX_TIMED_OUT;
     }
     if (front) {
-      if (exactAccounting()) exactWoken(t);
+      if (switchHooksOn()) wokenHooks(t);
       transition(t, FROM_WAITING, STATE_RUNNABLE);
       t.priority = t.basePriority;
       let pinned = t.pinned;

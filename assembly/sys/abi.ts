@@ -43,13 +43,14 @@ import { EINVAL, ENOMEM } from "../core/errno";
 import { forkChild, ownerFate } from "../core/fork";
 import { waitForPolicy, waitForReport } from "../core/waitfor";
 import { seedConfigure, seedSteps } from "../core/seed";
+import { traceStart, traceTake } from "../core/trace";
 import { HOST_SIGNALS, NSIG, signalSourceSet, signalTerminatedBy } from "../core/signal";
 import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, preemptSlice, preemptTickMs, groupCpu, groupCount, groupWeight } from "../core/preempt";
 
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 15;
+@inline const ABI_VERSION: i32 = 16;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -252,6 +253,14 @@ export function weft_seed(lo: u32, hi: u32, pctDepth: i32, pctSteps: i32): i32 {
 
 /** Picks a seeded run has made so far (its steps, for sizing PCT's change points). */
 export function weft_seed_steps(): u32 { return seedSteps(); }
+
+/** The timeline trace (core/trace.ts): this processor records from now on. Its buffer's address (where
+ *  weft_trace_take's bytes start), or 0 when there is no memory for it. Each processor calls it. */
+export function weft_trace_start(): usize { return traceStart(); }
+
+/** Between two calls of weft_run: the bytes of records this processor made since the last take, from
+ *  weft_trace_start's address (the host copies them before it calls in again); 0 when it does not trace. */
+export function weft_trace_take(): i32 { return traceTake(); }
 
 /** fork (core/fork.ts): in the child, once the host copied the parent's memory and globals, makes this
  *  instance a process of its own whose one thread is the caller of the fork `request`. 0, or -EINVAL. */

@@ -29,6 +29,7 @@ import { Thread, STATE_BLOCKED, FROM_RUNNING, transition } from "../core/layout"
 import { currentThread, suspend } from "../core/scheduler";
 import { heapTryAlloc } from "../runtime/index";
 import { WAIT_IO } from "../core/futex";
+import { tracing, traceIo } from "../core/trace";
 import { ENOMEM } from "../core/errno";
 import { setErrno } from "../core/tls";
 import { IoRequest, IO_REQUEST_SIZE, IO_IDLE, IO_PENDING, ioSubmitted, ioRing } from "../core/completion";
@@ -136,6 +137,7 @@ export function ioCall(r: IoRequest): i32 {
   if (hostIoSubmit(changetype<usize>(r)) == SUBMIT_PENDING) {
     let t = changetype<Thread>(currentThread);
     ioSubmitted();
+    if (tracing()) traceIo(t.id, r.op);
     t.waitKind = WAIT_IO;
     t.waitAddr = changetype<usize>(r);
     transition(t, FROM_RUNNING, STATE_BLOCKED);

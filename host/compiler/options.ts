@@ -35,6 +35,9 @@ export interface BuildOptions {
   /** Free unreachable objects (assembly/core/gc.ts; default true). false: objects are never freed, as
    *  before weft had a collector — the baseline the benchmarks measure the collector's cost against. */
   collector?: boolean;
+  /** Keep the timeline trace's hooks (assembly/core/trace.ts; default true). false compiles them out:
+   *  the baseline bench/trace.js measures the hooks' cost against (trace_overhead_off). */
+  traceHooks?: boolean;
   /** For tests of the collector: every object it frees is overwritten with a pattern first, so that a
    *  use after a wrong free fails at once (runtime/sweep.ts). Default false. */
   poisonFreed?: boolean;
@@ -82,6 +85,7 @@ export interface PipelineSettings {
   weftUnwind: boolean;
   shared: boolean;
   collector: boolean;
+  traceHooks: boolean;
   poisonFreed: boolean;
   target: "weft" | "wasi";
   syncImports: string[];
@@ -97,6 +101,7 @@ export function pipelineSettings(options: BuildOptions): PipelineSettings {
     weftUnwind: options.weftUnwind ?? true,
     shared: options.shared ?? false,
     collector: options.collector ?? true,
+    traceHooks: options.traceHooks ?? true,
     poisonFreed: options.poisonFreed ?? false,
     target: options.target ?? "weft",
     syncImports: [...(options.syncImports ?? [])].sort(),

@@ -125,7 +125,7 @@ function firstDiagnostic(diagnostics: string, error: Error | null, baseDir: stri
 }
 
 /** Compiles `entry`; also returns the section that lists its callable exports (passes/exports.ts). */
-async function compile(entry: string, processorStack: number, shared: boolean, wasi: boolean, calls: boolean, collector: boolean, poison: boolean, read: SourcesRead): Promise<{ wasm: Uint8Array; exports: Uint8Array }> {
+async function compile(entry: string, processorStack: number, shared: boolean, wasi: boolean, calls: boolean, collector: boolean, traceHooks: boolean, poison: boolean, read: SourcesRead): Promise<{ wasm: Uint8Array; exports: Uint8Array }> {
   const absEntry = path.resolve(entry);
   if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
   const source = await readFile(absEntry, "utf8");
@@ -154,6 +154,7 @@ async function compile(entry: string, processorStack: number, shared: boolean, w
     "--baseDir", baseDir,
     ...(shared ? SHARED_ASC_OPTIONS : []),
     ...(collector ? [] : ["--use", "WEFT_GC_OFF=1"]),
+    ...(traceHooks ? [] : ["--use", "WEFT_TRACE_OFF=1"]),
     ...(poison ? ["--use", "WEFT_GC_POISON=1"] : []),
   ], {
     stdout: sink as never,
@@ -299,7 +300,7 @@ function setGlobal(mod: binaryen.Module, name: string, value: number): void {
 export async function runPipeline(entry: string, options: PipelineSettings, read: SourcesRead): Promise<BuildResult> {
   const wasi = options.target === "wasi";
   if (wasi && options.shared) throw new BuildError("weft build: a WASI module runs on one processor (WASI preview 1 has no threads): --target wasi cannot be --shared");
-  const compileWith = (calls: boolean) => compile(entry, options.processorStack, options.shared, wasi, calls, options.collector, options.poisonFreed, read);
+  const compileWith = (calls: boolean) => compile(entry, options.processorStack, options.shared, wasi, calls, options.collector, options.traceHooks, options.poisonFreed, read);
   let compiled = await compileWith(false);
   let mod = binaryen.readBinary(compiled.wasm);
   // A program with host functions is compiled again with the kernel's half of them (passes/calls.ts),

@@ -33,13 +33,14 @@ import { PENDING, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import type { IoClient } from "./shared-io.js";
 import { WebIo } from "../io/web.js";
-import { SHARED_EXPORTS } from "../abi.js";
+import { SHARED_EXPORTS, TRACE } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
 import { ProcessIds, Children, waitStatus, applyActions, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
 import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import { SeedClock, seedOptionsError, seedCore, type SeedOptions } from "./seed.js";
+import { TraceRecorder, threadNames, type ChromeTrace } from "./trace.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
   type ThreadStats, type GroupStats,
@@ -91,6 +92,9 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
   serve?: boolean;
   /** The program's arguments (args() in AssemblyScript; `weft run app.ts -- a b`). */
   args?: string[];
+  /** Record a timeline trace (assembly/core/trace.ts, host/kernel/trace.ts): RunResult.trace, in the Chrome
+   *  trace event format (`weft run --trace out.json`). A process fork or posixSpawn starts is not traced. */
+  trace?: boolean;
   /** How posixSpawn and exec find a program by path: its module or bytes. Default: weft/node's runFile
    *  reads a .wasm file or builds a .ts; a page fetches the path next to itself. */
   loadProgram?: (path: string) => Promise<BufferSource | WebAssembly.Module>;
@@ -113,6 +117,9 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
      *  told once the processor has entered where to wake it. Without it the runner performs the call
      *  itself with `io`. */
     io?: Pick<IoClient, "submit" | "enter">;
+    /** With `trace`: receives this processor's records as its host takes them (the run collects them),
+     *  and at the end how many it did not send (`dropped`, past TRACE_RECORDS_MAX). */
+    onTrace?: (records: Uint8Array, dropped: number) => void;
   };
 }
 
@@ -150,6 +157,8 @@ export interface RunResult {
   /** Shared runs (M:N, 1:1): the system calls the I/O owner performed, and the writes processors made
    *  themselves (direct sends, host/io/direct.ts). */
   io?: { ownerCalls: number; directSends: number };
+  /** With RunOptions.trace: the run's timeline (`JSON.stringify` it for Perfetto or chrome://tracing). */
+  trace?: ChromeTrace;
 }
 
 import { WeftError } from "./weft-error.js";
@@ -231,6 +240,8 @@ export class WeftProgram {
   private children = new Children(() => this.exports.memory, (addr, result) => this.complete(addr, result));
   private forkRequest = 0;
   private replaced = false;                  // exec: another image runs in this process's place
+  private traceBuffer = 0;                   // RunOptions.trace: where this processor's records are (0: none)
+  private traces = new TraceRecorder();      // N:1: the records taken
   private hostIo: IoHost | null = null;      // the I/O host itself, once fork gave this process a table over it
   private forkedMain = 0;
   private muted = false;                     // a child's start function runs: its output is not the program's
@@ -565,6 +576,7 @@ export class WeftProgram {
       const unseeded = processor ? null : seedCore(ex, this.options);
       if (unseeded) return this.fail(start, unseeded);
       if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
+      if (!this.startTrace()) return this.fail(start, "no memory for the trace's buffer (1 MiB)");
       main = ex.weft_start();
       if (main <= 0) return this.fail(start, `could not start main: spawn returned ${main}`);
       if (this.options.serve && ex.weft_serve(main) <= 0) return this.fail(start, "could not start the thread that takes calls");
@@ -574,6 +586,7 @@ export class WeftProgram {
     } else {
       ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
       if (ex.weft_processor_enter(processor.index) !== 0) return this.fail(start, `processor ${processor.index} has no memory for its stack`);
+      if (!this.startTrace()) return this.fail(start, `processor ${processor.index} has no memory for its trace buffer (1 MiB)`);
       processor.onReady?.(this.preemptState(), this.signalAddresses());
     }
     processor?.io?.enter((field, i) => ex.weft_processor_idle(field, i), processor.index);
@@ -583,6 +596,7 @@ export class WeftProgram {
       if (this.forkRequest) await this.fork();       // between two calls: no thread runs
       if (this.replacement) { this.replaced = true; return this.replacement.run(); }   // exec
       this.flushCompletions();
+      this.takeTrace();
       try {
         reason = ex.weft_run();
       } catch (e) {
@@ -763,8 +777,38 @@ export class WeftProgram {
     return this.finish("error", 1, start, error);
   }
 
+  /** RunOptions.trace: this processor starts recording. False when there is no memory for it. */
+  private startTrace(): boolean {
+    if (!this.options.trace || this.options.forkOf || this.options.spawnOf) return true;
+    this.traceBuffer = this.exports.weft_trace_start();
+    return this.traceBuffer !== 0;
+  }
+
+  /** Between two calls of weft_run: takes the records made since the last take. A process fork made of a
+   *  traced one records too (its memory is a copy); its records are let go. */
+  private takeTrace(): void {
+    const bytes = this.exports.weft_trace_take();
+    if (bytes <= 0 || !this.traceBuffer) return;
+    const processor = this.options.processor;
+    if (this.traces.full) {                    // past TRACE_RECORDS_MAX: counted, not copied
+      this.traces.add(0, new Uint8Array(0), bytes / TRACE.record);
+      return;
+    }
+    const records = new Uint8Array(this.exports.memory.buffer, this.traceBuffer, bytes).slice();
+    if (!processor?.onTrace) this.traces.add(0, records);
+    else { this.traces.sent(records.length / TRACE.record); processor.onTrace(records, 0); }
+  }
+
+  /** A processor's last word on its trace: how many records it did not send. */
+  private traceDropped(): void {
+    const processor = this.options.processor;
+    if (processor?.onTrace && this.traceBuffer && this.traces.dropped) processor.onTrace(new Uint8Array(0), this.traces.dropped);
+  }
+
   private finish(status: RunResult["status"], exitCode: number, start: number, error?: string, signal?: string): RunResult {
     if (!this.options.processor) this.options.signals?.detach();
+    try { this.takeTrace(); } catch { /* a module too damaged to answer: the records taken so far */ }
+    this.traceDropped();
     this.ended = true;
     this.ids.running.delete(this.pid);
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
@@ -784,6 +828,7 @@ export class WeftProgram {
       threads: [...this.trapped, ...inTable],
       elapsedMs, threadStats, groups, gc,
       ...(signal ? { signal } : {}),
+      ...(this.traceBuffer && !this.options.processor ? { trace: this.traces.trace(threadNames([...this.trapped, ...inTable], threadStats)) } : {}),
     };
   }
 }

@@ -41,6 +41,8 @@ export interface ProcessorData {
   deadlock?: "report" | "abort";
   /** The instance takes calls from JavaScript (RunOptions.serve, host/serve.ts); processor 0 starts its dispatcher. */
   serve?: boolean;
+  /** Record a timeline trace (RunOptions.trace): each processor sends its records ("trace" messages). */
+  trace?: boolean;
   /** The run's I/O (host/kernel/shared-io.ts): the submission queues (shared), the run's I/O mode,
    *  whether to post an "io" message after ringing the owner (where it cannot Atomics.waitAsync), and the
    *  table of sockets this processor may write to itself, where the owner offers them (host/io/direct.ts). */
@@ -53,6 +55,7 @@ export type ProcessorMessage =
   | { kind: "died"; message: string; n: number }         // a thread died (it also goes to stderr)
   | { kind: "start"; index: number }                   // 1:1: start processor `index` for a new thread
   | { kind: "io" }                                    // submissions queued (only where data.io.signal)
+  | { kind: "trace"; records: Uint8Array; dropped: number } // trace records this processor's host took
   | { kind: "ready"; preempt: PreemptState; signals: SignalAddresses } // set up; processor 0: memory
                                                       // initialised, main spawned
   | { kind: "result"; result: RunResult; failed: boolean } // the loop ended (every processor sees the same
@@ -62,7 +65,8 @@ export type ProcessorMessage =
 /** Whether a message is one of ours: a Worker's port may carry anything. */
 export function isProcessorMessage(message: unknown): message is ProcessorMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === "line" || kind === "died" || kind === "start" || kind === "io" || kind === "ready" || kind === "result" || kind === "error";
+  return kind === "line" || kind === "died" || kind === "start" || kind === "io" || kind === "trace" || kind === "ready" ||
+    kind === "result" || kind === "error";
 }
 
 /** Loads the module as processor `data.index` over the shared memory and runs its loop to the end;
@@ -80,6 +84,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
       exactAccounting: data.exactAccounting,
       deadlock: data.deadlock,
       serve: data.serve,
+      trace: data.trace,
       stdout: (line) => post({ kind: "line", fd: 1, line, n: Atomics.add(data.sequence, 0, 1) }),
       stderr: (line) => post({ kind: "line", fd: 2, line, n: Atomics.add(data.sequence, 0, 1) }),
       onThreadDied: (message) => post({ kind: "died", message, n: Atomics.add(data.sequence, 0, 1) }),
@@ -89,6 +94,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
         io: new IoClient(data.memory, data.io.queues, data.index, data.io.mode, data.io.signal ? () => post({ kind: "io" }) : undefined,
           data.io.sends && sendTo ? { table: data.io.sends, sendTo } : undefined),
         startProcessor: (index) => post({ kind: "start", index }),
+        onTrace: (records, dropped) => post({ kind: "trace", records, dropped }),
         signalSource: data.signalSource,
         onReady: (preempt, signals) => post({ kind: "ready", preempt, signals }),
         // Blocks this Worker, never the page: a browser lets only Workers wait.

@@ -48,6 +48,7 @@
 
 import { loadModule, WeftError, gcOptionsError, type RunOptions, type RunResult } from "../kernel/runner.js";
 import { tableReader, type CoreTables } from "../kernel/tables.js";
+import { TraceRecorder, threadNames } from "../kernel/trace.js";
 import { IoOwner, makeSubmissionQueues } from "../kernel/shared-io.js";
 import { callTable, callsError } from "../kernel/calls.js";
 import { ioModeError } from "../kernel/requests.js";
@@ -61,7 +62,7 @@ import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from 
 
 export interface SharedRunOptions extends Pick<RunOptions,
   "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "gcPercent" | "slice" | "tick" | "exactAccounting" |
-  "io" | "ioMode" | "imports" | "signals" | "deadlock" | "serve"> {
+  "io" | "ioMode" | "imports" | "signals" | "deadlock" | "serve" | "trace"> {
   /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
   /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
@@ -150,6 +151,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   // lines join print's, numbered from the same counter (step 6).
   let deliver: (m: ProcessorMessage) => void = () => {};
   const output = (fd: 1 | 2, line: string) => deliver({ kind: "line", fd, line, n: Atomics.add(sequence, 0, 1) });
+  const traces = options.trace ? new TraceRecorder() : null;       // each processor's records, as they come
   const owner = new IoOwner(memory, makeSubmissionQueues(oneToOne ? PROCESSORS_MAX : count, oneToOne),
     { io: options.io, ioMode: options.ioMode, output, calls: { table: calls, imports: options.imports ?? {} } });
 
@@ -174,6 +176,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
       };
       const onMessage = (index: number, m: ProcessorMessage) => {
         if (m.kind === "io") owner.kick();
+        else if (m.kind === "trace") traces?.add(index, m.records, m.dropped);
         else if (m.kind === "line" || m.kind === "died") {
           held.set(m.n, m);
           for (let next = held.get(printed); next; next = held.get(printed)) { held.delete(printed++); pass(next); }
@@ -197,6 +200,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           const w = workers.get(index);                                                 // 1:1: its thread ended
           workers.delete(index);
           void w?.terminate();
+          reported(index);
         } else if (m.kind === "result" && m.failed && !(oneToOne && index === 0)) {
           // A processor whose loop could not go on (its scheduler trapped): the others would wait for
           // it for ever (its queue, its wake-ups), so the run ends here, with its reason.
@@ -206,20 +210,35 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
             stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "", io: owner.stats });
         } else if (m.kind === "result") {
           results[index] = m.result;
+          reported(index);
           if (oneToOne ? index === 0 : ++done === count) {                             // step 6
             const r = results[0]!;
-            endWhenPrinted(() => resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "", io: owner.stats }));
+            afterTraces(() => endWhenPrinted(() => resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "", io: owner.stats,
+              ...(traces ? { trace: traces.trace(threadNames(r.threads, r.threadStats)) } : {}) })));
           }
         } else if (m.kind === "error") {
           reject(m.name === "WeftError" ? new WeftError(m.message) : new Error(`processor ${index}: ${m.message}`));
         }
       };
+      // A traced 1:1 run ends once every processor has said its last (its trace comes before its result):
+      // the processor of a thread that ended just before main may still be sending its records.
+      const unreported = new Set<number>();
+      let tracesDone: (() => void) | null = null;
+      const reported = (index: number) => {
+        unreported.delete(index);
+        if (tracesDone && unreported.size === 0) { const end = tracesDone; tracesDone = null; end(); }
+      };
+      const afterTraces = (end: () => void) => {
+        if (!traces || !oneToOne || unreported.size === 0) end();
+        else tracesDone = end;
+      };
       const start = (index: number) => {
+        unreported.add(index);
         workers.set(index, starters.processor(
           {
             module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit, gcPercent: options.gcPercent,
             slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting, signalSource: signals !== undefined,
-            deadlock: options.deadlock, serve: options.serve,
+            deadlock: options.deadlock, serve: options.serve, trace: options.trace,
             io: { queues: owner.shared, mode: owner.ioMode, signal: owner.needsSignal, sends: owner.sends?.table },
           },
           { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },

@@ -118,6 +118,12 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "core/handoff/epoch", "ticks this processor has taken"],
   [WEFT + "core/handoff/goingOn", "the thread that ticked on this processor and goes on"],
   [WEFT + "core/handoff/handedOff", "the thread this processor switches in came from its next slot"],
+  [WEFT + "core/trace/traceBase", "this processor's trace buffer (each processor records on its own)"],
+  [WEFT + "core/trace/traceAt", "where this processor's next trace record goes"],
+  [WEFT + "core/trace/traceHalf", "past this, this processor's loop lets its host take the records"],
+  [WEFT + "core/trace/traceEnd", "the end of this processor's trace buffer"],
+  [WEFT + "core/trace/sinceClock", "trace records since this processor last read the clock"],
+  [WEFT + "core/trace/dropped", "trace records this processor dropped since its host last took them"],
 ]);
 
 /** scheduler.ts is the processor's loop and savearea.ts its scratch area: every global of them is per
