@@ -1,5 +1,5 @@
 // Scale: 10,000 threads alive at once, and switches from deep inside a call stack.
-import { spawn, join, yieldNow, print, futexWait, futexWake } from "weft";
+import { spawn, join, yieldNow, print, futexWait, futexWake, setTimeSlice } from "weft";
 import { liveThreadCount } from "weft/assembly/core/thread";
 
 const COUNT = 10000;
@@ -69,6 +69,9 @@ export function main(): i32 {
   print("sum=" + sum.toString() + " bad_joins=" + bad.toString());
   print("live_after=" + liveThreadCount().toString());
 
+  // The trail is the yields' round robin only while no tick preempts: a descent slowed past the 10 ms
+  // slice (a loaded machine, an engine still in its first tier) would be preempted and reorder it.
+  setTimeSlice(60_000);
   let a = spawn(deep, 3);
   let b = spawn(deep, 11);
   let c = spawn(shallow);
