@@ -3,9 +3,13 @@
 // parks at the bottom — on a futex in even rounds, on an unbuffered channel's receive in odd ones — while a
 // waker spins beside it, waking it the moment it is parked, usually from the other processor and while
 // the diver's own processor is still saving its frames. The frames do not fit: the diver must die with
-// "save area overflow" in every round, whoever won it, and nothing else may be hurt.
-// Prints `rounds=`, `died=` (divers that died with that error), `survived=` (divers that returned: none
-// should), `wakers=` (wakers that ended), `wakes=` (wakes that found the diver parked).
+// "save area overflow" in every round it parks, whoever won it, and nothing else may be hurt. On a futex it
+// always parks (the word stays 0); a channel's receive may not park at all on processors, when the
+// waker's send lands between the receiver's offer and its park (lib/channel.ts; core/futex.ts, parkOn):
+// that diver keeps its frames on its stack and returns.
+// Prints `rounds=`, `died=` (divers that died with that error), `survived=` (divers that returned),
+// each also for the futex rounds (`died_futex=`, `survived_futex=`), `wakers=` (wakers that ended),
+// `wakes=` (wakes that found the diver parked).
 import { spawn, joinInto, JoinResult, yieldNow, futexWait, futexWake, Channel, print } from "weft";
 
 const ROUNDS = 120;
@@ -43,7 +47,7 @@ function waker(arg: usize): i32 {
 
 export function main(): i32 {
   let result = new JoinResult();
-  let died = 0, survived = 0, wakers = 0;
+  let died = 0, survived = 0, wakers = 0, diedFutex = 0, survivedFutex = 0;
   for (let round = 0; round < ROUNDS; round++) {
     onChannel = (round & 1) == 1;
     atomic.store<i32>(STOP, 0);
@@ -51,8 +55,8 @@ export function main(): i32 {
     let d = spawn(diver, 0);
     if (w < 0 || d < 0) abort("mn_lost_woken: spawn failed");
     joinInto(d, result);
-    if (result.error !== null && (<string>result.error).includes("save area overflow")) died++;
-    else if (result.error === null) survived++;
+    if (result.error !== null && (<string>result.error).includes("save area overflow")) { died++; if (!onChannel) diedFutex++; }
+    else if (result.error === null) { survived++; if (!onChannel) survivedFutex++; }
     atomic.store<i32>(STOP, 1);
     joinInto(w, result);
     if (result.code == 0 && result.error === null) wakers++;
@@ -60,6 +64,8 @@ export function main(): i32 {
   print("rounds=" + ROUNDS.toString());
   print("died=" + died.toString());
   print("survived=" + survived.toString());
+  print("died_futex=" + diedFutex.toString());
+  print("survived_futex=" + survivedFutex.toString());
   print("wakers=" + wakers.toString());
   print("wakes=" + atomic.load<i32>(WAKES).toString());
   return 0;
