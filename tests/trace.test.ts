@@ -110,6 +110,12 @@ describe("the timeline trace", () => {
     expect(r.stderr).toMatch(new RegExp(`^weft: trace of \\d+ records written to ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\n$`));
     const trace = JSON.parse(readFileSync(file, "utf8")) as ChromeTrace;
     expect(idOf(trace, "spinner2")).toBeGreaterThan(0);
+    // scripts/trace-svg.js draws it: a row per processor and thread, named, with its spans.
+    const svg = await runNode([path.join(ROOT, "scripts", "trace-svg.js"), file]);
+    expect(svg.status).toBe(0);
+    expect(svg.stdout).toMatch(/^<svg [^>]*>/);
+    for (const name of ["processor 0", ...NAMES.map((n) => `"${n}"`)]) expect(svg.stdout).toContain(name.replace(/"/g, "&quot;"));
+    expect((svg.stdout.match(/<title>running on 0 /g) ?? []).length).toBeGreaterThan(NAMES.length);
     const bad = await runNode([cli, "run", wasm, "--trace"]);
     expect({ status: bad.status, stderr: bad.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --trace needs a file to write the trace to" });
   }, TIMEOUT);

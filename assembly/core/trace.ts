@@ -14,8 +14,8 @@
 // returns every SWITCHES_PER_CALL switches, and sooner when the buffer is half full), and takes the
 // records then (weft_trace_take).
 // Chosen: each processor appends fixed-size records to a buffer of its own, and reads the clock only now
-// and then: every CLOCK_EVERY records, as its loop starts and stops (weft_run), around an idle sleep, at a
-// preemption and for a collection's pause. The host places the records between two
+// and then: every TRACE_CLOCK_EVERY records, as its loop starts and stops (weft_run), around an idle
+// sleep, at a preemption and for a collection's pause. The host places the records between two
 // clock readings evenly in time (host/kernel/trace.ts): exact at every reading, and off by at most the
 // gap between two readings, which is short wherever many records come close together. (Rejected: a
 // reading when a thread stops after a long run, told by N:1's safepoint fuel: fuel is spent in loops
@@ -83,12 +83,12 @@ import { switchHooksTrace } from "./preempt";
  *  used (traceWantsTake), so only a burst of more than ~32,000 records within one thread's run (a
  *  broadcast to that many threads) drops any; the drop is counted (TRACE_LOST). Not configurable. */
 // @ts-ignore: decorator
-@inline const CAPACITY: usize = 1 << 16;
+@inline const TRACE_CAPACITY: usize = 1 << 16;
 /** Records between two clock readings at most: 128 keeps the clock's cost (~100–200 ns a reading) to
  *  ~1 ns a record (trace_overhead_on) while two readings are never far apart where records are dense:
  *  128 records of channel round trips take ~2 µs. */
 // @ts-ignore: decorator
-@inline const CLOCK_EVERY: i32 = 128;
+@inline const TRACE_CLOCK_EVERY: i32 = 128;
 
 // Per processor (PER_PROCESSOR_GLOBALS): owner only.
 let traceBase: usize = 0;     // the buffer, or 0: tracing is off on this processor
@@ -121,7 +121,7 @@ function clockRecord(at: usize, kind: u8, time: f64): usize {
   return at + RECORD;
 }
 
-/** Appends a record; reads the clock after every CLOCK_EVERY of them. */
+/** Appends a record; reads the clock after every TRACE_CLOCK_EVERY of them. */
 // @ts-ignore: decorator
 @inline function put(kind: u8, reason: u8, thread: u32, arg: u32): void {
   let at = traceAt;
@@ -130,7 +130,7 @@ function clockRecord(at: usize, kind: u8, time: f64): usize {
   store<u64>(at, <u64>arg, 8);
   at += RECORD;
   traceAt = at;
-  if (++sinceClock >= CLOCK_EVERY) traceClock();
+  if (++sinceClock >= TRACE_CLOCK_EVERY) traceClock();
 }
 
 /** A clock reading now (loop start and stop, idle sleeps, preemptions). */
@@ -194,7 +194,7 @@ export function tracePause(start: f64, end: f64): void {
 /** Starts recording on this processor. Returns the buffer's address, or 0 (no memory for it). */
 export function traceStart(): usize {
   if (traceBase != 0) return traceBase;
-  let bytes = CAPACITY * RECORD;
+  let bytes = TRACE_CAPACITY * RECORD;
   let block = heapTryAlloc(bytes);
   if (block == 0) return 0;
   traceBase = block;

@@ -596,9 +596,9 @@ export class WeftProgram {
       if (this.forkRequest) await this.fork();       // between two calls: no thread runs
       if (this.replacement) { this.replaced = true; return this.replacement.run(); }   // exec
       this.flushCompletions();
-      this.takeTrace();
       try {
         reason = ex.weft_run();
+        this.takeTrace();                          // now, before any wait: its clock reading ends the run
       } catch (e) {
         let fatal: string | null;
         try { fatal = this.onTrap(e); }
