@@ -141,17 +141,20 @@ export function traceClock(): void {
 }
 
 /** `t` is switched in. */
-export function traceRun(t: Thread): void { put(TRACE_RUN, 0, t.id, 0); }
+// @ts-ignore: decorator
+@inline export function traceRun(t: Thread): void { put(TRACE_RUN, 0, t.id, 0); }
 
 /** `t` stopped running for `reason` (STOP_*); `waitKind` says on what when it blocked. A preemption ends
  *  a run of a slice or more: the clock is read. */
-export function traceStop(t: Thread, reason: u8, waitKind: i32): void {
+// @ts-ignore: decorator
+@inline export function traceStop(t: Thread, reason: u8, waitKind: i32): void {
   put(TRACE_STOP, reason, t.id, <u32>waitKind);
   if (reason == STOP_PREEMPTED) traceClock();
 }
 
 /** `t` was made runnable by the thread running here (`waker`, its record; 0: a timer, I/O or the host). */
-export function traceWake(t: Thread, waker: usize): void {
+// @ts-ignore: decorator
+@inline export function traceWake(t: Thread, waker: usize): void {
   put(TRACE_WAKE, 0, t.id, waker != 0 ? <u32>changetype<Thread>(waker).id : 0);
 }
 

@@ -40,7 +40,7 @@ import { ProcessIds, Children, waitStatus, applyActions, ENOSYS, ENOEXEC, SIGCHL
 import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import { SeedClock, seedOptionsError, seedCore, type SeedOptions } from "./seed.js";
-import { TraceRecorder, threadNames, type ChromeTrace } from "./trace.js";
+import { TraceRecorder, threadNames, withTrace, type ChromeTrace } from "./trace.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
   type ThreadStats, type GroupStats,
@@ -821,15 +821,17 @@ export class WeftProgram {
       groups = this.readGroups();
       gc = readGcStats(this.exports);
     } catch { /* memory too damaged to read the tables: report what is known */ }
-    return {
+    const result: RunResult = {
       status, exitCode, error,
       stdout: this.out.length ? this.out.join("\n") + "\n" : "",
       stderr: this.err.length ? this.err.join("\n") + "\n" : "",
       threads: [...this.trapped, ...inTable],
       elapsedMs, threadStats, groups, gc,
       ...(signal ? { signal } : {}),
-      ...(this.traceBuffer && !this.options.processor ? { trace: this.traces.trace(threadNames([...this.trapped, ...inTable], threadStats)) } : {}),
     };
+    if (!this.traceBuffer || this.options.processor) return result;
+    const traces = this.traces, names = threadNames([...this.trapped, ...inTable], threadStats);
+    return withTrace(result, () => traces.trace(names));
   }
 }
 

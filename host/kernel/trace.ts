@@ -84,6 +84,13 @@ export class TraceRecorder {
   }
 }
 
+/** Gives `result` a `trace` made when first read (then kept): converting a million records takes seconds
+ *  and much memory, which a caller that never looks at it (a benchmark's runs) should not pay. */
+export function withTrace<T extends object>(result: T, make: () => ChromeTrace): T & { trace: ChromeTrace } {
+  let made: ChromeTrace | undefined;
+  return Object.defineProperty(result, "trace", { enumerable: true, configurable: true, get: () => (made ??= make()) }) as T & { trace: ChromeTrace };
+}
+
 /** Thread names by id, from a run's outcomes and statistics (threads joined before the end are not in
  *  them: the trace calls those by number). */
 export function threadNames(...lists: { id: number; name?: string | null }[][]): Map<number, string> {

@@ -48,7 +48,7 @@
 
 import { loadModule, WeftError, gcOptionsError, type RunOptions, type RunResult } from "../kernel/runner.js";
 import { tableReader, type CoreTables } from "../kernel/tables.js";
-import { TraceRecorder, threadNames } from "../kernel/trace.js";
+import { TraceRecorder, threadNames, withTrace } from "../kernel/trace.js";
 import { IoOwner, makeSubmissionQueues } from "../kernel/shared-io.js";
 import { callTable, callsError } from "../kernel/calls.js";
 import { ioModeError } from "../kernel/requests.js";
@@ -213,8 +213,10 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           reported(index);
           if (oneToOne ? index === 0 : ++done === count) {                             // step 6
             const r = results[0]!;
-            afterTraces(() => endWhenPrinted(() => resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "", io: owner.stats,
-              ...(traces ? { trace: traces.trace(threadNames(r.threads, r.threadStats)) } : {}) })));
+            afterTraces(() => endWhenPrinted(() => {
+              const result = { ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "", io: owner.stats };
+              resolve(traces ? withTrace(result, () => traces.trace(threadNames(r.threads, r.threadStats))) : result);
+            }));
           }
         } else if (m.kind === "error") {
           reject(m.name === "WeftError" ? new WeftError(m.message) : new Error(`processor ${index}: ${m.message}`));
