@@ -307,7 +307,12 @@ async function cmdRun(args: string[]): Promise<number> {
     else if (a === "--pct") { pct = takeCount(args, i, a, 1, 16); i++; }
     else if (a === "--pct-steps") { pctSteps = takeCount(args, i, a, 1, 2 ** 31 - 1); i++; }
     else if (a === "--stats") stats = true;
-    else if (a === "--trace") { traceFile = takeValue(i, a, "a file to write the trace to"); i++; }
+    else if (a === "--trace") {
+      traceFile = takeValue(i, a, "a file to write the trace to"); i++;
+      // Now, not after a long run: a file that cannot be written is refused before the program starts.
+      try { writeFileSync(traceFile, ""); }
+      catch (e) { throw new UsageError(`--trace: cannot write ${traceFile}: ${(e as Error).message}`); }
+    }
     else if (a === "--quiet") quiet = true;
     else if (a === "--no-cache") cache = false;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for run`);
@@ -331,7 +336,11 @@ async function cmdRun(args: string[]): Promise<number> {
   const finish = (result: RunResult): number => {
     const code = report(result);
     if (traceFile !== undefined && result.trace) {
-      writeFileSync(traceFile, JSON.stringify(result.trace));
+      try { writeFileSync(traceFile, JSON.stringify(result.trace)); }
+      catch (e) {
+        process.stderr.write(`weft: could not write the trace to ${traceFile}: ${(e as Error).message}\n`);
+        return code || EXIT_FAILURE;
+      }
       const { records, dropped } = result.trace.otherData.weft;
       process.stderr.write(`weft: trace of ${records} records written to ${traceFile}${dropped ? ` (${dropped} dropped)` : ""}\n`);
     }

@@ -118,6 +118,11 @@ describe("the timeline trace", () => {
     expect((svg.stdout.match(/<title>running on 0 /g) ?? []).length).toBeGreaterThan(NAMES.length);
     const bad = await runNode([cli, "run", wasm, "--trace"]);
     expect({ status: bad.status, stderr: bad.stderr.trim() }).toEqual({ status: 2, stderr: "weft: --trace needs a file to write the trace to" });
+    // A file that cannot be written is refused before the program runs (nothing printed by it).
+    const nowhere = path.join(dir, "no-such-folder", "out.json");
+    const refused = await runNode([cli, "run", "--trace", nowhere, wasm]);
+    expect({ status: refused.status, stdout: refused.stdout }).toEqual({ status: 2, stdout: "" });
+    expect(refused.stderr).toMatch(/^weft: --trace: cannot write .*no-such-folder\/out\.json: ENOENT/);
   }, TIMEOUT);
 });
 
