@@ -2,13 +2,13 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 16;
+export const ABI_VERSION = 17;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
 
 /** Host functions the core imports from IMPORT_MODULE (assembly/core/host.ts). */
-export const HOST_IMPORTS = ["now", "wall", "write", "died", "io_submit", "processor_start"] as const;
+export const HOST_IMPORTS = ["now", "wall", "write", "died", "io_submit", "processor_start", "frames"] as const;
 
 /** The WASI flavour (`weft build --target wasi`, assembly/sys/wasi.ts): its module imports only from
  *  WASI_MODULE, a subset of WASI_IMPORTS, and exports `_start` (and `memory`) for any WASI runtime. */
@@ -53,7 +53,7 @@ export const REQUIRED_EXPORTS = [
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
   "weft_signal", "weft_signal_word", "weft_signal_source", "weft_terminated_by", "weft_fork_child", "weft_owner_fate",
   "weft_deadlock_policy", "weft_partial_deadlock", "weft_seed", "weft_seed_steps",
-  "weft_serve", "weft_trace_start", "weft_trace_take",
+  "weft_serve", "weft_trace_start", "weft_trace_take", "weft_backtrace",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
 

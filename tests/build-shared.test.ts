@@ -77,6 +77,7 @@ describe("build --shared", () => {
         died: () => { throw new Error("a thread died"); },
         io_submit: () => { throw new Error("no I/O here"); },
         processor_start: () => { throw new Error("not 1:1"); },
+        frames: () => { throw new Error("no backtraces here"); },
       },
       env: { memory, abort: () => { throw new Error("abort"); } },
     });

@@ -38,12 +38,20 @@ describe("weft CLI", () => {
     const program = await wasmFile("core_trap");
     const r = await weft("run", program);
     expect(r.status).toBe(0);
-    const deaths = r.stderr.trim().split("\n");
+    // Each death, then its backtrace (indented): the function that trapped comes first, or the one that
+    // aborted under it.
+    const lines = r.stderr.trim().split("\n");
+    const deaths = lines.filter((l) => !l.startsWith("    "));
     expect(deaths).toEqual([
       'weft: thread 3 "bad-unreachable" died: unreachable',
       expect.stringMatching(/^weft: thread 4 "bad-index" died: Index out of range/),
       'weft: thread 5 "bad-divide" died: divide by zero',
     ]);
+    const framesAfter = (death: number) => lines.slice(lines.indexOf(deaths[death]) + 1).findIndex((l) => !l.startsWith("    "));
+    expect(lines[lines.indexOf(deaths[0]) + 1]).toMatch(/^    hitsUnreachable +core_trap\.ts +wasm-function\[\d+\]:0x[0-9a-f]+$/);
+    expect(lines.slice(lines.indexOf(deaths[1]) + 1).find((l) => / core_trap\.ts /.test(l))).toMatch(/^    indexesOutOfBounds /);
+    expect(lines[lines.indexOf(deaths[2]) + 1]).toMatch(/^    dividesByZero +core_trap\.ts /);
+    expect([0, 1].map(framesAfter).every((n) => n >= 1)).toBe(true);
     expect(r.stdout).toMatch(/^good=55,110$/m);
     const quiet = await weft("run", "--quiet", program);
     expect(quiet.stderr).toBe("");

@@ -115,7 +115,8 @@ describe("signals from the host", () => {
       const dumps = stderr.split(/^threads of process 1 /m).slice(1);
       expect(dumps.length).toBe(2);
       // From inside, while they wait: a mutex waiter names the holder; a sleeper; a finished thread.
-      expect(dumps[0]).toMatch(/^\(4\):\n  thread \d+ "main": running; \d+ switches, [\d.]+ ms cpu\n/);
+      // (N:1 answers the call at the host's next turn, main parked in it: every thread's frames show.)
+      expect(dumps[0]).toMatch(/^\(4\):\n  thread \d+ "main": blocked on dumpThreads\(\); \d+ switches, [\d.]+ ms cpu\n    ioCall .*\n    dumpThreads .*\n    main +dump_threads\.ts /);
       expect(dumps[0]).toMatch(/\n  thread (\d+) "holder": sleeping on sleep;[^]*\n  thread \d+ "waiter": blocked on mutex at 0x[0-9a-f]+ held by thread \1;/);
       expect(dumps[0]).toMatch(/\n  thread \d+ "spinner": (exited \(value 0\)|runnable|running); \d+ switches/);
       // From the host, on Ctrl-\\: main waits in sigwait, the others were joined.

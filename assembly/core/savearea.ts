@@ -58,7 +58,7 @@ export function keepSaveArea(t: Thread): bool {
   let block = t.saveArea;
   if (block != 0) {
     let capacity = heapCapacity(block);
-    if (capacity < used || (capacity > 256 && capacity > used << 2)) { heapFree(block); block = 0; }
+    if (capacity < used || (capacity > 256 && capacity > used << 2)) { heapFree(block); block = 0; t.saveArea = 0; }
   }
   if (block == 0) {
     block = heapTryAlloc(used);

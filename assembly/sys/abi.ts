@@ -25,7 +25,7 @@
 
 import { Thread } from "../core/layout";
 import {
-  runLoop, nextWakeAt, setHostSlice, abandonSwitch, currentThread, leaveProcessor,
+  runLoop, probeFrames, nextWakeAt, setHostSlice, abandonSwitch, currentThread, leaveProcessor,
 } from "../core/scheduler";
 import { setSaveAreaMax, saveAreaMax, makeScratch } from "../core/savearea";
 import { threadKill, mainExitValue, mainErrorMessage } from "../core/thread";
@@ -50,7 +50,7 @@ import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, p
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 16;
+@inline const ABI_VERSION: i32 = 17;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -109,6 +109,9 @@ export function weft_thread_slots(): u32 { return threadTableUsed(); }
 
 /** The running thread's record, or 0. */
 export function weft_current(): usize { return currentThread; }
+/** Rewinds parked thread `t` to let the host take its backtrace (the `frames` import), and parks it
+ *  again (core/scheduler.ts, "Backtraces"): 1 done, 0 no frames to show, -1 its frames were lost. */
+export function weft_backtrace(t: usize): i32 { return probeFrames(t); }
 
 /** main's exit value. */
 export function weft_main_value(): i32 { return mainExitValue(); }
@@ -318,7 +321,7 @@ export function __weft_stack_check(): void { stackCheck(); }
 /** What the build's safepoints call (host/compiler/passes/safepoints.ts, host/compiler/passes/resumable.ts); the build removes these
  *  exports. The functions themselves, not wrappers: they are the bottom of a thread's frames, and a
  *  wrapper would be instrumented and save a frame of its own. */
-export { safepointSwitch as __weft_safepoint, preemptSwitch as __weft_preempt_switch } from "../core/scheduler";
+export { safepointSwitch as __weft_safepoint, preemptSwitch as __weft_preempt_switch, probeHere as __weft_probe_here } from "../core/scheduler";
 /** What the rebuilt functions' frames call when they do not fit (host/compiler/passes/resumable.ts), and what the build
  *  calls when they all check (assembly/core/savearea.ts, "Direct unwinds"); the build removes these exports. */
 export { saveAreaSpill as __weft_spill, enableDirectUnwind as __weft_direct_unwind } from "../core/scheduler";

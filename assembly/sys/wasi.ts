@@ -124,6 +124,9 @@ export function __weft_wasi_processor_start(index: i32): void {
   proc_exit(1);
 }
 
+/** weft.frames: a backtrace is taken only when weft's own host probes a thread, which a WASI run has not. */
+export function __weft_wasi_frames(t: usize): void {}
+
 /** weft.io_submit: every call is answered at once (SUBMIT_DONE, 0): WASI preview 1 completes nothing later. */
 export function __weft_wasi_io_submit(request: usize): i32 {
   let r = changetype<IoRequest>(request);

@@ -5,8 +5,8 @@
  * protocols, N:1"). This file is that host in C. build.sh turns the module into app.c / app.h with
  * wasm2c (module id `app`) and compiles the three together: one binary per module.
  *
- *   imports   weft.now, weft.wall, weft.write, weft.died, weft.io_submit, weft.processor_start and
- *             env.abort. A module imports a subset of them (ABI.md, "Imports"); the ones it does not
+ *   imports   weft.now, weft.wall, weft.write, weft.died, weft.io_submit, weft.processor_start,
+ *             weft.frames and env.abort. A module imports a subset of them (ABI.md, "Imports"); the ones it does not
  *             import are defined here all the same and simply never called.
  *   loop      the version check, weft_configure(0, 0), weft_preempt_configure(0, 0, 0), weft_start, then
  *             weft_run until the program ends: RUN_AGAIN and RUN_POLL call again, RUN_WAIT sleeps until
@@ -439,6 +439,9 @@ u32 IMPORT(weft, io_submit)(struct Z_weft_instance_t *self, u32 request) {
 void IMPORT(weft, processor_start)(struct Z_weft_instance_t *self, u32 index) {
   (void)self; weft_processor_start((int32_t)index);
 }
+/* weft.frames: called only while a host probes a parked thread for its backtrace (weft_backtrace), which
+ * this host does not do. */
+void IMPORT(weft, frames)(struct Z_weft_instance_t *self, u32 thread) { (void)self; (void)thread; }
 void IMPORT(env, abort)(struct Z_env_instance_t *self, u32 message, u32 file, u32 line, u32 column) {
   (void)self; weft_abort(message, file, (int32_t)line, (int32_t)column);
 }

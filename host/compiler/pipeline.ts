@@ -68,6 +68,8 @@ const NEVER_SWITCH = ["~lib/weft/assembly/runtime/gc/gcSlowPath", "~lib/weft/ass
   ...[...WASI_TWINS.values()].map((twin) => `~lib/weft/assembly/sys/wasi/${twin}`)];
 const SAFEPOINT_SWITCHES = ["~lib/weft/assembly/core/scheduler/safepointSwitch", "~lib/weft/assembly/core/scheduler/preemptSwitch", "~lib/weft/assembly/core/scheduler/saveAreaSpill"];
 const LOOP = "~lib/weft/assembly/core/scheduler/runLoop";
+/** The other function that rewinds a thread: a backtrace's (assembly/core/scheduler.ts, "Backtraces"). */
+const PROBE = "~lib/weft/assembly/core/scheduler/probeFrames";
 const RUNTIME_EXPORTS = [
   "heapTryAlloc", "heapFree", "heapCapacity", "heapSetLimit", "heapAllocated", "heapTop", "heapCacheEnter", "__alloc", "__realloc",
   "__free", "__reset", "__new", "__renew", "__link", "__pin", "__unpin", "__collect",
@@ -220,7 +222,8 @@ function checkSwitchIntact(mod: binaryen.Module, bodies: Map<string, string>): s
     throw new BuildError(`weft build: ${what} before Asyncify; the module would not switch correctly, so none was written`);
   };
   if (!rewinders.includes(LOOP)) refuse("the scheduler loop is missing or was inlined into " + (rewinders.join(", ") || "nothing"));
-  if (rewinders.length !== 1) refuse(`the scheduler loop was inlined into ${rewinders.filter((n) => n !== LOOP).join(", ")}`);
+  const others = rewinders.filter((n) => n !== LOOP && n !== PROBE);
+  if (others.length) refuse(`the scheduler loop was inlined into ${others.join(", ")}`);
   const bottom = (n: string) => n === SWITCH || SAFEPOINT_SWITCHES.includes(n);
   if (unwinders.some((n) => !bottom(n))) refuse(`weft's switch was inlined into ${unwinders.filter((n) => !bottom(n)).join(", ")}`);
   return callersOf(SWITCH).filter((n) => n !== SWITCH);
@@ -350,18 +353,19 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     binaryen.setPassArgument("asyncify-imports", null);
     binaryen.setPassArgument("asyncify-removelist", null);
     const exportedAs = (name: string) => mod.getExport(name) ? binaryen.getExportInfo(mod.getExport(name)).value : null;
-    const preemptSwitch = exportedAs("__weft_preempt_switch"), spill = exportedAs("__weft_spill");
+    const preemptSwitch = exportedAs("__weft_preempt_switch"), spill = exportedAs("__weft_spill"), probeHere = exportedAs("__weft_probe_here");
     const stateCopy = leanIntrinsics(mod, !options.shared);
     const resumable = rebuild && safepointTarget && preemptSwitch && spill
       ? rebuildResumable(mod, originals, {
         safepoint: safepointTarget, preemptSwitch, spill, ...(mod.getFunction(SWITCH) ? { suspend: SWITCH } : {}),
+        ...(probeHere ? { probeHere } : {}),
         ...(options.shared ? {} : { fuel: FUEL_GLOBAL }), ...(stateCopy !== null ? { stateCopy } : {}),
       })
       : undefined;
     // Threads unwind straight into their own save areas when every frame checks its end: when every
     // function that can switch was rebuilt (assembly/core/savearea.ts, "Direct unwinds").
     if (resumable && resumable.fallback.length === 0) setGlobal(mod, DIRECT_UNWIND, 1);
-    for (const name of ["__weft_spill", "__weft_direct_unwind"]) if (mod.getExport(name)) mod.removeExport(name);
+    for (const name of ["__weft_spill", "__weft_direct_unwind", "__weft_probe_here"]) if (mod.getExport(name)) mod.removeExport(name);
     if (!resumable) for (const copy of originals.values()) mod.removeFunction(copy);
     // Cold paths stay out of line: inlined, they would only crowd the fast path they sit beside.
     for (const pattern of NEVER_INLINE) {

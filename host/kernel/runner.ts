@@ -41,6 +41,7 @@ import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import { SeedClock, seedOptionsError, seedCore, type SeedOptions } from "./seed.js";
 import { TraceRecorder, threadNames, withTrace, type ChromeTrace } from "./trace.js";
+import { functionNames, threadFrames, stackHere, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame } from "./backtrace.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
   type ThreadStats, type GroupStats,
@@ -132,6 +133,9 @@ export interface ThreadOutcome {
   error?: string;
   /** For a blocked thread: what it waits on, e.g. "mutex at 0x1a2b0". */
   waitingOn?: string;
+  /** Its frames, innermost first, where weft could take them (host/kernel/backtrace.ts): a parked
+   *  thread's in a dump or a deadlock report (N:1), a trapped thread's as it trapped. */
+  backtrace?: BacktraceFrame[];
 }
 
 export interface RunResult {
@@ -248,6 +252,13 @@ export class WeftProgram {
   private outputTo: WeftProgram | null = null;   // a child's output goes where its parent's does
   private replacement: WeftProgram | null = null;   // exec: the image that takes this process's place
   private ended = false;
+  private inLoop = false;                    // weft_run is on the stack: no thread may be probed
+  private stopped = false;                   // a deadlock: no processor runs a thread again
+  private running: { t: number; frames: BacktraceFrame[] } | null = null;   // a dump's caller, on processors
+  private names: Map<number, string> | null = null;   // function names (backtrace.ts), once read
+  private probed: BacktraceFrame[] | null = null;      // what the `frames` import took
+  private trapFrames: { id: number; frames: BacktraceFrame[] } | null = null;   // a trap's, until `died`
+  private dumpRequests: number[] = [];       // dumpThreads() calls, answered between two runs of the loop
 
   private constructor(private readonly options: RunOptions) {
     // Processors on different threads share one origin: their performance.now() origins differ. The
@@ -315,6 +326,7 @@ export class WeftProgram {
           if (!start) throw new WeftError(`the core asked for processor ${index}, but this run is not 1:1`);
           start(index);
         },
+        frames: () => { this.probed = threadFrames(stackHere(), this.functionNames()); },
         died: (t: number) => {
           const id = this.i32(t + THREAD.id);
           const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
@@ -323,7 +335,9 @@ export class WeftProgram {
           if (unkept && unkept.id === id) error = unkept.message;
           // A message the core could not build at run time (no memory) does not name its thread: name it.
           if (!error.startsWith("thread ")) error = `thread ${id}${name !== `thread ${id}` ? ` "${name}"` : ""} died: ${error}`;
-          this.trapped.push({ id, name, state: "trapped", error });
+          const frames = this.trapFrames?.id === id ? this.trapFrames.frames : undefined;
+          this.trapped.push({ id, name, state: "trapped", error, ...(frames ? { backtrace: frames } : {}) });
+          if (frames?.length) error += "\n" + formatBacktrace(frames);
           this.err.push(error);
           (this.options.onThreadDied ?? this.options.stderr)?.(error);
         },
@@ -354,7 +368,15 @@ export class WeftProgram {
   private submit(addr: number): number {
     const memory = this.exports.memory;
     const op = readU32(memory, addr + REQUEST.op);
-    if (op === OP.dump) { this.emit(2, this.dump() + "\n"); writeResult(memory, addr, 0); return SUBMIT_DONE; }
+    if (op === OP.dump) {
+      // N:1: answered once the loop has returned, when every thread's frames can be shown (dumpPending).
+      if (!this.options.processor) { this.dumpRequests.push(addr); return SUBMIT_PENDING; }
+      // On processors, the others run on: a snapshot, with the caller's own frames (it is on this stack).
+      this.running = { t: this.exports.weft_current(), frames: threadFrames(stackHere(), this.functionNames()) };
+      try { this.emit(2, this.dump() + "\n"); } finally { this.running = null; }
+      writeResult(memory, addr, 0);
+      return SUBMIT_DONE;
+    }
     if (op >= OP.fork && op <= OP.exec && op !== OP.pipe) return this.processCall(addr, op);
     const viaOwner = this.options.processor?.io;
     if (viaOwner) {
@@ -594,18 +616,26 @@ export class WeftProgram {
     while (true) {
       let reason: number;
       if (this.forkRequest) await this.fork();       // between two calls: no thread runs
+      if (this.dumpRequests.length) this.dumpPending();
       if (this.replacement) { this.replaced = true; return this.replacement.run(); }   // exec
       this.flushCompletions();
+      const frameLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = STACK_FRAMES_MAX;  // a trap's stack trace is its thread's backtrace
+      this.inLoop = true;
       try {
         reason = ex.weft_run();
         this.takeTrace();                          // now, before any wait: its clock reading ends the run
       } catch (e) {
+        this.inLoop = false;
+        Error.stackTraceLimit = frameLimit;
         let fatal: string | null;
         try { fatal = this.onTrap(e); }
         catch (again) { fatal = `the runtime could not recover from a trap (${(e as Error).message}): ${(again as Error).message}`; }
         if (fatal) return this.fail(start, fatal);
         continue;
       }
+      this.inLoop = false;
+      Error.stackTraceLimit = frameLimit;
       if (reason === RUN_AGAIN) continue;        // lets the engine switch to the loop's optimised code
       if (reason === RUN_POLL) { await this.io.turn(); continue; }
       if (reason === RUN_RETIRED) return this.finish("retired", 0, start);   // 1:1: this processor's thread ended
@@ -621,7 +651,7 @@ export class WeftProgram {
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
-        if (this.backlog.length || this.forkRequest || this.replacement) continue;   // completions the ring had no room for; a fork; exec
+        if (this.backlog.length || this.forkRequest || this.replacement || this.dumpRequests.length) continue;   // completions the ring had no room for; a fork; exec
         if (this.clock?.jumpTo(ex.weft_wake_at())) continue;   // a seeded run's virtual time (seed.ts)
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
         await new Promise<void>((resolve) => {
@@ -634,7 +664,12 @@ export class WeftProgram {
         });
         continue;
       }
-      if (reason === RUN_DEADLOCK) return this.finish("deadlock", 1, start, this.deadlockReport());
+      if (reason === RUN_DEADLOCK) {
+        // On processors every one is idle for good, and processor 0's report is the run's: it alone may
+        // put the threads' frames back on its stack to show them (backtraceOf).
+        this.stopped = !processor || processor.index === 0;
+        return this.finish("deadlock", 1, start, this.deadlockReport());
+      }
       return this.fail(start, `weft_run returned an unknown reason ${reason}`);
     }
   }
@@ -656,12 +691,14 @@ export class WeftProgram {
     let what = (e as Error).message;
     if (e instanceof RangeError) what = `stack overflow: ${what}`;
     const message = `thread ${id} "${name}" died: ${what}`;
+    const stack = (e as Error).stack;
+    this.trapFrames = stack ? { id, frames: threadFrames(stack, this.functionNames()) } : null;
     ex.weft_trap_begin();                          // back on the processor's stack before allocating
     // The core reports the death through `died`, during weft_trap_end. With no room for the message (a
     // thread that trapped with the heap full), the core keeps a stand-in, and `died` says what happened.
     const text = this.newString(message);
     this.unkeptTrap = text ? null : { id, message };
-    try { ex.weft_trap_end(text); } finally { this.unkeptTrap = null; }
+    try { ex.weft_trap_end(text); } finally { this.unkeptTrap = null; this.trapFrames = null; }
     return null;
   }
 
@@ -705,23 +742,59 @@ export class WeftProgram {
     wake?.();
   }
 
-  /** A thread dump (as Go prints on SIGQUIT): every thread in the table, one line each — id, name, state,
-   *  what it waits on (and who holds a mutex it waits for), switches and CPU time. `dumpThreads()` in a
-   *  program, RunOptions.dumpOn and `weft run --dump-on SIGQUIT` print it. Frames of each thread are not
-   *  in it yet: a suspended thread's save area does not say which functions its frames belong to. */
+  /** A thread dump (as Go prints on SIGQUIT): every thread in the table — id, name, state, what it waits
+   *  on (and who holds a mutex it waits for), switches and CPU time — and, in N:1, each parked thread's
+   *  backtrace (host/kernel/backtrace.ts). `dumpThreads()` in a program, RunOptions.dumpOn and `weft run
+   *  --dump-on SIGQUIT` print it. A processor of a shared run (M:N, 1:1) dumps without frames: the
+   *  others run on, and a thread running elsewhere cannot be stopped to be looked at. */
   dump(): string {
     const stats = new Map(this.readThreadStats().map((t) => [t.id, t]));
-    const lines = this.threadsInTable().map((t) => {
+    const threads = this.threadsInTable(true);
+    const lines = threads.map((t) => {
       const s = stats.get(t.id);
       const what = t.waitingOn ? ` on ${t.waitingOn}` : t.state === "trapped" ? `: ${t.error}` : t.state === "exited" ? ` (value ${t.value})` : "";
-      return `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${what}` +
+      const head = `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${what}` +
         (s ? `; ${s.switches} switches, ${s.cpu.toFixed(1)} ms cpu` : "");
+      return t.backtrace?.length ? `${head}\n${formatBacktrace(t.backtrace)}` : head;
     });
     return `threads of process ${this.pid} (${lines.length}):\n${lines.join("\n")}`;
   }
 
-  /** Every thread still in the table. */
-  threadsInTable(): ThreadOutcome[] {
+  /** dumpThreads() calls, answered between two runs of the loop: every thread is parked then, the
+   *  callers too (in the call), and each one's frames can be shown. */
+  private dumpPending(): void {
+    const text = this.dump() + "\n";
+    for (const addr of this.dumpRequests.splice(0)) {
+      this.emit(2, text);
+      this.complete(addr, 0);
+    }
+  }
+
+  /** The frames of parked thread `t` (a record), innermost first (assembly/core/scheduler.ts,
+   *  "Backtraces"), or undefined when there are none to show: it has not started, runs, has ended, or
+   *  the loop is on the stack (a host function the program called asked), or this is a processor of a
+   *  shared run that goes on (another may take the thread meanwhile; a deadlocked one's processor 0 may). */
+  backtraceOf(t: number): BacktraceFrame[] | undefined {
+    if (this.inLoop || (this.options.processor && !this.stopped)) return undefined;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = STACK_FRAMES_MAX;
+    this.probed = null;
+    try {
+      if (this.exports.weft_backtrace(t) !== 1) return undefined;
+      return this.probed ?? undefined;
+    } finally {
+      Error.stackTraceLimit = limit;
+      this.probed = null;
+    }
+  }
+
+  /** The module's function names (its name section), read once. */
+  private functionNames(): Map<number, string> {
+    return this.names ??= functionNames(this.module);
+  }
+
+  /** Every thread still in the table; with `frames`, each parked one's backtrace where it can be taken. */
+  threadsInTable(frames = false): ThreadOutcome[] {
     return threadRecords(this.exports).map((t) => {
       const state = threadState(this.exports, t);
       const outcome: ThreadOutcome = { id: this.i32(t + THREAD.id), name: this.string(this.u32(t + THREAD.name)), state };
@@ -729,6 +802,9 @@ export class WeftProgram {
       if (state === "trapped") outcome.error = this.string(this.u32(t + THREAD.error));
       if (state === "blocked") outcome.waitingOn = this.describeWait(t);
       if (state === "sleeping") outcome.waitingOn = "sleep";
+      const backtrace = !frames ? undefined : this.running?.t === t ? this.running.frames
+        : state === "blocked" || state === "sleeping" || state === "runnable" ? this.backtraceOf(t) : undefined;
+      if (backtrace) outcome.backtrace = backtrace;
       return outcome;
     });
   }
@@ -746,6 +822,7 @@ export class WeftProgram {
     }
     if (kind === "io") {
       const op = OP_NAMES[this.u32(addr + REQUEST.op)] ?? "call";
+      if (op === "dump") return "dumpThreads()";
       return `${op} on fd ${this.i32(addr + REQUEST.fd)} (I/O)`;
     }
     if (kind === "mutex") return `mutex at 0x${addr.toString(16)}${this.heldBy(this.i32(addr) & 0x7fffffff)}`;
@@ -762,9 +839,10 @@ export class WeftProgram {
   }
 
   private deadlockReport(): string {
-    const lines = this.threadsInTable()
+    const lines = this.threadsInTable(true)
       .filter((t) => t.state === "blocked" || t.state === "sleeping" || t.state === "runnable")
-      .map((t) => `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${t.waitingOn ? ` on ${t.waitingOn}` : ""}`);
+      .map((t) => `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${t.waitingOn ? ` on ${t.waitingOn}` : ""}` +
+        (t.backtrace?.length ? "\n" + formatBacktrace(t.backtrace) : ""));
     return `deadlock: every thread is blocked and nothing can wake them\n${lines.join("\n")}`;
   }
 

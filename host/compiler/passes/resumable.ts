@@ -154,6 +154,9 @@ export interface Targets {
   suspend?: string;
   /** What a frame calls when it does not fit the save area (assembly/core/scheduler.ts's saveAreaSpill). */
   spill: string;
+  /** Where a backtrace's rewind ends (assembly/core/scheduler.ts's probeHere, "Backtraces"): a site that
+   *  stops a rewind while `probing` is set calls it, then parks the thread again through its exit. */
+  probeHere?: string;
   /** N:1 builds: the address of the memory copy of Asyncify's state (host/compiler/build.ts, keepStateCopy). */
   stateCopy?: number;
   /** N:1 builds: the fuel global the safepoints count down. The rebuilt functions' fast parts then pass
@@ -169,6 +172,7 @@ const SCRATCH_SIZE = "~lib/weft/assembly/core/savearea/scratchSize";
 const UNWINDING_FLAG = "~lib/weft/assembly/core/scheduler/unwinding";
 const UNWIND_AREA = "~lib/weft/assembly/core/scheduler/unwindArea";
 const RESUMING_FLAG = "~lib/weft/assembly/core/scheduler/resuming";
+const PROBING_FLAG = "~lib/weft/assembly/core/scheduler/probing";
 
 interface Plan {
   name: string;
@@ -389,12 +393,21 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
       const here = mod.i32.eq(routeR(), mod.i32.const(site));
       // A safepoint: resuming there, the switch stops the rewind; else it is the slow path as in ~fast.
       // A call to suspend: resuming there, stop the rewind as suspend would; else the exit as in ~fast.
+      // A backtrace's rewind (probing) parks the thread again at once through the site's exit.
+      const probing = () => mod.global.get(PROBING_FLAG, i32);
       const run = isSafepoint(site)
-        ? mod.if(here, mod.call(targets.preemptSwitch, [], binaryen.none), mod.br(exitLabel(site)))
+        ? mod.if(here, targets.probeHere ? mod.block(null, [
+          mod.call(targets.preemptSwitch, [], binaryen.none),
+          mod.br(exitLabel(site), probing()),
+        ], binaryen.none) : mod.call(targets.preemptSwitch, [], binaryen.none), mod.br(exitLabel(site)))
         : isSuspend(site)
           ? mod.if(here, mod.block(null, [
             mod.global.set(RESUMING_FLAG, mod.i32.const(0)),
             mod.call("asyncify_stop_rewind", [], binaryen.none),
+            ...(targets.probeHere ? [mod.if(probing(), mod.block(null, [
+              mod.call(targets.probeHere, [], binaryen.none),
+              mod.br(exitLabel(site)),
+            ], binaryen.none))] : []),
           ], binaryen.none), mod.br(exitLabel(site)))
           : mod.block(null, [rewindDirect(expr, here), unwindCheck(site)], binaryen.none);
       return mod.if(mod.i32.or(idle(), mod.i32.eq(routeR(), mod.i32.const(site))),

@@ -31,6 +31,7 @@ export const WASI_TWINS: ReadonlyMap<string, string> = new Map([
   ["env.abort", "__weft_wasi_abort"],
   ["env.seed", "__weft_wasi_seed"],                // Math.random's seed
   ["weft.processor_start", "__weft_wasi_processor_start"],
+  ["weft.frames", "__weft_wasi_frames"],
 ]);
 
 

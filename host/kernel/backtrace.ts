@@ -1,0 +1,124 @@
+// Backtraces of threads: reading the engine's stack traces.
+//
+// A running thread's frames are on the engine's stack, and a stack trace names them; a parked thread's
+// frames are put back there for a moment (assembly/core/scheduler.ts, "Backtraces": the core rewinds it and
+// calls the `frames` import where it parked). Either way a stack trace holds the frames, innermost first,
+// each `wasm-function[index]:0xoffset` (V8: `at name (wasm://wasm/…:wasm-function[7]:0x1a2)`, Firefox:
+// `name@…:wasm-function[7]:0x1a2`); the names come from the module's name section (the build keeps it),
+// read here once per module, so no engine's way of printing names matters. Of those frames a backtrace
+// keeps the thread's own: from the function that called the switch (or trapped) to the thread's entry;
+// the switch itself and the loop under the entry are weft's machinery, not the thread's.
+
+/** One frame of a thread, innermost first. */
+export interface BacktraceFrame {
+  /** The function, as the program wrote it: `leaf`, `Mutex#lock`, `worker~anonymous|0`. */
+  function: string;
+  /** The source file it is in, from its name (AssemblyScript names a function `path/to/file/name`). */
+  file: string;
+  /** The function's index in the module, and the offset in the module of the call (or the trapping
+   *  instruction): what a disassembly or a source map of the module is looked up with. */
+  index: number;
+  offset: number;
+}
+
+const WASM_FRAME = /wasm-function\[(\d+)\]:0x([0-9a-f]+)/;
+
+/** Functions at the bottom of a parked thread's frames: the switch and what a backtrace's rewind ends in. */
+const SWITCH = /\/core\/scheduler\/(probeHere|suspend|safepointSwitch|preemptSwitch)$/;
+/** Functions under a thread's entry: the loop that called it (or a probe's rewind), and the host's exports. */
+const LOOP = /\/core\/scheduler\/(runLoop|probeFrames)$|(^|\/)(weft_run|weft_backtrace)$/;
+/** weft's generated entry (host/compiler/pipeline.ts): the wrapper around main, not the program's. */
+const GENERATED = /^__weft_entry__\//;
+
+/** Function names by index, from a module's name section (subsection 1). */
+export function functionNames(module: WebAssembly.Module): Map<number, string> {
+  const names = new Map<number, string>();
+  const sections = WebAssembly.Module.customSections(module, "name");
+  if (!sections.length) return names;
+  const bytes = new Uint8Array(sections[0]);
+  let at = 0;
+  const leb = () => {
+    let value = 0, shift = 0, byte: number;
+    do { byte = bytes[at++]; value |= (byte & 0x7f) << shift; shift += 7; } while (byte & 0x80);
+    return value >>> 0;
+  };
+  const decoder = new TextDecoder();
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = leb();
+    const end = at + size;
+    if (id === 1) {
+      for (let n = leb(); n > 0; n--) {
+        const index = leb();
+        const length = leb();
+        names.set(index, decoder.decode(bytes.subarray(at, at + length)));
+        at += length;
+      }
+    }
+    at = end;
+  }
+  return names;
+}
+
+/** Splits a function's name into what the program calls it and its file. The build's rebuilt copies
+ *  (`~resume`, `~fast`: host/compiler/passes/resumable.ts) are the function they were made from. */
+function describe(name: string): { function: string; file: string } {
+  name = name.replace(/~(resume|fast)$/, "");
+  const method = name.indexOf("#");
+  const slash = name.lastIndexOf("/", method < 0 ? name.length : method);
+  if (slash < 0) return { function: name, file: "" };
+  const file = name.slice(0, slash).replace(/^~lib\/weft\//, "weft/").replace(/^~lib\//, "std/") + ".ts";
+  return { function: name.slice(slash + 1), file };
+}
+
+/** The Wasm frames of a stack trace, innermost first, named. */
+export function wasmFrames(stack: string, names: Map<number, string>): { name: string; frame: BacktraceFrame }[] {
+  const frames: { name: string; frame: BacktraceFrame }[] = [];
+  for (const line of stack.split("\n")) {
+    const m = WASM_FRAME.exec(line);
+    if (!m) continue;
+    const index = Number(m[1]);
+    const name = names.get(index) ?? `wasm-function[${index}]`;
+    frames.push({ name, frame: { ...describe(name), index, offset: parseInt(m[2], 16) } });
+  }
+  return frames;
+}
+
+/** A thread's own frames in a stack trace taken inside it: past the switch it parked in (if any), up to
+ *  its entry, the last frame before the loop. */
+export function threadFrames(stack: string, names: Map<number, string>): BacktraceFrame[] {
+  const frames = wasmFrames(stack, names);
+  let from = 0;
+  while (from < frames.length && SWITCH.test(frames[from].name)) from++;
+  let to = frames.findIndex((f, i) => i >= from && LOOP.test(f.name));
+  if (to < 0) to = frames.length;
+  // A function the build rebuilt stands twice: its dispatcher, then the part that ran (its ~resume or
+  // ~fast copy: host/compiler/passes/resumable.ts); the inner one holds the call.
+  const own: BacktraceFrame[] = [];
+  let last = "";
+  for (const f of frames.slice(from, to)) {
+    const base = f.name.replace(/~(resume|fast)$/, "");
+    if (base === last || GENERATED.test(f.name)) continue;
+    last = base;
+    own.push(f.frame);
+  }
+  return own;
+}
+
+/** Takes a stack trace here with room for deep threads (an engine keeps 10 frames by default). */
+export function stackHere(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = STACK_FRAMES_MAX;
+  try { return new Error().stack ?? ""; } finally { Error.stackTraceLimit = limit; }
+}
+
+/** How many frames a stack trace keeps while weft runs or probes (a deeper thread shows its innermost). */
+export const STACK_FRAMES_MAX = 200;
+
+/** A backtrace as lines, innermost first, as a thread dump and a deadlock report print it. */
+export function formatBacktrace(frames: BacktraceFrame[], indent = "    "): string {
+  if (!frames.length) return "";
+  const width = Math.min(40, Math.max(...frames.map((f) => f.function.length)));
+  return frames.map((f) =>
+    `${indent}${f.function.padEnd(width)}  ${f.file ? f.file + "  " : ""}wasm-function[${f.index}]:0x${f.offset.toString(16)}`).join("\n");
+}

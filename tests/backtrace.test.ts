@@ -1,0 +1,85 @@
+// Backtraces (assembly/core/scheduler.ts, "Backtraces"; host/kernel/backtrace.ts): a thread dump shows
+// every parked thread's frames, innermost first, whatever it parked in (a mutex, a sleep, a condition, a
+// yield, a safepoint's tick); the threads go on afterwards exactly as before; a trapped thread's report
+// and a deadlock's report carry frames too, in N:1 and on processors (after a migration).
+import { describe, expect, it } from "vitest";
+import { buildAhead, runProgram, runSharedProgram } from "./harness";
+
+const TIMEOUT = 120_000;
+buildAhead([["backtrace.ts", {}], ["backtrace_deadlock.ts", {}], ["backtrace.ts", { shared: true }], ["backtrace_deadlock.ts", { shared: true }]]);
+
+/** The frames printed under each `  thread N "name": ...` line of `text`, by name: function names,
+ *  innermost first, with the file each is in. */
+function backtraces(text: string): Map<string, { fn: string; file: string }[]> {
+  const threads = new Map<string, { fn: string; file: string }[]>();
+  let current: { fn: string; file: string }[] | null = null;
+  for (const line of text.split("\n")) {
+    const head = /^(?:  )?thread \d+ "([^"]+)"/.exec(line);
+    if (head) { current = []; threads.set(head[1], current); continue; }
+    const frame = /^    (\S+)\s+(?:(\S+\.ts)\s+)?wasm-function\[\d+\]:0x[0-9a-f]+$/.exec(line);
+    if (frame && current) current.push({ fn: frame[1], file: frame[2] ?? "" });
+    else current = null;
+  }
+  return threads;
+}
+
+const names = (frames: { fn: string }[] | undefined) => (frames ?? []).map((f) => f.fn);
+/** The program's own frames: those in backtrace*.ts, in order. */
+const own = (frames: { fn: string; file: string }[] | undefined) =>
+  (frames ?? []).filter((f) => /^backtrace(_deadlock)?\.ts$/.test(f.file)).map((f) => f.fn);
+
+describe("backtraces", () => {
+  it("a thread dump shows every parked thread's frames, and the threads go on as before (N:1)", async () => {
+    const result = await runProgram("backtrace.ts");
+    expect({ status: result.status, exitCode: result.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+    expect(result.stdout).toBe('crashed: thread 7 "crasher" died: divide by zero\ndone\n');
+    const dump = result.stderr.slice(result.stderr.indexOf("threads of process 1 (6):"));
+    const bt = backtraces(dump);
+    expect(own(bt.get("main"))).toEqual(["main"]);
+    expect(names(bt.get("main")).slice(0, 2)).toEqual(["ioCall", "dumpThreads"]);
+    // A mutex three calls down: the innermost frame is weft's lock, in weft's own file.
+    expect(own(bt.get("locker"))).toEqual(["lockDeep3", "lockDeep2", "lockDeep1", "locker"]);
+    expect(bt.get("locker")![0]).toEqual({ fn: "lockContended", file: "weft/assembly/lib/sync/mutex.ts" });
+    expect(own(bt.get("sleeper"))).toEqual(["napInner", "napOuter", "sleeper"]);
+    expect(names(bt.get("sleeper")).slice(0, 2)).toEqual(["sleepUntil", "sleep"]);
+    expect(own(bt.get("gatekeeper"))).toEqual(["waitOpen", "gatekeeper"]);
+    expect(names(bt.get("gatekeeper"))).toContain("Cond#wait");
+    expect(own(bt.get("spinner"))).toEqual(["spinTurns", "spinner"]);
+    // Preempted at a safepoint of its loop: parked by a tick, not by a call.
+    expect(own(bt.get("cruncher"))).toEqual(["crunch", "cruncher"]);
+    expect(dump).toMatch(/thread 2 "locker": blocked on mutex at 0x[0-9a-f]+ held by thread 1/);
+    expect(dump).toMatch(/thread 1 "main": blocked on dumpThreads\(\)/);
+  }, TIMEOUT);
+
+  it("a trapped thread's report names the frames it trapped in (N:1 and on 2 processors)", async () => {
+    for (const result of [await runProgram("backtrace.ts"), await runSharedProgram("backtrace.ts", 2)]) {
+      expect(result.status).toBe("exited");
+      const at = result.stderr.indexOf('thread 7 "crasher" died: divide by zero\n');
+      expect(at).toBeGreaterThanOrEqual(0);
+      const bt = backtraces(result.stderr.slice(at));
+      expect(own(bt.get("crasher"))).toEqual(["crash4", "crash3", "crash2", "crash1"]);
+    }
+  }, TIMEOUT);
+
+  it("on processors a dump shows the caller's own frames; the others run on and are not stopped", async () => {
+    const result = await runSharedProgram("backtrace.ts", 2);
+    expect(result.stdout).toBe('crashed: thread 7 "crasher" died: divide by zero\ndone\n');
+    const bt = backtraces(result.stderr.slice(result.stderr.indexOf("threads of process 1 (6):")));
+    expect(own(bt.get("main"))).toEqual(["main"]);
+    expect(names(bt.get("main"))).toContain("dumpThreads");
+    expect(bt.get("locker")).toEqual([]);
+  }, TIMEOUT);
+
+  for (const processors of [0, 2]) {
+    const where = processors ? `on ${processors} processors, after a migration` : "in N:1";
+    it(`a deadlock's report carries each thread's frames (${where})`, async () => {
+      const result = processors ? await runSharedProgram("backtrace_deadlock.ts", processors) : await runProgram("backtrace_deadlock.ts");
+      expect(result.status).toBe("deadlock");
+      expect(result.error).toMatch(/^deadlock: every thread is blocked and nothing can wake them\n  thread 1 "main": blocked on join of thread 2\n/);
+      const bt = backtraces(result.error!);
+      expect(own(bt.get("main"))).toEqual(["awaitStuck", "main"]);
+      expect(names(bt.get("main"))).toContain("join");
+      expect(own(bt.get("stuck"))).toEqual(["takeLock", "stuck"]);
+    }, TIMEOUT);
+  }
+});
