@@ -41,5 +41,5 @@ export {
 export { SHUT_RD, SHUT_WR, SHUT_RDWR, listen, accept, connect, shutdown, localAddress } from "./sys/net";
 export { hostText, hostBytes } from "./sys/call";
 export * from "./lib/signal";
-export { dumpThreads } from "./sys/debug";
+export { dumpThreads, debugBreak } from "./sys/debug";
 export { fork, waitpid, atfork, getpid, getppid, pipe, kill, args, posixSpawn, SpawnActions, exec, WNOHANG, WIFEXITED, WEXITSTATUS, WIFSIGNALED, WTERMSIG } from "./sys/process";

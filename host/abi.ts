@@ -53,7 +53,7 @@ export const REQUIRED_EXPORTS = [
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
   "weft_signal", "weft_signal_word", "weft_signal_source", "weft_terminated_by", "weft_fork_child", "weft_owner_fate",
   "weft_deadlock_policy", "weft_partial_deadlock", "weft_seed", "weft_seed_steps",
-  "weft_serve", "weft_trace_start", "weft_trace_take", "weft_backtrace",
+  "weft_serve", "weft_trace_start", "weft_trace_take", "weft_backtrace", "weft_step",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
 

@@ -58,6 +58,9 @@ Usage:
   weft explore <app.ts|app.wasm> [--runs N] [--pct D] [--from S] [-- args]
                                          run a program under seed after seed until a run fails, then
                                          print the seed and the command that replays it
+  weft debug <app.ts|app.wasm> [--dir <path>] [-- args]
+                                         run a program (N:1) under a debugger: it stops at debugBreak()
+                                         or Ctrl-C and reads threads, bt N, step N, continue from stdin
   weft build <entry.ts> [-o out.wasm] [--shared | --target wasi] [--no-safepoints] [--no-cache]
                                          build an AssemblyScript program into a weft module
   weft start [--no-bench]                run the bundled examples and the benchmark summary (--no-bench:
@@ -135,16 +138,16 @@ class BuildFailed extends Error {}
 /** The module of a .ts program, for `weft run` and `weft start`: from the build cache when it holds it
  *  (no compiler loaded); else built by `weft build` in a process of its own under BUILD_V8_FLAGS, which
  *  this process, where the program runs, never sees. `cache` false: `weft build --no-cache`. */
-async function builtModule(file: string, shared: boolean, cache: boolean, wasi = false): Promise<Uint8Array> {
+async function builtModule(file: string, shared: boolean, cache: boolean, wasi = false, quick = false): Promise<Uint8Array> {
   if (cache) {
-    const hit = await (await buildModule()).fromCache(file, { shared, target: wasi ? "wasi" : "weft" });
+    const hit = await (await buildModule()).fromCache(file, { shared, target: wasi ? "wasi" : "weft", ...(quick ? { optimize: "quick" as const } : {}) });
     if (hit) return hit.wasm;
   }
   const dir = mkdtempSync(path.join(tmpdir(), "weft-run-"));
   try {
     const out = path.join(dir, "program.wasm");
     const args = [...BUILD_V8_FLAGS, fileURLToPath(import.meta.url), "build", file, "-o", out,
-      ...(shared ? ["--shared"] : []), ...(wasi ? ["--target", "wasi"] : []), ...(cache ? [] : ["--no-cache"])];
+      ...(shared ? ["--shared"] : []), ...(wasi ? ["--target", "wasi"] : []), ...(quick ? ["--quick"] : []), ...(cache ? [] : ["--no-cache"])];
     const code = await new Promise<number | null>((resolve, reject) => {
       spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] }).on("error", reject).on("exit", resolve);
     });
@@ -153,6 +156,20 @@ async function builtModule(file: string, shared: boolean, cache: boolean, wasi =
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `--` ends weft's options: what follows are the program's arguments (args(), after its path). */
+function splitProgramArgs(args: string[]): [options: string[], programArgs: string[]] {
+  const dashes = args.indexOf("--");
+  return dashes >= 0 ? [args.slice(0, dashes), args.slice(dashes + 1)] : [args, []];
+}
+
+/** --dir's value: a directory that exists. */
+function takeDir(args: string[], i: number): string {
+  const d = args[i + 1];
+  if (d === undefined || d.startsWith("--")) throw new UsageError(`${args[i]} needs a directory`);
+  if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`--dir ${d}: no such directory`);
+  return d;
 }
 
 /** --seed's value: a decimal integer from 0 to 2^64 - 1. */
@@ -248,17 +265,11 @@ async function cmdRun(args: string[]): Promise<number> {
     if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d+|\*)$/.test(v)) throw new UsageError(`${flag} needs an address host:port, got ${JSON.stringify(v)}`);
     return v;
   };
-  // `--` ends weft's options: what follows are the program's arguments (args(), after its path).
-  const dashes = args.indexOf("--");
-  const programArgs = dashes >= 0 ? args.slice(dashes + 1) : [];
-  if (dashes >= 0) args = args.slice(0, dashes);
+  let programArgs: string[];
+  [args, programArgs] = splitProgramArgs(args);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === "--dir") {
-      const d = takeValue(i, a, "a directory"); i++;
-      if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`--dir ${d}: no such directory`);
-      dirs.push(d);
-    }
+    if (a === "--dir") { dirs.push(takeDir(args, i)); i++; }
     else if (a === "--allow-listen") { listen.push(takeAddress(i, a)); i++; }
     else if (a === "--allow-connect") { connect.push(takeAddress(i, a)); i++; }
     else if (a === "--allow-fetch") { fetch.push(takeValue(i, a, "a URL prefix")); i++; }
@@ -389,6 +400,49 @@ async function cmdRun(args: string[]): Promise<number> {
   return finish(result);
 }
 
+/** `weft debug app.ts`: runs the program N:1 with a debugger on the terminal (host/kernel/debug.ts): it
+ *  stops where a thread calls debugBreak(), or on Ctrl-C, and reads commands (threads, bt N, step N,
+ *  continue) from stdin. A .ts program is built with --quick, so that small functions keep frames of
+ *  their own. */
+async function cmdDebug(args: string[]): Promise<number> {
+  let file: string | undefined, cache = true;
+  const dirs: string[] = [];
+  let programArgs: string[];
+  [args, programArgs] = splitProgramArgs(args);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--dir") { dirs.push(takeDir(args, i)); i++; }
+    else if (a === "--no-cache") cache = false;
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for debug (it takes --dir, --no-cache)`);
+    else if (file) throw new UsageError(`debug takes one program, got ${file} and ${a}`);
+    else file = a;
+  }
+  if (!file) throw new UsageError("debug needs a program: weft debug <app.ts|app.wasm>");
+  if (!/\.(ts|wasm)$/.test(file)) throw new UsageError(`debug takes a .ts or .wasm file, got ${file}`);
+  if (!existsSync(file)) throw new WeftError(`no such file: ${file}`);
+  const wasm = file.endsWith(".ts") ? await builtModule(file, false, cache, false, true) : readFileSync(file);
+  const { consoleDebugger } = await import("./kernel/debug.js");
+  const { createInterface } = await import("node:readline");
+  const input = createInterface({ input: process.stdin, terminal: false });
+  const hooks = consoleDebugger(input, (text) => process.stdout.write(text.endsWith("(weft) ") ? text : text + "\n"));
+  let program: { pause(): void } | null = null;
+  const interrupt = () => { process.stdout.write("\n"); program?.pause(); };
+  process.on("SIGINT", interrupt);              // Ctrl-C stops the program (it does not end it)
+  try {
+    const result = await runProgram(wasm as Uint8Array<ArrayBuffer>, {
+      args: [file, ...programArgs], grants: { dirs },
+      debug: { ...hooks, onStart: (control) => { program = control; } },
+      stdout: (line) => process.stdout.write(line + "\n"),
+      stderr: (line) => process.stderr.write(line + "\n"),
+      onThreadDied: (message) => console.error(`weft: ${message}`),
+    });
+    return report(result);
+  } finally {
+    process.off("SIGINT", interrupt);
+    input.close();
+  }
+}
+
 /** `weft explore app.ts`: runs seeds until one fails (host/kernel/explore.ts), then prints the seed, the
  *  strategy, the failure and the command that replays it. The options of run that the schedule does not
  *  set are passed on to every run (and to the printed command). */
@@ -396,9 +450,8 @@ async function cmdExplore(args: string[]): Promise<number> {
   let file: string | undefined, runs: number | undefined, pct: number | undefined, from: number | undefined;
   let cache = true;
   const passed: string[] = [];                 // run's options, for the replay command
-  const dashes = args.indexOf("--");
-  const programArgs = dashes >= 0 ? args.slice(dashes + 1) : [];
-  if (dashes >= 0) args = args.slice(0, dashes);
+  let programArgs: string[];
+  [args, programArgs] = splitProgramArgs(args);
   const runOptions: Parameters<typeof import("./kernel/explore.js").explore>[1] = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -506,6 +559,7 @@ export async function main(argv: string[]): Promise<number> {
       case "--version": case "-v": console.log("weft 0.1.0"); return EXIT_OK;
       case "run": return await cmdRun(rest);
       case "explore": return await cmdExplore(rest);
+      case "debug": return await cmdDebug(rest);
       case "build": return await cmdBuild(rest);
       case "start": return await cmdStart(rest);
       default: throw new UsageError(`unknown command ${JSON.stringify(command)} (try weft --help)`);

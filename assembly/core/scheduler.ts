@@ -42,7 +42,9 @@ import {
   FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, transition, flagsSet, flagsClear,
 } from "./layout";
 import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
-import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast, runQueueWorkFor } from "./runqueue";
+import {
+  runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast, runQueueWorkFor, runQueueRemove,
+} from "./runqueue";
 import { timerAdd, timerRemove, timerEarliest, timerCount, timersFire } from "./timer";
 import {
   scratch, scratchSize, makeScratch, keepSaveArea, copyWords, lostMessage, LOST_SAVE_AREA, LOST_MEMORY, SAVE_AREA_SLACK,
@@ -345,6 +347,27 @@ export function probeFrames(tp: usize): i32 {
   return kept;
 }
 
+/** A debugger's step (host/kernel/debug.ts): the thread the loop runs next, for one turn, and then the
+ *  loop returns (RUN_AGAIN) with every other thread as it was; 0 when none. N:1. */
+let stepThread: usize = 0;
+
+/** Readies a step of runnable thread `tp`: out of the run queue, it is what the next call of the loop
+ *  runs, alone, until it switches out. 0, or -1 when it is not runnable (it waits: only what it waits for
+ *  can make it run) or this is a shared build (processors run on while one is looked at). */
+export function stepPrepare(tp: usize): i32 {
+  if (SHARED_MEMORY || tp == 0 || currentThread != 0) return -1;
+  let t = changetype<Thread>(tp);
+  if (t.state != STATE_RUNNABLE || !runQueueRemove(t)) return -1;
+  stepThread = tp;
+  return 0;
+}
+
+function stepTake(): usize {
+  let tp = stepThread;
+  stepThread = 0;
+  return tp;
+}
+
 /** Frees what a finished thread no longer needs: save area, stack and I/O request. Only the processor
  *  that ran it calls this, before it clears onCpu. */
 export function releaseFrames(t: Thread): void {
@@ -360,7 +383,7 @@ export function runLoop(): i32 {
   loopSp = getStackPointer();
   loopLimit = stackLimit;
   if (tracing()) traceClock();
-  let budget = SWITCHES_PER_CALL;
+  let budget = stepThread != 0 ? 2 : SWITCHES_PER_CALL;   // a debugger's step: one turn (stepPrepare)
   lastTurn = hostNow();
   preemptLoopEnter(lastTurn);
   if (hostSignalsRaised()) signalsFromHost();  // Ctrl-C, program.signal() (signal.ts)
@@ -389,7 +412,8 @@ export function runLoop(): i32 {
       // N:1: completions arrive only while the host has a turn: give it one now and then (IO_POLL_MS).
       if (!SHARED_MEMORY && ioPending > 0 && (!runQueueEmpty() || handOffPending()) && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
     }
-    let tp = handOffTake();                   // the next slot (handoff.ts), else the queues' own locks (runqueue.ts)
+    // The next slot (handoff.ts), else the queues' own locks (runqueue.ts); or a debugger's step.
+    let tp = stepThread == 0 ? handOffTake() : stepTake();
     if (tp == 0) {
       schedLockTake();
       let reason = nothingToRun();

@@ -25,7 +25,7 @@
 
 import { Thread } from "../core/layout";
 import {
-  runLoop, probeFrames, nextWakeAt, setHostSlice, abandonSwitch, currentThread, leaveProcessor,
+  runLoop, probeFrames, stepPrepare, nextWakeAt, setHostSlice, abandonSwitch, currentThread, leaveProcessor,
 } from "../core/scheduler";
 import { setSaveAreaMax, saveAreaMax, makeScratch } from "../core/savearea";
 import { threadKill, mainExitValue, mainErrorMessage } from "../core/thread";
@@ -112,6 +112,9 @@ export function weft_current(): usize { return currentThread; }
 /** Rewinds parked thread `t` to let the host take its backtrace (the `frames` import), and parks it
  *  again (core/scheduler.ts, "Backtraces"): 1 done, 0 no frames to show, -1 its frames were lost. */
 export function weft_backtrace(t: usize): i32 { return probeFrames(t); }
+/** A debugger's step (core/scheduler.ts, stepPrepare): the next weft_run runs runnable thread `t` alone
+ *  for one turn and returns. 0, or -1 (not runnable, or a shared build). */
+export function weft_step(t: usize): i32 { return stepPrepare(t); }
 
 /** main's exit value. */
 export function weft_main_value(): i32 { return mainExitValue(); }

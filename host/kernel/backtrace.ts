@@ -109,7 +109,19 @@ export function threadFrames(stack: string, names: Map<number, string>): Backtra
 export function stackHere(): string {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = STACK_FRAMES_MAX;
-  try { return new Error().stack ?? ""; } finally { Error.stackTraceLimit = limit; }
+  try { return stackOf(new Error()); } finally { Error.stackTraceLimit = limit; }
+}
+
+type Prepare = (error: Error, frames: { toString(): string }[]) => unknown;
+
+/** An error's stack trace in the engine's own words. V8 formats a stack when it is first read, through
+ *  Error.prepareStackTrace if a tool installed one (test runners and source-map loaders do, and may drop
+ *  or rewrite Wasm frames); while it is read here, the frames are put as V8 itself prints them. */
+export function stackOf(error: unknown): string {
+  const E = Error as unknown as { prepareStackTrace?: Prepare };
+  const installed = E.prepareStackTrace;
+  E.prepareStackTrace = (e, frames) => `${e}\n${frames.map((f) => `    at ${f}`).join("\n")}`;
+  try { return String((error as Error)?.stack ?? ""); } finally { E.prepareStackTrace = installed; }
 }
 
 /** How many frames a stack trace keeps while weft runs or probes (a deeper thread shows its innermost). */

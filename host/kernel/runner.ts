@@ -41,7 +41,8 @@ import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import { SeedClock, seedOptionsError, seedCore, type SeedOptions } from "./seed.js";
 import { TraceRecorder, threadNames, withTrace, type ChromeTrace } from "./trace.js";
-import { functionNames, threadFrames, stackHere, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame } from "./backtrace.js";
+import { functionNames, threadFrames, stackHere, stackOf, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame } from "./backtrace.js";
+import type { DebugHooks, DebugSession, DebugStop, DebugThread, StepResult } from "./debug.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
   type ThreadStats, type GroupStats,
@@ -83,6 +84,9 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
   /** N:1, with `signals`: this signal (e.g. "SIGQUIT", Ctrl-\\) prints a thread dump to stderr instead of
    *  going to the program (WeftProgram.dump). */
   dumpOn?: string;
+  /** N:1: a debugger (host/kernel/debug.ts). Its onStop is called with every thread parked when a thread
+   *  calls debugBreak() or WeftProgram.pause() is asked; the program goes on when it returns. */
+  debug?: DebugHooks;
   /** Internal (fork, host/kernel/processes.ts): this instance becomes a child of that program; its output
    *  is muted until the copy is made, and it shares that program's I/O host. */
   forkOf?: WeftProgram;
@@ -259,6 +263,9 @@ export class WeftProgram {
   private probed: BacktraceFrame[] | null = null;      // what the `frames` import took
   private trapFrames: { id: number; frames: BacktraceFrame[] } | null = null;   // a trap's, until `died`
   private dumpRequests: number[] = [];       // dumpThreads() calls, answered between two runs of the loop
+  private breakRequests: { addr: number; thread: number }[] = [];   // debugBreak() calls, likewise
+  private pauseRequested = false;            // WeftProgram.pause()
+  private stepEnd: { reason: number } | { fatal: string } | null = null;   // a step ended the run (debug.ts)
 
   private constructor(private readonly options: RunOptions) {
     // Processors on different threads share one origin: their performance.now() origins differ. The
@@ -376,6 +383,12 @@ export class WeftProgram {
       try { this.emit(2, this.dump() + "\n"); } finally { this.running = null; }
       writeResult(memory, addr, 0);
       return SUBMIT_DONE;
+    }
+    if (op === OP.break) {
+      // N:1 with a debugger: the program stops between two runs of the loop (debugStop); else nothing.
+      if (this.options.processor || !this.options.debug) { writeResult(memory, addr, 0); return SUBMIT_DONE; }
+      this.breakRequests.push({ addr, thread: this.i32(this.exports.weft_current() + THREAD.id) });
+      return SUBMIT_PENDING;
     }
     if (op >= OP.fork && op <= OP.exec && op !== OP.pipe) return this.processCall(addr, op);
     const viaOwner = this.options.processor?.io;
@@ -605,6 +618,7 @@ export class WeftProgram {
       processor?.onReady?.(this.preemptState(), this.signalAddresses());
       if (processor?.signalSource) ex.weft_signal_source(1);
       if (!processor && this.options.signals) this.attachSignals(this.options.signals);
+      if (!processor) this.options.debug?.onStart?.({ pause: () => this.pause() });
     } else {
       ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
       if (ex.weft_processor_enter(processor.index) !== 0) return this.fail(start, `processor ${processor.index} has no memory for its stack`);
@@ -617,25 +631,23 @@ export class WeftProgram {
       let reason: number;
       if (this.forkRequest) await this.fork();       // between two calls: no thread runs
       if (this.dumpRequests.length) this.dumpPending();
+      let stepped: number | null = null;         // a debugger's step ended the run (debugStop)
+      if (this.breakRequests.length || this.pauseRequested) {
+        await this.debugStop();
+        const end = this.stepEnd;
+        this.stepEnd = null;
+        if (end && "fatal" in end) return this.fail(start, end.fatal);
+        if (end) stepped = end.reason;
+      }
       if (this.replacement) { this.replaced = true; return this.replacement.run(); }   // exec
       this.flushCompletions();
-      const frameLimit = Error.stackTraceLimit;
-      Error.stackTraceLimit = STACK_FRAMES_MAX;  // a trap's stack trace is its thread's backtrace
-      this.inLoop = true;
-      try {
-        reason = ex.weft_run();
-        this.takeTrace();                          // now, before any wait: its clock reading ends the run
-      } catch (e) {
-        this.inLoop = false;
-        Error.stackTraceLimit = frameLimit;
-        let fatal: string | null;
-        try { fatal = this.onTrap(e); }
-        catch (again) { fatal = `the runtime could not recover from a trap (${(e as Error).message}): ${(again as Error).message}`; }
-        if (fatal) return this.fail(start, fatal);
-        continue;
+      if (stepped !== null) reason = stepped;
+      else {
+        const called = this.callLoop();
+        if (called === null) continue;
+        if (typeof called === "object") return this.fail(start, called.fatal);
+        reason = called;
       }
-      this.inLoop = false;
-      Error.stackTraceLimit = frameLimit;
       if (reason === RUN_AGAIN) continue;        // lets the engine switch to the loop's optimised code
       if (reason === RUN_POLL) { await this.io.turn(); continue; }
       if (reason === RUN_RETIRED) return this.finish("retired", 0, start);   // 1:1: this processor's thread ended
@@ -651,7 +663,7 @@ export class WeftProgram {
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
-        if (this.backlog.length || this.forkRequest || this.replacement || this.dumpRequests.length) continue;   // completions the ring had no room for; a fork; exec
+        if (this.backlog.length || this.forkRequest || this.replacement || this.dumpRequests.length || this.breakRequests.length || this.pauseRequested) continue;   // completions the ring had no room for; a fork; exec
         if (this.clock?.jumpTo(ex.weft_wake_at())) continue;   // a seeded run's virtual time (seed.ts)
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
         await new Promise<void>((resolve) => {
@@ -674,6 +686,94 @@ export class WeftProgram {
     }
   }
 
+  /** One call of the loop, a trap in it handled (step 4): what it returned (RUN_*), null after a trap the
+   *  run survives, or the message of one it does not. */
+  private callLoop(): number | null | { fatal: string } {
+    const frameLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = STACK_FRAMES_MAX;  // a trap's stack trace is its thread's backtrace
+    this.inLoop = true;
+    try {
+      const reason = this.exports.weft_run();
+      this.takeTrace();                          // now, before any wait: its clock reading ends the run
+      return reason;
+    } catch (e) {
+      this.inLoop = false;
+      Error.stackTraceLimit = frameLimit;
+      let fatal: string | null;
+      try { fatal = this.onTrap(e); }
+      catch (again) { fatal = `the runtime could not recover from a trap (${(e as Error).message}): ${(again as Error).message}`; }
+      return fatal ? { fatal } : null;
+    } finally {
+      this.inLoop = false;
+      Error.stackTraceLimit = frameLimit;
+    }
+  }
+
+  /** N:1, RunOptions.debug: the program stops (debugBreak() calls, a pause) and the debugger's hook runs
+   *  with every thread parked (host/kernel/debug.ts); the breaking threads go on once it returns. */
+  private async debugStop(): Promise<void> {
+    const breaks = this.breakRequests.splice(0);
+    const paused = this.pauseRequested;
+    this.pauseRequested = false;
+    const hooks = this.options.debug;
+    if (hooks && !this.options.processor) {
+      const stops: DebugStop[] = breaks.length ? breaks.map((b) => ({ reason: "break" as const, thread: b.thread })) : [];
+      if (paused || !stops.length) stops.push({ reason: "pause", thread: 0 });
+      for (const stop of stops) {
+        let open = true;
+        const session = this.debugSession(() => open);
+        try { await hooks.onStop(session, stop); } finally { open = false; }
+        if (this.stepEnd) break;
+      }
+    }
+    for (const b of breaks) this.complete(b.addr, 0);
+  }
+
+  /** What a debugger's hook may do while the program is stopped (valid while `open()`). */
+  private debugSession(open: () => boolean): DebugSession {
+    const check = () => { if (!open()) throw new WeftError("a debug session is used after its hook returned"); };
+    const view = (t: ThreadOutcome): DebugThread => {
+      const stats = this.readThreadStats().find((s) => s.id === t.id);
+      return { id: t.id, name: t.name, state: t.state, switches: stats?.switches ?? 0, cpu: stats?.cpu ?? 0,
+        ...(t.waitingOn ? { waitingOn: t.waitingOn } : {}), ...(t.backtrace ? { backtrace: t.backtrace } : {}) };
+    };
+    const find = (id: number) => threadRecords(this.exports).find((t) => this.i32(t + THREAD.id) === id) ?? 0;
+    const one = (id: number) => {
+      const t = this.threadsInTable(true).find((x) => x.id === id);
+      return t ? view(t) : null;
+    };
+    return {
+      threads: () => { check(); return this.threadsInTable(true).map(view); },
+      thread: (id) => { check(); return one(id); },
+      step: (id): StepResult => {
+        check();
+        const record = find(id);
+        if (this.stepEnd || !record || this.exports.weft_step(record) !== 0) return { ran: false, thread: one(id) };
+        this.flushCompletions();
+        const called = this.callLoop();
+        if (called !== null && typeof called === "object") {
+          this.stepEnd = called;
+          return { ran: true, thread: one(id), ended: called.fatal };
+        }
+        if (called === RUN_EXITED || called === RUN_DEADLOCK) {
+          this.stepEnd = { reason: called };
+          return { ran: true, thread: one(id), ended: called === RUN_EXITED ? "main ended" : "deadlock" };
+        }
+        return { ran: true, thread: one(id) };
+      },
+    };
+  }
+
+  /** N:1: stops the program at its loop's next return (the next switch, or the running thread's next
+   *  safepoint once its tick comes) and calls RunOptions.debug's onStop. No-op without a debugger. */
+  pause(): void {
+    if (!this.options.debug || this.options.processor) return;
+    this.pauseRequested = true;
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
   /** Step 4. Returns a message if the run cannot go on. */
   private onTrap(e: unknown): string | null {
     const ex = this.exports;
@@ -691,7 +791,7 @@ export class WeftProgram {
     let what = (e as Error).message;
     if (e instanceof RangeError) what = `stack overflow: ${what}`;
     const message = `thread ${id} "${name}" died: ${what}`;
-    const stack = (e as Error).stack;
+    const stack = stackOf(e);
     this.trapFrames = stack ? { id, frames: threadFrames(stack, this.functionNames()) } : null;
     ex.weft_trap_begin();                          // back on the processor's stack before allocating
     // The core reports the death through `died`, during weft_trap_end. With no room for the message (a
@@ -823,6 +923,7 @@ export class WeftProgram {
     if (kind === "io") {
       const op = OP_NAMES[this.u32(addr + REQUEST.op)] ?? "call";
       if (op === "dump") return "dumpThreads()";
+      if (op === "break") return "debugBreak()";
       return `${op} on fd ${this.i32(addr + REQUEST.fd)} (I/O)`;
     }
     if (kind === "mutex") return `mutex at 0x${addr.toString(16)}${this.heldBy(this.i32(addr) & 0x7fffffff)}`;

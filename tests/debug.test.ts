@@ -1,0 +1,96 @@
+// Debugger hooks (host/kernel/debug.ts): a program stops whole at debugBreak() or at pause(), the hook
+// sees every thread with its frames, steps one thread at a time while the others stay parked, and the
+// program then goes on to the end it would have had; `weft debug` does the same from a terminal.
+import { describe, expect, it } from "vitest";
+import path from "node:path";
+import { buildAhead, buildProgram, ROOT, runNode } from "./harness";
+import { run } from "../dist/host/index.js";
+import type { DebugSession, DebugStop, DebugThread, StepResult } from "../dist/host/kernel/debug.js";
+
+const TIMEOUT = 120_000;
+buildAhead([["debug_break.ts", { optimize: "quick" }], ["debug_pause.ts", { optimize: "quick" }]]);
+
+const byName = (threads: DebugThread[], name: string) => threads.find((t) => t.name === name)!;
+const frames = (t: DebugThread | null | undefined) => (t?.backtrace ?? []).map((f) => f.function);
+
+describe("debugger hooks", () => {
+  it("debugBreak() stops the program: every thread is seen with its frames, a step runs one thread one turn, the others stay parked", async () => {
+    const wasm = await buildProgram("debug_break.ts", { optimize: "quick" });
+    const stops: DebugStop[] = [];
+    const seen: { before: DebugThread[]; steps: StepResult[]; after: DebugThread[] }[] = [];
+    const out: string[] = [];
+    const result = await run(wasm, {
+      stdout: (l) => out.push(l),
+      debug: {
+        onStop(session: DebugSession, stop: DebugStop) {
+          stops.push(stop);
+          const before = session.threads();
+          const a = byName(before, "a").id, main = byName(before, "main").id;
+          const steps = [session.step(a), session.step(a), session.step(main)];
+          seen.push({ before, steps, after: session.threads() });
+        },
+      },
+    });
+    expect({ status: result.status, exitCode: result.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+    expect(stops).toEqual([{ reason: "break", thread: 1 }]);
+    const { before, steps, after } = seen[0];
+    expect(byName(before, "main")).toMatchObject({ state: "blocked", waitingOn: "debugBreak()" });
+    expect(frames(byName(before, "main"))).toEqual(["ioCall", "debugBreak", "stopHere", "main"]);
+    expect(frames(byName(before, "a"))).toEqual(["countA"]);
+    expect(frames(byName(before, "b"))).toEqual(["countB"]);
+    // Two steps of a: a ran twice, b not at all; main, blocked in the break, cannot run.
+    expect(steps.map((s) => s.ran)).toEqual([true, true, false]);
+    expect(steps[1].thread?.state).toBe("runnable");
+    expect(byName(after, "a").switches).toBe(byName(before, "a").switches + 2);
+    expect(byName(after, "b").switches).toBe(byName(before, "b").switches);
+    expect(byName(after, "main").switches).toBe(byName(before, "main").switches);
+    // a counted 1 before the stop and 2 more in the steps; the program then ends as it would have.
+    expect(out[0]).toBe("before a=1 b=1");
+    expect(out[1]).toMatch(/^after a=[3-5] b=[1-5]$/);
+    expect(Number(/a=(\d)/.exec(out[1])![1])).toBeGreaterThanOrEqual(3);
+    expect(out[2]).toBe("end a=5 b=5");
+  }, TIMEOUT);
+
+  it("pause() stops a program whose thread computes: it is parked at a safepoint, with its frames", async () => {
+    const wasm = await buildProgram("debug_pause.ts", { optimize: "quick" });
+    let seen: DebugThread[] = [];
+    let stepped: StepResult | null = null;
+    const stops: DebugStop[] = [];
+    const result = await run(wasm, {
+      debug: {
+        onStart(control) { setTimeout(() => control.pause(), 50); },
+        onStop(session, stop) {
+          stops.push(stop);
+          seen = session.threads();
+          stepped = session.step(byName(seen, "spinner").id);
+        },
+      },
+    });
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: "exited", stdout: "stopped\n" });
+    expect(stops).toEqual([{ reason: "pause", thread: 0 }]);
+    expect(byName(seen, "main")).toMatchObject({ state: "sleeping" });
+    expect(frames(byName(seen, "main"))).toContain("main");
+    expect(byName(seen, "spinner").state).toBe("runnable");
+    expect(frames(byName(seen, "spinner"))).toEqual(["crunch", "spinner"]);
+    expect(stepped!.ran).toBe(true);
+    expect(frames(stepped!.thread)).toEqual(["crunch", "spinner"]);
+  }, TIMEOUT);
+
+  it("weft debug: threads, bt N, step N and continue from stdin", async () => {
+    const r = await runNode([path.join(ROOT, "dist", "host", "cli.js"), "debug", "tests/programs/debug_break.ts"],
+      { input: "threads\nbt 1\nstep 2\nstep 1\nbt 9\nbogus\nc\n", timeoutMs: 120_000 });
+    expect(r.status).toBe(0);
+    const out = r.stdout.split("(weft) ");
+    expect(out[0]).toBe("before a=1 b=1\nstopped: thread 1 \"main\" called debugBreak()\n");
+    expect(out[1]).toMatch(/^thread 1 "main": blocked on debugBreak\(\); \d+ switches\nthread 2 "a": runnable; 1 switches\nthread 3 "b": runnable; 1 switches\n$/);
+    expect(out[2]).toMatch(/^thread 1 "main": blocked on debugBreak\(\); \d+ switches\n  ioCall .*\n  debugBreak .*\n  stopHere +debug_break\.ts .*\n  main +debug_break\.ts .*\n$/);
+    expect(out[3]).toMatch(/^thread 2 "a": runnable; 2 switches\n  countA +debug_break\.ts /);
+    expect(out[4]).toBe("thread 1 cannot run: blocked on debugBreak()\n");
+    expect(out[5]).toBe("no thread 9\n");
+    expect(out[6]).toBe("unknown command: bogus (help lists them)\n");
+    expect(out[7]).toMatch(/^after a=\d b=\d\nend a=5 b=5\n$/);
+    const cli = (args: string[]) => runNode([path.join(ROOT, "dist", "host", "cli.js"), "debug", ...args]);
+    expect(await cli([])).toMatchObject({ status: 2, stderr: "weft: debug needs a program: weft debug <app.ts|app.wasm>\n" });
+    expect(await cli(["app.js"])).toMatchObject({ status: 2, stderr: "weft: debug takes a .ts or .wasm file, got app.js\n" });
+  }, TIMEOUT);
+});
