@@ -122,6 +122,7 @@
 #define WEFT_WAIT_SLEEP 12
 #define WEFT_WAIT_IO 13
 #define WEFT_WAIT_SIGWAIT 14
+#define WEFT_WAIT_RWLOCK_WRITE 15
 
 /** weft_asyncify_get_state(). */
 #define WEFT_ASYNCIFY_NORMAL 0

@@ -23,7 +23,7 @@ export {
 export {
   futexWait, futexWake, futexWaitFor, FUTEX_WOKEN, FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT, FUTEX_INTERRUPTED,
   WAIT_FUTEX, WAIT_MUTEX, WAIT_COND, WAIT_RWLOCK, WAIT_SEMAPHORE, WAIT_BARRIER, WAIT_ONCE, WAIT_WAITGROUP,
-  WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV, WAIT_SELECT, WAIT_JOIN, WAIT_SLEEP,
+  WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV, WAIT_SELECT, WAIT_JOIN, WAIT_SLEEP, WAIT_RWLOCK_WRITE,
 } from "./core/futex";
 export { tlsKeyCreate, tlsKeyDelete, tlsGet, tlsSet, ThreadLocal, getErrno, setErrno, TLS_KEYS_MAX } from "./core/tls";
 export { print, printError } from "./lib/console";

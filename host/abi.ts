@@ -53,7 +53,7 @@ export const REQUIRED_EXPORTS = [
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
   "weft_signal", "weft_signal_word", "weft_signal_source", "weft_terminated_by", "weft_fork_child", "weft_owner_fate",
   "weft_deadlock_policy", "weft_partial_deadlock", "weft_seed", "weft_seed_steps",
-  "weft_serve", "weft_trace_start", "weft_trace_take", "weft_backtrace", "weft_step",
+  "weft_serve", "weft_trace_start", "weft_trace_take", "weft_backtrace", "weft_step", "weft_waits_for",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",
 ] as const;
 
@@ -133,7 +133,7 @@ export const FLAG_DETACHED = 1, FLAG_MAIN = 2;
 /** What a blocked thread waits on (assembly/core/futex.ts, WAIT_*). */
 export const WAIT_KINDS = [
   "futex", "mutex", "cond", "rwlock", "semaphore", "barrier", "once", "waitgroup", "channel send",
-  "channel receive", "select", "join", "sleep", "io", "sigwait",
+  "channel receive", "select", "join", "sleep", "io", "sigwait", "rwlock write",
 ] as const;
 
 /** The timeline trace's records (assembly/core/trace.ts): 16 bytes each, their kinds and a STOP's reasons. */

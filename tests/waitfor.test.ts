@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { buildAhead, runProgram, runSharedProgram, valuesOf } from "./harness";
 
 const TIMEOUT = 120_000;
-buildAhead([["partial_deadlock.ts", {}], ["partial_deadlock.ts", { shared: true }]]);
+buildAhead([["partial_deadlock.ts", {}], ["partial_deadlock.ts", { shared: true }], ["partial_deadlock_rw.ts", {}],
+  ["partial_deadlock_rw.ts", { shared: true }]]);
 
 // Each report's lines (on processors, two reports printed at once may interleave line by line).
 const REPORT_LINES = [
@@ -39,6 +40,26 @@ describe("partial deadlocks", () => {
       expect(result.status).toBe("deadlock");
       expect(result.error).toMatch(/^deadlock among some threads:\n  thread \d+ "(ab|ba|joiner0|joiner1)"/);
       expect(valuesOf(result).get("others_finished")).toBeUndefined();
+    }, TIMEOUT);
+  }
+
+  for (const processors of [0, 2]) {
+    const where = processors ? `on ${processors} processors` : "in N:1";
+    it(`through an RwLock's writer: a reader and a writer waiting for it are edges to it (${where})`, async () => {
+      const result = processors ? await runSharedProgram("partial_deadlock_rw.ts", processors) : await runProgram("partial_deadlock_rw.ts");
+      expect({ status: result.status, exitCode: result.exitCode, finished: valuesOf(result).get("others_finished") })
+        .toEqual({ status: "exited", exitCode: 0, finished: "6" });
+      const lines = result.stderr.trimEnd().split("\n");
+      const closed = "( \\(this wait closed the cycle\\))?$";
+      const expected = [
+        `^  thread \\d+ "reader" waits for rwlock at 0x[0-9a-f]+ to read, write-locked by thread \\d+ "writer"${closed}`,
+        `^  thread \\d+ "writer" waits for mutex at 0x[0-9a-f]+, held by thread \\d+ "reader"${closed}`,
+        `^  thread \\d+ "w2" waits for rwlock at 0x[0-9a-f]+ to write, write-locked by thread \\d+ "w1"${closed}`,
+        `^  thread \\d+ "w1" waits for mutex at 0x[0-9a-f]+, held by thread \\d+ "w2"${closed}`,
+      ].map((r) => new RegExp(r));
+      expect(expected.map((line) => lines.filter((l) => line.test(l)).length)).toEqual([1, 1, 1, 1]);
+      expect(lines.filter((l) => l === "weft: deadlock among some threads:").length).toBe(2);
+      expect(lines.length).toBe(8);
     }, TIMEOUT);
   }
 

@@ -59,7 +59,7 @@ import { signalRestarts } from "./signal";
 // @ts-ignore: decorator
 @inline export const WAIT_COND: i32 = 2;
 // @ts-ignore: decorator
-@inline export const WAIT_RWLOCK: i32 = 3;
+@inline export const WAIT_RWLOCK: i32 = 3;           // an RwLock's reader; waitAddr is the lock's state word
 // @ts-ignore: decorator
 @inline export const WAIT_SEMAPHORE: i32 = 4;
 // @ts-ignore: decorator
@@ -82,6 +82,8 @@ import { signalRestarts } from "./signal";
 @inline export const WAIT_IO: i32 = 13;          // a system call (sys/io.ts); waitAddr is the request
 // @ts-ignore: decorator
 @inline export const WAIT_SIGNAL: i32 = 14;      // sigwait (core/signal.ts); waitAddr is its signal block's word
+// @ts-ignore: decorator
+@inline export const WAIT_RWLOCK_WRITE: i32 = 15; // an RwLock's writer; waitAddr is its writerNotify word (lib/sync/rwlock.ts)
 
 /** Initial number of wait-queue buckets (a power of two; 8 KiB). The table doubles whenever waiters
  *  outnumber buckets twice over, so the start only sets the first allocation. Not configurable. */

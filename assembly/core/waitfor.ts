@@ -6,7 +6,8 @@
 // cycle among a few threads — two threads that took two mutexes in opposite orders, two threads joining
 // each other — leaves the rest running, and the loop never sees it. The wait-for graph has an edge from a
 // blocked thread to the thread it waits for: the owner of the mutex it locks (the owner is in the mutex's
-// word: lib/sync/mutex.ts), the thread it joins. A cycle can only close when a thread adds an edge, that
+// word: lib/sync/mutex.ts), the thread it joins, the writer that holds the RwLock it waits to read or
+// write (lib/sync/rwlock.ts records its write holder). A cycle can only close when a thread adds an edge, that
 // is, as it is about to block: so a thread about to wait walks the edges from the thread it will wait for;
 // if the walk comes back to itself, its wait closes a cycle. It is found the moment it forms, at the cost
 // of a walk on the slow path of a lock or a join only (never on a fast path), under the scheduler lock so
@@ -23,8 +24,11 @@
 // whose wait closed the cycle dies with the report as its error, as a trap would end it (an instance
 // JavaScript calls into, host/serve.ts: that call rejects, the instance serves on).
 //
-// Not in the graph: rwlocks, semaphores, condition variables and channels (no owner or peer is recorded
-// for them); a cycle through one of them is found only when it stops the whole program.
+// Not in the graph: an RwLock's readers (a writer waiting for readers waits for no one thread: they are
+// counted, not recorded), semaphores, condition variables and channels. None of these has an owner: any
+// thread may be the one that posts, signals, sends or receives, so a wait on one is an edge to no
+// particular thread, and a cycle through it is certain only when every thread is blocked — which the loop
+// sees as a deadlock of the whole program.
 
 import { Thread, STATE_BLOCKED, FLAG_DETACHED } from "./layout";
 import { threadKillParked, threadReap } from "./thread";
@@ -32,7 +36,8 @@ import { threadById } from "./table";
 import { schedLockTake, schedLockDrop } from "./processor";
 import { endProgram } from "./scheduler";
 import { hostWrite } from "./host";
-import { WAIT_MUTEX, WAIT_JOIN } from "./futex";
+import { WAIT_MUTEX, WAIT_JOIN, WAIT_RWLOCK, WAIT_RWLOCK_WRITE } from "./futex";
+import { rwlockWriterAt, rwlockOfNotify } from "../lib/sync/rwlock";
 import { gcShade } from "../runtime/gc";
 
 /** The longest chain of waits walked (threads). A cycle longer than this is found when the program stops
@@ -52,9 +57,11 @@ let lastReporter: i32 = 0;        // the thread that reported last, and the word
 let lastAddr: usize = 0;          // wakes spuriously and waits again does not report the same cycle twice
 
 /** What a thread blocked on `kind` at `addr` waits for: a thread's id, or 0 (no edge). */
-function edge(kind: i32, addr: usize): i32 {
+export function edge(kind: i32, addr: usize): i32 {
   if (kind == WAIT_MUTEX) return atomic.load<i32>(addr) & OWNER_MASK;
   if (kind == WAIT_JOIN) return changetype<Thread>(addr - offsetof<Thread>("state")).id;
+  if (kind == WAIT_RWLOCK) return rwlockWriterAt(addr);
+  if (kind == WAIT_RWLOCK_WRITE) return rwlockWriterAt(rwlockOfNotify(addr));
   return 0;
 }
 
@@ -124,8 +131,7 @@ function cycleText(me: Thread, kind: i32, addr: usize): string {
   while (true) {
     let next = threadById(edge(k, a));
     if (next === null) break;
-    lines += "\n  " + name(t) + " waits for " + (k == WAIT_MUTEX ? "mutex at 0x" + a.toString(16) + ", held by " + name(next) : name(next) + " to end (join)") +
-      (first ? " (this wait closed the cycle)" : "");
+    lines += "\n  " + name(t) + " waits for " + waitText(k, a, next) + (first ? " (this wait closed the cycle)" : "");
     if (next === me) break;
     t = next;
     k = t.waitKind;
@@ -133,6 +139,14 @@ function cycleText(me: Thread, kind: i32, addr: usize): string {
     first = false;
   }
   return lines;
+}
+
+/** What a thread waiting on `kind` at `addr` waits for, held by `holder`. */
+function waitText(kind: i32, addr: usize, holder: Thread): string {
+  if (kind == WAIT_MUTEX) return "mutex at 0x" + addr.toString(16) + ", held by " + name(holder);
+  if (kind == WAIT_RWLOCK) return "rwlock at 0x" + addr.toString(16) + " to read, write-locked by " + name(holder);
+  if (kind == WAIT_RWLOCK_WRITE) return "rwlock at 0x" + rwlockOfNotify(addr).toString(16) + " to write, write-locked by " + name(holder);
+  return name(holder) + " to end (join)";
 }
 
 /** The wait that followed waitForCheck is over (woken, or it will check again before waiting again). */

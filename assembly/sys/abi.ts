@@ -41,7 +41,7 @@ import { setStackPointer } from "../core/asyncify";
 import { setStackLimit } from "../core/stack";
 import { EINVAL, ENOMEM } from "../core/errno";
 import { forkChild, ownerFate } from "../core/fork";
-import { waitForPolicy, waitForReport } from "../core/waitfor";
+import { waitForPolicy, waitForReport, edge as waitEdge } from "../core/waitfor";
 import { seedConfigure, seedSteps } from "../core/seed";
 import { traceStart, traceTake } from "../core/trace";
 import { HOST_SIGNALS, NSIG, signalSourceSet, signalTerminatedBy } from "../core/signal";
@@ -115,6 +115,9 @@ export function weft_backtrace(t: usize): i32 { return probeFrames(t); }
 /** A debugger's step (core/scheduler.ts, stepPrepare): the next weft_run runs runnable thread `t` alone
  *  for one turn and returns. 0, or -1 (not runnable, or a shared build). */
 export function weft_step(t: usize): i32 { return stepPrepare(t); }
+/** The thread blocked thread `t` waits for, by the wait-for graph's edges (core/waitfor.ts: a mutex's
+ *  owner, a joined thread, an RwLock's write holder), or 0. */
+export function weft_waits_for(t: usize): i32 { return waitEdge(changetype<Thread>(t).waitKind, changetype<Thread>(t).waitAddr); }
 
 /** main's exit value. */
 export function weft_main_value(): i32 { return mainExitValue(); }

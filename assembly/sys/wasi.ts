@@ -139,7 +139,7 @@ export function __weft_wasi_io_submit(request: usize): i32 {
 
 const WAIT_NAMES: string[] = [
   "futex", "mutex", "cond", "rwlock", "semaphore", "barrier", "once", "waitgroup", "channel send",
-  "channel receive", "select", "join", "sleep", "io",
+  "channel receive", "select", "join", "sleep", "io", "sigwait", "rwlock write",
 ];
 const STATE_NAMES: string[] = ["free", "runnable", "running", "blocked", "sleeping", "exited", "trapped"];
 

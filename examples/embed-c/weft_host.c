@@ -564,7 +564,7 @@ static wasm_rt_trap_t run_once(int32_t *reason) {
 static const char *const STATE_NAMES[] = {"free", "runnable", "running", "blocked", "sleeping", "exited", "trapped"};
 static const char *const WAIT_KINDS[] = {
   "futex", "mutex", "cond", "rwlock", "semaphore", "barrier", "once", "waitgroup", "channel send",
-  "channel receive", "select", "join", "sleep", "io",
+  "channel receive", "select", "join", "sleep", "io", "sigwait", "rwlock write",
 };
 static const char *const OP_NAMES[] = {
   NULL, "open", "close", "read", "write", "stat", "readdir", "unlink", "listen", "accept", "connect",

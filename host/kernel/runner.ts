@@ -927,6 +927,12 @@ export class WeftProgram {
       return `${op} on fd ${this.i32(addr + REQUEST.fd)} (I/O)`;
     }
     if (kind === "mutex") return `mutex at 0x${addr.toString(16)}${this.heldBy(this.i32(addr) & 0x7fffffff)}`;
+    if (kind === "rwlock" || kind === "rwlock write") {
+      // A writer waits on the lock's writerNotify word, 4 bytes after its state word (ABI.md, Thread record).
+      const writer = this.exports.weft_waits_for(t);
+      return `rwlock at 0x${(kind === "rwlock" ? addr : addr - 4).toString(16)} to ${kind === "rwlock" ? "read" : "write"}` +
+        (writer ? `, write-locked by thread ${writer}` : "");
+    }
     return `${kind} at 0x${addr.toString(16)}`;
   }
 

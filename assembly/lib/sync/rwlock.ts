@@ -40,8 +40,11 @@
 // locked meanwhile, that thread's unlock takes over the waking.
 
 import { atomicAdd, atomicCas, atomicLoad, atomicSub } from "../../core/atomics";
-import { futexWaitFor, futexWake, WAIT_RWLOCK } from "../../core/futex";
+import { futexWaitFor, futexWake, WAIT_RWLOCK, WAIT_RWLOCK_WRITE } from "../../core/futex";
 import { self } from "../../core/thread";
+import { currentThread } from "../../core/scheduler";
+import { Thread as ThreadRecord } from "../../core/layout";
+import { waitForCheck, waitForDone } from "../../core/waitfor";
 import { EDEADLK, EPERM } from "../../core/errno";
 
 // @ts-ignore: decorator
@@ -71,6 +74,17 @@ import { EDEADLK, EPERM } from "../../core/errno";
   return (state & MASK) < MAX_READERS && (state & (READERS_WAITING | WRITERS_WAITING)) == 0;
 }
 
+/** The write holder of the RwLock whose state word is at `addr` (its ThreadId), or 0 when no writer
+ *  holds it: the edge of the wait-for graph from a thread waiting for it (core/waitfor.ts). Readers are
+ *  not recorded: a writer waiting for readers waits for no one thread. */
+export function rwlockWriterAt(addr: usize): i32 {
+  return isWriteLocked(atomicLoad(addr)) ? atomicLoad(addr + offsetof<RwLock>("writer")) : 0;
+}
+
+/** The RwLock (its state word) whose writerNotify word, which writers wait on, is at `addr`. */
+// @ts-ignore: decorator
+@inline export function rwlockOfNotify(addr: usize): usize { return addr - offsetof<RwLock>("writerNotify"); }
+
 // ─── Slow paths ───
 
 function readContended(lock: RwLock): void {
@@ -88,7 +102,10 @@ function readContended(lock: RwLock): void {
       let seen = atomicCas(addr, state, state | READERS_WAITING);
       if (seen != state) { state = seen; continue; }
     }
+    // A cycle through a writer? (core/waitfor.ts: a wait for a write holder is an edge to it.)
+    if (isWriteLocked(state)) waitForCheck(changetype<ThreadRecord>(currentThread), WAIT_RWLOCK, addr);
     futexWaitFor(addr, state | READERS_WAITING, -1, WAIT_RWLOCK);           // 3
+    waitForDone(changetype<ThreadRecord>(currentThread));
     state = atomicLoad(addr);
   }
 }
@@ -112,7 +129,9 @@ function writeContended(lock: RwLock): void {
     let notify = atomicLoad(lock.writerNotifyAddress());                    // 3
     state = atomicLoad(addr);
     if (isUnlocked(state) || !hasWritersWaiting(state)) continue;
-    futexWaitFor(lock.writerNotifyAddress(), notify, -1, WAIT_RWLOCK);      // 4
+    if (isWriteLocked(state)) waitForCheck(changetype<ThreadRecord>(currentThread), WAIT_RWLOCK_WRITE, lock.writerNotifyAddress());
+    futexWaitFor(lock.writerNotifyAddress(), notify, -1, WAIT_RWLOCK_WRITE); // 4
+    waitForDone(changetype<ThreadRecord>(currentThread));
     state = atomicLoad(addr);
   }
 }
