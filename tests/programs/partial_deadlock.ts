@@ -2,8 +2,9 @@
 // two join each other, while six others work, sleep and finish. The cycles are reported as they form;
 // main joins the six, waits until the four others are blocked (each cycle is reported before its last
 // thread blocks), and ends.
-import { spawn, join, sleep, print, yieldNow, threadStats, Mutex, SpawnOptions } from "weft";
+import { spawn, join, sleep, print, yieldNow, Mutex } from "weft";
 import { Counter } from "./lib/counter";
+import { detachedNamed, awaitBlocked } from "./lib/stuck";
 
 const a = new Mutex(), b = new Mutex();
 const HELD: usize = memory.data(4, 4);        // 1 once ab holds a
@@ -26,23 +27,11 @@ function worker(i: usize): i32 {
   return <i32>i;
 }
 
-function named(name: string): SpawnOptions {
-  let o = new SpawnOptions();
-  o.name = name;
-  o.detached = true;
-  return o;
-}
-
-function blocked(id: i32): bool {
-  let s = threadStats(id);
-  return s !== null && s.state == "blocked";
-}
-
 export function main(): i32 {
   let stuck = new StaticArray<i32>(4);
-  stuck[0] = spawn(ab, 0, named("ab"));
-  stuck[1] = spawn(ba, 0, named("ba"));
-  let o0 = named("joiner0"), o1 = named("joiner1");
+  stuck[0] = spawn(ab, 0, detachedNamed("ab"));
+  stuck[1] = spawn(ba, 0, detachedNamed("ba"));
+  let o0 = detachedNamed("joiner0"), o1 = detachedNamed("joiner1");
   o0.detached = false;
   o1.detached = false;
   joiners[0] = spawn(joinOther, 0, o0);
@@ -53,11 +42,6 @@ export function main(): i32 {
   print("others_finished=" + done.toString());
   stuck[2] = joiners[0];
   stuck[3] = joiners[1];
-  for (let i = 0; i < 4; i++) {
-    while (!blocked(stuck[i])) {
-      if (threadStats(stuck[i]) === null) { print("gone=" + stuck[i].toString()); return 1; }   // ended: no cycle
-      sleep(1);
-    }
-  }
+  if (!awaitBlocked(stuck)) return 1;             // one ended: no cycle
   return 0;
 }

@@ -2,7 +2,8 @@
 // whose holder waits to read the lock, and a writer that waits for a mutex whose holder waits to write
 // it; four other threads work and finish. Each wait is taken in a forced order (flags), so each cycle
 // forms on every run; main waits until the four are blocked, and ends.
-import { spawn, join, sleep, print, yieldNow, threadStats, Mutex, RwLock, SpawnOptions } from "weft";
+import { spawn, join, sleep, print, yieldNow, Mutex, RwLock } from "weft";
+import { detachedNamed, awaitBlocked } from "./lib/stuck";
 
 const rw1 = new RwLock(), m1 = new Mutex();
 const rw2 = new RwLock(), m2 = new Mutex();
@@ -20,34 +21,17 @@ function worker(i: usize): i32 {
   return <i32>i;
 }
 
-function named(name: string): SpawnOptions {
-  let o = new SpawnOptions();
-  o.name = name;
-  o.detached = true;
-  return o;
-}
-
-function blocked(id: i32): bool {
-  let s = threadStats(id);
-  return s !== null && s.state == "blocked";
-}
-
 export function main(): i32 {
   let stuck = new StaticArray<i32>(4);
-  stuck[0] = spawn(writer, 0, named("writer"));
-  stuck[1] = spawn(reader, 0, named("reader"));
-  stuck[2] = spawn(w1, 0, named("w1"));
-  stuck[3] = spawn(w2, 0, named("w2"));
+  stuck[0] = spawn(writer, 0, detachedNamed("writer"));
+  stuck[1] = spawn(reader, 0, detachedNamed("reader"));
+  stuck[2] = spawn(w1, 0, detachedNamed("w1"));
+  stuck[3] = spawn(w2, 0, detachedNamed("w2"));
   let workers = new StaticArray<i32>(4);
   for (let i = 0; i < 4; i++) workers[i] = spawn(worker, i);
   let sum = 0;
   for (let i = 0; i < 4; i++) sum += join(workers[i]).value;
   print("others_finished=" + sum.toString());
-  for (let i = 0; i < 4; i++) {
-    while (!blocked(stuck[i])) {
-      if (threadStats(stuck[i]) === null) { print("gone=" + stuck[i].toString()); return 1; }
-      sleep(1);
-    }
-  }
+  if (!awaitBlocked(stuck)) return 1;             // one ended: no cycle
   return 0;
 }
