@@ -16,6 +16,23 @@ const REPORT_LINES = [
   /^  thread \d+ "joiner1" waits for thread \d+ "joiner0" to end \(join\)( \(this wait closed the cycle\))?$/,
 ];
 
+// A backtrace's line (host/kernel/backtrace.ts): in N:1 each thread of a report is followed by its frames.
+const FRAME = /^    (\S+) .*wasm-function\[\d+\]:0x[0-9a-f]+$/;
+
+/** The report's lines without frames, and the entry function (the outermost frame) under each thread's line. */
+function report(stderr: string): { lines: string[]; entries: Map<string, string> } {
+  const all = stderr.trimEnd().split("\n");
+  const entries = new Map<string, string>();
+  let thread = "";
+  for (const line of all) {
+    const head = /^  thread \d+ "([^"]+)"/.exec(line);
+    if (head) { thread = head[1]; continue; }
+    const frame = FRAME.exec(line);
+    if (frame && thread) entries.set(thread, frame[1]);
+  }
+  return { lines: all.filter((l) => !FRAME.test(l)), entries };
+}
+
 describe("partial deadlocks", () => {
   for (const processors of [0, 2]) {
     const where = processors ? `on ${processors} processors` : "in N:1";
@@ -27,12 +44,14 @@ describe("partial deadlocks", () => {
       const result = await go();
       expect({ status: result.status, exitCode: result.exitCode, finished: valuesOf(result).get("others_finished") })
         .toEqual({ status: "exited", exitCode: 0, finished: "6" });
-      const lines = result.stderr.trimEnd().split("\n");
+      const { lines, entries } = report(result.stderr);
       expect(REPORT_LINES.map((line) => lines.filter((l) => line.test(l)).length)).toEqual([1, 1, 1, 1]);
       expect(lines.filter((l) => l === "weft: deadlock among some threads:").length).toBe(2);
       expect(lines.filter((l) => l === "  (the other threads go on)").length).toBe(2);
       expect(lines.length).toBe(8);
       expect(lines.filter((l) => / \(this wait closed the cycle\)$/.test(l)).length).toBe(2);
+      // N:1: each thread of a cycle with its frames, down to its entry (on processors, others run on: none).
+      expect(Object.fromEntries(entries)).toEqual(processors ? {} : { ab: "ab", ba: "ba", joiner0: "joinOther", joiner1: "joinOther" });
     }, TIMEOUT);
 
     it(`end the run with deadlock: "abort" (${where})`, async () => {
@@ -49,7 +68,8 @@ describe("partial deadlocks", () => {
       const result = processors ? await runSharedProgram("partial_deadlock_rw.ts", processors) : await runProgram("partial_deadlock_rw.ts");
       expect({ status: result.status, exitCode: result.exitCode, finished: valuesOf(result).get("others_finished") })
         .toEqual({ status: "exited", exitCode: 0, finished: "6" });
-      const lines = result.stderr.trimEnd().split("\n");
+      const { lines, entries } = report(result.stderr);
+      expect(Object.fromEntries(entries)).toEqual(processors ? {} : { writer: "writer", reader: "reader", w1: "w1", w2: "w2" });
       const closed = "( \\(this wait closed the cycle\\))?$";
       const expected = [
         `^  thread \\d+ "reader" waits for rwlock at 0x[0-9a-f]+ to read, write-locked by thread \\d+ "writer"${closed}`,

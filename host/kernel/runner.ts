@@ -128,6 +128,9 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
   };
 }
 
+/** How a partial deadlock's report starts (assembly/core/waitfor.ts, waitForCheck). */
+const CYCLE_REPORT = "weft: deadlock among some threads:";
+
 export interface ThreadOutcome {
   id: number;
   name: string;
@@ -263,6 +266,7 @@ export class WeftProgram {
   private probed: BacktraceFrame[] | null = null;      // what the `frames` import took
   private trapFrames: { id: number; frames: BacktraceFrame[] } | null = null;   // a trap's, until `died`
   private dumpRequests: number[] = [];       // dumpThreads() calls, answered between two runs of the loop
+  private cycleReports: string[] = [];       // partial deadlocks' reports (N:1), printed likewise with frames
   private breakRequests: { addr: number; thread: number }[] = [];   // debugBreak() calls, likewise
   private pauseRequested = false;            // WeftProgram.pause()
   private stepEnd: { reason: number } | { fatal: string } | null = null;   // a step ended the run (debug.ts)
@@ -324,7 +328,12 @@ export class WeftProgram {
           const to = fd === 2 ? 2 : 1;
           // A process whose stdout or stderr dup2 moved (posixSpawn's actions) prints there (process-io.ts).
           const moved = this.io instanceof ProcessIo ? this.io.printTo(to, this.ioContext) : "self";
-          if (moved === "self") this.emit(to, this.utf16(ptr, len) + "\n");
+          if (moved === "self") {
+            const text = this.utf16(ptr, len);
+            // N:1: a cycle's report waits for the loop to return, when its threads' frames can be shown.
+            if (to === 2 && !this.options.processor && text.startsWith(CYCLE_REPORT)) this.cycleReports.push(text);
+            else this.emit(to, text + "\n");
+          }
           else moved?.(this.utf16(ptr, len) + "\n");
         },
         io_submit: (addr: number) => this.submit(addr),
@@ -631,6 +640,7 @@ export class WeftProgram {
       let reason: number;
       if (this.forkRequest) await this.fork();       // between two calls: no thread runs
       if (this.dumpRequests.length) this.dumpPending();
+      if (this.cycleReports.length) this.cyclesPending();
       let stepped: number | null = null;         // a debugger's step ended the run (debugStop)
       if (this.breakRequests.length || this.pauseRequested) {
         await this.debugStop();
@@ -657,13 +667,14 @@ export class WeftProgram {
         const killed = ex.weft_main_error();         // main ended by the core itself (e.g. out of memory)
         if (killed) return this.finish("error", 1, start, `main died: ${this.string(killed)}`);
         const cycle = ex.weft_partial_deadlock();   // deadlock: "abort" (assembly/core/waitfor.ts)
-        if (cycle) return this.finish("deadlock", 1, start, this.string(cycle).replace(/^weft: /, ""));
+        if (cycle) return this.finish("deadlock", 1, start, this.withFrames(this.string(cycle).replace(/^weft: /, "")));
         const signal = ex.weft_terminated_by();     // a signal's default action (assembly/core/signal.ts)
         if (signal) return this.finish("signaled", 128 + signal, start, `terminated by ${signalName(signal)}`, signalName(signal));
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
-        if (this.backlog.length || this.forkRequest || this.replacement || this.dumpRequests.length || this.breakRequests.length || this.pauseRequested) continue;   // completions the ring had no room for; a fork; exec
+        if (this.backlog.length || this.forkRequest || this.replacement || this.dumpRequests.length || this.cycleReports.length ||
+          this.breakRequests.length || this.pauseRequested) continue;   // completions the ring had no room for; a fork; exec
         if (this.clock?.jumpTo(ex.weft_wake_at())) continue;   // a seeded run's virtual time (seed.ts)
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
         await new Promise<void>((resolve) => {
@@ -870,6 +881,23 @@ export class WeftProgram {
     }
   }
 
+  /** Partial deadlocks' reports (assembly/core/waitfor.ts), each thread of the cycle with its frames. */
+  private cyclesPending(): void {
+    for (const report of this.cycleReports.splice(0)) this.emit(2, this.withFrames(report) + "\n");
+  }
+
+  /** A report whose lines start `  thread <id> `, each followed by that thread's frames where they can be
+   *  taken (it is parked). */
+  private withFrames(report: string): string {
+    const records = new Map(threadRecords(this.exports).map((t) => [this.i32(t + THREAD.id), t]));
+    return report.split("\n").map((line) => {
+      const id = /^  thread (\d+) /.exec(line)?.[1];
+      const record = id === undefined ? undefined : records.get(Number(id));
+      const frames = record === undefined ? undefined : this.backtraceOf(record);
+      return frames?.length ? `${line}\n${formatBacktrace(frames)}` : line;
+    }).join("\n");
+  }
+
   /** The frames of parked thread `t` (a record), innermost first (assembly/core/scheduler.ts,
    *  "Backtraces"), or undefined when there are none to show: it has not started, runs, has ended, or
    *  the loop is on the stack (a host function the program called asked), or this is a processor of a
@@ -994,6 +1022,9 @@ export class WeftProgram {
     if (!this.options.processor) this.options.signals?.detach();
     try { this.takeTrace(); } catch { /* a module too damaged to answer: the records taken so far */ }
     this.traceDropped();
+    // Reports the loop's return did not print yet; with frames unless the run failed (the core may be in
+    // no state to rewind a thread).
+    for (const report of this.cycleReports.splice(0)) this.emit(2, (this.failed ? report : this.withFrames(report)) + "\n");
     this.ended = true;
     this.ids.running.delete(this.pid);
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
