@@ -111,6 +111,8 @@ Options for build:
   -o, --out <file>         where to write the module (default: <entry>.wasm)
   --no-optimize            skip Binaryen's optimiser (faster build, slower program)
   --quick                  optimise lightly (Binaryen level 1): about half the build time
+  --lines                  keep source lines for backtraces (file:line:column of each frame; README,
+                           Errors): a source map in the module's "weft.lines" section
   --shared                 build for M:N: one module that several processors (Workers) run over one
                            shared memory
   --target <weft|wasi>     weft (default): for weft's own host in Node or a browser; wasi: for any WASI
@@ -138,16 +140,16 @@ class BuildFailed extends Error {}
 /** The module of a .ts program, for `weft run` and `weft start`: from the build cache when it holds it
  *  (no compiler loaded); else built by `weft build` in a process of its own under BUILD_V8_FLAGS, which
  *  this process, where the program runs, never sees. `cache` false: `weft build --no-cache`. */
-async function builtModule(file: string, shared: boolean, cache: boolean, wasi = false, quick = false): Promise<Uint8Array> {
+async function builtModule(file: string, shared: boolean, cache: boolean, wasi = false, debug = false): Promise<Uint8Array> {
   if (cache) {
-    const hit = await (await buildModule()).fromCache(file, { shared, target: wasi ? "wasi" : "weft", ...(quick ? { optimize: "quick" as const } : {}) });
+    const hit = await (await buildModule()).fromCache(file, { shared, target: wasi ? "wasi" : "weft", ...(debug ? { optimize: "quick" as const, lines: true } : {}) });
     if (hit) return hit.wasm;
   }
   const dir = mkdtempSync(path.join(tmpdir(), "weft-run-"));
   try {
     const out = path.join(dir, "program.wasm");
     const args = [...BUILD_V8_FLAGS, fileURLToPath(import.meta.url), "build", file, "-o", out,
-      ...(shared ? ["--shared"] : []), ...(wasi ? ["--target", "wasi"] : []), ...(quick ? ["--quick"] : []), ...(cache ? [] : ["--no-cache"])];
+      ...(shared ? ["--shared"] : []), ...(wasi ? ["--target", "wasi"] : []), ...(debug ? ["--quick", "--lines"] : []), ...(cache ? [] : ["--no-cache"])];
     const code = await new Promise<number | null>((resolve, reject) => {
       spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] }).on("error", reject).on("exit", resolve);
     });
@@ -403,7 +405,7 @@ async function cmdRun(args: string[]): Promise<number> {
 /** `weft debug app.ts`: runs the program N:1 with a debugger on the terminal (host/kernel/debug.ts): it
  *  stops where a thread calls debugBreak(), or on Ctrl-C, and reads commands (threads, bt N, step N,
  *  continue) from stdin. A .ts program is built with --quick, so that small functions keep frames of
- *  their own. */
+ *  their own, and --lines, so that each frame says where it is in the source. */
 async function cmdDebug(args: string[]): Promise<number> {
   let file: string | undefined, cache = true;
   const dirs: string[] = [];
@@ -488,6 +490,7 @@ async function cmdExplore(args: string[]): Promise<number> {
 
 async function cmdBuild(args: string[]): Promise<number> {
   let entry: string | undefined, out: string | undefined, optimize: boolean | "quick" = true, shared = false, safepoints = true, cache = true;
+  let lines = false;
   let target: "weft" | "wasi" = "weft";
   let syncImports: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -495,6 +498,7 @@ async function cmdBuild(args: string[]): Promise<number> {
     if (a === "-o" || a === "--out") { out = args[++i]; if (!out) throw new UsageError(`${a} needs a file name`); }
     else if (a === "--no-optimize") optimize = false;
     else if (a === "--quick") optimize = "quick";
+    else if (a === "--lines") lines = true;
     else if (a === "--shared") shared = true;
     else if (a === "--no-safepoints") safepoints = false;
     else if (a === "--no-cache") cache = false;
@@ -519,7 +523,7 @@ async function cmdBuild(args: string[]): Promise<number> {
   const { build, defaultCacheDir } = await buildModule();
   enableCompileCache(path.join(defaultCacheDir(), "v8"));
   if (shared && target === "wasi") throw new UsageError("--target wasi makes an N:1 module (WASI preview 1 has no threads): drop --shared");
-  const result = await build(entry, { outFile: out, optimize, shared, safepoints, cache, target, syncImports });
+  const result = await build(entry, { outFile: out, optimize, shared, safepoints, cache, target, syncImports, lines });
   const kind = result.shared ? `shared, ${Object.keys(result.shared.globals).length} shared globals; ` : target === "wasi" ? "WASI; " : "";
   const from = result.cached ? ", from the build cache" : "";
   console.log(`weft: built ${out} (${result.size} bytes; ${kind}${result.switchCallers.length} functions switch${from})`);

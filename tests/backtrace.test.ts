@@ -6,18 +6,21 @@ import { describe, expect, it } from "vitest";
 import { buildAhead, runProgram, runSharedProgram } from "./harness";
 
 const TIMEOUT = 120_000;
-buildAhead([["backtrace.ts", {}], ["backtrace_deadlock.ts", {}], ["backtrace.ts", { shared: true }], ["backtrace_deadlock.ts", { shared: true }]]);
+buildAhead([["backtrace.ts", {}], ["backtrace_deadlock.ts", {}], ["backtrace.ts", { shared: true }], ["backtrace_deadlock.ts", { shared: true }],
+  ["backtrace.ts", { lines: true }], ["backtrace.ts", { lines: true, optimize: true }]]);
+
+interface Frame { fn: string; file: string; line?: number }
 
 /** The frames printed under each `  thread N "name": ...` line of `text`, by name: function names,
- *  innermost first, with the file each is in. */
-function backtraces(text: string): Map<string, { fn: string; file: string }[]> {
-  const threads = new Map<string, { fn: string; file: string }[]>();
-  let current: { fn: string; file: string }[] | null = null;
+ *  innermost first, with the file each is in (and the line, in a build with source lines). */
+function backtraces(text: string): Map<string, Frame[]> {
+  const threads = new Map<string, Frame[]>();
+  let current: Frame[] | null = null;
   for (const line of text.split("\n")) {
     const head = /^(?:  )?thread \d+ "([^"]+)"/.exec(line);
     if (head) { current = []; threads.set(head[1], current); continue; }
-    const frame = /^    (\S+)\s+(?:(\S+\.ts)\s+)?wasm-function\[\d+\]:0x[0-9a-f]+$/.exec(line);
-    if (frame && current) current.push({ fn: frame[1], file: frame[2] ?? "" });
+    const frame = /^    (\S+)\s+(?:(\S+\.ts)(?::(\d+):\d+)?\s+)?wasm-function\[\d+\]:0x[0-9a-f]+$/.exec(line);
+    if (frame && current) current.push({ fn: frame[1], file: frame[2] ?? "", ...(frame[3] ? { line: Number(frame[3]) } : {}) });
     else current = null;
   }
   return threads;
@@ -68,6 +71,33 @@ describe("backtraces", () => {
     expect(own(bt.get("main"))).toEqual(["main"]);
     expect(names(bt.get("main"))).toContain("dumpThreads");
     expect(bt.get("locker")).toEqual([]);
+  }, TIMEOUT);
+
+  it("with source lines (lines: true), each frame says where it is: file:line of its call, or of the trap", async () => {
+    const result = await runProgram("backtrace.ts", { build: { lines: true } });
+    expect(result.status).toBe("exited");
+    const bt = backtraces(result.stderr.slice(result.stderr.indexOf("threads of process 1 (6):")));
+    const at = (frames: Frame[] | undefined) => (frames ?? []).filter((f) => f.file === "backtrace.ts").map((f) => `${f.fn}:${f.line}`);
+    // (lockDeep3's call is inside Mutex#lock, which the compiler inlined: its line is the mutex's.)
+    expect(at(bt.get("locker"))).toEqual(["lockDeep2:13", "lockDeep1:14", "locker:15"]);
+    expect(bt.get("locker")![1]).toMatchObject({ fn: "lockDeep3", file: "weft/assembly/lib/sync/mutex.ts" });
+    expect(at(bt.get("sleeper"))).toEqual(["napInner:17", "napOuter:18", "sleeper:19"]);
+    expect(at(bt.get("gatekeeper"))).toEqual(["waitOpen:21", "gatekeeper:22"]);
+    expect(at(bt.get("cruncher"))).toEqual(["crunch:28", "cruncher:29"]);   // parked at its loop's safepoint
+    expect(at(bt.get("main"))).toEqual(["main:47"]);
+    const crash = backtraces(result.stderr.slice(result.stderr.indexOf('thread 7 "crasher" died')));
+    expect(at(crash.get("crasher"))).toEqual(["crash4:32", "crash3:33", "crash2:34", "crash1:35"]);
+  }, TIMEOUT);
+
+  it("an optimised build with source lines: inlined functions' calls keep their own lines", async () => {
+    const result = await runProgram("backtrace.ts", { build: { lines: true, optimize: true } });
+    expect(result.status).toBe("exited");
+    const bt = backtraces(result.stderr.slice(result.stderr.indexOf("threads of process 1 (6):")));
+    // lockDeep1 and lockDeep2 are inlined into locker: its frame is at the call they made.
+    const locker = bt.get("locker")!;
+    expect(locker.at(-1)).toMatchObject({ fn: "locker", file: "backtrace.ts" });
+    expect([13, 14, 15]).toContain(locker.at(-1)!.line);
+    expect(result.stderr).toMatch(/\n    crash1 +backtrace\.ts:3[2-5]:\d+ /);
   }, TIMEOUT);
 
   for (const processors of [0, 2]) {

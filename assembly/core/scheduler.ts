@@ -112,6 +112,10 @@ import {
 @inline export const HOST_SLICE_MS_DEFAULT: f64 = 8;
 let hostSliceMs: f64 = HOST_SLICE_MS_DEFAULT;
 
+/** N:1: the loop gives the host its turn at its next switch (RUN_POLL), whatever the host slice: a thread
+ *  dump or a breakpoint (sys/debug.ts) is answered before any other thread runs. */
+export function hostTurnSoon(): void { lastTurn = -Infinity; }
+
 /** Sets the host slice (ms, >= 0 or Infinity); returns the one it replaces, or -1 for a bad value. */
 export function setHostSlice(ms: f64): f64 {
   if (!(ms >= 0)) return -1;

@@ -53,6 +53,10 @@ export interface BuildOptions {
    *  they stay Wasm imports, called directly, and cost no instrumentation, but may not return a Promise.
    *  Every other import of the program is a host function that may (assembly/sys/call.ts). */
   syncImports?: string[];
+  /** Keep where each call and instruction is in the source (file:line:column), for backtraces
+   *  (host/kernel/backtrace.ts): the module carries a source map in its "weft.lines" section
+   *  (host/compiler/lines.ts). Default false: it costs build time (the compiler's output goes through text). */
+  lines?: boolean;
 }
 
 export interface BuildResult {
@@ -89,6 +93,7 @@ export interface PipelineSettings {
   poisonFreed: boolean;
   target: "weft" | "wasi";
   syncImports: string[];
+  lines: boolean;
 }
 
 export function pipelineSettings(options: BuildOptions): PipelineSettings {
@@ -105,5 +110,6 @@ export function pipelineSettings(options: BuildOptions): PipelineSettings {
     poisonFreed: options.poisonFreed ?? false,
     target: options.target ?? "weft",
     syncImports: [...(options.syncImports ?? [])].sort(),
+    lines: options.lines ?? false,
   };
 }

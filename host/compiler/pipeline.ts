@@ -40,6 +40,7 @@ import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, typ
 import { WASI_TWINS, plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
 import { CALL_TWINS, addCallTable, hasHostCalls, hostCalls } from "./passes/calls.js";
 import { addGlobalsSnapshot } from "./passes/fork.js";
+import { callLocations, appendCustomSection, LINES_SECTION } from "./lines.js";
 import { EXPORTS_SECTION, callableExports, exportsEntrySource, exportsSection } from "./passes/exports.js";
 
 /** What asc read while it compiled: each file's absolute path and its text, or null for a file it looked
@@ -127,7 +128,7 @@ function firstDiagnostic(diagnostics: string, error: Error | null, baseDir: stri
 }
 
 /** Compiles `entry`; also returns the section that lists its callable exports (passes/exports.ts). */
-async function compile(entry: string, processorStack: number, shared: boolean, wasi: boolean, calls: boolean, collector: boolean, traceHooks: boolean, poison: boolean, read: SourcesRead): Promise<{ wasm: Uint8Array; exports: Uint8Array }> {
+async function compile(entry: string, processorStack: number, shared: boolean, wasi: boolean, calls: boolean, collector: boolean, traceHooks: boolean, poison: boolean, lines: boolean, read: SourcesRead): Promise<{ wasm: Uint8Array; exports: Uint8Array; text?: string }> {
   const absEntry = path.resolve(entry);
   if (!existsSync(absEntry)) throw new BuildError(`weft build: no such file: ${entry}`);
   const source = await readFile(absEntry, "utf8");
@@ -141,6 +142,7 @@ async function compile(entry: string, processorStack: number, shared: boolean, w
   const { callable, skipped } = callableExports(source);
   const generated = "__weft_entry__.ts";
   let output: Uint8Array | null = null;
+  let text: string | undefined;
   let diagnostics = "";
   const sink = { write(s: string | Uint8Array) { diagnostics += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } };
   // asc changes Binaryen's global settings, which the passes below share with it (./binaryen.ts).
@@ -158,7 +160,10 @@ async function compile(entry: string, processorStack: number, shared: boolean, w
     ...(collector ? [] : ["--use", "WEFT_GC_OFF=1"]),
     ...(traceHooks ? [] : ["--use", "WEFT_TRACE_OFF=1"]),
     ...(poison ? ["--use", "WEFT_GC_POISON=1"] : []),
+    ...(lines ? ["--sourceMap"] : []),
   ], {
+    // BuildOptions.lines: the module as text, which carries the source locations (lines.ts).
+    ...(lines ? { transforms: [{ afterCompile(m: binaryen.Module) { text = m.emitText(); } } as never] } : {}),
     stdout: sink as never,
     stderr: sink as never,
     readFile: async (file: string, dir: string) => {
@@ -184,7 +189,7 @@ async function compile(entry: string, processorStack: number, shared: boolean, w
     },
   }));
   if (error || !output) throw new BuildError(firstDiagnostic(diagnostics, error, baseDir), diagnostics);
-  return { wasm: output, exports: exportsSection(callable, skipped) };
+  return { wasm: output, exports: exportsSection(callable, skipped), ...(text !== undefined ? { text } : {}) };
 }
 
 function functionNames(mod: binaryen.Module): string[] {
@@ -303,15 +308,16 @@ function setGlobal(mod: binaryen.Module, name: string, value: number): void {
 export async function runPipeline(entry: string, options: PipelineSettings, read: SourcesRead): Promise<BuildResult> {
   const wasi = options.target === "wasi";
   if (wasi && options.shared) throw new BuildError("weft build: a WASI module runs on one processor (WASI preview 1 has no threads): --target wasi cannot be --shared");
-  const compileWith = (calls: boolean) => compile(entry, options.processorStack, options.shared, wasi, calls, options.collector, options.traceHooks, options.poisonFreed, read);
+  const compileWith = (calls: boolean) => compile(entry, options.processorStack, options.shared, wasi, calls, options.collector, options.traceHooks, options.poisonFreed, options.lines, read);
+  const load = (c: { wasm: Uint8Array; text?: string }) => c.text !== undefined ? binaryen.parseText(c.text) : binaryen.readBinary(c.wasm);
   let compiled = await compileWith(false);
-  let mod = binaryen.readBinary(compiled.wasm);
+  let mod = load(compiled);
   // A program with host functions is compiled again with the kernel's half of them (passes/calls.ts),
   // which every other program then goes without.
   if (!wasi && hasHostCalls(mod, options.syncImports)) {
     mod.dispose();
     compiled = await compileWith(true);
-    mod = binaryen.readBinary(compiled.wasm);
+    mod = load(compiled);
   }
   let shared: SharedLayout | undefined;
   try {
@@ -340,6 +346,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
       binaryen.setOneCallerInlineMaxSize(inlining[2]);
     }
     const before = functionBodies(mod.emitText());
+    const locations = options.lines ? callLocations(before) : undefined;
     const callers = checkSwitchIntact(mod, before);
     const sizeBeforeAsyncify = mod.emitBinary().length;
 
@@ -358,7 +365,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const resumable = rebuild && safepointTarget && preemptSwitch && spill
       ? rebuildResumable(mod, originals, {
         safepoint: safepointTarget, preemptSwitch, spill, ...(mod.getFunction(SWITCH) ? { suspend: SWITCH } : {}),
-        ...(probeHere ? { probeHere } : {}),
+        ...(probeHere ? { probeHere } : {}), ...(locations ? { locations } : {}),
         ...(options.shared ? {} : { fuel: FUEL_GLOBAL }), ...(stateCopy !== null ? { stateCopy } : {}),
       })
       : undefined;
@@ -400,7 +407,11 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     if (!mod.validate()) throw new BuildError("weft build: Binaryen produced an invalid module");
     const debugInfo = binaryen.getDebugInfo();
     binaryen.setDebugInfo(true);             // keep function names: traps then say where they happened
-    const wasm = mod.emitBinary();
+    let wasm: Uint8Array;
+    if (options.lines) {                      // with its source map, in a section after the code (lines.ts)
+      const { binary, sourceMap } = mod.emitBinary(LINES_SECTION) as unknown as { binary: Uint8Array; sourceMap: string };
+      wasm = appendCustomSection(binary, LINES_SECTION, sourceMap);
+    } else wasm = mod.emitBinary();
     binaryen.setDebugInfo(debugInfo);
     const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>)).map((e) => e.name));
     const lacking = [...REQUIRED_EXPORTS, ...(shared ? SHARED_EXPORTS : [])].filter((name) => !exported.has(name));

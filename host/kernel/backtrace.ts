@@ -19,6 +19,69 @@ export interface BacktraceFrame {
    *  instruction): what a disassembly or a source map of the module is looked up with. */
   index: number;
   offset: number;
+  /** Where the call (or the trapping instruction) is in the source, when the module was built with
+   *  source lines (BuildOptions.lines, `weft build --lines`): then `file` is the source's. */
+  line?: number;
+  column?: number;
+}
+
+/** A module's source map ("weft.lines", host/compiler/lines.ts), decoded: offsets in the module, sorted,
+ *  each with its source (an index into `sources`, -1 for none), line and column. */
+export interface LineTable {
+  offsets: number[];
+  source: number[];
+  line: number[];
+  column: number[];
+  sources: string[];
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** The module's line table, or null when it was built without source lines. */
+export function lineTable(module: WebAssembly.Module): LineTable | null {
+  const sections = WebAssembly.Module.customSections(module, "weft.lines");
+  if (!sections.length) return null;
+  let map: { sources?: string[]; mappings?: string };
+  try { map = JSON.parse(new TextDecoder().decode(sections[0])); } catch { return null; }
+  const table: LineTable = { offsets: [], source: [], line: [], column: [], sources: map.sources ?? [] };
+  const digits = new Map([...BASE64].map((c, i) => [c, i]));
+  let offset = 0, source = 0, line = 0, column = 0;
+  for (const segment of (map.mappings ?? "").split(/[,;]/)) {
+    if (!segment) continue;
+    const fields: number[] = [];
+    let value = 0, shift = 0;
+    for (const c of segment) {
+      const d = digits.get(c) ?? 0;
+      value += (d & 31) << shift;
+      if (d & 32) { shift += 5; continue; }
+      fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+      value = 0;
+      shift = 0;
+    }
+    offset += fields[0] ?? 0;
+    if (fields.length >= 4) { source += fields[1]; line += fields[2]; column += fields[3]; }
+    table.offsets.push(offset);
+    table.source.push(fields.length >= 4 ? source : -1);
+    table.line.push(line + 1);
+    table.column.push(column + 1);
+  }
+  return table;
+}
+
+/** Where the code at `offset` came from: the last mapping at or before it, if it has a source. */
+function lookup(table: LineTable, offset: number): { file: string; line: number; column: number } | null {
+  let lo = 0, hi = table.offsets.length - 1, at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (table.offsets[mid] <= offset) { at = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  if (at < 0 || table.source[at] < 0) return null;
+  return { file: sourceFile(table.sources[table.source[at]] ?? ""), line: table.line[at], column: table.column[at] };
+}
+
+/** A source's path as a frame shows it: weft's own files under weft/, the standard library's under std/. */
+function sourceFile(path: string): string {
+  return path.replace(/^~lib\/weft\//, "weft/").replace(/^~lib\//, "std/");
 }
 
 const WASM_FRAME = /wasm-function\[(\d+)\]:0x([0-9a-f]+)/;
@@ -72,22 +135,24 @@ function describe(name: string): { function: string; file: string } {
 }
 
 /** The Wasm frames of a stack trace, innermost first, named. */
-export function wasmFrames(stack: string, names: Map<number, string>): { name: string; frame: BacktraceFrame }[] {
+export function wasmFrames(stack: string, names: Map<number, string>, lines: LineTable | null = null): { name: string; frame: BacktraceFrame }[] {
   const frames: { name: string; frame: BacktraceFrame }[] = [];
   for (const line of stack.split("\n")) {
     const m = WASM_FRAME.exec(line);
     if (!m) continue;
     const index = Number(m[1]);
     const name = names.get(index) ?? `wasm-function[${index}]`;
-    frames.push({ name, frame: { ...describe(name), index, offset: parseInt(m[2], 16) } });
+    const offset = parseInt(m[2], 16);
+    const at = lines ? lookup(lines, offset) : null;
+    frames.push({ name, frame: { ...describe(name), index, offset, ...(at ?? {}) } });
   }
   return frames;
 }
 
 /** A thread's own frames in a stack trace taken inside it: past the switch it parked in (if any), up to
  *  its entry, the last frame before the loop. */
-export function threadFrames(stack: string, names: Map<number, string>): BacktraceFrame[] {
-  const frames = wasmFrames(stack, names);
+export function threadFrames(stack: string, names: Map<number, string>, lines: LineTable | null = null): BacktraceFrame[] {
+  const frames = wasmFrames(stack, names, lines);
   let from = 0;
   while (from < frames.length && SWITCH.test(frames[from].name)) from++;
   let to = frames.findIndex((f, i) => i >= from && LOOP.test(f.name));
@@ -132,5 +197,5 @@ export function formatBacktrace(frames: BacktraceFrame[], indent = "    "): stri
   if (!frames.length) return "";
   const width = Math.min(40, Math.max(...frames.map((f) => f.function.length)));
   return frames.map((f) =>
-    `${indent}${f.function.padEnd(width)}  ${f.file ? f.file + "  " : ""}wasm-function[${f.index}]:0x${f.offset.toString(16)}`).join("\n");
+    `${indent}${f.function.padEnd(width)}  ${f.file ? f.file + (f.line ? `:${f.line}:${f.column}` : "") + "  " : ""}wasm-function[${f.index}]:0x${f.offset.toString(16)}`).join("\n");
 }

@@ -41,7 +41,9 @@ import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import { SeedClock, seedOptionsError, seedCore, type SeedOptions } from "./seed.js";
 import { TraceRecorder, threadNames, withTrace, type ChromeTrace } from "./trace.js";
-import { functionNames, threadFrames, stackHere, stackOf, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame } from "./backtrace.js";
+import {
+  functionNames, lineTable, threadFrames, stackHere, stackOf, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame, type LineTable,
+} from "./backtrace.js";
 import type { DebugHooks, DebugSession, DebugStop, DebugThread, StepResult } from "./debug.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
@@ -263,6 +265,7 @@ export class WeftProgram {
   private stopped = false;                   // a deadlock: no processor runs a thread again
   private running: { t: number; frames: BacktraceFrame[] } | null = null;   // a dump's caller, on processors
   private names: Map<number, string> | null = null;   // function names (backtrace.ts), once read
+  private lines: LineTable | null | undefined;          // source lines (backtrace.ts), once read
   private probed: BacktraceFrame[] | null = null;      // what the `frames` import took
   private trapFrames: { id: number; frames: BacktraceFrame[] } | null = null;   // a trap's, until `died`
   private dumpRequests: number[] = [];       // dumpThreads() calls, answered between two runs of the loop
@@ -342,7 +345,7 @@ export class WeftProgram {
           if (!start) throw new WeftError(`the core asked for processor ${index}, but this run is not 1:1`);
           start(index);
         },
-        frames: () => { this.probed = threadFrames(stackHere(), this.functionNames()); },
+        frames: () => { this.probed = threadFrames(stackHere(), this.functionNames(), this.lineTable()); },
         died: (t: number) => {
           const id = this.i32(t + THREAD.id);
           const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
@@ -388,7 +391,7 @@ export class WeftProgram {
       // N:1: answered once the loop has returned, when every thread's frames can be shown (dumpPending).
       if (!this.options.processor) { this.dumpRequests.push(addr); return SUBMIT_PENDING; }
       // On processors, the others run on: a snapshot, with the caller's own frames (it is on this stack).
-      this.running = { t: this.exports.weft_current(), frames: threadFrames(stackHere(), this.functionNames()) };
+      this.running = { t: this.exports.weft_current(), frames: threadFrames(stackHere(), this.functionNames(), this.lineTable()) };
       try { this.emit(2, this.dump() + "\n"); } finally { this.running = null; }
       writeResult(memory, addr, 0);
       return SUBMIT_DONE;
@@ -803,7 +806,7 @@ export class WeftProgram {
     if (e instanceof RangeError) what = `stack overflow: ${what}`;
     const message = `thread ${id} "${name}" died: ${what}`;
     const stack = stackOf(e);
-    this.trapFrames = stack ? { id, frames: threadFrames(stack, this.functionNames()) } : null;
+    this.trapFrames = stack ? { id, frames: threadFrames(stack, this.functionNames(), this.lineTable()) } : null;
     ex.weft_trap_begin();                          // back on the processor's stack before allocating
     // The core reports the death through `died`, during weft_trap_end. With no room for the message (a
     // thread that trapped with the heap full), the core keeps a stand-in, and `died` says what happened.
@@ -919,6 +922,12 @@ export class WeftProgram {
   /** The module's function names (its name section), read once. */
   private functionNames(): Map<number, string> {
     return this.names ??= functionNames(this.module);
+  }
+
+  /** The module's source lines (BuildOptions.lines), read once; null without. */
+  private lineTable(): LineTable | null {
+    if (this.lines === undefined) this.lines = lineTable(this.module);
+    return this.lines;
   }
 
   /** Every thread still in the table; with `frames`, each parked one's backtrace where it can be taken. */

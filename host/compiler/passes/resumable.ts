@@ -38,6 +38,7 @@ import binaryen from "../binaryen.js";
 import { isProgramFunction } from "./safepoints.js";
 import { fuelResults, threadFuel, renumberForFuel } from "./fuel.js";
 import { framesOf, FrameCode, type Frame } from "./frames.js";
+import { locate, type SourceLocation } from "../lines.js";
 import {
   walk, childrenOf, replaceChild, callTarget, plain, parentOf, matchSites, matchAll, parentsOf, freshLabels,
   retargetBreaks, sitesUnder,
@@ -157,6 +158,9 @@ export interface Targets {
   /** Where a backtrace's rewind ends (assembly/core/scheduler.ts's probeHere, "Backtraces"): a site that
    *  stops a rewind while `probing` is set calls it, then parks the thread again through its exit. */
   probeHere?: string;
+  /** BuildOptions.lines: each function's calls by callee with their source locations, in the order they
+   *  run (host/compiler/lines.ts); the rebuilt calls get them back. */
+  locations?: Map<string, Map<string, (SourceLocation | null)[]>>;
   /** N:1 builds: the address of the memory copy of Asyncify's state (host/compiler/build.ts, keepStateCopy). */
   stateCopy?: number;
   /** N:1 builds: the fuel global the safepoints count down. The rebuilt functions' fast parts then pass
@@ -282,6 +286,39 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     t === binaryen.f32 ? mod.f32.const(0) : mod.f64.const(0);
   const frames = new FrameCode(mod, p.locals, p.frames, CUR, R, targets.spill);
 
+  // BuildOptions.lines: each site's source location, from the calls of the function's text (lines.ts):
+  // the k-th site calling a callee is its k-th call in the order they run.
+  const firstCall = (statement: number) => {
+    let call = 0;
+    walk(statement, (e) => { if (!call && binaryen.getExpressionId(e) === binaryen.CallId) call = e; });
+    return call;
+  };
+  const siteAt = new Map<number, SourceLocation>();
+  const calls = targets.locations?.get(p.name);
+  if (calls) {
+    const seen = new Map<string, number>();
+    for (const [statement, site] of [...p.sites].sort((a, b) => a[1] - b[1])) {
+      const call = firstCall(statement);
+      if (!call) continue;
+      const callee = callTarget(call);
+      const k = seen.get(callee) ?? 0;
+      seen.set(callee, k + 1);
+      const at = calls.get(callee)?.[k];
+      if (at) siteAt.set(site, at);
+    }
+  }
+  /** Gives the call of each site statement in `func` its site's location. */
+  const locateSites = (func: number, statements: Iterable<[number, number]>) => {
+    for (const [statement, site] of statements) {
+      const at = siteAt.get(site);
+      const call = at ? firstCall(statement) : 0;
+      if (at && call) locate(mod, func, call, at);
+    }
+  };
+  const fastSites: [number, number][] = [];    // ~fast's site statements
+  const located: [number, number][] = [];      // ~resume's: its own, their direct copies, its loops' fast copies
+  let collecting = fastSites;                  // where fastCopy puts the sites it copies
+
   /** After call site `site`: if the callee is unwinding, push this frame and return. */
   const unwindCheck = (site: number) => mod.if(
     mod.i32.eq(state(), mod.i32.const(UNWINDING)),
@@ -323,6 +360,7 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     const copy = mod.copyExpression(original);
     freshLabels(copy);
     const sites = matchSites(original, copy, p.sites);
+    collecting.push(...[...sites].filter(([, site]) => !isExit(site)));
     retargetCalls(copy, new Set(rebuilt.keys()));
     let root = copy;
     const parents = parentsOf(copy, new Set(sites.keys()));
@@ -358,15 +396,17 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     threadFuel(mod, fastBody, "local", targets.fuel, FUEL, rebuilt, p.results, (t) => FUEL + 1 + extra.push(t) - 1, touchesFuel);
     const params = binaryen.expandType(p.params).length;
     renumberForFuel(fastBody, params, FUEL);
-    mod.addFunction(p.name + "~fast", binaryen.createType([...binaryen.expandType(p.params), binaryen.i32]),
-      fuelResults(p.results), [...vars, ...extra], fastBody);
+    locateSites(mod.addFunction(p.name + "~fast", binaryen.createType([...binaryen.expandType(p.params), binaryen.i32]),
+      fuelResults(p.results), [...vars, ...extra], fastBody), fastSites);
   } else {
-    mod.addFunction(p.name + "~fast", p.params, p.results, vars, fastBody);
+    locateSites(mod.addFunction(p.name + "~fast", p.params, p.results, vars, fastBody), fastSites);
   }
+  collecting = located;
 
   // ~resume: pop the frame, then guards route to the site.
   const resumeBody = mod.copyExpression(info.body);
   const resumeSites = matchSites(info.body, resumeBody, p.sites);
+  located.push(...resumeSites);
   const originalOf = matchAll(resumeBody, info.body);
   const contains = sitesUnder(resumeBody, resumeSites);
   const routeR = () => mod.local.get(R, i32);
@@ -394,18 +434,24 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
       // A safepoint: resuming there, the switch stops the rewind; else it is the slow path as in ~fast.
       // A call to suspend: resuming there, stop the rewind as suspend would; else the exit as in ~fast.
       // A backtrace's rewind (probing) parks the thread again at once through the site's exit.
+      // (The call a rewind ends in stands for the site in a backtrace: it gets the site's location.)
       const probing = () => mod.global.get(PROBING_FLAG, i32);
+      const ending = (target: string) => {
+        const call = mod.call(target, [], binaryen.none);
+        located.push([call, site]);
+        return call;
+      };
       const run = isSafepoint(site)
         ? mod.if(here, targets.probeHere ? mod.block(null, [
-          mod.call(targets.preemptSwitch, [], binaryen.none),
+          ending(targets.preemptSwitch),
           mod.br(exitLabel(site), probing()),
-        ], binaryen.none) : mod.call(targets.preemptSwitch, [], binaryen.none), mod.br(exitLabel(site)))
+        ], binaryen.none) : ending(targets.preemptSwitch), mod.br(exitLabel(site)))
         : isSuspend(site)
           ? mod.if(here, mod.block(null, [
             mod.global.set(RESUMING_FLAG, mod.i32.const(0)),
             mod.call("asyncify_stop_rewind", [], binaryen.none),
             ...(targets.probeHere ? [mod.if(probing(), mod.block(null, [
-              mod.call(targets.probeHere, [], binaryen.none),
+              ending(targets.probeHere),
               mod.br(exitLabel(site)),
             ], binaryen.none))] : []),
           ], binaryen.none), mod.br(exitLabel(site)))
@@ -477,6 +523,8 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
     });
     if (!call) return statement;
     const direct = mod.copyExpression(statement);
+    const site = resumeSites.get(statement);
+    if (site !== undefined) located.push([direct, site]);
     walk(direct, (e) => {
       if (binaryen.getExpressionId(e) === binaryen.CallId && rebuilt.has(callTarget(e))) setCallTarget(e, callTarget(e) + "~resume");
     });
@@ -491,7 +539,7 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
   if (targets.fuel) {
     threadFuel(mod, resume, "global", targets.fuel, -1, rebuilt, p.results, (t) => vars.length + n + resumeExtra.push(t) - 1 - (n - binaryen.expandType(p.params).length), touchesFuel);
   }
-  mod.addFunction(p.name + "~resume", p.params, p.results, [...vars, ...resumeExtra], resume);
+  locateSites(mod.addFunction(p.name + "~resume", p.params, p.results, [...vars, ...resumeExtra], resume), located);
 
   // The dispatcher, under the original name.
   mod.removeFunction(p.name);
