@@ -37,7 +37,6 @@ import { schedLockTake, schedLockDrop } from "./processor";
 import { endProgram } from "./scheduler";
 import { hostWrite } from "./host";
 import { WAIT_MUTEX, WAIT_JOIN, WAIT_RWLOCK, WAIT_RWLOCK_WRITE } from "./futex";
-import { rwlockWriterAt, rwlockOfNotify } from "../lib/sync/rwlock";
 import { gcShade } from "../runtime/gc";
 
 /** The longest chain of waits walked (threads). A cycle longer than this is found when the program stops
@@ -48,6 +47,21 @@ import { gcShade } from "../runtime/gc";
 
 // @ts-ignore: decorator
 @inline const OWNER_MASK: i32 = 0x7fffffff;
+
+// An RwLock's words (lib/sync/rwlock.ts draws them, and checks these against its fields): its state word
+// (write-locked when its low 30 bits are all ones), writerNotify (which writers wait on), writer.
+// @ts-ignore: decorator
+@inline export const RWLOCK_WRITE_LOCKED: i32 = (1 << 30) - 1;
+// @ts-ignore: decorator
+@inline export const RWLOCK_NOTIFY: usize = 4;
+// @ts-ignore: decorator
+@inline export const RWLOCK_WRITER: usize = 8;
+
+/** The write holder of the RwLock at `lock` (its ThreadId), or 0 when no writer holds it. Readers are not
+ *  recorded: a writer waiting for readers waits for no one thread. */
+function rwlockWriter(lock: usize): i32 {
+  return (atomic.load<i32>(lock) & RWLOCK_WRITE_LOCKED) == RWLOCK_WRITE_LOCKED ? atomic.load<i32>(lock + RWLOCK_WRITER) : 0;
+}
 
 // Shared (moved into linear memory by a shared build); guarded by the scheduler lock:
 let abortOnCycle: bool = false;
@@ -60,8 +74,8 @@ let lastAddr: usize = 0;          // wakes spuriously and waits again does not r
 export function edge(kind: i32, addr: usize): i32 {
   if (kind == WAIT_MUTEX) return atomic.load<i32>(addr) & OWNER_MASK;
   if (kind == WAIT_JOIN) return changetype<Thread>(addr - offsetof<Thread>("state")).id;
-  if (kind == WAIT_RWLOCK) return rwlockWriterAt(addr);
-  if (kind == WAIT_RWLOCK_WRITE) return rwlockWriterAt(rwlockOfNotify(addr));
+  if (kind == WAIT_RWLOCK) return rwlockWriter(addr);
+  if (kind == WAIT_RWLOCK_WRITE) return rwlockWriter(addr - RWLOCK_NOTIFY);
   return 0;
 }
 
@@ -145,7 +159,7 @@ function cycleText(me: Thread, kind: i32, addr: usize): string {
 function waitText(kind: i32, addr: usize, holder: Thread): string {
   if (kind == WAIT_MUTEX) return "mutex at 0x" + addr.toString(16) + ", held by " + name(holder);
   if (kind == WAIT_RWLOCK) return "rwlock at 0x" + addr.toString(16) + " to read, write-locked by " + name(holder);
-  if (kind == WAIT_RWLOCK_WRITE) return "rwlock at 0x" + rwlockOfNotify(addr).toString(16) + " to write, write-locked by " + name(holder);
+  if (kind == WAIT_RWLOCK_WRITE) return "rwlock at 0x" + (addr - RWLOCK_NOTIFY).toString(16) + " to write, write-locked by " + name(holder);
   return name(holder) + " to end (join)";
 }
 

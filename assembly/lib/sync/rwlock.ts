@@ -44,7 +44,7 @@ import { futexWaitFor, futexWake, WAIT_RWLOCK, WAIT_RWLOCK_WRITE } from "../../c
 import { self } from "../../core/thread";
 import { currentThread } from "../../core/scheduler";
 import { Thread as ThreadRecord } from "../../core/layout";
-import { waitForCheck, waitForDone } from "../../core/waitfor";
+import { waitForCheck, waitForDone, RWLOCK_WRITE_LOCKED, RWLOCK_NOTIFY, RWLOCK_WRITER } from "../../core/waitfor";
 import { EDEADLK, EPERM } from "../../core/errno";
 
 // @ts-ignore: decorator
@@ -74,20 +74,10 @@ import { EDEADLK, EPERM } from "../../core/errno";
   return (state & MASK) < MAX_READERS && (state & (READERS_WAITING | WRITERS_WAITING)) == 0;
 }
 
-/** The write holder of the RwLock whose state word is at `addr` (its ThreadId), or 0 when no writer
- *  holds it: the edge of the wait-for graph from a thread waiting for it (core/waitfor.ts). Readers are
- *  not recorded: a writer waiting for readers waits for no one thread. */
-export function rwlockWriterAt(addr: usize): i32 {
-  return isWriteLocked(atomicLoad(addr)) ? atomicLoad(addr + offsetof<RwLock>("writer")) : 0;
-}
-
-/** The RwLock (its state word) whose writerNotify word, which writers wait on, is at `addr`. */
-// @ts-ignore: decorator
-@inline export function rwlockOfNotify(addr: usize): usize { return addr - offsetof<RwLock>("writerNotify"); }
-
 // ─── Slow paths ───
 
 function readContended(lock: RwLock): void {
+  if (!layoutAgrees()) ERROR("RwLock's words are not where core/waitfor.ts's RWLOCK_* say");
   let addr = lock.stateAddress();
   let state = atomicLoad(addr);
   while (true) {
@@ -162,6 +152,12 @@ function wakeWriterOrReaders(lock: RwLock, state: i32): void {
 
 // ─── The lock ───
 
+// The wait-for graph (core/waitfor.ts) reads a waiting thread's edge from these words by their places.
+// @ts-ignore: decorator
+@inline function layoutAgrees(): bool {
+  return offsetof<RwLock>("state") == 0 && offsetof<RwLock>("writerNotify") == RWLOCK_NOTIFY &&
+    offsetof<RwLock>("writer") == RWLOCK_WRITER && WRITE_LOCKED == RWLOCK_WRITE_LOCKED;
+}
 /** A readers-writer lock (pthread_rwlock_t / Go's sync.RWMutex), preferring writers. */
 @final export class RwLock {
   /** Atomic. See the layout above. */
