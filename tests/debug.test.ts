@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import path from "node:path";
 import { buildAhead, buildProgram, ROOT, runNode } from "./harness";
-import { run } from "../dist/host/index.js";
+import { run, WeftSignals } from "../dist/host/index.js";
 import type { DebugSession, DebugStop, DebugThread, StepResult } from "../dist/host/kernel/debug.js";
 
 const TIMEOUT = 120_000;
@@ -56,19 +56,26 @@ describe("debugger hooks", () => {
     let seen: DebugThread[] = [];
     let stepped: StepResult | null = null;
     const stops: DebugStop[] = [];
+    const signals = new WeftSignals();
+    let control: { pause(): void } | null = null;
     const result = await run(wasm, {
+      signals,
+      // Paused once main waits in sigwait and the spinner computes; SIGTERM, once the debugger is done,
+      // lets main end the run.
+      stdout: (line) => { if (line === "spinning") control!.pause(); },
       debug: {
-        onStart(control) { setTimeout(() => control.pause(), 50); },
+        onStart(c) { control = c; },
         onStop(session, stop) {
           stops.push(stop);
           seen = session.threads();
           stepped = session.step(byName(seen, "spinner").id);
+          setTimeout(() => signals.raise("SIGTERM"), 0);
         },
       },
     });
-    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: "exited", stdout: "stopped\n" });
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: "exited", stdout: "spinning\nstopped\n" });
     expect(stops).toEqual([{ reason: "pause", thread: 0 }]);
-    expect(byName(seen, "main")).toMatchObject({ state: "sleeping" });
+    expect(byName(seen, "main")).toMatchObject({ state: "blocked" });
     expect(frames(byName(seen, "main"))).toContain("main");
     expect(byName(seen, "spinner").state).toBe("runnable");
     expect(frames(byName(seen, "spinner"))).toEqual(["crunch", "spinner"]);
