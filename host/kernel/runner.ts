@@ -746,18 +746,21 @@ export class WeftProgram {
   /** What a debugger's hook may do while the program is stopped (valid while `open()`). */
   private debugSession(open: () => boolean): DebugSession {
     const check = () => { if (!open()) throw new WeftError("a debug session is used after its hook returned"); };
-    const view = (t: ThreadOutcome): DebugThread => {
-      const stats = this.readThreadStats().find((s) => s.id === t.id);
-      return { id: t.id, name: t.name, state: t.state, switches: stats?.switches ?? 0, cpu: stats?.cpu ?? 0,
-        ...(t.waitingOn ? { waitingOn: t.waitingOn } : {}), ...(t.backtrace ? { backtrace: t.backtrace } : {}) };
+    const views = (threads: ThreadOutcome[]): DebugThread[] => {
+      const stats = new Map(this.readThreadStats().map((s) => [s.id, s]));
+      return threads.map((t) => {
+        const s = stats.get(t.id);
+        return { id: t.id, name: t.name, state: t.state, switches: s?.switches ?? 0, cpu: s?.cpu ?? 0,
+          ...(t.waitingOn ? { waitingOn: t.waitingOn } : {}), ...(t.backtrace ? { backtrace: t.backtrace } : {}) };
+      });
     };
     const find = (id: number) => threadRecords(this.exports).find((t) => this.i32(t + THREAD.id) === id) ?? 0;
     const one = (id: number) => {
-      const t = this.threadsInTable(true).find((x) => x.id === id);
-      return t ? view(t) : null;
+      const record = find(id);
+      return record ? views([this.outcomeOf(record, true)])[0] : null;
     };
     return {
-      threads: () => { check(); return this.threadsInTable(true).map(view); },
+      threads: () => { check(); return views(this.threadsInTable(true)); },
       thread: (id) => { check(); return one(id); },
       step: (id): StepResult => {
         check();
@@ -932,18 +935,21 @@ export class WeftProgram {
 
   /** Every thread still in the table; with `frames`, each parked one's backtrace where it can be taken. */
   threadsInTable(frames = false): ThreadOutcome[] {
-    return threadRecords(this.exports).map((t) => {
-      const state = threadState(this.exports, t);
-      const outcome: ThreadOutcome = { id: this.i32(t + THREAD.id), name: this.string(this.u32(t + THREAD.name)), state };
-      if (state === "exited") outcome.value = this.i32(t + THREAD.exitValue);
-      if (state === "trapped") outcome.error = this.string(this.u32(t + THREAD.error));
-      if (state === "blocked") outcome.waitingOn = this.describeWait(t);
-      if (state === "sleeping") outcome.waitingOn = "sleep";
-      const backtrace = !frames ? undefined : this.running?.t === t ? this.running.frames
-        : state === "blocked" || state === "sleeping" || state === "runnable" ? this.backtraceOf(t) : undefined;
-      if (backtrace) outcome.backtrace = backtrace;
-      return outcome;
-    });
+    return threadRecords(this.exports).map((t) => this.outcomeOf(t, frames));
+  }
+
+  /** Thread record `t` as an outcome; with `frames`, its backtrace where it can be taken. */
+  private outcomeOf(t: number, frames: boolean): ThreadOutcome {
+    const state = threadState(this.exports, t);
+    const outcome: ThreadOutcome = { id: this.i32(t + THREAD.id), name: this.string(this.u32(t + THREAD.name)), state };
+    if (state === "exited") outcome.value = this.i32(t + THREAD.exitValue);
+    if (state === "trapped") outcome.error = this.string(this.u32(t + THREAD.error));
+    if (state === "blocked") outcome.waitingOn = this.describeWait(t);
+    if (state === "sleeping") outcome.waitingOn = "sleep";
+    const backtrace = !frames ? undefined : this.running?.t === t ? this.running.frames
+      : state === "blocked" || state === "sleeping" || state === "runnable" ? this.backtraceOf(t) : undefined;
+    if (backtrace) outcome.backtrace = backtrace;
+    return outcome;
   }
 
   /** Statistics of every thread in the table, and every fair-share group (host/kernel/tables.ts). */
