@@ -92,7 +92,10 @@ describe("thread statistics", () => {
         expect(v).toBeLessThanOrEqual(result.elapsedMs);
       }
     }
-    expect(busy.cpuExact).toBeGreaterThan(15);            // it spun ~20 ms
+    // It spun until 20 ms of wall time had passed. Its exact CPU is its time switched in: at least its
+    // first turn, which a time slice (10 ms) or the host's (8 ms) ends, both measured on the same clock;
+    // how much of the rest it ran depends on how long others (the host, the machine) kept it out.
+    expect(busy.cpuExact).toBeGreaterThan(5);
     expect(main.cpuExact).toBeLessThan(busy.cpuExact!);   // main mostly slept
   });
 

@@ -513,8 +513,16 @@ export function signalCheckpoint(): void {
   let t = changetype<Thread>(currentThread);
   if (t.sigWake == 0 && !programEnded) return;   // ended: a fatal signal; the caller never runs again
   schedLockTake();
-  transition(t, FROM_RUNNING, STATE_RUNNABLE);
-  runQueuePushFront(t);
+  if (programEnded) {
+    // It parks with nothing to wake it, not on a run queue: there another processor, past its own look
+    // at programEnded, could take it and resume it before the end reaches it (M:N).
+    t.waitKind = WAIT_SIGNAL;
+    t.waitAddr = 0;
+    transition(t, FROM_RUNNING, STATE_BLOCKED);
+  } else {
+    transition(t, FROM_RUNNING, STATE_RUNNABLE);
+    runQueuePushFront(t);
+  }
   schedLockDrop();
   suspend();
 }
