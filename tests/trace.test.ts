@@ -71,7 +71,11 @@ function checkMix(result: RunResult, oneToOne = false): void {
   expect(ends.length).toBeGreaterThan(20);
   for (const f of ends) expect(starts.has(f.id), `flow ${f.id} has a start`).toBe(true);
   const toWaiter = ends.filter((f) => f.tid === ids.get("waiter") && f.pid === THREADS).map((f) => starts.get(f.id)!);
-  expect(toWaiter.some((s) => s.pid === THREADS && s.tid === ids.get("holder"))).toBe(true);
+  // Not asked in 1:1: there each thread has a processor, so the wake (the holder's records) and the run
+  // it leads to (the waiter's) are placed in time by two processors' clock readings, and under load the
+  // wake can land after the waiter's last run, which then has no arrow (README, "A timeline of the
+  // threads": an arrow points at the next run after the wake). Seen in 2 runs of 12 with both cores busy.
+  if (!oneToOne) expect(toWaiter.some((s) => s.pid === THREADS && s.tid === ids.get("holder"))).toBe(true);
   // Run spans on the processors' tracks are named by the thread.
   expect(trace.traceEvents.some((e) => e.pid === PROCESSORS && e.ph === "X" && e.name === `thread ${ids.get("pinger")} "pinger"`)).toBe(true);
 }
