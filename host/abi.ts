@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 17;
+export const ABI_VERSION = 18;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -51,7 +51,8 @@ export const REQUIRED_EXPORTS = [
   "weft_processor_idle",
   "weft_preempt_configure", "weft_host_slice", "weft_preempt_slice", "weft_preempt_tick", "weft_preempt_requests", "weft_groups",
   "weft_group_weight", "weft_group_cpu", "weft_gc_configure", "weft_gc_stats", "weft_gc_layout",
-  "weft_signal", "weft_signal_word", "weft_signal_source", "weft_terminated_by", "weft_fork_child", "weft_owner_fate",
+  "weft_signal", "weft_signal_word", "weft_signal_source", "weft_terminated_by", "weft_fork_child", "weft_fork_stop", "weft_fork_go",
+  "weft_owner_fate",
   "weft_deadlock_policy", "weft_partial_deadlock", "weft_seed", "weft_seed_steps",
   "weft_serve", "weft_trace_start", "weft_trace_take", "weft_backtrace", "weft_step", "weft_waits_for",
   "asyncify_get_state", "asyncify_stop_unwind", "asyncify_stop_rewind",

@@ -388,6 +388,7 @@ async function cmdRun(args: string[]): Promise<number> {
     const io = new NodeIo({ dirs, listen, connect, fetch, helpers });
     return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, {
       processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, imports, signals, deadlock, ...preempt, ...printing,
+      args: [file, ...programArgs],
       trace: traceFile !== undefined,
     }));
   }

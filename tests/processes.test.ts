@@ -4,27 +4,59 @@ import { describe, expect, it } from "vitest";
 import { buildAhead, runProgram, runSharedProgram, valuesOf, lines } from "./harness";
 
 const TIMEOUT = 120_000;
-buildAhead([["process_fork.ts", {}], ["process_fork.ts", { shared: true }], ["process_pipe.ts", {}], ["process_spawn.ts", {}]]);
+buildAhead([["process_fork.ts", {}], ["process_fork.ts", { shared: true }], ["process_pipe.ts", {}], ["process_pipe.ts", { shared: true }],
+  ["process_spawn.ts", {}], ["process_fork_busy.ts", {}], ["process_fork_busy.ts", { shared: true }]]);
+
+/** What process_fork.ts prints, N:1 or on processors. */
+const FORK_VALUES = {
+  child_pids: "ok", child_counter: "101", child_join_absent: "yes", fork_in_parent: "child id", child_status: "exit 7",
+  parent_counter_kept: "101", sigchld_after_wait: "1", wait_again: "ECHILD", wait_bad_options: "EINVAL", wnohang: "exit 3",
+  child_killed: "signal 15", hazard_child: "exit 1", child_robust: "EOWNERDEAD,0,0",
+  child_unrepaired: "EOWNERDEAD,ENOTRECOVERABLE", child_atfork_lock: "0", atfork_child: "exit 0", no_child: "ECHILD",
+};
+const PIPE_VALUES = {
+  pipe: "0", read_end: "0", read_from_child: "line 1 from the child|line 2 from the child|line 3 from the child|",
+  child_exit: "0", write_no_reader: "EPIPE", closed_twice: "EBADF", kill_child: "0", child_got: "10",
+  parent_got_usr2: "1", kill_gone: "ESRCH",
+};
+/** The hazard is never silent: the thread that blocks says which thread holds the lock, and the child's
+ *  deadlock report names it again. */
+function expectHazardReported(stderr: string): void {
+  expect(stderr).toMatch(/waits for mutex at 0x[0-9a-f]+ held by thread \d+, which does not exist in this process: it was not copied by fork\(\)/);
+  expect(stderr).toMatch(/process \d+: deadlock: every thread is blocked[^]*blocked on mutex at 0x[0-9a-f]+ held by thread \d+, which does not exist in this process: it was not copied by fork\(\)/);
+}
 
 describe("fork", () => {
   it("copies the process with one thread, reports the inherited lock, and atfork or a robust mutex cure it (N:1)", async () => {
     const result = await runProgram("process_fork.ts");
     expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }).toEqual({ status: "exited", exitCode: 0, error: null });
-    expect(Object.fromEntries(valuesOf(result))).toEqual({
-      child_pids: "ok", child_counter: "101", child_join_absent: "yes", fork_in_parent: "child id", child_status: "exit 7",
-      parent_counter_kept: "101", sigchld_after_wait: "1", wait_again: "ECHILD", wait_bad_options: "EINVAL", wnohang: "exit 3",
-      child_killed: "signal 15", hazard_child: "exit 1", child_robust: "EOWNERDEAD,0,0",
-      child_unrepaired: "EOWNERDEAD,ENOTRECOVERABLE", child_atfork_lock: "0", atfork_child: "exit 0", no_child: "ECHILD",
-    });
-    // The hazard is never silent: the thread that blocks says which thread holds the lock, and the child's
-    // deadlock report names it again.
-    expect(result.stderr).toMatch(/waits for mutex at 0x[0-9a-f]+ held by thread \d+, which does not exist in this process: it was not copied by fork\(\)/);
-    expect(result.stderr).toMatch(/process \d+: deadlock: every thread is blocked[^]*blocked on mutex at 0x[0-9a-f]+ held by thread \d+, which does not exist in this process: it was not copied by fork\(\)/);
+    expect(Object.fromEntries(valuesOf(result))).toEqual(FORK_VALUES);
+    expectHazardReported(result.stderr);
     expect(result.stdout).not.toMatch(/child_never/);
   }, TIMEOUT);
 
-  it("says ENOSYS in a shared build, and the program goes on", async () => {
-    const result = await runSharedProgram("process_fork.ts", 2);
+  for (const processors of [1, 2]) {
+    it(`the same on ${processors} processor${processors > 1 ? "s" : ""}: the child is a run of its own over the copy`, async () => {
+      const result = await runSharedProgram("process_fork.ts", processors);
+      expect({ status: result.status, exitCode: result.exitCode, error: result.error ?? null }).toEqual({ status: "exited", exitCode: 0, error: null });
+      expect(Object.fromEntries(valuesOf(result))).toEqual(FORK_VALUES);
+      expectHazardReported(result.stderr);
+      expect(result.stdout).not.toMatch(/child_never/);
+    }, TIMEOUT);
+  }
+
+  // Whatever the other threads do at the fork (compute, channels, a mutex, spawn and join, sleep), the
+  // child's runtime is whole, and the parent's threads go on.
+  for (const processors of [0, 2, 4]) {
+    it(`forks while every other thread is busy (${processors ? processors + " processors" : "N:1"})`, async () => {
+      const result = processors ? await runSharedProgram("process_fork_busy.ts", processors) : await runProgram("process_fork_busy.ts");
+      expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
+      expect(Object.fromEntries(valuesOf(result))).toEqual({ children_whole: "6/6", parent_went_on: "yes" });
+    }, TIMEOUT);
+  }
+
+  it("1:1 says ENOSYS, and the program goes on", async () => {
+    const result = await runSharedProgram("process_fork.ts", 1, 60_000, "1:1");
     expect(result.status).toBe("exited");
     expect(valuesOf(result).get("fork_in_parent")).toBe("-38");
   }, TIMEOUT);
@@ -32,11 +64,13 @@ describe("fork", () => {
   it("a parent reads its child's output through a pipe, and kill reaches the other process", async () => {
     const result = await runProgram("process_pipe.ts");
     expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
-    expect(Object.fromEntries(valuesOf(result))).toEqual({
-      pipe: "0", read_end: "0", read_from_child: "line 1 from the child|line 2 from the child|line 3 from the child|",
-      child_exit: "0", write_no_reader: "EPIPE", closed_twice: "EBADF", kill_child: "0", child_got: "10",
-      parent_got_usr2: "1", kill_gone: "ESRCH",
-    });
+    expect(Object.fromEntries(valuesOf(result))).toEqual(PIPE_VALUES);
+  }, TIMEOUT);
+
+  it("the same on 2 processors: the pipe's ends and kill work across a fork there too", async () => {
+    const result = await runSharedProgram("process_pipe.ts", 2);
+    expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
+    expect(Object.fromEntries(valuesOf(result))).toEqual(PIPE_VALUES);
   }, TIMEOUT);
 
   it("posixSpawn starts a program with pipes as its stdin and stdout, exec puts one in a child's place, args", async () => {

@@ -27,8 +27,24 @@
 // becomes main: the child ends when it does. Locks of the program's are left exactly as they were: that
 // is the hazard, and a mutex whose owner is absent says so when a thread blocks on it (lib/sync/mutex.ts).
 //
-// N:1 only for now: a shared build's processors would each have to stop at a safepoint first, as a
-// collection stops them (core/gcstop.ts); fork there says ENOSYS.
+// Shared builds (M:N). There is no moment between two calls of the loop that holds for every processor,
+// so the forking thread's processor makes one: the fork request is answered pending, the loop returns to
+// that processor's host as soon as the thread has parked (hostTurnSoon), and the host
+//   1. stops the world for a fork (weft_fork_stop, core/gcstop.ts): every other processor either waits at
+//      its loop's top, where it runs no thread and every thread's frames are in its save area, or is
+//      outside the mutator (asleep, or between two calls of its loop). This is a stronger stop than a
+//      collection's, which may park a processor inside __new or a lock spin, in the middle of an operation
+//      of the runtime's (a channel's lock held): copied so, the child would inherit it half done;
+//   2. copies the memory up to the heap's top into a new shared memory — a shared build keeps all its
+//      globals there but each processor's own (host/compiler/passes/shared.ts), which a child's processors
+//      set afresh — and lets the world go on (weft_fork_go);
+//   3. gives the copy to the run's I/O owner, which starts the child as a new run of the same module on as
+//      many processors (new Workers: host/mn/run.ts), and answers the parent's request with its id.
+// The child's processor 0 calls weft_fork_child before its loop first runs: forkChild below, and for a
+// shared build also the processors' shared words (the scheduler lock, idle and wake words, the stop word,
+// the tick words), which name the parent's processors, and every processor's run queue. Its host then
+// completes the request with 0, and the other processors enter as in any run. 1:1 says ENOSYS: a child
+// would need a processor per copied thread's slot, and only one thread is copied.
 
 import {
   Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED, FLAG_MAIN,
@@ -42,6 +58,10 @@ import { timerForkReset } from "./timer";
 import { futexForkReset } from "./futex";
 import { ioForkReset, IoRequest } from "./completion";
 import { signalForkReset } from "./signal";
+import { SHARED_MEMORY } from "./atomics";
+import { processorForkReset } from "./processor";
+import { stopForkReset } from "./gcstop";
+import { preemptForkReset } from "./preempt";
 import { gcShade } from "../runtime/gc";
 import { heapTryAlloc } from "../runtime/index";
 
@@ -66,6 +86,11 @@ export function forkChild(request: usize, pid: i32, ppid: i32): i32 {
   if (forker == 0) return -22;
   processId = pid;
   parentId = ppid;
+  if (SHARED_MEMORY) {
+    processorForkReset();
+    stopForkReset();
+    preemptForkReset();
+  }
   runQueueForkReset();
   timerForkReset();
   futexForkReset();

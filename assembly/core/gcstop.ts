@@ -28,6 +28,14 @@
 // A thread that neither allocates nor reaches a safepoint (built with --no-safepoints, or with the
 // ticker off) holds a stop up until it does.
 //
+// A fork's stop (core/fork.ts, "Shared builds") is the same protocol with the stop word at 2, asked for
+// by a processor's host between two calls of its loop. Only the loop's top parks for it (loopCheckpoint):
+// a processor there runs no thread, and every thread's frames are in its save area, so no operation of
+// the runtime's is half done anywhere (one parked in __new or in a lock spin may be inside one: a channel's
+// lock held, say). The other checkpoints go on past it, and a collector that finds a fork's stop gives up
+// its pause rather than park inside __new. The stopper waits until every other processor is outside the
+// mutator or parked with no thread.
+//
 // ╒═══ processor record (M:N; PROCESSORS_MAX of them, one heap block) ═══╕
 //   0 │ state     i32    SAFE, RUNNING or PARKED; atomic                  │
 //   4 │ from      usize  where the live part of its own stack starts     │
@@ -45,7 +53,7 @@ import { currentThread, loopStackPointer } from "./scheduler";
 import { processorIndex, processors, PROCESSORS_MAX } from "./processor";
 import { preemptRequestFor } from "./preempt";
 import { heapTryAlloc } from "../runtime/index";
-import { gcStopWord, gcStopRequested } from "../runtime/gc";
+import { gcStopWord, gcStopRequested, stopRequested } from "../runtime/gc";
 
 // @ts-ignore: decorator
 @inline const PROC_SIZE: usize = 16;
@@ -98,11 +106,35 @@ export function liveStackStart(): usize {
 
 // ─── The collector's side ───
 
-/** Steps 1, 2 and 5: stops every other processor. False if another processor holds the world stopped
- *  (this one has then waited it out, parked, and nothing is stopped now). N:1: always true. */
+/** Steps 1, 2 and 5: stops every other processor. False if another processor holds the world stopped:
+ *  for a collection (this one has then waited it out, parked, and nothing is stopped now), or for a fork
+ *  (this one gives its pause up at once, and reaches its loop's top later). N:1: always true. */
 export function stopTheWorld(): bool {
   if (!SHARED_MEMORY || procs == 0) return true;
-  if (atomic.cmpxchg<u32>(gcStopWord(), 0, 1) != 0) { gcPark(); return false; }
+  let held = atomic.cmpxchg<u32>(gcStopWord(), 0, 1);
+  if (held != 0) {
+    if (held == 1) gcPark();                          // a fork's stop (2): not here, inside __new
+    return false;
+  }
+  stopOthers(false);
+  return true;
+}
+
+/** A fork's stop: from this processor's host between two calls of its loop (it is outside the mutator).
+ *  Returns once no other processor runs a thread: each waits at its loop's top or is outside the mutator. */
+export function forkStopTheWorld(): void {
+  if (!SHARED_MEMORY || procs == 0) return;
+  let stop = gcStopWord();
+  while (true) {                                      // a collection's stop first runs to its end
+    let seen = atomic.cmpxchg<u32>(stop, 0, 2);
+    if (seen == 0) break;
+    atomic.wait<u32>(stop, seen, 1000000);
+  }
+  stopOthers(true);
+}
+
+/** Steps 2 and 5, for a collection or (`fork`) a fork's stop. */
+function stopOthers(fork: bool): void {
   stopper = processorIndex + 1;
   let me = processorIndex;
   let n = processors();
@@ -111,15 +143,35 @@ export function stopTheWorld(): bool {
     if (i == me) continue;
     let at = procAt(i);
     let spins = 0;
-    while (atomic.load<i32>(at) == RUNNING) {
+    while (!stoppedFor(at, fork)) {
       if (++spins < 1000) continue;
       let seen = atomic.load<i32>(ARRIVALS);
-      if (atomic.load<i32>(at) != RUNNING) break;
+      if (stoppedFor(at, fork)) break;
       atomic.wait<i32>(ARRIVALS, seen, 1000000);         // 1 ms at most: a lost notify costs no more
       preemptRequestFor(i);
     }
   }
-  return true;
+}
+
+/** Whether the processor at `at` is stopped: for a collection, not RUNNING; for a fork, outside the
+ *  mutator or parked with no thread (at its loop's top). */
+// @ts-ignore: decorator
+@inline function stoppedFor(at: usize, fork: bool): bool {
+  let state = atomic.load<i32>(at);
+  return fork ? state == SAFE || (state == PARKED && load<usize>(at, 12) == 0) : state != RUNNING;
+}
+
+/** A fork's child, before any of its processors runs: no stop, every processor outside the mutator. */
+export function stopForkReset(): void {
+  if (!SHARED_MEMORY || procs == 0) return;
+  atomic.store<u32>(gcStopWord(), 0);
+  stopper = 0;
+  atomic.store<i32>(ARRIVALS, 0);
+  for (let i = 0; i < PROCESSORS_MAX; i++) {
+    let at = procAt(i);
+    atomic.store<i32>(at, SAFE);
+    store<usize>(at, 0, 12);
+  }
 }
 
 /** Step 6: the world goes on. */
@@ -146,10 +198,16 @@ export function stoppedThread(i: i32): usize { return load<usize>(procAt(i), 12)
 
 // ─── Checkpoints and the mutator's edges ───
 
-/** A place where this processor may stop (the loop's top, lock and thread spins). */
+/** A place where this processor may stop for a collection (lock and thread spins). */
 // @ts-ignore: decorator
 @inline export function gcCheckpoint(): void {
   if (SHARED_MEMORY && gcStopRequested()) gcPark();
+}
+
+/** The loop's top, where a processor runs no thread: it stops for a collection or a fork. */
+// @ts-ignore: decorator
+@inline export function loopCheckpoint(): void {
+  if (SHARED_MEMORY && stopRequested()) gcPark();
 }
 
 /** Step 3: parks this processor until the world goes on. */
@@ -171,7 +229,7 @@ export function gcMutatorLeave(): void {
   store<usize>(at, getStackPointer(), 4);
   store<usize>(at, 0, 12);
   atomic.store<i32>(at, SAFE);
-  if (gcStopRequested()) arrive();
+  if (stopRequested()) arrive();
 }
 
 /** Step 4: this processor enters the mutator (its loop starts, or it woke up); waits out a stop. */
@@ -179,7 +237,7 @@ export function gcMutatorEnter(): void {
   if (!SHARED_MEMORY || procs == 0) return;
   let at = procAt(processorIndex);
   atomic.store<i32>(at, RUNNING);
-  if (gcStopRequested()) {
+  if (stopRequested()) {
     store<usize>(at, getStackPointer(), 4);
     store<usize>(at, 0, 12);
     atomic.store<i32>(at, SAFE);
@@ -200,7 +258,7 @@ function waitForEnd(at: usize): void {
     let seen = atomic.load<u32>(stop);
     if (seen != 0) { atomic.wait<u32>(stop, seen, -1); continue; }
     atomic.store<i32>(at, RUNNING);
-    if (!gcStopRequested()) return;
+    if (!stopRequested()) return;
     atomic.store<i32>(at, PARKED);
     arrive();
   }

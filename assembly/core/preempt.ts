@@ -257,6 +257,12 @@ export function preemptRequestTick(): void {
   else fuel = 0;
 }
 
+/** fork's child in a shared build (core/fork.ts): no processor runs a thread, no tick is due. */
+export function preemptForkReset(): void {
+  if (!SHARED_MEMORY) return;
+  memory.fill(TICKS, 0, 16 + (<usize>TICK_PROCESSORS << 3));
+}
+
 /** Shared builds: asks processor `index` for a tick at its next safepoint, as the ticker does (a
  *  collection that must stop every processor, core/gc.ts); no-op for a processor running no thread. */
 export function preemptRequestFor(index: i32): void {

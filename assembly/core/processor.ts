@@ -269,6 +269,16 @@ export function allIdleOrRetired(): bool {
   return atomic.load<i32>(idleCount) + retired == processorCount;
 }
 
+/** fork's child in a shared build (core/fork.ts), before its processors run: no lock held, nobody asleep
+ *  or spinning, and one request in flight: the forker's, which the child's host completes with 0. */
+export function processorForkReset(): void {
+  if (!SHARED_MEMORY || schedLock == 0) return;
+  let block = <usize>schedLock;
+  memory.fill(block, 0, 128 + (<usize>(2 * PROCESSORS_MAX) << 2));
+  atomic.store<i32>(inFlight, 1);
+  deadlocked = false;
+}
+
 export function markDeadlocked(): void { deadlocked = true; }
 export function isDeadlocked(): bool { return deadlocked; }
 

@@ -355,8 +355,12 @@ export function runQueueFairPick(t: Thread): bool {
   return best == 0;
 }
 
-/** fork's child (core/fork.ts): nothing is runnable but what the child makes so. N:1 (one queue). */
+/** fork's child (core/fork.ts): nothing is runnable but what the child makes so; every queue (one in N:1)
+ *  empty and unlocked. */
 export function runQueueForkReset(): void {
-  let queue = queueAt(0);
-  for (let i: usize = 0; i < QUEUE_BYTES; i += 8) store<u64>(queue + i, 0);
+  let n = SHARED_MEMORY ? PROCESSORS_MAX : 1;
+  for (let q = 0; q < n; q++) {
+    let queue = queueAt(q);
+    for (let i: usize = 0; i < QUEUE_BYTES; i += 8) store<u64>(queue + i, 0);
+  }
 }

@@ -60,7 +60,7 @@ import { handOffTake, handedOff, handOffTick, handOffGoOn, handOffBehind, handOf
 import { threadFinishing, threadExited, threadReap, threadKill, threadKillParked } from "./thread";
 import { ioPending, ioDrain, ioRelease, ioRingHasWork } from "./completion";
 import { SHARED_MEMORY } from "./atomics";
-import { gcCheckpoint, gcThreadRuns } from "./gc";
+import { gcCheckpoint, loopCheckpoint, gcThreadRuns } from "./gc";
 import { gcPhase, Phase, gcShade } from "../runtime/gc";
 import {
   preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
@@ -112,9 +112,10 @@ import {
 @inline export const HOST_SLICE_MS_DEFAULT: f64 = 8;
 let hostSliceMs: f64 = HOST_SLICE_MS_DEFAULT;
 
-/** N:1: the loop gives the host its turn at its next switch (RUN_POLL), whatever the host slice: a thread
- *  dump or a breakpoint (sys/debug.ts) is answered before any other thread runs. */
-export function hostTurnSoon(): void { lastTurn = -Infinity; }
+/** The loop gives the host its turn at its next switch (N:1: RUN_POLL, whatever the host slice; on
+ *  processors RUN_AGAIN): a thread dump or a breakpoint (sys/debug.ts) is answered before any other thread
+ *  runs, and a fork (sys/process.ts) is made as soon as its thread has parked. */
+export function hostTurnSoon(): void { lastTurn = -Infinity; loopBudget = 1; }
 
 /** Sets the host slice (ms, >= 0 or Infinity); returns the one it replaces, or -1 for a bad value. */
 export function setHostSlice(ms: f64): f64 {
@@ -147,6 +148,7 @@ let loopSp: usize = 0;          // the processor's own stack pointer and limit w
 let loopLimit: usize = 0;
 let ticks: u32 = 0;             // switches since the loop last looked at the clock (CLOCK_EVERY)
 let lastTurn: f64 = 0;          // when the host last had a turn (the loop was entered), while I/O is pending
+let loopBudget: i32 = 0;        // switches until the loop returns RUN_AGAIN (hostTurnSoon: the next one)
 
 /** The bottom of every switch. Only this function and runLoop touch the Asyncify state. */
 export function suspend(): void {
@@ -387,14 +389,14 @@ export function runLoop(): i32 {
   loopSp = getStackPointer();
   loopLimit = stackLimit;
   if (tracing()) traceClock();
-  let budget = stepThread != 0 ? 2 : SWITCHES_PER_CALL;   // a debugger's step: one turn (stepPrepare)
+  loopBudget = stepThread != 0 ? 2 : SWITCHES_PER_CALL;   // a debugger's step: one turn (stepPrepare)
   lastTurn = hostNow();
   preemptLoopEnter(lastTurn);
   if (hostSignalsRaised()) signalsFromHost();  // Ctrl-C, program.signal() (signal.ts)
   while (true) {
-    gcCheckpoint();                           // M:N: a collection may be waiting for this processor
+    loopCheckpoint();                         // M:N: a collection or a fork may be waiting for this processor
     if (programEnded) return RUN_EXITED;
-    if (--budget == 0) return RUN_AGAIN;
+    if (--loopBudget <= 0) return RUN_AGAIN;
     if (!SHARED_MEMORY && lastTickAt() - lastTurn >= hostSliceMs) return RUN_POLL;   // the host's turn (HOST_SLICE_MS_DEFAULT)
     // Timers and I/O are shared: the scheduler lock, but only while there are any (read without it: a
     // timer added meanwhile is seen next turn, or by the processor that added it).
@@ -442,7 +444,7 @@ export function runLoop(): i32 {
     t.switches++;
     if (switchHooksOn() && tracing()) {
       traceRun(t);
-      if (traceWantsTake()) budget = 1;      // the host takes the records once this thread is back
+      if (traceWantsTake()) loopBudget = 1;  // the host takes the records once this thread is back
     }
     preemptSwitchIn(t, handedOff);
     setStackPointer(t.stackPointer);

@@ -114,9 +114,16 @@ export function gcSlowPath(why: i32): bool {
   return true;
 }
 
-/** M:N: whether a collection asks this processor to stop (core/gc.ts writes the word). */
+/** M:N: whether a collection asks this processor to stop (core/gc.ts writes the word: 1). A fork's stop
+ *  (2, core/gcstop.ts) is not one: it stops processors only at their loop's top (stopRequested). */
 // @ts-ignore: decorator
 @inline export function gcStopRequested(): bool {
+  return isDefined(WEFT_SHARED_MEMORY) && atomic.load<u32>(STATE + offsetof<GcState>("stop")) == 1;
+}
+
+/** M:N: whether any stop is asked for, a collection's or a fork's (the loop's top, a processor entering). */
+// @ts-ignore: decorator
+@inline export function stopRequested(): bool {
   return isDefined(WEFT_SHARED_MEMORY) && atomic.load<u32>(STATE + offsetof<GcState>("stop")) != 0;
 }
 

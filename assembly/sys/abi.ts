@@ -41,6 +41,7 @@ import { setStackPointer } from "../core/asyncify";
 import { setStackLimit } from "../core/stack";
 import { EINVAL, ENOMEM } from "../core/errno";
 import { forkChild, ownerFate } from "../core/fork";
+import { forkStopTheWorld, startTheWorld } from "../core/gcstop";
 import { waitForPolicy, waitForReport, edge as waitEdge } from "../core/waitfor";
 import { seedConfigure, seedSteps } from "../core/seed";
 import { traceStart, traceTake } from "../core/trace";
@@ -50,7 +51,7 @@ import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, p
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 17;
+@inline const ABI_VERSION: i32 = 18;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 
@@ -274,6 +275,12 @@ export function weft_trace_take(): i32 { return traceTake(); }
 /** fork (core/fork.ts): in the child, once the host copied the parent's memory and globals, makes this
  *  instance a process of its own whose one thread is the caller of the fork `request`. 0, or -EINVAL. */
 export function weft_fork_child(request: usize, pid: i32, ppid: i32): i32 { return forkChild(request, pid, ppid); }
+
+/** fork in a shared build (core/fork.ts, "Shared builds"), from a processor's host between two calls of
+ *  its loop: returns once no other processor runs a thread (each waits at its loop's top, or is outside
+ *  the mutator), so that the memory can be copied; weft_fork_go lets them go on. N:1: nothing. */
+export function weft_fork_stop(): void { forkStopTheWorld(); }
+export function weft_fork_go(): void { startTheWorld(); }
 
 /** What became of thread `id`, which holds a lock another waits for (the deadlock report): 0 it lives,
  *  1 fork did not copy it into this process, 2 it ended (or never was). */

@@ -15,8 +15,8 @@ import { processSelf, processParent } from "../core/fork";
 import { SHARED_MEMORY } from "../core/atomics";
 import { ENOSYS, EINVAL } from "../core/errno";
 import { signalSend, signalCheckpoint, validSignal } from "../core/signal";
-import { schedLockTake, schedLockDrop } from "../core/processor";
-import { currentThread } from "../core/scheduler";
+import { schedLockTake, schedLockDrop, isOneToOne } from "../core/processor";
+import { currentThread, hostTurnSoon } from "../core/scheduler";
 
 // @ts-ignore: decorator
 @inline const IO_OP_FORK: u32 = 17;
@@ -69,12 +69,14 @@ export function atfork(prepare: (() => void) | null, parent: (() => void) | null
 /** Copies the calling process: in the child, this thread alone returns 0; the parent gets the child's
  *  id. Every other thread's record is copied but the thread is absent in the child (joining it says it
  *  was not copied); mutexes are copied as they are — a mutex another thread holds stays held by a thread
- *  the child does not have (atfork, or a robust Mutex, are the cures). -ENOSYS in a shared build (M:N,
- *  1:1) or a host that cannot copy a module; -ENOMEM, -EAGAIN. */
+ *  the child does not have (atfork, or a robust Mutex, are the cures). On processors (M:N) the child runs
+ *  on as many processors as the parent. -ENOSYS in 1:1 or a host that cannot copy a module; -ENOMEM,
+ *  -EAGAIN. */
 export function fork(): i32 {
-  if (SHARED_MEMORY) return -ENOSYS;
+  if (SHARED_MEMORY && isOneToOne()) return -ENOSYS;
   for (let i = prepares.length - 1; i >= 0; i--) prepares[i]();
   let r = ioRequest(IO_OP_FORK, IO_MODE_DEFAULT, -1);
+  if (SHARED_MEMORY) hostTurnSoon();           // the host makes the copy once this thread has parked (core/fork.ts)
   let pid = r === null ? -12 : ioCall(r);
   if (pid == 0) {
     for (let i = 0; i < children.length; i++) children[i]();

@@ -26,7 +26,7 @@
 import { REQUEST } from "../io/abi.js";
 import type { ProcessIo } from "./process-io.js";
 
-export const ECHILD = 10, ENOSYS = 38, EINVAL = 22, ENOEXEC = 8, EBADF = 9;
+export const ECHILD = 10, ENOSYS = 38, EINVAL = 22, ENOEXEC = 8, EBADF = 9, ESRCH = 3, ENOMEM = 12;
 export const WNOHANG = 1;
 export const SIGCHLD = 17;
 

@@ -33,7 +33,7 @@ import { PENDING, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import type { IoClient } from "./shared-io.js";
 import { WebIo } from "../io/web.js";
-import { SHARED_EXPORTS, TRACE } from "../abi.js";
+import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
 import { ProcessIds, Children, waitStatus, applyActions, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
@@ -127,6 +127,14 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
     /** With `trace`: receives this processor's records as its host takes them (the run collects them),
      *  and at the end how many it did not send (`dropped`, past TRACE_RECORDS_MAX). */
     onTrace?: (records: Uint8Array, dropped: number) => void;
+    /** fork (assembly/core/fork.ts, "Shared builds"): receives the copy of the memory made while no thread
+     *  ran (null: no memory for it), the fork request, which the run's I/O owner answers, and the ring
+     *  the answer goes to (this processor's). Without it
+     *  fork says ENOSYS. */
+    onFork?: (copy: WebAssembly.Memory | null, request: number, ring: number) => void;
+    /** Processor 0 of a fork's child: the memory is the parent's copy, and `request` is the fork request
+     *  of the thread that is the child's one thread (the child's id `pid`, its parent's `ppid`). */
+    forkChild?: { request: number; pid: number; ppid: number };
   };
 }
 
@@ -402,7 +410,8 @@ export class WeftProgram {
       this.breakRequests.push({ addr, thread: this.i32(this.exports.weft_current() + THREAD.id) });
       return SUBMIT_PENDING;
     }
-    if (op >= OP.fork && op <= OP.exec && op !== OP.pipe) return this.processCall(addr, op);
+    // On processors only fork is this host's: the others are the family's, which the run's I/O owner keeps.
+    if (op >= OP.fork && op <= OP.exec && op !== OP.pipe && (!this.options.processor || op === OP.fork)) return this.processCall(addr, op);
     const viaOwner = this.options.processor?.io;
     if (viaOwner) {
       if (!this.ring) this.ring = this.exports.weft_io_ring();
@@ -421,7 +430,7 @@ export class WeftProgram {
     else if (op === OP.kill) answer = this.killProcess(readI32(this.exports.memory, addr + REQUEST.fd), readU32(this.exports.memory, addr + REQUEST.flags));
     else if (op === OP.args) answer = this.argsCall(addr);
     else if (op === OP.spawn || op === OP.exec) answer = this.options.processor ? -ENOSYS : this.spawnCall(addr, op === OP.exec);
-    else if (this.options.processor || !this.exports.weft_globals_save) answer = -ENOSYS;
+    else if (this.options.processor ? !this.options.processor.onFork : !this.exports.weft_globals_save) answer = -ENOSYS;
     else if (this.forkRequest) answer = -ERRNO.EAGAIN;
     else { this.forkRequest = addr; answer = null; }
     if (answer === null) return SUBMIT_PENDING;
@@ -506,6 +515,7 @@ export class WeftProgram {
   private async fork(): Promise<void> {
     const addr = this.forkRequest;
     this.forkRequest = 0;
+    if (this.options.processor) return this.forkShared(addr);
     const pid = this.ids.take();
     this.giveOwnTable();
     let child: WeftProgram;
@@ -534,6 +544,24 @@ export class WeftProgram {
     this.children.add(pid);
     this.complete(addr, pid);
     void child.run().then((r) => this.childEnded(pid, r), () => this.childEnded(pid, null));
+  }
+
+  /** fork on processors, steps 1-3 (assembly/core/fork.ts, "Shared builds"): the copy is made with the
+   *  world stopped; the run's I/O owner starts the child and answers the request (it alone writes this
+   *  processor's completion ring while the run goes on). */
+  private forkShared(addr: number): void {
+    const processor = this.options.processor!;
+    const ex = this.exports;
+    let copy: WebAssembly.Memory | null = null;
+    ex.weft_fork_stop();
+    try {
+      const used = Math.min(ex.weft_heap_top(), processor.memory.buffer.byteLength);
+      copy = new WebAssembly.Memory({ initial: SHARED_MEMORY_MAXIMUM, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
+      new Uint8Array(copy.buffer, 0, used).set(new Uint8Array(processor.memory.buffer, 0, used));
+    } catch { copy = null; }
+    finally { ex.weft_fork_go(); }
+    if (!this.ring) this.ring = ex.weft_io_ring();
+    processor.onFork!(copy, addr, this.ring);
   }
 
   /** A child's run ended: its status waits for waitpid, and this process is sent SIGCHLD. */
@@ -601,6 +629,16 @@ export class WeftProgram {
     let main = this.forkedMain || 1;              // main is thread 1 (startMain), or a child's forker
     if (this.forkedMain) {
       // A fork's child: its state is the parent's copy (fork protocol, host/kernel/processes.ts).
+    } else if (processor?.forkChild) {
+      // Processor 0 of a fork's child on processors: the memory is the parent's copy (core/fork.ts).
+      const { request, pid, ppid } = processor.forkChild;
+      if (ex.weft_fork_child(request, pid, ppid) !== 0) return this.fail(start, "the fork's copy names no thread");
+      if (ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
+      if (!this.startTrace()) return this.fail(start, "no memory for the trace's buffer (1 MiB)");
+      main = readI32(ex.memory, readU32(ex.memory, request + REQUEST.thread) + THREAD.id);
+      this.complete(request, 0);
+      processor.onReady?.(this.preemptState(), this.signalAddresses());
+      if (processor.signalSource) ex.weft_signal_source(1);
     } else if (!processor || processor.index === 0) {
       if (processor) {
         ex.weft_init_memory();

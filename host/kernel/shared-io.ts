@@ -87,6 +87,14 @@ import { IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT } from "../abi.js";
 import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletions } from "./requests.js";
 import { trySend, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
 import { readUtf16 } from "./tables.js";
+import { ProcessIo } from "./process-io.js";
+import type { IoRequest, Answer } from "../io/host.js";
+import { ERRNO } from "../io/abi.js";
+
+/** The calls a process family answers (waitpid, kill, args, spawn, exec: host/mn/process.ts). */
+const PROCESS_OPS = new Set(["waitpid", "kill", "args", "spawn", "exec"]);
+/** One of them, as the family reads it. */
+export type ProcessCall = Pick<IoRequest, "op" | "addr" | "fd" | "flags" | "ptr" | "len">;
 
 export type { IoMode, IoHost, SendTo };
 /** For a processor's SendTo: the negated errno of a failed system call. */
@@ -184,17 +192,23 @@ export interface IoOwnerOptions {
   output: (fd: 1 | 2, line: string) => void;
   /** The module's host functions (calls.ts) and the functions the run gives: the owner answers them. */
   calls?: { table: readonly HostCall[]; imports: HostImports };
+  /** The process calls (PROCESS_OPS), answered by the run's process (host/mn/process.ts); without it they
+   *  say ENOSYS. */
+  processes?: { call(req: ProcessCall): number | null };
 }
 
 /** The owner's end: takes every processor's submissions, performs them, completes them. */
 export class IoOwner {
-  readonly io: IoHost;
+  /** Performs the calls: the I/O host, or after the first fork a descriptor table over it (process-io.ts). */
+  private io: IoHost;
+  private hostIo: IoHost | null = null;      // the I/O host itself, once fork gave this process a table
   readonly ioMode: IoMode;
   /** The sockets processors may write to themselves, where the host offers them (host/io/direct.ts). */
   readonly sends: DirectSends | undefined;
   /** Whether processors must post a message after ringing (no Atomics.waitAsync here). */
   readonly needsSignal = typeof (Atomics as { waitAsync?: unknown }).waitAsync !== "function";
   private readonly ctx: IoContext;
+  private readonly processes: IoOwnerOptions["processes"];
   /** Requests out, by address: the queue they came from, and whether their processor waits (blocking). */
   private readonly pending = new Map<number, { queue: number; blocking: boolean; sent: number }>();
   /** Completions that found their ring full, by queue. */
@@ -210,6 +224,7 @@ export class IoOwner {
     const io = options.io ?? new WebIo();
     this.io = options.calls?.table.length ? new HostCalls(io, options.calls.table, options.calls.imports) : io;
     this.ioMode = options.ioMode ?? "async";
+    this.processes = options.processes;
     const sends = new DirectSends(makeDirectTable());
     this.sends = this.io.offerSends?.(sends) ? sends : undefined;
     this.ctx = {
@@ -287,8 +302,39 @@ export class IoOwner {
     if (blocking && req.op && this.io.unblocked) req = this.io.unblocked(req, this.ctx);
     if (sent > 0) req = { ...req, ptr: req.ptr + sent, len: req.len - sent };
     this.pending.set(addr, { queue: q, blocking, sent });
-    const answer = submitRequest(this.io, req, this.ctx);
+    const answer = req.op && PROCESS_OPS.has(req.op) ? this.processCall(req) : submitRequest(this.io, req, this.ctx);
     if (answer !== PENDING) this.complete(addr, answer);
+  }
+
+  /** A process call: the family's answer, pending (null), or ENOSYS without a family. */
+  private processCall(req: IoRequest): Answer {
+    if (!this.processes) return -ERRNO.ENOSYS;
+    return this.processes.call(req) ?? PENDING;
+  }
+
+  /** Answers a request processor `index` did not submit here (its host answered it pending: a fork, core/fork.ts),
+   *  through that processor's ring like any. */
+  answerFor(index: number, ring: number, addr: number, result: number): void {
+    const q = queueAt(this.shared, index);
+    if (Atomics.load(this.shared, q + RING) !== ring) Atomics.store(this.shared, q + RING, ring);
+    this.pending.set(addr, { queue: q, blocking: false, sent: 0 });
+    this.complete(addr, result);
+  }
+
+  /** Answers a pending request (a process call: host/mn/process.ts). */
+  answer(addr: number, result: number): void { this.complete(addr, result); }
+
+  /** fork: this process's descriptor table (made at the first fork, over the host's open descriptors), and
+   *  a copy for the child, whose entries name the same open files (process-io.ts). From the first fork on
+   *  processors send nothing themselves: a program's descriptor may then differ from the host's, which
+   *  the direct-send table is indexed by (host/io/direct.ts). */
+  forkTable(): ProcessIo {
+    if (!(this.io instanceof ProcessIo)) {
+      this.hostIo = this.io;
+      this.io = ProcessIo.first(this.io, this.io.openDescriptors?.() ?? [0, 1, 2]);
+      this.sends?.close();
+    }
+    return (this.io as ProcessIo).forked();
   }
 
   /** Completion protocol. */
@@ -358,6 +404,7 @@ export class IoOwner {
     await this.serving;
     for (const fd of [1, 2] as const) if (this.partial[fd] && output) { output(fd, this.partial[fd]); this.partial[fd] = ""; }
     this.sends?.close();
-    await this.io.close();
+    await this.io.close();                  // a process's descriptors (process-io.ts), or the host
+    await this.hostIo?.close();
   }
 }

@@ -47,6 +47,8 @@ export interface ProcessorData {
    *  whether to post an "io" message after ringing the owner (where it cannot Atomics.waitAsync), and the
    *  table of sockets this processor may write to itself, where the owner offers them (host/io/direct.ts). */
   io: { queues: Int32Array; mode: IoMode; signal: boolean; sends?: Int32Array };
+  /** Processor 0 of a fork's child: the memory is the parent's copy (host/mn/process.ts). */
+  forkChild?: { request: number; pid: number; ppid: number };
 }
 
 /** What a processor tells the thread that started the run, in the order it happens. */
@@ -56,6 +58,9 @@ export type ProcessorMessage =
   | { kind: "start"; index: number }                   // 1:1: start processor `index` for a new thread
   | { kind: "io" }                                    // submissions queued (only where data.io.signal)
   | { kind: "trace"; records: Uint8Array; dropped: number } // trace records this processor's host took
+  | { kind: "fork"; copy: WebAssembly.Memory | null; request: number; ring: number } // a thread forked: the
+                                                      // copy made with the world stopped (null: no memory
+                                                      // for it); its answer goes to the processor's ring
   | { kind: "ready"; preempt: PreemptState; signals: SignalAddresses } // set up; processor 0: memory
                                                       // initialised, main spawned
   | { kind: "result"; result: RunResult; failed: boolean } // the loop ended (every processor sees the same
@@ -65,7 +70,7 @@ export type ProcessorMessage =
 /** Whether a message is one of ours: a Worker's port may carry anything. */
 export function isProcessorMessage(message: unknown): message is ProcessorMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === "line" || kind === "died" || kind === "start" || kind === "io" || kind === "trace" || kind === "ready" ||
+  return kind === "line" || kind === "died" || kind === "start" || kind === "io" || kind === "trace" || kind === "fork" || kind === "ready" ||
     kind === "result" || kind === "error";
 }
 
@@ -95,6 +100,8 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
           data.io.sends && sendTo ? { table: data.io.sends, sendTo } : undefined),
         startProcessor: (index) => post({ kind: "start", index }),
         onTrace: (records, dropped) => post({ kind: "trace", records, dropped }),
+        onFork: data.oneToOne ? undefined : (copy, request, ring) => post({ kind: "fork", copy, request, ring }),
+        forkChild: data.forkChild,
         signalSource: data.signalSource,
         onReady: (preempt, signals) => post({ kind: "ready", preempt, signals }),
         // Blocks this Worker, never the page: a browser lets only Workers wait.

@@ -59,10 +59,13 @@ import { stopTicker } from "./ticker.js";
 import { WeftSignals, raiseShared } from "../kernel/signals.js";
 import type { ProcessorMessage } from "./processor.js";
 import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from "./workers.js";
+import { SharedProcess } from "./process.js";
+import { ProcessIds, ENOMEM } from "../kernel/processes.js";
+import type { ProcessIo } from "../kernel/process-io.js";
 
 export interface SharedRunOptions extends Pick<RunOptions,
   "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "gcPercent" | "slice" | "tick" | "exactAccounting" |
-  "io" | "ioMode" | "imports" | "signals" | "deadlock" | "serve" | "trace"> {
+  "io" | "ioMode" | "imports" | "signals" | "deadlock" | "serve" | "trace" | "args"> {
   /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
   /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
@@ -77,6 +80,9 @@ export interface SharedRunOptions extends Pick<RunOptions,
    *  draw readThreadStats(tables) / readGroups(tables) while the processors run (best-effort snapshots,
    *  host/kernel/tables.ts, tableReader). */
   onStart?: (tables: CoreTables) => void;
+  /** Internal (fork on processors, host/mn/process.ts): this run is a fork's child over `memory`, the
+   *  parent's copy; `request` is the fork request of its one thread; `io` its descriptor table. */
+  forkOf?: { memory: WebAssembly.Memory; request: number; pid: number; ppid: number; ids: ProcessIds; io: ProcessIo; t0: number };
 }
 
 /** The refusal on a page without cross-origin isolation (step 1). */
@@ -134,12 +140,13 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   // "memory access out of bounds" (seen as a hang of 1 run in ~40 on 4 processors, until a failed
   // processor ended the run). The pages cost nothing until touched; the module's own minimum stays
   // SHARED_MEMORY_INITIAL.
-  const memory = new WebAssembly.Memory({ initial: SHARED_MEMORY_MAXIMUM, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
+  const forkOf = options.forkOf;
+  const memory = forkOf?.memory ?? new WebAssembly.Memory({ initial: SHARED_MEMORY_MAXIMUM, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
   const go = new Int32Array(new SharedArrayBuffer(4));
   const sequence = new Int32Array(new SharedArrayBuffer(4));
   const held = new Map<number, ProcessorMessage>();     // output that arrived before an earlier line
   let printed = 0;                                       // the number of the next line to pass on
-  const t0 = performance.timeOrigin + performance.now();
+  const t0 = forkOf?.t0 ?? performance.timeOrigin + performance.now();   // a family shares its first's clock
   const out: string[] = [], err: string[] = [];
   const workers = new Map<number, ProcessorWorker>();
   const results: (RunResult | undefined)[] = new Array(count);
@@ -152,8 +159,19 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   let deliver: (m: ProcessorMessage) => void = () => {};
   const output = (fd: 1 | 2, line: string) => deliver({ kind: "line", fd, line, n: Atomics.add(sequence, 0, 1) });
   const traces = options.trace ? new TraceRecorder() : null;       // each processor's records, as they come
-  const owner = new IoOwner(memory, makeSubmissionQueues(oneToOne ? PROCESSORS_MAX : count, oneToOne),
-    { io: options.io, ioMode: options.ioMode, output, calls: { table: calls, imports: options.imports ?? {} } });
+  // This run as a process of its family (host/mn/process.ts): waitpid, kill, args and fork's children.
+  const family = new SharedProcess({
+    pid: forkOf?.pid ?? 1, ppid: forkOf?.ppid ?? 0, ids: forkOf?.ids ?? new ProcessIds(), args: options.args, memory,
+    answer: (addr, result) => owner.answer(addr, result), say: (line) => output(2, line),
+  });
+  const owner: IoOwner = new IoOwner(memory, makeSubmissionQueues(oneToOne ? PROCESSORS_MAX : count, oneToOne),
+    { io: forkOf?.io ?? options.io, ioMode: options.ioMode, output, calls: { table: calls, imports: options.imports ?? {} }, processes: family });
+  // A fork's child: the same module and options over the copy, its output this run's, nothing traced.
+  const child = (copy: WebAssembly.Memory, request: number) => (pid: number) => runShared(module, {
+    ...options, signals: undefined, trace: undefined, onStart: undefined, io: undefined,
+    stdout: (line) => output(1, line), stderr: (line) => output(2, line), onThreadDied: (message) => output(2, message),
+    forkOf: { memory: copy, request, pid, ppid: family.pid, ids: family.ids, io: owner.forkTable(), t0 },
+  });
 
   try {
     return await new Promise<RunResult>((resolve, reject) => {
@@ -181,6 +199,9 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           held.set(m.n, m);
           for (let next = held.get(printed); next; next = held.get(printed)) { held.delete(printed++); pass(next); }
           if (ending && printed >= Atomics.load(sequence, 0)) { const end = ending; ending = null; end(); }
+        } else if (m.kind === "fork") {
+          if (!m.copy) owner.answerFor(index, m.ring, m.request, -ENOMEM);
+          else owner.answerFor(index, m.ring, m.request, family.fork(child(m.copy, m.request)));
         } else if (m.kind === "start") {
           start(m.index);                                                               // 1:1: a new thread
         } else if (m.kind === "ready") {
@@ -188,6 +209,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
             preempt = m.preempt;
             const at = m.signals;
             signals?.attach((sig) => raiseShared(memory, at, sig));
+            family.ready((sig) => raiseShared(memory, at, sig));
             for (let i = 1; i < count; i++) start(i);
           }
           if (++ready === count) {                                                    // step 4
@@ -239,7 +261,8 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         workers.set(index, starters.processor(
           {
             module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit, gcPercent: options.gcPercent,
-            slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting, signalSource: signals !== undefined,
+            slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting, signalSource: signals !== undefined || forkOf !== undefined,
+            forkChild: forkOf && index === 0 ? { request: forkOf.request, pid: forkOf.pid, ppid: forkOf.ppid } : undefined,
             deadlock: options.deadlock, serve: options.serve, trace: options.trace,
             io: { queues: owner.shared, mode: owner.ioMode, signal: owner.needsSignal, sends: owner.sends?.table },
           },
@@ -255,6 +278,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
       }
     });
   } finally {
+    family.end();
     signals?.detach();
     clearTimeout(timer);
     stopTicker(stop);

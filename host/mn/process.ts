@@ -1,0 +1,116 @@
+// A shared run as a process (M:N): its id, its parent, its children and the calls that name them, kept on
+// the thread that called runShared, where the run's I/O owner answers them (host/kernel/shared-io.ts).
+// The N:1 family is host/kernel/processes.ts; this one speaks the same protocol over the owner.
+//
+// Design note
+// -----------
+// A processor's host answers fork itself (host/kernel/runner.ts, forkShared: the world stopped, the copy
+// made) and sends the copy here ("fork" message); everything else a process does with its family —
+// waitpid, kill of another process, args — is a system call like any, which the owner hands to this
+// object. So the family lives in one place per process, and a child can be reached from any processor.
+//
+// fork here (assembly/core/fork.ts has the core's side):
+//   1. a new id; this process's descriptors become a table over the I/O host (process-io.ts), and the
+//      child gets a copy of it (the same open files, each counted once more);
+//   2. the child is a new shared run of the same module over the copy, on as many processors (new
+//      Workers), whose processor 0 makes it a process of its own (weft_fork_child) and completes the
+//      forker's request with 0 there; its output goes where this process's goes;
+//   3. the parent's request is answered with the child's id, through the forker's processor's ring;
+//   4. when the child's run ends, its wait status (Linux's encoding) waits for waitpid, and this process
+//      is sent SIGCHLD.
+// What differs from N:1: a child is a set of Workers, not an instance on this thread; posixSpawn and exec
+// say ENOSYS from a shared build (they would start a program on processors of its own: not yet).
+
+import { ProcessIds, Children, waitStatus, SIGCHLD, ENOSYS, ESRCH, type Signalable } from "../kernel/processes.js";
+import type { ProcessCall } from "../kernel/shared-io.js";
+import type { RunResult } from "../kernel/runner.js";
+import { signalNumber } from "../kernel/signals.js";
+
+export interface SharedProcessOptions {
+  /** This process's id, its parent's (0 for the first), and its family's ids. */
+  pid: number;
+  ppid: number;
+  ids: ProcessIds;
+  /** args() (RunOptions.args). */
+  args?: string[];
+  /** The run's memory, where requests and their buffers are. */
+  memory: WebAssembly.Memory;
+  /** Answers a pending request (the owner's completion protocol). */
+  answer: (addr: number, result: number) => void;
+  /** Says a line on this process's stderr (a child's failed run). */
+  say: (line: string) => void;
+}
+
+export class SharedProcess implements Signalable {
+  readonly children: Children;
+  private raise: ((sig: number) => void) | null = null;
+  private early: number[] = [];               // signals sent before processor 0 was ready
+  private ended = false;
+
+  constructor(private readonly options: SharedProcessOptions) {
+    this.children = new Children(() => options.memory, (addr, result) => options.answer(addr, result));
+    options.ids.running.set(options.pid, this);
+  }
+
+  get pid(): number { return this.options.pid; }
+  get ids(): ProcessIds { return this.options.ids; }
+
+  /** Processor 0 is ready: signals reach the core through `raise` (host/kernel/signals.ts, raiseShared). */
+  ready(raise: (sig: number) => void): void {
+    this.raise = raise;
+    for (const sig of this.early.splice(0)) raise(sig);
+  }
+
+  /** kill from another process of the family (or SIGCHLD from a child's end). */
+  signal(sig: number): void {
+    if (this.ended) return;
+    if (this.raise) this.raise(sig);
+    else this.early.push(sig);
+  }
+
+  /** The run ended: kill cannot reach it any more. */
+  end(): void {
+    this.ended = true;
+    this.options.ids.running.delete(this.options.pid);
+  }
+
+  /** waitpid, kill, args, spawn, exec (the owner's PROCESS_OPS): the answer, or null: it waits. */
+  call(req: ProcessCall): number | null {
+    if (req.op === "waitpid") return this.children.wait(req.addr);
+    if (req.op === "kill") {
+      const target = this.options.ids.running.get(req.fd);
+      if (!target) return -ESRCH;
+      if (req.flags !== 0) target.signal(req.flags);
+      return 0;
+    }
+    if (req.op === "args") return this.argsCall(req);
+    return -ENOSYS;                              // spawn, exec (design note)
+  }
+
+  /** fork, steps 1-4: `start` runs the child (a new shared run over the copy) with its id. */
+  fork(start: (pid: number) => Promise<RunResult>): number {
+    const pid = this.options.ids.take();
+    this.children.add(pid);
+    start(pid).then((r) => this.childEnded(pid, r), (e) => {
+      this.options.say(`weft: process ${pid}: ${(e as Error)?.message ?? e}`);
+      this.childEnded(pid, null);
+    });
+    return pid;
+  }
+
+  private childEnded(pid: number, result: RunResult | null): void {
+    const status = result ? waitStatus(result.status, result.exitCode, result.signal ? signalNumber(result.signal) : 0) : 1 << 8;
+    if (result && (result.status === "deadlock" || result.status === "error")) {
+      this.options.say(`weft: process ${pid}: ${result.error ?? "its run failed"}`);
+    }
+    this.children.ended(pid, status);
+    this.signal(SIGCHLD);
+  }
+
+  /** args: each argument as UTF-8 ended by a 0 byte, written at ptr if all fit in len; the bytes they need. */
+  private argsCall(req: ProcessCall): number {
+    const bytes = new TextEncoder().encode((this.options.args ?? []).map((a) => a + "\0").join(""));
+    if (req.ptr && bytes.length <= req.len) new Uint8Array(this.options.memory.buffer, req.ptr, bytes.length).set(bytes);
+    return bytes.length;
+  }
+}
