@@ -173,3 +173,11 @@ export function runNode(args: string[], options: { cwd?: string; input?: string;
     child.on("close", (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
   });
 }
+
+/** What tests/programs/process_fork.ts prints, N:1 or on processors, in Node or a browser. */
+export const FORK_VALUES = {
+  child_pids: "ok", child_counter: "101", child_join_absent: "yes", fork_in_parent: "child id", child_status: "exit 7",
+  parent_counter_kept: "101", sigchld_after_wait: "1", wait_again: "ECHILD", wait_bad_options: "EINVAL", wnohang: "exit 3",
+  child_killed: "signal 15", hazard_child: "exit 1", child_robust: "EOWNERDEAD,0,0",
+  child_unrepaired: "EOWNERDEAD,ENOTRECOVERABLE", child_atfork_lock: "0", atfork_child: "exit 0", no_child: "ECHILD",
+};

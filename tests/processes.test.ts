@@ -1,19 +1,12 @@
 // Processes (assembly/core/fork.ts, assembly/sys/process.ts, host/kernel/processes.ts): fork's child gets
 // the memory and one thread; waitpid's statuses; the inherited lock reported, and its cures; SIGCHLD.
 import { describe, expect, it } from "vitest";
-import { buildAhead, runProgram, runSharedProgram, valuesOf, lines } from "./harness";
+import { buildAhead, runProgram, runSharedProgram, valuesOf, lines, FORK_VALUES } from "./harness";
 
 const TIMEOUT = 120_000;
 buildAhead([["process_fork.ts", {}], ["process_fork.ts", { shared: true }], ["process_pipe.ts", {}], ["process_pipe.ts", { shared: true }],
   ["process_spawn.ts", {}], ["process_fork_busy.ts", {}], ["process_fork_busy.ts", { shared: true }]]);
 
-/** What process_fork.ts prints, N:1 or on processors. */
-const FORK_VALUES = {
-  child_pids: "ok", child_counter: "101", child_join_absent: "yes", fork_in_parent: "child id", child_status: "exit 7",
-  parent_counter_kept: "101", sigchld_after_wait: "1", wait_again: "ECHILD", wait_bad_options: "EINVAL", wnohang: "exit 3",
-  child_killed: "signal 15", hazard_child: "exit 1", child_robust: "EOWNERDEAD,0,0",
-  child_unrepaired: "EOWNERDEAD,ENOTRECOVERABLE", child_atfork_lock: "0", atfork_child: "exit 0", no_child: "ECHILD",
-};
 const PIPE_VALUES = {
   pipe: "0", read_end: "0", read_from_child: "line 1 from the child|line 2 from the child|line 3 from the child|",
   child_exit: "0", write_no_reader: "EPIPE", closed_twice: "EBADF", kill_child: "0", child_got: "10",

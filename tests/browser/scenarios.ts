@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "vitest";
 import { fileURLToPath } from "node:url";
-import { buildModule } from "../harness";
+import { buildModule, FORK_VALUES } from "../harness";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -27,7 +27,8 @@ export function ensureBrowser(...browsers: string[]): Promise<void> {
 
 /** Builds the programs page.html runs into `dir`, as the tests name them under /build/:
  *  browser_sum.wasm, browser_io.wasm, browser_mn.wasm (N:1), browser_mn_shared.wasm and
- *  sync_cond_shared.wasm (shared memory, for M:N and 1:1), host_slice.wasm (page.html's ?frames=). */
+ *  sync_cond_shared.wasm (shared memory, for M:N and 1:1), host_slice.wasm (page.html's ?frames=),
+ *  process_fork.wasm and process_fork_shared.wasm (fork). */
 export async function buildPrograms(dir: string): Promise<void> {
   const program = (name: string, shared = false, more = {}) => buildModule(path.join(ROOT, `tests/programs/${name}.ts`),
     { ...(shared ? { shared } : {}), ...more, outFile: path.join(dir, `${name}${shared ? "_shared" : ""}.wasm`) });
@@ -37,6 +38,8 @@ export async function buildPrograms(dir: string): Promise<void> {
   await program("browser_mn", true);
   await program("sync_cond", true);
   await program("host_slice", false, { syncImports: ["app.stopped"] });
+  await program("process_fork");
+  await program("process_fork", true);
 }
 
 /** What page.html publishes (window.__weftResult, and the `result` of its report). */
@@ -134,6 +137,22 @@ export const SCENARIOS: Scenario[] = [
       exited(result, log, 0);
       // sync_cond prints the same in every model (tests/mn.test.ts compares it with N:1 in Node).
       expect(valuesOf(result), log).toMatchObject({ waiting: "4", after_signal: "1", after_broadcast: "4", owner_errors: "0", wait_errors: "0" });
+    },
+  },
+  {
+    name: "forks with run() on the page's main thread: the child is an instance beside the parent",
+    query: { wasm: "/build/process_fork.wasm" }, on: "plain",
+    check(result, log) {
+      exited(result, log, 0);
+      expect(valuesOf(result), log).toEqual(FORK_VALUES);
+    },
+  },
+  {
+    name: "forks on 2 Web Workers of a cross-origin isolated page: the child is a run of its own on new Workers",
+    query: { wasm: "/build/process_fork_shared.wasm", processors: 2 }, on: "isolated",
+    check(result, log) {
+      exited(result, log, 0);
+      expect(valuesOf(result), log).toEqual(FORK_VALUES);
     },
   },
   {
