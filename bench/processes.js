@@ -3,11 +3,14 @@
 //   fork_ms           fork() to the child running its first instruction after it (median of 9)
 //   spawn_process_ms  posixSpawn() of a small built program to its main running (median of 9)
 //   fork_spawn_ratio  fork_ms / spawn_process_ms, same run (target <= 2)
+//   fork_ms_p2        fork_ms for the same program built shared, on 2 processors (its posixSpawn says
+//                     ENOSYS there: only its forks count)
 import path from "node:path";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "../dist/host/compiler/build.js";
 import { run } from "../dist/host/kernel/runner.js";
+import { runShared } from "../dist/host/mn/run.js";
 import { NodeIo, loadFromDisk } from "../dist/host/node.js";
 import { median } from "./baselines.js";
 
@@ -31,7 +34,17 @@ export async function processesBench({ want = () => true } = {}) {
   });
   if (result.status !== "exited" || result.exitCode !== 0) throw new Error(`bench process_cost: ${result.status} ${result.error ?? ""}`);
   const fork = median(forks), spawn = median(spawns);
+  const sharedForks = [];
+  if (want("fork_ms_p2")) {
+    const shared = await build(path.join(ROOT, "bench", "programs", "process_cost.ts"), { cache: CACHE, shared: true });
+    const r = await runShared(shared.wasm, {
+      processors: 2, args: ["process_cost", hello], io: new NodeIo(),
+      stdout: (line) => { const [word, value] = line.split(" "); if (word === "fork_ms") sharedForks.push(Number(value)); },
+    });
+    if (r.status !== "exited" || r.exitCode !== 0) throw new Error(`bench process_cost on 2 processors: ${r.status} ${r.error ?? ""}`);
+  }
   return [
+    ...(sharedForks.length ? [{ bench: "fork_ms_p2", value: median(sharedForks), unit: "ms", runs: sharedForks.length, samples: sharedForks }] : []),
     { bench: "fork_ms", value: fork, unit: "ms", runs: forks.length, samples: forks },
     { bench: "spawn_process_ms", value: spawn, unit: "ms", runs: spawns.length, samples: spawns },
     { bench: "fork_spawn_ratio", value: fork / spawn, unit: "ratio", runs: forks.length },

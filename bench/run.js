@@ -113,6 +113,7 @@ export const BENCHES = {
   call_in_mn_us: { unit: "µs", program: null, note: "app.call on 2 processors, one at a time" },
   call_in_mn_burst_us: { unit: "µs", program: null, note: "the same, 1,000 in flight (each)" },
   fork_ms: { unit: "ms", program: null, note: "fork() to the child running, 16 MB of live objects, N:1" },
+  fork_ms_p2: { unit: "ms", program: null, note: "the same on 2 processors: the world stopped, the copy, a child run on new Workers" },
   spawn_process_ms: { unit: "ms", program: null, note: "posixSpawn() of a small built program to its main" },
   fork_spawn_ratio: { unit: "ratio", target: 2, program: null, prediction: "spawn_process_ms, same run" },
   signal_latency_us: { unit: "µs", target: 1000, program: null, note: "p99, WeftSignals.raise to the handler, a thread in a futex wait, N:1" },
@@ -280,7 +281,7 @@ async function main(argv) {
     if (spec.note) r.note = spec.note;
   }
   if (json) {
-    for (const r of results) console.log(JSON.stringify({ ...r, samples: r.samples.map((s) => +s.toFixed(3)) }));
+    for (const r of results) console.log(JSON.stringify({ ...r, ...(r.samples ? { samples: r.samples.map((s) => +s.toFixed(3)) } : {}) }));
     return;
   }
   const rows = results.map((r) => [
