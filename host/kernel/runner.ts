@@ -132,6 +132,9 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
      *  the answer goes to (this processor's). Without it
      *  fork says ENOSYS. */
     onFork?: (copy: WebAssembly.Memory | null, request: number, ring: number) => void;
+    /** Answers a request this processor's host took pending (a thread dump), through the run's I/O owner,
+     *  which alone writes this processor's completion ring while the run goes on. */
+    answer?: (request: number, ring: number, result: number) => void;
     /** Processor 0 of a fork's child: the memory is the parent's copy, and `request` is the fork request
      *  of the thread that is the child's one thread (the child's id `pid`, its parent's `ppid`). */
     forkChild?: { request: number; pid: number; ppid: number };
@@ -398,7 +401,10 @@ export class WeftProgram {
     if (op === OP.dump) {
       // N:1: answered once the loop has returned, when every thread's frames can be shown (dumpPending).
       if (!this.options.processor) { this.dumpRequests.push(addr); return SUBMIT_PENDING; }
-      // On processors, the others run on: a snapshot, with the caller's own frames (it is on this stack).
+      // On processors: answered between two runs of this processor's loop with the world stopped, when
+      // every thread is parked (dumpPending), where the run's owner can answer it.
+      if (this.options.processor.answer) { this.dumpRequests.push(addr); return SUBMIT_PENDING; }
+      // Else a snapshot, with the caller's own frames (it is on this stack); the others run on.
       this.running = { t: this.exports.weft_current(), frames: threadFrames(stackHere(), this.functionNames(), this.lineTable()) };
       try { this.emit(2, this.dump() + "\n"); } finally { this.running = null; }
       writeResult(memory, addr, 0);
@@ -918,10 +924,28 @@ export class WeftProgram {
   /** dumpThreads() calls, answered between two runs of the loop: every thread is parked then, the
    *  callers too (in the call), and each one's frames can be shown. */
   private dumpPending(): void {
+    const processor = this.options.processor;
+    if (processor?.answer) return this.dumpShared(processor.answer);
     const text = this.dump() + "\n";
     for (const addr of this.dumpRequests.splice(0)) {
       this.emit(2, text);
       this.complete(addr, 0);
+    }
+  }
+
+  /** On processors: every processor stopped at its loop's top as for a fork (weft_fork_stop), so that
+   *  every thread is parked and this processor can show each one's frames; then the world goes on. */
+  private dumpShared(answer: (request: number, ring: number, result: number) => void): void {
+    const ex = this.exports;
+    const stopped = this.stopped;
+    ex.weft_fork_stop();
+    let text: string;
+    try { this.stopped = true; text = this.dump() + "\n"; }
+    finally { this.stopped = stopped; ex.weft_fork_go(); }
+    if (!this.ring) this.ring = ex.weft_io_ring();
+    for (const addr of this.dumpRequests.splice(0)) {
+      this.emit(2, text);
+      answer(addr, this.ring, 0);
     }
   }
 

@@ -58,6 +58,8 @@ export type ProcessorMessage =
   | { kind: "start"; index: number }                   // 1:1: start processor `index` for a new thread
   | { kind: "io" }                                    // submissions queued (only where data.io.signal)
   | { kind: "trace"; records: Uint8Array; dropped: number } // trace records this processor's host took
+  | { kind: "answer"; request: number; ring: number; result: number } // a request this processor's host
+                                                      // took (a dump): the owner answers it
   | { kind: "fork"; copy: WebAssembly.Memory | null; request: number; ring: number } // a thread forked: the
                                                       // copy made with the world stopped (null: no memory
                                                       // for it); its answer goes to the processor's ring
@@ -70,7 +72,7 @@ export type ProcessorMessage =
 /** Whether a message is one of ours: a Worker's port may carry anything. */
 export function isProcessorMessage(message: unknown): message is ProcessorMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === "line" || kind === "died" || kind === "start" || kind === "io" || kind === "trace" || kind === "fork" || kind === "ready" ||
+  return kind === "line" || kind === "died" || kind === "start" || kind === "io" || kind === "trace" || kind === "fork" || kind === "answer" || kind === "ready" ||
     kind === "result" || kind === "error";
 }
 
@@ -102,6 +104,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
         onTrace: (records, dropped) => post({ kind: "trace", records, dropped }),
         onFork: data.oneToOne ? undefined : (copy, request, ring) => post({ kind: "fork", copy, request, ring }),
         forkChild: data.forkChild,
+        answer: (request, ring, result) => post({ kind: "answer", request, ring, result }),
         signalSource: data.signalSource,
         onReady: (preempt, signals) => post({ kind: "ready", preempt, signals }),
         // Blocks this Worker, never the page: a browser lets only Workers wait.

@@ -199,6 +199,8 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           held.set(m.n, m);
           for (let next = held.get(printed); next; next = held.get(printed)) { held.delete(printed++); pass(next); }
           if (ending && printed >= Atomics.load(sequence, 0)) { const end = ending; ending = null; end(); }
+        } else if (m.kind === "answer") {
+          owner.answerFor(index, m.ring, m.request, m.result);
         } else if (m.kind === "fork") {
           if (!m.copy) owner.answerFor(index, m.ring, m.request, -ENOMEM);
           else owner.answerFor(index, m.ring, m.request, family.fork(child(m.copy, m.request)));

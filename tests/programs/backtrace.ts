@@ -12,21 +12,21 @@ let stop = false;
 function lockDeep3(): void { lock.lock(); lock.unlock(); }
 function lockDeep2(): void { lockDeep3(); }
 function lockDeep1(): void { lockDeep2(); }
-function locker(arg: usize): i32 { lockDeep1(); return 0; }
+function locker(arg: usize): i32 { arrive(); lockDeep1(); return 0; }
 
 function napInner(): void { sleep(60_000); }
 function napOuter(): void { napInner(); }
-function sleeper(arg: usize): i32 { napOuter(); return 0; }
+function sleeper(arg: usize): i32 { arrive(); napOuter(); return 0; }
 
 function waitOpen(): void { gate.lock(); while (!open) opened.wait(gate); gate.unlock(); }
-function gatekeeper(arg: usize): i32 { waitOpen(); return 0; }
+function gatekeeper(arg: usize): i32 { arrive(); waitOpen(); return 0; }
 
 function spinTurns(): void { while (!stop) yieldNow(); }
-function spinner(arg: usize): i32 { spinTurns(); return 0; }
+function spinner(arg: usize): i32 { arrive(); spinTurns(); return 0; }
 
 let sum: u32 = 0;
 function crunch(): void { let x: u32 = 1; while (!stop) { x = x * 31 + 7; sum += x >> 3; } }
-function cruncher(arg: usize): i32 { crunch(); return 0; }
+function cruncher(arg: usize): i32 { arrive(); crunch(); return 0; }
 
 let zero = 0;
 function crash4(n: i32): i32 { return n / zero; }
@@ -43,6 +43,7 @@ export function main(): i32 {
   let g = spawn(gatekeeper, 0, named("gatekeeper"));
   let p = spawn(spinner, 0, named("spinner"));
   let k = spawn(cruncher, 0, named("cruncher"));
+  while (atomic.load<i32>(ARRIVED) < 5) yieldNow();
   for (let i = 0; i < 10; i++) yieldNow();
   dumpThreads();
   let c = join(spawn(crash1, 7, named("crasher")));
@@ -54,3 +55,9 @@ export function main(): i32 {
   print("done");
   return 0;
 }
+
+// Each thread says it started (on processors they start on any processor, at any time): a thread that
+// never ran has no frames to show.
+// @ts-ignore: decorator
+@lazy const ARRIVED: usize = memory.data(4, 4);
+function arrive(): void { atomic.add<i32>(ARRIVED, 1); }
