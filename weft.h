@@ -175,6 +175,7 @@
 #define WEFT_OP_CALL_NEXT 26u
 #define WEFT_OP_CALL_FILL 27u
 #define WEFT_OP_BREAK 28u
+#define WEFT_OP_CANCEL 29u
 
 /** weft_io_request.flags on WEFT_OP_WRITE: ptr/len is UTF-16 text (len in code units), written as UTF-8. */
 #define WEFT_IO_FLAG_UTF16 0x80000000u

@@ -9,13 +9,14 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import { buildAhead, buildProgram, runProgram, runSharedProgram, valuesOf, lines, ROOT } from "./harness";
 import { WeftSignals, signalNumber, signalName } from "../dist/host/kernel/signals.js";
+import { NodeIo } from "../dist/host/io/node.js";
 
 const TIMEOUT = 120_000;
 
 buildAhead([
   ["signals_rules.ts", {}], ["signals_rules.ts", { shared: true }], ["signals_default.ts", {}],
   ["signals_default.ts", { shared: true }], ["signals_host.ts", {}], ["signals_host.ts", { shared: true }],
-  ["signals_wait.ts", {}], ["dump_threads.ts", {}],
+  ["signals_wait.ts", {}], ["dump_threads.ts", {}], ["signals_io.ts", {}], ["signals_io.ts", { shared: true }],
 ]);
 
 /** What every model must print for signals_rules.ts (the CPU timer aside: 1:1 has no ticks). */
@@ -53,6 +54,26 @@ describe("POSIX's delivery rules", () => {
     const result = await runSharedProgram("signals_rules.ts", 1, 90_000, "1:1");
     expectRules(result, valuesOf(result), "ENOTSUP");
   }, TIMEOUT);
+});
+
+describe("a system call in flight", () => {
+  // What signals_io.ts prints when each interrupted call says EINTR (or restarts) as POSIX says, and no
+  // byte is lost to a call that said EINTR.
+  const IO: Record<string, string> = {
+    read_interrupted: "EINTR handled=1", read_after: "first", read_restarted: "second handled=1",
+    delay_interrupted: "EINTR", waitpid_interrupted: "EINTR then=signal 15", accept_interrupted: "EINTR",
+    socket_read_restarted: "over tcp",
+  };
+  const net = { listen: ["127.0.0.1:0"], connect: ["127.0.0.1:*"] };
+  for (const processors of [0, 2]) {
+    it(`is interrupted: EINTR, or restarted after the handler with SA_RESTART (${processors ? processors + " processors" : "N:1"})`, async () => {
+      const result = processors
+        ? await runSharedProgram("signals_io.ts", processors, 60_000, "M:N", {}, { io: new NodeIo(net) })
+        : await runProgram("signals_io.ts", { node: net });
+      expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
+      expect(Object.fromEntries(valuesOf(result))).toEqual(IO);
+    }, TIMEOUT);
+  }
 });
 
 describe("default actions", () => {

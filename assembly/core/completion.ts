@@ -78,6 +78,30 @@ import { ioInFlightAdd } from "./processor";
 // @ts-ignore: decorator
 @inline const RING_HEADER: usize = 16;
 
+// @ts-ignore: decorator
+@external("weft", "io_submit")
+export declare function hostIoSubmit(request: usize): i32;
+
+/** IO_OP_CANCEL (host/io/abi.ts): ptr names a request whose thread a signal interrupts. */
+// @ts-ignore: decorator
+@inline const IO_OP_CANCEL: u32 = 29;
+
+/** A signal interrupts the thread waiting on `request` (core/signal.ts, signalInterrupt): the host is
+ *  asked to end that call with -EINTR if it still waits and can stop without losing anything
+ *  (IO_OP_CANCEL: a read of a socket or a pipe, an accept, a delay, a waitpid; host/io/host.ts, Cancels);
+ *  else it finishes as it would, and the handler runs after it. The cancel itself is answered at once.
+ *  Scheduler lock held. */
+export function ioInterrupt(request: usize): void {
+  let r = heapTryAlloc(IO_REQUEST_SIZE);
+  if (r == 0) return;                             // no memory: the call finishes as it would
+  memory.fill(r, 0, IO_REQUEST_SIZE);
+  let c = changetype<IoRequest>(r);
+  c.op = IO_OP_CANCEL;
+  c.ptr = request;
+  hostIoSubmit(r);
+  heapFree(r);
+}
+
 /** Requests the host holds (pending). Per processor. */
 export let ioPending: i32 = 0;
 let ring: usize = 0;

@@ -56,6 +56,7 @@ import { SHARED_MEMORY } from "./atomics";
 import { schedLockTake, schedLockDrop, processors } from "./processor";
 import { currentThread, makeRunnable, cancelTimer, endProgram, suspend, programEnded } from "./scheduler";
 import { futexDequeue, inTable, futexWakeLocked, FUTEX_INTERRUPTED, WAIT_IO, WAIT_SIGNAL } from "./futex";
+import { ioInterrupt } from "./completion";
 import { runQueuePushFront } from "./runqueue";
 import { threadAt, threadTableUsed } from "./table";
 import { heapTryAlloc, heapFree } from "../runtime/index";
@@ -320,7 +321,8 @@ function notify(t: Thread, bit: u64): void {
 
 /** Wakes `t` from an interruptible wait, which then returns FUTEX_INTERRUPTED (futex waits, sleep,
  *  sigwait) or looks again and waits on (channel operations, which loop; sync/ primitives, which loop on
- *  their word). A wait for I/O is not interrupted: the system call finishes first (README, "Signals").
+ *  their word). A system call in flight is interrupted where the host can stop it with nothing moved
+ *  (completion.ts, ioInterrupt): it says -EINTR, or restarts after the handler (sys/io.ts, ioCall).
  *  Scheduler lock held. */
 export function signalInterrupt(t: Thread): void {
   let b = changetype<SignalBlock>(t.signals);
@@ -332,7 +334,12 @@ export function signalInterrupt(t: Thread): void {
     return;
   }
   let kind = t.waitKind;
-  if (kind == WAIT_IO) return;
+  if (kind == WAIT_IO) {
+    t.waitResult = FUTEX_INTERRUPTED;           // the -EINTR this wait may get is this signal's (sys/io.ts)
+    b.restart = 1;
+    ioInterrupt(t.waitAddr);
+    return;
+  }
   if (inTable(t)) {
     futexDequeue(t);
     cancelTimer(t);

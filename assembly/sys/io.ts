@@ -28,16 +28,14 @@
 import { Thread, STATE_BLOCKED, FROM_RUNNING, transition } from "../core/layout";
 import { currentThread, suspend } from "../core/scheduler";
 import { heapTryAlloc } from "../runtime/index";
-import { WAIT_IO } from "../core/futex";
+import { WAIT_IO, FUTEX_INTERRUPTED } from "../core/futex";
 import { tracing, traceIo } from "../core/trace";
-import { ENOMEM } from "../core/errno";
+import { ENOMEM, EINTR } from "../core/errno";
 import { setErrno } from "../core/tls";
-import { IoRequest, IO_REQUEST_SIZE, IO_IDLE, IO_PENDING, ioSubmitted, ioRing } from "../core/completion";
+import { IoRequest, IO_REQUEST_SIZE, IO_IDLE, IO_PENDING, ioSubmitted, ioRing, hostIoSubmit } from "../core/completion";
+import { signalRestarts } from "../core/signal";
 export { IoRequest, IO_REQUEST_SIZE, IO_IDLE, IO_PENDING, IO_DONE } from "../core/completion";
 
-// @ts-ignore: decorator
-@external("weft", "io_submit")
-declare function hostIoSubmit(request: usize): i32;
 
 // What io_submit returns.
 // @ts-ignore: decorator
@@ -133,18 +131,27 @@ export function ioRequest(op: u32, mode: u32, fd: i32): IoRequest | null {
 /** Submits the request and waits for its answer, parking the thread if the host says "pending". Returns
  *  the result: >= 0 a value, < 0 a negated errno (also stored in the thread's errno). */
 export function ioCall(r: IoRequest): i32 {
-  r.status = IO_PENDING;
-  if (hostIoSubmit(changetype<usize>(r)) == SUBMIT_PENDING) {
-    let t = changetype<Thread>(currentThread);
-    ioSubmitted();
-    if (tracing()) traceIo(t.id, r.op);
-    t.waitKind = WAIT_IO;
-    t.waitAddr = changetype<usize>(r);
-    transition(t, FROM_RUNNING, STATE_BLOCKED);
-    suspend();
+  let t = changetype<Thread>(currentThread);
+  while (true) {
+    r.status = IO_PENDING;
+    t.waitResult = 0;
+    if (hostIoSubmit(changetype<usize>(r)) == SUBMIT_PENDING) {
+      ioSubmitted();
+      if (tracing()) traceIo(t.id, r.op);
+      t.waitKind = WAIT_IO;
+      t.waitAddr = changetype<usize>(r);
+      transition(t, FROM_RUNNING, STATE_BLOCKED);
+      suspend();
+    }
+    r.status = IO_IDLE;
+    let result = r.result;
+    // A signal interrupted the call while it waited, nothing moved (core/completion.ts, ioInterrupt), and
+    // its handler has run: with SA_RESTART on every handler that ran the call is made again, as POSIX
+    // restarts read, write, accept and wait; a delay, like nanosleep, never restarts. An -EINTR no signal
+    // of this wait asked for (on processors, a cancel that reached the host after the call it was meant
+    // for had ended, and this one, in the same request, had begun) is made again too.
+    if (result == -EINTR && (t.waitResult != FUTEX_INTERRUPTED || (r.op != IO_OP_DELAY && signalRestarts()))) continue;
+    if (result < 0) setErrno(-result);
+    return result;
   }
-  r.status = IO_IDLE;
-  let result = r.result;
-  if (result < 0) setErrno(-result);
-  return result;
 }

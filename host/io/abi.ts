@@ -24,7 +24,7 @@ export const MODE_ASYNC = 1, MODE_BLOCKING = 2, MODE_OFFLOAD = 3;
 export const OP = {
   open: 1, close: 2, read: 3, write: 4, stat: 5, readdir: 6, unlink: 7, listen: 8, accept: 9, connect: 10,
   shutdown: 11, delay: 12, address: 13, mkdir: 14, call: 15, call_text: 16, fork: 17, waitpid: 18, pipe: 19, kill: 20, args: 21, spawn: 22, exec: 23, dump: 24,
-  return: 25, call_next: 26, call_fill: 27, break: 28,
+  return: 25, call_next: 26, call_fill: 27, break: 28, cancel: 29,
 } as const;
 export type OpName = keyof typeof OP;
 export const OP_NAMES: Record<number, OpName> = Object.fromEntries(Object.entries(OP).map(([k, v]) => [v, k])) as any;

@@ -36,6 +36,42 @@ export interface IoContext {
   complete(addr: number, result: number): void;
   /** Program output (fd 1 stdout, 2 stderr): goes where print's lines go. */
   emit(fd: number, text: string): void;
+  /** Where a call that may wait registers how to end it early (a signal interrupts its thread: Cancels).
+   *  Absent: nothing is interrupted. */
+  cancels?: Cancels;
+}
+
+/** The calls of one process that a signal may interrupt (IO_OP_CANCEL, assembly/sys/io.ts): a read of a
+ *  socket or a pipe, an accept, a delay, waiting with nothing moved yet. Each registers how to stop
+ *  waiting (take its waiter away) while it waits; cancel then stops it and answers it -EINTR, so no byte
+ *  is ever taken by a call that says EINTR. A call not registered (a file's read, a connect, a call in
+ *  a helper) finishes as it would, and its thread's handler runs after it (POSIX allows both). */
+export class Cancels {
+  private readonly waiting = new Map<number, () => void>();
+
+  /** Call `addr` waits; `stop` takes its waiter away (it must never complete after that). */
+  add(addr: number, stop: () => void): void { this.waiting.set(addr, stop); }
+
+  /** Call `addr` completed (or failed): it can no longer be interrupted. */
+  done(addr: number): void { this.waiting.delete(addr); }
+
+  /** Interrupts call `addr` if it still waits: stops it and answers it -EINTR through `complete`. */
+  cancel(addr: number, complete: (addr: number, result: number) => void): boolean {
+    const stop = this.waiting.get(addr);
+    if (!stop) return false;
+    this.waiting.delete(addr);
+    stop();
+    complete(addr, -EINTR);
+    return true;
+  }
+}
+const EINTR = 4;
+
+/** Completes `req` through `ctx`, after it leaves ctx's Cancels: every completion of a call that
+ *  registered there goes through this. */
+export function completeCall(req: IoRequest, ctx: IoContext, result: number): void {
+  ctx.cancels?.done(req.addr);
+  ctx.complete(req.addr, result);
 }
 
 export interface IoHost {

@@ -45,7 +45,7 @@
 
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { ERRNO, FLAG_UTF16 } from "./abi.js";
-import { PENDING, type Answer, type IoContext, type IoRequest } from "./host.js";
+import { PENDING, completeCall, type Answer, type IoContext, type IoRequest } from "./host.js";
 import type { NodeServices } from "./services.js";
 import { Conn, Listener, openListener, openConnection, type Registry, type HelperAnswer, type HelperCall } from "./sockets.js";
 import type { DirectSends } from "./direct.js";
@@ -186,7 +186,9 @@ export class NetOps {
   private accept(listener: Listener, req: IoRequest, ctx: IoContext): Answer {
     const c = listener.accept();
     if (c !== null) return typeof c === "number" ? c : this.add(c);
-    listener.whenConnected((x) => ctx.complete(req.addr, typeof x === "number" ? x : this.add(x)));
+    const acceptor = (x: Conn | number) => completeCall(req, ctx, typeof x === "number" ? x : this.add(x));
+    listener.whenConnected(acceptor);
+    ctx.cancels?.add(req.addr, () => listener.forget(acceptor));
     return PENDING;
   }
 
@@ -195,12 +197,14 @@ export class NetOps {
     const now = conn.read(req.len, into);
     if (now !== null) return now;
     ctx.bytes(req.ptr, req.len);       // a bad buffer fails here (EIO, from the runner), not in an event handler
-    conn.whenReadable(() => {
+    const reader = () => {
       const result = conn.read(req.len, into);
       if (result === null) return false;
-      ctx.complete(req.addr, result);
+      completeCall(req, ctx, result);
       return true;
-    });
+    };
+    conn.whenReadable(reader);
+    ctx.cancels?.add(req.addr, () => conn.forget(reader));
     return PENDING;
   }
 

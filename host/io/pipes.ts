@@ -8,7 +8,7 @@
 // left, EPIPE. Readers waiting on one pipe are answered in the order they came.
 
 import { ERRNO, FLAG_UTF16 } from "./abi.js";
-import { PENDING, type Answer, type IoContext, type IoRequest } from "./host.js";
+import { PENDING, completeCall, type Answer, type IoContext, type IoRequest } from "./host.js";
 
 const encoder = new TextEncoder();
 
@@ -22,7 +22,9 @@ export class Pipe {
     if (this.chunks.length) return this.take(req, ctx);
     if (this.writers === 0) return 0;
     if (req.mode === "blocking") return -ERRNO.ENOTSUP;   // nothing here could ever write while it blocked
-    this.waiting.push({ req, ctx });
+    const waiter = { req, ctx };
+    this.waiting.push(waiter);
+    ctx.cancels?.add(req.addr, () => { this.waiting = this.waiting.filter((w) => w !== waiter); });
     return PENDING;
   }
 
@@ -60,7 +62,7 @@ export class Pipe {
   private serve(): void {
     while (this.waiting.length && (this.chunks.length || this.writers === 0)) {
       const { req, ctx } = this.waiting.shift()!;
-      ctx.complete(req.addr, this.chunks.length ? this.take(req, ctx) : 0);
+      completeCall(req, ctx, this.chunks.length ? this.take(req, ctx) : 0);
     }
   }
 }

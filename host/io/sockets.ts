@@ -59,6 +59,8 @@ export class Conn {
   }
 
   whenReadable(retry: () => boolean): void { this.readers.push(retry); }
+  /** A read that waits no more (a signal interrupted it: host.ts, Cancels). */
+  forget(retry: () => boolean): void { this.readers = this.readers.filter((r) => r !== retry); }
 
   /** Sends `data` (the Conn keeps it): its length if the socket took it, an error, or null: the socket
    *  holds more than its high-water mark (wait with whenDrained, then answer data.length). `flushed`, if
@@ -185,6 +187,8 @@ export class Listener {
   }
 
   whenConnected(answer: (c: Conn | number) => void): void { this.acceptors.push(answer); }
+  /** An accept that waits no more (a signal interrupted it). */
+  forget(answer: (c: Conn | number) => void): void { this.acceptors = this.acceptors.filter((a) => a !== answer); }
 
   /** The program's close: waiting accepts fail with EBADF, connections not accepted are dropped. */
   close(): void {

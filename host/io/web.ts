@@ -3,7 +3,7 @@
 // ENOTSUP: "operation not supported in this host".
 
 import { ERRNO, FLAG_UTF16, O_READ, O_WRITE, O_CREATE, O_TRUNCATE, O_APPEND } from "./abi.js";
-import { PENDING, type Answer, type IoContext, type IoHost, type IoRequest } from "./host.js";
+import { PENDING, completeCall, type Answer, type IoContext, type IoHost, type IoRequest } from "./host.js";
 import { FdTable } from "./fds.js";
 import { Pipe, type PipeEnd } from "./pipes.js";
 
@@ -104,7 +104,8 @@ export class WebIo implements IoHost {
     if (!(ms >= 0)) return -ERRNO.EINVAL;
     if (req.mode === "blocking") { blockFor(ms); return 0; }
     if (req.mode === "offload") return -ERRNO.ENOTSUP;
-    setTimeout(() => ctx.complete(req.addr, 0), ms);
+    const timer = setTimeout(() => completeCall(req, ctx, 0), ms);
+    ctx.cancels?.add(req.addr, () => clearTimeout(timer));
     return PENDING;
   }
 

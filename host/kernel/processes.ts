@@ -26,7 +26,7 @@
 import { REQUEST } from "../io/abi.js";
 import type { ProcessIo } from "./process-io.js";
 
-export const ECHILD = 10, ENOSYS = 38, EINVAL = 22, ENOEXEC = 8, EBADF = 9, ESRCH = 3, ENOMEM = 12;
+export const ECHILD = 10, ENOSYS = 38, EINVAL = 22, ENOEXEC = 8, EBADF = 9, ESRCH = 3, ENOMEM = 12, EINTR = 4;
 export const WNOHANG = 1;
 export const SIGCHLD = 17;
 
@@ -84,6 +84,15 @@ export class Children {
     if (i < 0) return;
     const [waiter] = this.waiters.splice(i, 1);
     this.complete(waiter.addr, this.reap(child, waiter));
+  }
+
+  /** A wait interrupted by a signal: it waits no more and says -EINTR. False if `addr` does not wait. */
+  cancel(addr: number): boolean {
+    const i = this.waiters.findIndex((w) => w.addr === addr);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
+    this.complete(addr, -EINTR);
+    return true;
   }
 
   private reap(child: Child, waiter: Waiter): number {

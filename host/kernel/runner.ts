@@ -29,7 +29,7 @@ import {
   THREAD, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "../abi.js";
 import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, OP_NAMES, ERRNO, errnoOf, type IoMode } from "../io/abi.js";
-import { PENDING, type IoContext, type IoHost } from "../io/host.js";
+import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import type { IoClient } from "./shared-io.js";
 import { WebIo } from "../io/web.js";
@@ -123,7 +123,7 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
     /** A shared run's I/O: io_submit hands each request to the run's I/O owner (shared-io.ts, IoClient),
      *  told once the processor has entered where to wake it. Without it the runner performs the call
      *  itself with `io`. */
-    io?: Pick<IoClient, "submit" | "enter">;
+    io?: Pick<IoClient, "submit" | "enter" | "cancel">;
     /** With `trace`: receives this processor's records as its host takes them (the run collects them),
      *  and at the end how many it did not send (`dropped`, past TRACE_RECORDS_MAX). */
     onTrace?: (records: Uint8Array, dropped: number) => void;
@@ -298,6 +298,7 @@ export class WeftProgram {
     const preemptError = preemptOptionsError(options) ?? gcOptionsError(options) ?? hostSliceError(options) ?? seedOptionsError(options);
     if (preemptError) throw new WeftError(preemptError);
     this.ioContext = {
+      cancels: new Cancels(),
       bytes: (ptr, len) => new Uint8Array(this.exports.memory.buffer, ptr, len),
       text: (ptr, units) => this.utf16(ptr, units),
       complete: (addr, result) => this.complete(addr, result),
@@ -407,6 +408,16 @@ export class WeftProgram {
       // Else a snapshot, with the caller's own frames (it is on this stack); the others run on.
       this.running = { t: this.exports.weft_current(), frames: threadFrames(stackHere(), this.functionNames(), this.lineTable()) };
       try { this.emit(2, this.dump() + "\n"); } finally { this.running = null; }
+      writeResult(memory, addr, 0);
+      return SUBMIT_DONE;
+    }
+    if (op === OP.cancel) {
+      // A signal interrupts the thread of request `ptr` (assembly/sys/io.ts, ioInterrupt): -EINTR if that
+      // call still waits and can stop without losing anything (host/io/host.ts, Cancels).
+      const target = readU32(memory, addr + REQUEST.ptr);
+      const viaOwner = this.options.processor?.io;
+      if (viaOwner) viaOwner.cancel(target);
+      else if (!this.ioContext.cancels!.cancel(target, (a, r) => this.complete(a, r))) this.children.cancel(target);
       writeResult(memory, addr, 0);
       return SUBMIT_DONE;
     }

@@ -38,7 +38,8 @@
 //            5 flag        the processor's asleep flag    │ weft_processor_idle (written by the
 //            6 idleCount   the processors' idle count     ┘ processor when it enters)
 //            8 entries     two words each: a request's address, and the bytes a direct send wrote of it
-//                          before leaving the rest to the owner (host/io/direct.ts; 0 for other calls)
+//                          before leaving the rest to the owner (host/io/direct.ts; 0 for other calls),
+//                          or -1: interrupt that request if it still waits (a signal: IO_OP_CANCEL)
 // Access rule: every word through Atomics. head and tail count up forever (mod 2^32).
 //
 // Submission protocol (IoClient.submit, on the processor's Worker):
@@ -88,7 +89,7 @@ import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletions
 import { trySend, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
 import { readUtf16 } from "./tables.js";
 import { ProcessIo } from "./process-io.js";
-import type { IoRequest, Answer } from "../io/host.js";
+import { Cancels, type IoRequest, type Answer } from "../io/host.js";
 import { ERRNO } from "../io/abi.js";
 
 /** The calls a process family answers (waitpid, kill, args, spawn, exec: host/mn/process.ts). */
@@ -154,10 +155,23 @@ export class IoClient {
       if (outcome.answer !== undefined) { writeResult(this.memory, addr, outcome.answer); return SUBMIT_DONE; }
       sent = outcome.sent;
     }
-    const s = this.shared, q = this.queue, capacity = s[CAPACITY];
+    const s = this.shared, q = this.queue;
     if (Atomics.load(s, q + RING) !== ring) Atomics.store(s, q + RING, ring);
     const blocking = requestMode(this.memory, addr, this.fallback) === "blocking";
     if (blocking) Atomics.store(s, q + ANSWERED, 0);
+    this.enqueue(addr, sent);
+    if (!blocking) return SUBMIT_PENDING;
+    while (Atomics.load(s, q + ANSWERED) === 0) Atomics.wait(s, q + ANSWERED, 0);
+    return SUBMIT_DONE;
+  }
+
+  /** IO_OP_CANCEL: asks the owner to interrupt request `addr` if it still waits (any processor may ask:
+   *  the owner knows whose it is). */
+  cancel(addr: number): void { this.enqueue(addr, -1); }
+
+  /** Steps 1 and 2. */
+  private enqueue(addr: number, sent: number): void {
+    const s = this.shared, q = this.queue, capacity = s[CAPACITY];
     const tail = Atomics.load(s, q + TAIL);
     for (let head = Atomics.load(s, q + HEAD); ((tail - head) | 0) >= capacity; head = Atomics.load(s, q + HEAD)) {
       this.ring();                                            // full: the owner takes them soon
@@ -168,9 +182,6 @@ export class IoClient {
     Atomics.store(s, at + 1, sent);
     Atomics.store(s, q + TAIL, (tail + 1) | 0);
     this.ring();
-    if (!blocking) return SUBMIT_PENDING;
-    while (Atomics.load(s, q + ANSWERED) === 0) Atomics.wait(s, q + ANSWERED, 0);
-    return SUBMIT_DONE;
   }
 
   /** Step 2: wakes the owner if it sleeps. */
@@ -194,7 +205,7 @@ export interface IoOwnerOptions {
   calls?: { table: readonly HostCall[]; imports: HostImports };
   /** The process calls (PROCESS_OPS), answered by the run's process (host/mn/process.ts); without it they
    *  say ENOSYS. */
-  processes?: { call(req: ProcessCall): number | null };
+  processes?: { call(req: ProcessCall): number | null; cancel?(addr: number): boolean };
 }
 
 /** The owner's end: takes every processor's submissions, performs them, completes them. */
@@ -209,6 +220,12 @@ export class IoOwner {
   readonly needsSignal = typeof (Atomics as { waitAsync?: unknown }).waitAsync !== "function";
   private readonly ctx: IoContext;
   private readonly processes: IoOwnerOptions["processes"];
+  private readonly cancels = new Cancels();
+  /** Cancels that came before their request: the signalling processor's queue was taken before the one
+   *  the request is in. The request is interrupted as soon as it is performed. One that came after its
+   *  request ended stays here until that record's next request, which it interrupts for nothing: the
+   *  core makes such a call again (assembly/sys/io.ts). */
+  private readonly early = new Set<number>();
   /** Requests out, by address: the queue they came from, and whether their processor waits (blocking). */
   private readonly pending = new Map<number, { queue: number; blocking: boolean; sent: number }>();
   /** Completions that found their ring full, by queue. */
@@ -228,6 +245,7 @@ export class IoOwner {
     const sends = new DirectSends(makeDirectTable());
     this.sends = this.io.offerSends?.(sends) ? sends : undefined;
     this.ctx = {
+      cancels: this.cancels,
       bytes: (ptr, len) => new Uint8Array(this.memory.buffer, ptr, len),
       text: (ptr, units) => readUtf16(this.memory, ptr, units),
       complete: (addr, result) => this.complete(addr, result),
@@ -296,6 +314,7 @@ export class IoOwner {
   /** Decodes and submits one request from queue `q` (a write of which a direct send wrote `sent` bytes:
    *  the rest, answered with the whole). */
   private perform(q: number, addr: number, sent: number): void {
+    if (sent === -1) { this.interrupt(addr); return; }
     this.calls++;
     let req = decodeRequest(this.memory, addr, this.ioMode);
     const blocking = req.mode === "blocking";
@@ -304,6 +323,13 @@ export class IoOwner {
     this.pending.set(addr, { queue: q, blocking, sent });
     const answer = req.op && PROCESS_OPS.has(req.op) ? this.processCall(req) : submitRequest(this.io, req, this.ctx);
     if (answer !== PENDING) this.complete(addr, answer);
+    if (this.early.delete(addr) && answer === PENDING) this.interrupt(addr);
+  }
+
+  /** IO_OP_CANCEL: request `addr` is interrupted with -EINTR if it still waits (host.ts, Cancels). */
+  private interrupt(addr: number): void {
+    if (!this.pending.has(addr)) { this.early.add(addr); return; }   // not here yet, or answered already
+    if (!this.cancels.cancel(addr, (a, r) => this.complete(a, r))) this.processes?.cancel?.(addr);
   }
 
   /** A process call: the family's answer, pending (null), or ENOSYS without a family. */

@@ -87,6 +87,9 @@ export class SharedProcess implements Signalable {
     return -ENOSYS;                              // spawn, exec (design note)
   }
 
+  /** A waitpid interrupted by a signal (IO_OP_CANCEL): -EINTR if it still waits. */
+  cancel(addr: number): boolean { return this.children.cancel(addr); }
+
   /** fork, steps 1-4: `start` runs the child (a new shared run over the copy) with its id. */
   fork(start: (pid: number) => Promise<RunResult>): number {
     const pid = this.options.ids.take();

@@ -4,7 +4,7 @@
 import {
   spawn, join, sleep, print, exit, fork, waitpid, getpid, getppid, atfork, raise, sigaction, Mutex, Channel,
   WNOHANG, WIFEXITED, WEXITSTATUS, WIFSIGNALED, WTERMSIG, SIGTERM, SIGCHLD, ECHILD, EINVAL, EOWNERDEAD,
-  ENOTRECOVERABLE,
+  ENOTRECOVERABLE, SA_RESTART,
 } from "weft";
 
 let counter = 100;
@@ -35,7 +35,7 @@ function exitedWith(s: i32): string {
 }
 
 export function main(): i32 {
-  sigaction(SIGCHLD, onChld);
+  sigaction(SIGCHLD, onChld, SA_RESTART);    // a waitpid it comes during goes on (else: EINTR)
   counter++;
   let h = spawn(holder);
   sleep(5);                           // the holder owns both mutexes now

@@ -3,7 +3,7 @@
 // its parent.
 import {
   print, fork, waitpid, pipe, kill, getppid, close, read, write, writeString, sigprocmask, sigwait, sigaction, sigset,
-  SIG_BLOCK, SIGUSR1, SIGUSR2, WEXITSTATUS, EPIPE, EBADF, ESRCH, sleep,
+  SIG_BLOCK, SA_RESTART, SIGUSR1, SIGUSR2, WEXITSTATUS, EPIPE, EBADF, ESRCH, sleep,
 } from "weft";
 
 const status = new StaticArray<i32>(1);
@@ -43,7 +43,7 @@ export function main(): i32 {
   print("closed_twice=" + (close(p2[1]) == -EBADF ? "EBADF" : "other"));
 
   // kill: the parent signals its child (which waits for it in sigwait), the child its parent.
-  sigaction(SIGUSR2, onUsr2);
+  sigaction(SIGUSR2, onUsr2, SA_RESTART);     // waitpid below may be waiting when it comes: it goes on
   sigprocmask(SIG_BLOCK, sigset(SIGUSR1));
   pid = fork();
   if (pid == 0) {
