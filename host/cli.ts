@@ -384,12 +384,12 @@ async function cmdRun(args: string[]): Promise<number> {
     const { runShared } = await import("./mn/run.js");
     const wasm = file.endsWith(".ts") ? await builtModule(file, true, cache) : readFileSync(file);
     // One I/O host for the whole run, on this thread: every processor's calls come here (host/kernel/shared-io.ts).
-    const { NodeIo } = await import("./node.js");
+    const { NodeIo, loadFromDisk } = await import("./node.js");
     const io = new NodeIo({ dirs, listen, connect, fetch, helpers });
     return finish(await runShared(wasm as Uint8Array<ArrayBuffer>, {
       processors, model: oneToOne ? "1:1" : "M:N", saveAreaMax, memoryLimit, gcPercent, io, ioMode, imports, signals, deadlock, ...preempt, ...printing,
       args: [file, ...programArgs],
-      trace: traceFile !== undefined,
+      trace: traceFile !== undefined, loadProgram: loadFromDisk,
     }));
   }
   const result = await runProgram(file.endsWith(".ts") ? await builtModule(file, false, cache) : file, {

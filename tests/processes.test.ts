@@ -2,10 +2,11 @@
 // the memory and one thread; waitpid's statuses; the inherited lock reported, and its cures; SIGCHLD.
 import { describe, expect, it } from "vitest";
 import { buildAhead, runProgram, runSharedProgram, valuesOf, lines, FORK_VALUES } from "./harness";
+import { NodeIo, loadFromDisk } from "../dist/host/node.js";
 
 const TIMEOUT = 120_000;
 buildAhead([["process_fork.ts", {}], ["process_fork.ts", { shared: true }], ["process_pipe.ts", {}], ["process_pipe.ts", { shared: true }],
-  ["process_spawn.ts", {}], ["process_fork_busy.ts", {}], ["process_fork_busy.ts", { shared: true }]]);
+  ["process_spawn.ts", {}], ["process_spawn.ts", { shared: true }], ["process_fork_busy.ts", {}], ["process_fork_busy.ts", { shared: true }]]);
 
 const PIPE_VALUES = {
   pipe: "0", read_end: "0", read_from_child: "line 1 from the child|line 2 from the child|line 3 from the child|",
@@ -72,6 +73,16 @@ describe("fork", () => {
     expect(lines(result).sort()).toEqual([
       // The spawned child's print goes where dup2 put its stdout: the pipe its parent reads.
       "THROUGH A PIPE", "child_args=a,b,c", "child_output=child_args=one,two", "exec_exit=3", "my_args=x,y",
+      "spawn_bad_action=EBADF", "spawn_missing=ENOENT", "spawn_not_weft=ENOEXEC", "spawned_exit=2",
+    ]);
+  }, TIMEOUT);
+
+  it("posixSpawn on 2 processors: the child runs on the owner's thread with pipes as its stdin and stdout; exec says ENOSYS there", async () => {
+    const result = await runSharedProgram("process_spawn.ts", 2, 60_000, "M:N", {},
+      { io: new NodeIo(), loadProgram: loadFromDisk, args: ["process_spawn.ts", "x", "y"] });
+    expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
+    expect(lines(result).sort()).toEqual([
+      "THROUGH A PIPE", "child_output=child_args=one,two", "exec_exit=99", "exec_failed", "my_args=x,y",
       "spawn_bad_action=EBADF", "spawn_missing=ENOENT", "spawn_not_weft=ENOEXEC", "spawned_exit=2",
     ]);
   }, TIMEOUT);

@@ -94,6 +94,9 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
   forkOf?: WeftProgram;
   /** Internal (posixSpawn): a new process of that program's family, with a table over its descriptors. */
   spawnOf?: WeftProgram;
+  /** Internal (posixSpawn from a shared run, host/mn/process.ts): this program is process `pid` of the
+   *  family `ids`, a child of `ppid`; its clock origin `t0` (performance.now() of this thread). */
+  family?: { pid: number; ppid: number; ids: ProcessIds; t0: number };
   /** Internal (start, host/serve.ts): the instance lives on after main and takes calls from
    *  JavaScript through its I/O host (assembly/sys/serve.ts). */
   serve?: boolean;
@@ -289,7 +292,8 @@ export class WeftProgram {
     // Processors on different threads share one origin: their performance.now() origins differ. The
     // processes of a family share their first one's: now() means the same in each (host/kernel/processes.ts).
     const family = options.forkOf ?? options.spawnOf;
-    this.t0 = options.processor ? options.processor.t0 - performance.timeOrigin : family ? family.t0 : performance.now();
+    this.t0 = options.processor ? options.processor.t0 - performance.timeOrigin : family ? family.t0 :
+      options.family ? options.family.t0 - performance.timeOrigin : performance.now();
     this.clock = family ? family.clock : SeedClock.for(options);
     this.io = options.io ?? new WebIo();
     this.ioMode = options.ioMode ?? "async";
@@ -317,6 +321,12 @@ export class WeftProgram {
       program.muted = options.forkOf !== undefined;
       program.outputTo = parent;
     } else if (table.length) program.io = new HostCalls(program.io, table, options.imports ?? {});
+    if (options.family) {
+      program.pid = options.family.pid;
+      program.ppid = options.family.ppid;
+      program.ids = options.family.ids;
+      program.ids.running.set(program.pid, program);
+    }
     const imports = { ...syncImportObject(module, moduleBytes(source), options.imports, () => program.exports.memory, (m, n) => weftImport(m, n, !!options.processor)), ...program.imports() };
     if (options.processor) (imports.env as Record<string, unknown>).memory = options.processor.memory;
     const instance = await WebAssembly.instantiate(module, imports);

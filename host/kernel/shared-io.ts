@@ -95,7 +95,7 @@ import { ERRNO } from "../io/abi.js";
 /** The calls a process family answers (waitpid, kill, args, spawn, exec: host/mn/process.ts). */
 const PROCESS_OPS = new Set(["waitpid", "kill", "args", "spawn", "exec"]);
 /** One of them, as the family reads it. */
-export type ProcessCall = Pick<IoRequest, "op" | "addr" | "fd" | "flags" | "ptr" | "len">;
+export type ProcessCall = Pick<IoRequest, "op" | "addr" | "fd" | "flags" | "ptr" | "len" | "ptr2" | "len2">;
 
 export type { IoMode, IoHost, SendTo };
 /** For a processor's SendTo: the negated errno of a failed system call. */

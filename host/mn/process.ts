@@ -18,10 +18,13 @@
 //   3. the parent's request is answered with the child's id, through the forker's processor's ring;
 //   4. when the child's run ends, its wait status (Linux's encoding) waits for waitpid, and this process
 //      is sent SIGCHLD.
-// What differs from N:1: a child is a set of Workers, not an instance on this thread; posixSpawn and exec
-// say ENOSYS from a shared build (they would start a program on processors of its own: not yet).
+// posixSpawn here: the program is loaded (SharedRunOptions.loadProgram), its descriptors are a copy of this
+// process's changed by the actions, and it runs as what it was built for: a shared module on as many
+// processors as this run (new Workers), an N:1 one on this thread, beside the I/O owner.
+// What differs from N:1: a forked child is a set of Workers, not an instance on this thread; exec says
+// ENOSYS (this run's processors would have to end and another program's start in their place: not yet).
 
-import { ProcessIds, Children, waitStatus, SIGCHLD, ENOSYS, ESRCH, type Signalable } from "../kernel/processes.js";
+import { ProcessIds, Children, waitStatus, SIGCHLD, ENOSYS, ESRCH, EINVAL, ENOEXEC, type Signalable } from "../kernel/processes.js";
 import type { ProcessCall } from "../kernel/shared-io.js";
 import type { RunResult } from "../kernel/runner.js";
 import { signalNumber } from "../kernel/signals.js";
@@ -39,6 +42,8 @@ export interface SharedProcessOptions {
   answer: (addr: number, result: number) => void;
   /** Says a line on this process's stderr (a child's failed run). */
   say: (line: string) => void;
+  /** posixSpawn: starts program `path` as process `pid` (host/mn/run.ts): its end once it runs, or an errno. */
+  spawn?: (path: string, args: string[], actions: number[], pid: number) => Promise<{ done: Promise<RunResult> } | number>;
 }
 
 export class SharedProcess implements Signalable {
@@ -84,7 +89,33 @@ export class SharedProcess implements Signalable {
       return 0;
     }
     if (req.op === "args") return this.argsCall(req);
-    return -ENOSYS;                              // spawn, exec (design note)
+    if (req.op === "spawn") return this.spawnCall(req);
+    return -ENOSYS;                              // exec (design note)
+  }
+
+  /** posixSpawn: the request's text is the path and the arguments, each ended by a 0; its actions are
+   *  i32 triples at ptr2 (1 close fd, 2 dup2 fd to). Pending while the program loads. */
+  private spawnCall(req: ProcessCall): number | null {
+    const spawn = this.options.spawn;
+    if (!spawn) return -ENOSYS;
+    const memory = this.options.memory;
+    const units = new Uint16Array(memory.buffer.slice(req.ptr, req.ptr + 2 * req.len));
+    let text = "";
+    for (let i = 0; i < units.length; i += 4096) text += String.fromCharCode(...units.subarray(i, i + 4096));
+    const [path, ...args] = text.split("\0").slice(0, -1);
+    const actions = [...new Int32Array(memory.buffer.slice(req.ptr2, req.ptr2 + req.len2))];
+    if (!path || actions.length % 3) return -EINVAL;
+    const pid = this.options.ids.take();
+    spawn(path, args, actions, pid).then((started) => {
+      if (typeof started === "number") { this.options.answer(req.addr, started); return; }
+      this.children.add(pid);
+      this.options.answer(req.addr, pid);
+      started.done.then((r) => this.childEnded(pid, r), (e) => {
+        this.options.say(`weft: process ${pid}: ${(e as Error)?.message ?? e}`);
+        this.childEnded(pid, null);
+      });
+    }, () => this.options.answer(req.addr, -ENOEXEC));
+    return null;
   }
 
   /** A waitpid interrupted by a signal (IO_OP_CANCEL): -EINTR if it still waits. */

@@ -46,10 +46,10 @@
 // status "retired" and is terminated; processor 0's result ends the run. No ticker: each thread has a
 // processor of its own, so there is nobody to preempt it for.
 
-import { loadModule, WeftError, gcOptionsError, type RunOptions, type RunResult } from "../kernel/runner.js";
+import { loadModule, WeftProgram, WeftError, gcOptionsError, type RunOptions, type RunResult } from "../kernel/runner.js";
 import { tableReader, type CoreTables } from "../kernel/tables.js";
 import { TraceRecorder, threadNames, withTrace } from "../kernel/trace.js";
-import { IoOwner, makeSubmissionQueues } from "../kernel/shared-io.js";
+import { IoOwner, makeSubmissionQueues, errnoOf } from "../kernel/shared-io.js";
 import { callTable, callsError } from "../kernel/calls.js";
 import { ioModeError } from "../kernel/requests.js";
 import { SHARED_MEMORY_MAXIMUM, PROCESSORS_MAX } from "../abi.js";
@@ -60,12 +60,12 @@ import { WeftSignals, raiseShared } from "../kernel/signals.js";
 import type { ProcessorMessage } from "./processor.js";
 import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from "./workers.js";
 import { SharedProcess } from "./process.js";
-import { ProcessIds, ENOMEM } from "../kernel/processes.js";
+import { ProcessIds, ENOMEM, ENOSYS, ENOEXEC, applyActions } from "../kernel/processes.js";
 import type { ProcessIo } from "../kernel/process-io.js";
 
 export interface SharedRunOptions extends Pick<RunOptions,
   "stdout" | "stderr" | "onThreadDied" | "saveAreaMax" | "memoryLimit" | "gcPercent" | "slice" | "tick" | "exactAccounting" |
-  "io" | "ioMode" | "imports" | "signals" | "deadlock" | "serve" | "trace" | "args"> {
+  "io" | "ioMode" | "imports" | "signals" | "deadlock" | "serve" | "trace" | "args" | "loadProgram"> {
   /** Processors (Workers); default 2. At most 64. Ignored by the 1:1 model. */
   processors?: number;
   /** "M:N" (default): `processors` Workers share the threads. "1:1": a Worker per thread, started when
@@ -80,9 +80,17 @@ export interface SharedRunOptions extends Pick<RunOptions,
    *  draw readThreadStats(tables) / readGroups(tables) while the processors run (best-effort snapshots,
    *  host/kernel/tables.ts, tableReader). */
   onStart?: (tables: CoreTables) => void;
-  /** Internal (fork on processors, host/mn/process.ts): this run is a fork's child over `memory`, the
-   *  parent's copy; `request` is the fork request of its one thread; `io` its descriptor table. */
-  forkOf?: { memory: WebAssembly.Memory; request: number; pid: number; ppid: number; ids: ProcessIds; io: ProcessIo; t0: number };
+  /** Internal (processes on processors, host/mn/process.ts): this run is a child process — id `pid`, parent
+   *  `ppid`, of the family `ids`, with the descriptor table `io` and the family's clock origin `t0`. A
+   *  fork's child runs over `fork.memory`, the parent's copy, and `fork.request` is the fork request of
+   *  its one thread; a spawned one starts afresh. */
+  family?: SharedFamily;
+}
+
+/** What a child process of a shared run is given (SharedRunOptions.family). */
+export interface SharedFamily {
+  pid: number; ppid: number; ids: ProcessIds; io: ProcessIo; t0: number;
+  fork?: { memory: WebAssembly.Memory; request: number };
 }
 
 /** The refusal on a page without cross-origin isolation (step 1). */
@@ -140,13 +148,14 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   // "memory access out of bounds" (seen as a hang of 1 run in ~40 on 4 processors, until a failed
   // processor ended the run). The pages cost nothing until touched; the module's own minimum stays
   // SHARED_MEMORY_INITIAL.
-  const forkOf = options.forkOf;
+  const relatives = options.family;
+  const forkOf = relatives?.fork;
   const memory = forkOf?.memory ?? new WebAssembly.Memory({ initial: SHARED_MEMORY_MAXIMUM, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
   const go = new Int32Array(new SharedArrayBuffer(4));
   const sequence = new Int32Array(new SharedArrayBuffer(4));
   const held = new Map<number, ProcessorMessage>();     // output that arrived before an earlier line
   let printed = 0;                                       // the number of the next line to pass on
-  const t0 = forkOf?.t0 ?? performance.timeOrigin + performance.now();   // a family shares its first's clock
+  const t0 = relatives?.t0 ?? performance.timeOrigin + performance.now();   // a family shares its first's clock
   const out: string[] = [], err: string[] = [];
   const workers = new Map<number, ProcessorWorker>();
   const results: (RunResult | undefined)[] = new Array(count);
@@ -161,17 +170,46 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   const traces = options.trace ? new TraceRecorder() : null;       // each processor's records, as they come
   // This run as a process of its family (host/mn/process.ts): waitpid, kill, args and fork's children.
   const family = new SharedProcess({
-    pid: forkOf?.pid ?? 1, ppid: forkOf?.ppid ?? 0, ids: forkOf?.ids ?? new ProcessIds(), args: options.args, memory,
+    pid: relatives?.pid ?? 1, ppid: relatives?.ppid ?? 0, ids: relatives?.ids ?? new ProcessIds(), args: options.args, memory,
+    spawn: (path, args, actions, pid) => spawnChild(path, args, actions, pid),
     answer: (addr, result) => owner.answer(addr, result), say: (line) => output(2, line),
   });
   const owner: IoOwner = new IoOwner(memory, makeSubmissionQueues(oneToOne ? PROCESSORS_MAX : count, oneToOne),
-    { io: forkOf?.io ?? options.io, ioMode: options.ioMode, output, calls: { table: calls, imports: options.imports ?? {} }, processes: family });
+    { io: relatives?.io ?? options.io, ioMode: options.ioMode, output, calls: { table: calls, imports: options.imports ?? {} }, processes: family });
   // A fork's child: the same module and options over the copy, its output this run's, nothing traced.
   const child = (copy: WebAssembly.Memory, request: number) => (pid: number) => runShared(module, {
     ...options, signals: undefined, trace: undefined, onStart: undefined, io: undefined,
     stdout: (line) => output(1, line), stderr: (line) => output(2, line), onThreadDied: (message) => output(2, message),
-    forkOf: { memory: copy, request, pid, ppid: family.pid, ids: family.ids, io: owner.forkTable(), t0 },
+    family: { pid, ppid: family.pid, ids: family.ids, io: owner.forkTable(), t0, fork: { memory: copy, request } },
   });
+
+  // posixSpawn (host/mn/process.ts): another program, with a copy of this process's descriptors changed by
+  // the actions; a shared module on as many processors, an N:1 one on this thread. Its end, or an errno.
+  const spawnChild = async (path: string, args: string[], actions: number[], pid: number): Promise<{ done: Promise<RunResult> } | number> => {
+    if (!options.loadProgram) return -ENOSYS;
+    let source: BufferSource | WebAssembly.Module;
+    try { source = await options.loadProgram(path); } catch (e) { return e instanceof WeftError ? -ENOEXEC : errnoOf(e); }
+    let child: WebAssembly.Module;
+    try { child = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source); } catch { return -ENOEXEC; }
+    const table = owner.forkTable();
+    const refused = applyActions(table, actions);
+    if (refused) { await table.close(); return refused; }
+    const common = {
+      args: [path, ...args], loadProgram: options.loadProgram, ioMode: options.ioMode, imports: options.imports,
+      stdout: (line: string) => output(1, line), stderr: (line: string) => output(2, line), onThreadDied: (message: string) => output(2, message),
+    };
+    const relativesOf = { pid, ppid: family.pid, ids: family.ids, t0 };
+    if (WebAssembly.Module.exports(child).some((e) => e.name === "weft_init_memory")) {
+      return { done: runShared(child, { ...common, processors: count, timeoutMs: options.timeoutMs, family: { ...relativesOf, io: table } }) };
+    }
+    try {
+      const program = await WeftProgram.load(child, { ...common, io: table, family: relativesOf });
+      return { done: program.run() };
+    } catch (e) {
+      await table.close();
+      return e instanceof WeftError ? -ENOEXEC : errnoOf(e);
+    }
+  };
 
   try {
     return await new Promise<RunResult>((resolve, reject) => {
@@ -263,8 +301,8 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         workers.set(index, starters.processor(
           {
             module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit, gcPercent: options.gcPercent,
-            slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting, signalSource: signals !== undefined || forkOf !== undefined,
-            forkChild: forkOf && index === 0 ? { request: forkOf.request, pid: forkOf.pid, ppid: forkOf.ppid } : undefined,
+            slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting, signalSource: signals !== undefined || relatives !== undefined,
+            forkChild: forkOf && index === 0 ? { request: forkOf.request, pid: relatives!.pid, ppid: relatives!.ppid } : undefined,
             deadlock: options.deadlock, serve: options.serve, trace: options.trace,
             io: { queues: owner.shared, mode: owner.ioMode, signal: owner.needsSignal, sends: owner.sends?.table },
           },
