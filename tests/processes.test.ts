@@ -77,12 +77,12 @@ describe("fork", () => {
     ]);
   }, TIMEOUT);
 
-  it("posixSpawn on 2 processors: the child runs on the owner's thread with pipes as its stdin and stdout; exec says ENOSYS there", async () => {
+  it("posixSpawn and exec on 2 processors: an N:1 program runs on the owner's thread, with pipes as its stdin and stdout, or in a forked child's place", async () => {
     const result = await runSharedProgram("process_spawn.ts", 2, 60_000, "M:N", {},
       { io: new NodeIo(), loadProgram: loadFromDisk, args: ["process_spawn.ts", "x", "y"] });
     expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
     expect(lines(result).sort()).toEqual([
-      "THROUGH A PIPE", "child_output=child_args=one,two", "exec_exit=99", "exec_failed", "my_args=x,y",
+      "THROUGH A PIPE", "child_args=a,b,c", "child_output=child_args=one,two", "exec_exit=3", "my_args=x,y",
       "spawn_bad_action=EBADF", "spawn_missing=ENOENT", "spawn_not_weft=ENOEXEC", "spawned_exit=2",
     ]);
   }, TIMEOUT);

@@ -55,7 +55,15 @@ export class Children {
   private readonly children = new Map<number, Child>();
   private waiters: Waiter[] = [];
 
-  constructor(private readonly memory: () => WebAssembly.Memory, private readonly complete: (addr: number, result: number) => void) {}
+  constructor(private memory: () => WebAssembly.Memory, private complete: (addr: number, result: number) => void) {}
+
+  /** exec: the children pass to the process's new image (its memory, its way of answering). Threads that
+   *  waited for them were the old image's: gone with it. */
+  rebind(memory: () => WebAssembly.Memory, complete: (addr: number, result: number) => void): void {
+    this.memory = memory;
+    this.complete = complete;
+    this.waiters = [];
+  }
 
   add(pid: number): void { this.children.set(pid, { pid, ended: false, status: 0 }); }
 

@@ -96,7 +96,7 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
   spawnOf?: WeftProgram;
   /** Internal (posixSpawn from a shared run, host/mn/process.ts): this program is process `pid` of the
    *  family `ids`, a child of `ppid`; its clock origin `t0` (performance.now() of this thread). */
-  family?: { pid: number; ppid: number; ids: ProcessIds; t0: number };
+  family?: { pid: number; ppid: number; ids: ProcessIds; t0: number; children?: Children };
   /** Internal (start, host/serve.ts): the instance lives on after main and takes calls from
    *  JavaScript through its I/O host (assembly/sys/serve.ts). */
   serve?: boolean;
@@ -326,6 +326,11 @@ export class WeftProgram {
       program.ppid = options.family.ppid;
       program.ids = options.family.ids;
       program.ids.running.set(program.pid, program);
+      const children = options.family.children;      // exec: the process's children are its new image's
+      if (children) {
+        children.rebind(() => program.exports.memory, (addr, result) => program.complete(addr, result));
+        program.children = children;
+      }
     }
     const imports = { ...syncImportObject(module, moduleBytes(source), options.imports, () => program.exports.memory, (m, n) => weftImport(m, n, !!options.processor)), ...program.imports() };
     if (options.processor) (imports.env as Record<string, unknown>).memory = options.processor.memory;

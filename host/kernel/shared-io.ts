@@ -213,6 +213,7 @@ export class IoOwner {
   /** Performs the calls: the I/O host, or after the first fork a descriptor table over it (process-io.ts). */
   private io: IoHost;
   private hostIo: IoHost | null = null;      // the I/O host itself, once fork gave this process a table
+  private handedOver = false;                // exec: the table is the new image's
   readonly ioMode: IoMode;
   /** The sockets processors may write to themselves, where the host offers them (host/io/direct.ts). */
   readonly sends: DirectSends | undefined;
@@ -354,13 +355,18 @@ export class IoOwner {
    *  a copy for the child, whose entries name the same open files (process-io.ts). From the first fork on
    *  processors send nothing themselves: a program's descriptor may then differ from the host's, which
    *  the direct-send table is indexed by (host/io/direct.ts). */
-  forkTable(): ProcessIo {
+  forkTable(): ProcessIo { return this.ownTable().forked(); }
+
+  /** exec: this process's descriptor table, which its new image takes over (`handOver`: from now on the
+   *  owner's close leaves it open, and closes only the host itself, if this process owns it). */
+  ownTable(handOver = false): ProcessIo {
     if (!(this.io instanceof ProcessIo)) {
       this.hostIo = this.io;
       this.io = ProcessIo.first(this.io, this.io.openDescriptors?.() ?? [0, 1, 2]);
       this.sends?.close();
     }
-    return (this.io as ProcessIo).forked();
+    if (handOver) this.handedOver = true;
+    return this.io as ProcessIo;
   }
 
   /** Completion protocol. */
@@ -430,7 +436,7 @@ export class IoOwner {
     await this.serving;
     for (const fd of [1, 2] as const) if (this.partial[fd] && output) { output(fd, this.partial[fd]); this.partial[fd] = ""; }
     this.sends?.close();
-    await this.io.close();                  // a process's descriptors (process-io.ts), or the host
+    if (!this.handedOver) await this.io.close();   // a process's descriptors (process-io.ts), or the host
     await this.hostIo?.close();
   }
 }

@@ -21,8 +21,11 @@
 // posixSpawn here: the program is loaded (SharedRunOptions.loadProgram), its descriptors are a copy of this
 // process's changed by the actions, and it runs as what it was built for: a shared module on as many
 // processors as this run (new Workers), an N:1 one on this thread, beside the I/O owner.
-// What differs from N:1: a forked child is a set of Workers, not an instance on this thread; exec says
-// ENOSYS (this run's processors would have to end and another program's start in their place: not yet).
+// exec here: the program is loaded, then this run's processors and ticker are stopped at once (every thread
+// of the old image is gone), and the program runs in the process's place — its id, parent, children,
+// descriptors and output; a shared module on as many processors, an N:1 one on this thread. The run's
+// result is the new image's. What differs from N:1: a forked child is a set of Workers, not an instance
+// on this thread.
 
 import { ProcessIds, Children, waitStatus, SIGCHLD, ENOSYS, ESRCH, EINVAL, ENOEXEC, type Signalable } from "../kernel/processes.js";
 import type { ProcessCall } from "../kernel/shared-io.js";
@@ -42,6 +45,11 @@ export interface SharedProcessOptions {
   answer: (addr: number, result: number) => void;
   /** Says a line on this process's stderr (a child's failed run). */
   say: (line: string) => void;
+  /** exec: the process's children (an image takes them over from the process it replaces). */
+  children?: Children;
+  /** exec: puts program `path` in this run's place (host/mn/run.ts): null once it does (the request is
+   *  never answered: its thread is gone), or an errno. */
+  exec?: (path: string, args: string[]) => Promise<number | null>;
   /** posixSpawn: starts program `path` as process `pid` (host/mn/run.ts): its end once it runs, or an errno. */
   spawn?: (path: string, args: string[], actions: number[], pid: number) => Promise<{ done: Promise<RunResult> } | number>;
 }
@@ -53,11 +61,14 @@ export class SharedProcess implements Signalable {
   private ended = false;
 
   constructor(private readonly options: SharedProcessOptions) {
-    this.children = new Children(() => options.memory, (addr, result) => options.answer(addr, result));
+    const answer = (addr: number, result: number) => options.answer(addr, result);
+    if (options.children) options.children.rebind(() => options.memory, answer);
+    this.children = options.children ?? new Children(() => options.memory, answer);
     options.ids.running.set(options.pid, this);
   }
 
   get pid(): number { return this.options.pid; }
+  get ppid(): number { return this.options.ppid; }
   get ids(): ProcessIds { return this.options.ids; }
 
   /** Processor 0 is ready: signals reach the core through `raise` (host/kernel/signals.ts, raiseShared). */
@@ -90,7 +101,27 @@ export class SharedProcess implements Signalable {
     }
     if (req.op === "args") return this.argsCall(req);
     if (req.op === "spawn") return this.spawnCall(req);
-    return -ENOSYS;                              // exec (design note)
+    if (req.op === "exec") return this.execCall(req);
+    return -ENOSYS;
+  }
+
+  /** exec: as spawn's text; pending while the program loads, and never answered once it runs. */
+  private execCall(req: ProcessCall): number | null {
+    const exec = this.options.exec;
+    if (!exec) return -ENOSYS;
+    const [path, ...args] = this.commandOf(req);
+    if (!path) return -EINVAL;
+    exec(path, args).then((failed) => { if (failed !== null) this.options.answer(req.addr, failed); },
+      () => this.options.answer(req.addr, -ENOEXEC));
+    return null;
+  }
+
+  /** The path and arguments of a spawn or exec request: UTF-16 text at ptr, each ended by a 0. */
+  private commandOf(req: ProcessCall): string[] {
+    const units = new Uint16Array(this.options.memory.buffer.slice(req.ptr, req.ptr + 2 * req.len));
+    let text = "";
+    for (let i = 0; i < units.length; i += 4096) text += String.fromCharCode(...units.subarray(i, i + 4096));
+    return text.split("\0").slice(0, -1);
   }
 
   /** posixSpawn: the request's text is the path and the arguments, each ended by a 0; its actions are
@@ -98,12 +129,8 @@ export class SharedProcess implements Signalable {
   private spawnCall(req: ProcessCall): number | null {
     const spawn = this.options.spawn;
     if (!spawn) return -ENOSYS;
-    const memory = this.options.memory;
-    const units = new Uint16Array(memory.buffer.slice(req.ptr, req.ptr + 2 * req.len));
-    let text = "";
-    for (let i = 0; i < units.length; i += 4096) text += String.fromCharCode(...units.subarray(i, i + 4096));
-    const [path, ...args] = text.split("\0").slice(0, -1);
-    const actions = [...new Int32Array(memory.buffer.slice(req.ptr2, req.ptr2 + req.len2))];
+    const [path, ...args] = this.commandOf(req);
+    const actions = [...new Int32Array(this.options.memory.buffer.slice(req.ptr2, req.ptr2 + req.len2))];
     if (!path || actions.length % 3) return -EINVAL;
     const pid = this.options.ids.take();
     spawn(path, args, actions, pid).then((started) => {
@@ -138,7 +165,7 @@ export class SharedProcess implements Signalable {
       this.options.say(`weft: process ${pid}: ${result.error ?? "its run failed"}`);
     }
     this.children.ended(pid, status);
-    this.signal(SIGCHLD);
+    this.options.ids.running.get(this.options.pid)?.signal(SIGCHLD);   // this process, or the image exec put in its place
   }
 
   /** args: each argument as UTF-8 ended by a 0 byte, written at ptr if all fit in len; the bytes they need. */

@@ -60,7 +60,7 @@ import { WeftSignals, raiseShared } from "../kernel/signals.js";
 import type { ProcessorMessage } from "./processor.js";
 import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from "./workers.js";
 import { SharedProcess } from "./process.js";
-import { ProcessIds, ENOMEM, ENOSYS, ENOEXEC, applyActions } from "../kernel/processes.js";
+import { ProcessIds, Children, ENOMEM, ENOSYS, ENOEXEC, applyActions } from "../kernel/processes.js";
 import type { ProcessIo } from "../kernel/process-io.js";
 
 export interface SharedRunOptions extends Pick<RunOptions,
@@ -90,6 +90,8 @@ export interface SharedRunOptions extends Pick<RunOptions,
 /** What a child process of a shared run is given (SharedRunOptions.family). */
 export interface SharedFamily {
   pid: number; ppid: number; ids: ProcessIds; io: ProcessIo; t0: number;
+  /** exec: the children of the process this image takes the place of. */
+  children?: Children;
   fork?: { memory: WebAssembly.Memory; request: number };
 }
 
@@ -172,6 +174,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   const family = new SharedProcess({
     pid: relatives?.pid ?? 1, ppid: relatives?.ppid ?? 0, ids: relatives?.ids ?? new ProcessIds(), args: options.args, memory,
     spawn: (path, args, actions, pid) => spawnChild(path, args, actions, pid),
+    exec: (path, args) => execImage(path, args), children: relatives?.children,
     answer: (addr, result) => owner.answer(addr, result), say: (line) => output(2, line),
   });
   const owner: IoOwner = new IoOwner(memory, makeSubmissionQueues(oneToOne ? PROCESSORS_MAX : count, oneToOne),
@@ -185,21 +188,26 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
 
   // posixSpawn (host/mn/process.ts): another program, with a copy of this process's descriptors changed by
   // the actions; a shared module on as many processors, an N:1 one on this thread. Its end, or an errno.
-  const spawnChild = async (path: string, args: string[], actions: number[], pid: number): Promise<{ done: Promise<RunResult> } | number> => {
+  const loadChild = async (path: string): Promise<WebAssembly.Module | number> => {
     if (!options.loadProgram) return -ENOSYS;
     let source: BufferSource | WebAssembly.Module;
     try { source = await options.loadProgram(path); } catch (e) { return e instanceof WeftError ? -ENOEXEC : errnoOf(e); }
-    let child: WebAssembly.Module;
-    try { child = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source); } catch { return -ENOEXEC; }
+    try { return source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source); } catch { return -ENOEXEC; }
+  };
+  const isShared = (m: WebAssembly.Module) => WebAssembly.Module.exports(m).some((e) => e.name === "weft_init_memory");
+  const childOptions = (path: string, args: string[]) => ({
+    args: [path, ...args], loadProgram: options.loadProgram, ioMode: options.ioMode, imports: options.imports,
+    stdout: (line: string) => output(1, line), stderr: (line: string) => output(2, line), onThreadDied: (message: string) => output(2, message),
+  });
+  const spawnChild = async (path: string, args: string[], actions: number[], pid: number): Promise<{ done: Promise<RunResult> } | number> => {
+    const child = await loadChild(path);
+    if (typeof child === "number") return child;
     const table = owner.forkTable();
     const refused = applyActions(table, actions);
     if (refused) { await table.close(); return refused; }
-    const common = {
-      args: [path, ...args], loadProgram: options.loadProgram, ioMode: options.ioMode, imports: options.imports,
-      stdout: (line: string) => output(1, line), stderr: (line: string) => output(2, line), onThreadDied: (message: string) => output(2, message),
-    };
+    const common = childOptions(path, args);
     const relativesOf = { pid, ppid: family.pid, ids: family.ids, t0 };
-    if (WebAssembly.Module.exports(child).some((e) => e.name === "weft_init_memory")) {
+    if (isShared(child)) {
       return { done: runShared(child, { ...common, processors: count, timeoutMs: options.timeoutMs, family: { ...relativesOf, io: table } }) };
     }
     try {
@@ -211,8 +219,42 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
     }
   };
 
+  // exec (host/mn/process.ts): the program, loaded, takes this run's place; null once it runs, or an errno.
+  let replaceRun: ((image: Promise<RunResult>) => void) | null = null;
+  const execImage = async (path: string, args: string[]): Promise<number | null> => {
+    if (oneToOne) return -ENOSYS;
+    const image = await loadChild(path);
+    if (typeof image === "number") return image;
+    const table = owner.ownTable();
+    const common = { ...childOptions(path, args), signals: options.signals };
+    const relativesOf = { pid: family.pid, ppid: family.ppid, ids: family.ids, t0, children: family.children };
+    let start: () => Promise<RunResult>;
+    if (isShared(image)) {
+      start = () => runShared(image, { ...common, processors: count, timeoutMs: options.timeoutMs, family: { ...relativesOf, io: table } });
+    } else {
+      let program: WeftProgram;
+      try { program = await WeftProgram.load(image, { ...common, io: table, family: relativesOf }); }
+      catch (e) { return e instanceof WeftError ? -ENOEXEC : errnoOf(e); }
+      start = () => program.run();
+    }
+    owner.ownTable(true);
+    replaceRun?.(start());
+    return null;
+  };
+
   try {
     return await new Promise<RunResult>((resolve, reject) => {
+      let replaced = false;
+      replaceRun = (image) => {
+        // Every thread of this image is gone with its processors; the new one's end is this run's.
+        replaced = true;
+        signals?.detach();
+        stopTicker(stop);
+        clearTimeout(timer);
+        for (const w of workers.values()) void w.terminate();
+        workers.clear();
+        image.then((r) => resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" }), reject);
+      };
       let ready = 0, done = 0;
       const pass = (m: ProcessorMessage) => {
         if (m.kind === "line") {
@@ -231,6 +273,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         else ending = end;
       };
       const onMessage = (index: number, m: ProcessorMessage) => {
+        if (replaced && m.kind !== "line" && m.kind !== "died") return;     // exec: what the old image's processors said last
         if (m.kind === "io") owner.kick();
         else if (m.kind === "trace") traces?.add(index, m.records, m.dropped);
         else if (m.kind === "line" || m.kind === "died") {
