@@ -43,8 +43,8 @@
 // The child's processor 0 calls weft_fork_child before its loop first runs: forkChild below, and for a
 // shared build also the processors' shared words (the scheduler lock, idle and wake words, the stop word,
 // the tick words), which name the parent's processors, and every processor's run queue. Its host then
-// completes the request with 0, and the other processors enter as in any run. 1:1 says ENOSYS: a child
-// would need a processor per copied thread's slot, and only one thread is copied.
+// completes the request with 0, and the other processors enter as in any run. In 1:1 the child is a 1:1 run
+// whose one thread, the forker, has the first processor, as main has; each thread it spawns gets one.
 
 import {
   Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED, FLAG_MAIN,
@@ -59,7 +59,7 @@ import { futexForkReset } from "./futex";
 import { ioForkReset, IoRequest } from "./completion";
 import { signalForkReset } from "./signal";
 import { SHARED_MEMORY } from "./atomics";
-import { processorForkReset } from "./processor";
+import { processorForkReset, isOneToOne } from "./processor";
 import { stopForkReset } from "./gcstop";
 import { preemptForkReset } from "./preempt";
 import { gcShade } from "../runtime/gc";
@@ -119,6 +119,7 @@ export function forkChild(request: usize, pid: i32, ppid: i32): i32 {
   }
   let t = changetype<Thread>(forker);
   if (mainGone) flagsSet(t, FLAG_MAIN);
+  if (SHARED_MEMORY && isOneToOne()) t.pinned = 1;   // 1:1: it runs on the first processor, as main does
   signalForkReset(t);
   return 0;
 }

@@ -277,6 +277,7 @@ export function processorForkReset(): void {
   memory.fill(block, 0, 128 + (<usize>(2 * PROCESSORS_MAX) << 2));
   atomic.store<i32>(inFlight, 1);
   deadlocked = false;
+  if (oneToOne) { processorCount = 1; retired = 0; }   // 1:1: the forker's processor, the first
 }
 
 export function markDeadlocked(): void { deadlocked = true; }

@@ -15,7 +15,7 @@ import { processSelf, processParent } from "../core/fork";
 import { SHARED_MEMORY } from "../core/atomics";
 import { ENOSYS, EINVAL } from "../core/errno";
 import { signalSend, signalCheckpoint, validSignal } from "../core/signal";
-import { schedLockTake, schedLockDrop, isOneToOne } from "../core/processor";
+import { schedLockTake, schedLockDrop } from "../core/processor";
 import { currentThread, hostTurnSoon } from "../core/scheduler";
 
 // @ts-ignore: decorator
@@ -69,11 +69,10 @@ export function atfork(prepare: (() => void) | null, parent: (() => void) | null
 /** Copies the calling process: in the child, this thread alone returns 0; the parent gets the child's
  *  id. Every other thread's record is copied but the thread is absent in the child (joining it says it
  *  was not copied); mutexes are copied as they are — a mutex another thread holds stays held by a thread
- *  the child does not have (atfork, or a robust Mutex, are the cures). On processors (M:N) the child runs
- *  on as many processors as the parent. -ENOSYS in 1:1 or a host that cannot copy a module; -ENOMEM,
- *  -EAGAIN. */
+ *  the child does not have (atfork, or a robust Mutex, are the cures). On processors the child runs on as
+ *  many processors as the parent (1:1: one, and one per thread it spawns). -ENOSYS in a host that cannot
+ *  copy a module; -ENOMEM, -EAGAIN. */
 export function fork(): i32 {
-  if (SHARED_MEMORY && isOneToOne()) return -ENOSYS;
   for (let i = prepares.length - 1; i >= 0; i--) prepares[i]();
   let r = ioRequest(IO_OP_FORK, IO_MODE_DEFAULT, -1);
   if (SHARED_MEMORY) hostTurnSoon();           // the host makes the copy once this thread has parked (core/fork.ts)

@@ -102,7 +102,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
           data.io.sends && sendTo ? { table: data.io.sends, sendTo } : undefined),
         startProcessor: (index) => post({ kind: "start", index }),
         onTrace: (records, dropped) => post({ kind: "trace", records, dropped }),
-        onFork: data.oneToOne ? undefined : (copy, request, ring) => post({ kind: "fork", copy, request, ring }),
+        onFork: (copy, request, ring) => post({ kind: "fork", copy, request, ring }),
         forkChild: data.forkChild,
         answer: (request, ring, result) => post({ kind: "answer", request, ring, result }),
         signalSource: data.signalSource,

@@ -208,7 +208,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
     const common = childOptions(path, args);
     const relativesOf = { pid, ppid: family.pid, ids: family.ids, t0 };
     if (isShared(child)) {
-      return { done: runShared(child, { ...common, processors: count, timeoutMs: options.timeoutMs, family: { ...relativesOf, io: table } }) };
+      return { done: runShared(child, { ...common, processors: count, model: options.model, timeoutMs: options.timeoutMs, family: { ...relativesOf, io: table } }) };
     }
     try {
       const program = await WeftProgram.load(child, { ...common, io: table, family: relativesOf });
@@ -222,7 +222,6 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   // exec (host/mn/process.ts): the program, loaded, takes this run's place; null once it runs, or an errno.
   let replaceRun: ((image: Promise<RunResult>) => void) | null = null;
   const execImage = async (path: string, args: string[]): Promise<number | null> => {
-    if (oneToOne) return -ENOSYS;
     const image = await loadChild(path);
     if (typeof image === "number") return image;
     const table = owner.ownTable();
@@ -230,7 +229,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
     const relativesOf = { pid: family.pid, ppid: family.ppid, ids: family.ids, t0, children: family.children };
     let start: () => Promise<RunResult>;
     if (isShared(image)) {
-      start = () => runShared(image, { ...common, processors: count, timeoutMs: options.timeoutMs, family: { ...relativesOf, io: table } });
+      start = () => runShared(image, { ...common, processors: count, model: options.model, timeoutMs: options.timeoutMs, family: { ...relativesOf, io: table } });
     } else {
       let program: WeftProgram;
       try { program = await WeftProgram.load(image, { ...common, io: table, family: relativesOf }); }
