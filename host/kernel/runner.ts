@@ -36,7 +36,7 @@ import { WebIo } from "../io/web.js";
 import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
-import { ProcessIds, Children, waitStatus, applyActions, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
+import { ProcessIds, Children, waitStatus, applyActions, copyMemory, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
 import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptOptions, type PreemptState } from "./preempt.js";
 import { SeedClock, seedOptionsError, seedCore, type SeedOptions } from "./seed.js";
@@ -557,9 +557,10 @@ export class WeftProgram {
     const ptr = ex.weft_new_string(Math.ceil(ex.weft_globals_size() / 2));
     if (!ptr) { this.complete(addr, -ERRNO.ENOMEM); return; }
     ex.weft_globals_save(ptr);
-    const grow = (ex.memory.buffer.byteLength - cx.memory.buffer.byteLength) / 65536;
+    const written = cx.memory.buffer.byteLength;   // what the child's start function may have written; past it, fresh
+    const grow = (ex.memory.buffer.byteLength - written) / 65536;
     if (grow > 0) cx.memory.grow(grow);
-    new Uint8Array(cx.memory.buffer).set(new Uint8Array(ex.memory.buffer));
+    copyMemory(ex.memory.buffer, cx.memory.buffer, ex.memory.buffer.byteLength, written);
     cx.weft_globals_load(ptr);
     if (cx.weft_fork_child(addr, pid, this.pid) !== 0) { this.complete(addr, -ERRNO.EINVAL); return; }
     child.pid = pid;
@@ -589,7 +590,7 @@ export class WeftProgram {
     try {
       const used = Math.min(ex.weft_heap_top(), processor.memory.buffer.byteLength);
       copy = new WebAssembly.Memory({ initial: SHARED_MEMORY_MAXIMUM, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
-      new Uint8Array(copy.buffer, 0, used).set(new Uint8Array(processor.memory.buffer, 0, used));
+      copyMemory(processor.memory.buffer, copy.buffer, used);
     } catch { copy = null; }
     finally { ex.weft_fork_go(); }
     if (!this.ring) this.ring = ex.weft_io_ring();
