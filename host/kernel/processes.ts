@@ -110,13 +110,14 @@ export class Children {
   }
 }
 
-/** Copies the first `length` bytes of `from` into `to`, 64 KiB at a time, skipping blocks that are zero in
- *  `from` where `to` is still zero (past `written`, the bytes of `to` anything wrote: fresh memory reads
- *  zero); below it such a block is cleared. Writing a page of fresh memory costs the kernel a page fault
- *  (~12 µs a 4 KiB page on this machine today: fork's copy is nearly all of fork_ms), and a program's heap
- *  holds whole zero blocks (freed, or never used: 123 of 384 in bench/programs/process_cost.ts). */
+/** Copies the first `length` bytes of `from` into `to`, a page (4 KiB) at a time, skipping pages that are
+ *  zero in `from` where `to` is still zero (past `written`, the bytes of `to` anything wrote: fresh memory
+ *  reads zero); below it such a page is cleared. The first write to a page of fresh memory costs the
+ *  kernel a fault (~12 µs a page on this machine today: fork's copy is nearly all of fork_ms), and a heap
+ *  holds zero pages: never used, or objects not yet written (bench/programs/process_cost.ts keeps 256
+ *  arrays of 64 KiB with one byte set, so nearly all of its 16 MB). */
 export function copyMemory(from: ArrayBufferLike, to: ArrayBufferLike, length: number, written = 0): void {
-  const BLOCK = 65536;
+  const BLOCK = 4096;
   const src = new Uint8Array(from, 0, length), dst = new Uint8Array(to, 0, length);
   const words = new Uint32Array(from, 0, length >> 2);
   for (let at = 0; at < length; at += BLOCK) {
