@@ -220,7 +220,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   };
 
   // exec (host/mn/process.ts): the program, loaded, takes this run's place; null once it runs, or an errno.
-  let replaceRun: ((image: Promise<RunResult>) => void) | null = null;
+  let replaceRun: ((start: () => Promise<RunResult>) => void) | null = null;
   const execImage = async (path: string, args: string[]): Promise<number | null> => {
     const image = await loadChild(path);
     if (typeof image === "number") return image;
@@ -237,17 +237,19 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
       start = () => program.run();
     }
     owner.ownTable(true);
-    replaceRun?.(start());
+    replaceRun?.(start);
     return null;
   };
 
   try {
     return await new Promise<RunResult>((resolve, reject) => {
       let replaced = false;
-      replaceRun = (image) => {
-        // Every thread of this image is gone with its processors; the new one's end is this run's.
+      replaceRun = (start) => {
+        // Every thread of this image is gone with its processors; the new one's end is this run's (it
+        // takes the signal source over: detached first).
         replaced = true;
         signals?.detach();
+        const image = start();
         stopTicker(stop);
         clearTimeout(timer);
         for (const w of workers.values()) void w.terminate();
