@@ -27,6 +27,19 @@ export type ValueType = "i32" | "i64" | "f32" | "f64";
 /** One host function: where the program imports it from, and its Wasm type. */
 export interface HostCall { module: string; name: string; params: ValueType[]; results: ValueType[] }
 
+/** The custom section in which a build with source lines (`weft build --lines`) lists each rebuilt
+ *  function's frames and its locals' names, as JSON Record<function, FrameLayout>
+ *  (host/compiler/passes/resumable.ts): what a debugger reads a parked thread's locals with. */
+export const LOCALS_SECTION = "weft.locals";
+/** One function's frames (LOCALS_SECTION): its locals' names (null: none kept, or one the build made) and
+ *  types ("i32", "i64", "f32", "f64"), and per call site (the number in a frame's last 4 bytes) which
+ *  locals the frame holds, at which offsets, and its size in bytes. */
+export interface FrameLayout {
+  names: (string | null)[];
+  types: string[];
+  sites: Record<number, { locals: number[]; offsets: number[]; size: number }>;
+}
+
 /** The custom section listing the functions JavaScript may call in an instance (host/serve.ts),
  *  written by host/compiler/passes/exports.ts: JSON { callable: CallableExport[], skipped: SkippedExport[] }. */
 export const EXPORTS_SECTION = "weft.exports";

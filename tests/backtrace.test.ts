@@ -7,7 +7,7 @@ import { buildAhead, runProgram, runSharedProgram } from "./harness";
 
 const TIMEOUT = 120_000;
 buildAhead([["backtrace.ts", {}], ["backtrace_deadlock.ts", {}], ["backtrace.ts", { shared: true }], ["backtrace_deadlock.ts", { shared: true }],
-  ["backtrace.ts", { lines: true }], ["backtrace.ts", { lines: true, optimize: true }]]);
+  ["backtrace.ts", { lines: true }], ["backtrace.ts", { lines: true, optimize: true }], ["backtrace_locals.ts", { optimize: false }]]);
 
 interface Frame { fn: string; file: string; line?: number }
 
@@ -17,6 +17,7 @@ function backtraces(text: string): Map<string, Frame[]> {
   const threads = new Map<string, Frame[]>();
   let current: Frame[] | null = null;
   for (const line of text.split("\n")) {
+    if (/^      \| /.test(line)) continue;              // a frame's locals (backtraceLocals reads them)
     const head = /^(?:  )?thread \d+ "([^"]+)"/.exec(line);
     if (head) { current = []; threads.set(head[1], current); continue; }
     const frame = /^    (\S+)\s+(?:(\S+\.ts)(?::(\d+):\d+)?\s+)?wasm-function\[\d+\]:0x[0-9a-f]+$/.exec(line);
@@ -27,6 +28,22 @@ function backtraces(text: string): Map<string, Frame[]> {
 }
 
 const names = (frames: { fn: string }[] | undefined) => (frames ?? []).map((f) => f.fn);
+
+/** Each frame's locals line under thread `thread`'s head in `text`, by function: `a = 1, b = 2`. */
+function backtraceLocals(text: string, thread: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let inside = false, fn = "";
+  for (const line of text.split("\n")) {
+    const head = /^  thread \d+(?: "([^"]+)")?:/.exec(line);
+    if (head) { inside = (head[1] ?? "") === thread; continue; }
+    if (!inside) continue;
+    const frame = /^    (\S+)\s/.exec(line);
+    if (frame) { fn = frame[1]; continue; }
+    const locals = /^      \| (.*)$/.exec(line);
+    if (locals) out.set(fn, locals[1]);
+  }
+  return out;
+}
 /** The program's own frames: those in backtrace*.ts, in order. */
 const own = (frames: { fn: string; file: string }[] | undefined) =>
   (frames ?? []).filter((f) => /^backtrace(_deadlock)?\.ts$/.test(f.file)).map((f) => f.fn);
@@ -126,4 +143,13 @@ describe("backtraces", () => {
       expect(own(bt.get("stuck"))).toEqual(["takeLock", "stuck"]);
     }, TIMEOUT);
   }
+
+  it("an unoptimised build keeps its locals' names: a dump shows each parked frame's live locals by name and value", async () => {
+    const result = await runProgram("backtrace_locals.ts", { build: { optimize: false } });
+    expect({ status: result.status, exitCode: result.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+    expect(result.stdout).toBe("after=6,1099511627776,3.5,11\n");
+    const locals = backtraceLocals(result.stderr, "");          // the spawned thread has no name
+    expect(locals.get("inner")).toBe("label = 11, twice = 6, big = 1099511627776, ratio = 3.5");
+    expect(locals.get("outer")).toBe("seven = 7");
+  }, TIMEOUT);
 });

@@ -41,6 +41,7 @@ import { WASI_TWINS, plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsErro
 import { CALL_TWINS, addCallTable, hasHostCalls, hostCalls } from "./passes/calls.js";
 import { addGlobalsSnapshot } from "./passes/fork.js";
 import { callLocations, appendCustomSection, LINES_SECTION } from "./lines.js";
+import { LOCALS_SECTION } from "../abi.js";
 import { EXPORTS_SECTION, callableExports, exportsEntrySource, exportsSection } from "./passes/exports.js";
 
 /** What asc read while it compiled: each file's absolute path and its text, or null for a file it looked
@@ -412,6 +413,10 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
       const { binary, sourceMap } = mod.emitBinary(LINES_SECTION) as unknown as { binary: Uint8Array; sourceMap: string };
       wasm = appendCustomSection(binary, LINES_SECTION, sourceMap);
     } else wasm = mod.emitBinary();
+    // A build for debugging (source lines, or unoptimised, where the locals keep their names): the rebuilt
+    // functions' frames, with their locals' names, which a parked thread's locals are read with
+    // (host/kernel/locals.ts).
+    if (resumable && (options.lines || !options.optimize)) wasm = appendCustomSection(wasm, LOCALS_SECTION, JSON.stringify(resumable.layouts));
     binaryen.setDebugInfo(debugInfo);
     const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>)).map((e) => e.name));
     const lacking = [...REQUIRED_EXPORTS, ...(shared ? SHARED_EXPORTS : [])].filter((name) => !exported.has(name));

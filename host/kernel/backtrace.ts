@@ -10,6 +10,8 @@
 // the switch itself and the loop under the entry are weft's machinery, not the thread's.
 
 /** One frame of a thread, innermost first. */
+import { formatLocals, type LocalValue } from "./locals.js";
+
 export interface BacktraceFrame {
   /** The function, as the program wrote it: `leaf`, `Mutex#lock`, `worker~anonymous|0`. */
   function: string;
@@ -23,6 +25,8 @@ export interface BacktraceFrame {
    *  source lines (BuildOptions.lines, `weft build --lines`): then `file` is the source's. */
   line?: number;
   column?: number;
+  /** The locals live in this frame of a parked thread, by name (a build with source lines: locals.ts). */
+  locals?: LocalValue[];
 }
 
 /** A module's source map ("weft.lines", host/compiler/lines.ts), decoded: offsets in the module, sorted,
@@ -151,7 +155,8 @@ export function wasmFrames(stack: string, names: Map<number, string>, lines: Lin
 
 /** A thread's own frames in a stack trace taken inside it: past the switch it parked in (if any), up to
  *  its entry, the last frame before the loop. */
-export function threadFrames(stack: string, names: Map<number, string>, lines: LineTable | null = null): BacktraceFrame[] {
+export function threadFrames(stack: string, names: Map<number, string>, lines: LineTable | null = null,
+  symbols?: { own: number[]; all: string[] }): BacktraceFrame[] {
   const frames = wasmFrames(stack, names, lines);
   let from = 0;
   while (from < frames.length && SWITCH.test(frames[from].name)) from++;
@@ -163,8 +168,11 @@ export function threadFrames(stack: string, names: Map<number, string>, lines: L
   let last = "";
   for (const f of frames.slice(from, to)) {
     const base = f.name.replace(/~(resume|fast)$/, "");
-    if (base === last || GENERATED.test(f.name)) continue;
+    if (base === last) continue;
     last = base;
+    symbols?.all.push(base);                    // every function with a frame, for locals.ts
+    if (GENERATED.test(f.name)) continue;
+    symbols?.own.push(symbols.all.length - 1);
     own.push(f.frame);
   }
   return own;
@@ -197,5 +205,6 @@ export function formatBacktrace(frames: BacktraceFrame[], indent = "    "): stri
   if (!frames.length) return "";
   const width = Math.min(40, Math.max(...frames.map((f) => f.function.length)));
   return frames.map((f) =>
-    `${indent}${f.function.padEnd(width)}  ${f.file ? f.file + (f.line ? `:${f.line}:${f.column}` : "") + "  " : ""}wasm-function[${f.index}]:0x${f.offset.toString(16)}`).join("\n");
+    `${indent}${f.function.padEnd(width)}  ${f.file ? f.file + (f.line ? `:${f.line}:${f.column}` : "") + "  " : ""}wasm-function[${f.index}]:0x${f.offset.toString(16)}` +
+    (f.locals?.length ? `\n${indent}  | ${formatLocals(f.locals)}` : "")).join("\n");
 }

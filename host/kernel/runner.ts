@@ -33,7 +33,7 @@ import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import type { IoClient } from "./shared-io.js";
 import { WebIo } from "../io/web.js";
-import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE } from "../abi.js";
+import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE, type FrameLayout } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
 import { ProcessIds, Children, waitStatus, applyActions, copyMemory, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
@@ -44,6 +44,7 @@ import { TraceRecorder, threadNames, withTrace, type ChromeTrace } from "./trace
 import {
   functionNames, lineTable, threadFrames, stackHere, stackOf, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame, type LineTable,
 } from "./backtrace.js";
+import { frameLayouts, readLocals } from "./locals.js";
 import type { DebugHooks, DebugSession, DebugStop, DebugThread, StepResult } from "./debug.js";
 import {
   readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
@@ -281,6 +282,8 @@ export class WeftProgram {
   private names: Map<number, string> | null = null;   // function names (backtrace.ts), once read
   private lines: LineTable | null | undefined;          // source lines (backtrace.ts), once read
   private probed: BacktraceFrame[] | null = null;      // what the `frames` import took
+  private probedSymbols: { own: number[]; all: string[] } | null = null;   // and the functions with frames
+  private layouts: Map<string, FrameLayout> | null | undefined;           // the weft.locals section (locals.ts)
   private trapFrames: { id: number; frames: BacktraceFrame[] } | null = null;   // a trap's, until `died`
   private dumpRequests: number[] = [];       // dumpThreads() calls, answered between two runs of the loop
   private cycleReports: string[] = [];       // partial deadlocks' reports (N:1), printed likewise with frames
@@ -372,7 +375,10 @@ export class WeftProgram {
           if (!start) throw new WeftError(`the core asked for processor ${index}, but this run is not 1:1`);
           start(index);
         },
-        frames: () => { this.probed = threadFrames(stackHere(), this.functionNames(), this.lineTable()); },
+        frames: () => {
+          this.probedSymbols = { own: [], all: [] };
+          this.probed = threadFrames(stackHere(), this.functionNames(), this.lineTable(), this.probedSymbols);
+        },
         died: (t: number) => {
           const id = this.i32(t + THREAD.id);
           const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
@@ -1004,10 +1010,21 @@ export class WeftProgram {
     this.probed = null;
     try {
       if (this.exports.weft_backtrace(t) !== 1) return undefined;
-      return this.probed ?? undefined;
+      // (Set by the `frames` import during the call: TypeScript cannot see that.)
+      const frames = (this.probed as BacktraceFrame[] | null) ?? undefined;
+      const symbols = this.probedSymbols as { own: number[]; all: string[] } | null;
+      // A build with source lines: each frame's live locals, by name, from the frames put back (locals.ts).
+      if (this.layouts === undefined) this.layouts = frameLayouts(this.module);
+      if (frames && this.layouts && symbols) {
+        const { own, all } = symbols;
+        const locals = readLocals(this.exports.memory, this.u32(t + THREAD.saveArea), all, this.layouts);
+        own.forEach((k, i) => { const l = locals.get(k); if (l && frames[i]) frames[i].locals = l; });
+      }
+      return frames;
     } finally {
       Error.stackTraceLimit = limit;
       this.probed = null;
+      this.probedSymbols = null;
     }
   }
 

@@ -35,6 +35,7 @@
 // instrumentation (reported as a fallback).
 
 import binaryen from "../binaryen.js";
+import type { FrameLayout } from "../../abi.js";
 import { isProgramFunction } from "./safepoints.js";
 import { fuelResults, threadFuel, renumberForFuel } from "./fuel.js";
 import { framesOf, FrameCode, type Frame } from "./frames.js";
@@ -63,16 +64,30 @@ export interface ResumableReport {
   rebuilt: string[];
   /** Functions that kept Asyncify's instrumentation, and why. */
   fallback: { name: string; why: string }[];
+  /** Each rebuilt function's frames, with its locals' names where the module has them (FrameLayout). */
+  layouts: Record<string, FrameLayout>;
 }
+
+
+/** For each keepOriginals result: the names of each kept function's locals (params first), read before
+ *  Asyncify adds its own. */
+const localNamesOf = new WeakMap<Map<string, string>, Map<string, (string | null)[]>>();
 
 /** Before Asyncify: keeps a copy of each of `names` (program functions) that Asyncify will not touch.
  *  Returns original → copy, and the copies' names for asyncify-removelist. */
 export function keepOriginals(mod: binaryen.Module, names: string[]): Map<string, string> {
   const copies = new Map<string, string>();
+  const localNames = new Map<string, (string | null)[]>();
+  localNamesOf.set(copies, localNames);
   names.forEach((name, i) => {
     const info = binaryen.getFunctionInfo(mod.getFunction(name));
     if (!info.body || info.module) return;
     const copy = `__weft_original_${i}`;
+    const func = mod.getFunction(name);
+    const fn = (binaryen as unknown as { Function: unknown }).Function as { getNumLocals(f: number): number; hasLocalName(f: number, i: number): boolean; getLocalName(f: number, i: number): string };
+    const names: (string | null)[] = [];
+    for (let l = 0, n = fn.getNumLocals(func); l < n; l++) names.push(fn.hasLocalName(func, l) ? fn.getLocalName(func, l) : null);
+    localNames.set(name, names);
     mod.addFunction(copy, info.params, info.results, info.vars, mod.copyExpression(info.body));
     copies.set(name, copy);
   });
@@ -81,7 +96,7 @@ export function keepOriginals(mod: binaryen.Module, names: string[]): Map<string
 
 /** After Asyncify: rebuilds each function Asyncify instrumented from its copy; drops every copy. */
 export function rebuildResumable(mod: binaryen.Module, copies: Map<string, string>, targets: Targets): ResumableReport {
-  const report: ResumableReport = { rebuilt: [], fallback: [] };
+  const report: ResumableReport = { rebuilt: [], fallback: [], layouts: {} };
   const mayUnwind = instrumentedFunctions(mod);
   // The bottoms of a thread's frames (weft's switches) start and stop unwinds themselves: they stay as
   // they are.
@@ -107,11 +122,21 @@ export function rebuildResumable(mod: binaryen.Module, copies: Map<string, strin
   // through a table, so that is covered by the first), reads or spends the global fuel.
   const touchesFuel = (callee: string) => mayUnwind.has(callee) || isProgramFunction(callee);
   for (const [name, p] of plans) {
+    report.layouts[name] = layoutOf(p, localNamesOf.get(copies)?.get(name) ?? []);
     build(mod, p, rebuilt, targets, touchesFuel);
     report.rebuilt.push(name);
   }
   for (const copy of copies.values()) mod.removeFunction(copy);
   return report;
+}
+
+/** A plan's frames as a debugger reads them (FrameLayout). Locals past the original ones (flatten's
+ *  temporaries) have no name. */
+function layoutOf(p: Plan, names: (string | null)[]): FrameLayout {
+  const typeName = (t: number) => t === binaryen.i64 ? "i64" : t === binaryen.f32 ? "f32" : t === binaryen.f64 ? "f64" : "i32";
+  const sites: FrameLayout["sites"] = {};
+  for (const [site, frame] of p.frames) sites[site] = { locals: frame.locals, offsets: frame.offsets, size: frame.size };
+  return { names: p.locals.map((_, i) => names[i] ?? null), types: p.locals.map(typeName), sites };
 }
 
 /** The functions a call to which may unwind: those Asyncify instrumented (they read its state), and the
