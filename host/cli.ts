@@ -142,14 +142,14 @@ class BuildFailed extends Error {}
  *  this process, where the program runs, never sees. `cache` false: `weft build --no-cache`. */
 async function builtModule(file: string, shared: boolean, cache: boolean, wasi = false, debug = false): Promise<Uint8Array> {
   if (cache) {
-    const hit = await (await buildModule()).fromCache(file, { shared, target: wasi ? "wasi" : "weft", ...(debug ? { optimize: "quick" as const, lines: true } : {}) });
+    const hit = await (await buildModule()).fromCache(file, { shared, target: wasi ? "wasi" : "weft", ...(debug ? { optimize: false, lines: true } : {}) });
     if (hit) return hit.wasm;
   }
   const dir = mkdtempSync(path.join(tmpdir(), "weft-run-"));
   try {
     const out = path.join(dir, "program.wasm");
     const args = [...BUILD_V8_FLAGS, fileURLToPath(import.meta.url), "build", file, "-o", out,
-      ...(shared ? ["--shared"] : []), ...(wasi ? ["--target", "wasi"] : []), ...(debug ? ["--quick", "--lines"] : []), ...(cache ? [] : ["--no-cache"])];
+      ...(shared ? ["--shared"] : []), ...(wasi ? ["--target", "wasi"] : []), ...(debug ? ["--no-optimize", "--lines"] : []), ...(cache ? [] : ["--no-cache"])];
     const code = await new Promise<number | null>((resolve, reject) => {
       spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] }).on("error", reject).on("exit", resolve);
     });
@@ -405,8 +405,9 @@ async function cmdRun(args: string[]): Promise<number> {
 
 /** `weft debug app.ts`: runs the program N:1 with a debugger on the terminal (host/kernel/debug.ts): it
  *  stops where a thread calls debugBreak(), or on Ctrl-C, and reads commands (threads, bt N, step N,
- *  continue) from stdin. A .ts program is built with --quick, so that small functions keep frames of
- *  their own, and --lines, so that each frame says where it is in the source. */
+ *  continue) from stdin. A .ts program is built with --no-optimize, so that functions keep frames of
+ *  their own and locals their names (a frame shows its live locals), and --lines, so that each frame
+ *  says where it is in the source. */
 async function cmdDebug(args: string[]): Promise<number> {
   let file: string | undefined, cache = true;
   const dirs: string[] = [];

@@ -7,7 +7,8 @@ import { buildAhead, runProgram, runSharedProgram } from "./harness";
 
 const TIMEOUT = 120_000;
 buildAhead([["backtrace.ts", {}], ["backtrace_deadlock.ts", {}], ["backtrace.ts", { shared: true }], ["backtrace_deadlock.ts", { shared: true }],
-  ["backtrace.ts", { lines: true }], ["backtrace.ts", { lines: true, optimize: true }], ["backtrace_locals.ts", { optimize: false }]]);
+  ["backtrace.ts", { lines: true }], ["backtrace.ts", { lines: true, optimize: true }], ["backtrace_locals.ts", { optimize: false }],
+  ["backtrace_deadlock.ts", { optimize: false, lines: true }]]);
 
 interface Frame { fn: string; file: string; line?: number }
 
@@ -151,5 +152,18 @@ describe("backtraces", () => {
     const locals = backtraceLocals(result.stderr, "");          // the spawned thread has no name
     expect(locals.get("inner")).toBe("label = 11, twice = 6, big = 1099511627776, ratio = 3.5");
     expect(locals.get("outer")).toBe("seven = 7");
+  }, TIMEOUT);
+
+  it("an unoptimised build with source lines runs (a function's last statement may be a loop that only returns), and its frames show lines and locals by name", async () => {
+    const result = await runProgram("backtrace_deadlock.ts", { build: { optimize: false, lines: true } });
+    expect(result.status).toBe("deadlock");
+    const bt = backtraces(result.error!);
+    expect(bt.get("main")!.filter((f) => f.file === "backtrace_deadlock.ts")).toEqual([
+      { fn: "awaitStuck", file: "backtrace_deadlock.ts", line: 10 }, { fn: "main", file: "backtrace_deadlock.ts", line: 18 }]);
+    // awaitStuck's t is a flattened function's local (flattening adds locals and renumbers them): still
+    // named, and still the thread's id.
+    const locals = backtraceLocals(result.error!, "main");
+    expect(locals.get("awaitStuck")).toBe("t = 2");
+    expect(locals.get("main")).toBe("t = 2");
   }, TIMEOUT);
 });

@@ -90,10 +90,11 @@ describe("debugger hooks", () => {
     const out = r.stdout.split("(weft) ");
     expect(out[0]).toBe("before a=1 b=1\nstopped: thread 1 \"main\" called debugBreak()\n");
     expect(out[1]).toMatch(/^thread 1 "main": blocked on debugBreak\(\); \d+ switches\nthread 2 "a": runnable; 1 switches\nthread 3 "b": runnable; 1 switches\n$/);
-    // (weft debug builds with source lines: each frame says where it is.)
-    expect(out[2]).toMatch(/^thread 1 "main": blocked on debugBreak\(\); \d+ switches\n  ioCall .*\n  debugBreak .*\n  stopHere +debug_break\.ts:12:\d+ .*\n  main +debug_break\.ts:19:\d+ .*\n$/);
+    // (weft debug builds unoptimised, with source lines: each frame says where it is, and shows the
+    // locals live at its call by name: main's two thread ids.)
+    expect(out[2]).toMatch(/^thread 1 "main": blocked on debugBreak\(\); \d+ switches\n  ioCall .*\n(    \| .*\n)?  debugBreak .*\n(    \| .*\n)?  stopHere +debug_break\.ts:12:\d+ .*\n  main +debug_break\.ts:19:\d+ .*\n    \| ta = 2, tb = 3\n$/);
     // (Its frame's call is the switch inside yieldNow, which is @inline: that is the line shown.)
-    expect(out[3]).toMatch(/^thread 2 "a": runnable; 2 switches\n  countA +weft\/assembly\/core\/scheduler\.ts:\d+:\d+ /);
+    expect(out[3]).toMatch(/^thread 2 "a": runnable; 2 switches\n  countA +weft\/assembly\/core\/scheduler\.ts:\d+:\d+ .*\n    \| i = 1\n$/);
     expect(out[4]).toBe("thread 1 cannot run: blocked on debugBreak()\n");
     expect(out[5]).toBe("no thread 9\n");
     expect(out[6]).toBe("unknown command: bogus (help lists them)\n");

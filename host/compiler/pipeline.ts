@@ -367,7 +367,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
       ? rebuildResumable(mod, originals, {
         safepoint: safepointTarget, preemptSwitch, spill, ...(mod.getFunction(SWITCH) ? { suspend: SWITCH } : {}),
         ...(probeHere ? { probeHere } : {}), ...(locations ? { locations } : {}),
-        ...(options.shared ? {} : { fuel: FUEL_GLOBAL }), ...(stateCopy !== null ? { stateCopy } : {}),
+        ...(options.shared ? {} : { fuel: FUEL_GLOBAL }), ...(stateCopy !== null ? { stateCopy } : {}), keepNames: !optimize,
       })
       : undefined;
     // Threads unwind straight into their own save areas when every frame checks its end: when every

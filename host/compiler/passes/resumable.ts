@@ -69,29 +69,36 @@ export interface ResumableReport {
 }
 
 
-/** For each keepOriginals result: the names of each kept function's locals (params first), read before
- *  Asyncify adds its own. */
-const localNamesOf = new WeakMap<Map<string, string>, Map<string, (string | null)[]>>();
+/** binaryen.js's access to a function's local names. */
+const localNames = (binaryen as unknown as { Function: unknown }).Function as {
+  getNumLocals(f: number): number; hasLocalName(f: number, i: number): boolean; getLocalName(f: number, i: number): string;
+  setLocalName(f: number, i: number, name: string): void;
+};
 
-/** Before Asyncify: keeps a copy of each of `names` (program functions) that Asyncify will not touch.
+/** Before Asyncify: keeps a copy of each of `names` (program functions) that Asyncify will not touch,
+ *  with its locals' names (the passes that flatten a copy keep them with the locals they renumber).
  *  Returns original → copy, and the copies' names for asyncify-removelist. */
 export function keepOriginals(mod: binaryen.Module, names: string[]): Map<string, string> {
   const copies = new Map<string, string>();
-  const localNames = new Map<string, (string | null)[]>();
-  localNamesOf.set(copies, localNames);
   names.forEach((name, i) => {
-    const info = binaryen.getFunctionInfo(mod.getFunction(name));
+    const func = mod.getFunction(name);
+    const info = binaryen.getFunctionInfo(func);
     if (!info.body || info.module) return;
     const copy = `__weft_original_${i}`;
-    const func = mod.getFunction(name);
-    const fn = (binaryen as unknown as { Function: unknown }).Function as { getNumLocals(f: number): number; hasLocalName(f: number, i: number): boolean; getLocalName(f: number, i: number): string };
-    const names: (string | null)[] = [];
-    for (let l = 0, n = fn.getNumLocals(func); l < n; l++) names.push(fn.hasLocalName(func, l) ? fn.getLocalName(func, l) : null);
-    localNames.set(name, names);
-    mod.addFunction(copy, info.params, info.results, info.vars, mod.copyExpression(info.body));
+    const made = mod.addFunction(copy, info.params, info.results, info.vars, mod.copyExpression(info.body));
+    for (let l = 0, n = localNames.getNumLocals(func); l < n; l++) {
+      if (localNames.hasLocalName(func, l)) localNames.setLocalName(made, l, localNames.getLocalName(func, l));
+    }
     copies.set(name, copy);
   });
   return copies;
+}
+
+/** The names of a function's locals (params first), null where it has none. */
+function namesOf(func: number): (string | null)[] {
+  const names: (string | null)[] = [];
+  for (let l = 0, n = localNames.getNumLocals(func); l < n; l++) names.push(localNames.hasLocalName(func, l) ? localNames.getLocalName(func, l) : null);
+  return names;
 }
 
 /** After Asyncify: rebuilds each function Asyncify instrumented from its copy; drops every copy. */
@@ -110,7 +117,7 @@ export function rebuildResumable(mod: binaryen.Module, copies: Map<string, strin
       plans.set(name, plan(mod, name, copy, mayUnwind, targets));
       continue;
     } catch { /* not in shape: flatten */ }
-    mod.runPassesOnFunction(mod.getFunction(copy), FLATTEN);
+    mod.runPassesOnFunction(mod.getFunction(copy), targets.keepNames ? FLATTEN_NAMED : FLATTEN);
     try {
       plans.set(name, plan(mod, name, copy, mayUnwind, targets));
     } catch (e) {
@@ -122,7 +129,7 @@ export function rebuildResumable(mod: binaryen.Module, copies: Map<string, strin
   // through a table, so that is covered by the first), reads or spends the global fuel.
   const touchesFuel = (callee: string) => mayUnwind.has(callee) || isProgramFunction(callee);
   for (const [name, p] of plans) {
-    report.layouts[name] = layoutOf(p, localNamesOf.get(copies)?.get(name) ?? []);
+    report.layouts[name] = layoutOf(p, namesOf(mod.getFunction(p.copy)));
     build(mod, p, rebuilt, targets, touchesFuel);
     report.rebuilt.push(name);
   }
@@ -191,10 +198,16 @@ export interface Targets {
   /** N:1 builds: the fuel global the safepoints count down. The rebuilt functions' fast parts then pass
    *  fuel to each other in a parameter and a second result (host/compiler/passes/fuel.ts). */
   fuel?: string;
+  /** An unoptimised build, whose locals still have their names: flattening keeps them (FLATTEN_NAMED), so
+   *  that a debugger can show each frame's locals by name. */
+  keepNames?: boolean;
 }
 
 /** Flat code, then as few locals as flat code allows (what Asyncify itself runs first). */
 const FLATTEN = ["flatten", "simplify-locals-nonesting", "reorder-locals", "coalesce-locals", "simplify-locals-nonesting", "reorder-locals"];
+/** The same without coalescing, which merges locals and drops every name (Targets.keepNames): frames are
+ *  larger, and each local keeps its name. */
+const FLATTEN_NAMED = ["flatten", "simplify-locals-nonesting", "reorder-locals"];
 
 const SCRATCH = "~lib/weft/assembly/core/savearea/scratch";
 const SCRATCH_SIZE = "~lib/weft/assembly/core/savearea/scratchSize";
@@ -496,8 +509,17 @@ function build(mod: binaryen.Module, p: Plan, rebuilt: Map<string, number>, targ
         group = [];
       };
       kids.forEach((k, i) => {
-        if (valued && i === kids.length - 1) { flush(); out.push(k); return; }
         const inside = contains.get(k);
+        if (valued && i === kids.length - 1) {
+          flush();
+          // The value, or code that never ends normally (unoptimised, the body's last statement may be a
+          // `while (true)` loop that only returns): that is routed as any other statement, and the block
+          // still ends in no value.
+          if (!inside) out.push(k);
+          else if (binaryen.getExpressionType(k) !== binaryen.unreachable) throw new Error("a block's value holds a call that may switch");
+          else out.push(resumeSites.has(k) ? route(k) : mod.if(mod.i32.or(idle(), anyOf(inside)), route(k)), mod.unreachable());
+          return;
+        }
         if (inside) {
           flush();
           const routed = route(k);
