@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import path from "node:path";
 import { buildAhead, buildProgram, ROOT, runNode } from "./harness";
-import { run, WeftSignals } from "../dist/host/index.js";
+import { run, runShared, WeftSignals } from "../dist/host/index.js";
 import type { DebugSession, DebugStop, DebugThread, StepResult } from "../dist/host/kernel/debug.js";
 
 const TIMEOUT = 120_000;
@@ -102,5 +102,8 @@ describe("debugger hooks", () => {
     const cli = (args: string[]) => runNode([path.join(ROOT, "dist", "host", "cli.js"), "debug", ...args]);
     expect(await cli([])).toMatchObject({ status: 2, stderr: "weft: debug needs a program: weft debug <app.ts|app.wasm>\n" });
     expect(await cli(["app.js"])).toMatchObject({ status: 2, stderr: "weft: debug takes a .ts or .wasm file, got app.js\n" });
+    // On processors no hook is called: the run is refused rather than the hooks ignored.
+    await expect(runShared(new Uint8Array(8), { processors: 2, debug: { onStop() {} } } as never))
+      .rejects.toThrow("a debugger's hooks stop a run of one processor: use run() (weft debug runs N:1)");
   }, TIMEOUT);
 });

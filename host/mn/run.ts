@@ -129,6 +129,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   if (preemptError) throw new WeftError(preemptError);
   // A schedule on processors is not one the core chooses (kernel/explore.ts, design note).
   if ((options as { seed?: unknown }).seed !== undefined) throw new WeftError("a seeded run is N:1: use run(), or weft run --seed, which runs on one processor");
+  if ((options as { debug?: unknown }).debug !== undefined) throw new WeftError("a debugger's hooks stop a run of one processor: use run() (weft debug runs N:1)");
   const modeError = ioModeError(options.ioMode);
   if (modeError) throw new WeftError(modeError);
   if (options.io !== undefined && typeof (options.io as { submit?: unknown } | null)?.submit !== "function") {
