@@ -34,7 +34,7 @@ import { Thread, STATE_BLOCKED, FLAG_DETACHED } from "./layout";
 import { threadKillParked, threadReap } from "./thread";
 import { threadById } from "./table";
 import { schedLockTake, schedLockDrop } from "./processor";
-import { endProgram } from "./scheduler";
+import { endProgram, hostTurnSoon } from "./scheduler";
 import { hostWrite } from "./host";
 import { WAIT_MUTEX, WAIT_JOIN, WAIT_RWLOCK, WAIT_RWLOCK_WRITE } from "./futex";
 import { gcShade } from "../runtime/gc";
@@ -115,6 +115,7 @@ export function waitForCheck(me: Thread, kind: i32, addr: usize): void {
   if (report !== null && !ending) {
     let text = "weft: " + report + "\n  (the other threads go on)";
     hostWrite(2, changetype<usize>(text), text.length);
+    hostTurnSoon();                           // the host adds each thread's frames once this one has parked
   }
 }
 

@@ -286,7 +286,7 @@ export class WeftProgram {
   private layouts: Map<string, FrameLayout> | null | undefined;           // the weft.locals section (locals.ts)
   private trapFrames: { id: number; frames: BacktraceFrame[] } | null = null;   // a trap's, until `died`
   private dumpRequests: number[] = [];       // dumpThreads() calls, answered between two runs of the loop
-  private cycleReports: string[] = [];       // partial deadlocks' reports (N:1), printed likewise with frames
+  private cycleReports: string[] = [];       // partial deadlocks' reports, printed likewise with frames
   private breakRequests: { addr: number; thread: number }[] = [];   // debugBreak() calls, likewise
   private pauseRequested = false;            // WeftProgram.pause()
   private stepEnd: { reason: number } | { fatal: string } | null = null;   // a step ended the run (debug.ts)
@@ -363,8 +363,9 @@ export class WeftProgram {
           const moved = this.io instanceof ProcessIo ? this.io.printTo(to, this.ioContext) : "self";
           if (moved === "self") {
             const text = this.utf16(ptr, len);
-            // N:1: a cycle's report waits for the loop to return, when its threads' frames can be shown.
-            if (to === 2 && !this.options.processor && text.startsWith(CYCLE_REPORT)) this.cycleReports.push(text);
+            // A cycle's report waits for the loop to return, when its threads' frames can be shown (on
+            // processors, with the world stopped: cyclesPending).
+            if (to === 2 && (!this.options.processor || this.options.processor.answer) && text.startsWith(CYCLE_REPORT)) this.cycleReports.push(text);
             else this.emit(to, text + "\n");
           }
           else moved?.(this.utf16(ptr, len) + "\n");
@@ -969,22 +970,30 @@ export class WeftProgram {
   /** On processors: every processor stopped at its loop's top as for a fork (weft_fork_stop), so that
    *  every thread is parked and this processor can show each one's frames; then the world goes on. */
   private dumpShared(answer: (request: number, ring: number, result: number) => void): void {
-    const ex = this.exports;
-    const stopped = this.stopped;
-    ex.weft_fork_stop();
-    let text: string;
-    try { this.stopped = true; text = this.dump() + "\n"; }
-    finally { this.stopped = stopped; ex.weft_fork_go(); }
-    if (!this.ring) this.ring = ex.weft_io_ring();
+    const text = this.stoppedWorld(() => this.dump() + "\n");
+    if (!this.ring) this.ring = this.exports.weft_io_ring();
     for (const addr of this.dumpRequests.splice(0)) {
       this.emit(2, text);
       answer(addr, this.ring, 0);
     }
   }
 
+  /** On processors: `look()` with every processor stopped at its loop's top as for a fork, so that every
+   *  thread is parked and this processor can take any one's frames; then the world goes on. */
+  private stoppedWorld<T>(look: () => T): T {
+    const ex = this.exports;
+    const stopped = this.stopped;
+    ex.weft_fork_stop();
+    try { this.stopped = true; return look(); }
+    finally { this.stopped = stopped; ex.weft_fork_go(); }
+  }
+
   /** Partial deadlocks' reports (assembly/core/waitfor.ts), each thread of the cycle with its frames. */
   private cyclesPending(): void {
-    for (const report of this.cycleReports.splice(0)) this.emit(2, this.withFrames(report) + "\n");
+    const reports = this.cycleReports.splice(0);
+    // On processors, printed while the world is stopped: no other processor's lines come in between.
+    const print = () => { for (const report of reports) this.emit(2, this.withFrames(report) + "\n"); };
+    if (this.options.processor) this.stoppedWorld(print); else print();
   }
 
   /** A report whose lines start `  thread <id> `, each followed by that thread's frames where they can be
