@@ -55,7 +55,7 @@
 /** The contract this header states. A host calls weft_abi_version() before any other export and
  *  refuses a module that reports another number ("weft ABI mismatch: the module speaks version V, this
  *  host N; rebuild it"). */
-#define WEFT_ABI_VERSION 18
+#define WEFT_ABI_VERSION 19
 
 /** Module name of the host functions (weft.now, weft.write, ...). AssemblyScript's abort and a shared
  *  build's memory come from module "env". */
@@ -85,6 +85,7 @@
 #define WEFT_IDLE_WORD 0     /* processor i's wake word: add 1 and notify to wake it */
 #define WEFT_IDLE_ASLEEP 1   /* 1 while processor i is marked asleep: exchange it to 0 to take the wake-up */
 #define WEFT_IDLE_COUNT 2    /* processors marked asleep: subtract 1 when you took a wake-up */
+#define WEFT_IDLE_TURN 3     /* store 1, then wake processor i: its loop returns to its host soon */
 
 /** weft_preempt_configure's ranges (ms); 0 keeps the value in force. */
 #define WEFT_SLICE_MS_MAX 60000

@@ -2,7 +2,7 @@
 // weft_layout() reports the core's offsets and tests/abi.test.ts checks that both halves agree.
 
 /** Version of the core/host contract; a module reporting another version is refused. */
-export const ABI_VERSION = 18;
+export const ABI_VERSION = 19;
 
 /** Module name of the host functions the core imports. */
 export const IMPORT_MODULE = "weft";
@@ -86,7 +86,7 @@ export const GC_STATS = {
 
 /** weft_processor_idle(field, i)'s fields: the addresses an I/O host on another kernel thread needs to wake
  *  processor i (assembly/core/processor.ts, "I/O completions"). */
-export const IDLE_WORD = 0, IDLE_ASLEEP = 1, IDLE_COUNT = 2;
+export const IDLE_WORD = 0, IDLE_ASLEEP = 1, IDLE_COUNT = 2, IDLE_TURN = 3;
 
 /** What weft_run returns. */
 export const RUN_EXITED = 0, RUN_WAIT = 1, RUN_DEADLOCK = 2, RUN_AGAIN = 3, RUN_POLL = 4, RUN_RETIRED = 5;

@@ -58,9 +58,10 @@ Usage:
   weft explore <app.ts|app.wasm> [--runs N] [--pct D] [--from S] [-- args]
                                          run a program under seed after seed until a run fails, then
                                          print the seed and the command that replays it
-  weft debug <app.ts|app.wasm> [--dir <path>] [-- args]
-                                         run a program (N:1) under a debugger: it stops at debugBreak()
-                                         or Ctrl-C and reads threads, bt N, step N, continue from stdin
+  weft debug <app.ts|app.wasm> [--dir <path>] [--processors <n>] [-- args]
+                                         run a program under a debugger (N:1, or M:N on n processors):
+                                         it stops at debugBreak() or Ctrl-C and reads threads, bt N,
+                                         step N, continue from stdin
   weft build <entry.ts> [-o out.wasm] [--shared | --target wasi] [--no-safepoints] [--no-cache]
                                          build an AssemblyScript program into a weft module
   weft start [--no-bench]                run the bundled examples and the benchmark summary (--no-bench:
@@ -405,11 +406,12 @@ async function cmdRun(args: string[]): Promise<number> {
 
 /** `weft debug app.ts`: runs the program N:1 with a debugger on the terminal (host/kernel/debug.ts): it
  *  stops where a thread calls debugBreak(), or on Ctrl-C, and reads commands (threads, bt N, step N,
- *  continue) from stdin. A .ts program is built with --no-optimize, so that functions keep frames of
+ *  continue) from stdin; with --processors, on that many (M:N: host/kernel/debug.ts says how a stop is
+ *  made there). A .ts program is built with --no-optimize, so that functions keep frames of
  *  their own and locals their names (a frame shows its live locals), and --lines, so that each frame
  *  says where it is in the source. */
 async function cmdDebug(args: string[]): Promise<number> {
-  let file: string | undefined, cache = true;
+  let file: string | undefined, cache = true, processors: number | undefined;
   const dirs: string[] = [];
   let programArgs: string[];
   [args, programArgs] = splitProgramArgs(args);
@@ -417,14 +419,16 @@ async function cmdDebug(args: string[]): Promise<number> {
     const a = args[i];
     if (a === "--dir") { dirs.push(takeDir(args, i)); i++; }
     else if (a === "--no-cache") cache = false;
-    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for debug (it takes --dir, --no-cache)`);
+    else if (a === "--processors") { processors = takeCount(args, i, a, 1, 64); i++; }
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for debug (it takes --dir, --processors, --no-cache)`);
     else if (file) throw new UsageError(`debug takes one program, got ${file} and ${a}`);
     else file = a;
   }
   if (!file) throw new UsageError("debug needs a program: weft debug <app.ts|app.wasm>");
   if (!/\.(ts|wasm)$/.test(file)) throw new UsageError(`debug takes a .ts or .wasm file, got ${file}`);
   if (!existsSync(file)) throw new WeftError(`no such file: ${file}`);
-  const wasm = file.endsWith(".ts") ? await builtModule(file, false, cache, false, true) : readFileSync(file);
+  const shared = processors !== undefined;
+  const wasm = file.endsWith(".ts") ? await builtModule(file, shared, cache, false, true) : readFileSync(file);
   const { consoleDebugger } = await import("./kernel/debug.js");
   const { createInterface } = await import("node:readline");
   const input = createInterface({ input: process.stdin, terminal: false });
@@ -432,15 +436,21 @@ async function cmdDebug(args: string[]): Promise<number> {
   let program: { pause(): void } | null = null;
   const interrupt = () => { process.stdout.write("\n"); program?.pause(); };
   process.on("SIGINT", interrupt);              // Ctrl-C stops the program (it does not end it)
+  const printing = {
+    stdout: (line: string) => process.stdout.write(line + "\n"),
+    stderr: (line: string) => process.stderr.write(line + "\n"),
+    onThreadDied: (message: string) => console.error(`weft: ${message}`),
+  };
+  const debug = { ...hooks, onStart: (control: { pause(): void }) => { program = control; } };
   try {
-    const result = await runProgram(wasm as Uint8Array<ArrayBuffer>, {
-      args: [file, ...programArgs], grants: { dirs },
-      debug: { ...hooks, onStart: (control) => { program = control; } },
-      stdout: (line) => process.stdout.write(line + "\n"),
-      stderr: (line) => process.stderr.write(line + "\n"),
-      onThreadDied: (message) => console.error(`weft: ${message}`),
-    });
-    return report(result);
+    if (shared) {
+      const { runShared } = await import("./mn/run.js");
+      const { NodeIo, loadFromDisk } = await import("./node.js");
+      return report(await runShared(wasm as Uint8Array<ArrayBuffer>, {
+        processors, io: new NodeIo({ dirs }), args: [file, ...programArgs], loadProgram: loadFromDisk, debug, ...printing,
+      }));
+    }
+    return report(await runProgram(wasm as Uint8Array<ArrayBuffer>, { args: [file, ...programArgs], grants: { dirs }, debug, ...printing }));
   } finally {
     process.off("SIGINT", interrupt);
     input.close();

@@ -8,7 +8,7 @@
 export { run, loadModule, WeftProgram, WeftError, readThreadStats, readGroups } from "./kernel/runner.js";
 export type { RunOptions, RunResult, ThreadOutcome, ThreadStats, GroupStats, CoreTables } from "./kernel/runner.js";
 export type { PreemptOptions } from "./kernel/preempt.js";
-export type { DebugHooks, DebugSession, DebugStop, DebugThread, StepResult } from "./kernel/debug.js";
+export type { DebugHooks, DebugSession, DebugStop, DebugThread, StepResult, SharedDebugHooks, SharedDebugSession } from "./kernel/debug.js";
 export type { BacktraceFrame } from "./kernel/backtrace.js";
 export { consoleDebugger } from "./kernel/debug.js";
 export { runShared, type SharedRunOptions } from "./mn/run.js";

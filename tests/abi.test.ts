@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildProgram } from "./harness";
 import {
   ABI_VERSION, HOST_IMPORTS, IMPORT_MODULE, REQUIRED_EXPORTS, THREAD, THREAD_FIELDS, GC_STATS, GC_STATS_FIELDS,
-  IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, SHARED_MEMORY_INITIAL,
+  IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN, SHARED_MEMORY_INITIAL,
 } from "../host/abi.js";
 import { REQUEST, REQUEST_FIELDS, RING } from "../host/io/abi.js";
 import { WeftProgram } from "../host/kernel/runner.js";
@@ -69,13 +69,14 @@ describe("ABI", () => {
     expect(ex.weft_processors_init(4, 0)).toBe(0);
     const words = [0, 1, 2, 3].map((i) => ex.weft_processor_idle(IDLE_WORD, i));
     const flags = [0, 1, 2, 3].map((i) => ex.weft_processor_idle(IDLE_ASLEEP, i));
-    for (const list of [words, flags]) list.forEach((a, i) => expect(a).toBe(list[0] + 4 * i));   // one i32 each
+    const turns = [0, 1, 2, 3].map((i) => ex.weft_processor_idle(IDLE_TURN, i));
+    for (const list of [words, flags, turns]) list.forEach((a, i) => expect(a).toBe(list[0] + 4 * i));   // one i32 each
     const count = ex.weft_processor_idle(IDLE_COUNT, 0);
-    expect(new Set([...words, ...flags, count]).size).toBe(9);
+    expect(new Set([...words, ...flags, ...turns, count]).size).toBe(13);
     expect(count).toBeGreaterThan(0);
-    expect(ex.weft_processor_idle(3, 0)).toBe(0);
+    expect(ex.weft_processor_idle(4, 0)).toBe(0);
     expect(ex.weft_processor_idle(IDLE_WORD, -1)).toBe(0);
     const view = new Int32Array(memory.buffer);
-    expect([...words, ...flags, count].map((a) => view[a >> 2])).toEqual(new Array(9).fill(0));   // all awake
+    expect([...words, ...flags, ...turns, count].map((a) => view[a >> 2])).toEqual(new Array(13).fill(0));   // all awake, none asked
   });
 });

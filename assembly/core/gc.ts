@@ -47,7 +47,7 @@ import {
 import { gcSweepBegin, gcSweepList, gcSweepAll, gcSweepPending, gcSweptLive, gcSweptFreed } from "../runtime/sweep";
 
 export { gcAddRoots, gcThreadRuns } from "./gcroots";
-export { gcCheckpoint, loopCheckpoint, gcPark, gcMutatorEnter, gcMutatorLeave } from "./gcstop";
+export { gcCheckpoint, loopCheckpoint, gcPark, gcMutatorEnter, gcMutatorLeave, stopHeldHere } from "./gcstop";
 
 /** Default collection percentage (GOGC's default). weft run --gc-percent, run(..., { gcPercent }),
  *  setGcPercent() change it; -1 turns automatic collections off. */

@@ -52,6 +52,7 @@ import { getStackPointer } from "./asyncify";
 import { currentThread, loopStackPointer } from "./scheduler";
 import { processorIndex, processors, PROCESSORS_MAX } from "./processor";
 import { preemptRequestFor } from "./preempt";
+import { handOffRequeue } from "./handoff";
 import { heapTryAlloc } from "../runtime/index";
 import { gcStopWord, gcStopRequested, stopRequested } from "../runtime/gc";
 
@@ -130,6 +131,7 @@ export function forkStopTheWorld(): void {
     if (seen == 0) break;
     atomic.wait<u32>(stop, seen, 1000000);
   }
+  handOffRequeue();                                   // this one's slot too, as loopPark does the others'
   stopOthers(true);
 }
 
@@ -207,8 +209,21 @@ export function stoppedThread(i: i32): usize { return load<usize>(procAt(i), 12)
 /** The loop's top, where a processor runs no thread: it stops for a collection or a fork. */
 // @ts-ignore: decorator
 @inline export function loopCheckpoint(): void {
-  if (SHARED_MEMORY && stopRequested()) gcPark();
+  if (SHARED_MEMORY && stopRequested()) loopPark();
 }
+
+/** The loop's top while a stop is asked. The processor holding a fork's stop runs its loop only for a
+ *  debugger's step (host/kernel/debug.ts): it goes on. Any other parks; for a fork's stop, with the
+ *  threads of its hand-off slot put on its queue first, where the stopping processor sees them (a step
+ *  takes its thread out of a queue). */
+export function loopPark(): void {
+  if (stopper == processorIndex + 1) return;
+  if (atomic.load<u32>(gcStopWord()) == 2) handOffRequeue();
+  gcPark();
+}
+
+/** Whether this processor holds the world stopped. */
+export function stopHeldHere(): bool { return SHARED_MEMORY && procs != 0 && stopper == processorIndex + 1; }
 
 /** Step 3: parks this processor until the world goes on. */
 export function gcPark(): void {
@@ -237,7 +252,7 @@ export function gcMutatorEnter(): void {
   if (!SHARED_MEMORY || procs == 0) return;
   let at = procAt(processorIndex);
   atomic.store<i32>(at, RUNNING);
-  if (stopRequested()) {
+  if (stopRequested() && stopper != processorIndex + 1) {   // (its own stop: a debugger's step)
     store<usize>(at, getStackPointer(), 4);
     store<usize>(at, 0, 12);
     atomic.store<i32>(at, SAFE);

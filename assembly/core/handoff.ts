@@ -69,7 +69,7 @@ import { Thread, STATE_RUNNABLE, FROM_WAITING, PRIORITY_LEVELS, transition } fro
 import { SHARED_MEMORY } from "./atomics";
 import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueHasAtLeast } from "./runqueue";
 import { makeRunnable, wokenHooks } from "./scheduler";
-import { wakeIdleProcessor, wakeFor, sleepingProcessor } from "./processor";
+import { wakeIdleProcessor, wakeFor, sleepingProcessor, schedLockTake, schedLockDrop } from "./processor";
 import { preemptWoken, switchHooksOn } from "./preempt";
 
 /** The thread this processor runs next (step 1), or 0. Per processor, owner only. */
@@ -145,6 +145,16 @@ export let handedOff: bool = false;
 /** Whether the slot (or step 5) holds a thread. */
 // @ts-ignore: decorator
 @inline export function handOffPending(): bool { return SHARED_MEMORY && (nextThread | goingOn) != 0; }
+
+/** A fork's or a debugger's stop (core/gcstop.ts, loopPark): the thread that goes on and the slot's go to
+ *  the front of this processor's queue, in the order the loop would have taken them. */
+export function handOffRequeue(): void {
+  if (!SHARED_MEMORY || (nextThread | goingOn) == 0) return;
+  schedLockTake();
+  if (nextThread != 0) { runQueuePushFront(changetype<Thread>(nextThread)); nextThread = 0; }
+  if (goingOn != 0) { runQueuePushFront(changetype<Thread>(goingOn)); goingOn = 0; }
+  schedLockDrop();
+}
 
 /** Sleepers were woken onto this processor's queue (step 4a): the slot's thread goes behind them. The
  *  scheduler lock is held. */

@@ -61,6 +61,7 @@
 //  72 │ inFlight  i32                   I/O requests the hosts hold, all processors (atomic) │
 // 128 │ words     i32 × PROCESSORS_MAX  processor i sleeps on word i; bumped to wake it │
 //     │ asleep    i32 × PROCESSORS_MAX  1 while processor i is marked asleep (atomic) │
+//     │ turns     i32 × PROCESSORS_MAX  1: processor i's host wants a turn soon (atomic) │
 // ╘═════════════════════════════════════════════════════════════════════════════════╛
 
 import { SHARED_MEMORY } from "./atomics";
@@ -83,6 +84,7 @@ let processorCount: i32 = 1;      // processors started (1:1: grows with every s
 let schedLock: i32 = 0;           // address of the lock word (0 until the first processor made it)
 let words: usize = 0;             // the processors' wake words
 let asleep: usize = 0;            // the processors' flags: 1 while it sleeps in idleWait
+let turns: usize = 0;             // the processors' turn flags: 1 asks its loop to return to its host
 let idleCount: usize = 0;         // address of the count of processors marked asleep
 let spinning: usize = 0;          // address of the count of processors looking for work before they sleep
 let inFlight: usize = 0;          // address of the count of I/O requests every processor's host holds
@@ -115,7 +117,7 @@ export function processorsInit(count: i32, model1to1: bool): bool {
   if (count < 1 || count > PROCESSORS_MAX) return false;
   processorCount = count;
   oneToOne = model1to1;
-  let bytes = 128 + (<usize>(2 * PROCESSORS_MAX) << 2);
+  let bytes = 128 + (<usize>(3 * PROCESSORS_MAX) << 2);
   let block = heapTryAlloc(bytes);
   if (block == 0) return false;
   memory.fill(block, 0, bytes);
@@ -125,6 +127,7 @@ export function processorsInit(count: i32, model1to1: bool): bool {
   inFlight = block + 72;
   words = block + 128;
   asleep = words + (<usize>PROCESSORS_MAX << 2);
+  turns = asleep + (<usize>PROCESSORS_MAX << 2);
   return true;
 }
 
@@ -314,11 +317,22 @@ export function ioInFlightAdd(delta: i32): void { atomic.add<i32>(inFlight, delt
 export function ioInFlight(): i32 { return atomic.load<i32>(inFlight); }
 
 /** What an I/O host on another kernel thread needs to wake processor `i` ("I/O completions", step 2):
- *  field 0 its wake word, 1 its asleep flag, 2 idleCount; 0 for anything else. */
+ *  field 0 its wake word, 1 its asleep flag, 2 idleCount, 3 its turn flag; 0 for anything else. */
 export function processorIdleAddress(field: i32, i: i32): usize {
   if (i < 0 || i >= PROCESSORS_MAX || words == 0) return 0;
   if (field == 0) return words + (<usize>i << 2);
   if (field == 1) return asleep + (<usize>i << 2);
   if (field == 2) return idleCount;
+  if (field == 3) return turns + (<usize>i << 2);
   return 0;
+}
+
+/** Whether this processor's host asked for a turn (its turn flag, set from another thread, which then
+ *  wakes the processor if it sleeps: a debugger's pause, host/mn/debugger.ts); clears the flag. Read after
+ *  the loop idled and at ticks, never on the switch path. The sleeper does not look at the flag before it
+ *  sleeps: a host that found it not yet asleep asks again a little later. */
+export function hostTurnAsked(): bool {
+  if (!SHARED_MEMORY || turns == 0) return false;
+  let flag = turns + (<usize>processorIndex << 2);
+  return atomic.load<i32>(flag) != 0 && atomic.xchg<i32>(flag, 0) != 0;
 }

@@ -60,7 +60,7 @@ import { handOffTake, handedOff, handOffTick, handOffGoOn, handOffBehind, handOf
 import { threadFinishing, threadExited, threadReap, threadKill, threadKillParked } from "./thread";
 import { ioPending, ioDrain, ioRelease, ioRingHasWork } from "./completion";
 import { SHARED_MEMORY } from "./atomics";
-import { gcCheckpoint, loopCheckpoint, gcThreadRuns } from "./gc";
+import { gcCheckpoint, loopCheckpoint, gcThreadRuns, stopHeldHere } from "./gc";
 import { gcPhase, Phase, gcShade } from "../runtime/gc";
 import {
   preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
@@ -72,7 +72,7 @@ import {
 } from "./trace";
 import {
   schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
-  idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor, ioInFlight, allIdleOrRetired,
+  idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor, ioInFlight, allIdleOrRetired, hostTurnAsked,
 } from "./processor";
 
 // @ts-ignore: decorator
@@ -354,15 +354,18 @@ export function probeFrames(tp: usize): i32 {
 }
 
 /** A debugger's step (host/kernel/debug.ts): the thread the loop runs next, for one turn, and then the
- *  loop returns (RUN_AGAIN) with every other thread as it was; 0 when none. N:1. */
+ *  loop returns (RUN_AGAIN) with every other thread as it was; 0 when none. Per processor. */
 let stepThread: usize = 0;
 
 /** Readies a step of runnable thread `tp`: out of the run queue, it is what the next call of the loop
  *  runs, alone, until it switches out. 0, or -1 when it is not runnable (it waits: only what it waits for
- *  can make it run) or this is a shared build (processors run on while one is looked at). */
+ *  can make it run, or it is in another processor's hand-off slot) or, on processors, this processor
+ *  does not hold the world stopped (others would run on while one is looked at: core/gcstop.ts) or the
+ *  thread is pinned to another processor (1:1). */
 export function stepPrepare(tp: usize): i32 {
-  if (SHARED_MEMORY || tp == 0 || currentThread != 0) return -1;
+  if (tp == 0 || currentThread != 0 || (SHARED_MEMORY && !stopHeldHere())) return -1;
   let t = changetype<Thread>(tp);
+  if (SHARED_MEMORY && t.pinned != 0 && t.pinned != processorIndex + 1) return -1;
   if (t.state != STATE_RUNNABLE || !runQueueRemove(t)) return -1;
   stepThread = tp;
   return 0;
@@ -585,6 +588,7 @@ function requeueTicked(t: Thread): void {
   let now = hostNow();
   let verdict = preemptTick(t, now);
   if (hostSignalsRaised()) signalsFromHost();
+  if (SHARED_MEMORY && hostTurnAsked()) hostTurnSoon();   // its host asked for a turn (processor.ts)
   schedLockTake();
   if (t.signals != 0) signalCpuTimer(t);      // its CPU timer (signal.ts), charged by this tick
   if (timerCount() > 0) timersFire(now, true);
@@ -664,6 +668,7 @@ function nothingToRun(): i32 {
     idleWait(timerCount() > 0 ? max<f64>(timerEarliest() - hostNow(), 0) : -1);
     if (tracing()) traceClock();
     schedLockDrop();
+    if (hostTurnAsked()) hostTurnSoon();    // its host asked for a turn (processor.ts): the loop returns
     return -1;
   }
   if (hostSignalsRaised()) { signalsFromHost(); return -1; }   // raised from inside an import (print's callback)

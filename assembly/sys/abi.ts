@@ -51,7 +51,7 @@ import { ASYNCIFY_STATE_COPY, preemptEnter, preemptConfigure, preemptRequests, p
 /** Version of the core/host contract. */
 // (Not exported: an exported @inline constant crashes asc 0.28; the host reads weft_abi_version().)
 // @ts-ignore: decorator
-@inline const ABI_VERSION: i32 = 18;
+@inline const ABI_VERSION: i32 = 19;
 
 export function weft_abi_version(): i32 { return ABI_VERSION; }
 

@@ -12,6 +12,16 @@
 // thread's next safepoint once its tick comes), and the host calls RunOptions.debug.onStop with a session;
 // the program goes on when the hook's Promise settles. consoleDebugger is `weft debug`'s hook: threads,
 // bt N, step N, continue, on a terminal or any pair of streams.
+//
+// On processors (runShared with `debug`) there is no moment between two calls of a loop that holds for
+// every processor, so the processor that stops makes one, as for a fork (assembly/core/gcstop.ts): its
+// host stops the world — every other processor waits at its loop's top, the threads of its hand-off slot
+// put on its queue — and serves the session from there while the hook runs on the thread that started
+// the run, each call a message there and back (SharedDebugSession: Promises). A step runs its thread on
+// the stopping processor's loop, the one loop the stop lets run (loopPark). debugBreak() stops the
+// processor it runs on; pause() asks processor 0 (its turn flag, IDLE_TURN: at its next tick, or at once
+// if it sleeps). The 1:1 model pins each thread to a processor of its own, which a step cannot borrow:
+// it has no debugger.
 
 import type { BacktraceFrame } from "./backtrace.js";
 import { formatBacktrace } from "./backtrace.js";
@@ -62,6 +72,20 @@ export interface DebugHooks {
   onStop(session: DebugSession, stop: DebugStop): void | Promise<void>;
 }
 
+/** A session on processors (SharedRunOptions.debug): the same calls, answered by the processor that
+ *  holds the world stopped, so each one is a Promise. */
+export interface SharedDebugSession {
+  threads(): Promise<DebugThread[]>;
+  thread(id: number): Promise<DebugThread | null>;
+  step(id: number): Promise<StepResult>;
+}
+
+/** SharedRunOptions.debug. pause() stops the program at processor 0's next tick (or, asleep, at once). */
+export interface SharedDebugHooks {
+  onStart?(control: { pause(): void }): void;
+  onStop(session: SharedDebugSession, stop: DebugStop): void | Promise<void>;
+}
+
 /** A thread as a line, then its frames. */
 export function describeThread(t: DebugThread, frames = true): string {
   const head = `thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${t.waitingOn ? ` on ${t.waitingOn}` : ""}; ${t.switches} switches`;
@@ -76,13 +100,13 @@ const HELP = `commands:
   help              this list`;
 
 /** `weft debug`'s hook: reads commands line by line from `input`, answers on `output`. At end of input
- *  the program goes on to its end. */
-export function consoleDebugger(input: AsyncIterable<string>, output: (text: string) => void): DebugHooks {
+ *  the program goes on to its end. N:1 (run) and on processors (runShared) alike. */
+export function consoleDebugger(input: AsyncIterable<string>, output: (text: string) => void): DebugHooks & SharedDebugHooks {
   const lines = input[Symbol.asyncIterator]();
   let closed = false;
   return {
-    async onStop(session, stop) {
-      const who = session.thread(stop.thread);
+    async onStop(session: DebugSession | SharedDebugSession, stop: DebugStop) {
+      const who = await session.thread(stop.thread);
       output(stop.reason === "break"
         ? `stopped: ${who ? describeThread(who, false).replace(/: .*/, "") : `thread ${stop.thread}`} called debugBreak()`
         : "stopped: paused");
@@ -92,23 +116,23 @@ export function consoleDebugger(input: AsyncIterable<string>, output: (text: str
         if (next.done) { closed = true; break; }
         const [command, arg] = next.value.trim().split(/\s+/);
         const id = Number(arg);
-        const needId = () => {
+        const needId = async () => {
           if (arg === undefined || !Number.isInteger(id)) { output(`${command}: which thread? (${command} N)`); return false; }
-          if (!session.thread(id)) { output(`no thread ${id}`); return false; }
+          if (!await session.thread(id)) { output(`no thread ${id}`); return false; }
           return true;
         };
         if (command === "" || command === undefined) continue;
         if (command === "c" || command === "continue") break;
-        if (command === "t" || command === "threads") { output(session.threads().map((t) => describeThread(t, false)).join("\n")); continue; }
+        if (command === "t" || command === "threads") { output((await session.threads()).map((t) => describeThread(t, false)).join("\n")); continue; }
         if (command === "bt") {
-          if (!needId()) continue;
-          const t = session.thread(id)!;
+          if (!await needId()) continue;
+          const t = (await session.thread(id))!;
           output(t.backtrace?.length ? describeThread(t) : `${describeThread(t, false)} (no frames: ${t.state === "running" ? "it runs" : "it has none to show"})`);
           continue;
         }
         if (command === "s" || command === "step") {
-          if (!needId()) continue;
-          const r = session.step(id);
+          if (!await needId()) continue;
+          const r = await session.step(id);
           if (!r.ran) output(`thread ${id} cannot run: ${r.thread ? `${r.thread.state}${r.thread.waitingOn ? ` on ${r.thread.waitingOn}` : ""}` : "it is gone"}`);
           else output(r.thread ? describeThread(r.thread) : `thread ${id} ran and ended`);
           if (r.ended) { output(`the program ended: ${r.ended}`); break; }

@@ -33,7 +33,7 @@ import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import type { IoClient } from "./shared-io.js";
 import { WebIo } from "../io/web.js";
-import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE, type FrameLayout } from "../abi.js";
+import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE, IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN, type FrameLayout } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
 import { ProcessIds, Children, waitStatus, applyActions, copyMemory, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
@@ -142,6 +142,10 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
     /** Processor 0 of a fork's child: the memory is the parent's copy, and `request` is the fork request
      *  of the thread that is the child's one thread (the child's id `pid`, its parent's `ppid`). */
     forkChild?: { request: number; pid: number; ppid: number };
+    /** The run has a debugger (SharedRunOptions.debug): a stop is this processor's to make (debugBreak()
+     *  on it, or pause() asked of it); `stopped` serves the debugger's session, with every other
+     *  processor waiting at its loop's top, until the debugger lets the program go on. */
+    debug?: { stopped(stop: DebugStop, session: DebugSession): Promise<void>; pauseAsked(): boolean };
   };
 }
 
@@ -444,8 +448,8 @@ export class WeftProgram {
       return SUBMIT_DONE;
     }
     if (op === OP.break) {
-      // N:1 with a debugger: the program stops between two runs of the loop (debugStop); else nothing.
-      if (this.options.processor || !this.options.debug) { writeResult(memory, addr, 0); return SUBMIT_DONE; }
+      // With a debugger: the program stops between two runs of the loop (debugStop); else nothing.
+      if (!this.debugger()) { writeResult(memory, addr, 0); return SUBMIT_DONE; }
       this.breakRequests.push({ addr, thread: this.i32(this.exports.weft_current() + THREAD.id) });
       return SUBMIT_PENDING;
     }
@@ -723,6 +727,7 @@ export class WeftProgram {
       if (this.dumpRequests.length) this.dumpPending();
       if (this.cycleReports.length) this.cyclesPending();
       let stepped: number | null = null;         // a debugger's step ended the run (debugStop)
+      if (processor?.debug?.pauseAsked()) this.pauseRequested = true;   // the run's debugger (host/mn/run.ts)
       if (this.breakRequests.length || this.pauseRequested) {
         await this.debugStop();
         const end = this.stepEnd;
@@ -801,24 +806,41 @@ export class WeftProgram {
     }
   }
 
-  /** N:1, RunOptions.debug: the program stops (debugBreak() calls, a pause) and the debugger's hook runs
-   *  with every thread parked (host/kernel/debug.ts); the breaking threads go on once it returns. */
+  /** With a debugger: the program stops (debugBreak() calls, a pause) and the debugger's hook runs with
+   *  every thread parked (host/kernel/debug.ts); the breaking threads go on once it returns. */
   private async debugStop(): Promise<void> {
     const breaks = this.breakRequests.splice(0);
     const paused = this.pauseRequested;
     this.pauseRequested = false;
-    const hooks = this.options.debug;
-    if (hooks && !this.options.processor) {
+    const stopped = this.debugger();
+    if (stopped) {
       const stops: DebugStop[] = breaks.length ? breaks.map((b) => ({ reason: "break" as const, thread: b.thread })) : [];
       if (paused || !stops.length) stops.push({ reason: "pause", thread: 0 });
-      for (const stop of stops) {
-        let open = true;
-        const session = this.debugSession(() => open);
-        try { await hooks.onStop(session, stop); } finally { open = false; }
-        if (this.stepEnd) break;
-      }
+      const serve = async () => {
+        for (const stop of stops) {
+          let open = true;
+          const session = this.debugSession(() => open);
+          try { await stopped(session, stop); } finally { open = false; }
+          if (this.stepEnd) break;
+        }
+      };
+      // On processors this one stops the world as for a fork: every other processor waits at its loop's
+      // top, where every thread is parked, and a step runs its thread here (core/gcstop.ts, loopPark).
+      if (this.options.processor) await this.stoppedWorldAsync(serve); else await serve();
     }
-    for (const b of breaks) this.complete(b.addr, 0);
+    const processor = this.options.processor;
+    if (processor?.answer) {
+      if (!this.ring) this.ring = this.exports.weft_io_ring();
+      for (const b of breaks) processor.answer(b.addr, this.ring, 0);
+    } else for (const b of breaks) this.complete(b.addr, 0);
+  }
+
+  /** The debugger's hook: N:1, RunOptions.debug's onStop; on processors, the run's (processor.debug). */
+  private debugger(): ((session: DebugSession, stop: DebugStop) => Promise<void>) | null {
+    const processor = this.options.processor;
+    if (processor) return processor.debug ? (session, stop) => processor.debug!.stopped(stop, session) : null;
+    const hooks = this.options.debug;
+    return hooks ? async (session, stop) => { await hooks.onStop(session, stop); } : null;
   }
 
   /** What a debugger's hook may do while the program is stopped (valid while `open()`). */
@@ -859,10 +881,11 @@ export class WeftProgram {
     };
   }
 
-  /** N:1: stops the program at its loop's next return (the next switch, or the running thread's next
-   *  safepoint once its tick comes) and calls RunOptions.debug's onStop. No-op without a debugger. */
+  /** Stops the program at its loop's next return (the next switch, or the running thread's next
+   *  safepoint once its tick comes) and calls the debugger's hook. No-op without a debugger. On
+   *  processors the run asks it of one processor (host/mn/run.ts), whose host must be free to hear it. */
   pause(): void {
-    if (!this.options.debug || this.options.processor) return;
+    if (!this.debugger()) return;
     this.pauseRequested = true;
     const wake = this.wake;
     this.wake = null;
@@ -908,8 +931,8 @@ export class WeftProgram {
   /** Where a shared run's host raises signals (host/kernel/signals.ts, raiseShared). */
   private signalAddresses(): SignalAddresses {
     const ex = this.exports;
-    return { word: ex.weft_signal_word(), idleWord: ex.weft_processor_idle(0, 0), idleAsleep: ex.weft_processor_idle(1, 0),
-      idleCount: ex.weft_processor_idle(2, 0), requests: ex.weft_preempt_requests() };
+    return { word: ex.weft_signal_word(), idleWord: ex.weft_processor_idle(IDLE_WORD, 0), idleAsleep: ex.weft_processor_idle(IDLE_ASLEEP, 0),
+      idleCount: ex.weft_processor_idle(IDLE_COUNT, 0), idleTurn: ex.weft_processor_idle(IDLE_TURN, 0), requests: ex.weft_preempt_requests() };
   }
 
   /** N:1: signals from `source` go to the core between calls of the loop, and wake it if it sleeps. */
@@ -985,6 +1008,15 @@ export class WeftProgram {
     const stopped = this.stopped;
     ex.weft_fork_stop();
     try { this.stopped = true; return look(); }
+    finally { this.stopped = stopped; ex.weft_fork_go(); }
+  }
+
+  /** stoppedWorld for a debugger's stop, which lasts as long as its hook. */
+  private async stoppedWorldAsync(look: () => Promise<void>): Promise<void> {
+    const ex = this.exports;
+    const stopped = this.stopped;
+    ex.weft_fork_stop();
+    try { this.stopped = true; await look(); }
     finally { this.stopped = stopped; ex.weft_fork_go(); }
   }
 

@@ -114,6 +114,8 @@ export interface SignalAddresses {
   idleWord: number;
   idleAsleep: number;
   idleCount: number;
+  /** Processor 0's turn flag (IDLE_TURN): 1 asks its loop to return to its host soon. */
+  idleTurn: number;
   requests: number;
 }
 
@@ -122,6 +124,19 @@ export function raiseShared(memory: WebAssembly.Memory, at: SignalAddresses, sig
   const words = new Int32Array(memory.buffer);
   const bit = sig - 1;
   Atomics.or(words, (at.word >> 2) + (bit >> 5), 1 << (bit & 31));
+  nudgeProcessor0(words, at);
+}
+
+/** Asks processor 0 of a shared run for a turn of its host (a debugger's pause: host/kernel/debug.ts):
+ *  its loop returns at its next tick, or at once if it sleeps. Atomics only: safe from any thread. */
+export function turnShared(memory: WebAssembly.Memory, at: SignalAddresses): void {
+  const words = new Int32Array(memory.buffer);
+  Atomics.store(words, at.idleTurn >> 2, 1);
+  nudgeProcessor0(words, at);
+}
+
+/** After a word for processor 0 was set: a tick for it, and a wake-up if it sleeps. */
+function nudgeProcessor0(words: Int32Array, at: SignalAddresses): void {
   // A tick for processor 0 (tick words: raised at 0, request i at 16 + 4 × (PROCESSORS_MAX + i)).
   const request = (at.requests >> 2) + 4 + 1024;
   if (Atomics.exchange(words, request, 1) === 0) Atomics.add(words, at.requests >> 2, 1);

@@ -14,8 +14,9 @@ const scope = globalThis as unknown as WorkerScope;
 
 // Set while the module is evaluated: the start message waits in the Worker's queue until then.
 scope.onmessage = (event) => {
-  scope.onmessage = scope.onmessageerror = null;   // one run per Worker
-  void runProcessor(event.data, (message) => scope.postMessage(message));
+  scope.onmessage = scope.onmessageerror = null;   // one run per Worker; later messages are a debugger's
+  void runProcessor(event.data, (message) => scope.postMessage(message), undefined,
+    (handler) => { scope.onmessage = (later) => handler(later.data); });
 };
 // The start data could not be received here (a shared memory posted from a page that is not isolated).
 scope.onmessageerror = () => {

@@ -10,4 +10,5 @@ function sendTo(osFd: number, bytes: Uint8Array): number {
   try { return writeSync(osFd, bytes); } catch (e) { return errnoOf(e); }
 }
 
-void runProcessor(workerData as ProcessorData, (message) => parentPort!.postMessage(message), sendTo);
+void runProcessor(workerData as ProcessorData, (message) => parentPort!.postMessage(message), sendTo,
+  (handler) => parentPort!.on("message", handler));

@@ -7,6 +7,7 @@ import { WeftProgram, type RunResult } from "../kernel/runner.js";
 import { IoClient, type IoMode, type SendTo } from "../kernel/shared-io.js";
 import type { PreemptState } from "../kernel/preempt.js";
 import type { SignalAddresses } from "../kernel/signals.js";
+import type { DebugSession, DebugStop } from "../kernel/debug.js";
 
 /** What a processor's Worker is given (posted, or Node's workerData). Every field is cloned into the
  *  Worker except `memory`, `go`, `sequence`, `io.queues` and `io.sends`, which are shared. */
@@ -49,7 +50,14 @@ export interface ProcessorData {
   io: { queues: Int32Array; mode: IoMode; signal: boolean; sends?: Int32Array };
   /** Processor 0 of a fork's child: the memory is the parent's copy (host/mn/process.ts). */
   forkChild?: { request: number; pid: number; ppid: number };
+  /** The run has a debugger (host/kernel/debug.ts): word 0 of `pause` (shared) becomes 1 when it asks for
+   *  a pause, which processor 0 takes. */
+  debug?: { pause: Int32Array };
 }
+
+/** What the thread that started the run asks of a processor that holds the program stopped for its
+ *  debugger: a session call (answered by a "debug-answer" of the same `seq`), or "go". */
+export type DebugRequest = { kind: "debug"; op: "threads" | "thread" | "step" | "go"; id?: number; seq?: number };
 
 /** What a processor tells the thread that started the run, in the order it happens. */
 export type ProcessorMessage =
@@ -65,6 +73,8 @@ export type ProcessorMessage =
                                                       // for it); its answer goes to the processor's ring
   | { kind: "ready"; preempt: PreemptState; signals: SignalAddresses } // set up; processor 0: memory
                                                       // initialised, main spawned
+  | { kind: "debug-stop"; stop: DebugStop }            // the program stopped here for the debugger
+  | { kind: "debug-answer"; seq: number; value?: unknown; error?: string } // a DebugRequest's answer
   | { kind: "result"; result: RunResult; failed: boolean } // the loop ended (every processor sees the same
                                                       // end), or `failed`: this one's loop could not go on
   | { kind: "error"; name: string; message: string }; // the processor could not load or run
@@ -73,15 +83,42 @@ export type ProcessorMessage =
 export function isProcessorMessage(message: unknown): message is ProcessorMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
   return kind === "line" || kind === "died" || kind === "start" || kind === "io" || kind === "trace" || kind === "fork" || kind === "answer" || kind === "ready" ||
-    kind === "result" || kind === "error";
+    kind === "debug-stop" || kind === "debug-answer" || kind === "result" || kind === "error";
+}
+
+/** A processor's side of a debugger's stop: `stopped` posts it and serves the session with the requests
+ *  `listen` hands over, until "go". */
+function debugLink(post: (message: ProcessorMessage) => void, listen: (handler: (message: unknown) => void) => void) {
+  let serving: { session: DebugSession; go: () => void } | null = null;
+  listen((message) => {
+    const m = message as DebugRequest;
+    if (m?.kind !== "debug") return;
+    const now = serving;
+    if (m.op === "go") { serving = null; now?.go(); return; }
+    const seq = m.seq ?? 0;
+    if (!now) { post({ kind: "debug-answer", seq, error: "the program is not stopped" }); return; }
+    try {
+      const id = m.id ?? 0;
+      post({ kind: "debug-answer", seq, value: m.op === "threads" ? now.session.threads() : m.op === "thread" ? now.session.thread(id) : now.session.step(id) });
+    } catch (e) {
+      post({ kind: "debug-answer", seq, error: String((e as Error)?.message ?? e) });
+    }
+  });
+  return (stop: DebugStop, session: DebugSession) => new Promise<void>((go) => {
+    serving = { session, go };
+    post({ kind: "debug-stop", stop });
+  });
 }
 
 /** Loads the module as processor `data.index` over the shared memory and runs its loop to the end;
  *  everything it has to say goes to `post`; `sendTo` writes to a socket (Node: direct sends; absent: every
- *  call crosses to the owner). Never rejects: a failure is posted as an "error" message. */
+ *  call crosses to the owner); `listen` hands over the messages the Worker receives after its start (a
+ *  debugger's requests). Never rejects: a failure is posted as an "error" message. */
 export async function runProcessor(data: ProcessorData, post: (message: ProcessorMessage) => void,
-  sendTo?: SendTo): Promise<void> {
+  sendTo?: SendTo, listen?: (handler: (message: unknown) => void) => void): Promise<void> {
   try {
+    const stopped = data.debug && listen ? debugLink(post, listen) : null;
+    const pause = data.debug?.pause;
     const program = await WeftProgram.load(data.module, {
       saveAreaMax: data.saveAreaMax,
       memoryLimit: data.memoryLimit,
@@ -105,6 +142,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
         onFork: (copy, request, ring) => post({ kind: "fork", copy, request, ring }),
         forkChild: data.forkChild,
         answer: (request, ring, result) => post({ kind: "answer", request, ring, result }),
+        ...(stopped ? { debug: { stopped, pauseAsked: () => data.index === 0 && pause !== undefined && Atomics.exchange(pause, 0, 0) === 1 } } : {}),
         signalSource: data.signalSource,
         onReady: (preempt, signals) => post({ kind: "ready", preempt, signals }),
         // Blocks this Worker, never the page: a browser lets only Workers wait.

@@ -56,8 +56,10 @@ import { SHARED_MEMORY_MAXIMUM, PROCESSORS_MAX } from "../abi.js";
 import { startWebProcessor, startWebTicker } from "./workers-web.js";
 import { preemptOptionsError, type PreemptState } from "../kernel/preempt.js";
 import { stopTicker } from "./ticker.js";
-import { WeftSignals, raiseShared } from "../kernel/signals.js";
+import { WeftSignals, raiseShared, type SignalAddresses } from "../kernel/signals.js";
 import type { ProcessorMessage } from "./processor.js";
+import { SharedDebugger } from "./debugger.js";
+import type { SharedDebugHooks } from "../kernel/debug.js";
 import type { ProcessorWorker, StartProcessor, StartTicker, TickerWorker } from "./workers.js";
 import { SharedProcess } from "./process.js";
 import { ProcessIds, Children, ENOMEM, ENOSYS, ENOEXEC, applyActions } from "../kernel/processes.js";
@@ -80,6 +82,10 @@ export interface SharedRunOptions extends Pick<RunOptions,
    *  draw readThreadStats(tables) / readGroups(tables) while the processors run (best-effort snapshots,
    *  host/kernel/tables.ts, tableReader). */
   onStart?: (tables: CoreTables) => void;
+  /** A debugger (host/kernel/debug.ts): debugBreak() or pause() stops the whole program, every processor
+   *  with it, and onStop is called with a session whose calls are Promises; the program goes on when it
+   *  returns. M:N only. */
+  debug?: SharedDebugHooks;
   /** Internal (processes on processors, host/mn/process.ts): this run is a child process — id `pid`, parent
    *  `ppid`, of the family `ids`, with the descriptor table `io` and the family's clock origin `t0`. A
    *  fork's child runs over `fork.memory`, the parent's copy, and `fork.request` is the fork request of
@@ -129,7 +135,10 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   if (preemptError) throw new WeftError(preemptError);
   // A schedule on processors is not one the core chooses (kernel/explore.ts, design note).
   if ((options as { seed?: unknown }).seed !== undefined) throw new WeftError("a seeded run is N:1: use run(), or weft run --seed, which runs on one processor");
-  if ((options as { debug?: unknown }).debug !== undefined) throw new WeftError("a debugger's hooks stop a run of one processor: use run() (weft debug runs N:1)");
+  if (options.debug !== undefined) {
+    if (typeof (options.debug as { onStop?: unknown } | null)?.onStop !== "function") throw new WeftError("debug must be an object with onStop (consoleDebugger makes one)");
+    if (oneToOne) throw new WeftError("the 1:1 model has no debugger: each thread is pinned to a processor of its own, which a step cannot borrow (use M:N)");
+  }
   const modeError = ioModeError(options.ioMode);
   if (modeError) throw new WeftError(modeError);
   if (options.io !== undefined && typeof (options.io as { submit?: unknown } | null)?.submit !== "function") {
@@ -182,7 +191,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
     { io: relatives?.io ?? options.io, ioMode: options.ioMode, output, calls: { table: calls, imports: options.imports ?? {} }, processes: family });
   // A fork's child: the same module and options over the copy, its output this run's, nothing traced.
   const child = (copy: WebAssembly.Memory, request: number) => (pid: number) => runShared(module, {
-    ...options, signals: undefined, trace: undefined, onStart: undefined, io: undefined,
+    ...options, signals: undefined, trace: undefined, onStart: undefined, io: undefined, debug: undefined,
     stdout: (line) => output(1, line), stderr: (line) => output(2, line), onThreadDied: (message) => output(2, message),
     family: { pid, ppid: family.pid, ids: family.ids, io: owner.forkTable(), t0, fork: { memory: copy, request } },
   });
@@ -242,8 +251,11 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
     return null;
   };
 
+  let fail: (error: unknown) => void = () => {};
+  const debugging = options.debug ? new SharedDebugger(options.debug, (error) => fail(error)) : null;
   try {
     return await new Promise<RunResult>((resolve, reject) => {
+      fail = reject;
       let replaced = false;
       replaceRun = (start) => {
         // Every thread of this image is gone with its processors; the new one's end is this run's (it
@@ -258,6 +270,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         image.then((r) => resolve({ ...r, stdout: out.length ? out.join("\n") + "\n" : "", stderr: err.length ? err.join("\n") + "\n" : "" }), reject);
       };
       let ready = 0, done = 0;
+      let signalsAt: SignalAddresses | null = null;          // processor 0's, from its "ready"
       const pass = (m: ProcessorMessage) => {
         if (m.kind === "line") {
           (m.fd === 2 ? err : out).push(m.line);
@@ -284,6 +297,10 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           if (ending && printed >= Atomics.load(sequence, 0)) { const end = ending; ending = null; end(); }
         } else if (m.kind === "answer") {
           owner.answerFor(index, m.ring, m.request, m.result);
+        } else if (m.kind === "debug-stop") {
+          debugging?.stopped(workers.get(index), m.stop);
+        } else if (m.kind === "debug-answer") {
+          debugging?.answered(m.seq, m.value, m.error);
         } else if (m.kind === "fork") {
           if (!m.copy) owner.answerFor(index, m.ring, m.request, -ENOMEM);
           else owner.answerFor(index, m.ring, m.request, family.fork(child(m.copy, m.request)));
@@ -293,6 +310,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           if (index === 0) {                                                          // step 3
             preempt = m.preempt;
             const at = m.signals;
+            signalsAt = at;
             signals?.attach((sig) => raiseShared(memory, at, sig));
             family.ready((sig) => raiseShared(memory, at, sig));
             for (let i = 1; i < count; i++) start(i);
@@ -302,6 +320,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
             Atomics.notify(go, 0);
             if (ticker && preempt) ticker.post({ memory, requests: preempt.requests, processors: count, tick: preempt.tick, stop });
             if (options.onStart) tableReader(module, memory).then(options.onStart).catch(reject);
+            if (debugging && signalsAt) debugging.started(memory, signalsAt);
           }
         } else if (m.kind === "result" && m.result.status === "retired") {
           const w = workers.get(index);                                                 // 1:1: its thread ended
@@ -348,7 +367,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
             module, memory, index, count, t0, go, sequence, oneToOne, saveAreaMax: options.saveAreaMax, memoryLimit: options.memoryLimit, gcPercent: options.gcPercent,
             slice: options.slice, tick: options.tick, exactAccounting: options.exactAccounting, signalSource: signals !== undefined || relatives !== undefined,
             forkChild: forkOf && index === 0 ? { request: forkOf.request, pid: relatives!.pid, ppid: relatives!.ppid } : undefined,
-            deadlock: options.deadlock, serve: options.serve, trace: options.trace,
+            deadlock: options.deadlock, serve: options.serve, trace: options.trace, ...(debugging ? { debug: { pause: debugging.pauseWord } } : {}),
             io: { queues: owner.shared, mode: owner.ioMode, signal: owner.needsSignal, sends: owner.sends?.table },
           },
           { onMessage: (m) => onMessage(index, m), onFailure: (reason) => reject(new Error(`processor ${index} failed: ${reason}`)) },
@@ -363,6 +382,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
       }
     });
   } finally {
+    debugging?.close();
     family.end();
     signals?.detach();
     clearTimeout(timer);

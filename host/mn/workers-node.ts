@@ -10,7 +10,7 @@ export const startNodeProcessor: StartProcessor = (data, events) => {
   const worker = new Worker(new URL("./processor-worker.js", import.meta.url), { workerData: data, execArgv: [] });
   worker.on("message", (message: unknown) => { if (isProcessorMessage(message)) events.onMessage(message); });
   worker.on("error", (error) => events.onFailure(error.message));
-  return worker;
+  return { terminate: () => worker.terminate(), send: (request) => worker.postMessage(request) };
 };
 
 export const startNodeTicker: StartTicker = (onFailure) => {

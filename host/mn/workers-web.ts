@@ -18,7 +18,7 @@ export const startWebProcessor: StartProcessor = (data, events) => {
   };
   worker.onmessageerror = () => events.onFailure("a message from it could not be received");
   worker.postMessage(data);
-  return worker;
+  return { terminate: () => worker.terminate(), send: (request) => worker.postMessage(request) };
 };
 
 export const startWebTicker: StartTicker = (onFailure) => {

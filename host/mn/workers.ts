@@ -1,13 +1,15 @@
 // How a processor's Worker and the ticker's Worker are started, as the start protocol (host/mn/run.ts)
 // sees them: one interface, two providers (workers-node.ts for Node's worker_threads, workers-web.ts for
 // a browser's module Workers).
-import type { ProcessorData, ProcessorMessage } from "./processor.js";
+import type { DebugRequest, ProcessorData, ProcessorMessage } from "./processor.js";
 import type { TickerData } from "./ticker.js";
 
 /** A processor's Worker, as the start protocol sees it once started. */
 export interface ProcessorWorker {
   /** Stops the Worker wherever its processor is (waiting, or inside Wasm). */
   terminate(): Promise<unknown> | void;
+  /** Sends its processor a debugger's request (host/mn/processor.ts, DebugRequest). */
+  send?(request: DebugRequest): void;
 }
 
 /** What a started Worker reports: its processor's messages, or a failure of the Worker itself (its

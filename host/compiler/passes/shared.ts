@@ -78,7 +78,7 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "core/scheduler/tlsBase", "the TLS block of the thread this processor runs"],
   [WEFT + "core/scheduler/resuming", "a rewind this processor's loop started"],
   [WEFT + "core/scheduler/probing", "a backtrace's rewind this processor started"],
-  [WEFT + "core/scheduler/stepThread", "a debugger's step (N:1 only: never set in a shared build)"],
+  [WEFT + "core/scheduler/stepThread", "a debugger's step: the thread this processor runs next, alone"],
   [WEFT + "core/scheduler/unwinding", "an unwind this processor's thread started"],
   [WEFT + "core/savearea/scratch", "this processor's scratch save area"],
   [WEFT + "core/savearea/scratchSize", "the size of that scratch area"],
