@@ -882,8 +882,9 @@ export class WeftProgram {
   }
 
   /** Stops the program at its loop's next return (the next switch, or the running thread's next
-   *  safepoint once its tick comes) and calls the debugger's hook. No-op without a debugger. On
-   *  processors the run asks it of one processor (host/mn/run.ts), whose host must be free to hear it. */
+   *  safepoint once its tick comes) and calls the debugger's hook. No-op without a debugger. (On
+   *  processors the run's debugger asks processor 0 through its pause word and its turn flag instead:
+   *  processor.debug.pauseAsked, host/mn/debugger.ts.) */
   pause(): void {
     if (!this.debugger()) return;
     this.pauseRequested = true;
