@@ -7,7 +7,8 @@
 //   node bench/http.js --quick    shorter runs
 //   node bench/http.js --gc       gc_cost_http: the example built with the collector / without it
 //   node bench/http.js --mn       M:N: http_mn_vs_node (examples/http.ts on 2 processors / node) and
-//                                 http_mn_speedup_2 (bench/programs/http_work.ts, 2 processors / 1)
+//                                 http_mn_speedup_2 (bench/programs/http_work.ts, 2 processors / 1), with
+//                                 the CPU each costs a request, against the floor of Node's sockets
 //
 // Each server runs in a process of its own, and wrk in another, so no two share a JS thread. After a
 // warm-up of each, the measured runs alternate (node, weft, node, weft ...) so that drift of the machine
@@ -17,7 +18,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir, loadavg } from "node:os";
+import { tmpdir, loadavg, availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median } from "./baselines.js";
@@ -86,11 +87,12 @@ function cpuSeconds(pid) {
 /** The kernel's clock ticks per second (/proc's unit). */
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
-/** wrk on `server` (from startServer), with the server's CPU time per request (µs). */
+/** wrk on `server` (from startServer), with the server's CPU time per request (µs) and wrk's own. */
 function wrkMeasured(server, seconds) {
   const before = cpuSeconds(server.pid);
   const r = wrk(server.url, seconds);
-  return { ...r, cpuPerRequest: (cpuSeconds(server.pid) - before) * 1e6 / (r.rps * seconds) };
+  const requests = r.rps * seconds;
+  return { ...r, cpuPerRequest: (cpuSeconds(server.pid) - before) * 1e6 / requests, wrkCpuPerRequest: r.cpu * 1e6 / requests };
 }
 
 /** wrk's seconds, milliseconds or microseconds, in ms. */
@@ -98,17 +100,22 @@ function ms(value, unit) {
   return Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? NaN);
 }
 
-/** One wrk run: requests/s, p99 latency (ms), and the errors it saw. */
+/** One wrk run: requests/s, p99 latency (ms), the errors it saw, and the CPU seconds wrk itself used
+ *  (its shell's children's times from /proc, NaN where they cannot be read). */
 function wrk(url, seconds) {
-  const r = spawnSync("wrk", ["-t1", "-c100", `-d${seconds}s`, "--latency", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  // The shell prints its own /proc record after wrk: cutime and cstime are then wrk's.
+  const script = `wrk "$@"; status=$?; echo; cat /proc/$$/stat 2>/dev/null; exit $status`;
+  const r = spawnSync("sh", ["-c", script, "sh", "-t1", "-c100", `-d${seconds}s`, "--latency", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
   if (r.status !== 0) throw new Error(`bench http: wrk failed on ${url}: ${r.stderr || r.error?.message || r.status}`);
+  const stat = /^\d+ \(sh\) (.*)$/m.exec(r.stdout)?.[1].split(" ");            // fields 3 on
+  const cpu = stat ? (Number(stat[13]) + Number(stat[14])) / CLOCK_TICKS : NaN;        // 16, 17: cutime, cstime
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
   const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(r.stdout);
   if (!rps || !p99) throw new Error(`bench http: cannot read wrk's output:\n${r.stdout}`);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
   const errors = (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
-  return { rps: Number(rps[1]), p99: ms(p99[1], p99[2]), errors };
+  return { rps: Number(rps[1]), p99: ms(p99[1], p99[2]), errors, cpu };
 }
 
 /** Measures both servers; resolves to the result, or null when wrk is not there. */
@@ -179,9 +186,11 @@ export async function httpGcBench({ quick = false } = {}) {
 /** M:N: examples/http.ts on 2 processors against Node's http (http_mn_vs_node, target ≥ 1.3), and
  *  bench/programs/http_work.ts (~0.2 ms of CPU per request) on 2 processors over 1 (http_mn_speedup_2,
  *  target ≥ 1.6). Same method as httpBench: alternating runs in one session, medians. With each server's
- *  CPU time per request (every thread of its process, from /proc): the ratio of requests is bounded by
- *  it, since wrk shares the machine's two cores with the server. Resolves to both results, or null when
- *  wrk is not there. */
+ *  CPU time per request (every thread of its process, from /proc) and wrk's own: where wrk shares the
+ *  machine's cores with the server, requests/s is bounded by cores / (server's + wrk's CPU per request).
+ *  `cpu_us_for_target` is the most a request may cost a server for the target ratio with every core busy,
+ *  and `floor_cpu_us_per_request` what it costs a server with no HTTP at all (serveRaw), about the least
+ *  any server on Node's sockets spends. Resolves to both results, or null when wrk is not there. */
 export async function httpMnBench({ quick = false } = {}) {
   if (!ensureWrk()) return null;
   const seconds = quick ? 2 : 5, rounds = quick ? 2 : 3;
@@ -198,12 +207,16 @@ export async function httpMnBench({ quick = false } = {}) {
     try { wrk(server.url, 1); return server; }
     catch (e) { await server.stop(); throw e; }
   };
-  const runs = { node: [], mn2: [], work1: [], work2: [] };
+  const runs = { node: [], raw: [], mn2: [], work1: [], work2: [] };
   const node = await startServer(["--serve-node"]);
+  let raw;
   try {
+    raw = await startServer(["--serve-raw"]);
     wrk(node.url, 1);
+    wrk(raw.url, 1);
     for (let i = 0; i < rounds; i++) {
       runs.node.push(wrkMeasured(node, seconds));
+      runs.raw.push(wrkMeasured(raw, seconds));
       for (const [key, wasm, processors, address] of [["mn2", files.http, 2, WEFT_ADDRESS], ["work1", files.work, 1, WORK_ADDRESS], ["work2", files.work, 2, WORK_ADDRESS]]) {
         const server = await measure(["--serve-weft-mn", wasm, String(processors), address]);
         try { runs[key].push(wrkMeasured(server, seconds)); } finally { await server.stop(); }
@@ -211,17 +224,21 @@ export async function httpMnBench({ quick = false } = {}) {
     }
   } finally {
     await node.stop();
+    await raw?.stop();
   }
   // Errors are reported with the figures (wrk counts a reply slower than 2 s as a timeout error).
   const errors = (key) => runs[key].reduce((n, r) => n + r.errors, 0);
   const rps = (key) => median(runs[key].map((r) => r.rps));
   const p99 = (key) => median(runs[key].map((r) => r.p99));
   const cpu = (key) => +median(runs[key].map((r) => r.cpuPerRequest)).toFixed(1);
+  const wrkCpu = (key) => +median(runs[key].map((r) => r.wrkCpuPerRequest)).toFixed(1);
+  const cores = availableParallelism();
   return [
     { bench: "http_mn_vs_node", value: +(rps("mn2") / rps("node")).toFixed(3), unit: "ratio",
       weft_rps: Math.round(rps("mn2")), node_rps: Math.round(rps("node")), weft_p99_ms: +p99("mn2").toFixed(2),
       node_p99_ms: +p99("node").toFixed(2), weft_cpu_us_per_request: cpu("mn2"), node_cpu_us_per_request: cpu("node"),
-      processors: 2, errors: errors("mn2"), runs: rounds, seconds, node: process.version },
+      floor_cpu_us_per_request: cpu("raw"), floor_rps: Math.round(rps("raw")), wrk_cpu_us_per_request: wrkCpu("mn2"), cores,
+      cpu_us_for_target: +(cores * 1e6 / (MN_TARGET * rps("node")) - wrkCpu("mn2")).toFixed(1), processors: 2, errors: errors("mn2"), runs: rounds, seconds, node: process.version },
     { bench: "http_mn_speedup_2", value: +(rps("work2") / rps("work1")).toFixed(3), unit: "ratio",
       rps_1: Math.round(rps("work1")), rps_2: Math.round(rps("work2")), p99_1_ms: +p99("work1").toFixed(2),
       p99_2_ms: +p99("work2").toFixed(2), errors_1: errors("work1"), errors_2: errors("work2"), runs: rounds, seconds },
@@ -243,6 +260,8 @@ async function main(argv) {
     console.log(`http M:N (wrk -t1 -c100, ${vs.runs} × ${vs.seconds} s each, medians; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
     console.log(`  node http            ${String(vs.node_rps).padStart(8)} req/s   p99 ${vs.node_p99_ms} ms   CPU ${vs.node_cpu_us_per_request} µs/request`);
     console.log(`  weft, 2 processors   ${String(vs.weft_rps).padStart(8)} req/s   p99 ${vs.weft_p99_ms} ms   CPU ${vs.weft_cpu_us_per_request} µs/request   ${vs.value.toFixed(2)}× node (target ≥ ${MN_TARGET})`);
+    console.log(`  Node's sockets, no HTTP ${String(vs.floor_rps).padStart(5)} req/s                 CPU ${vs.floor_cpu_us_per_request} µs/request (the floor)`);
+    console.log(`  ${MN_TARGET}× node with ${vs.cores} cores busy: a request may cost the server ${vs.cpu_us_for_target} µs (wrk takes ${vs.wrk_cpu_us_per_request} µs of each)`);
     console.log(`  http_work, 1 proc    ${String(speedup.rps_1).padStart(8)} req/s   p99 ${speedup.p99_1_ms} ms`);
     console.log(`  http_work, 2 procs   ${String(speedup.rps_2).padStart(8)} req/s   p99 ${speedup.p99_2_ms} ms   ${speedup.value.toFixed(2)}× (target ≥ ${SPEEDUP_TARGET})`);
     return;
@@ -283,6 +302,18 @@ async function serveWeftShared(wasmFile, processors, address) {
   process.exitCode = 1;
 }
 
+/** The floor: Node's sockets and no HTTP at all, each read answered with one canned response (right
+ *  only for a client that sends a request and waits for its answer, as wrk does here). */
+async function serveRaw() {
+  const net = await import("node:net");
+  const response = Buffer.from("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nhello\n");
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});               // wrk resets its connections at the end of a run
+    socket.on("data", () => socket.write(response));
+  });
+  server.listen(0, "127.0.0.1", () => console.log(`listening on http://127.0.0.1:${server.address().port}/`));
+}
+
 /** The reference: what the Node documentation's smallest server does. */
 async function serveNode() {
   const http = await import("node:http");
@@ -294,6 +325,6 @@ if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) 
   const argv = process.argv.slice(2);
   const role = argv[0] === "--serve-weft" ? serveWeft(argv[1])
     : argv[0] === "--serve-weft-mn" ? serveWeftShared(argv[1], argv[2], argv[3])
-    : argv[0] === "--serve-node" ? serveNode() : main(argv);
+    : argv[0] === "--serve-node" ? serveNode() : argv[0] === "--serve-raw" ? serveRaw() : main(argv);
   role.catch((e) => { console.error(e.message); process.exitCode = 1; });
 }
