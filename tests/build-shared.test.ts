@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import binaryen from "../host/compiler/binaryen.js";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
 import { BuildError } from "../host/compiler/errors.js";
 import type { BuildResult } from "../host/compiler/build.js";
 import { SHARED_EXPORTS, SHARED_GLOBALS_BYTES, shareModule } from "../host/compiler/passes/shared.js";
@@ -104,6 +105,42 @@ describe("build --shared", () => {
     ]);
     expect(one.weft_main_value()).toBe(42);                  // written by instance 2, read by instance 1
     expect(counter()).toBe(42);
+  });
+
+  // assembly/core/atomics.ts, atomicWait: Node 20's baseline compiler zeroes the stack slot before a
+  // wait's address, so every wait has a frame of its own with nothing read after it.
+  it("waits on shared memory in atomicWait alone, never inlined, at every optimisation level", async () => {
+    const full = await build(program("sync_mutex.ts"), { shared: true, optimize: true });
+    for (const built of [shared, full]) {
+      const functions = wat(built.wasm).split(/\n \(func /).slice(1);
+      const waiting = functions.filter((f) => f.includes("memory.atomic.wait32"));
+      expect(waiting.map((f) => f.slice(0, f.indexOf(" ")))).toEqual(["$~lib/weft/assembly/core/atomics/atomicWait"]);
+      expect(functions.filter((f) => f.includes("(call $~lib/weft/assembly/core/atomics/atomicWait")).length).toBeGreaterThan(2);
+    }
+  });
+
+  it("keeps a caller's local across a call that waits, in the engine's baseline tier", () => {
+    // The pattern atomicWait relies on: the caller's last local is live across the call; the wait, in a
+    // function of its own, is at the address's slot. (Inlined, Node 20 returns 0 here.)
+    const mod = binaryen.parseText(`(module
+      (memory 1 1 shared)
+      (func $sync)
+      (func $wait (param $addr i32) (param $ns i64) (result i32)
+        (memory.atomic.wait32 (local.get $addr) (i32.const 1) (local.get $ns)))
+      (func (export "f") (param $addr i32) (param $ns i64) (result i32)
+        (local $keep i32)
+        (local.set $keep (i32.add (local.get $addr) (i32.const 1000)))
+        (call $sync)
+        (drop (call $wait (local.get $addr) (local.get $ns)))
+        (local.get $keep)))`);
+    mod.setFeatures(FEATURES);
+    const bytes = Buffer.from(mod.emitBinary()).toString("base64");
+    mod.dispose();
+    const script = `const m = new WebAssembly.Module(Buffer.from(process.argv[1], "base64"));
+      process.stdout.write(String(new WebAssembly.Instance(m).exports.f(8, 0n)));`;
+    const child = spawnSync(process.execPath, ["--liftoff-only", "-e", script, bytes], { encoding: "utf8" });
+    expect(child.stderr).toBe("");
+    expect(child.stdout).toBe("1008");
   });
 });
 

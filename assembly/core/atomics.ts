@@ -60,3 +60,16 @@
   store<i32>(addr, old & bits);
   return old;
 }
+
+/** memory.atomic.wait32 (shared builds only): sleeps while the word at `addr` holds `expected`, up to
+ *  `timeoutNs` (< 0: no limit); 0 woken, 1 the word differed, 2 timed out. Every wait weft makes goes
+ *  through here, and this function is never inlined (host/compiler/pipeline.ts, NEVER_INLINE): Node 20's
+ *  V8 (11.3) compiles a wait in its baseline tier (Liftoff) so that the address, widened to 64 bits and
+ *  spilled across the timeout's conversion, is stored 8 bytes wide into a 4-byte stack slot, zeroing the
+ *  slot before it — the calling function's last local. Inlined into idleWait, that zeroed its asleep
+ *  flag's address: the flag stayed set on a processor that went on running threads, and another declared
+ *  a false deadlock. Here nothing is read after the wait (tests/build-shared.test.ts checks both the
+ *  builds and the engine). Node 22 and later compile it right. */
+export function atomicWait(addr: usize, expected: i32, timeoutNs: i64): i32 {
+  return atomic.wait<i32>(addr, expected, timeoutNs);
+}

@@ -47,7 +47,7 @@
 // collector while the world is stopped; `top` once, when the processor enters.
 
 import { Thread } from "./layout";
-import { SHARED_MEMORY } from "./atomics";
+import { SHARED_MEMORY, atomicWait } from "./atomics";
 import { getStackPointer } from "./asyncify";
 import { currentThread, loopStackPointer } from "./scheduler";
 import { processorIndex, processors, PROCESSORS_MAX } from "./processor";
@@ -129,7 +129,7 @@ export function forkStopTheWorld(): void {
   while (true) {                                      // a collection's stop first runs to its end
     let seen = atomic.cmpxchg<u32>(stop, 0, 2);
     if (seen == 0) break;
-    atomic.wait<u32>(stop, seen, 1000000);
+    atomicWait(stop, <i32>seen, 1000000);
   }
   handOffRequeue();                                   // this one's slot too, as loopPark does the others'
   stopOthers(true);
@@ -149,7 +149,7 @@ function stopOthers(fork: bool): void {
       if (++spins < 1000) continue;
       let seen = atomic.load<i32>(ARRIVALS);
       if (stoppedFor(at, fork)) break;
-      atomic.wait<i32>(ARRIVALS, seen, 1000000);         // 1 ms at most: a lost notify costs no more
+      atomicWait(ARRIVALS, seen, 1000000);         // 1 ms at most: a lost notify costs no more
       preemptRequestFor(i);
     }
   }
@@ -271,7 +271,7 @@ function waitForEnd(at: usize): void {
   let stop = gcStopWord();
   while (true) {
     let seen = atomic.load<u32>(stop);
-    if (seen != 0) { atomic.wait<u32>(stop, seen, -1); continue; }
+    if (seen != 0) { atomicWait(stop, <i32>seen, -1); continue; }
     atomic.store<i32>(at, RUNNING);
     if (!stopRequested()) return;
     atomic.store<i32>(at, PARKED);

@@ -64,7 +64,7 @@
 //     │ turns     i32 × PROCESSORS_MAX  1: processor i's host wants a turn soon (atomic) │
 // ╘═════════════════════════════════════════════════════════════════════════════════╛
 
-import { SHARED_MEMORY } from "./atomics";
+import { SHARED_MEMORY, atomicWait } from "./atomics";
 import { heapTryAlloc } from "../runtime/index";
 import { runQueueWorkFor } from "./runqueue";
 import { ioRingHasWork } from "./completion";
@@ -186,7 +186,7 @@ export function spinLockContended(lock: usize): void {
     gcCheckpoint();                           // its holder may be stopped for a collection (core/gc.ts)
   }
   while (atomic.xchg<i32>(lock, 2) != 0) {
-    atomic.wait<i32>(lock, 2, LOCK_SLEEP_NS);
+    atomicWait(lock, 2, LOCK_SLEEP_NS);
     gcCheckpoint();
   }
 }
@@ -302,7 +302,7 @@ export function idleWait(timeoutMs: f64): void {
     schedLockDrop();
     let ns: i64 = timeoutMs < 0 ? -1 : <i64>(timeoutMs * 1e6);
     gcMutatorLeave();                         // asleep: a collection need not wait for it (core/gc.ts)
-    atomic.wait<i32>(word, seen, ns);
+    atomicWait(word, seen, ns);
     gcMutatorEnter();
     schedLockTake();
   }

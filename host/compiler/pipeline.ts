@@ -53,11 +53,23 @@ const SWITCH = "~lib/weft/assembly/core/scheduler/suspend";
 const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
 /** The safepoints' switches (assembly/core/scheduler.ts): like SWITCH, bottoms of a thread's frames; and the
  *  spill, which moves an unwind under way (called only by host/compiler/passes/resumable.ts's frames). */
-/** Functions the final optimisation never inlines (Binaryen's no-inline patterns): a resume path runs once
- *  per switch, not in its dispatcher's loop (passes/resumable.ts); a thread whose frames were lost is dealt
- *  with outside the scheduler's loop (assembly/core/scheduler.ts, framesLost and endLost), which is
- *  inlined into weft_run and would otherwise carry that rare code beside the switch. */
-const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/scheduler/endLost"];
+/** Functions Binaryen never inlines (its no-inline patterns): a resume path runs once per switch, not in
+ *  its dispatcher's loop (passes/resumable.ts); a thread whose frames were lost is dealt with outside the
+ *  scheduler's loop (assembly/core/scheduler.ts, framesLost and endLost), which is inlined into weft_run
+ *  and would otherwise carry that rare code beside the switch; and every wait on shared memory must keep
+ *  a frame of its own, where a baseline compiler that clobbers the slot before the wait's address has
+ *  nothing to lose (assembly/core/atomics.ts, atomicWait). */
+const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/scheduler/endLost", "*/core/atomics/atomicWait"];
+
+/** Marks NEVER_INLINE's functions in `mod`. The mark is kept on the function, not in the binary or the
+ *  text: a module parsed again (passes/shared.ts) is marked again. */
+export function markNeverInline(mod: binaryen.Module): void {
+  for (const pattern of NEVER_INLINE) {
+    binaryen.setPassArgument("no-inline", pattern);
+    mod.runPasses(["no-inline"]);
+  }
+  binaryen.setPassArgument("no-inline", null);
+}
 
 /** Functions that call through a pointer but never reach a switch: the collector's slow path, which
  *  __new takes, and its root sources (assembly/core/gc.ts). Asyncify assumes any indirect call may
@@ -339,6 +351,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
       binaryen.setFlexibleInlineMaxSize(0);
       binaryen.setOneCallerInlineMaxSize(0);
     }
+    markNeverInline(mod);
     try {
       if (optimize || options.inlineBeforeAsyncify) mod.optimize();
     } finally {
@@ -376,11 +389,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     for (const name of ["__weft_spill", "__weft_direct_unwind", "__weft_probe_here"]) if (mod.getExport(name)) mod.removeExport(name);
     if (!resumable) for (const copy of originals.values()) mod.removeFunction(copy);
     // Cold paths stay out of line: inlined, they would only crowd the fast path they sit beside.
-    for (const pattern of NEVER_INLINE) {
-      binaryen.setPassArgument("no-inline", pattern);
-      mod.runPasses(["no-inline"]);
-    }
-    binaryen.setPassArgument("no-inline", null);
+    markNeverInline(mod);
     if (mod.getExport("__weft_preempt_switch")) mod.removeExport("__weft_preempt_switch");
 
     const after = functionBodies(mod.emitText());
@@ -398,7 +407,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     if (wasi) plainAtomics(mod);
     if (!wasi && !options.shared) addGlobalsSnapshot(mod);   // fork() (passes/fork.ts)
     if (options.shared) {
-      const made = shareModule(mod, FEATURES, optimize);
+      const made = shareModule(mod, FEATURES, optimize, markNeverInline);
       mod.dispose();
       ({ module: mod, layout: shared } = made);
     }

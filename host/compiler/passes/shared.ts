@@ -179,8 +179,10 @@ interface DataSegments {
 
 interface MovedGlobal { name: string; type: binaryen.Type; init: binaryen.ExpressionRef; address: number }
 
-/** Steps 1-3 of the design note, on an optimised module. Returns a new module (the caller disposes `mod`). */
-export function shareModule(mod: binaryen.Module, features: binaryen.Features, optimize: boolean): { module: binaryen.Module; layout: SharedLayout } {
+/** Steps 1-3 of the design note, on an optimised module. Returns a new module (the caller disposes `mod`);
+ *  `mark` gives it the marks a parse loses (the pipeline's no-inline marks) before it is optimised. */
+export function shareModule(mod: binaryen.Module, features: binaryen.Features, optimize: boolean,
+  mark: (module: binaryen.Module) => void = () => {}): { module: binaryen.Module; layout: SharedLayout } {
   schedulerGlobalsKnown(mod);
   const base = globalsBlock(mod);
   const moved = globalsToMove(mod, base);
@@ -193,6 +195,7 @@ export function shareModule(mod: binaryen.Module, features: binaryen.Features, o
   catch (e) { throw new BuildError(`weft build --shared: the rewritten module does not parse: ${(e as Error).message}`); }
   try {
     shared.setFeatures(features);
+    mark(shared);
     if (optimize) shared.optimize();
   } catch (e) {
     shared.dispose();
