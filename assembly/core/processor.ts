@@ -35,9 +35,9 @@
 // off by exchanging its flag to 0, bumps its word and notifies it — no lock. Both sides store, then
 // load (sequentially consistent atomics), so either the pusher sees the sleeper or the sleeper's last
 // look sees the thread: no wake-up is lost. When a processor would go idle and every other one is idle
-// already, with no timers, no thread can ever run again: the program is deadlocked, and every processor
-// returns RUN_DEADLOCK. That check is made under schedLock, and only processors that ran no thread can be
-// idle, so it cannot be fooled by a push in flight.
+// already (their asleep flags), with no timers, no thread can ever run again: the program is deadlocked,
+// and every processor returns RUN_DEADLOCK. That check is made under schedLock, and only processors that
+// ran no thread can be idle, so it cannot be fooled by a push in flight.
 //
 // I/O completions. The I/O host is another kernel thread (host/kernel/shared-io.ts). It is a pusher too:
 //   1. it writes the request's result and appends its address to the ring of the processor that
@@ -263,13 +263,26 @@ export function wakeAllProcessors(): void {
 /** With the lock held, when this processor found nothing to run: true if every other processor sleeps
  *  too and nothing is timed — nothing can ever run again. */
 export function allOthersIdle(): bool {
-  return atomic.load<i32>(idleCount) + retired == processorCount - 1;
+  return othersAsleep() + retired == processorCount - 1;
 }
 
 /** 1:1, with the lock held, on a processor whose thread just finished (counted in `retired`): every
  *  processor is asleep or gone. */
 export function allIdleOrRetired(): bool {
-  return atomic.load<i32>(idleCount) + retired == processorCount;
+  return othersAsleep() + retired == processorCount;
+}
+
+/** How many processors other than this one are marked asleep, by their flags. Not idleCount: a waker
+ *  exchanges a sleeper's flag to 0 and only then takes it off the count, so a waker the kernel preempts
+ *  between the two leaves the count holding a processor that has left idleWait — this one, which would
+ *  then count itself and see a deadlock while the waker runs threads. A flag is set only under the lock,
+ *  so a processor whose flag is 0 but which is about to sleep takes the lock and looks again. */
+function othersAsleep(): i32 {
+  let marked = 0;
+  for (let i = 0, n = processorCount; i < n; i++) {
+    if (i != processorIndex && atomic.load<i32>(asleep + (<usize>i << 2)) != 0) marked++;
+  }
+  return marked;
 }
 
 /** fork's child in a shared build (core/fork.ts), before its processors run: no lock held, nobody asleep
