@@ -192,7 +192,10 @@ export function waiterPoolBytes(): usize { return <usize>atomicLoad(pooledBytes)
 /** Makes `w` a single operation's waiter: it decides itself. */
 // @ts-ignore: decorator
 @inline export function waiterPrepare(w: Waiter, flags: i32, value: u64): void {
-  parkerReset(changetype<usize>(w));        // `state` is at offset 0
+  // WAITING (`state` is at offset 0), by a plain store: the waiter is nobody else's until the caller's
+  // unlock of the channel publishes it (queued under the lock), and its last waker's stores came before
+  // the DONE this thread read when it last used it. (parkerReset's seq-cst store is a locked instruction.)
+  store<i32>(changetype<usize>(w), Parker.WAITING);
   w.parker = changetype<usize>(w);
   w.thread = currentThread;
   w.caseIndex = 0;
