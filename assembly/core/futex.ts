@@ -167,42 +167,59 @@ function resize(): bool {
  *  unparkWith (a channel operation's waiter, lib/waiter.ts). `kind` is WAIT_CHANNEL_SEND or
  *  WAIT_CHANNEL_RECV (see inTable). May return without parking, or be woken spuriously: callers loop.
  *
- *  The hand-over (M:N). The thread's `waitAddr` is the claim: the owner publishes it (BLOCKED first),
- *  then looks at the word again; the waker stores the word, then exchanges `waitAddr` from `addr` to 0,
- *  and whoever of the two does that exchange owns the thread's wake-up. If the owner takes it back, it
- *  goes on running; if the waker wins, the owner switches out and the waker makes it runnable. Each
- *  side stores, then reads (sequentially consistent), so one of them sees the other. While the waker
- *  works on the thread the word reads Parker.PENDING (lib/waiter.ts) and the owner does not return, so the
- *  thread cannot finish under it. */
+ *  The hand-over (M:N) is one word: the owner, BLOCKED first, compare-and-swaps the word from `expected`
+ *  to its Thread's address | PARKED (records are 16-aligned, so the low bits are free), and parks only if
+ *  that succeeds; the waker exchanges its value in, and wakes the owner only if it took PARKED out. Each
+ *  side makes one locked instruction, and exactly one of them goes second: the owner's swap fails (the
+ *  value is in: it goes on) or the waker's exchange finds the owner parked (it alone wakes it, while the
+ *  owner switches out or after). A signal takes the owner out of PARKED by swapping WAITING back
+ *  (core/signal.ts, signalInterrupt); the thread's address in the word makes sure it is this thread's.
+ *  `waitAddr` names the word for that and for reports; it is not the claim. */
 // @ts-ignore: decorator
 @inline export function parkOn(addr: usize, expected: i32, kind: i32): void {
   let t = changetype<Thread>(currentThread);
   transition(t, FROM_RUNNING, STATE_BLOCKED);
   t.waitKind = kind;
+  t.waitAddr = addr;
   if (SHARED_MEMORY) {
-    let claim = changetype<usize>(t) + offsetof<Thread>("waitAddr");
-    atomic.store<u32>(claim, <u32>addr);
-    if (atomic.load<i32>(addr) != expected && atomic.cmpxchg<u32>(claim, <u32>addr, 0) == <u32>addr) {
-      t.state = STATE_RUNNING;                // taken back before any waker saw it
+    if (atomic.cmpxchg<i32>(addr, expected, parkedWord(t)) != expected) {
+      t.state = STATE_RUNNING;                // the value came first: nobody saw this thread parked
       return;
     }
-  } else {
-    t.waitAddr = addr;                        // N:1: nothing runs between the caller's look and this
-  }
+  }                                           // N:1: nothing runs between the caller's look and here
   suspend();
 }
 
-/** Stores `value` into the word at `addr` and, if `t` is parked on it (parkOn), makes `t` runnable. `t`
- *  must have been read before: once the word holds `value`, its owner may go on and reuse what held it.
- *  `pending` is a value of the word its owner waits through without parking (Parker.PENDING). */
+/** Parks the running thread (M:N) on the word at `addr`, which no other thread can see yet: the caller then
+ *  publishes it (a channel's unlock publishes the waiter queued under the lock) and calls suspend. The
+ *  word becomes PARKED by a plain store, and, as after parkOn's swap, whoever takes it out of PARKED wakes
+ *  the thread, which may happen before it has switched out (handOff waits for that). */
 // @ts-ignore: decorator
-@inline export function unparkWith(t: Thread, addr: usize, value: i32, pending: i32): void {
+@inline export function parkUnseen(addr: usize, kind: i32): void {
+  let t = changetype<Thread>(currentThread);
+  transition(t, FROM_RUNNING, STATE_BLOCKED);
+  t.waitKind = kind;
+  t.waitAddr = addr;
+  store<i32>(addr, parkedWord(t));
+}
+
+/** The word of a thread parked by parkOn or parkUnseen (M:N): its record's address | PARKED (lib/waiter.ts, Parker). */
+// @ts-ignore: decorator
+@inline export function parkedWord(t: Thread): i32 { return <i32>changetype<usize>(t) | PARKED; }
+
+/** Phase bits of a parked word (the same as lib/waiter.ts's Parker.PARKED and Parker.PHASE). */
+// @ts-ignore: decorator
+@inline export const PARKED: i32 = 3;
+// @ts-ignore: decorator
+@inline const PARK_PHASE: i32 = 3;
+
+/** Stores `value` into the word at `addr` and, if `t` is parked on it (parkOn), makes `t` runnable. `t`
+ *  must have been read before: once the word holds `value`, its owner may go on and reuse what held it. */
+// @ts-ignore: decorator
+@inline export function unparkWith(t: Thread, addr: usize, value: i32): void {
   if (SHARED_MEMORY) {
-    atomic.store<i32>(addr, pending);
-    let won = atomic.cmpxchg<u32>(changetype<usize>(t) + offsetof<Thread>("waitAddr"), <u32>addr, 0) == <u32>addr;
-    atomic.store<i32>(addr, value);
-    // Won: the owner switches out (or has) and only this wakes it; it cannot finish meanwhile.
-    if (won) handOff(t);
+    // Took PARKED out: the owner switches out (or has) and only this wakes it; it cannot finish meanwhile.
+    if ((atomic.xchg<i32>(addr, value) & PARK_PHASE) == PARKED) handOff(t);
   } else {
     store<i32>(addr, value);
     if (t.state == STATE_BLOCKED && t.waitAddr == addr && !inTable(t)) { t.waitAddr = 0; makeRunnable(t); }

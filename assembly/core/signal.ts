@@ -55,7 +55,7 @@ import {
 import { SHARED_MEMORY } from "./atomics";
 import { schedLockTake, schedLockDrop, processors } from "./processor";
 import { currentThread, makeRunnable, cancelTimer, endProgram, suspend, programEnded } from "./scheduler";
-import { futexDequeue, inTable, futexWakeLocked, FUTEX_INTERRUPTED, WAIT_IO, WAIT_SIGNAL } from "./futex";
+import { futexDequeue, inTable, parkedWord, futexWakeLocked, FUTEX_INTERRUPTED, WAIT_IO, WAIT_SIGNAL } from "./futex";
 import { ioInterrupt } from "./completion";
 import { runQueuePushFront } from "./runqueue";
 import { threadAt, threadTableUsed } from "./table";
@@ -348,11 +348,12 @@ export function signalInterrupt(t: Thread): void {
     makeRunnable(t);
     return;
   }
-  // A channel operation parked outside the table (futex.ts, parkOn): whoever takes the claim wakes it.
-  let claim = changetype<usize>(t) + offsetof<Thread>("waitAddr");
+  // A channel operation parked outside the table (futex.ts, parkOn): whoever takes its word out of PARKED
+  // wakes it; WAITING back makes it look again. The swap fails unless `t` itself is parked there.
   if (SHARED_MEMORY) {
-    let addr = atomic.load<u32>(claim);
-    if (addr != 0 && atomic.cmpxchg<u32>(claim, addr, 0) == addr) handOff(t);
+    let addr = t.waitAddr;
+    let parked = parkedWord(t);
+    if (addr != 0 && atomic.cmpxchg<i32>(addr, parked, 0) == parked) handOff(t);
   } else if (t.waitAddr != 0) {
     t.waitAddr = 0;
     makeRunnable(t);

@@ -30,8 +30,9 @@ import { gcMarkMaybe, gcShadeMaybe } from "../runtime/gc";
 // Parker word: bits 0-1 phase, bit 2 CLOSED, bits 3-31 case index. Phases, changed only by the parker*
 // functions: WAITING (owner sleeps or is about to) -> CLAIMED (a waker owns the waiter; selects only)
 // -> DONE (result in place; the owner may return) -> WAITING (owner only, when a Select waits again).
-// A single operation's waker passes through PENDING (WAITING -> PENDING -> DONE, M:N) while it decides
-// who wakes the owner (core/futex.ts, parkOn): the owner waits that out without parking.
+// A single operation's owner that sleeps makes it PARKED first (M:N: WAITING -> PARKED; the word then holds
+// its Thread's address | PARKED, records being 16-aligned), and whoever takes it out of PARKED wakes the
+// owner: its waker, exchanging DONE in, or a signal, putting WAITING back (core/futex.ts, parkOn).
 //
 // Values travel as 64-bit patterns (toBits / fromBits), so one copy of the code serves every T and one
 // Select mixes channels of different element types. T must be a number, bool or reference. A reference
@@ -41,7 +42,7 @@ import { gcMarkMaybe, gcShadeMaybe } from "../runtime/gc";
 // value. A waiter back in the pool holds 0.
 
 /** The parker word's phases and fields (see "Parker word"). */
-export const enum Parker { WAITING = 0, CLAIMED = 1, DONE = 2, PENDING = 3, PHASE = 3, CLOSED = 4, CASE_SHIFT = 3 }
+export const enum Parker { WAITING = 0, CLAIMED = 1, DONE = 2, PARKED = 3, PHASE = 3, CLOSED = 4, CASE_SHIFT = 3 }
 /** Waiter.flags. */
 export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
 @unmanaged export class Waiter {
@@ -107,7 +108,7 @@ export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
 @inline export function waiterComplete(w: Waiter, result: i32): void {
   let parker = changetype<usize>(w);
   if ((atomicLoad(parker) & Parker.PHASE) == Parker.DONE) abort("parkerComplete: the waiter is already done");
-  unparkWith(changetype<Thread>(w.thread), parker, Parker.DONE | result, Parker.PENDING);   // the owner read first
+  unparkWith(changetype<Thread>(w.thread), parker, Parker.DONE | result);   // the owner read first
 }
 
 /** WAITING or CLAIMED -> DONE with the result, then wakes the owner (wake protocol, step 4). */
