@@ -94,6 +94,14 @@ import {
  *  every 65,536 switches costs one call from the host (~0.1 µs). Not configurable. */
 // @ts-ignore: decorator
 @inline const SWITCHES_PER_CALL: u32 = 1 << 16;
+/** A processor's first calls return sooner: after this many switches, twice as many at each call, up to
+ *  SWITCHES_PER_CALL. A processor that sleeps inside the loop (M:N: idleWait) has no other reason to
+ *  return, and an I/O-bound one makes ~10,000 switches a second: its first 65,536 took the first
+ *  seconds of a server's life, in the unoptimised tier (HTTP on 2 processors, bench/http.js --mn). */
+// @ts-ignore: decorator
+@inline const SWITCHES_FIRST_CALL: u32 = 1 << 10;
+/** Calls of runLoop on this processor, counted up to the one whose budget is SWITCHES_PER_CALL. */
+let loopCalls: u32 = 0;
 
 /** While I/O is pending and threads keep running, the loop gives the host a turn (RUN_POLL) at least this
  *  often (ms), so that completions reach the ring: in N:1 the host's I/O callbacks run only while the loop
@@ -392,7 +400,9 @@ export function runLoop(): i32 {
   loopSp = getStackPointer();
   loopLimit = stackLimit;
   if (tracing()) traceClock();
-  loopBudget = stepThread != 0 ? 2 : SWITCHES_PER_CALL;   // a debugger's step: one turn (stepPrepare)
+  let budget = SWITCHES_PER_CALL;
+  if (SWITCHES_FIRST_CALL << loopCalls < SWITCHES_PER_CALL) budget = SWITCHES_FIRST_CALL << loopCalls++;
+  loopBudget = stepThread != 0 ? 2 : budget;  // a debugger's step: one turn (stepPrepare)
   lastTurn = hostNow();
   preemptLoopEnter(lastTurn);
   if (hostSignalsRaised()) signalsFromHost();  // Ctrl-C, program.signal() (signal.ts)

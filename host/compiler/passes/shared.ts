@@ -90,6 +90,7 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "core/scheduler/ticks", "switches since this processor's loop looked at the clock"],
   [WEFT + "core/scheduler/lastTurn", "when this processor's host last had a turn"],
   [WEFT + "core/scheduler/loopBudget", "switches until this processor's loop returns to its host"],
+  [WEFT + "core/scheduler/loopCalls", "calls of this processor's loop, while their budgets still grow"],
   [WEFT + "core/scheduler/hostSliceMs", "N:1's host slice: a shared build's loop never returns RUN_POLL, and never reads it"],
   [WEFT + "core/completion/ioPending", "I/O requests this processor's host holds"],
   [WEFT + "core/completion/ring", "this processor's I/O completion ring (its host writes it)"],
