@@ -17,6 +17,7 @@ buildAhead([
   ["signals_rules.ts", {}], ["signals_rules.ts", { shared: true }], ["signals_default.ts", {}],
   ["signals_default.ts", { shared: true }], ["signals_host.ts", {}], ["signals_host.ts", { shared: true }],
   ["signals_wait.ts", {}], ["dump_threads.ts", {}], ["signals_io.ts", {}], ["signals_io.ts", { shared: true }],
+  ["mn_channel_signals.ts", {}], ["mn_channel_signals.ts", { shared: true }],
 ]);
 
 /** What every model must print for signals_rules.ts (the CPU timer aside: 1:1 has no ticks). */
@@ -54,6 +55,24 @@ describe("POSIX's delivery rules", () => {
     const result = await runSharedProgram("signals_rules.ts", 1, 90_000, "1:1");
     expectRules(result, valuesOf(result), "ENOTSUP");
   }, TIMEOUT);
+});
+
+describe("signals into threads parked on channels, racing their wakers", () => {
+  // tests/programs/mn_channel_signals.ts: 4 pairs ping-pong 20,000 times while every member is sent
+  // SIGUSR1 over and over; a signal and a waker both try to take a parked operation out of its word.
+  const EXPECTED = { pairs_exact: "yes", handled_at_most_sent: "yes", signals_sent: "some" };
+  it("lose no value and no thread in N:1", async () => {
+    const result = await runProgram("mn_channel_signals.ts");
+    expect({ status: result.status, error: result.error ?? null }).toEqual({ status: "exited", error: null });
+    expect(Object.fromEntries(valuesOf(result))).toEqual(EXPECTED);
+  }, TIMEOUT);
+  for (const processors of [2, 4]) {
+    it(`lose no value and no thread on ${processors} processors`, async () => {
+      const result = await runSharedProgram("mn_channel_signals.ts", processors, 90_000);
+      expect({ status: result.status, error: result.error ?? null }).toEqual({ status: "exited", error: null });
+      expect(Object.fromEntries(valuesOf(result))).toEqual(EXPECTED);
+    }, TIMEOUT);
+  }
 });
 
 describe("a system call in flight", () => {
