@@ -26,9 +26,9 @@
 import { readGcStats, type GcStats } from "./gcstats.js";
 import {
   ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
-  THREAD, WAIT_KINDS, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
+  THREAD, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "../abi.js";
-import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, OP_NAMES, ERRNO, errnoOf, type IoMode } from "../io/abi.js";
+import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, ERRNO, errnoOf, type IoMode } from "../io/abi.js";
 import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import { WebIo } from "../io/web.js";
@@ -46,7 +46,7 @@ import {
 import { frameLayouts, readLocals } from "./locals.js";
 import type { DebugSession, DebugStop, DebugThread, StepResult } from "./debug.js";
 import {
-  readU32, readI32, readUtf16, readString, threadRecords, threadState, readThreadStats, readGroups,
+  readU32, readI32, readUtf16, readString, threadRecords, threadState, waitText, readThreadStats, readGroups,
   type ThreadStats, type GroupStats,
 } from "./tables.js";
 
@@ -955,7 +955,7 @@ export class WeftProgram {
     const outcome: ThreadOutcome = { id: this.i32(t + THREAD.id), name: this.string(this.u32(t + THREAD.name)), state };
     if (state === "exited") outcome.value = this.i32(t + THREAD.exitValue);
     if (state === "trapped") outcome.error = this.string(this.u32(t + THREAD.error));
-    if (state === "blocked") outcome.waitingOn = this.describeWait(t);
+    if (state === "blocked") outcome.waitingOn = waitText(this.exports, t);
     if (state === "sleeping") outcome.waitingOn = "sleep";
     const backtrace = !frames ? undefined : this.running?.t === t ? this.running.frames
       : state === "blocked" || state === "sleeping" || state === "runnable" ? this.backtraceOf(t) : undefined;
@@ -966,38 +966,6 @@ export class WeftProgram {
   /** Statistics of every thread in the table, and every fair-share group (host/kernel/tables.ts). */
   readThreadStats(): ThreadStats[] { return readThreadStats(this.exports); }
   readGroups(): GroupStats[] { return readGroups(this.exports); }
-
-  private describeWait(t: number): string {
-    const kind = WAIT_KINDS[this.i32(t + THREAD.waitKind)] ?? "futex";
-    const addr = this.u32(t + THREAD.waitAddr);
-    if (kind === "join") {
-      const target = addr - THREAD.state;
-      return `join of thread ${this.i32(target + THREAD.id)}`;
-    }
-    if (kind === "io") {
-      const op = OP_NAMES[this.u32(addr + REQUEST.op)] ?? "call";
-      if (op === "dump") return "dumpThreads()";
-      if (op === "break") return "debugBreak()";
-      return `${op} on fd ${this.i32(addr + REQUEST.fd)} (I/O)`;
-    }
-    if (kind === "mutex") return `mutex at 0x${addr.toString(16)}${this.heldBy(this.i32(addr) & 0x7fffffff)}`;
-    if (kind === "rwlock" || kind === "rwlock write") {
-      // A writer waits on the lock's writerNotify word, 4 bytes after its state word (ABI.md, Thread record).
-      const writer = this.exports.weft_waits_for(t);
-      return `rwlock at 0x${(kind === "rwlock" ? addr : addr - 4).toString(16)} to ${kind === "rwlock" ? "read" : "write"}` +
-        (writer ? `, write-locked by thread ${writer}` : "");
-    }
-    return `${kind} at 0x${addr.toString(16)}`;
-  }
-
-  /** Who holds a mutex, for the deadlock report: its owner, and whether it still exists here. */
-  private heldBy(owner: number): string {
-    if (!owner) return "";
-    const fate = this.exports.weft_owner_fate(owner);
-    if (fate === 1) return ` held by thread ${owner}, which does not exist in this process: it was not copied by fork()`;
-    if (fate === 2) return ` held by thread ${owner}, which has ended holding it`;
-    return ` held by thread ${owner}`;
-  }
 
   private deadlockReport(): string {
     const lines = this.threadsInTable(true)

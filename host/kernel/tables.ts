@@ -1,5 +1,6 @@
 // Reading the core's memory from the host: AssemblyScript strings, the thread table (every thread record,
-// for the deadlock report, the run's result and statistics) and the fair-share group table.
+// for the deadlock report, the run's result and statistics), what a blocked thread waits on, and the
+// fair-share group table.
 // Web-standard APIs only: this file runs in Node and in browsers.
 //
 // Access rule: the core owns both tables; the host only reads them, with plain loads. In N:1 it reads
@@ -15,6 +16,7 @@
 // instantiating it writes nothing.
 
 import { THREAD, STATE_NAMES, WAIT_KINDS, STATS_CPU, STATS_RUNNABLE, STATS_BLOCKED } from "../abi.js";
+import { REQUEST, OP_NAMES } from "../io/abi.js";
 
 /** What the readers need of an instance: its memory and the core's table exports (assembly/sys/abi.ts). */
 export interface CoreTables {
@@ -99,6 +101,45 @@ export function threadRecords(core: CoreTables): number[] {
 /** The state of the record at `t`, as a word. */
 export function threadState(core: CoreTables, t: number): string {
   return STATE_NAMES[readI32(core.memory, t + THREAD.state)] ?? "unknown";
+}
+
+/** What the exports waitText needs besides the tables: whom a wait waits for, and a mutex owner's fate. */
+export interface CoreWaits extends CoreTables {
+  weft_waits_for(t: number): number;
+  weft_owner_fate(id: number): number;
+}
+
+/** What blocked thread `t` waits on, for a dump or a deadlock report: "mutex at 0x1a2b0 held by thread 3",
+ *  "join of thread 4", "read on fd 5 (I/O)", "channel recv at 0x…" (ABI.md, Thread record: waitKind and
+ *  waitAddr). */
+export function waitText(core: CoreWaits, t: number): string {
+  const memory = core.memory;
+  const kind = WAIT_KINDS[readI32(memory, t + THREAD.waitKind)] ?? "futex";
+  const addr = readU32(memory, t + THREAD.waitAddr);
+  if (kind === "join") return `join of thread ${readI32(memory, addr - THREAD.state + THREAD.id)}`;
+  if (kind === "io") {
+    const op = OP_NAMES[readU32(memory, addr + REQUEST.op)] ?? "call";
+    if (op === "dump") return "dumpThreads()";
+    if (op === "break") return "debugBreak()";
+    return `${op} on fd ${readI32(memory, addr + REQUEST.fd)} (I/O)`;
+  }
+  if (kind === "mutex") return `mutex at 0x${addr.toString(16)}${heldBy(core, readI32(memory, addr) & 0x7fffffff)}`;
+  if (kind === "rwlock" || kind === "rwlock write") {
+    // A writer waits on the lock's writerNotify word, 4 bytes after its state word (ABI.md, Thread record).
+    const writer = core.weft_waits_for(t);
+    return `rwlock at 0x${(kind === "rwlock" ? addr : addr - 4).toString(16)} to ${kind === "rwlock" ? "read" : "write"}` +
+      (writer ? `, write-locked by thread ${writer}` : "");
+  }
+  return `${kind} at 0x${addr.toString(16)}`;
+}
+
+/** Who holds a mutex, for the deadlock report: its owner, and whether it still exists here. */
+function heldBy(core: CoreWaits, owner: number): string {
+  if (!owner) return "";
+  const fate = core.weft_owner_fate(owner);
+  if (fate === 1) return ` held by thread ${owner}, which does not exist in this process: it was not copied by fork()`;
+  if (fate === 2) return ` held by thread ${owner}, which has ended holding it`;
+  return ` held by thread ${owner}`;
 }
 
 /** Statistics of every thread in the table (not yet reaped: a joined thread is gone). */
