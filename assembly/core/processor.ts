@@ -92,12 +92,16 @@ let retired: i32 = 0;             // 1:1: processors whose thread finished (they
 let deadlocked: bool = false;     // set once: every processor then returns RUN_DEADLOCK
 let oneToOne: bool = false;       // the 1:1 model: a processor per thread, no stealing
 
-/** How many times a processor that found nothing to run looks at the queues before it sleeps (~5-20 µs).
+/** How many times a processor that found nothing to run looks at the queues before it sleeps (~1-3 µs).
  *  Waking a sleeping processor costs a system call on both sides (~5-50 µs, DESIGN.md); in a program
  *  that hands work back and forth (skynet, channels), work comes again within microseconds, and a
- *  spinning processor takes it without anyone calling notify. Not configurable. */
+ *  spinning processor takes it without anyone calling notify. But a spinner burns a core that the I/O
+ *  owner, the other processors or other programs may need: an HTTP server on 2 processors of a 2-core
+ *  machine spent ~15% less CPU a request with 512 looks than with 4,096 (weft's CPU per request over
+ *  Node's, medians of five alternating `node bench/http.js --mn --quick` runs: 1.11 against 1.31), and
+ *  skynet_1m_p2 and the cross-processor ping-pong did not move beyond their noise. Not configurable. */
 // @ts-ignore: decorator
-@inline const SPIN_LOOKS: i32 = 4096;
+@inline const SPIN_LOOKS: i32 = 512;
 
 /** How many times a processor finding a lock held reads it before it sleeps on it (~0.1-0.3 ms). A lock
  *  is held for a few dozen instructions, unless its holder was preempted by the kernel (then for a time
