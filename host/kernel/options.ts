@@ -14,10 +14,11 @@ import type { ChromeTrace } from "./trace.js";
 import type { BacktraceFrame } from "./backtrace.js";
 import type { DebugHooks, DebugSession, DebugStop } from "./debug.js";
 import type { ThreadStats, GroupStats } from "./tables.js";
-import type { WeftProgram } from "./runner.js";
 
 /** Preemption: `slice`, `tick` and `exactAccounting` (host/kernel/preempt.ts, PreemptOptions). */
-export interface RunOptions extends PreemptOptions, SeedOptions {
+/** `Program` is host/kernel/runner.ts's WeftProgram, which names this file's RunOptions<WeftProgram> as
+ *  RunOptions (a parameter, so that this file need not import the runner). */
+export interface RunOptions<Program = unknown> extends PreemptOptions, SeedOptions {
   /** Receives each line the program prints to stdout / stderr (they are also collected in the result). */
   stdout?: (line: string) => void;
   stderr?: (line: string) => void;
@@ -57,9 +58,9 @@ export interface RunOptions extends PreemptOptions, SeedOptions {
   debug?: DebugHooks;
   /** Internal (fork, host/kernel/processes.ts): this instance becomes a child of that program; its output
    *  is muted until the copy is made, and it shares that program's I/O host. */
-  forkOf?: WeftProgram;
+  forkOf?: Program;
   /** Internal (posixSpawn): a new process of that program's family, with a table over its descriptors. */
-  spawnOf?: WeftProgram;
+  spawnOf?: Program;
   /** Internal (posixSpawn from a shared run, host/mn/process.ts): this program is process `pid` of the
    *  family `ids`, a child of `ppid`; its clock origin `t0` (performance.now() of this thread). */
   family?: { pid: number; ppid: number; ids: ProcessIds; t0: number; children?: Children };

@@ -50,8 +50,10 @@ import {
   type ThreadStats, type GroupStats,
 } from "./tables.js";
 
-export type { RunOptions, RunResult, ThreadOutcome } from "./options.js";
-import type { RunOptions, RunResult, ThreadOutcome } from "./options.js";
+import type { RunOptions as RunOptionsOf, RunResult, ThreadOutcome } from "./options.js";
+export type { RunResult, ThreadOutcome };
+/** What a run takes (host/kernel/options.ts). */
+export type RunOptions = RunOptionsOf<WeftProgram>;
 
 /** How a partial deadlock's report starts (assembly/core/waitfor.ts, waitForCheck). */
 const CYCLE_REPORT = "weft: deadlock among some threads:";
