@@ -4,6 +4,7 @@
 // runs the real thing (floods, text and bytes mixed, errors) on processors.
 import { describe, expect, it } from "vitest";
 import { makeDirectTable, trySend, DirectSends, type SendableSocket } from "../dist/host/io/direct.js";
+import { MemoryView } from "../dist/host/io/view.js";
 import { REQUEST, OP, MODE_ASYNC, MODE_BLOCKING, MODE_OFFLOAD, FLAG_UTF16, ERRNO } from "../dist/host/io/abi.js";
 
 const ADDR = 64, DATA = 256;
@@ -22,7 +23,7 @@ function request(fields: { op?: number; mode?: number; fd?: number; flags?: numb
   words[REQUEST.len >> 2] = fields.len ?? 10;
   const bytes = new Uint8Array(memory.buffer, DATA, 64);
   for (let i = 0; i < bytes.length; i++) bytes[i] = i;
-  return memory;
+  return new MemoryView(memory);
 }
 
 /** A socket as DirectSends sees it; `destroyed` counts the original _destroy's calls. */

@@ -39,6 +39,7 @@
 // with POSIX stream sockets, concurrent writers must take turns themselves.
 
 import { ERRNO, FLAG_UTF16, OP, MODE_BLOCKING, REQUEST } from "./abi.js";
+import type { MemoryView } from "./view.js";
 
 const OPEN = 1 << 30, USERS = OPEN - 1;
 const SLOTS = 0, SENT = 1, FIRST = 2;
@@ -67,20 +68,20 @@ const LEFT: SendOutcome = { sent: 0 };
 
 /** Sending, steps 1-3, for the request at `addr` (`blockingRun`: the run's mode, which a request of mode
  *  0 takes, is blocking). */
-export function trySend(table: Int32Array, memory: WebAssembly.Memory, addr: number, sendTo: SendTo,
+export function trySend(table: Int32Array, memory: MemoryView, addr: number, sendTo: SendTo,
   blockingRun: boolean): SendOutcome {
-  const record = new Int32Array(memory.buffer, addr, REQUEST.size >> 2);
-  const mode = record[REQUEST.mode >> 2];
-  if (record[REQUEST.op >> 2] !== OP.write || mode === MODE_BLOCKING || (mode === 0 && blockingRun)) return LEFT;
-  if (record[REQUEST.flags >> 2] & FLAG_UTF16) return LEFT;
-  const fd = record[REQUEST.fd >> 2], len = record[REQUEST.len >> 2] >>> 0;
+  const record = memory.reach(addr + REQUEST.size).i32, at = addr >>> 2;
+  const mode = record[at + (REQUEST.mode >> 2)];
+  if (record[at + (REQUEST.op >> 2)] !== OP.write || mode === MODE_BLOCKING || (mode === 0 && blockingRun)) return LEFT;
+  if (record[at + (REQUEST.flags >> 2)] & FLAG_UTF16) return LEFT;
+  const fd = record[at + (REQUEST.fd >> 2)], len = record[at + (REQUEST.len >> 2)] >>> 0;
   if (fd < 0 || fd >= table[SLOTS] || len === 0) return LEFT;
   const gate = FIRST + 2 * fd + 1;
   if ((Atomics.add(table, gate, 1) & OPEN) === 0) { Atomics.sub(table, gate, 1); return LEFT; }
   let sent: number;
   try {
     const osFd = Atomics.load(table, gate - 1);
-    sent = osFd < 0 ? 0 : sendTo(osFd, new Uint8Array(memory.buffer, record[REQUEST.ptr >> 2] >>> 0, len));
+    sent = osFd < 0 ? 0 : sendTo(osFd, memory.bytes(record[at + (REQUEST.ptr >> 2)] >>> 0, len));
   } finally {
     Atomics.sub(table, gate, 1);
   }

@@ -3,12 +3,13 @@
 // (runner.ts) does all of it on its own thread; in M:N and 1:1 the I/O owner (shared-io.ts) does it for
 // every processor. Records are drawn in assembly/core/completion.ts; host/io/abi.ts has the offsets.
 //
-// Access rule: every view is made fresh from memory.buffer (a non-shared memory that grows detaches the
-// old buffer); results and ring tails are stored with Atomics (in M:N another kernel thread reads them).
+// Access rule: memory is read through a MemoryView (view.ts: lasting views, made again when the memory
+// grew); results and ring tails are stored with Atomics (in M:N another kernel thread reads them).
 
 import { REQUEST, RING, IO_MODES, OP_NAMES, ERRNO, type IoMode } from "../io/abi.js";
 import { PENDING, type Answer, type IoContext, type IoHost, type IoRequest } from "../io/host.js";
 import { THREAD } from "../abi.js";
+import type { MemoryView } from "../io/view.js";
 
 /** The I/O modes a run may name. */
 export const RUN_IO_MODES: readonly IoMode[] = ["async", "blocking", "offload"];
@@ -20,27 +21,27 @@ export function ioModeError(mode: unknown): string | null {
 }
 
 /** The mode the request at `addr` is made in: its own, else the run's `fallback`. */
-export function requestMode(memory: WebAssembly.Memory, addr: number, fallback: IoMode): IoMode {
-  const mode = IO_MODES[new Uint32Array(memory.buffer, addr + REQUEST.mode, 1)[0]];
+export function requestMode(memory: MemoryView, addr: number, fallback: IoMode): IoMode {
+  const mode = IO_MODES[memory.u32At(addr + REQUEST.mode)];
   return !mode || mode === "default" ? fallback : mode;
 }
 
 /** Reads the request record at `addr`; `op` is undefined for an operation this host does not know. */
-export function decodeRequest(memory: WebAssembly.Memory, addr: number, fallback: IoMode): IoRequest {
-  const view = new DataView(memory.buffer, addr, REQUEST.size);
-  const thread = view.getUint32(REQUEST.thread, true);
+export function decodeRequest(memory: MemoryView, addr: number, fallback: IoMode): IoRequest {
+  const { u32, i32, f64 } = memory.reach(addr + REQUEST.size), at = addr >>> 2;   // records are 8-aligned
+  const thread = u32[at + (REQUEST.thread >> 2)];
   return {
     addr,
-    op: OP_NAMES[view.getUint32(REQUEST.op, true)],
+    op: OP_NAMES[u32[at + (REQUEST.op >> 2)]],
     mode: requestMode(memory, addr, fallback),
-    fd: view.getInt32(REQUEST.fd, true),
-    flags: view.getUint32(REQUEST.flags, true),
-    ptr: view.getUint32(REQUEST.ptr, true),
-    len: view.getUint32(REQUEST.len, true),
-    ptr2: view.getUint32(REQUEST.ptr2, true),
-    len2: view.getUint32(REQUEST.len2, true),
-    arg: view.getFloat64(REQUEST.arg, true),
-    thread: thread ? new DataView(memory.buffer).getInt32(thread + THREAD.id, true) : 0,
+    fd: i32[at + (REQUEST.fd >> 2)],
+    flags: u32[at + (REQUEST.flags >> 2)],
+    ptr: u32[at + (REQUEST.ptr >> 2)],
+    len: u32[at + (REQUEST.len >> 2)],
+    ptr2: u32[at + (REQUEST.ptr2 >> 2)],
+    len2: u32[at + (REQUEST.len2 >> 2)],
+    arg: f64[(addr + REQUEST.arg) >>> 3],
+    thread: thread ? memory.i32At(thread + THREAD.id) : 0,
   };
 }
 
@@ -56,24 +57,25 @@ export function submitRequest(io: IoHost, req: IoRequest, ctx: IoContext): Answe
 }
 
 /** Writes a request's answer (>= 0 a value, < 0 a negated errno). */
-export function writeResult(memory: WebAssembly.Memory, addr: number, result: number): void {
-  Atomics.store(new Int32Array(memory.buffer, addr + REQUEST.result, 1), 0, result | 0);
+export function writeResult(memory: MemoryView, addr: number, result: number): void {
+  const at = addr + REQUEST.result;
+  Atomics.store(memory.reach(at + 4).i32, at >>> 2, result | 0);
 }
 
 /** Appends request addresses from the front of `backlog` to the completion ring at `ring` while it has
  *  room; removes what it appended and returns how many. The tail is stored last, atomically: the loop
  *  (possibly on another kernel thread) reads entries only below it. */
-export function pushCompletions(memory: WebAssembly.Memory, ring: number, backlog: number[]): number {
+export function pushCompletions(memory: MemoryView, ring: number, backlog: number[]): number {
   if (!backlog.length || !ring) return 0;
-  const header = new Int32Array(memory.buffer, ring, 4);
-  const capacity = header[RING.capacity >> 2];
-  let tail = Atomics.load(header, RING.tail >> 2);
-  const room = capacity - ((tail - Atomics.load(header, RING.head >> 2)) >>> 0);
+  const capacity = memory.u32At(ring + RING.capacity);
+  const { i32, u32 } = memory.reach(ring + RING.entries + 4 * capacity), at = ring >>> 2;
+  let tail = Atomics.load(i32, at + (RING.tail >> 2));
+  const room = capacity - ((tail - Atomics.load(i32, at + (RING.head >> 2))) >>> 0);
   const n = Math.min(room, backlog.length);
   if (n <= 0) return 0;
-  const entries = new Uint32Array(memory.buffer, ring + RING.entries, capacity);
-  for (let i = 0; i < n; i++) { entries[tail & (capacity - 1)] = backlog[i]; tail = (tail + 1) | 0; }
-  Atomics.store(header, RING.tail >> 2, tail);
+  const entries = (ring + RING.entries) >>> 2;
+  for (let i = 0; i < n; i++) { u32[entries + (tail & (capacity - 1))] = backlog[i]; tail = (tail + 1) | 0; }
+  Atomics.store(i32, at + (RING.tail >> 2), tail);
   backlog.splice(0, n);
   return n;
 }

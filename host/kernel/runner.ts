@@ -32,6 +32,7 @@ import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, ERRNO, errnoOf, type IoMode }
 import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import { WebIo } from "../io/web.js";
+import { MemoryView } from "../io/view.js";
 import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE, IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN, type FrameLayout } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
@@ -135,6 +136,7 @@ export class WeftProgram {
   private ppid = 0;
   private ids = new ProcessIds();
   private children = new Children(() => this.exports.memory, (addr, result) => this.complete(addr, result));
+  private views: MemoryView | null = null;
   private forkRequest = 0;
   private replaced = false;                  // exec: another image runs in this process's place
   private traceBuffer = 0;                   // RunOptions.trace: where this processor's records are (0: none)
@@ -175,7 +177,7 @@ export class WeftProgram {
     if (preemptError) throw new WeftError(preemptError);
     this.ioContext = {
       cancels: new Cancels(),
-      bytes: (ptr, len) => new Uint8Array(this.exports.memory.buffer, ptr, len),
+      bytes: (ptr, len) => this.memory.bytes(ptr, len),
       text: (ptr, units) => this.utf16(ptr, units),
       complete: (addr, result) => this.complete(addr, result),
       emit: (fd, text) => this.emit(fd, text),
@@ -288,8 +290,8 @@ export class WeftProgram {
   /** The io_submit import: decodes the request and hands it to the I/O host (requests.ts), or, as a
    *  processor of a shared run, to the run's I/O owner (processor.submitIo). */
   private submit(addr: number): number {
-    const memory = this.exports.memory;
-    const op = readU32(memory, addr + REQUEST.op);
+    const memory = this.memory;
+    const op = memory.u32At(addr + REQUEST.op);
     if (op === OP.dump) {
       // N:1: answered once the loop has returned, when every thread's frames can be shown (dumpPending).
       if (!this.options.processor) { this.dumpRequests.push(addr); return SUBMIT_PENDING; }
@@ -305,7 +307,7 @@ export class WeftProgram {
     if (op === OP.cancel) {
       // A signal interrupts the thread of request `ptr` (assembly/sys/io.ts, ioInterrupt): -EINTR if that
       // call still waits and can stop without losing anything (host/io/host.ts, Cancels).
-      const target = readU32(memory, addr + REQUEST.ptr);
+      const target = memory.u32At(addr + REQUEST.ptr);
       const viaOwner = this.options.processor?.io;
       if (viaOwner) viaOwner.cancel(target);
       else if (!this.ioContext.cancels!.cancel(target, (a, r) => this.complete(a, r))) this.children.cancel(target);
@@ -335,14 +337,14 @@ export class WeftProgram {
   private processCall(addr: number, op: number): number {
     let answer: number | null;
     if (op === OP.waitpid) answer = this.children.wait(addr);
-    else if (op === OP.kill) answer = this.killProcess(readI32(this.exports.memory, addr + REQUEST.fd), readU32(this.exports.memory, addr + REQUEST.flags));
+    else if (op === OP.kill) answer = this.killProcess(this.i32(addr + REQUEST.fd), this.u32(addr + REQUEST.flags));
     else if (op === OP.args) answer = this.argsCall(addr);
     else if (op === OP.spawn || op === OP.exec) answer = this.options.processor ? -ENOSYS : this.spawnCall(addr, op === OP.exec);
     else if (this.options.processor ? !this.options.processor.onFork : !this.exports.weft_globals_save) answer = -ENOSYS;
     else if (this.forkRequest) answer = -ERRNO.EAGAIN;
     else { this.forkRequest = addr; answer = null; }
     if (answer === null) return SUBMIT_PENDING;
-    writeResult(this.exports.memory, addr, answer);
+    writeResult(this.memory, addr, answer);
     return SUBMIT_DONE;
   }
 
@@ -490,7 +492,7 @@ export class WeftProgram {
 
   /** Answers a pending request: writes its result, queues it for the loop, wakes the host's sleep. */
   private complete(addr: number, result: number): void {
-    writeResult(this.exports.memory, addr, result);
+    writeResult(this.memory, addr, result);
     this.backlog.push(addr);
     this.flushCompletions();
     const wake = this.wake;
@@ -502,7 +504,7 @@ export class WeftProgram {
   private flushCompletions(): void {
     if (!this.backlog.length) return;
     if (!this.ring) this.ring = this.exports.weft_io_ring();
-    pushCompletions(this.exports.memory, this.ring, this.backlog);
+    pushCompletions(this.memory, this.ring, this.backlog);
   }
 
   private utf16(ptr: number, units: number): string { return readUtf16(this.exports.memory, ptr, units); }
@@ -786,8 +788,16 @@ export class WeftProgram {
     return null;
   }
 
-  private u32(addr: number): number { return readU32(this.exports.memory, addr); }
-  private i32(addr: number): number { return readI32(this.exports.memory, addr); }
+  private u32(addr: number): number { return this.memory.u32At(addr); }
+  private i32(addr: number): number { return this.memory.i32At(addr); }
+
+  /** Lasting views of this instance's memory (io/view.ts), made again for a new instance. */
+  private get memory(): MemoryView {
+    const memory = this.exports.memory;
+    const views = this.views;
+    if (views && views.memory === memory) return views;
+    return (this.views = new MemoryView(memory));
+  }
 
   /** Where the M:N ticker raises requests (the tick words), and the tick in force (after configuration). */
   private preemptState(): PreemptState {

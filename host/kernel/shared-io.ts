@@ -88,6 +88,7 @@ import { IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT } from "../abi.js";
 import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletions } from "./requests.js";
 import { trySend, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
 import { readUtf16 } from "./tables.js";
+import { MemoryView } from "../io/view.js";
 import { ProcessIo } from "./process-io.js";
 import { Cancels, type IoRequest, type Answer } from "../io/host.js";
 import { ERRNO } from "../io/abi.js";
@@ -129,14 +130,16 @@ const queueAt = (shared: Int32Array, p: number) => HEADER + p * (QUEUE_HEADER + 
 /** A processor's end (in its Worker): the io_submit of a shared run (RunOptions.processor.io). */
 export class IoClient {
   private readonly queue: number;
+  private readonly memory: MemoryView;
 
   /** `signal`: called after ringing the doorbell, where the owner cannot Atomics.waitAsync (it then
    *  listens for a message instead). */
-  constructor(private readonly memory: WebAssembly.Memory, private readonly shared: Int32Array,
+  constructor(memory: WebAssembly.Memory, private readonly shared: Int32Array,
     index: number, private readonly fallback: IoMode, private readonly signal?: () => void,
     private readonly direct?: { table: Int32Array; sendTo: SendTo }) {
     if (index < 0 || index >= shared[SLOTS]) throw new Error(`shared I/O: no submission queue for processor ${index}`);
     this.queue = queueAt(shared, index);
+    this.memory = new MemoryView(memory);
   }
 
   /** Once the processor has entered: where the owner wakes it (weft_processor_idle). */
@@ -238,7 +241,10 @@ export class IoOwner {
   private kicked = false;
   private calls = 0;
 
-  constructor(private readonly memory: WebAssembly.Memory, readonly shared: Int32Array, options: IoOwnerOptions) {
+  private readonly memory: MemoryView;
+
+  constructor(memory: WebAssembly.Memory, readonly shared: Int32Array, options: IoOwnerOptions) {
+    this.memory = new MemoryView(memory);
     const io = options.io ?? new WebIo();
     this.io = options.calls?.table.length ? new HostCalls(io, options.calls.table, options.calls.imports) : io;
     this.ioMode = options.ioMode ?? "async";
@@ -247,8 +253,8 @@ export class IoOwner {
     this.sends = this.io.offerSends?.(sends) ? sends : undefined;
     this.ctx = {
       cancels: this.cancels,
-      bytes: (ptr, len) => new Uint8Array(this.memory.buffer, ptr, len),
-      text: (ptr, units) => readUtf16(this.memory, ptr, units),
+      bytes: (ptr, len) => this.memory.bytes(ptr, len),
+      text: (ptr, units) => readUtf16(memory, ptr, units),
       complete: (addr, result) => this.complete(addr, result),
       emit: (fd, text) => this.emit(fd === 2 ? 2 : 1, text, options.output),
     };
@@ -403,12 +409,12 @@ export class IoOwner {
     const s = this.shared;
     const flag = Atomics.load(s, q + FLAG);
     if (!flag) return;                                // not entered yet: it looks at its ring before sleeping
-    const words = new Int32Array(this.memory.buffer);
+    const count = Atomics.load(s, q + IDLE_COUNT_AT), word = Atomics.load(s, q + WORD);
+    const words = this.memory.reach(Math.max(flag, count, word) + 4).i32;
     if (Atomics.load(words, flag >> 2) === 0 || Atomics.exchange(words, flag >> 2, 0) === 0) return;
-    Atomics.sub(words, Atomics.load(s, q + IDLE_COUNT_AT) >> 2, 1);
-    const word = Atomics.load(s, q + WORD) >> 2;
-    Atomics.add(words, word, 1);
-    Atomics.notify(words, word, 1);
+    Atomics.sub(words, count >> 2, 1);
+    Atomics.add(words, word >> 2, 1);
+    Atomics.notify(words, word >> 2, 1);
   }
 
   private emit(fd: 1 | 2, text: string, output: IoOwnerOptions["output"]): void {
