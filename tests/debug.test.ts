@@ -52,6 +52,35 @@ describe("debugger hooks", () => {
     expect(out[2]).toBe("end a=5 b=5");
   }, TIMEOUT);
 
+  it("a step runs its thread even where the host's turn is already due (a clock that moves 2 ms a read)", async () => {
+    // As on a machine busy enough to stall the loop for a millisecond: the loop owes the host a turn
+    // (pending I/O: main's break; IO_POLL_MS) before it reaches the thread, and must still run it first.
+    const wasm = await buildProgram("debug_break.ts", { optimize: "quick" });
+    const realNow = performance.now.bind(performance);
+    let skew = 0, jumping = false;
+    performance.now = () => realNow() + (jumping ? (skew += 2) : skew);
+    let before: DebugThread[] = [], after: DebugThread[] = [], steps: StepResult[] = [];
+    try {
+      const result = await run(wasm, {
+        debug: {
+          onStop(session: DebugSession) {
+            before = session.threads();
+            const a = byName(before, "a").id, b = byName(before, "b").id;
+            jumping = true;
+            try { steps = [session.step(a), session.step(b), session.step(a)]; } finally { jumping = false; }
+            after = session.threads();
+          },
+        },
+      });
+      expect({ status: result.status, exitCode: result.exitCode }).toEqual({ status: "exited", exitCode: 0 });
+    } finally {
+      performance.now = realNow;
+    }
+    expect(steps.map((s) => s.ran)).toEqual([true, true, true]);
+    expect(byName(after, "a").switches - byName(before, "a").switches).toBe(2);
+    expect(byName(after, "b").switches - byName(before, "b").switches).toBe(1);
+  }, TIMEOUT);
+
   for (const processors of [0, 2]) {
     const where = processors ? `on ${processors} processors (processor 0's turn; the spinner on either)` : "in N:1";
     it(`pause() stops a program whose thread computes: it is parked at a safepoint, with its frames (${where})`, async () => {

@@ -410,7 +410,9 @@ export function runLoop(): i32 {
     loopCheckpoint();                         // M:N: a collection or a fork may be waiting for this processor
     if (programEnded) return RUN_EXITED;
     if (--loopBudget <= 0) return RUN_AGAIN;
-    if (!SHARED_MEMORY && lastTickAt() - lastTurn >= hostSliceMs) return RUN_POLL;   // the host's turn (HOST_SLICE_MS_DEFAULT)
+    // The host's turn (HOST_SLICE_MS_DEFAULT); never before a debugger's step has had its one turn, which
+    // would end with the thread not run (a millisecond's stall before the I/O check below was enough).
+    if (!SHARED_MEMORY && stepThread == 0 && lastTickAt() - lastTurn >= hostSliceMs) return RUN_POLL;
     // Timers and I/O are shared: the scheduler lock, but only while there are any (read without it: a
     // timer added meanwhile is seen next turn, or by the processor that added it).
     if (timerCount() > 0 && (runQueueEmpty() || (++ticks & (CLOCK_EVERY - 1)) == 0)) {
@@ -429,7 +431,7 @@ export function runLoop(): i32 {
         schedLockDrop();
       }
       // N:1: completions arrive only while the host has a turn: give it one now and then (IO_POLL_MS).
-      if (!SHARED_MEMORY && ioPending > 0 && (!runQueueEmpty() || handOffPending()) && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
+      if (!SHARED_MEMORY && stepThread == 0 && ioPending > 0 && (!runQueueEmpty() || handOffPending()) && hostNow() - lastTurn >= IO_POLL_MS) return RUN_POLL;
     }
     // The next slot (handoff.ts), else the queues' own locks (runqueue.ts); or a debugger's step.
     let tp = stepThread == 0 ? handOffTake() : stepTake();
