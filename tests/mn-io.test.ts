@@ -18,7 +18,8 @@ const EBADF = "-9", EACCES = "-13";
 const scratchDirs: string[] = [];
 
 buildAhead([["mn_io_files.ts", { shared: true }], ["mn_io_files.ts", {}], ["mn_io_stall.ts", { shared: true }],
-  ["mn_io_echo.ts", { shared: true }], ["mn_io_sends.ts", { shared: true }], ["mn_io_sends.ts", {}]]);
+  ["mn_io_echo.ts", { shared: true }], ["mn_io_sends.ts", { shared: true }], ["mn_io_sends.ts", {}],
+  ["io_bad_buffer.ts", { shared: true }], ["io_bad_buffer.ts", {}]]);
 
 afterAll(() => { for (const d of scratchDirs) rmSync(d, { recursive: true, force: true }); });
 
@@ -202,6 +203,31 @@ describe("writes a processor sends itself (host/io/direct.ts)", () => {
       // The first write to a fresh connection finds the kernel's buffer empty: it is sent directly.
       expect(result.io?.directSends).toBeGreaterThan(0);
       expect(result.io?.ownerCalls).toBeGreaterThan(0);
+    }, TIMEOUT);
+  }
+});
+
+describe("a buffer outside memory (writeFrom and readInto take addresses)", () => {
+  const GRANTS = { listen: ["127.0.0.1:0"], connect: ["127.0.0.1:*"] };
+  const expected = { write: "EIO", stdout: "EIO", read: "EIO", then: "ok", other: "ok" };
+  const said = /weft: the host failed a write of thread 1: the buffer of 64 bytes at 0xfff00000 is not in memory/;
+
+  it("N:1: that call fails with EIO and says why; the connection and the other threads go on", async () => {
+    const result = await runProgram("io_bad_buffer.ts", { node: GRANTS });
+    expect(result.status, result.error ?? result.stderr).toBe("exited");
+    expect(Object.fromEntries(valuesOf(result))).toEqual(expected);
+    expect(result.stderr).toMatch(said);
+  }, TIMEOUT);
+
+  for (const processors of [2, "1:1"] as const) {
+    // A socket write a processor would send itself (host/io/direct.ts) is left to the owner, which fails
+    // it as N:1 does (it killed the thread as a "stack overflow" before).
+    it(`${processors === "1:1" ? "1:1" : `on ${processors} processors`}: the same answers as N:1`, async () => {
+      const run = processors === "1:1" ? { model: "1:1" as const } : { processors };
+      const result = await runSharedIn(scratch(), "io_bad_buffer", { ...run, ...GRANTS });
+      expect(result.status, result.error ?? result.stderr).toBe("exited");
+      expect(Object.fromEntries(valuesOf(result))).toEqual(expected);
+      expect(result.stderr).toMatch(said);
     }, TIMEOUT);
   }
 });

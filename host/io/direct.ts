@@ -76,12 +76,15 @@ export function trySend(table: Int32Array, memory: MemoryView, addr: number, sen
   if (record[at + (REQUEST.flags >> 2)] & FLAG_UTF16) return LEFT;
   const fd = record[at + (REQUEST.fd >> 2)], len = record[at + (REQUEST.len >> 2)] >>> 0;
   if (fd < 0 || fd >= table[SLOTS] || len === 0) return LEFT;
+  let bytes: Uint8Array;
+  try { bytes = memory.bytes(record[at + (REQUEST.ptr >> 2)] >>> 0, len); }
+  catch { return LEFT; }                              // not in memory: the owner fails the call (EIO), as N:1 does
   const gate = FIRST + 2 * fd + 1;
   if ((Atomics.add(table, gate, 1) & OPEN) === 0) { Atomics.sub(table, gate, 1); return LEFT; }
   let sent: number;
   try {
     const osFd = Atomics.load(table, gate - 1);
-    sent = osFd < 0 ? 0 : sendTo(osFd, memory.bytes(record[at + (REQUEST.ptr >> 2)] >>> 0, len));
+    sent = osFd < 0 ? 0 : sendTo(osFd, bytes);
   } finally {
     Atomics.sub(table, gate, 1);
   }

@@ -26,10 +26,7 @@ export class MemoryView {
   /** Makes sure bytes [0, end) are in the views; after it, `i32[addr >> 2]` and the others may be used
    *  for addresses below `end`. Returns this. */
   reach(end: number): this {
-    if (end > this.u8.length) {
-      this.refresh();
-      if (end > this.u8.length) throw new RangeError(`address ${end} is past the end of memory (${this.u8.length} bytes)`);
-    }
+    if (!this.covers(end)) throw new RangeError(`memory ends at ${this.u8.length}: ${end} is past it`);
     return this;
   }
 
@@ -39,10 +36,19 @@ export class MemoryView {
   i32At(addr: number): number { return this.reach(addr + 4).i32[addr >>> 2]; }
   /** The f64 at `addr` (8-aligned). */
   f64At(addr: number): number { return this.reach(addr + 8).f64[addr >>> 3]; }
-  /** `len` bytes at `ptr`, a view (not a copy). */
+  /** `len` bytes at `ptr`, a view (not a copy). A buffer a program names by address (writeFrom,
+   *  readInto) may lie outside memory: the RangeError says where it is. */
   bytes(ptr: number, len: number): Uint8Array {
-    if (ptr < 0 || len < 0) throw new RangeError(`bytes at ${ptr} of length ${len}: not in memory`);
-    return new Uint8Array(this.reach(ptr + len).u8.buffer, ptr, len);
+    if (!(ptr >= 0 && len >= 0 && this.covers(ptr + len))) {
+      throw new RangeError(`the buffer of ${len} bytes at 0x${ptr.toString(16)} is not in memory (${this.u8.length} bytes)`);
+    }
+    return new Uint8Array(this.u8.buffer, ptr, len);
+  }
+
+  /** Whether bytes [0, end) are in the views, after making them again if they may be stale. */
+  private covers(end: number): boolean {
+    if (end > this.u8.length) this.refresh();
+    return end <= this.u8.length;
   }
 
   private refresh(): void {

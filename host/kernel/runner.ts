@@ -775,7 +775,7 @@ export class WeftProgram {
     const id = this.u32(current + THREAD.id);
     const name = this.string(this.u32(current + THREAD.name)) || `thread ${id}`;
     let what = (e as Error).message;
-    if (e instanceof RangeError) what = `stack overflow: ${what}`;
+    if (e instanceof RangeError && /call stack/i.test(what)) what = `stack overflow: ${what}`;   // V8's own
     const message = `thread ${id} "${name}" died: ${what}`;
     const stack = stackOf(e);
     this.trapFrames = stack ? { id, frames: threadFrames(stack, this.functionNames(), this.lineTable()) } : null;
