@@ -19,7 +19,8 @@
 // Only sockets of the owner's thread made or accepted in async mode are offered (net.ts, where "here").
 //
 // Sending (a processor, trySend). Only write requests of bytes (not FLAG_UTF16 text), in async or offload
-// mode (blocking mode keeps N:1's answers):
+// mode (blocking mode keeps N:1's answers), whose buffer is in memory (else the owner fails the call with
+// N:1's EIO and message):
 //   1. add 1 to the gate; if OPEN is clear, take the 1 back and leave the call to the owner;
 //   2. read osFd and write the bytes to it (one non-blocking system call); take the 1 back;
 //   3. all written: the answer is the length; an error (EPIPE, ECONNRESET ...): the answer is the error;
