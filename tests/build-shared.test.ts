@@ -157,17 +157,18 @@ describe("shareModule", () => {
     (func $block (export "weft_shared_globals") (result i32) (i32.const 1024))
     (func $get (export "get") (result i64) (global.get $"odd name, (quoted)"))
     (func $set (export "set") (param i64) (global.set $"odd name, (quoted)" (local.get 0)))
+    (func $add (export "add") (param i64) (result i64)
+      (global.set $"odd name, (quoted)" (i64.add (global.get $"odd name, (quoted)") (local.get 0)))
+      (global.get $"odd name, (quoted)"))
     (func $limit (export "limit") (result i32) (global.get $~lib/weft/assembly/core/stack/stackLimit))
     ${start})`;
   const share = (text: string) => {
     const mod = binaryen.parseText(text);
     mod.setFeatures(FEATURES);
     try {
-      const { module, layout } = shareModule(mod, FEATURES, true);
-      try {
-        expect(module.validate()).toBeTruthy();
-        return { wasm: module.emitBinary(), layout };
-      } finally { module.dispose(); }
+      const layout = shareModule(mod, true);
+      expect(mod.validate()).toBeTruthy();
+      return { wasm: mod.emitBinary(), layout };
     } finally { mod.dispose(); }
   };
   const instantiate = (wasm: Uint8Array, memory: WebAssembly.Memory) =>
@@ -185,6 +186,8 @@ describe("shareModule", () => {
     const two = instantiate(wasm, memory);
     expect(two.get()).toBe(7n);
     expect(new BigInt64Array(memory.buffer, 1024, 1)[0]).toBe(7n);
+    expect(two.add(3n)).toBe(10n);                          // a set whose value reads the global
+    expect(one.get()).toBe(10n);
     expect(two.limit()).toBe(4096);                          // per processor, and yet set on instance 2
   });
 

@@ -41,6 +41,7 @@ import { WASI_TWINS, plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsErro
 import { CALL_TWINS, addCallTable, hasHostCalls, hostCalls } from "./passes/calls.js";
 import { addGlobalsSnapshot } from "./passes/fork.js";
 import { callLocations, appendCustomSection, LINES_SECTION } from "./lines.js";
+import { walk, callTarget } from "./passes/walk.js";
 import { LOCALS_SECTION } from "../abi.js";
 import { EXPORTS_SECTION, callableExports, exportsEntrySource, exportsSection } from "./passes/exports.js";
 
@@ -49,6 +50,8 @@ import { EXPORTS_SECTION, callableExports, exportsEntrySource, exportsSection } 
 export type SourcesRead = Map<string, string | null>;
 
 const SWITCH = "~lib/weft/assembly/core/scheduler/suspend";
+/** Asyncify's state global: every function it instrumented reads it. */
+const ASYNCIFY_STATE = "__asyncify_state";
 /** Set by the build when threads may unwind straight into their own save areas (assembly/core/scheduler.ts). */
 const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
 /** The safepoints' switches (assembly/core/scheduler.ts): like SWITCH, bottoms of a thread's frames; and the
@@ -211,7 +214,7 @@ function functionNames(mod: binaryen.Module): string[] {
   return names;
 }
 
-/** Splits a module's text into function bodies by name. */
+/** Splits a module's text into function bodies by name (lines.ts reads the calls' source lines there). */
 function functionBodies(text: string): Map<string, string> {
   const bodies = new Map<string, string>();
   const re = /^ \(func \$(\S+)/gm;
@@ -224,16 +227,42 @@ function functionBodies(text: string): Map<string, string> {
   return bodies;
 }
 
+/** The functions each function of `mod` calls directly, by name (imports have none). A walk of the
+ *  module, not its printed text: printing a shared module took ~0.2 s, the walk ~0.01 s. */
+function callees(mod: binaryen.Module): Map<string, Set<string>> {
+  const all = new Map<string, Set<string>>();
+  for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
+    const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (!info.body) continue;
+    const called = new Set<string>();
+    walk(info.body, (e) => { if (binaryen.getExpressionId(e) === binaryen.CallId) called.add(callTarget(e)); });
+    all.set(info.name, called);
+  }
+  return all;
+}
+
+/** Whether function `name` of `mod` reads or sets global `global`. */
+function touchesGlobal(mod: binaryen.Module, name: string, global: string): boolean {
+  const func = mod.getFunction(name);
+  const body = func ? binaryen.getFunctionInfo(func).body : 0;
+  let found = false;
+  if (body) walk(body, (e) => {
+    const id = binaryen.getExpressionId(e);
+    if ((id === binaryen.GlobalGetId || id === binaryen.GlobalSetId) && (binaryen.getExpressionInfo(e) as binaryen.GlobalGetInfo).name === global) found = true;
+  });
+  return found;
+}
+
 /** Before Asyncify: the switch and the loop must each still be a function of their own, and the only
  *  callers of the Asyncify intrinsics; otherwise Asyncify would instrument the wrong functions and the
  *  program would hang or resume twice. Returns the functions that call the switch. */
-function checkSwitchIntact(mod: binaryen.Module, bodies: Map<string, string>): string[] {
+function checkSwitchIntact(mod: binaryen.Module, calls: Map<string, Set<string>>): string[] {
   const intrinsic = (base: string) => functionNames(mod).find((n) => {
     const info = binaryen.getFunctionInfo(mod.getFunction(n));
     return info.module === "asyncify" && info.base === base;
   });
   const callersOf = (target: string | undefined) => target === undefined ? [] :
-    [...bodies].filter(([, body]) => body.includes(`call $${target}\n`) || body.includes(`call $${target})`)).map(([n]) => n);
+    [...calls].filter(([, called]) => called.has(target)).map(([n]) => n);
   const unwinders = callersOf(intrinsic("start_unwind"));
   const rewinders = callersOf(intrinsic("start_rewind"));
   const refuse = (what: string) => {
@@ -301,7 +330,7 @@ function leanIntrinsics(mod: binaryen.Module, stateCopy: boolean): number | null
   for (const [name, state] of Object.entries(STATES)) {
     const f = mod.getFunction(name);
     if (!f) return null;
-    const body = [mod.global.set("__asyncify_state", mod.i32.const(state))];
+    const body = [mod.global.set(ASYNCIFY_STATE, mod.i32.const(state))];
     if (state !== 0) body.push(mod.global.set("__asyncify_data", mod.local.get(0, binaryen.i32)));
     if (address !== null) body.push(mod.i32.store(0, 4, mod.i32.const(address), mod.i32.const(state)));
     (binaryen as unknown as { Function: { setBody(f: number, b: number): void } }).Function.setBody(f, mod.block(null, body, binaryen.none));
@@ -359,9 +388,9 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
       binaryen.setFlexibleInlineMaxSize(inlining[1]);
       binaryen.setOneCallerInlineMaxSize(inlining[2]);
     }
-    const before = functionBodies(mod.emitText());
-    const locations = options.lines ? callLocations(before) : undefined;
-    const callers = checkSwitchIntact(mod, before);
+    const callGraph = callees(mod);
+    const locations = options.lines ? callLocations(functionBodies(mod.emitText())) : undefined;
+    const callers = checkSwitchIntact(mod, callGraph);
     const sizeBeforeAsyncify = mod.emitBinary().length;
 
     const rebuild = options.weftUnwind;
@@ -392,12 +421,11 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     markNeverInline(mod);
     if (mod.getExport("__weft_preempt_switch")) mod.removeExport("__weft_preempt_switch");
 
-    const after = functionBodies(mod.emitText());
     // (A function weft rebuilt tests the state through its dispatcher, which may read the memory copy.)
     const rebuiltNames = new Set(resumable?.rebuilt ?? []);
-    const missed = callers.filter((name) => !rebuiltNames.has(name) && !(after.get(name) ?? "").includes("__asyncify_state"));
+    const missed = callers.filter((name) => !rebuiltNames.has(name) && !touchesGlobal(mod, name, ASYNCIFY_STATE));
     // A program that never switches has no switch at all (asc compiles only what is reachable).
-    if (before.has(SWITCH) && (callers.length === 0 || missed.length > 0)) {
+    if (callGraph.has(SWITCH) && (callers.length === 0 || missed.length > 0)) {
       throw new BuildError(`weft build: Asyncify did not instrument the callers of weft's switch (${(missed.length ? missed : ["none found"]).join(", ")}); the module would hang, so none was written`);
     }
     // Twice: the second costs ~0.2 s of a cold build and changes hello by 44 bytes, but the switch
@@ -406,11 +434,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     if (optimize && !options.quick) mod.optimize();
     if (wasi) plainAtomics(mod);
     if (!wasi && !options.shared) addGlobalsSnapshot(mod);   // fork() (passes/fork.ts)
-    if (options.shared) {
-      const made = shareModule(mod, FEATURES, optimize, markNeverInline);
-      mod.dispose();
-      ({ module: mod, layout: shared } = made);
-    }
+    if (options.shared) shared = shareModule(mod, optimize);
     if (resumable?.rebuilt.length) hotPathsFirst(mod, resumable.rebuilt);
     addCallTable(mod, calls);
     if (compiled.exports.length) mod.addCustomSection(EXPORTS_SECTION, compiled.exports);

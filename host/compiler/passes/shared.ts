@@ -40,11 +40,13 @@
 // Approaches rejected: moving the globals before Asyncify (its own state must stay per instance, and the
 // optimiser keeps globals in registers better than memory); rewriting weft's and the program's source to
 // keep their variables in memory (every program would have to be written that way); shared Wasm globals
-// (not in any engine weft runs on). The rewrite goes through the module's text because binaryen.js cannot
-// replace an expression in place; the printed text is the whole module and parses back to the same module.
+// (not in any engine weft runs on); rewriting the module's printed text and parsing it back (what this
+// build once did: a third of a shared build's time went into printing and parsing the whole module). The
+// accesses are replaced in place, in a walk of every function (passes/walk.ts).
 
 import binaryen from "../binaryen.js";
 import { BuildError } from "../errors.js";
+import { walk, replaceChild, functionBody } from "./walk.js";
 import { SHARED_EXPORTS, SHARED_MEMORY_INITIAL, SHARED_MEMORY_MAXIMUM } from "../../abi.js";
 
 /** Bytes of the block the shared globals live in, 8 per global: 8192 holds 1,024 (weft itself has ~40,
@@ -180,31 +182,20 @@ interface DataSegments {
 
 interface MovedGlobal { name: string; type: binaryen.Type; init: binaryen.ExpressionRef; address: number }
 
-/** Steps 1-3 of the design note, on an optimised module. Returns a new module (the caller disposes `mod`);
- *  `mark` gives it the marks a parse loses (the pipeline's no-inline marks) before it is optimised. */
-export function shareModule(mod: binaryen.Module, features: binaryen.Features, optimize: boolean,
-  mark: (module: binaryen.Module) => void = () => {}): { module: binaryen.Module; layout: SharedLayout } {
+/** Steps 1-3 of the design note, on an optimised module, in place; then optimises it again where
+ *  `optimize` (global accesses became loads and stores). Returns what the host needs to know. */
+export function shareModule(mod: binaryen.Module, optimize: boolean): SharedLayout {
   schedulerGlobalsKnown(mod);
   const base = globalsBlock(mod);
   const moved = globalsToMove(mod, base);
   detachStart(mod);
   const memory = passiveData(mod);
   initGlobals(mod, moved);
-  const text = rewriteGlobals(mod.emitText(), moved);
-  let shared: binaryen.Module;
-  try { shared = binaryen.parseText(text); }
-  catch (e) { throw new BuildError(`weft build --shared: the rewritten module does not parse: ${(e as Error).message}`); }
-  try {
-    shared.setFeatures(features);
-    mark(shared);
-    if (optimize) shared.optimize();
-  } catch (e) {
-    shared.dispose();
-    throw e;
-  }
+  moveGlobals(mod, moved);
+  if (optimize) mod.optimize();
   const globals: Record<string, number> = {};
   for (const g of moved) globals[g.name] = g.address;
-  return { module: shared, layout: { initialPages: memory.initial, maximumPages: memory.max ?? memory.initial, globalsBase: base, globals } };
+  return { initialPages: memory.initial, maximumPages: memory.max ?? memory.initial, globalsBase: base, globals };
 }
 
 /** The address of the block the entry reserved; its function and export then go. */
@@ -276,10 +267,15 @@ function keepConstantInits(mod: binaryen.Module, body: binaryen.ExpressionRef, s
     const { name, value } = set as binaryen.GlobalSetInfo;
     if (binaryen.getExpressionId(value) === binaryen.ConstId) constants.set(name, value);
   }
-  const text = binaryen.emitText(body);
+  const setsOf = new Map<string, number>();
+  walk(body, (e) => {
+    if (binaryen.getExpressionId(e) !== binaryen.GlobalSetId) return;
+    const name = globalAccess.GlobalSet.getName(e);
+    setsOf.set(name, (setsOf.get(name) ?? 0) + 1);
+  });
   const weftPerProcessor = globalInfos(mod).filter((g) => g.mutable && g.name.startsWith(WEFT) && isPerProcessor(g.name));
   for (const g of weftPerProcessor) {
-    const sets = text.split(new RegExp(String.raw`\(global\.set ${escapeRegExp(printedName(g.name))}(?=[\s)])`)).length - 1;
+    const sets = setsOf.get(g.name) ?? 0;
     if (sets === 0) continue;
     const value = constants.get(g.name);
     if (sets > 1 || value === undefined) {
@@ -295,8 +291,6 @@ function globalInfos(mod: binaryen.Module): binaryen.GlobalInfo[] {
   for (let i = 0, n = mod.getNumGlobals(); i < n; i++) infos.push(binaryen.getGlobalInfo(mod.getGlobalByIndex(i)));
   return infos;
 }
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Step 1: every active segment becomes passive; weft_init_memory applies them once. A new memory is all
  *  zeros (start protocol, step 1), so only the runs of non-zero bytes are kept: the blocks weft reserves
@@ -359,39 +353,45 @@ function initGlobals(mod: binaryen.Module, moved: MovedGlobal[]): void {
   mod.addFunctionExport(SHARED_EXPORTS[1], SHARED_EXPORTS[1]);
 }
 
-/** A name as Binaryen prints it: bare if every character may stand in a WAT identifier, else quoted. */
-function printedName(name: string): string {
-  if (/^[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+$/.test(name)) return "$" + name;
-  let out = "";
-  for (const byte of new TextEncoder().encode(name)) {
-    const c = String.fromCharCode(byte);
-    out += c === '"' || c === "\\" ? "\\" + c : byte >= 0x20 && byte < 0x7f ? c : "\\" + byte.toString(16).padStart(2, "0");
-  }
-  return `$"${out}"`;
-}
+/** binaryen.js's global access accessors (missing from its index.d.ts). */
+const globalAccess = binaryen as unknown as {
+  GlobalGet: { getName(e: number): string };
+  GlobalSet: { getName(e: number): string; getValue(e: number): number };
+};
 
-/** Step 3 on the module's text: the moved globals' declarations go, and each access becomes a load or a
- *  store at the global's slot. A reference left over would fail to parse, so none can slip through. */
-function rewriteGlobals(text: string, moved: MovedGlobal[]): string {
-  const byToken = new Map(moved.map((g) => [printedName(g.name), g]));
-  const firstFunc = text.search(/^ \(func /m);
-  let head = firstFunc < 0 ? text : text.slice(0, firstFunc);
-  const funcs = firstFunc < 0 ? "" : text.slice(firstFunc);
-  for (const [token, g] of byToken) {
-    const declaration = `\n (global ${token} (mut ${ACCESS[g.type]}) `;
-    const at = head.indexOf(declaration);
-    if (at < 0) throw new BuildError(`weft build --shared: cannot find the declaration of global ${g.name} in the module's text`);
-    head = head.slice(0, at) + head.slice(head.indexOf("\n", at + 1));
-  }
-  const name = String.raw`(\$(?:"(?:[^"\\]|\\.)*"|[^\s()"]+))`;
-  const rewritten = funcs
-    .replace(new RegExp(String.raw`\(global\.get ${name}\)`, "g"), (whole, token: string) => {
-      const g = byToken.get(token);
-      return g ? `(${ACCESS[g.type]}.load (i32.const ${g.address}))` : whole;
-    })
-    .replace(new RegExp(String.raw`\(global\.set ${name}(?=[\s)])`, "g"), (whole, token: string) => {
-      const g = byToken.get(token);
-      return g ? `(${ACCESS[g.type]}.store (i32.const ${g.address})` : whole;
+/** Step 3: in every function, each access to a moved global becomes a load or a store of the same type
+ *  at the global's slot; then the globals go. Nothing else can name them: a global's initial value may
+ *  only read an immutable one. A reference the walk missed would leave the module invalid, and the
+ *  pipeline validates what it emits. */
+function moveGlobals(mod: binaryen.Module, moved: MovedGlobal[]): void {
+  if (moved.length === 0) return;
+  const byName = new Map(moved.map((g) => [g.name, g]));
+  const ops = (g: MovedGlobal) => mod[ACCESS[g.type] as "i32"] as unknown as {
+    load(offset: number, align: number, ptr: number): number;
+    store(offset: number, align: number, ptr: number, value: number): number;
+  };
+  const replacement = (expr: number): number => {
+    const id = binaryen.getExpressionId(expr);
+    if (id === binaryen.GlobalGetId) {
+      const g = byName.get(globalAccess.GlobalGet.getName(expr));
+      if (g) return ops(g).load(0, 0, mod.i32.const(g.address));
+    } else if (id === binaryen.GlobalSetId) {
+      const g = byName.get(globalAccess.GlobalSet.getName(expr));
+      if (g) return ops(g).store(0, 0, mod.i32.const(g.address), globalAccess.GlobalSet.getValue(expr));
+    }
+    return 0;
+  };
+  for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
+    const func = mod.getFunctionByIndex(i);
+    const body = functionBody.get(func);
+    if (!body) continue;                                        // an import
+    walk(body, (expr, parent, slot) => {
+      const by = replacement(expr);
+      if (!by) return;
+      if (slot) replaceChild(parent, slot, by);
+      else functionBody.set(func, by);
+      return by;                                               // a store's value may read another
     });
-  return head + rewritten;
+  }
+  for (const g of moved) mod.removeGlobal(g.name);
 }
