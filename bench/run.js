@@ -91,6 +91,7 @@ export const BENCHES = {
   fair_share_error: { unit: "ratio", target: 0.05, program: null, prediction: "configured shares" },
   build_hello_s: { unit: "s", target: 2.5, program: null, note: "weft build --no-cache examples/hello.ts, a fresh process" },
   build_first_s: { unit: "s", program: null, note: "the same, the first time after an install (no prepared compiler)" },
+  build_shared_s: { unit: "s", program: null, note: "weft build --shared --no-cache examples/hello.ts (the module processors run)" },
   build_cached_s: { unit: "s", target: 0.3, program: null, note: "weft build of it unchanged, from the build cache" },
   start_prebuilt_s: { unit: "s", target: 0.3, program: null, note: "weft run hello.wasm (built), a fresh process" },
   gc_churn_peak_mb: { unit: "MB", target: 64, program: null, prediction: "1,380 MB without a collector" },
@@ -226,9 +227,9 @@ async function main(argv) {
   if (["safepoint_overhead", "preempt_latency", "fair_share"].some(preemptWant)) {
     for (const r of await preemptBench({ quick, coreKey: hashOf(coreFiles()), want: preemptWant })) results.push(r);
   }
-  // Build and start-up (bench/startup.js): "startup" asks for all four.
+  // Build and start-up (bench/startup.js): "startup" asks for all five.
   const startupWant = (name) => want(name) || filters.includes("startup");
-  if (["build_hello_s", "build_first_s", "build_cached_s", "start_prebuilt_s"].some(startupWant)) {
+  if (["build_hello_s", "build_first_s", "build_shared_s", "build_cached_s", "start_prebuilt_s"].some(startupWant)) {
     for (const r of await startupBench({ quick, want: startupWant })) results.push(r);
   }
   if (Object.keys(BENCHES).some((n) => n.startsWith("gc_") && want(n)) || filters.includes("gc")) {

@@ -4,6 +4,8 @@
 //                     the first build wrote, compiles, optimises)
 //   build_first_s     the same with no prepared copy (a cache folder of its own, empty): the first cold
 //                     build after an install, which loads the installed asc and Binaryen
+//   build_shared_s    `weft build --shared --no-cache`: the same cold build, of the module processors run
+//                     (M:N and 1:1: host/compiler/passes/shared.ts)
 //   build_cached_s    `weft build` of the same program, unchanged, served from the build cache
 //   start_prebuilt_s  `weft run hello.wasm`: the kernel host alone, and the run
 // They alternate within each round, so that a busy spell of the machine falls on all of them. The cache
@@ -37,10 +39,11 @@ export async function startupBench({ quick = false, want = () => true } = {}) {
   try {
     timed(["build", HELLO, "-o", wasm], env);                  // fills the cache, writes the module
     const runs = quick ? 3 : 7;
-    const samples = { build_hello_s: [], build_first_s: [], build_cached_s: [], start_prebuilt_s: [] };
+    const samples = { build_hello_s: [], build_first_s: [], build_shared_s: [], build_cached_s: [], start_prebuilt_s: [] };
     const commands = {
       build_hello_s: ["build", "--no-cache", HELLO, "-o", path.join(dir, "cold.wasm")],
       build_first_s: ["build", "--no-cache", HELLO, "-o", path.join(dir, "first.wasm")],
+      build_shared_s: ["build", "--shared", "--no-cache", HELLO, "-o", path.join(dir, "shared.wasm")],
       build_cached_s: ["build", HELLO, "-o", path.join(dir, "cached.wasm")],
       start_prebuilt_s: ["run", "--quiet", wasm],
     };
