@@ -33,7 +33,7 @@ import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
 import { WebIo } from "../io/web.js";
 import { MemoryView } from "../io/view.js";
-import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE, IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN, type FrameLayout } from "../abi.js";
+import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE, IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
 import { ProcessIds, Children, waitStatus, applyActions, copyMemory, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
@@ -41,13 +41,11 @@ import { ProcessIo } from "./process-io.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptState } from "./preempt.js";
 import { SeedClock, seedOptionsError, seedCore } from "./seed.js";
 import { TraceRecorder, threadNames, withTrace } from "./trace.js";
-import {
-  functionNames, lineTable, threadFrames, stackHere, stackOf, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame, type LineTable,
-} from "./backtrace.js";
-import { frameLayouts, readLocals } from "./locals.js";
+import { stackOf, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame } from "./backtrace.js";
+import { ThreadInspector } from "./inspect.js";
 import type { DebugSession, DebugStop, DebugThread, StepResult } from "./debug.js";
 import {
-  readU32, readI32, readUtf16, readString, threadRecords, threadState, waitText, readThreadStats, readGroups,
+  readU32, readI32, readUtf16, readString, threadRecords, readThreadStats, readGroups,
   type ThreadStats, type GroupStats,
 } from "./tables.js";
 
@@ -149,12 +147,7 @@ export class WeftProgram {
   private ended = false;
   private inLoop = false;                    // weft_run is on the stack: no thread may be probed
   private stopped = false;                   // a deadlock: no processor runs a thread again
-  private running: { t: number; frames: BacktraceFrame[] } | null = null;   // a dump's caller, on processors
-  private names: Map<number, string> | null = null;   // function names (backtrace.ts), once read
-  private lines: LineTable | null | undefined;          // source lines (backtrace.ts), once read
-  private probed: BacktraceFrame[] | null = null;      // what the `frames` import took
-  private probedSymbols: { own: number[]; all: string[] } | null = null;   // and the functions with frames
-  private layouts: Map<string, FrameLayout> | null | undefined;           // the weft.locals section (locals.ts)
+  private inspect!: ThreadInspector;        // the threads, their frames and reports (inspect.ts)
   private trapFrames: { id: number; frames: BacktraceFrame[] } | null = null;   // a trap's, until `died`
   private dumpRequests: number[] = [];       // dumpThreads() calls, answered between two runs of the loop
   private cycleReports: string[] = [];       // partial deadlocks' reports, printed likewise with frames
@@ -211,6 +204,7 @@ export class WeftProgram {
     const instance = await WebAssembly.instantiate(module, imports);
     program.exports = instance.exports as unknown as Exports;
     program.module = module;
+    program.inspect = new ThreadInspector(program.exports, module, () => !(program.inLoop || (options.processor && !program.stopped)));
     program.source = source;
     const version = program.exports.weft_abi_version();
     if (version !== ABI_VERSION) {
@@ -247,10 +241,7 @@ export class WeftProgram {
           if (!start) throw new WeftError(`the core asked for processor ${index}, but this run is not 1:1`);
           start(index);
         },
-        frames: () => {
-          this.probedSymbols = { own: [], all: [] };
-          this.probed = threadFrames(stackHere(), this.functionNames(), this.lineTable(), this.probedSymbols);
-        },
+        frames: () => this.inspect.takeFrames(),
         died: (t: number) => {
           const id = this.i32(t + THREAD.id);
           const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
@@ -299,8 +290,7 @@ export class WeftProgram {
       // every thread is parked (dumpPending), where the run's owner can answer it.
       if (this.options.processor.answer) { this.dumpRequests.push(addr); return SUBMIT_PENDING; }
       // Else a snapshot, with the caller's own frames (it is on this stack); the others run on.
-      this.running = { t: this.exports.weft_current(), frames: threadFrames(stackHere(), this.functionNames(), this.lineTable()) };
-      try { this.emit(2, this.dump() + "\n"); } finally { this.running = null; }
+      this.emit(2, this.inspect.withRunning(this.exports.weft_current(), () => this.dump()) + "\n");
       writeResult(memory, addr, 0);
       return SUBMIT_DONE;
     }
@@ -620,7 +610,7 @@ export class WeftProgram {
         const killed = ex.weft_main_error();         // main ended by the core itself (e.g. out of memory)
         if (killed) return this.finish("error", 1, start, `main died: ${this.string(killed)}`);
         const cycle = ex.weft_partial_deadlock();   // deadlock: "abort" (assembly/core/waitfor.ts)
-        if (cycle) return this.finish("deadlock", 1, start, this.withFrames(this.string(cycle).replace(/^weft: /, "")));
+        if (cycle) return this.finish("deadlock", 1, start, this.inspect.withFrames(this.string(cycle).replace(/^weft: /, "")));
         const signal = ex.weft_terminated_by();     // a signal's default action (assembly/core/signal.ts)
         if (signal) return this.finish("signaled", 128 + signal, start, `terminated by ${signalName(signal)}`, signalName(signal));
         return this.finish("exited", ex.weft_main_value(), start);
@@ -642,9 +632,9 @@ export class WeftProgram {
       }
       if (reason === RUN_DEADLOCK) {
         // On processors every one is idle for good, and processor 0's report is the run's: it alone may
-        // put the threads' frames back on its stack to show them (backtraceOf).
+        // put the threads' frames back on its stack to show them (inspect.ts).
         this.stopped = !processor || processor.index === 0;
-        return this.finish("deadlock", 1, start, this.deadlockReport());
+        return this.finish("deadlock", 1, start, this.inspect.deadlockReport());
       }
       return this.fail(start, `weft_run returned an unknown reason ${reason}`);
     }
@@ -724,10 +714,10 @@ export class WeftProgram {
     const find = (id: number) => threadRecords(this.exports).find((t) => this.i32(t + THREAD.id) === id) ?? 0;
     const one = (id: number) => {
       const record = find(id);
-      return record ? views([this.outcomeOf(record, true)])[0] : null;
+      return record ? views([this.inspect.outcomeOf(record, true)])[0] : null;
     };
     return {
-      threads: () => { check(); return views(this.threadsInTable(true)); },
+      threads: () => { check(); return views(this.inspect.threadsInTable(true)); },
       thread: (id) => { check(); return one(id); },
       step: (id): StepResult => {
         check();
@@ -778,7 +768,7 @@ export class WeftProgram {
     if (e instanceof RangeError && /call stack/i.test(what)) what = `stack overflow: ${what}`;   // V8's own
     const message = `thread ${id} "${name}" died: ${what}`;
     const stack = stackOf(e);
-    this.trapFrames = stack ? { id, frames: threadFrames(stack, this.functionNames(), this.lineTable()) } : null;
+    this.trapFrames = stack ? { id, frames: this.inspect.framesOf(stack) } : null;
     ex.weft_trap_begin();                          // back on the processor's stack before allocating
     // The core reports the death through `died`, during weft_trap_end. With no room for the message (a
     // thread that trapped with the heap full), the core keeps a stand-in, and `died` says what happened.
@@ -841,18 +831,7 @@ export class WeftProgram {
    *  backtrace (host/kernel/backtrace.ts). `dumpThreads()` in a program, RunOptions.dumpOn and `weft run
    *  --dump-on SIGQUIT` print it. A processor of a shared run (M:N, 1:1) dumps without frames: the
    *  others run on, and a thread running elsewhere cannot be stopped to be looked at. */
-  dump(): string {
-    const stats = new Map(this.readThreadStats().map((t) => [t.id, t]));
-    const threads = this.threadsInTable(true);
-    const lines = threads.map((t) => {
-      const s = stats.get(t.id);
-      const what = t.waitingOn ? ` on ${t.waitingOn}` : t.state === "trapped" ? `: ${t.error}` : t.state === "exited" ? ` (value ${t.value})` : "";
-      const head = `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${what}` +
-        (s ? `; ${s.switches} switches, ${s.cpu.toFixed(1)} ms cpu` : "");
-      return t.backtrace?.length ? `${head}\n${formatBacktrace(t.backtrace)}` : head;
-    });
-    return `threads of process ${this.pid} (${lines.length}):\n${lines.join("\n")}`;
-  }
+  dump(): string { return this.inspect.dump(this.pid); }
 
   /** dumpThreads() calls, answered between two runs of the loop: every thread is parked then, the
    *  callers too (in the call), and each one's frames can be shown. */
@@ -900,92 +879,13 @@ export class WeftProgram {
   private cyclesPending(): void {
     const reports = this.cycleReports.splice(0);
     // On processors, printed while the world is stopped: no other processor's lines come in between.
-    const print = () => { for (const report of reports) this.emit(2, this.withFrames(report) + "\n"); };
+    const print = () => { for (const report of reports) this.emit(2, this.inspect.withFrames(report) + "\n"); };
     if (this.options.processor) this.stoppedWorld(print); else print();
-  }
-
-  /** A report whose lines start `  thread <id> `, each followed by that thread's frames where they can be
-   *  taken (it is parked). */
-  private withFrames(report: string): string {
-    const records = new Map(threadRecords(this.exports).map((t) => [this.i32(t + THREAD.id), t]));
-    return report.split("\n").map((line) => {
-      const id = /^  thread (\d+) /.exec(line)?.[1];
-      const record = id === undefined ? undefined : records.get(Number(id));
-      const frames = record === undefined ? undefined : this.backtraceOf(record);
-      return frames?.length ? `${line}\n${formatBacktrace(frames)}` : line;
-    }).join("\n");
-  }
-
-  /** The frames of parked thread `t` (a record), innermost first (assembly/core/scheduler.ts,
-   *  "Backtraces"), or undefined when there are none to show: it has not started, runs, has ended, or
-   *  the loop is on the stack (a host function the program called asked), or this is a processor of a
-   *  shared run that goes on (another may take the thread meanwhile; a deadlocked one's processor 0 may). */
-  backtraceOf(t: number): BacktraceFrame[] | undefined {
-    if (this.inLoop || (this.options.processor && !this.stopped)) return undefined;
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = STACK_FRAMES_MAX;
-    this.probed = null;
-    try {
-      if (this.exports.weft_backtrace(t) !== 1) return undefined;
-      // (Set by the `frames` import during the call: TypeScript cannot see that.)
-      const frames = (this.probed as BacktraceFrame[] | null) ?? undefined;
-      const symbols = this.probedSymbols as { own: number[]; all: string[] } | null;
-      // A build with source lines: each frame's live locals, by name, from the frames put back (locals.ts).
-      if (this.layouts === undefined) this.layouts = frameLayouts(this.module);
-      if (frames && this.layouts && symbols) {
-        const { own, all } = symbols;
-        const locals = readLocals(this.exports.memory, this.u32(t + THREAD.saveArea), all, this.layouts);
-        own.forEach((k, i) => { const l = locals.get(k); if (l && frames[i]) frames[i].locals = l; });
-      }
-      return frames;
-    } finally {
-      Error.stackTraceLimit = limit;
-      this.probed = null;
-      this.probedSymbols = null;
-    }
-  }
-
-  /** The module's function names (its name section), read once. */
-  private functionNames(): Map<number, string> {
-    return this.names ??= functionNames(this.module);
-  }
-
-  /** The module's source lines (BuildOptions.lines), read once; null without. */
-  private lineTable(): LineTable | null {
-    if (this.lines === undefined) this.lines = lineTable(this.module);
-    return this.lines;
-  }
-
-  /** Every thread still in the table; with `frames`, each parked one's backtrace where it can be taken. */
-  threadsInTable(frames = false): ThreadOutcome[] {
-    return threadRecords(this.exports).map((t) => this.outcomeOf(t, frames));
-  }
-
-  /** Thread record `t` as an outcome; with `frames`, its backtrace where it can be taken. */
-  private outcomeOf(t: number, frames: boolean): ThreadOutcome {
-    const state = threadState(this.exports, t);
-    const outcome: ThreadOutcome = { id: this.i32(t + THREAD.id), name: this.string(this.u32(t + THREAD.name)), state };
-    if (state === "exited") outcome.value = this.i32(t + THREAD.exitValue);
-    if (state === "trapped") outcome.error = this.string(this.u32(t + THREAD.error));
-    if (state === "blocked") outcome.waitingOn = waitText(this.exports, t);
-    if (state === "sleeping") outcome.waitingOn = "sleep";
-    const backtrace = !frames ? undefined : this.running?.t === t ? this.running.frames
-      : state === "blocked" || state === "sleeping" || state === "runnable" ? this.backtraceOf(t) : undefined;
-    if (backtrace) outcome.backtrace = backtrace;
-    return outcome;
   }
 
   /** Statistics of every thread in the table, and every fair-share group (host/kernel/tables.ts). */
   readThreadStats(): ThreadStats[] { return readThreadStats(this.exports); }
   readGroups(): GroupStats[] { return readGroups(this.exports); }
-
-  private deadlockReport(): string {
-    const lines = this.threadsInTable(true)
-      .filter((t) => t.state === "blocked" || t.state === "sleeping" || t.state === "runnable")
-      .map((t) => `  thread ${t.id}${t.name ? ` "${t.name}"` : ""}: ${t.state}${t.waitingOn ? ` on ${t.waitingOn}` : ""}` +
-        (t.backtrace?.length ? "\n" + formatBacktrace(t.backtrace) : ""));
-    return `deadlock: every thread is blocked and nothing can wake them\n${lines.join("\n")}`;
-  }
 
   /** True once this processor's loop could not start or go on (a trap in the scheduler, a failed
    *  setup): unlike the program's own end, the other processors do not see it (host/mn/run.ts). */
@@ -1030,7 +930,7 @@ export class WeftProgram {
     this.traceDropped();
     // Reports the loop's return did not print yet; with frames unless the run failed (the core may be in
     // no state to rewind a thread).
-    for (const report of this.cycleReports.splice(0)) this.emit(2, (this.failed ? report : this.withFrames(report)) + "\n");
+    for (const report of this.cycleReports.splice(0)) this.emit(2, (this.failed ? report : this.inspect.withFrames(report)) + "\n");
     this.ended = true;
     this.ids.running.delete(this.pid);
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
@@ -1038,7 +938,7 @@ export class WeftProgram {
     let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];
     let gc: GcStats | null = null;
     try {
-      inTable = this.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id));
+      inTable = this.inspect.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id));
       threadStats = this.readThreadStats();
       groups = this.readGroups();
       gc = readGcStats(this.exports);
