@@ -52,11 +52,33 @@ const KINDS: Record<number, [string, string[]]> = {
 
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 
-function kindOf(expr: number): [string, string[]] {
+/** One child field of a kind, with its binaryen.js accessors looked up once: a single child (get, set), or
+ *  an array of them (count, getAt, setAt). */
+interface Field {
+  name: string;
+  get?: (expr: number) => number;
+  set?: (expr: number, child: number) => void;
+  count?: (expr: number) => number;
+  getAt?: (expr: number, index: number) => number;
+  setAt?: (expr: number, index: number, child: number) => void;
+}
+
+/** Each kind's fields (KINDS), made once: a walk visits every expression of a module. */
+const FIELDS = new Map<number, Field[]>(Object.entries(KINDS).map(([id, [cls, fields]]) => {
+  const methods = api[cls];
+  return [Number(id), fields.map((f): Field => {
+    if (!f.endsWith("[]")) return { name: f, get: methods["get" + cap(f)] as Field["get"], set: methods["set" + cap(f)] as Field["set"] };
+    const name = f.slice(0, -2), item = cap(name).replace(/ren$|s$/, "");
+    return { name, count: methods["getNum" + cap(name)] as Field["count"], getAt: methods["get" + item + "At"] as Field["getAt"],
+      setAt: methods["set" + item + "At"] as Field["setAt"] };
+  })];
+}));
+
+function fieldsOf(expr: number): Field[] {
   const id = binaryen.getExpressionId(expr);
-  const kind = KINDS[id];
-  if (!kind) throw new Error(`weft build: an expression of kind ${id} that weft's passes do not know`);
-  return kind;
+  const fields = FIELDS.get(id);
+  if (!fields) throw new Error(`weft build: an expression of kind ${id} that weft's passes do not know`);
+  return fields;
 }
 
 /** Replaces the child `expr` holds at `slot` (a field name, or [field, index] for an array field). */
@@ -64,19 +86,16 @@ export type Slot = { field: string; index: number };
 
 /** The children of `expr`, with the slot each sits in. */
 export function childrenOf(expr: number): { child: number; slot: Slot }[] {
-  const [cls, fields] = kindOf(expr);
   const out: { child: number; slot: Slot }[] = [];
-  for (const f of fields) {
-    if (f.endsWith("[]")) {
-      const field = f.slice(0, -2);
-      const n = api[cls]["getNum" + cap(field)](expr) as number;
-      for (let i = 0; i < n; i++) {
-        const child = api[cls]["get" + cap(field).replace(/ren$|s$/, "") + "At"](expr, i) as number;
-        if (child) out.push({ child, slot: { field, index: i } });
+  for (const f of fieldsOf(expr)) {
+    if (f.count) {
+      for (let i = 0, n = f.count(expr); i < n; i++) {
+        const child = f.getAt!(expr, i);
+        if (child) out.push({ child, slot: { field: f.name, index: i } });
       }
     } else {
-      const child = api[cls]["get" + cap(f)](expr) as number;
-      if (child) out.push({ child, slot: { field: f, index: -1 } });
+      const child = f.get!(expr);
+      if (child) out.push({ child, slot: { field: f.name, index: -1 } });
     }
   }
   return out;
@@ -84,9 +103,9 @@ export function childrenOf(expr: number): { child: number; slot: Slot }[] {
 
 /** Puts `child` into `parent` at `slot`. */
 export function replaceChild(parent: number, slot: Slot, child: number): void {
-  const [cls] = kindOf(parent);
-  if (slot.index >= 0) api[cls]["set" + cap(slot.field).replace(/ren$|s$/, "") + "At"](parent, slot.index, child);
-  else api[cls]["set" + cap(slot.field)](parent, child);
+  const f = fieldsOf(parent).find((field) => field.name === slot.field)!;
+  if (slot.index >= 0) f.setAt!(parent, slot.index, child);
+  else f.set!(parent, child);
 }
 
 /** Visits every expression under `root`, parents before children, with its parent and slot (none for
