@@ -1,8 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { BuildError } from "../host/compiler/errors.js";
+import binaryen from "../host/compiler/binaryen.js";
+import { callees, touchesGlobal } from "../host/compiler/passes/walk.js";
 import { ROOT, buildModule as build } from "./harness";
 
 const program = (source: string) => {
@@ -40,5 +42,35 @@ describe("build", () => {
   it("says so when the entry has no main or does not exist", async () => {
     await expect(build(program(`export function start(): i32 { return 0; }\n`))).rejects.toThrow(/does not export a function main/);
     await expect(build("/nonexistent/app.ts")).rejects.toThrow(/no such file/);
+  });
+});
+
+// The pipeline's checks around Asyncify (host/compiler/pipeline.ts) read the module through these walks:
+// who calls the switch, and whether each caller reads Asyncify's state once instrumented.
+describe("the switch checks' walks", () => {
+  const mod = binaryen.parseText(`(module
+    (import "env" "imported" (func $imported))
+    (global $state (mut i32) (i32.const 0))
+    (global $other (mut i32) (i32.const 0))
+    (func $switch)
+    (func $caller (if (global.get $other) (then (block (call $switch) (call $imported)))))
+    (func $instrumented (call $switch) (global.set $state (i32.add (global.get $other) (i32.const 1))))
+    (func $plain (drop (i32.const 1))))`);
+  afterAll(() => mod.dispose());
+
+  it("finds each function's direct callees, nested too, and leaves imports out", () => {
+    const calls = callees(mod);
+    expect([...calls.keys()].sort()).toEqual(["caller", "instrumented", "plain", "switch"]);
+    expect([...calls.get("caller")!].sort()).toEqual(["imported", "switch"]);
+    expect([...calls.get("instrumented")!]).toEqual(["switch"]);
+    expect(calls.get("plain")!.size).toBe(0);
+  });
+
+  it("tells a function that reads or sets a global from one that does not", () => {
+    expect(touchesGlobal(mod, "instrumented", "state")).toBe(true);     // a set, its value reading another
+    expect(touchesGlobal(mod, "caller", "other")).toBe(true);           // a read in a condition
+    expect(touchesGlobal(mod, "caller", "state")).toBe(false);
+    expect(touchesGlobal(mod, "plain", "state")).toBe(false);
+    expect(touchesGlobal(mod, "missing", "state")).toBe(false);
   });
 });

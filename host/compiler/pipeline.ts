@@ -41,7 +41,7 @@ import { WASI_TWINS, plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsErro
 import { CALL_TWINS, addCallTable, hasHostCalls, hostCalls } from "./passes/calls.js";
 import { addGlobalsSnapshot } from "./passes/fork.js";
 import { callLocations, appendCustomSection, LINES_SECTION } from "./lines.js";
-import { walk, callTarget } from "./passes/walk.js";
+import { callees, touchesGlobal } from "./passes/walk.js";
 import { LOCALS_SECTION } from "../abi.js";
 import { EXPORTS_SECTION, callableExports, exportsEntrySource, exportsSection } from "./passes/exports.js";
 
@@ -225,32 +225,6 @@ function functionBodies(text: string): Map<string, string> {
   }
   if (last) bodies.set(last.name, text.slice(last.start));
   return bodies;
-}
-
-/** The functions each function of `mod` calls directly, by name (imports have none). A walk of the
- *  module, not its printed text: printing a shared module took ~0.2 s, the walk ~0.01 s. */
-function callees(mod: binaryen.Module): Map<string, Set<string>> {
-  const all = new Map<string, Set<string>>();
-  for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
-    const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
-    if (!info.body) continue;
-    const called = new Set<string>();
-    walk(info.body, (e) => { if (binaryen.getExpressionId(e) === binaryen.CallId) called.add(callTarget(e)); });
-    all.set(info.name, called);
-  }
-  return all;
-}
-
-/** Whether function `name` of `mod` reads or sets global `global`. */
-function touchesGlobal(mod: binaryen.Module, name: string, global: string): boolean {
-  const func = mod.getFunction(name);
-  const body = func ? binaryen.getFunctionInfo(func).body : 0;
-  let found = false;
-  if (body) walk(body, (e) => {
-    const id = binaryen.getExpressionId(e);
-    if ((id === binaryen.GlobalGetId || id === binaryen.GlobalSetId) && (binaryen.getExpressionInfo(e) as binaryen.GlobalGetInfo).name === global) found = true;
-  });
-  return found;
 }
 
 /** Before Asyncify: the switch and the loop must each still be a function of their own, and the only
