@@ -35,6 +35,7 @@ import { BuildError } from "./errors.js";
 import { WEFT_ROOT, type BuildResult, type PipelineSettings } from "./options.js";
 import { insertSafepoints, FUEL_GLOBAL } from "./passes/safepoints.js";
 import { keepOriginals, rebuildResumable } from "./passes/resumable.js";
+import { SPILL_PUSH } from "./passes/frames.js";
 import { hotPathsFirst } from "./passes/fuel.js";
 import { SHARED_ASC_OPTIONS, SHARED_EXPORTS, sharedEntrySource, shareModule, type SharedLayout } from "./passes/shared.js";
 import { WASI_TWINS, plainAtomics, wasiEntrySource, wasiFlavour, wasiImportsError } from "./passes/wasi.js";
@@ -61,8 +62,9 @@ const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
  *  scheduler's loop (assembly/core/scheduler.ts, framesLost and endLost), which is inlined into weft_run
  *  and would otherwise carry that rare code beside the switch; and every wait on shared memory must keep
  *  a frame of its own, where a baseline compiler that clobbers the slot before the wait's address has
- *  nothing to lose (assembly/core/atomics.ts, atomicWait). */
-const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/scheduler/endLost", "*/core/atomics/atomicWait"];
+ *  nothing to lose (assembly/core/atomics.ts, atomicWait); and a frame's push that does not fit its save
+ *  area (passes/frames.ts, spillPush): in line again, it would slow the fast path beside it. */
+const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/scheduler/endLost", "*/core/atomics/atomicWait", `${SPILL_PUSH}*`];
 
 /** Marks NEVER_INLINE's functions in `mod`. The mark is kept on the function, not in the binary or the
  *  text: a module parsed again (passes/shared.ts) is marked again. */

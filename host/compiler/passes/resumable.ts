@@ -38,7 +38,7 @@ import binaryen from "../binaryen.js";
 import type { FrameLayout } from "../../abi.js";
 import { isProgramFunction } from "./safepoints.js";
 import { fuelResults, threadFuel, renumberForFuel } from "./fuel.js";
-import { framesOf, FrameCode, type Frame } from "./frames.js";
+import { framesOf, FrameCode, SPILL_PUSH, type Frame } from "./frames.js";
 import { locate, type SourceLocation } from "../lines.js";
 import {
   walk, childrenOf, replaceChild, callTarget, plain, parentOf, matchSites, matchAll, parentsOf, freshLabels,
@@ -127,7 +127,9 @@ export function rebuildResumable(mod: binaryen.Module, copies: Map<string, strin
   const rebuilt = new Map([...plans].map(([name, p]) => [name, p.results]));
   // A callee that may switch, or is the program's own code (Asyncify instruments whatever can reach it
   // through a table, so that is covered by the first), reads or spends the global fuel.
-  const touchesFuel = (callee: string) => mayUnwind.has(callee) || isProgramFunction(callee);
+  // A frame's out-of-line push (frames.ts) calls the spill, as the push once did in line: the global holds
+  // the fuel across it, as it did across the spill.
+  const touchesFuel = (callee: string) => mayUnwind.has(callee) || isProgramFunction(callee) || callee.startsWith(SPILL_PUSH);
   for (const [name, p] of plans) {
     report.layouts[name] = layoutOf(p, namesOf(mod.getFunction(p.copy)));
     build(mod, p, rebuilt, targets, touchesFuel);
