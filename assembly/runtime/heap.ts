@@ -36,7 +36,7 @@
 // free lists for the small classes (a cache block, made when the processor enters): it allocates from
 // them and frees into them without the lock, refills a class with CACHE_BATCH blocks at once under the
 // lock (FRESH_BATCH, carved in one piece, when they must come from fresh memory), and gives half back
-// when a class holds more than CACHE_MAX. A block freed on another processor than the one that allocated
+// when a class holds more than cacheMax(cls). A block freed on another processor than the one that allocated
 // it simply joins that processor's cache. `allocated` counts blocks out of the global lists;
 // heapAllocated() subtracts what the caches hold, so it still says what is in use.
 //
@@ -82,13 +82,23 @@ import { AL_MASK, BLOCK, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE 
  *  allocations, and at most 16 KiB held per class. Not configurable. */
 // @ts-ignore: decorator
 @inline const CACHE_BATCH: u32 = 16;
-/** Blocks a processor's class may hold before it gives half back. Not configurable. */
+/** Bytes of blocks a processor's class may hold before it gives half back, and the fewest blocks (for the
+ *  large small classes). A sweep frees a processor's objects into its own cache, ~2,000 at a time; what
+ *  does not fit goes back to the global lists, and refills take it back later by chasing blocks that
+ *  have gone cold, one after the other, under the lock (with 64 blocks a class, examples/http.ts on
+ *  processors spent ~6% of their time there). 32 KiB a class keeps most of what a sweep batch frees of
+ *  it in the cache (the HTTP server's refill samples halved). Not configurable. */
 // @ts-ignore: decorator
-@inline const CACHE_MAX: u32 = 64;
+@inline const CACHE_CLASS_BYTES: u32 = 32 << 10;
+// @ts-ignore: decorator
+@inline const CACHE_MIN: u32 = 64;
+/** Blocks class `cls` of a processor's cache may hold. */
+// @ts-ignore: decorator
+@inline function cacheMax(cls: u32): u32 { return max<u32>(CACHE_MIN, CACHE_CLASS_BYTES / ((cls + 1) << 4)); }
 /** Blocks a refill carves out of fresh memory at once (the global list of the class being empty): one
  *  lock round trip per 32 fresh blocks. Programs that allocate faster than they free take most blocks
  *  this way; skynet on 2 processors refilled ~70,000 times with 16. Half of
- *  CACHE_MAX, so a full refill does not spill at its next free. Not configurable. */
+ *  CACHE_MIN, so a full refill does not spill at its next free. Not configurable. */
 // @ts-ignore: decorator
 @inline const FRESH_BATCH: u32 = 32;
 // @ts-ignore: decorator
@@ -176,7 +186,7 @@ export function heapTryAlloc(size: usize, reserve: usize = 0): usize {
     ptr = load<usize>(list);
     store<usize>(list, load<usize>(ptr));
     store<u32>(list, load<u32>(list, 4) - 1, 4);
-    store<usize>(cache, load<usize>(cache) - heapCapacity(ptr));
+    store<usize>(cache, load<usize>(cache) - classSize(cls));   // a small class's blocks have its exact size
     return ptr;
   }
   let head = headAddr(cls);
@@ -425,7 +435,7 @@ export function heapFree(ptr: usize): void {
     let count = load<u32>(list, 4) + 1;
     store<u32>(list, count, 4);
     store<usize>(cache, load<usize>(cache) + cap);
-    if (count > CACHE_MAX) cacheSpill(cls, list);
+    if (count > cacheMax(cls)) cacheSpill(cls, list);
     return;
   }
   let head = headAddr(cls);

@@ -10,7 +10,7 @@
 // goes on until every filler has parked at least once (has its save area): two fixed rounds were not
 // enough — on 2 processors under load, one thread was last at both now and then (2 runs in ~700 with
 // four runs at once on Node 26: "thread 2 died: out of memory: no room for the thread's save area").
-// Each processor frees into its own cache (runtime/index.ts, "Processor caches"), which holds at most
+// Each processor frees into its own cache (runtime/heap.ts, "Processor caches"), which holds at most
 // CACHE_MAX blocks of a class and which only an allocation on that processor takes from: a processor
 // that runs no filler in a round (the kernel kept it off its core while the others took its threads)
 // keeps up to CACHE_MAX blocks from that round's count.
@@ -26,7 +26,7 @@ import { Thread } from "weft/assembly/core/layout";
 const THREADS = 4;
 const LIMIT = 16 << 20;                      // tests/mn.test.ts runs this with memoryLimit = LIMIT
 const BLOCK_STEP = 64;                       // a 48-byte block and its 16-byte header
-const CACHE_MAX = 64;                        // runtime/index.ts: blocks of a class a processor's cache keeps
+const CACHE_MAX = (32 << 10) / 48;           // runtime/heap.ts, cacheMax: 32 KiB of a class, in 48-byte blocks
 
 let rounds = new Barrier(THREADS);
 let counts = new StaticArray<i32>(THREADS * 2);
