@@ -94,6 +94,10 @@ function lockContended(mutex: Mutex, me: ThreadId, deadline: f64): i32 {
     if (wait == 0) return ETIMEDOUT;
     let fate = ownerFate(c & OWNER_MASK);                           // "Owners that are gone"
     if (fate != 0) {
+      // The owner may have unlocked and ended since `c` was read: gone while the word still names it
+      // (an ended thread never writes the word again) is gone holding the mutex.
+      let word = atomicLoad(addr);
+      if (word != c) { c = word; continue; }
       if (mutex.robustState & ROBUST) {
         let seen = atomicCas(addr, c, me | WAITERS);            // WAITERS: unlock takes the slow path
         if (seen != c) { c = seen; continue; }
