@@ -19,7 +19,8 @@
 //      with weft's own unwind and rewind (host/compiler/passes/resumable.ts), which costs their fast path almost nothing.
 //   5. the build checks that every caller of the switch was instrumented, and refuses to emit a module
 //      that would hang otherwise;
-//   6. Binaryen optimises again with normal inlining (the switch may now be inlined: it is plain code);
+//   6. Binaryen optimises again, inlining as asc's -O3 would (the switch may now be inlined: it is plain
+//      code);
 //   7. with `shared` only (M:N, host/compiler/passes/shared.ts): the data segments become passive, the start function an
 //      export, and the globals the processors share move into the shared memory. Without it, step 7 does
 //      not run and nothing else changes: the N:1 module is the same, byte for byte.
@@ -65,6 +66,32 @@ const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
  *  nothing to lose (assembly/core/atomics.ts, atomicWait); and a frame's push that does not fit its save
  *  area (passes/frames.ts, spillPush): in line again, it would slow the fast path beside it. */
 const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/scheduler/endLost", "*/core/atomics/atomicWait", `${SPILL_PUSH}*`];
+
+/** Binaryen's inlining limits (sizes in its own units): always inlined up to `always`, even a function
+ *  that calls others; up to `flexible` if it calls nothing; up to `oneCaller` if it has a single caller. */
+type Inlining = { always: number; flexible: number; oneCaller: number };
+/** Step 3: none, so the switch stays a function of its own. */
+const NO_INLINING: Inlining = { always: 0, flexible: 0, oneCaller: 0 };
+/** Step 6: asc's own for -O3. Binaryen's defaults leave out every function that calls another, however
+ *  small: a typed array's element access (its bounds check calls abort) stayed a call in every loop over
+ *  bytes. With these, spawn_join ran 8% faster, yield_d1 4%, and examples/http.ts took ~2% less CPU a
+ *  request (medians of 5 alternating `node bench/run.js yield channel_roundtrip spawn_join --quick
+ *  --json`; README, "Where the time of a switch went"); builds took no longer, hello grew by 3%. */
+const AFTER_ASYNCIFY: Inlining = { always: 12, flexible: 70, oneCaller: 200 };
+
+/** Runs `fn` with Binaryen's inlining limits set to `limits`, and puts the previous ones back. */
+function withInlining(limits: Inlining, fn: () => void): void {
+  const was: Inlining = {
+    always: binaryen.getAlwaysInlineMaxSize(), flexible: binaryen.getFlexibleInlineMaxSize(), oneCaller: binaryen.getOneCallerInlineMaxSize(),
+  };
+  const set = (l: Inlining) => {
+    binaryen.setAlwaysInlineMaxSize(l.always);
+    binaryen.setFlexibleInlineMaxSize(l.flexible);
+    binaryen.setOneCallerInlineMaxSize(l.oneCaller);
+  };
+  set(limits);
+  try { fn(); } finally { set(was); }
+}
 
 /** Marks NEVER_INLINE's functions in `mod`. The mark is kept on the function, not in the binary or the
  *  text: a module parsed again (passes/shared.ts) is marked again. */
@@ -348,22 +375,12 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const safepoints = options.safepoints && safepointTarget
       ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(neverSwitchAll)) : undefined;
     const optimize = options.optimize;
-    const inlining = [binaryen.getAlwaysInlineMaxSize(), binaryen.getFlexibleInlineMaxSize(), binaryen.getOneCallerInlineMaxSize()];
     binaryen.setOptimizeLevel(!optimize ? 0 : options.quick && !options.inlineBeforeAsyncify ? 1 : 3);
     binaryen.setShrinkLevel(0);
-    if (!options.inlineBeforeAsyncify) {
-      binaryen.setAlwaysInlineMaxSize(0);
-      binaryen.setFlexibleInlineMaxSize(0);
-      binaryen.setOneCallerInlineMaxSize(0);
-    }
     markNeverInline(mod);
-    try {
+    withInlining(options.inlineBeforeAsyncify ? AFTER_ASYNCIFY : NO_INLINING, () => {
       if (optimize || options.inlineBeforeAsyncify) mod.optimize();
-    } finally {
-      binaryen.setAlwaysInlineMaxSize(inlining[0]);
-      binaryen.setFlexibleInlineMaxSize(inlining[1]);
-      binaryen.setOneCallerInlineMaxSize(inlining[2]);
-    }
+    });
     const callGraph = callees(mod);
     const locations = options.lines ? callLocations(functionBodies(mod.emitText())) : undefined;
     const callers = checkSwitchIntact(mod, callGraph);
@@ -406,8 +423,10 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     }
     // Twice: the second costs ~0.2 s of a cold build and changes hello by 44 bytes, but the switch
     // paths it leaves ran 1–6% faster (yield, channel_roundtrip, spawn_join; README, "Build and start-up").
-    if (optimize) mod.optimize();
-    if (optimize && !options.quick) mod.optimize();
+    withInlining(AFTER_ASYNCIFY, () => {
+      if (optimize) mod.optimize();
+      if (optimize && !options.quick) mod.optimize();
+    });
     if (wasi) plainAtomics(mod);
     if (!wasi && !options.shared) addGlobalsSnapshot(mod);   // fork() (passes/fork.ts)
     if (options.shared) shared = shareModule(mod, optimize);

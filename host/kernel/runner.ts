@@ -129,7 +129,6 @@ export class WeftProgram {
   // Processes (host/kernel/processes.ts): this one's id and its parent's, the ids its family takes, its
   // children, a fork request waiting for the loop to return, and, in a child, its main thread's id.
   private module!: WebAssembly.Module;
-  private source!: BufferSource | WebAssembly.Module;
   private pid = 1;
   private ppid = 0;
   private ids = new ProcessIds();
@@ -205,7 +204,6 @@ export class WeftProgram {
     program.exports = instance.exports as unknown as Exports;
     program.module = module;
     program.inspect = new ThreadInspector(program.exports, module, () => !(program.inLoop || (options.processor && !program.stopped)));
-    program.source = source;
     const version = program.exports.weft_abi_version();
     if (version !== ABI_VERSION) {
       throw new WeftError(`weft ABI mismatch: the module speaks version ${version}, this host ${ABI_VERSION}; rebuild it`);
