@@ -145,6 +145,9 @@ export function gcEpoch(): u32 { return gc().epoch; }
 /** The word gcStopRequested reads, for core/gc.ts to set, clear, wait and notify on. */
 export function gcStopWord(): usize { return STATE + offsetof<GcState>("stop"); }
 
+/** The index of this processor's list (its processor's index; 0 in N:1). */
+export function gcOwnList(): u32 { return <u32>((listHead - LISTS) >> alignof<usize>()); }
+
 /** Processor `index` allocates objects onto list `index` (heapCacheEnter). */
 export function gcEnter(index: u32): void {
   if (index >= LISTS_MAX) return;

@@ -55,6 +55,7 @@
 //   heads — the free list head of each class. Guarded by lock.
 
 import { AL_MASK, BLOCK, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE } from "rt/common";
+import { gcSweepDemand } from "./sweep";
 
 // @ts-ignore: decorator
 @inline export const HEADER: usize = 16;
@@ -182,8 +183,11 @@ export function heapTryAlloc(size: usize, reserve: usize = 0): usize {
   if (isDefined(WEFT_SHARED_MEMORY) && cache != 0 && cls < SMALL_CLASSES && (reserve == 0 || heapLimit() == 0)) {
     let list = cache + CACHE_LISTS + (<usize>cls << 3);
     let ptr = load<usize>(list);
-    if (ptr == 0 && !cacheRefill(cls, list)) return 0;
-    ptr = load<usize>(list);
+    if (ptr == 0) {
+      gcSweepDemand(list);                    // sweep.ts, "Sweeping on demand"
+      if (load<usize>(list) == 0 && !cacheRefill(cls, list)) return 0;
+      ptr = load<usize>(list);
+    }
     store<usize>(list, load<usize>(ptr));
     store<u32>(list, load<u32>(list, 4) - 1, 4);
     store<usize>(cache, load<usize>(cache) - classSize(cls));   // a small class's blocks have its exact size

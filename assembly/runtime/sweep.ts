@@ -5,12 +5,20 @@
 // sweeping processor's heap (its cache, M:N). Objects made meanwhile go straight on the live list: they
 // are not swept before the next marking.
 //
+// Sweeping on demand (shared builds). A processor's cache class that runs dry while its list still has
+// objects to sweep is filled by sweeping on (gcSweepDemand, from heap.ts) before any block comes from the
+// global lists: a block freed by a sweep is then handed out while the sweep's load of its header still
+// has it in the core's cache, where one taken from a global list was last touched a collection ago.
+// The periodic batches (core/gc.ts, SWEEP_BATCH) go on, so a sweep still ends before the next collection
+// is due; the demand sweeps' time is not in the statistics' sweep time (taking the clock would cost more
+// than such a sweep).
+//
 // Access rule: TO_SWEEP[i] is processor i's (the collector's while the world is stopped); `pending` and
 // the counters are atomic.
 
 import { OBJECT_OVERHEAD } from "rt/common";
 import { heapFree, heapCapacity, HEADER } from "./heap";
-import { LISTS, LISTS_MAX, gcEpoch, gcListsUsed } from "./gc";
+import { LISTS, LISTS_MAX, gcEpoch, gcListsUsed, gcOwnList } from "./gc";
 
 // @ts-ignore: decorator
 @lazy const TO_SWEEP: usize = memory.data(<i32>LISTS_MAX * sizeof<usize>(), 16);
@@ -41,9 +49,25 @@ export function gcSweepBegin(): void {
   atomic.store<u32>(SWEEP + offsetof<SweepState>("pending"), pending);
 }
 
+/** Objects a demand sweep takes at least, and at most: enough that its counters' atomic adds are spread
+ *  over many objects, and few enough that an allocation waits a few microseconds at most. */
+// @ts-ignore: decorator
+@inline const DEMAND_LEAST: i32 = 64;
+// @ts-ignore: decorator
+@inline const DEMAND_MOST: i32 = 512;
+
+/** A cache class (its list head at `wanted`) of this processor ran dry: if its list is being swept,
+ *  sweeps on until the class has a block again (see "Sweeping on demand"). */
+export function gcSweepDemand(wanted: usize): void {
+  let i = gcOwnList();
+  if (load<usize>(TO_SWEEP + (<usize>i << alignof<usize>())) == 0) return;   // nothing owed: not sweeping, or done
+  gcSweepList(i, DEMAND_MOST, wanted);
+}
+
 /** Sweeps up to `budget` objects of list `i` (its owner, or with the world stopped); true when that list
- *  is swept to the end. */
-export function gcSweepList(i: u32, budget: i32): bool {
+ *  is swept to the end. `wanted`: a cache class's list head; the sweep stops once that holds a block
+ *  (after DEMAND_LEAST objects). */
+export function gcSweepList(i: u32, budget: i32, wanted: usize = 0): bool {
   let at = TO_SWEEP + (<usize>i << alignof<usize>());
   let p = load<usize>(at);
   if (p == 0) return true;
@@ -68,6 +92,7 @@ export function gcSweepList(i: u32, budget: i32): bool {
     }
     p = next;
     store<usize>(at, p);                            // the list is whole at every step
+    if (wanted != 0 && budget < DEMAND_MOST - DEMAND_LEAST && load<usize>(wanted) != 0) break;
   }
   let s = SWEEP;
   counterAdd(s + offsetof<SweepState>("live"), live);
