@@ -44,7 +44,7 @@ import {
   gcSetSlowPath, gcReserve, gcMarkBegin, gcMarkSome, gcMarkDrain, gcStopRequested, gcPhase, gcSetPhase, Phase,
   allocPending, allocBudget, SlowPath,
 } from "../runtime/gc";
-import { gcSweepBegin, gcSweepList, gcSweepAll, gcSweepPending, gcSweptLive, gcSweptFreed } from "../runtime/sweep";
+import { gcSweepBegin, gcSweepList, gcSweepAll, gcSweepPending, gcSweptLive, gcSweptFreed, gcSweptDemandMs } from "../runtime/sweep";
 
 export { gcAddRoots, gcThreadRuns } from "./gcroots";
 export { gcCheckpoint, loopCheckpoint, gcPark, gcMutatorEnter, gcMutatorLeave, stopHeldHere } from "./gcstop";
@@ -430,6 +430,6 @@ function sweepDone(): void {
   s.freedTotal += <f64>gcSweptFreed();
   s.heapBytes = <u32>heapAllocated();
   s.markLast = markSpent;
-  s.sweepLast = sweepSpent;
+  s.sweepLast = sweepSpent + gcSweptDemandMs();
   setTrigger();
 }
