@@ -7,8 +7,8 @@
 // When. Like Go's GOGC: a collection starts once the objects allocated since the last one began pass
 // `percent`% of the heap in use (heapAllocated(): objects and everything weft keeps — thread records,
 // stacks, save areas —, since marking costs time in proportion to all of it), and never before
-// MIN_TRIGGER bytes. The heap in use is taken when the last sweep ended, and taken again when allocation
-// reaches that trigger (less what was allocated since): threads made meanwhile move the goal up (due()),
+// MIN_TRIGGER bytes. The heap in use is taken when the last sweep ended (less what was allocated since
+// the collection began), and taken again when allocation reaches that trigger (less the same): threads made meanwhile move the goal up (due()),
 // so a program that starts 100,000 threads does not collect again and again for nothing while it does.
 // gc() collects at once, to the end; so does an allocation the heap cannot serve, before it gives up
 // with "out of memory". setGcPercent(-1) turns automatic ones off.
@@ -24,7 +24,8 @@
 //      globals, every processor's own stack, the threads running now and those noted in step 2 — and
 //      marking finishes. Then every list becomes a list to sweep.
 //   4. Sweeping, lazily: each processor sweeps its own list a batch at a time in its allocations' slow
-//      path (runtime/sweep.ts); when the last list is done, the trigger for the next collection is set.
+//      path, and on processors also whenever a class of its heap cache runs dry (runtime/sweep.ts,
+//      "Sweeping on demand"); when the last list is done, the trigger for the next collection is set.
 //      A collection due while lists are left sweeps them first, in its begin pause.
 // If the program allocates faster than slices mark (allocation since the begin passes twice the
 // trigger), the next slice marks to the end, whatever it takes: the heap stays bounded.

@@ -34,7 +34,8 @@
 // Processor caches (shared builds only). One lock for every allocation makes the processors queue on it
 // (skynet on 2 processors spent ~30% of its time in the heap's lock). So each processor keeps its own
 // free lists for the small classes (a cache block, made when the processor enters): it allocates from
-// them and frees into them without the lock, refills a class with CACHE_BATCH blocks at once under the
+// them and frees into them without the lock, refills a class that ran dry by sweeping on while its
+// objects are being swept (sweep.ts, "Sweeping on demand"), else with CACHE_BATCH blocks at once under the
 // lock (FRESH_BATCH, carved in one piece, when they must come from fresh memory), and gives half back
 // when a class holds more than cacheMax(cls). A block freed on another processor than the one that allocated
 // it simply joins that processor's cache. `allocated` counts blocks out of the global lists;
