@@ -6,7 +6,7 @@ import { buildProgram, runValues, pick } from "./harness";
 import { WeftProgram } from "../host/kernel/runner";
 import { NodeIo } from "../host/io/node";
 import { WebIo } from "../host/io/web";
-import { PENDING, type IoContext, type IoRequest } from "../host/io/host";
+import { PENDING, ByRequest, Cancels, type IoContext, type IoRequest } from "../host/io/host";
 
 const TIMEOUT = 120_000;
 
@@ -95,4 +95,44 @@ describe("what a host cannot do, or gets wrong", () => {
     expect(result.stdout).toContain("mismatched=0\n");
     expect(result.stdout).toContain("answered=50\n");
   }, TIMEOUT);
+});
+
+describe("calls out, by request address (ByRequest: the I/O owner's requests, Cancels)", () => {
+  it("counts the calls out, takes a record's entry again for its next call, and forgets ended ones in bulk", () => {
+    const out = new ByRequest<{ n: number }>();
+    out.set(64, { n: 1 });
+    out.set(128, { n: 2 });
+    expect(out.size).toBe(2);
+    expect(out.delete(64)).toBe(true);
+    expect(out.delete(64)).toBe(false);               // ended already: not counted twice
+    expect(out.get(64)).toBeUndefined();
+    expect(out.size).toBe(1);
+    out.set(64, { n: 3 });                            // the record's next call
+    expect(out.get(64)).toEqual({ n: 3 });
+    expect(out.size).toBe(2);
+    // 10,000 records, each with one call that ended: past 4,096 ended entries they are swept out, and
+    // what is still out stays.
+    for (let addr = 1024; addr < 1024 + 10_000 * 8; addr += 8) { out.set(addr, { n: addr }); out.delete(addr); }
+    expect(out.size).toBe(2);
+    expect(out.get(64)).toEqual({ n: 3 });
+    expect(out.get(128)).toEqual({ n: 2 });
+    expect((out as unknown as { entries: Map<number, unknown> }).entries.size).toBeLessThanOrEqual(2 + 4097);
+    out.clear();
+    expect(out.size).toBe(0);
+    expect(out.get(128)).toBeUndefined();
+  });
+
+  it("a cancelled wait is stopped and answered EINTR once; a wait that ended cannot be cancelled", () => {
+    const cancels = new Cancels();
+    const answers: [number, number][] = [];
+    let stopped = 0;
+    cancels.add(64, { stop: () => stopped++ });
+    cancels.add(128, { stop: () => stopped++ });
+    cancels.done(128);
+    expect(cancels.cancel(64, (addr, r) => answers.push([addr, r]))).toBe(true);
+    expect(cancels.cancel(64, (addr, r) => answers.push([addr, r]))).toBe(false);
+    expect(cancels.cancel(128, (addr, r) => answers.push([addr, r]))).toBe(false);
+    expect(stopped).toBe(1);
+    expect(answers).toEqual([[64, -4]]);
+  });
 });

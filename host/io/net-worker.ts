@@ -33,14 +33,16 @@ function opened(call: HelperCall, x: Conn | Listener | number): void {
 
 function read(call: HelperCall, conn: Conn): void {
   let data: Uint8Array | undefined;
-  const into = (n: number) => (data = new Uint8Array(n));
-  const tryRead = (): boolean => {
-    const result = conn.read(call.len ?? 0, into);
-    if (result === null) return false;
-    answer(call, { result, data });
-    return true;
+  const reader = {
+    into: (n: number) => (data = new Uint8Array(n)),
+    retry: (): boolean => {
+      const result = conn.read(call.len ?? 0, reader);
+      if (result === null) return false;
+      answer(call, { result, data });
+      return true;
+    },
   };
-  if (!tryRead()) conn.whenReadable(tryRead);
+  if (!reader.retry()) conn.whenReadable(reader);
 }
 
 function write(call: HelperCall, conn: Conn): void {

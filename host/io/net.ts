@@ -38,16 +38,17 @@
 // socket.write that takes the data (returns true) answers at once; otherwise the caller parks
 // until 'drain'. A failure Node reports later (EPIPE, ECONNRESET) is kept in Conn.error and answers the
 // next call on that socket, as the kernel does with a pending socket error.
-// Memory. Linear memory may grow while a call is pending, which detaches every view of it: a write copies
-// its bytes out when it starts; a read copies in through a view taken at the moment it completes.
+// Memory. Linear memory may grow while a call is pending, which detaches every view of memory that is not
+// shared: a write copies its bytes out when it starts; a read keeps a view of its buffer and takes a new
+// one when it completes if growth detached the first.
 // Half-close. Sockets allow half-open connections: the peer's FIN is end-of-stream for reads (0), and
 // writing goes on, as with POSIX sockets. close sends FIN once what was written has been flushed.
 
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { ERRNO, FLAG_UTF16 } from "./abi.js";
-import { PENDING, completeCall, type Answer, type IoContext, type IoRequest } from "./host.js";
+import { PENDING, completeCall, type Answer, type IoContext, type IoRequest, type Waiter } from "./host.js";
 import type { NodeServices } from "./services.js";
-import { Conn, Listener, openListener, openConnection, type Registry, type HelperAnswer, type HelperCall } from "./sockets.js";
+import { Conn, Listener, openListener, openConnection, type Reader, type Registry, type HelperAnswer, type HelperCall } from "./sockets.js";
 import type { DirectSends } from "./direct.js";
 
 /** shutdown's `how` that leaves writing open. */
@@ -188,23 +189,16 @@ export class NetOps {
     if (c !== null) return typeof c === "number" ? c : this.add(c);
     const acceptor = (x: Conn | number) => completeCall(req, ctx, typeof x === "number" ? x : this.add(x));
     listener.whenConnected(acceptor);
-    ctx.cancels?.add(req.addr, () => listener.forget(acceptor));
+    ctx.cancels?.add(req.addr, { stop: () => listener.forget(acceptor) });
     return PENDING;
   }
 
   private read(conn: Conn, req: IoRequest, ctx: IoContext): Answer {
-    const into = (n: number) => ctx.bytes(req.ptr, n);
-    const now = conn.read(req.len, into);
+    const reader = new SocketRead(conn, req, ctx);   // a bad buffer fails here (EIO, from the runner)
+    const now = conn.read(req.len, reader);
     if (now !== null) return now;
-    ctx.bytes(req.ptr, req.len);       // a bad buffer fails here (EIO, from the runner), not in an event handler
-    const reader = () => {
-      const result = conn.read(req.len, into);
-      if (result === null) return false;
-      completeCall(req, ctx, result);
-      return true;
-    };
     conn.whenReadable(reader);
-    ctx.cancels?.add(req.addr, () => conn.forget(reader));
+    ctx.cancels?.add(req.addr, reader);
     return PENDING;
   }
 
@@ -281,6 +275,33 @@ export class NetOps {
     this.helperLink = null;
     await link?.close();
   }
+}
+
+/** A read of a connection of this thread: what the Conn copies into and retries, and what a signal stops
+ *  (one object for the three, where a server parks a read for every request). */
+class SocketRead implements Reader, Waiter {
+  /** The caller's buffer, taken at once so that a bad one fails the call, not an event handler later. */
+  private view: Uint8Array;
+
+  constructor(private readonly conn: Conn, private readonly req: IoRequest, private readonly ctx: IoContext) {
+    this.view = ctx.bytes(req.ptr, req.len);
+  }
+
+  /** The buffer again, unless memory grew meanwhile and took it away (a view of memory that is not shared
+   *  is detached by growth; a shared one stays good for the bytes it covers). */
+  into(): Uint8Array {
+    if (this.view.byteLength === 0) this.view = this.ctx.bytes(this.req.ptr, this.req.len);
+    return this.view;
+  }
+
+  retry(): boolean {
+    const result = this.conn.read(this.req.len, this);
+    if (result === null) return false;
+    completeCall(this.req, this.ctx, result);
+    return true;
+  }
+
+  stop(): void { this.conn.forget(this); }
 }
 
 /** The file descriptor under a Node socket (-1 where it has none, e.g. not on Unix). */

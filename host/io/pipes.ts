@@ -24,7 +24,7 @@ export class Pipe {
     if (req.mode === "blocking") return -ERRNO.ENOTSUP;   // nothing here could ever write while it blocked
     const waiter = { req, ctx };
     this.waiting.push(waiter);
-    ctx.cancels?.add(req.addr, () => { this.waiting = this.waiting.filter((w) => w !== waiter); });
+    ctx.cancels?.add(req.addr, { stop: () => { this.waiting = this.waiting.filter((w) => w !== waiter); } });
     return PENDING;
   }
 

@@ -2,6 +2,16 @@
 // its waiting calls, a listener (Listener) with its queue of connections, and the functions that open them.
 // Used on the main thread by net.ts and in the net helper by net-worker.ts; net.ts's design note says how
 // (Receiving, Sending, Memory, Half-close). Also the messages between net.ts and the helper.
+//
+// Reading under the stream. A socket's bytes come from its handle (libuv's TCP stream, `socket._handle`),
+// which calls `handle.onread(arrayBuffer)` with each read: Node's own onread pushes the bytes through the
+// socket's Readable state ('data', and a process.nextTick per chunk, whose queue Node 20 drains with a new
+// Map each time). A Conn takes the bytes straight from the handle instead (takeReads): a read's chunk goes
+// to the Conn, and only the end of the stream and errors (no buffer) go on to Node's onread, so 'end',
+// 'error' and 'close' come as before. Pausing is then the handle's readStop/readStart. In the HTTP server
+// on processors this took the I/O owner's JavaScript allocation from ~2.6 KB to ~1.2 KB a request (README,
+// http_mn_vs_node). The handle is not public API: where it is missing or not shaped so, the Conn reads
+// 'data' events as before.
 
 import net from "node:net";
 import { ERRNO, errnoOf } from "./abi.js";
@@ -14,26 +24,44 @@ const SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
 /** What close() must reach when the run ends: every socket and server made, open or opening. */
 export type Registry = Set<{ destroy(): void }>;
 
-/** One connection: its unread data and the calls waiting on it (shared with the helper). A waiting read
- *  is a retry, run on every change, that returns true once it has answered its caller; a waiting write is
- *  answered on 'drain' or failure. */
+/** A read of a Conn. `into(n)` is the view (n bytes or more) the first n bytes are copied into; a read
+ *  that waits (whenReadable) is retried on every change of its Conn, and its retry returns true once it has
+ *  answered its caller. */
+export interface Reader {
+  into(n: number): Uint8Array;
+  retry(): boolean;
+}
+
+/** The handle under a Node socket, as takeReads uses it. */
+interface ReadHandle {
+  onread: (this: ReadHandle, buffer?: ArrayBuffer) => unknown;
+  readStart(): number;
+  readStop(): number;
+  reading: boolean;
+}
+
+/** One connection: its unread data and the calls waiting on it (shared with the helper). A waiting write
+ *  is answered on 'drain' or failure. */
 export class Conn {
   /** A negated errno: the connection failed; every later call gets it. */
   error = 0;
-  private chunks: Buffer[] = [];
-  private offset = 0;                  // bytes of chunks[0] already read
+  private chunks = new Queue<Uint8Array>();
+  private offset = 0;                  // bytes of the first chunk already read
   private queued = 0;                  // unread bytes
   private ended = false;               // end of stream: the peer's FIN, or our SHUT_RD
   private writeShut = false;           // SHUT_WR or close: no more writes
   private closed = false;
   private paused = false;
-  private readers: (() => boolean)[] = [];
+  private readers = new Queue<Reader>();
   private writers: ((failure: number) => void)[] = [];
+  /** The socket's handle, when this Conn reads from it (file note, "Reading under the stream"). */
+  private readonly handle: ReadHandle | null;
 
   constructor(readonly socket: net.Socket, private readonly registry: Registry) {
     registry.add(this);
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.received(chunk));
+    this.handle = takeReads(socket, (chunk) => this.received(chunk));
+    socket.on("data", (chunk: Buffer) => this.received(chunk));   // without a handle; with one, flowing for 'end'
     socket.on("end", () => { this.ended = true; this.wakeReaders(); });
     socket.on("error", (e) => { this.error = errnoOf(e); this.wakeAll(); });
     socket.on("drain", () => this.wakeWriters());
@@ -45,22 +73,25 @@ export class Conn {
     });
   }
 
+  /** Whether this Conn takes its bytes from the socket's handle (file note, "Reading under the stream"). */
+  get readsUnderStream(): boolean { return this.handle !== null; }
+
   /** "host:port" of this end. */
   get address(): string { return addressText(this.socket.localAddress, this.socket.localPort); }
 
-  /** Up to `len` queued bytes, copied into the view `into(n)` gives; 0 at end of stream; an error; or null:
-   *  nothing yet (wait with whenReadable). */
-  read(len: number, into: (n: number) => Uint8Array): number | null {
-    if (this.queued > 0 && len > 0) return this.take(Math.min(len, this.queued), into);
+  /** Up to `len` queued bytes, copied into the view `reader.into(n)` gives; 0 at end of stream; an error;
+   *  or null: nothing yet (wait with whenReadable). */
+  read(len: number, reader: Pick<Reader, "into">): number | null {
+    if (this.queued > 0 && len > 0) return this.take(Math.min(len, this.queued), reader);
     if (this.closed) return -ERRNO.EBADF;
     if (this.error) return this.error;
     if (this.ended || len === 0) return 0;
     return null;
   }
 
-  whenReadable(retry: () => boolean): void { this.readers.push(retry); }
+  whenReadable(reader: Reader): void { this.readers.push(reader); }
   /** A read that waits no more (a signal interrupted it: host.ts, Cancels). */
-  forget(retry: () => boolean): void { this.readers = this.readers.filter((r) => r !== retry); }
+  forget(reader: Reader): void { this.readers.remove(reader); }
 
   /** Sends `data` (the Conn keeps it): its length if the socket took it, an error, or null: the socket
    *  holds more than its high-water mark (wait with whenDrained, then answer data.length). `flushed`, if
@@ -101,24 +132,27 @@ export class Conn {
   /** The run ended: the socket goes at once, and nobody is answered any more. */
   destroy(): void {
     this.closed = true;
-    this.readers = [];
+    this.readers = new Queue();
     this.writers = [];
     this.socket.destroy();
   }
 
-  private received(chunk: Buffer): void {
+  private received(chunk: Uint8Array): void {
     if (this.ended || this.closed) return;         // after SHUT_RD or close: dropped
     this.chunks.push(chunk);
     this.queued += chunk.length;
-    if (this.queued > PAUSE_AT && !this.paused) { this.paused = true; this.socket.pause(); }
+    if (this.queued > PAUSE_AT && !this.paused) {
+      this.paused = true;
+      if (this.handle) { this.handle.reading = false; this.handle.readStop(); } else this.socket.pause();
+    }
     this.wakeReaders();
   }
 
-  private take(n: number, into: (n: number) => Uint8Array): number {
-    const dest = into(n);
+  private take(n: number, reader: Pick<Reader, "into">): number {
+    const dest = reader.into(n);
     let at = 0;
     while (at < n) {
-      const chunk = this.chunks[0];
+      const chunk = this.chunks.first!;
       const part = Math.min(n - at, chunk.length - this.offset);
       dest.set(this.offset === 0 && part === chunk.length ? chunk : chunk.subarray(this.offset, this.offset + part), at);
       at += part;
@@ -132,18 +166,25 @@ export class Conn {
 
   /** Forgets unread data; the socket flows again, so what still comes is dropped as it arrives. */
   private drop(): void {
-    this.chunks = [];
+    this.chunks = new Queue();
     this.offset = 0;
     this.queued = 0;
     this.resume();
   }
 
   private resume(): void {
-    if (this.paused) { this.paused = false; this.socket.resume(); }
+    if (!this.paused) return;
+    this.paused = false;
+    const handle = this.handle;
+    if (!handle) this.socket.resume();
+    else if (!this.socket.destroyed && (this.socket as unknown as { _handle: unknown })._handle === handle) {
+      handle.reading = true;
+      handle.readStart();
+    }
   }
 
   private wakeReaders(): void {
-    while (this.readers.length && this.readers[0]()) this.readers.shift();
+    while (this.readers.first?.retry()) this.readers.shift();
   }
 
   private wakeWriters(): void {
@@ -155,6 +196,39 @@ export class Conn {
   }
 
   private wakeAll(): void { this.wakeReaders(); this.wakeWriters(); }
+}
+
+/** A first-in first-out queue that nearly always holds one item or none (a connection's unread chunks, its
+ *  waiting reads): the first item has a field of its own, so that a queue emptied and filled again for
+ *  every request allocates nothing (an array emptied by shift gives up its storage, and the next push
+ *  allocates it again). */
+class Queue<T> {
+  first: T | undefined = undefined;
+  private rest: T[] = [];
+
+  push(item: T): void {
+    if (this.first === undefined) this.first = item; else this.rest.push(item);
+  }
+
+  shift(): void { this.first = this.rest.length ? this.rest.shift() : undefined; }
+
+  remove(item: T): void {
+    if (this.first === item) this.shift(); else this.rest = this.rest.filter((x) => x !== item);
+  }
+}
+
+/** Has `socket`'s handle hand each chunk it reads to `received` (file note, "Reading under the stream"),
+ *  and returns the handle; null where the socket has no handle of that shape (it then reads 'data'). */
+function takeReads(socket: net.Socket, received: (chunk: Uint8Array) => void): ReadHandle | null {
+  const handle = (socket as unknown as { _handle?: Partial<ReadHandle> | null })._handle;
+  if (!handle || typeof handle.onread !== "function" || typeof handle.readStop !== "function"
+    || typeof handle.readStart !== "function") return null;
+  const streamRead = handle.onread;
+  handle.onread = function (buffer?: ArrayBuffer) {
+    if (buffer === undefined) return streamRead.call(this, buffer);     // the end, or an error: Node's
+    received(new Uint8Array(buffer));
+  };
+  return handle as ReadHandle;
 }
 
 /** A listening socket and its connections not yet accepted (shared with the helper). Connections are

@@ -105,7 +105,7 @@ export class WebIo implements IoHost {
     if (req.mode === "blocking") { blockFor(ms); return 0; }
     if (req.mode === "offload") return -ERRNO.ENOTSUP;
     const timer = setTimeout(() => completeCall(req, ctx, 0), ms);
-    ctx.cancels?.add(req.addr, () => clearTimeout(timer));
+    ctx.cancels?.add(req.addr, { stop: () => clearTimeout(timer) });
     return PENDING;
   }
 

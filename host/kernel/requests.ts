@@ -76,7 +76,8 @@ export function pushCompletions(memory: MemoryView, ring: number, backlog: numbe
   const entries = (ring + RING.entries) >>> 2;
   for (let i = 0; i < n; i++) { u32[entries + (tail & (capacity - 1))] = backlog[i]; tail = (tail + 1) | 0; }
   Atomics.store(i32, at + (RING.tail >> 2), tail);
-  backlog.splice(0, n);
+  if (n === backlog.length) backlog.length = 0;      // the usual case: splice would make an array of them
+  else backlog.splice(0, n);
   return n;
 }
 

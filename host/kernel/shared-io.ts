@@ -90,7 +90,7 @@ import { trySend, makeDirectTable, DirectSends, type SendTo } from "../io/direct
 import { readUtf16 } from "./tables.js";
 import { MemoryView } from "../io/view.js";
 import { ProcessIo } from "./process-io.js";
-import { Cancels, type IoRequest, type Answer } from "../io/host.js";
+import { ByRequest, Cancels, type IoRequest, type Answer } from "../io/host.js";
 import { ERRNO } from "../io/abi.js";
 
 /** The calls a process family answers (waitpid, kill, args, spawn, exec: host/mn/process.ts). */
@@ -231,7 +231,7 @@ export class IoOwner {
    *  core makes such a call again (assembly/sys/io.ts). */
   private readonly early = new Set<number>();
   /** Requests out, by address: the queue they came from, and whether their processor waits (blocking). */
-  private readonly pending = new Map<number, { queue: number; blocking: boolean; sent: number }>();
+  private readonly pending = new ByRequest<{ queue: number; blocking: boolean; sent: number }>();
   /** Completions that found their ring full, by queue. */
   private readonly backlogs = new Map<number, number[]>();
   private retry: ReturnType<typeof setTimeout> | undefined;
@@ -335,7 +335,7 @@ export class IoOwner {
 
   /** IO_OP_CANCEL: request `addr` is interrupted with -EINTR if it still waits (host.ts, Cancels). */
   private interrupt(addr: number): void {
-    if (!this.pending.has(addr)) { this.early.add(addr); return; }   // not here yet, or answered already
+    if (!this.pending.get(addr)) { this.early.add(addr); return; }   // not here yet, or answered already
     if (!this.cancels.cancel(addr, (a, r) => this.complete(a, r))) this.processes?.cancel?.(addr);
   }
 

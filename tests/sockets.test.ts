@@ -1,0 +1,85 @@
+// A connection as Node's I/O host holds it (host/io/sockets.ts, Conn), without a program: bytes taken from
+// the socket's handle under Node's stream, in order and whole across a pause; the end of the stream and a
+// reset still reach it. Runs on every Node line (scripts/node-lines.js): the handle is not public API.
+import { afterEach, describe, expect, it } from "vitest";
+import net from "node:net";
+import { Conn, type Reader, type Registry } from "../host/io/sockets";
+import { ERRNO } from "../host/io/abi";
+
+const registry: Registry = new Set();
+afterEach(() => { for (const x of [...registry]) x.destroy(); registry.clear(); });
+
+/** A server whose first connection becomes a Conn, and a client connected to it. */
+async function pair(): Promise<{ conn: Conn; client: net.Socket }> {
+  const server = net.createServer({ allowHalfOpen: true });
+  registry.add({ destroy: () => server.close() });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const accepted = new Promise<Conn>((resolve) => server.once("connection", (s) => resolve(new Conn(s, registry))));
+  const client = net.connect({ port: (server.address() as net.AddressInfo).port, host: "127.0.0.1", allowHalfOpen: true });
+  registry.add(client);
+  client.on("error", () => {});
+  return { conn: await accepted, client };
+}
+
+/** Reads once into a buffer of `len` bytes: the result (bytes, 0 at the end, or an error) and the bytes. */
+function readOnce(conn: Conn, len: number): Promise<{ result: number; bytes: Uint8Array }> {
+  const buffer = new Uint8Array(len);
+  return new Promise((resolve) => {
+    const reader: Reader = {
+      into: () => buffer,
+      retry: () => {
+        const result = conn.read(len, reader);
+        if (result === null) return false;
+        resolve({ result, bytes: buffer.subarray(0, Math.max(result, 0)) });
+        return true;
+      },
+    };
+    if (!reader.retry()) conn.whenReadable(reader);
+  });
+}
+
+function pattern(n: number): Uint8Array {
+  const bytes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) bytes[i] = (i * 7 + (i >> 11)) & 255;
+  return bytes;
+}
+
+describe("a connection of Node's I/O host", () => {
+  it("takes its bytes from the socket's handle on this Node", async () => {
+    const { conn } = await pair();
+    expect(conn.readsUnderStream).toBe(true);
+  });
+
+  it("delivers 16 MiB in order and whole, written while nobody read (the socket pauses and resumes)", async () => {
+    const { conn, client } = await pair();
+    const sent = pattern(16 << 20);         // more than the kernel's buffers on both ends hold
+    let flushed = false;
+    client.write(sent, () => { flushed = true; });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(flushed).toBe(false);                      // held back: the Conn stopped reading at 64 KiB unread
+    const got = new Uint8Array(sent.length);
+    let at = 0;
+    while (at < sent.length) {
+      const { result, bytes } = await readOnce(conn, 1 << 20);
+      expect(result).toBeGreaterThan(0);
+      got.set(bytes, at);
+      at += result;
+    }
+    expect(Buffer.compare(got, sent)).toBe(0);
+  });
+
+  it("reads 0 at the peer's end of stream, after the bytes before it", async () => {
+    const { conn, client } = await pair();
+    client.end(Buffer.from("last words"));
+    const first = await readOnce(conn, 64);
+    expect(Buffer.from(first.bytes).toString()).toBe("last words");
+    expect((await readOnce(conn, 64)).result).toBe(0);
+  });
+
+  it("fails a waiting read with ECONNRESET when the peer resets", async () => {
+    const { conn, client } = await pair();
+    const waiting = readOnce(conn, 64);
+    client.resetAndDestroy();
+    expect((await waiting).result).toBe(-ERRNO.ECONNRESET);
+  });
+});
