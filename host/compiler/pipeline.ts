@@ -64,8 +64,12 @@ const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
  *  and would otherwise carry that rare code beside the switch; and every wait on shared memory must keep
  *  a frame of its own, where a baseline compiler that clobbers the slot before the wait's address has
  *  nothing to lose (assembly/core/atomics.ts, atomicWait); and a frame's push that does not fit its save
- *  area (passes/frames.ts, spillPush): in line again, it would slow the fast path beside it. */
-const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/scheduler/endLost", "*/core/atomics/atomicWait", `${SPILL_PUSH}*`];
+ *  area (passes/frames.ts, spillPush): in line again, it would slow the fast path beside it. And a stack's
+ *  growth (assembly/core/stack.ts, stackGrow): inlined into stackCheck, its one caller, it made the check
+ *  too big to be inlined into every function that pushes a frame, each of which then called it (spawn_join
+ *  ~5% faster with the check in line: README, "Where the time of a switch went"). */
+const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/scheduler/endLost", "*/core/atomics/atomicWait", `${SPILL_PUSH}*`,
+  "*/core/stack/stackGrow"];
 
 /** Binaryen's inlining limits (sizes in its own units): always inlined up to `always`, even a function
  *  that calls others; up to `flexible` if it calls nothing; up to `oneCaller` if it has a single caller. */
