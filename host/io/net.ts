@@ -28,10 +28,11 @@
 // Offload answers come as 'message' events of the Worker. The Worker is ref'd only while offload calls
 // are out, so an idle helper never keeps the process alive.
 //
-// Receiving (Conn). Node pushes ('data' events), a read pulls: chunks queue in the Conn until read. A read
-// that finds bytes queued is answered at once; otherwise the caller parks and the next 'data' event fills
-// its buffer and completes it. Beyond PAUSE_AT unread bytes the socket is paused (TCP's window then holds
-// the peer back) until reads bring it below again.
+// Receiving (Conn). Node pushes (each chunk its socket's handle reads: sockets.ts, "Reading under the
+// stream"), a read pulls: chunks queue in the Conn until read. A read that finds bytes queued is answered
+// at once; otherwise the caller parks and the next chunk fills its buffer and completes it. Beyond PAUSE_AT
+// unread bytes the socket stops reading (TCP's window then holds the peer back) until reads bring it below
+// again.
 // Sending. In a shared run a processor writes to this thread's connections itself while their kernel
 // buffers have room (direct.ts); what reaches this thread is the rest: a write the kernel would not take
 // whole, text, blocking mode, sockets of the helper. NetOps tells `sends` of its own writes and closes.
