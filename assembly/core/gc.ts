@@ -45,7 +45,7 @@ import {
   gcSetSlowPath, gcReserve, gcMarkBegin, gcMarkSome, gcMarkDrain, gcStopRequested, gcPhase, gcSetPhase, Phase,
   allocPending, allocBudget, SlowPath,
 } from "../runtime/gc";
-import { gcSweepBegin, gcSweepList, gcSweepAll, gcSweepPending, gcSweptLive, gcSweptFreed, gcSweptDemandMs } from "../runtime/sweep";
+import { gcSweepBegin, gcSweepList, gcSweepAll, gcSweepPending, gcSweptLive, gcSweptFreed, gcSweepSpent, gcSweptMs } from "../runtime/sweep";
 
 export { gcAddRoots, gcThreadRuns } from "./gcroots";
 export { gcCheckpoint, loopCheckpoint, gcPark, gcMutatorEnter, gcMutatorLeave, stopHeldHere } from "./gcstop";
@@ -146,7 +146,6 @@ let nextSource: i32 = 0;         // marking: the next root source to run
 let globalsDone: bool = false;   // marking: the globals and pins were marked
 let sliceDue: usize = 0;         // marking: `allocated` at which the next slice is due
 let markSpent: f64 = 0;          // ms of marking in this collection's pauses
-let sweepSpent: f64 = 0;         // ms of sweeping in this collection
 let sweepFreed: f64 = 0;         // bytes freed by sweeps before this one's lazy part (pauses)
 
 // ─── Setting up ───
@@ -345,7 +344,6 @@ function startMarking(): void {
   nextSource = 0;
   globalsDone = false;
   markSpent = 0;
-  sweepSpent = 0;
   s.allocated = 0;
   sliceDue = MARK_EVERY;
   gcSetPhase(Phase.MARKING);
@@ -407,7 +405,7 @@ function sweepOwn(): void {
   let start = hostNow();
   let list = SHARED_MEMORY ? <u32>processorIndex : 0;
   let finished = gcSweepList(list, SHARED_MEMORY ? SWEEP_BATCH_SHARED : SWEEP_BATCH);
-  sweepSpent += hostNow() - start;
+  gcSweepSpent(hostNow() - start);
   if (finished && gcSweepPending() == 0) sweepDone();
 }
 
@@ -416,7 +414,7 @@ function sweepRest(): void {
   if (gcPhase() != Phase.SWEEPING) return;
   let start = hostNow();
   gcSweepAll();
-  sweepSpent += hostNow() - start;
+  gcSweepSpent(hostNow() - start);
   sweepDone();
 }
 
@@ -431,6 +429,6 @@ function sweepDone(): void {
   s.freedTotal += <f64>gcSweptFreed();
   s.heapBytes = <u32>heapAllocated();
   s.markLast = markSpent;
-  s.sweepLast = sweepSpent + gcSweptDemandMs();
+  s.sweepLast = gcSweptMs();
   setTrigger();
 }

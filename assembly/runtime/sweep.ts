@@ -11,8 +11,8 @@
 // has it in the core's cache, where one taken from a global list was last touched a collection ago.
 // The periodic batches (core/gc.ts, SWEEP_BATCH_SHARED) go on as well; a sweep that has not ended when
 // the next collection is due is finished in that collection's first pause (core/gc.ts, begin). The
-// demand sweeps' time counts in the statistics' sweep time (`demandNs`; two looks at the clock a sweep of
-// 64-512 objects).
+// demand sweeps' time counts in the statistics' sweep time (`spentNs`, with the batches' own; two looks at
+// the clock a sweep of 64-512 objects).
 //
 // Access rule: TO_SWEEP[i] is processor i's (the collector's while the world is stopped); `pending` and
 // the counters are atomic.
@@ -29,7 +29,7 @@ import { LISTS, LISTS_MAX, gcEpoch, gcListsUsed, gcOwnList } from "./gc";
   live: u32;         // block bytes of objects kept, this sweep
   freed: u32;        // block bytes freed, this sweep
   objects: u32;      // objects kept, this sweep
-  demandNs: u64;     // ns spent in sweeps on demand, this sweep
+  spentNs: u64;      // ns spent sweeping, this sweep: batches (gcSweepSpent) and sweeps on demand
 }
 // @ts-ignore: decorator
 @lazy const SWEEP: usize = memory.data(offsetof<SweepState>(), 16);
@@ -48,7 +48,7 @@ export function gcSweepBegin(): void {
   s.live = 0;
   s.freed = 0;
   s.objects = 0;
-  s.demandNs = 0;
+  s.spentNs = 0;
   atomic.store<u32>(SWEEP + offsetof<SweepState>("pending"), pending);
 }
 
@@ -74,8 +74,13 @@ export function gcSweepDemand(wanted: usize): void {
   if (load<usize>(TO_SWEEP + (<usize>i << alignof<usize>())) == 0) return;   // nothing owed: not sweeping, or done
   let start = clockNow();
   gcSweepList(i, DEMAND_MOST, wanted);
-  let ns = <u64>((clockNow() - start) * 1e6);
-  let at = SWEEP + offsetof<SweepState>("demandNs");
+  gcSweepSpent(clockNow() - start);
+}
+
+/** Adds `ms` to this sweep's time: atomically, where processors sweep at once. */
+export function gcSweepSpent(ms: f64): void {
+  let ns = <u64>(ms * 1e6);
+  let at = SWEEP + offsetof<SweepState>("spentNs");
   if (isDefined(WEFT_SHARED_MEMORY)) atomic.add<u64>(at, ns); else store<u64>(at, load<u64>(at) + ns);
 }
 
@@ -136,5 +141,5 @@ export function gcSweepPending(): u32 { return atomic.load<u32>(SWEEP + offsetof
 export function gcSweptLive(): u32 { return atomic.load<u32>(SWEEP + offsetof<SweepState>("live")); }
 export function gcSweptFreed(): u32 { return atomic.load<u32>(SWEEP + offsetof<SweepState>("freed")); }
 export function gcSweptObjects(): u32 { return atomic.load<u32>(SWEEP + offsetof<SweepState>("objects")); }
-/** Milliseconds this sweep spent in sweeps on demand. */
-export function gcSweptDemandMs(): f64 { return <f64>atomic.load<u64>(SWEEP + offsetof<SweepState>("demandNs")) / 1e6; }
+/** Milliseconds this sweep took so far, on every processor. */
+export function gcSweptMs(): f64 { return <f64>atomic.load<u64>(SWEEP + offsetof<SweepState>("spentNs")) / 1e6; }
