@@ -62,6 +62,19 @@ export function writeResult(memory: MemoryView, addr: number, result: number): v
   Atomics.store(memory.reach(at + 4).i32, at >>> 2, result | 0);
 }
 
+/** Appends one request address to the completion ring at `ring`, as pushCompletions does; false if the
+ *  ring is full. For a completion with no backlog before it: no array made and emptied per request. */
+export function pushCompletion(memory: MemoryView, ring: number, addr: number): boolean {
+  if (!ring) return false;
+  const capacity = memory.u32At(ring + RING.capacity);
+  const { i32, u32 } = memory.reach(ring + RING.entries + 4 * capacity), at = ring >>> 2;
+  const tail = Atomics.load(i32, at + (RING.tail >> 2));
+  if (((tail - Atomics.load(i32, at + (RING.head >> 2))) >>> 0) >= capacity) return false;
+  u32[((ring + RING.entries) >>> 2) + (tail & (capacity - 1))] = addr;
+  Atomics.store(i32, at + (RING.tail >> 2), (tail + 1) | 0);
+  return true;
+}
+
 /** Appends request addresses from the front of `backlog` to the completion ring at `ring` while it has
  *  room; removes what it appended and returns how many. The tail is stored last, atomically: the loop
  *  (possibly on another kernel thread) reads entries only below it. */
@@ -76,8 +89,7 @@ export function pushCompletions(memory: MemoryView, ring: number, backlog: numbe
   const entries = (ring + RING.entries) >>> 2;
   for (let i = 0; i < n; i++) { u32[entries + (tail & (capacity - 1))] = backlog[i]; tail = (tail + 1) | 0; }
   Atomics.store(i32, at + (RING.tail >> 2), tail);
-  if (n === backlog.length) backlog.length = 0;      // the usual case: splice would make an array of them
-  else backlog.splice(0, n);
+  backlog.splice(0, n);
   return n;
 }
 

@@ -85,7 +85,7 @@ import { SUBMIT_DONE, SUBMIT_PENDING, type IoMode } from "../io/abi.js";
 import { PENDING, type IoContext, type IoHost } from "../io/host.js";
 import { WebIo } from "../io/web.js";
 import { IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT } from "../abi.js";
-import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletions } from "./requests.js";
+import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletion, pushCompletions } from "./requests.js";
 import { trySend, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
 import { readUtf16 } from "./tables.js";
 import { MemoryView } from "../io/view.js";
@@ -387,6 +387,7 @@ export class IoOwner {
     const s = this.shared;
     if (out.blocking) { Atomics.store(s, out.queue + ANSWERED, 1); Atomics.notify(s, out.queue + ANSWERED); return; } // 2
     let backlog = this.backlogs.get(out.queue);
+    if (!backlog?.length && pushCompletion(this.memory, Atomics.load(s, out.queue + RING), addr)) { this.wake(out.queue); return; }
     if (!backlog) this.backlogs.set(out.queue, backlog = []);
     backlog.push(addr);
     this.flush(out.queue, backlog);
