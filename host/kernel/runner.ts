@@ -30,7 +30,7 @@ import {
 } from "../abi.js";
 import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, ERRNO, errnoOf, type IoMode } from "../io/abi.js";
 import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
-import { decodeRequest, submitRequest, writeResult, pushCompletions, ioModeError } from "./requests.js";
+import { decodeRequest, submitRequest, writeResult, pushCompletion, pushCompletions, ioModeError } from "./requests.js";
 import { WebIo } from "../io/web.js";
 import { MemoryView } from "../io/view.js";
 import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE, IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN } from "../abi.js";
@@ -481,8 +481,11 @@ export class WeftProgram {
   /** Answers a pending request: writes its result, queues it for the loop, wakes the host's sleep. */
   private complete(addr: number, result: number): void {
     writeResult(this.memory, addr, result);
-    this.backlog.push(addr);
-    this.flushCompletions();
+    if (!this.ring) this.ring = this.exports.weft_io_ring();
+    if (this.backlog.length || !pushCompletion(this.memory, this.ring, addr)) {   // behind the backlog, in order
+      this.backlog.push(addr);
+      this.flushCompletions();
+    }
     const wake = this.wake;
     this.wake = null;
     wake?.();
