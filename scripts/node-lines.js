@@ -37,7 +37,7 @@ export const SMOKE = [
   "tests/serve.test.ts",         // issue 20, part 2: JavaScript calls in (start, call, close), every model
   "tests/host-slice.test.ts",    // issue 20, part 3: the host's event loop keeps turning
   "tests/heap-limit.test.ts",    // issue 20, part 5: the heap under a limit on every processor
-  "tests/sockets.test.ts",       // a connection's bytes taken from under Node's stream (not public API)
+  "tests/sockets.test.ts",       // a connection's chunks taken at the socket's push, under its stream
 ];
 const CACHE = path.join(root, "node_modules", ".cache", "weft", "node-lines");
 const PACKAGE = `node-${process.platform}-${process.arch}`;

@@ -1,6 +1,7 @@
-// A connection as Node's I/O host holds it (host/io/sockets.ts, Conn), without a program: bytes taken from
-// the socket's handle under Node's stream, in order and whole across a pause; the end of the stream and a
-// reset still reach it. Runs on every Node line (scripts/node-lines.js): the handle is not public API.
+// A connection as Node's I/O host holds it (host/io/sockets.ts, Conn), without a program: chunks taken at
+// the socket's push, under its Readable state, in order and whole across a pause; the end of the stream and
+// a reset still reach it. Runs on every Node line (scripts/node-lines.js): where Node's read callback hands
+// its chunks, and in what buffers, is Node's own business (a view of a pooled buffer on 24 and later).
 import { afterEach, describe, expect, it } from "vitest";
 import net from "node:net";
 import { Conn, type Reader, type Registry } from "../host/io/sockets";
@@ -45,7 +46,7 @@ function pattern(n: number): Uint8Array {
 }
 
 describe("a connection of Node's I/O host", () => {
-  it("takes its bytes from the socket's handle on this Node", async () => {
+  it("takes the chunks the socket reads at its push on this Node", async () => {
     const { conn } = await pair();
     expect(conn.readsUnderStream).toBe(true);
   });

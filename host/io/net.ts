@@ -28,8 +28,8 @@
 // Offload answers come as 'message' events of the Worker. The Worker is ref'd only while offload calls
 // are out, so an idle helper never keeps the process alive.
 //
-// Receiving (Conn). Node pushes (each chunk its socket's handle reads: sockets.ts, "Reading under the
-// stream"), a read pulls: chunks queue in the Conn until read. A read that finds bytes queued is answered
+// Receiving (Conn). Node pushes (each chunk its socket reads: sockets.ts, "Reading under the stream"), a
+// read pulls: chunks queue in the Conn until read. A read that finds bytes queued is answered
 // at once; otherwise the caller parks and the next chunk fills its buffer and completes it. Beyond PAUSE_AT
 // unread bytes the socket stops reading (TCP's window then holds the peer back) until reads bring it below
 // again.

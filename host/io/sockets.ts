@@ -3,15 +3,18 @@
 // Used on the main thread by net.ts and in the net helper by net-worker.ts; net.ts's design note says how
 // (Receiving, Sending, Memory, Half-close). Also the messages between net.ts and the helper.
 //
-// Reading under the stream. A socket's bytes come from its handle (libuv's TCP stream, `socket._handle`),
-// which calls `handle.onread(arrayBuffer)` with each read: Node's own onread pushes the bytes through the
-// socket's Readable state ('data', and a process.nextTick per chunk, whose queue Node 20 drains with a new
-// Map each time). A Conn takes the bytes straight from the handle instead (takeReads): a read's chunk goes
-// to the Conn, and only the end of the stream and errors (no buffer) go on to Node's onread, so 'end',
-// 'error' and 'close' come as before. Pausing is then the handle's readStop/readStart. In the HTTP server
-// on processors this took the I/O owner's JavaScript allocation from ~2.6 KB to ~1.2 KB a request (README,
-// http_mn_vs_node). The handle is not public API: where it is missing or not shaped so, the Conn reads
-// 'data' events as before.
+// Reading under the stream. Node's read callback (its onStreamRead) hands each chunk a socket's handle read
+// to the socket's `push`, which runs it through the socket's Readable state: 'data', and a
+// process.nextTick per chunk, whose queue Node 20 drains with a new Map each time. A Conn takes the chunks
+// at `push` instead (takeReads): the chunk goes to the Conn, and only the end of the stream (push(null))
+// goes on to the Readable, so 'end' comes as before ('error' and 'close' never passed through push).
+// `push`'s answer is whether to go on reading: false beyond PAUSE_AT unread bytes, and Node's callback
+// then stops the handle; a read that brings the Conn below again starts it with the socket's `_read`.
+// With the changes beside it (net.ts's SocketRead, host.ts's ByRequest), the I/O owner's JavaScript
+// allocation in the HTTP server on processors went from ~2.6 KB to ~1 KB a request (README,
+// http_mn_vs_node). The chunk Node hands over is a view of its own making: on
+// Node 24 and later the buffer under it is a pool, read at an offset (so the handle's onread, one level
+// lower, cannot be taken over without Node's internal state).
 
 import net from "node:net";
 import { ERRNO, errnoOf } from "./abi.js";
@@ -32,14 +35,6 @@ export interface Reader {
   retry(): boolean;
 }
 
-/** The handle under a Node socket, as takeReads uses it. */
-interface ReadHandle {
-  onread: (this: ReadHandle, buffer?: ArrayBuffer) => unknown;
-  readStart(): number;
-  readStop(): number;
-  reading: boolean;
-}
-
 /** One connection: its unread data and the calls waiting on it (shared with the helper). A waiting write
  *  is answered on 'drain' or failure. */
 export class Conn {
@@ -54,14 +49,14 @@ export class Conn {
   private paused = false;
   private readers = new Queue<Reader>();
   private writers: ((failure: number) => void)[] = [];
-  /** The socket's handle, when this Conn reads from it (file note, "Reading under the stream"). */
-  private readonly handle: ReadHandle | null;
+  /** Whether this Conn takes the socket's chunks at its push (file note, "Reading under the stream"). */
+  readonly readsUnderStream: boolean;
 
   constructor(readonly socket: net.Socket, private readonly registry: Registry) {
     registry.add(this);
     socket.setNoDelay(true);
-    this.handle = takeReads(socket, (chunk) => this.received(chunk));
-    socket.on("data", (chunk: Buffer) => this.received(chunk));   // without a handle; with one, flowing for 'end'
+    this.readsUnderStream = takeReads(socket, (chunk) => this.received(chunk));
+    socket.on("data", (chunk: Buffer) => this.received(chunk));   // flowing, for 'end'; chunks only without takeReads
     socket.on("end", () => { this.ended = true; this.wakeReaders(); });
     socket.on("error", (e) => { this.error = errnoOf(e); this.wakeAll(); });
     socket.on("drain", () => this.wakeWriters());
@@ -72,9 +67,6 @@ export class Conn {
       this.wakeAll();
     });
   }
-
-  /** Whether this Conn takes its bytes from the socket's handle (file note, "Reading under the stream"). */
-  get readsUnderStream(): boolean { return this.handle !== null; }
 
   /** "host:port" of this end. */
   get address(): string { return addressText(this.socket.localAddress, this.socket.localPort); }
@@ -137,15 +129,16 @@ export class Conn {
     this.socket.destroy();
   }
 
-  private received(chunk: Uint8Array): void {
-    if (this.ended || this.closed) return;         // after SHUT_RD or close: dropped
+  /** A chunk the socket read; false: stop reading (past PAUSE_AT: takeReads's caller stops the handle). */
+  private received(chunk: Uint8Array): boolean {
+    if (this.ended || this.closed) return true;    // after SHUT_RD or close: dropped
     this.chunks.push(chunk);
     this.queued += chunk.length;
-    if (this.queued > PAUSE_AT && !this.paused) {
-      this.paused = true;
-      if (this.handle) { this.handle.reading = false; this.handle.readStop(); } else this.socket.pause();
-    }
     this.wakeReaders();
+    if (this.queued <= PAUSE_AT || this.paused) return !this.paused;
+    this.paused = true;
+    if (!this.readsUnderStream) this.socket.pause();
+    return false;
   }
 
   private take(n: number, reader: Pick<Reader, "into">): number {
@@ -175,12 +168,8 @@ export class Conn {
   private resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    const handle = this.handle;
-    if (!handle) this.socket.resume();
-    else if (!this.socket.destroyed && (this.socket as unknown as { _handle: unknown })._handle === handle) {
-      handle.reading = true;
-      handle.readStart();
-    }
+    if (!this.readsUnderStream) this.socket.resume();
+    else if (!this.socket.destroyed) this.socket._read(PAUSE_AT);   // starts the handle unless it reads
   }
 
   private wakeReaders(): void {
@@ -217,18 +206,15 @@ class Queue<T> {
   }
 }
 
-/** Has `socket`'s handle hand each chunk it reads to `received` (file note, "Reading under the stream"),
- *  and returns the handle; null where the socket has no handle of that shape (it then reads 'data'). */
-function takeReads(socket: net.Socket, received: (chunk: Uint8Array) => void): ReadHandle | null {
-  const handle = (socket as unknown as { _handle?: Partial<ReadHandle> | null })._handle;
-  if (!handle || typeof handle.onread !== "function" || typeof handle.readStop !== "function"
-    || typeof handle.readStart !== "function") return null;
-  const streamRead = handle.onread;
-  handle.onread = function (buffer?: ArrayBuffer) {
-    if (buffer === undefined) return streamRead.call(this, buffer);     // the end, or an error: Node's
-    received(new Uint8Array(buffer));
+/** Has the chunks Node reads for `socket` go to `received`, whose answer says whether to go on reading
+ *  (file note, "Reading under the stream"); false where the socket is not shaped so (it then reads 'data'). */
+function takeReads(socket: net.Socket, received: (chunk: Uint8Array) => boolean): boolean {
+  if (typeof socket._read !== "function" || typeof socket.push !== "function") return false;
+  const push = socket.push;
+  socket.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
+    return chunk instanceof Uint8Array ? received(chunk) : push.call(this, chunk, encoding);
   };
-  return handle as ReadHandle;
+  return true;
 }
 
 /** A listening socket and its connections not yet accepted (shared with the helper). Connections are
