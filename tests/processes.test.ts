@@ -73,7 +73,8 @@ describe("fork", () => {
     expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
     expect(lines(result).sort()).toEqual([
       // The spawned child's print goes where dup2 put its stdout: the pipe its parent reads.
-      "THROUGH A PIPE", "child_args=a,b,c", "child_output=child_args=one,two", "exec_exit=3", "my_args=x,y",
+      "THROUGH A PIPE", "child_args=a,b,reap", "child_args=g", "child_output=child_args=one,two", "exec_exit=3", "my_args=x,y",
+      "reaped_exit=1",
       "spawn_bad_action=EBADF", "spawn_missing=ENOENT", "spawn_not_weft=ENOEXEC", "spawned_exit=2",
     ]);
   }, TIMEOUT);
@@ -83,7 +84,8 @@ describe("fork", () => {
       { io: new NodeIo(), loadProgram: loadFromDisk, args: ["process_spawn.ts", "x", "y"] });
     expect({ status: result.status, error: result.error ?? null, stderr: result.stderr }).toEqual({ status: "exited", error: null, stderr: "" });
     expect(lines(result).sort()).toEqual([
-      "THROUGH A PIPE", "child_args=a,b,c", "child_output=child_args=one,two", "exec_exit=3", "my_args=x,y",
+      "THROUGH A PIPE", "child_args=a,b,reap", "child_args=g", "child_output=child_args=one,two", "exec_exit=3", "my_args=x,y",
+      "reaped_exit=1",
       "spawn_bad_action=EBADF", "spawn_missing=ENOENT", "spawn_not_weft=ENOEXEC", "spawned_exit=2",
     ]);
   }, TIMEOUT);

@@ -28,16 +28,16 @@ import {
   ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
   THREAD, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
 } from "../abi.js";
-import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, ERRNO, errnoOf, type IoMode } from "../io/abi.js";
+import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, type IoMode } from "../io/abi.js";
 import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletion, pushCompletions, ioModeError } from "./requests.js";
 import { WebIo } from "../io/web.js";
 import { MemoryView } from "../io/view.js";
-import { SHARED_EXPORTS, SHARED_MEMORY_MAXIMUM, TRACE, IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN } from "../abi.js";
+import { SHARED_EXPORTS, TRACE, IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN } from "../abi.js";
 import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
-import { ProcessIds, Children, waitStatus, applyActions, copyMemory, ENOSYS, ENOEXEC, SIGCHLD } from "./processes.js";
 import { ProcessIo } from "./process-io.js";
+import { Process, type Relative } from "./family.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptState } from "./preempt.js";
 import { SeedClock, seedOptionsError, seedCore } from "./seed.js";
 import { TraceRecorder, threadNames, withTrace } from "./trace.js";
@@ -126,23 +126,12 @@ export class WeftProgram {
   private backlog: number[] = [];            // completions waiting for room in the ring
   private wake: (() => void) | null = null;  // resolves the host's sleep after RUN_WAIT
   private partial = ["", "", ""];            // output not yet ended by a newline, per fd
-  // Processes (host/kernel/processes.ts): this one's id and its parent's, the ids its family takes, its
-  // children, a fork request waiting for the loop to return, and, in a child, its main thread's id.
   private module!: WebAssembly.Module;
-  private pid = 1;
-  private ppid = 0;
-  private ids = new ProcessIds();
-  private children = new Children(() => this.exports.memory, (addr, result) => this.complete(addr, result));
+  private readonly process: Process;         // this program as a process of its family (family.ts)
   private views: MemoryView | null = null;
-  private forkRequest = 0;
   private replaced = false;                  // exec: another image runs in this process's place
   private traceBuffer = 0;                   // RunOptions.trace: where this processor's records are (0: none)
   private traces = new TraceRecorder();      // N:1: the records taken
-  private hostIo: IoHost | null = null;      // the I/O host itself, once fork gave this process a table over it
-  private forkedMain = 0;
-  private muted = false;                     // a child's start function runs: its output is not the program's
-  private outputTo: WeftProgram | null = null;   // a child's output goes where its parent's does
-  private replacement: WeftProgram | null = null;   // exec: the image that takes this process's place
   private ended = false;
   private inLoop = false;                    // weft_run is on the stack: no thread may be probed
   private stopped = false;                   // a deadlock: no processor runs a thread again
@@ -174,6 +163,20 @@ export class WeftProgram {
       complete: (addr, result) => this.complete(addr, result),
       emit: (fd, text) => this.emit(fd, text),
     };
+    this.process = new Process({
+      options,
+      core: () => this.exports,
+      io: () => this.io,
+      setIo: (io) => { this.io = io; },
+      complete: (addr, result) => this.complete(addr, result),
+      emit: (fd, text) => this.emit(fd, text),
+      wake: () => this.wakeLoop(),
+      signal: (sig) => this.signal(sig),
+      run: () => this.run(),
+      ring: () => this.coreRing(),
+      load: (relative) => this.loadRelative(relative),
+      ended: () => this.ended,
+    });
   }
 
   static async load(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<WeftProgram> {
@@ -184,18 +187,19 @@ export class WeftProgram {
     if (parent) {
       // A table of its own over the parent's open files (host/kernel/process-io.ts).
       program.io = (parent.io as ProcessIo).forked();
-      program.muted = options.forkOf !== undefined;
-      program.outputTo = parent;
+      program.process.muted = options.forkOf !== undefined;
+      program.process.outputTo = parent.process;
     } else if (table.length) program.io = new HostCalls(program.io, table, options.imports ?? {});
     if (options.family) {
-      program.pid = options.family.pid;
-      program.ppid = options.family.ppid;
-      program.ids = options.family.ids;
-      program.ids.running.set(program.pid, program);
+      const process = program.process;
+      process.pid = options.family.pid;
+      process.ppid = options.family.ppid;
+      process.ids = options.family.ids;
+      process.ids.running.set(process.pid, program);
       const children = options.family.children;      // exec: the process's children are its new image's
       if (children) {
         children.rebind(() => program.exports.memory, (addr, result) => program.complete(addr, result));
-        program.children = children;
+        process.children = children;
       }
     }
     const imports = { ...syncImportObject(module, moduleBytes(source), options.imports, () => program.exports.memory, (m, n) => weftImport(m, n, !!options.processor)), ...program.imports() };
@@ -266,8 +270,9 @@ export class WeftProgram {
 
   /** Program output: whole lines go to the result and the stdout/stderr callbacks. */
   private emit(fd: number, text: string): void {
-    if (this.muted) return;
-    if (this.outputTo) { this.outputTo.emit(fd, text); return; }   // a child writes where its parent does
+    if (this.process.muted) return;
+    const parent = this.process.outputTo;
+    if (parent) { parent.program.emit(fd, text); return; }   // a child writes where its parent does
     const lines = (this.partial[fd] + text).split("\n");
     this.partial[fd] = lines.pop()!;
     for (const line of lines) {
@@ -298,7 +303,7 @@ export class WeftProgram {
       const target = memory.u32At(addr + REQUEST.ptr);
       const viaOwner = this.options.processor?.io;
       if (viaOwner) viaOwner.cancel(target);
-      else if (!this.ioContext.cancels!.cancel(target, (a, r) => this.complete(a, r))) this.children.cancel(target);
+      else if (!this.ioContext.cancels!.cancel(target, (a, r) => this.complete(a, r))) this.process.children.cancel(target);
       writeResult(memory, addr, 0);
       return SUBMIT_DONE;
     }
@@ -309,7 +314,12 @@ export class WeftProgram {
       return SUBMIT_PENDING;
     }
     // On processors only fork is this host's: the others are the family's, which the run's I/O owner keeps.
-    if (op >= OP.fork && op <= OP.exec && op !== OP.pipe && (!this.options.processor || op === OP.fork)) return this.processCall(addr, op);
+    if (op >= OP.fork && op <= OP.exec && op !== OP.pipe && (!this.options.processor || op === OP.fork)) {
+      const answer = this.process.call(addr, op);   // fork, waitpid, kill, args, posixSpawn, exec (family.ts)
+      if (answer === null) return SUBMIT_PENDING;
+      writeResult(memory, addr, answer);
+      return SUBMIT_DONE;
+    }
     const viaOwner = this.options.processor?.io;
     if (viaOwner) {
       if (!this.ring) this.ring = this.exports.weft_io_ring();
@@ -321,163 +331,6 @@ export class WeftProgram {
     return SUBMIT_DONE;
   }
 
-  /** fork, waitpid, kill, args, posixSpawn and exec (host/kernel/processes.ts). */
-  private processCall(addr: number, op: number): number {
-    let answer: number | null;
-    if (op === OP.waitpid) answer = this.children.wait(addr);
-    else if (op === OP.kill) answer = this.killProcess(this.i32(addr + REQUEST.fd), this.u32(addr + REQUEST.flags));
-    else if (op === OP.args) answer = this.argsCall(addr);
-    else if (op === OP.spawn || op === OP.exec) answer = this.options.processor ? -ENOSYS : this.spawnCall(addr, op === OP.exec);
-    else if (this.options.processor ? !this.options.processor.onFork : !this.exports.weft_globals_save) answer = -ENOSYS;
-    else if (this.forkRequest) answer = -ERRNO.EAGAIN;
-    else { this.forkRequest = addr; answer = null; }
-    if (answer === null) return SUBMIT_PENDING;
-    writeResult(this.memory, addr, answer);
-    return SUBMIT_DONE;
-  }
-
-  /** args: each argument as UTF-8 ended by a 0 byte, written at ptr if all fit in len; the bytes they need. */
-  private argsCall(addr: number): number {
-    const memory = this.exports.memory;
-    const bytes = new TextEncoder().encode((this.options.args ?? []).map((a) => a + "\0").join(""));
-    const ptr = readU32(memory, addr + REQUEST.ptr), len = readU32(memory, addr + REQUEST.len);
-    if (ptr && bytes.length <= len) new Uint8Array(memory.buffer, ptr, bytes.length).set(bytes);
-    return bytes.length;
-  }
-
-  /** posixSpawn and exec (host/kernel/processes.ts, "Spawn and exec"): the request's text is the path and
-   *  the arguments, each ended by a 0; spawn's actions are i32 triples at ptr2 (1 close fd, 2 dup2 fd to).
-   *  Pending while the program loads. */
-  private spawnCall(addr: number, exec: boolean): number | null {
-    const memory = this.exports.memory;
-    const load = this.options.loadProgram ?? pageLoader();
-    if (!load) return -ENOSYS;
-    const [path, ...args] = this.utf16(readU32(memory, addr + REQUEST.ptr), readU32(memory, addr + REQUEST.len)).split("\0").slice(0, -1);
-    const actions = [...new Int32Array(memory.buffer.slice(readU32(memory, addr + REQUEST.ptr2), readU32(memory, addr + REQUEST.ptr2) + readU32(memory, addr + REQUEST.len2)))];
-    if (!path || actions.length % 3) return -ERRNO.EINVAL;
-    this.giveOwnTable();
-    const pid = exec ? this.pid : this.ids.take();
-    const failed = (e: unknown) => this.complete(addr, e instanceof WeftError ? -ENOEXEC : errnoOf(e));
-    load(path).then(async (source) => {
-      const program = await WeftProgram.load(source, {
-        ...this.options, signals: undefined, forkOf: undefined, spawnOf: exec ? undefined : this, args: [path, ...args],
-        ...(exec ? { io: this.io } : {}),
-      });
-      program.pid = pid;
-      program.ids = this.ids;
-      this.ids.running.set(pid, program);
-      if (exec) return this.execInto(program);
-      program.ppid = this.pid;
-      const refused = applyActions(program.io as ProcessIo, actions);
-      if (refused) { this.ids.running.delete(pid); this.complete(addr, refused); return; }
-      this.ids.running.set(this.pid, this);
-      this.exports.weft_signal_source(1);
-      this.children.add(pid);
-      this.complete(addr, pid);
-      void program.run().then((r) => this.childEnded(pid, r), () => this.childEnded(pid, null));
-    }).catch(failed);
-    return null;
-  }
-
-  /** exec: `image` takes this process's place — its id, parent, children, descriptors and output — and
-   *  this instance's loop ends at its next return to the host (runThreads). */
-  private execInto(image: WeftProgram): void {
-    image.ppid = this.ppid;
-    image.children = this.children;
-    image.hostIo = this.hostIo;
-    image.outputTo = this.outputTo;
-    image.exports.weft_signal_source(1);
-    this.options.signals?.retarget((sig) => image.signal(sig));
-    this.replacement = image;
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
-
-  /** After the first fork or spawn, this process has a descriptor table of its own over the host's. */
-  private giveOwnTable(): void {
-    if (this.io instanceof ProcessIo) return;
-    this.hostIo = this.io;
-    this.io = ProcessIo.first(this.io, this.io.openDescriptors?.() ?? [0, 1, 2]);
-  }
-
-  /** kill of another process of this family: its host raises the signal there. */
-  private killProcess(pid: number, sig: number): number {
-    const target = this.ids.running.get(pid);
-    if (!target) return -ERRNO.ESRCH;
-    if (sig !== 0) target.signal(sig);
-    return 0;
-  }
-
-  /** Fork protocol, steps 2-4 (host/kernel/processes.ts): between two calls of the loop. */
-  private async fork(): Promise<void> {
-    const addr = this.forkRequest;
-    this.forkRequest = 0;
-    if (this.options.processor) return this.forkShared(addr);
-    const pid = this.ids.take();
-    this.giveOwnTable();
-    let child: WeftProgram;
-    try { child = await WeftProgram.load(this.module, { ...this.options, signals: undefined, io: undefined, forkOf: this }); }
-    catch (e) { this.complete(addr, -ERRNO.ENOMEM); return; }
-    const ex = this.exports, cx = child.exports;
-    const ptr = ex.weft_new_string(Math.ceil(ex.weft_globals_size() / 2));
-    if (!ptr) { this.complete(addr, -ERRNO.ENOMEM); return; }
-    ex.weft_globals_save(ptr);
-    const written = cx.memory.buffer.byteLength;   // what the child's start function may have written; past it, fresh
-    const grow = (ex.memory.buffer.byteLength - written) / 65536;
-    if (grow > 0) cx.memory.grow(grow);
-    copyMemory(ex.memory.buffer, cx.memory.buffer, ex.memory.buffer.byteLength, written);
-    cx.weft_globals_load(ptr);
-    if (cx.weft_fork_child(addr, pid, this.pid) !== 0) { this.complete(addr, -ERRNO.EINVAL); return; }
-    child.pid = pid;
-    child.ppid = this.pid;
-    child.ids = this.ids;
-    this.ids.running.set(this.pid, this);
-    this.ids.running.set(pid, child);
-    child.forkedMain = readI32(cx.memory, readU32(cx.memory, addr + REQUEST.thread) + THREAD.id);
-    child.muted = false;
-    // Each process of a family can signal the others (kill): a thread in sigwait waits on the outside.
-    ex.weft_signal_source(1);
-    cx.weft_signal_source(1);
-    child.complete(addr, 0);
-    this.children.add(pid);
-    this.complete(addr, pid);
-    void child.run().then((r) => this.childEnded(pid, r), () => this.childEnded(pid, null));
-  }
-
-  /** fork on processors, steps 1-3 (assembly/core/fork.ts, "Shared builds"): the copy is made with the
-   *  world stopped; the run's I/O owner starts the child and answers the request (it alone writes this
-   *  processor's completion ring while the run goes on). */
-  private forkShared(addr: number): void {
-    const processor = this.options.processor!;
-    const ex = this.exports;
-    let copy: WebAssembly.Memory | null = null;
-    ex.weft_fork_stop();
-    try {
-      const used = Math.min(ex.weft_heap_top(), processor.memory.buffer.byteLength);
-      copy = new WebAssembly.Memory({ initial: SHARED_MEMORY_MAXIMUM, maximum: SHARED_MEMORY_MAXIMUM, shared: true });
-      copyMemory(processor.memory.buffer, copy.buffer, used);
-    } catch { copy = null; }
-    finally { ex.weft_fork_go(); }
-    if (!this.ring) this.ring = ex.weft_io_ring();
-    processor.onFork!(copy, addr, this.ring);
-  }
-
-  /** A child's run ended: its status waits for waitpid, and this process is sent SIGCHLD. */
-  private childEnded(pid: number, result: RunResult | null): void {
-    const status = result ? waitStatus(result.status, result.exitCode, result.signal ? signalNumber(result.signal) : 0) : 1 << 8;
-    // A child's end that is not its own exit is said as `weft run` says it (its output is the parent's).
-    if (!result || result.status === "deadlock" || result.status === "error") {
-      this.emit(2, `weft: process ${pid}: ${result?.error ?? "its run failed"}\n`);
-    }
-    this.children.ended(pid, status);
-    if (this.ended) return;
-    this.exports.weft_signal(SIGCHLD);
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
-
   /** Answers a pending request: writes its result, queues it for the loop, wakes the host's sleep. */
   private complete(addr: number, result: number): void {
     writeResult(this.memory, addr, result);
@@ -486,9 +339,30 @@ export class WeftProgram {
       this.backlog.push(addr);
       this.flushCompletions();
     }
+    this.wakeLoop();
+  }
+
+  /** Wakes the host's sleep after RUN_WAIT, if it sleeps. */
+  private wakeLoop(): void {
     const wake = this.wake;
     this.wake = null;
     wake?.();
+  }
+
+  /** The core's completion ring (assembly/sys/io.ts), once it exists. */
+  private coreRing(): number {
+    if (!this.ring) this.ring = this.exports.weft_io_ring();
+    return this.ring;
+  }
+
+  /** A relative of this program (family.ts): a fork's child (this module, its memory copied later), or a
+   *  program posixSpawn starts as a child or exec puts in this process's place. */
+  private async loadRelative(relative: Relative): Promise<Process> {
+    const options: RunOptions = "fork" in relative
+      ? { ...this.options, signals: undefined, io: undefined, forkOf: this }
+      : { ...this.options, signals: undefined, forkOf: undefined, spawnOf: relative.exec ? undefined : this, args: relative.args,
+          ...(relative.exec ? { io: this.io } : {}) };
+    return (await WeftProgram.load("fork" in relative ? this.module : relative.source, options)).process;
   }
 
   /** Moves completions into the core's ring while it has room. */
@@ -518,7 +392,7 @@ export class WeftProgram {
     finally {
       if (!this.replaced) {                        // exec: the image that took its place closes them
         await this.io.close();                     // a process's descriptors (process-io.ts), or the host
-        await this.hostIo?.close();
+        await this.process.hostIo?.close();
       }
     }
     return result;
@@ -528,8 +402,8 @@ export class WeftProgram {
     const ex = this.exports;
     const start = performance.now();
     const processor = this.options.processor;
-    let main = this.forkedMain || 1;              // main is thread 1 (startMain), or a child's forker
-    if (this.forkedMain) {
+    let main = this.process.forkedMain || 1;      // main is thread 1 (startMain), or a child's forker
+    if (this.process.forkedMain) {
       // A fork's child: its state is the parent's copy (fork protocol, host/kernel/processes.ts).
     } else if (processor?.forkChild) {
       // Processor 0 of a fork's child on processors: the memory is the parent's copy (core/fork.ts).
@@ -581,7 +455,7 @@ export class WeftProgram {
     processor?.beforeLoop?.();
     while (true) {
       let reason: number;
-      if (this.forkRequest) await this.fork();       // between two calls: no thread runs
+      if (this.process.forkRequest) await this.process.fork();   // between two calls: no thread runs
       if (this.dumpRequests.length) this.dumpPending();
       if (this.cycleReports.length) this.cyclesPending();
       let stepped: number | null = null;         // a debugger's step ended the run (debugStop)
@@ -593,7 +467,8 @@ export class WeftProgram {
         if (end && "fatal" in end) return this.fail(start, end.fatal);
         if (end) stepped = end.reason;
       }
-      if (this.replacement) { this.replaced = true; return this.replacement.run(); }   // exec
+      const image = this.process.replacement;     // exec
+      if (image) { this.replaced = true; return image.program.run(); }
       this.flushCompletions();
       if (stepped !== null) reason = stepped;
       else {
@@ -617,7 +492,7 @@ export class WeftProgram {
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
-        if (this.backlog.length || this.forkRequest || this.replacement || this.dumpRequests.length || this.cycleReports.length ||
+        if (this.backlog.length || this.process.forkRequest || this.process.replacement || this.dumpRequests.length || this.cycleReports.length ||
           this.breakRequests.length || this.pauseRequested) continue;   // completions the ring had no room for; a fork; exec
         if (this.clock?.jumpTo(ex.weft_wake_at())) continue;   // a seeded run's virtual time (seed.ts)
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
@@ -746,9 +621,7 @@ export class WeftProgram {
   pause(): void {
     if (!this.debugger()) return;
     this.pauseRequested = true;
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    this.wakeLoop();
   }
 
   /** Step 4. Returns a message if the run cannot go on. */
@@ -810,9 +683,7 @@ export class WeftProgram {
     source.attach((sig) => {
       if (sig === dumpOn) { this.emit(2, this.dump() + "\n"); return; }
       this.exports.weft_signal(sig);
-      const wake = this.wake;
-      this.wake = null;
-      wake?.();
+      this.wakeLoop();
     });
   }
 
@@ -822,9 +693,7 @@ export class WeftProgram {
     if (this.options.processor) throw new WeftError("program.signal: a processor of a shared run; use SharedRunOptions.signals");
     const n = signalNumber(sig);
     this.exports.weft_signal(n);
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    this.wakeLoop();
   }
 
   /** A thread dump (as Go prints on SIGQUIT): every thread in the table — id, name, state, what it waits
@@ -832,7 +701,7 @@ export class WeftProgram {
    *  backtrace (host/kernel/backtrace.ts). `dumpThreads()` in a program, RunOptions.dumpOn and `weft run
    *  --dump-on SIGQUIT` print it. A processor of a shared run (M:N, 1:1) dumps without frames: the
    *  others run on, and a thread running elsewhere cannot be stopped to be looked at. */
-  dump(): string { return this.inspect.dump(this.pid); }
+  dump(): string { return this.inspect.dump(this.process.pid); }
 
   /** dumpThreads() calls, answered between two runs of the loop: every thread is parked then, the
    *  callers too (in the call), and each one's frames can be shown. */
@@ -933,7 +802,7 @@ export class WeftProgram {
     // no state to rewind a thread).
     for (const report of this.cycleReports.splice(0)) this.emit(2, (this.failed ? report : this.inspect.withFrames(report)) + "\n");
     this.ended = true;
-    this.ids.running.delete(this.pid);
+    this.process.ids.running.delete(this.process.pid);
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
     const elapsedMs = performance.now() - start;
     let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];
@@ -966,17 +835,6 @@ export function gcOptionsError(options: { gcPercent?: number }): string | null {
   const p = options.gcPercent;
   if (p === undefined || (Number.isInteger(p) && p >= -1 && p <= 1_000_000)) return null;
   return `gcPercent must be an integer from -1 (automatic collections off) to 1000000, got ${p}`;
-}
-
-/** A page's default loader for posixSpawn and exec: the path is fetched next to the page. None elsewhere. */
-function pageLoader(): ((path: string) => Promise<Uint8Array>) | undefined {
-  const base = (globalThis as { location?: { href?: string } }).location?.href;
-  if (!base || typeof fetch !== "function") return undefined;
-  return async (path) => {
-    const response = await fetch(new URL(path, base));
-    if (!response.ok) throw Object.assign(new Error(`${path}: HTTP ${response.status}`), { code: response.status === 404 ? "ENOENT" : "EIO" });
-    return new Uint8Array(await response.arrayBuffer());
-  };
 }
 
 /** Loads and runs a weft module. */

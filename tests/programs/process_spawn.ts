@@ -34,11 +34,13 @@ export function main(): i32 {
   waitpid(pid, status);
   print("spawned_exit=" + WEXITSTATUS(status[0]).toString());
 
-  // exec: the forked child becomes another program; its parent sees that program's end.
+  // exec: the forked child becomes another program; its parent sees that program's end, and the program
+  // it becomes has its children (it waits for the one spawned before the exec).
   pid = fork();
   if (pid == 0) {
-    close(STDIN);                       // the program it becomes reads nothing
-    exec(CHILD, ["a", "b", "c"]);
+    close(STDIN);                       // the program it becomes reads nothing, and so does its child
+    posixSpawn(CHILD, ["g"]);
+    exec(CHILD, ["a", "b", "reap"]);
     print("exec_failed");
     return 99;
   }
