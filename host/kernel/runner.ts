@@ -43,9 +43,9 @@ import { SeedClock, seedOptionsError, seedCore } from "./seed.js";
 import { TraceRecorder, threadNames, withTrace } from "./trace.js";
 import { stackOf, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame } from "./backtrace.js";
 import { ThreadInspector } from "./inspect.js";
-import type { DebugSession, DebugStop, DebugThread, StepResult } from "./debug.js";
+import { LoopStops } from "./stops.js";
 import {
-  readU32, readI32, readUtf16, readString, threadRecords, readThreadStats, readGroups,
+  readU32, readI32, readUtf16, readString, readThreadStats, readGroups,
   type ThreadStats, type GroupStats,
 } from "./tables.js";
 
@@ -53,9 +53,6 @@ import type { RunOptions as RunOptionsOf, RunResult, ThreadOutcome } from "./opt
 export type { RunResult, ThreadOutcome };
 /** What a run takes (host/kernel/options.ts). */
 export type RunOptions = RunOptionsOf<WeftProgram>;
-
-/** How a partial deadlock's report starts (assembly/core/waitfor.ts, waitForCheck). */
-const CYCLE_REPORT = "weft: deadlock among some threads:";
 
 import { WeftError } from "./weft-error.js";
 export { WeftError };
@@ -134,14 +131,9 @@ export class WeftProgram {
   private traces = new TraceRecorder();      // N:1: the records taken
   private ended = false;
   private inLoop = false;                    // weft_run is on the stack: no thread may be probed
-  private stopped = false;                   // a deadlock: no processor runs a thread again
   private inspect!: ThreadInspector;        // the threads, their frames and reports (inspect.ts)
   private trapFrames: { id: number; frames: BacktraceFrame[] } | null = null;   // a trap's, until `died`
-  private dumpRequests: number[] = [];       // dumpThreads() calls, answered between two runs of the loop
-  private cycleReports: string[] = [];       // partial deadlocks' reports, printed likewise with frames
-  private breakRequests: { addr: number; thread: number }[] = [];   // debugBreak() calls, likewise
-  private pauseRequested = false;            // WeftProgram.pause()
-  private stepEnd: { reason: number } | { fatal: string } | null = null;   // a step ended the run (debug.ts)
+  private readonly stops: LoopStops;         // dumps, deadlock reports and debugger stops (stops.ts)
 
   private constructor(private readonly options: RunOptions) {
     // Processors on different threads share one origin: their performance.now() origins differ. The
@@ -177,6 +169,18 @@ export class WeftProgram {
       load: (relative) => this.loadRelative(relative),
       ended: () => this.ended,
     });
+    this.stops = new LoopStops({
+      options,
+      core: () => this.exports,
+      inspect: () => this.inspect,
+      dump: () => this.dump(),
+      threadStats: () => this.readThreadStats(),
+      emit: (fd, text) => this.emit(fd, text),
+      complete: (addr, result) => this.complete(addr, result),
+      ring: () => this.coreRing(),
+      runOnce: () => { this.flushCompletions(); return this.callLoop(); },
+      wake: () => this.wakeLoop(),
+    });
   }
 
   static async load(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<WeftProgram> {
@@ -207,7 +211,7 @@ export class WeftProgram {
     const instance = await WebAssembly.instantiate(module, imports);
     program.exports = instance.exports as unknown as Exports;
     program.module = module;
-    program.inspect = new ThreadInspector(program.exports, module, () => !(program.inLoop || (options.processor && !program.stopped)));
+    program.inspect = new ThreadInspector(program.exports, module, () => !(program.inLoop || (options.processor && !program.stops.worldStopped)));
     const version = program.exports.weft_abi_version();
     if (version !== ABI_VERSION) {
       throw new WeftError(`weft ABI mismatch: the module speaks version ${version}, this host ${ABI_VERSION}; rebuild it`);
@@ -232,8 +236,8 @@ export class WeftProgram {
             const text = this.utf16(ptr, len);
             // A cycle's report waits for the loop to return, when its threads' frames can be shown (on
             // processors, with the world stopped: cyclesPending).
-            if (to === 2 && (!this.options.processor || this.options.processor.answer) && text.startsWith(CYCLE_REPORT)) this.cycleReports.push(text);
-            else this.emit(to, text + "\n");
+            const later = to === 2 && (!this.options.processor || this.options.processor.answer) && this.stops.reportLater(text);
+            if (!later) this.emit(to, text + "\n");
           }
           else moved?.(this.utf16(ptr, len) + "\n");
         },
@@ -288,10 +292,10 @@ export class WeftProgram {
     const op = memory.u32At(addr + REQUEST.op);
     if (op === OP.dump) {
       // N:1: answered once the loop has returned, when every thread's frames can be shown (dumpPending).
-      if (!this.options.processor) { this.dumpRequests.push(addr); return SUBMIT_PENDING; }
+      if (!this.options.processor) { this.stops.dumpLater(addr); return SUBMIT_PENDING; }
       // On processors: answered between two runs of this processor's loop with the world stopped, when
       // every thread is parked (dumpPending), where the run's owner can answer it.
-      if (this.options.processor.answer) { this.dumpRequests.push(addr); return SUBMIT_PENDING; }
+      if (this.options.processor.answer) { this.stops.dumpLater(addr); return SUBMIT_PENDING; }
       // Else a snapshot, with the caller's own frames (it is on this stack); the others run on.
       this.emit(2, this.inspect.withRunning(this.exports.weft_current(), () => this.dump()) + "\n");
       writeResult(memory, addr, 0);
@@ -309,9 +313,9 @@ export class WeftProgram {
     }
     if (op === OP.break) {
       // With a debugger: the program stops between two runs of the loop (debugStop); else nothing.
-      if (!this.debugger()) { writeResult(memory, addr, 0); return SUBMIT_DONE; }
-      this.breakRequests.push({ addr, thread: this.i32(this.exports.weft_current() + THREAD.id) });
-      return SUBMIT_PENDING;
+      if (this.stops.breakLater(addr, this.i32(this.exports.weft_current() + THREAD.id))) return SUBMIT_PENDING;
+      writeResult(memory, addr, 0);
+      return SUBMIT_DONE;
     }
     // On processors only fork is this host's: the others are the family's, which the run's I/O owner keeps.
     if (op >= OP.fork && op <= OP.exec && op !== OP.pipe && (!this.options.processor || op === OP.fork)) {
@@ -456,14 +460,9 @@ export class WeftProgram {
     while (true) {
       let reason: number;
       if (this.process.forkRequest) await this.process.fork();   // between two calls: no thread runs
-      if (this.dumpRequests.length) this.dumpPending();
-      if (this.cycleReports.length) this.cyclesPending();
-      let stepped: number | null = null;         // a debugger's step ended the run (debugStop)
-      if (processor?.debug?.pauseAsked()) this.pauseRequested = true;   // the run's debugger (host/mn/run.ts)
-      if (this.breakRequests.length || this.pauseRequested) {
-        await this.debugStop();
-        const end = this.stepEnd;
-        this.stepEnd = null;
+      let stepped: number | null = null;         // a debugger's step ended the run (stops.ts)
+      if (this.stops.waiting()) {                // dumps, deadlock reports, a debugger's stop
+        const end = await this.stops.serve();
         if (end && "fatal" in end) return this.fail(start, end.fatal);
         if (end) stepped = end.reason;
       }
@@ -492,8 +491,7 @@ export class WeftProgram {
         return this.finish("exited", ex.weft_main_value(), start);
       }
       if (reason === RUN_WAIT) {
-        if (this.backlog.length || this.process.forkRequest || this.process.replacement || this.dumpRequests.length || this.cycleReports.length ||
-          this.breakRequests.length || this.pauseRequested) continue;   // completions the ring had no room for; a fork; exec
+        if (this.backlog.length || this.process.forkRequest || this.process.replacement || this.stops.waiting()) continue;   // completions the ring had no room for; a fork; exec
         if (this.clock?.jumpTo(ex.weft_wake_at())) continue;   // a seeded run's virtual time (seed.ts)
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
         await new Promise<void>((resolve) => {
@@ -509,7 +507,7 @@ export class WeftProgram {
       if (reason === RUN_DEADLOCK) {
         // On processors every one is idle for good, and processor 0's report is the run's: it alone may
         // put the threads' frames back on its stack to show them (inspect.ts).
-        this.stopped = !processor || processor.index === 0;
+        this.stops.worldStopped = !processor || processor.index === 0;
         return this.finish("deadlock", 1, start, this.inspect.deadlockReport());
       }
       return this.fail(start, `weft_run returned an unknown reason ${reason}`);
@@ -539,90 +537,11 @@ export class WeftProgram {
     }
   }
 
-  /** With a debugger: the program stops (debugBreak() calls, a pause) and the debugger's hook runs with
-   *  every thread parked (host/kernel/debug.ts); the breaking threads go on once it returns. */
-  private async debugStop(): Promise<void> {
-    const breaks = this.breakRequests.splice(0);
-    const paused = this.pauseRequested;
-    this.pauseRequested = false;
-    const stopped = this.debugger();
-    if (stopped) {
-      const stops: DebugStop[] = breaks.length ? breaks.map((b) => ({ reason: "break" as const, thread: b.thread })) : [];
-      if (paused || !stops.length) stops.push({ reason: "pause", thread: 0 });
-      const serve = async () => {
-        for (const stop of stops) {
-          let open = true;
-          const session = this.debugSession(() => open);
-          try { await stopped(session, stop); } finally { open = false; }
-          if (this.stepEnd) break;
-        }
-      };
-      // On processors this one stops the world as for a fork: every other processor waits at its loop's
-      // top, where every thread is parked, and a step runs its thread here (core/gcstop.ts, loopPark).
-      if (this.options.processor) await this.stoppedWorldAsync(serve); else await serve();
-    }
-    const processor = this.options.processor;
-    if (processor?.answer) {
-      if (!this.ring) this.ring = this.exports.weft_io_ring();
-      for (const b of breaks) processor.answer(b.addr, this.ring, 0);
-    } else for (const b of breaks) this.complete(b.addr, 0);
-  }
-
-  /** The debugger's hook: N:1, RunOptions.debug's onStop; on processors, the run's (processor.debug). */
-  private debugger(): ((session: DebugSession, stop: DebugStop) => Promise<void>) | null {
-    const processor = this.options.processor;
-    if (processor) return processor.debug ? (session, stop) => processor.debug!.stopped(stop, session) : null;
-    const hooks = this.options.debug;
-    return hooks ? async (session, stop) => { await hooks.onStop(session, stop); } : null;
-  }
-
-  /** What a debugger's hook may do while the program is stopped (valid while `open()`). */
-  private debugSession(open: () => boolean): DebugSession {
-    const check = () => { if (!open()) throw new WeftError("a debug session is used after its hook returned"); };
-    const views = (threads: ThreadOutcome[]): DebugThread[] => {
-      const stats = new Map(this.readThreadStats().map((s) => [s.id, s]));
-      return threads.map((t) => {
-        const s = stats.get(t.id);
-        return { id: t.id, name: t.name, state: t.state, switches: s?.switches ?? 0, cpu: s?.cpu ?? 0,
-          ...(t.waitingOn ? { waitingOn: t.waitingOn } : {}), ...(t.backtrace ? { backtrace: t.backtrace } : {}) };
-      });
-    };
-    const find = (id: number) => threadRecords(this.exports).find((t) => this.i32(t + THREAD.id) === id) ?? 0;
-    const one = (id: number) => {
-      const record = find(id);
-      return record ? views([this.inspect.outcomeOf(record, true)])[0] : null;
-    };
-    return {
-      threads: () => { check(); return views(this.inspect.threadsInTable(true)); },
-      thread: (id) => { check(); return one(id); },
-      step: (id): StepResult => {
-        check();
-        const record = find(id);
-        if (this.stepEnd || !record || this.exports.weft_step(record) !== 0) return { ran: false, thread: one(id) };
-        this.flushCompletions();
-        const called = this.callLoop();
-        if (called !== null && typeof called === "object") {
-          this.stepEnd = called;
-          return { ran: true, thread: one(id), ended: called.fatal };
-        }
-        if (called === RUN_EXITED || called === RUN_DEADLOCK) {
-          this.stepEnd = { reason: called };
-          return { ran: true, thread: one(id), ended: called === RUN_EXITED ? "main ended" : "deadlock" };
-        }
-        return { ran: true, thread: one(id) };
-      },
-    };
-  }
-
   /** Stops the program at its loop's next return (the next switch, or the running thread's next
    *  safepoint once its tick comes) and calls the debugger's hook. No-op without a debugger. (On
    *  processors the run's debugger asks processor 0 through its pause word and its turn flag instead:
    *  processor.debug.pauseAsked, host/mn/debugger.ts.) */
-  pause(): void {
-    if (!this.debugger()) return;
-    this.pauseRequested = true;
-    this.wakeLoop();
-  }
+  pause(): void { this.stops.pause(); }
 
   /** Step 4. Returns a message if the run cannot go on. */
   private onTrap(e: unknown): string | null {
@@ -703,56 +622,6 @@ export class WeftProgram {
    *  others run on, and a thread running elsewhere cannot be stopped to be looked at. */
   dump(): string { return this.inspect.dump(this.process.pid); }
 
-  /** dumpThreads() calls, answered between two runs of the loop: every thread is parked then, the
-   *  callers too (in the call), and each one's frames can be shown. */
-  private dumpPending(): void {
-    const processor = this.options.processor;
-    if (processor?.answer) return this.dumpShared(processor.answer);
-    const text = this.dump() + "\n";
-    for (const addr of this.dumpRequests.splice(0)) {
-      this.emit(2, text);
-      this.complete(addr, 0);
-    }
-  }
-
-  /** On processors: every processor stopped at its loop's top as for a fork (weft_fork_stop), so that
-   *  every thread is parked and this processor can show each one's frames; then the world goes on. */
-  private dumpShared(answer: (request: number, ring: number, result: number) => void): void {
-    const text = this.stoppedWorld(() => this.dump() + "\n");
-    if (!this.ring) this.ring = this.exports.weft_io_ring();
-    for (const addr of this.dumpRequests.splice(0)) {
-      this.emit(2, text);
-      answer(addr, this.ring, 0);
-    }
-  }
-
-  /** On processors: `look()` with every processor stopped at its loop's top as for a fork, so that every
-   *  thread is parked and this processor can take any one's frames; then the world goes on. */
-  private stoppedWorld<T>(look: () => T): T {
-    const ex = this.exports;
-    const stopped = this.stopped;
-    ex.weft_fork_stop();
-    try { this.stopped = true; return look(); }
-    finally { this.stopped = stopped; ex.weft_fork_go(); }
-  }
-
-  /** stoppedWorld for a debugger's stop, which lasts as long as its hook. */
-  private async stoppedWorldAsync(look: () => Promise<void>): Promise<void> {
-    const ex = this.exports;
-    const stopped = this.stopped;
-    ex.weft_fork_stop();
-    try { this.stopped = true; await look(); }
-    finally { this.stopped = stopped; ex.weft_fork_go(); }
-  }
-
-  /** Partial deadlocks' reports (assembly/core/waitfor.ts), each thread of the cycle with its frames. */
-  private cyclesPending(): void {
-    const reports = this.cycleReports.splice(0);
-    // On processors, printed while the world is stopped: no other processor's lines come in between.
-    const print = () => { for (const report of reports) this.emit(2, this.inspect.withFrames(report) + "\n"); };
-    if (this.options.processor) this.stoppedWorld(print); else print();
-  }
-
   /** Statistics of every thread in the table, and every fair-share group (host/kernel/tables.ts). */
   readThreadStats(): ThreadStats[] { return readThreadStats(this.exports); }
   readGroups(): GroupStats[] { return readGroups(this.exports); }
@@ -798,9 +667,7 @@ export class WeftProgram {
     if (!this.options.processor) this.options.signals?.detach();
     try { this.takeTrace(); } catch { /* a module too damaged to answer: the records taken so far */ }
     this.traceDropped();
-    // Reports the loop's return did not print yet; with frames unless the run failed (the core may be in
-    // no state to rewind a thread).
-    for (const report of this.cycleReports.splice(0)) this.emit(2, (this.failed ? report : this.inspect.withFrames(report)) + "\n");
+    this.stops.flushReports(this.failed);     // reports the loop's return did not print yet
     this.ended = true;
     this.process.ids.running.delete(this.process.pid);
     for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
