@@ -3,7 +3,7 @@
 //
 // Run protocol (assembly/sys/abi.ts is the core's side):
 //   1. validate: a WebAssembly module, with every export REQUIRED_EXPORTS names, importing only what
-//      this host provides, and reporting ABI_VERSION;
+//      this host provides (module.ts), and reporting ABI_VERSION;
 //   2. weft_configure (save-area limit, memory cap) and weft_preempt_configure (slice, tick, exact
 //      accounting: host/kernel/preempt.ts), then weft_start spawns main; as processor i of a shared run
 //      (RunOptions.processor, host/mn/run.ts): processor 0 first runs weft_init_memory, weft_init_globals,
@@ -20,28 +20,33 @@
 //      completion ring (assembly/sys/io.ts), or kept here while the ring is full, and the loop is woken;
 //   4. a trap inside a thread (RuntimeError, RangeError for the native stack, or an abort) lands here as
 //      an exception: reset Asyncify's state, weft_trap_begin (the processor's own stack again), make the
-//      message, weft_trap_end ends that thread only; go on with step 3. A trap with no thread running
-//      is fatal for the run. (A save-area overflow never gets here: the loop catches it, scheduler.ts.)
+//      message, weft_trap_end ends that thread only (traps.ts); go on with step 3. A trap with no thread
+//      running is fatal for the run. (A save-area overflow never gets here: the loop catches it,
+//      scheduler.ts.)
+// Beside the loop, at its top where no thread runs: a fork's copy and exec (family.ts), thread dumps,
+// partial deadlocks' reports and a debugger's stops (stops.ts); the trace is taken after every call of
+// the loop (trace.ts, ProgramTrace).
 
 import { readGcStats, type GcStats } from "./gcstats.js";
 import {
-  ABI_VERSION, IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED,
-  THREAD, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING,
+  ABI_VERSION, IMPORT_MODULE, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED, THREAD,
+  IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN,
 } from "../abi.js";
 import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, type IoMode } from "../io/abi.js";
 import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletion, pushCompletions, ioModeError } from "./requests.js";
 import { WebIo } from "../io/web.js";
 import { MemoryView } from "../io/view.js";
-import { SHARED_EXPORTS, TRACE, IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN } from "../abi.js";
-import { HostCalls, callTable, callsError, moduleBytes, syncImportObject, type HostImports } from "./calls.js";
+import { HostCalls, callTable, moduleBytes, syncImportObject } from "./calls.js";
+import { loadModule, weftImport, type Exports } from "./module.js";
 import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
 import { ProcessIo } from "./process-io.js";
 import { Process, type Relative } from "./family.js";
 import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptState } from "./preempt.js";
 import { SeedClock, seedOptionsError, seedCore } from "./seed.js";
-import { TraceRecorder, threadNames, withTrace } from "./trace.js";
-import { stackOf, formatBacktrace, STACK_FRAMES_MAX, type BacktraceFrame } from "./backtrace.js";
+import { ProgramTrace, threadNames } from "./trace.js";
+import { STACK_FRAMES_MAX } from "./backtrace.js";
+import { Traps, WeftAbort } from "./traps.js";
 import { ThreadInspector } from "./inspect.js";
 import { LoopStops } from "./stops.js";
 import {
@@ -57,62 +62,13 @@ export type RunOptions = RunOptionsOf<WeftProgram>;
 import { WeftError } from "./weft-error.js";
 export { WeftError };
 
-/** Thrown by the abort import: unwinds the Wasm stack of the thread that aborted. */
-class WeftAbort extends Error {}
-
-type Exports = Record<(typeof REQUIRED_EXPORTS)[number] | (typeof SHARED_EXPORTS)[number], any> & { memory: WebAssembly.Memory } &
-  // An N:1 build's fork exports (host/compiler/passes/fork.ts), and the core's half of fork.
-  Partial<Record<"weft_globals_size" | "weft_globals_save" | "weft_globals_load", any>> & { weft_fork_child: any };
-
-/** True for an import weft's host supplies itself. */
-function weftImport(module: string, name: string, shared: boolean): boolean {
-  return (module === IMPORT_MODULE && (HOST_IMPORTS as readonly string[]).includes(name)) ||
-    (module === "env" && (name === "abort" || (shared && name === "memory")));
-}
-
-/** Compiles and checks a module (protocol step 1); `imports` are the functions the run gives it. */
-export async function loadModule(source: BufferSource | WebAssembly.Module, shared = false, imports?: HostImports): Promise<WebAssembly.Module> {
-  let module: WebAssembly.Module;
-  if (source instanceof WebAssembly.Module) module = source;
-  else {
-    try { module = await WebAssembly.compile(source); }
-    catch (e) { throw new WeftError(`not a valid WebAssembly module: ${(e as Error).message}`); }
-  }
-  const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
-  const imported = WebAssembly.Module.imports(module);
-  const sharedModule = imported.some((i) => i.module === "env" && i.name === "memory");
-  if (shared && !sharedModule) throw new WeftError("not a shared weft module: run it with one processor, or build it with --shared");
-  if (!shared && sharedModule) throw new WeftError("a shared weft module (built with --shared) runs on processors: use runShared, or weft run --processors N");
-  const required: readonly string[] = shared ? [...REQUIRED_EXPORTS.filter((n) => n !== "memory"), ...SHARED_EXPORTS] : REQUIRED_EXPORTS;
-  const missing = required.filter((n) => !exports.has(n));
-  if (missing.length) {
-    throw new WeftError(`not a weft module: missing export${missing.length > 1 ? "s" : ""} ${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ", ..." : ""} (build it with "weft build")`);
-  }
-  for (const imp of imported) {
-    if (weftImport(imp.module, imp.name, shared)) continue;
-    if (imp.kind === "function" && typeof imports?.[imp.module]?.[imp.name] === "function") {
-      // A sync import (calls.ts): called on the processor itself, which in a shared run is a Worker.
-      if (shared) throw new WeftError(`the program imports ${imp.module}.${imp.name} as a sync import; in a shared run host functions run on the thread that called runShared: build it without syncImports`);
-      continue;
-    }
-    const hint = imports ? " (options.imports does not have it)" : "";
-    throw new WeftError(`not a weft module: it imports ${imp.module}.${imp.name}, which this host does not provide${hint}`);
-  }
-  // A shared run's processors call no host function: the run's I/O owner does (runShared checks).
-  const uncalled = shared ? null : callsError(callTable(module), imports);
-  if (uncalled) throw new WeftError(uncalled);
-  return module;
-}
-
+export { loadModule };
 /** One loaded program, ready to run once. */
 export class WeftProgram {
   private exports!: Exports;
   private out: string[] = [];
   private err: string[] = [];
-  private trapped: ThreadOutcome[] = [];
-  /** Step 4's message for the thread whose trap is being handled, while the core could not take it as a
-   *  String (the heap was full): `died` reports it instead of the core's "no memory left" stand-in. */
-  private unkeptTrap: { id: number; message: string } | null = null;
+  private readonly traps: Traps;             // threads that died, and step 4 (traps.ts)
   private failed = false;                    // see loopFailed
   private readonly t0: number;              // the core's clock starts here (performance.now() units)
   private readonly clock: SeedClock | null;  // a seeded run's virtual clock (seed.ts)
@@ -127,12 +83,10 @@ export class WeftProgram {
   private readonly process: Process;         // this program as a process of its family (family.ts)
   private views: MemoryView | null = null;
   private replaced = false;                  // exec: another image runs in this process's place
-  private traceBuffer = 0;                   // RunOptions.trace: where this processor's records are (0: none)
-  private traces = new TraceRecorder();      // N:1: the records taken
+  private readonly trace: ProgramTrace;      // RunOptions.trace: this program's records (trace.ts)
   private ended = false;
   private inLoop = false;                    // weft_run is on the stack: no thread may be probed
   private inspect!: ThreadInspector;        // the threads, their frames and reports (inspect.ts)
-  private trapFrames: { id: number; frames: BacktraceFrame[] } | null = null;   // a trap's, until `died`
   private readonly stops: LoopStops;         // dumps, deadlock reports and debugger stops (stops.ts)
 
   private constructor(private readonly options: RunOptions) {
@@ -169,6 +123,11 @@ export class WeftProgram {
       load: (relative) => this.loadRelative(relative),
       ended: () => this.ended,
     });
+    this.traps = new Traps(() => this.exports, () => this.inspect, (error) => {
+      this.err.push(error);
+      (options.onThreadDied ?? options.stderr)?.(error);
+    });
+    this.trace = new ProgramTrace(() => this.exports, options.processor?.onTrace);
     this.stops = new LoopStops({
       options,
       core: () => this.exports,
@@ -248,20 +207,7 @@ export class WeftProgram {
           start(index);
         },
         frames: () => this.inspect.takeFrames(),
-        died: (t: number) => {
-          const id = this.i32(t + THREAD.id);
-          const name = this.string(this.u32(t + THREAD.name)) || `thread ${id}`;
-          let error = this.string(this.u32(t + THREAD.error)) || "died";
-          const unkept = this.unkeptTrap;
-          if (unkept && unkept.id === id) error = unkept.message;
-          // A message the core could not build at run time (no memory) does not name its thread: name it.
-          if (!error.startsWith("thread ")) error = `thread ${id}${name !== `thread ${id}` ? ` "${name}"` : ""} died: ${error}`;
-          const frames = this.trapFrames?.id === id ? this.trapFrames.frames : undefined;
-          this.trapped.push({ id, name, state: "trapped", error, ...(frames ? { backtrace: frames } : {}) });
-          if (frames?.length) error += "\n" + formatBacktrace(frames);
-          this.err.push(error);
-          (this.options.onThreadDied ?? this.options.stderr)?.(error);
-        },
+        died: (t: number) => this.traps.died(t),
       },
       env: {
         abort: (msg: number, file: number, line: number, column: number) => {
@@ -381,14 +327,6 @@ export class WeftProgram {
   /** An AssemblyScript String at `ptr` (its byte length is the u32 before it). */
   string(ptr: number): string { return readString(this.exports.memory, ptr); }
 
-  private newString(text: string): number {
-    const ptr = this.exports.weft_new_string(text.length);
-    if (!ptr) return 0;                            // memory exhausted: the core says so instead
-    const view = new Uint16Array(this.exports.memory.buffer, ptr, text.length);
-    for (let i = 0; i < text.length; i++) view[i] = text.charCodeAt(i);
-    return ptr;
-  }
-
   /** Protocol steps 2-4. */
   async run(): Promise<RunResult> {
     let result: RunResult;
@@ -480,7 +418,7 @@ export class WeftProgram {
       if (reason === RUN_POLL) { await this.io.turn(); continue; }
       if (reason === RUN_RETIRED) return this.finish("retired", 0, start);   // 1:1: this processor's thread ended
       if (reason === RUN_EXITED) {
-        const mainOutcome = this.trapped.find((t) => t.id === main);
+        const mainOutcome = this.traps.dead.find((t) => t.id === main);
         if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
         const killed = ex.weft_main_error();         // main ended by the core itself (e.g. out of memory)
         if (killed) return this.finish("error", 1, start, `main died: ${this.string(killed)}`);
@@ -522,13 +460,13 @@ export class WeftProgram {
     this.inLoop = true;
     try {
       const reason = this.exports.weft_run();
-      this.takeTrace();                          // now, before any wait: its clock reading ends the run
+      this.trace.take();                         // now, before any wait: its clock reading ends the run
       return reason;
     } catch (e) {
       this.inLoop = false;
       Error.stackTraceLimit = frameLimit;
       let fatal: string | null;
-      try { fatal = this.onTrap(e); }
+      try { fatal = this.traps.handle(e); }
       catch (again) { fatal = `the runtime could not recover from a trap (${(e as Error).message}): ${(again as Error).message}`; }
       return fatal ? { fatal } : null;
     } finally {
@@ -543,35 +481,6 @@ export class WeftProgram {
    *  processor.debug.pauseAsked, host/mn/debugger.ts.) */
   pause(): void { this.stops.pause(); }
 
-  /** Step 4. Returns a message if the run cannot go on. */
-  private onTrap(e: unknown): string | null {
-    const ex = this.exports;
-    if (!(e instanceof WebAssembly.RuntimeError || e instanceof WeftAbort || e instanceof RangeError)) {
-      return `host error: ${(e as Error)?.stack ?? e}`;
-    }
-    const state = ex.asyncify_get_state();
-    if (state === ASYNCIFY_UNWINDING) ex.asyncify_stop_unwind();
-    else if (state === ASYNCIFY_REWINDING) ex.asyncify_stop_rewind();
-    const current = ex.weft_current();
-    if (!current) return `the scheduler trapped: ${(e as Error).message}`;
-    if (this.trapped.length > 100_000) return `too many traps (${this.trapped.length}); last: ${(e as Error).message}`;
-    const id = this.u32(current + THREAD.id);
-    const name = this.string(this.u32(current + THREAD.name)) || `thread ${id}`;
-    let what = (e as Error).message;
-    if (e instanceof RangeError && /call stack/i.test(what)) what = `stack overflow: ${what}`;   // V8's own
-    const message = `thread ${id} "${name}" died: ${what}`;
-    const stack = stackOf(e);
-    this.trapFrames = stack ? { id, frames: this.inspect.framesOf(stack) } : null;
-    ex.weft_trap_begin();                          // back on the processor's stack before allocating
-    // The core reports the death through `died`, during weft_trap_end. With no room for the message (a
-    // thread that trapped with the heap full), the core keeps a stand-in, and `died` says what happened.
-    const text = this.newString(message);
-    this.unkeptTrap = text ? null : { id, message };
-    try { ex.weft_trap_end(text); } finally { this.unkeptTrap = null; this.trapFrames = null; }
-    return null;
-  }
-
-  private u32(addr: number): number { return this.memory.u32At(addr); }
   private i32(addr: number): number { return this.memory.i32At(addr); }
 
   /** Lasting views of this instance's memory (io/view.ts), made again for a new instance. */
@@ -630,43 +539,20 @@ export class WeftProgram {
    *  setup): unlike the program's own end, the other processors do not see it (host/mn/run.ts). */
   get loopFailed(): boolean { return this.failed; }
 
+  /** RunOptions.trace: this program starts recording (a process fork or spawn does not). False when there
+   *  is no memory for it. */
+  private startTrace(): boolean {
+    return !this.options.trace || !!this.options.forkOf || !!this.options.spawnOf || this.trace.start();
+  }
+
   private fail(start: number, error: string): RunResult {
     this.failed = true;
     return this.finish("error", 1, start, error);
   }
 
-  /** RunOptions.trace: this processor starts recording. False when there is no memory for it. */
-  private startTrace(): boolean {
-    if (!this.options.trace || this.options.forkOf || this.options.spawnOf) return true;
-    this.traceBuffer = this.exports.weft_trace_start();
-    return this.traceBuffer !== 0;
-  }
-
-  /** Between two calls of weft_run: takes the records made since the last take. A process fork made of a
-   *  traced one records too (its memory is a copy); its records are let go. */
-  private takeTrace(): void {
-    const bytes = this.exports.weft_trace_take();
-    if (bytes <= 0 || !this.traceBuffer) return;
-    const processor = this.options.processor;
-    if (this.traces.full) {                    // past TRACE_RECORDS_MAX: counted, not copied
-      this.traces.add(0, new Uint8Array(0), bytes / TRACE.record);
-      return;
-    }
-    const records = new Uint8Array(this.exports.memory.buffer, this.traceBuffer, bytes).slice();
-    if (!processor?.onTrace) this.traces.add(0, records);
-    else { this.traces.sent(records.length / TRACE.record); processor.onTrace(records, 0); }
-  }
-
-  /** A processor's last word on its trace: how many records it did not send. */
-  private traceDropped(): void {
-    const processor = this.options.processor;
-    if (processor?.onTrace && this.traceBuffer && this.traces.dropped) processor.onTrace(new Uint8Array(0), this.traces.dropped);
-  }
-
   private finish(status: RunResult["status"], exitCode: number, start: number, error?: string, signal?: string): RunResult {
     if (!this.options.processor) this.options.signals?.detach();
-    try { this.takeTrace(); } catch { /* a module too damaged to answer: the records taken so far */ }
-    this.traceDropped();
+    this.trace.end();
     this.stops.flushReports(this.failed);     // reports the loop's return did not print yet
     this.ended = true;
     this.process.ids.running.delete(this.process.pid);
@@ -675,7 +561,7 @@ export class WeftProgram {
     let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];
     let gc: GcStats | null = null;
     try {
-      inTable = this.inspect.threadsInTable().filter((t) => !this.trapped.some((x) => x.id === t.id));
+      inTable = this.inspect.threadsInTable().filter((t) => !this.traps.has(t.id));
       threadStats = this.readThreadStats();
       groups = this.readGroups();
       gc = readGcStats(this.exports);
@@ -684,13 +570,12 @@ export class WeftProgram {
       status, exitCode, error,
       stdout: this.out.length ? this.out.join("\n") + "\n" : "",
       stderr: this.err.length ? this.err.join("\n") + "\n" : "",
-      threads: [...this.trapped, ...inTable],
+      threads: [...this.traps.dead, ...inTable],
       elapsedMs, threadStats, groups, gc,
       ...(signal ? { signal } : {}),
     };
-    if (!this.traceBuffer || this.options.processor) return result;
-    const traces = this.traces, names = threadNames([...this.trapped, ...inTable], threadStats);
-    return withTrace(result, () => traces.trace(names));
+    if (this.options.processor) return result;
+    return this.trace.withTrace(result, () => threadNames([...this.traps.dead, ...inTable], threadStats));
   }
 }
 

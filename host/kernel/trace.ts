@@ -84,6 +84,63 @@ export class TraceRecorder {
   }
 }
 
+/** The core's exports a program's trace uses (assembly/core/trace.ts). */
+export interface TracedCore {
+  memory: WebAssembly.Memory;
+  /** Starts this processor's recording; the buffer's address, 0 when there is no memory for it. */
+  weft_trace_start(): number;
+  /** Bytes of records made since the last take (they are at the buffer's start). */
+  weft_trace_take(): number;
+}
+
+/** One program's or processor's part of RunOptions.trace: the buffer the core records into, and the
+ *  records taken from it between calls of weft_run. An N:1 program keeps them; a processor of a shared
+ *  run sends them to the run's recorder (`send`: host/mn/run.ts). */
+export class ProgramTrace {
+  private buffer = 0;                          // where the core records (0: not recording)
+  private readonly records = new TraceRecorder();
+
+  constructor(private readonly core: () => TracedCore, private readonly send?: (records: Uint8Array, dropped: number) => void) {}
+
+  /** Whether this program records (start succeeded). */
+  get recording(): boolean { return this.buffer !== 0; }
+
+  /** Starts recording. False when there is no memory for the buffer (1 MiB). */
+  start(): boolean {
+    this.buffer = this.core().weft_trace_start();
+    return this.buffer !== 0;
+  }
+
+  /** Between two calls of weft_run: takes the records made since the last take. A process fork made of a
+   *  traced one records too (its memory is a copy); its records are let go. */
+  take(): void {
+    const core = this.core();
+    const bytes = core.weft_trace_take();
+    if (bytes <= 0 || !this.buffer) return;
+    if (this.records.full) {                   // past TRACE_RECORDS_MAX: counted, not copied
+      this.records.add(0, new Uint8Array(0), bytes / TRACE.record);
+      return;
+    }
+    const records = new Uint8Array(core.memory.buffer, this.buffer, bytes).slice();
+    if (!this.send) this.records.add(0, records);
+    else { this.records.sent(records.length / TRACE.record); this.send(records, 0); }
+  }
+
+  /** The program's end: the last take (none if the module is too damaged to answer), and a processor's
+   *  last word on its trace, how many records it did not send. */
+  end(): void {
+    try { this.take(); } catch { /* the records taken so far */ }
+    if (this.send && this.buffer && this.records.dropped) this.send(new Uint8Array(0), this.records.dropped);
+  }
+
+  /** Gives an N:1 program's `result` its trace, made when first read; a processor's result goes as it is. */
+  withTrace<T extends object>(result: T, names: () => ReadonlyMap<number, string>): T {
+    if (!this.buffer || this.send) return result;
+    const records = this.records, named = names();
+    return withTrace(result, () => records.trace(named));
+  }
+}
+
 /** Gives `result` a `trace` made when first read (then kept): converting a million records takes seconds
  *  and much memory, which a caller that never looks at it (a benchmark's runs) should not pay. */
 export function withTrace<T extends object>(result: T, make: () => ChromeTrace): T & { trace: ChromeTrace } {
