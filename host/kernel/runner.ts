@@ -340,59 +340,69 @@ export class WeftProgram {
     return result;
   }
 
+  /** Protocol step 2: configures the core and starts main — or, in a fork's child, takes the copy's
+   *  forking thread as main; a processor other than the first only enters. Returns main's thread id, or
+   *  why the run cannot start. */
+  private enter(): number | string {
+    const ex = this.exports;
+    const options = this.options, processor = options.processor;
+    if (this.process.forkedMain) return this.process.forkedMain;   // a fork's child: the parent's copy (processes.ts)
+    if (processor && processor.index !== 0 && !processor.forkChild) {
+      ex.weft_configure(options.saveAreaMax ?? 0, options.memoryLimit ?? 0);
+      if (ex.weft_processor_enter(processor.index) !== 0) return `processor ${processor.index} has no memory for its stack`;
+      if (!this.startTrace()) return `processor ${processor.index} has no memory for its trace buffer (1 MiB)`;
+      processor.onReady?.(this.preemptState(), this.signalAddresses());
+      return 1;                                  // main is thread 1 (in a fork's child, processor 0's)
+    }
+    if (processor?.forkChild) {
+      // Processor 0 of a fork's child on processors: the memory is the parent's copy (core/fork.ts).
+      const { request, pid, ppid } = processor.forkChild;
+      if (ex.weft_fork_child(request, pid, ppid) !== 0) return "the fork's copy names no thread";
+      if (ex.weft_processor_enter(0) !== 0) return "processor 0 could not start";
+      if (!this.startTrace()) return "no memory for the trace's buffer (1 MiB)";
+      const main = readI32(ex.memory, readU32(ex.memory, request + REQUEST.thread) + THREAD.id);
+      this.complete(request, 0);
+      processor.onReady?.(this.preemptState(), this.signalAddresses());
+      if (processor.signalSource) ex.weft_signal_source(1);
+      return main;
+    }
+    if (processor) {
+      ex.weft_init_memory();
+      ex.weft_init_globals();
+      ex.weft_init();
+      if (ex.weft_processors_init(processor.count, processor.oneToOne ? 1 : 0) !== 0) return `cannot run on ${processor.count} processors`;
+    }
+    ex.weft_configure(options.saveAreaMax ?? 0, options.memoryLimit ?? 0);
+    if (options.gcPercent !== undefined) ex.weft_gc_configure(options.gcPercent);
+    const refused = configurePreemption(ex, options);
+    if (refused) return refused;
+    if (!processor && options.hostSlice !== undefined) ex.weft_host_slice(options.hostSlice);
+    if (options.deadlock !== undefined && options.deadlock !== "report" && options.deadlock !== "abort") {
+      return `deadlock must be "report" or "abort", got ${JSON.stringify(options.deadlock)}`;
+    }
+    // An instance JavaScript calls into ends the thread whose wait closes a cycle: its call rejects.
+    ex.weft_deadlock_policy(options.deadlock === "abort" ? 1 : options.deadlock === undefined && options.serve ? 2 : 0);
+    const unseeded = processor ? null : seedCore(ex, options);
+    if (unseeded) return unseeded;
+    if (processor && ex.weft_processor_enter(0) !== 0) return "processor 0 could not start";
+    if (!this.startTrace()) return "no memory for the trace's buffer (1 MiB)";
+    const main = ex.weft_start();
+    if (main <= 0) return `could not start main: spawn returned ${main}`;
+    if (options.serve && ex.weft_serve(main) <= 0) return "could not start the thread that takes calls";
+    processor?.onReady?.(this.preemptState(), this.signalAddresses());
+    if (processor?.signalSource) ex.weft_signal_source(1);
+    if (!processor && options.signals) this.attachSignals(options.signals);
+    if (!processor) options.debug?.onStart?.({ pause: () => this.pause() });
+    return main;
+  }
+
+  /** Protocol steps 3 and 4: the loop, until the run ends. */
   private async runThreads(): Promise<RunResult> {
     const ex = this.exports;
     const start = performance.now();
     const processor = this.options.processor;
-    let main = this.process.forkedMain || 1;      // main is thread 1 (startMain), or a child's forker
-    if (this.process.forkedMain) {
-      // A fork's child: its state is the parent's copy (fork protocol, host/kernel/processes.ts).
-    } else if (processor?.forkChild) {
-      // Processor 0 of a fork's child on processors: the memory is the parent's copy (core/fork.ts).
-      const { request, pid, ppid } = processor.forkChild;
-      if (ex.weft_fork_child(request, pid, ppid) !== 0) return this.fail(start, "the fork's copy names no thread");
-      if (ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
-      if (!this.startTrace()) return this.fail(start, "no memory for the trace's buffer (1 MiB)");
-      main = readI32(ex.memory, readU32(ex.memory, request + REQUEST.thread) + THREAD.id);
-      this.complete(request, 0);
-      processor.onReady?.(this.preemptState(), this.signalAddresses());
-      if (processor.signalSource) ex.weft_signal_source(1);
-    } else if (!processor || processor.index === 0) {
-      if (processor) {
-        ex.weft_init_memory();
-        ex.weft_init_globals();
-        ex.weft_init();
-        if (ex.weft_processors_init(processor.count, processor.oneToOne ? 1 : 0) !== 0) {
-          return this.fail(start, `cannot run on ${processor.count} processors`);
-        }
-      }
-      ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
-      if (this.options.gcPercent !== undefined) ex.weft_gc_configure(this.options.gcPercent);
-      const refused = configurePreemption(ex, this.options);
-      if (refused) return this.fail(start, refused);
-      if (!processor && this.options.hostSlice !== undefined) ex.weft_host_slice(this.options.hostSlice);
-      if (this.options.deadlock !== undefined && this.options.deadlock !== "report" && this.options.deadlock !== "abort") {
-        return this.fail(start, `deadlock must be "report" or "abort", got ${JSON.stringify(this.options.deadlock)}`);
-      }
-      // An instance JavaScript calls into ends the thread whose wait closes a cycle: its call rejects.
-      ex.weft_deadlock_policy(this.options.deadlock === "abort" ? 1 : this.options.deadlock === undefined && this.options.serve ? 2 : 0);
-      const unseeded = processor ? null : seedCore(ex, this.options);
-      if (unseeded) return this.fail(start, unseeded);
-      if (processor && ex.weft_processor_enter(0) !== 0) return this.fail(start, "processor 0 could not start");
-      if (!this.startTrace()) return this.fail(start, "no memory for the trace's buffer (1 MiB)");
-      main = ex.weft_start();
-      if (main <= 0) return this.fail(start, `could not start main: spawn returned ${main}`);
-      if (this.options.serve && ex.weft_serve(main) <= 0) return this.fail(start, "could not start the thread that takes calls");
-      processor?.onReady?.(this.preemptState(), this.signalAddresses());
-      if (processor?.signalSource) ex.weft_signal_source(1);
-      if (!processor && this.options.signals) this.attachSignals(this.options.signals);
-      if (!processor) this.options.debug?.onStart?.({ pause: () => this.pause() });
-    } else {
-      ex.weft_configure(this.options.saveAreaMax ?? 0, this.options.memoryLimit ?? 0);
-      if (ex.weft_processor_enter(processor.index) !== 0) return this.fail(start, `processor ${processor.index} has no memory for its stack`);
-      if (!this.startTrace()) return this.fail(start, `processor ${processor.index} has no memory for its trace buffer (1 MiB)`);
-      processor.onReady?.(this.preemptState(), this.signalAddresses());
-    }
+    const main = this.enter();
+    if (typeof main === "string") return this.fail(start, main);
     processor?.io?.enter((field, i) => ex.weft_processor_idle(field, i), processor.index);
     processor?.beforeLoop?.();
     while (true) {
@@ -417,17 +427,7 @@ export class WeftProgram {
       if (reason === RUN_AGAIN) continue;        // lets the engine switch to the loop's optimised code
       if (reason === RUN_POLL) { await this.io.turn(); continue; }
       if (reason === RUN_RETIRED) return this.finish("retired", 0, start);   // 1:1: this processor's thread ended
-      if (reason === RUN_EXITED) {
-        const mainOutcome = this.traps.dead.find((t) => t.id === main);
-        if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
-        const killed = ex.weft_main_error();         // main ended by the core itself (e.g. out of memory)
-        if (killed) return this.finish("error", 1, start, `main died: ${this.string(killed)}`);
-        const cycle = ex.weft_partial_deadlock();   // deadlock: "abort" (assembly/core/waitfor.ts)
-        if (cycle) return this.finish("deadlock", 1, start, this.inspect.withFrames(this.string(cycle).replace(/^weft: /, "")));
-        const signal = ex.weft_terminated_by();     // a signal's default action (assembly/core/signal.ts)
-        if (signal) return this.finish("signaled", 128 + signal, start, `terminated by ${signalName(signal)}`, signalName(signal));
-        return this.finish("exited", ex.weft_main_value(), start);
-      }
+      if (reason === RUN_EXITED) return this.exited(main, start);
       if (reason === RUN_WAIT) {
         if (this.backlog.length || this.process.forkRequest || this.process.replacement || this.stops.waiting()) continue;   // completions the ring had no room for; a fork; exec
         if (this.clock?.jumpTo(ex.weft_wake_at())) continue;   // a seeded run's virtual time (seed.ts)
@@ -450,6 +450,21 @@ export class WeftProgram {
       }
       return this.fail(start, `weft_run returned an unknown reason ${reason}`);
     }
+  }
+
+  /** RUN_EXITED: how main ended — it died, the core ended it, a cycle of waits ended the run ("abort"),
+   *  a signal's default action, or it returned. */
+  private exited(main: number, start: number): RunResult {
+    const ex = this.exports;
+    const mainOutcome = this.traps.dead.find((t) => t.id === main);
+    if (mainOutcome) return this.finish("error", 1, start, `main died: ${mainOutcome.error}`);
+    const killed = ex.weft_main_error();           // main ended by the core itself (e.g. out of memory)
+    if (killed) return this.finish("error", 1, start, `main died: ${this.string(killed)}`);
+    const cycle = ex.weft_partial_deadlock();     // deadlock: "abort" (assembly/core/waitfor.ts)
+    if (cycle) return this.finish("deadlock", 1, start, this.inspect.withFrames(this.string(cycle).replace(/^weft: /, "")));
+    const signal = ex.weft_terminated_by();       // a signal's default action (assembly/core/signal.ts)
+    if (signal) return this.finish("signaled", 128 + signal, start, `terminated by ${signalName(signal)}`, signalName(signal));
+    return this.finish("exited", ex.weft_main_value(), start);
   }
 
   /** One call of the loop, a trap in it handled (step 4): what it returned (RUN_*), null after a trap the
