@@ -1,7 +1,7 @@
 // The heap under a limit, where a run's own messages need memory too (issue 20, part 5: a run on Node 26
 // once ended with a thread "trapped (no memory left for the message)", its reason lost). A thread that
 // traps with the heap full must still say why it died — the host's message is a String the core cannot
-// allocate then (host/kernel/runner.ts, onTrap and `died`) — in N:1 and on 1 and 2 processors; and the
+// allocate then (host/kernel/traps.ts, Traps.handle and `died`) — in N:1 and on 1 and 2 processors; and the
 // others go on. Deterministic: the trapping thread fills the heap itself, after main has parked.
 import { describe, expect, it } from "vitest";
 import { buildProgram, runProgram, valuesOf } from "./harness";

@@ -143,7 +143,7 @@ const WAIT_NAMES: string[] = [
 ];
 const STATE_NAMES: string[] = ["free", "runnable", "running", "blocked", "sleeping", "exited", "trapped"];
 
-/** The report weft's own host prints (host/kernel/runner.ts, deadlockReport), on stderr. */
+/** The report weft's own host prints (host/kernel/inspect.ts, deadlockReport), on stderr. */
 function deadlockReport(): void {
   beginLine(2);
   putAscii("deadlock: every thread is blocked and nothing can wake them");

@@ -7,7 +7,7 @@
 // bottom of that rewind, reads the JavaScript stack (backtrace.ts) — with, in a build that kept their
 // names, each frame's live locals (locals.ts). Only while no loop is on the stack (`mayProbe`): a thread
 // that runs, or the loop that a host function the program called came from, must not be rewound. A
-// processor of a shared run may probe only while the world is stopped (runner.ts, stoppedWorld).
+// processor of a shared run may probe only while the world is stopped (stops.ts, stoppedWorld).
 
 import { THREAD, type FrameLayout } from "../abi.js";
 import {

@@ -60,9 +60,8 @@ export type { RunResult, ThreadOutcome };
 export type RunOptions = RunOptionsOf<WeftProgram>;
 
 import { WeftError } from "./weft-error.js";
-export { WeftError };
+export { WeftError, loadModule };
 
-export { loadModule };
 /** One loaded program, ready to run once. */
 export class WeftProgram {
   private exports!: Exports;

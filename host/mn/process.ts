@@ -4,7 +4,7 @@
 //
 // Design note
 // -----------
-// A processor's host answers fork itself (host/kernel/runner.ts, forkShared: the world stopped, the copy
+// A processor's host answers fork itself (host/kernel/family.ts, forkShared: the world stopped, the copy
 // made) and sends the copy here ("fork" message); everything else a process does with its family —
 // waitpid, kill of another process, args — is a system call like any, which the owner hands to this
 // object. So the family lives in one place per process, and a child can be reached from any processor.
