@@ -4,12 +4,9 @@
 // Run protocol (assembly/sys/abi.ts is the core's side):
 //   1. validate: a WebAssembly module, with every export REQUIRED_EXPORTS names, importing only what
 //      this host provides (module.ts), and reporting ABI_VERSION;
-//   2. weft_configure (save-area limit, memory cap) and weft_preempt_configure (slice, tick, exact
-//      accounting: host/kernel/preempt.ts), then weft_start spawns main; as processor i of a shared run
-//      (RunOptions.processor, host/mn/run.ts): processor 0 first runs weft_init_memory, weft_init_globals,
-//      weft_init and weft_processors_init, then both configure calls, weft_processor_enter(0) and
-//      weft_start; the others only weft_configure and weft_processor_enter(i) (the preemption settings
-//      are shared: processor 0 set them for all);
+//   2. configure the core and start main (start.ts): weft_configure, weft_preempt_configure, then
+//      weft_start; as processor i of a shared run (RunOptions.processor, host/mn/run.ts), processor 0
+//      first initialises the memory and the others only configure and enter;
 //   3. weft_run until RUN_EXITED; on RUN_AGAIN call it again at once; on RUN_POLL let the event loop run
 //      once (the I/O host's turn()); on RUN_WAIT sleep until weft_wake_at() or the next I/O completion;
 //      on RUN_DEADLOCK read the thread table and report every thread and what it waits on; on
@@ -28,10 +25,7 @@
 // the loop (trace.ts, ProgramTrace).
 
 import { readGcStats, type GcStats } from "./gcstats.js";
-import {
-  ABI_VERSION, IMPORT_MODULE, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED, THREAD,
-  IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT, IDLE_TURN,
-} from "../abi.js";
+import { ABI_VERSION, IMPORT_MODULE, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED, THREAD } from "../abi.js";
 import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, type IoMode } from "../io/abi.js";
 import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
 import { decodeRequest, submitRequest, writeResult, pushCompletion, pushCompletions, ioModeError } from "./requests.js";
@@ -39,20 +33,18 @@ import { WebIo } from "../io/web.js";
 import { MemoryView } from "../io/view.js";
 import { HostCalls, callTable, moduleBytes, syncImportObject } from "./calls.js";
 import { loadModule, weftImport, type Exports } from "./module.js";
-import { WeftSignals, signalName, signalNumber, type SignalAddresses } from "./signals.js";
+import { WeftSignals, signalName, signalNumber } from "./signals.js";
 import { ProcessIo } from "./process-io.js";
 import { Process, type Relative } from "./family.js";
-import { preemptOptionsError, hostSliceError, configurePreemption, type PreemptState } from "./preempt.js";
-import { SeedClock, seedOptionsError, seedCore } from "./seed.js";
+import { preemptOptionsError, hostSliceError } from "./preempt.js";
+import { enterCore } from "./start.js";
+import { SeedClock, seedOptionsError } from "./seed.js";
 import { ProgramTrace, threadNames } from "./trace.js";
 import { STACK_FRAMES_MAX } from "./backtrace.js";
 import { Traps, WeftAbort } from "./traps.js";
 import { ThreadInspector } from "./inspect.js";
 import { LoopStops } from "./stops.js";
-import {
-  readU32, readI32, readUtf16, readString, readThreadStats, readGroups,
-  type ThreadStats, type GroupStats,
-} from "./tables.js";
+import { readUtf16, readString, readThreadStats, readGroups, type ThreadStats, type GroupStats } from "./tables.js";
 
 import type { RunOptions as RunOptionsOf, RunResult, ThreadOutcome } from "./options.js";
 export type { RunResult, ThreadOutcome };
@@ -339,68 +331,18 @@ export class WeftProgram {
     return result;
   }
 
-  /** Protocol step 2: configures the core and starts main — or, in a fork's child, takes the copy's
-   *  forking thread as main; a processor other than the first only enters. Returns main's thread id, or
-   *  why the run cannot start. */
-  private enter(): number | string {
-    const ex = this.exports;
-    const options = this.options, processor = options.processor;
-    if (this.process.forkedMain) return this.process.forkedMain;   // a fork's child: the parent's copy (processes.ts)
-    if (processor && processor.index !== 0 && !processor.forkChild) {
-      ex.weft_configure(options.saveAreaMax ?? 0, options.memoryLimit ?? 0);
-      if (ex.weft_processor_enter(processor.index) !== 0) return `processor ${processor.index} has no memory for its stack`;
-      if (!this.startTrace()) return `processor ${processor.index} has no memory for its trace buffer (1 MiB)`;
-      processor.onReady?.(this.preemptState(), this.signalAddresses());
-      return 1;                                  // main is thread 1 (in a fork's child, processor 0's)
-    }
-    if (processor?.forkChild) {
-      // Processor 0 of a fork's child on processors: the memory is the parent's copy (core/fork.ts).
-      const { request, pid, ppid } = processor.forkChild;
-      if (ex.weft_fork_child(request, pid, ppid) !== 0) return "the fork's copy names no thread";
-      if (ex.weft_processor_enter(0) !== 0) return "processor 0 could not start";
-      if (!this.startTrace()) return "no memory for the trace's buffer (1 MiB)";
-      const main = readI32(ex.memory, readU32(ex.memory, request + REQUEST.thread) + THREAD.id);
-      this.complete(request, 0);
-      processor.onReady?.(this.preemptState(), this.signalAddresses());
-      if (processor.signalSource) ex.weft_signal_source(1);
-      return main;
-    }
-    if (processor) {
-      ex.weft_init_memory();
-      ex.weft_init_globals();
-      ex.weft_init();
-      if (ex.weft_processors_init(processor.count, processor.oneToOne ? 1 : 0) !== 0) return `cannot run on ${processor.count} processors`;
-    }
-    ex.weft_configure(options.saveAreaMax ?? 0, options.memoryLimit ?? 0);
-    if (options.gcPercent !== undefined) ex.weft_gc_configure(options.gcPercent);
-    const refused = configurePreemption(ex, options);
-    if (refused) return refused;
-    if (!processor && options.hostSlice !== undefined) ex.weft_host_slice(options.hostSlice);
-    if (options.deadlock !== undefined && options.deadlock !== "report" && options.deadlock !== "abort") {
-      return `deadlock must be "report" or "abort", got ${JSON.stringify(options.deadlock)}`;
-    }
-    // An instance JavaScript calls into ends the thread whose wait closes a cycle: its call rejects.
-    ex.weft_deadlock_policy(options.deadlock === "abort" ? 1 : options.deadlock === undefined && options.serve ? 2 : 0);
-    const unseeded = processor ? null : seedCore(ex, options);
-    if (unseeded) return unseeded;
-    if (processor && ex.weft_processor_enter(0) !== 0) return "processor 0 could not start";
-    if (!this.startTrace()) return "no memory for the trace's buffer (1 MiB)";
-    const main = ex.weft_start();
-    if (main <= 0) return `could not start main: spawn returned ${main}`;
-    if (options.serve && ex.weft_serve(main) <= 0) return "could not start the thread that takes calls";
-    processor?.onReady?.(this.preemptState(), this.signalAddresses());
-    if (processor?.signalSource) ex.weft_signal_source(1);
-    if (!processor && options.signals) this.attachSignals(options.signals);
-    if (!processor) options.debug?.onStart?.({ pause: () => this.pause() });
-    return main;
-  }
-
   /** Protocol steps 3 and 4: the loop, until the run ends. */
   private async runThreads(): Promise<RunResult> {
     const ex = this.exports;
     const start = performance.now();
     const processor = this.options.processor;
-    const main = this.enter();
+    const main = enterCore(ex, this.options, {
+      forkedMain: this.process.forkedMain,
+      startTrace: () => this.startTrace(),
+      complete: (addr, result) => this.complete(addr, result),
+      attachSignals: (source) => this.attachSignals(source),
+      pause: () => this.pause(),
+    });
     if (typeof main === "string") return this.fail(start, main);
     processor?.io?.enter((field, i) => ex.weft_processor_idle(field, i), processor.index);
     processor?.beforeLoop?.();
@@ -503,18 +445,6 @@ export class WeftProgram {
     const views = this.views;
     if (views && views.memory === memory) return views;
     return (this.views = new MemoryView(memory));
-  }
-
-  /** Where the M:N ticker raises requests (the tick words), and the tick in force (after configuration). */
-  private preemptState(): PreemptState {
-    return { requests: this.exports.weft_preempt_requests(), tick: this.exports.weft_preempt_tick() };
-  }
-
-  /** Where a shared run's host raises signals (host/kernel/signals.ts, raiseShared). */
-  private signalAddresses(): SignalAddresses {
-    const ex = this.exports;
-    return { word: ex.weft_signal_word(), idleWord: ex.weft_processor_idle(IDLE_WORD, 0), idleAsleep: ex.weft_processor_idle(IDLE_ASLEEP, 0),
-      idleCount: ex.weft_processor_idle(IDLE_COUNT, 0), idleTurn: ex.weft_processor_idle(IDLE_TURN, 0), requests: ex.weft_preempt_requests() };
   }
 
   /** N:1: signals from `source` go to the core between calls of the loop, and wake it if it sleeps. */
