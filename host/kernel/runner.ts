@@ -185,7 +185,7 @@ export class WeftProgram {
           if (moved === "self") {
             const text = this.utf16(ptr, len);
             // A cycle's report waits for the loop to return, when its threads' frames can be shown (on
-            // processors, with the world stopped: cyclesPending).
+            // processors, with the world stopped: stops.ts).
             const later = to === 2 && (!this.options.processor || this.options.processor.answer) && this.stops.reportLater(text);
             if (!later) this.emit(to, text + "\n");
           }
@@ -228,10 +228,10 @@ export class WeftProgram {
     const memory = this.memory;
     const op = memory.u32At(addr + REQUEST.op);
     if (op === OP.dump) {
-      // N:1: answered once the loop has returned, when every thread's frames can be shown (dumpPending).
+      // N:1: answered once the loop has returned, when every thread's frames can be shown (stops.ts).
       if (!this.options.processor) { this.stops.dumpLater(addr); return SUBMIT_PENDING; }
       // On processors: answered between two runs of this processor's loop with the world stopped, when
-      // every thread is parked (dumpPending), where the run's owner can answer it.
+      // every thread is parked (stops.ts), where the run's owner can answer it.
       if (this.options.processor.answer) { this.stops.dumpLater(addr); return SUBMIT_PENDING; }
       // Else a snapshot, with the caller's own frames (it is on this stack); the others run on.
       this.emit(2, this.inspect.withRunning(this.exports.weft_current(), () => this.dump()) + "\n");
@@ -249,7 +249,7 @@ export class WeftProgram {
       return SUBMIT_DONE;
     }
     if (op === OP.break) {
-      // With a debugger: the program stops between two runs of the loop (debugStop); else nothing.
+      // With a debugger: the program stops between two runs of the loop (stops.ts); else nothing.
       if (this.stops.breakLater(addr, this.i32(this.exports.weft_current() + THREAD.id))) return SUBMIT_PENDING;
       writeResult(memory, addr, 0);
       return SUBMIT_DONE;
@@ -262,10 +262,7 @@ export class WeftProgram {
       return SUBMIT_DONE;
     }
     const viaOwner = this.options.processor?.io;
-    if (viaOwner) {
-      if (!this.ring) this.ring = this.exports.weft_io_ring();
-      return viaOwner.submit(addr, this.ring);
-    }
+    if (viaOwner) return viaOwner.submit(addr, this.coreRing());
     const answer = submitRequest(this.io, decodeRequest(memory, addr, this.ioMode), this.ioContext);
     if (answer === PENDING) return SUBMIT_PENDING;
     writeResult(memory, addr, answer);
@@ -275,8 +272,7 @@ export class WeftProgram {
   /** Answers a pending request: writes its result, queues it for the loop, wakes the host's sleep. */
   private complete(addr: number, result: number): void {
     writeResult(this.memory, addr, result);
-    if (!this.ring) this.ring = this.exports.weft_io_ring();
-    if (this.backlog.length || !pushCompletion(this.memory, this.ring, addr)) {   // behind the backlog, in order
+    if (this.backlog.length || !pushCompletion(this.memory, this.coreRing(), addr)) {   // behind the backlog, in order
       this.backlog.push(addr);
       this.flushCompletions();
     }
@@ -309,8 +305,7 @@ export class WeftProgram {
   /** Moves completions into the core's ring while it has room. */
   private flushCompletions(): void {
     if (!this.backlog.length) return;
-    if (!this.ring) this.ring = this.exports.weft_io_ring();
-    pushCompletions(this.memory, this.ring, this.backlog);
+    pushCompletions(this.memory, this.coreRing(), this.backlog);
   }
 
   private utf16(ptr: number, units: number): string { return readUtf16(this.exports.memory, ptr, units); }
