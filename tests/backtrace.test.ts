@@ -1,4 +1,4 @@
-// Backtraces (assembly/core/scheduler.ts, "Backtraces"; host/kernel/backtrace.ts): a thread dump shows
+// Backtraces (assembly/core/inspect.ts, "Backtraces"; host/kernel/backtrace.ts): a thread dump shows
 // every parked thread's frames, innermost first, whatever it parked in (a mutex, a sleep, a condition, a
 // yield, a safepoint's tick); the threads go on afterwards exactly as before; a trapped thread's report
 // and a deadlock's report carry frames too, in N:1 and on processors (after a migration).

@@ -176,7 +176,7 @@ describe("a thread born detached ends without the scheduler lock", () => {
 });
 
 describe("frames lost while a waker on another processor takes their thread", () => {
-  // scheduler.ts, "Frames lost". Killed where it parked, the thread was freed under the processor whose
+  // core/savearea.ts, "Frames lost". Killed where it parked, the thread was freed under the processor whose
   // hand-off slot or loop held it, and a channel still named it as its receiver: the next send died
   // on a corrupt record and left the channel's lock held (the run then hung, on 1 processor as on 2).
   it("N:1 too: a diver parked on a channel dies when a sender wakes it; the sender goes on", async () => {

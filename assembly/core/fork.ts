@@ -51,8 +51,7 @@ import {
   FLAG_DETACHED, FLAG_ABSENT, FROM_LIVE, transition, flagsSet, flagsClear,
 } from "./layout";
 import { threadAt, threadTableUsed, threadById } from "./table";
-import { releaseFrames } from "./scheduler";
-import { threadReap } from "./thread";
+import { threadReap, releaseFrames } from "./thread";
 import { runQueueForkReset } from "./runqueue";
 import { timerForkReset } from "./timer";
 import { futexForkReset } from "./futex";

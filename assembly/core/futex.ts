@@ -34,7 +34,8 @@
 import { Thread, STATE_BLOCKED, STATE_RUNNING, FROM_RUNNING, transition } from "./layout";
 import { atomicLoad, atomicStore, SHARED_MEMORY } from "./atomics";
 import { schedLockTake, schedLockDrop } from "./processor";
-import { currentThread, suspend, makeRunnable, cancelTimer } from "./scheduler";
+import { currentThread, suspend, makeRunnable } from "./scheduler";
+import { cancelTimer } from "./timer";
 import { handOff } from "./handoff";
 import { timerAdd } from "./timer";
 import { hostNow } from "./host";

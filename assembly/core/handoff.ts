@@ -62,15 +62,15 @@
 // completed I/O (completion.ts) go on the queue's tail, and a chain of hand-offs keeps them waiting until
 // its turn ends (a slice at most), as Go's netpoller's goroutines wait behind `runnext`.
 // A thread in the slot is never killed there: a thread whose frames were lost as it parked, and which a
-// waker on this processor had already won, is marked and dies where it is next switched in (scheduler.ts,
+// waker on this processor had already won, is marked and dies where it is next switched in (savearea.ts,
 // "Frames lost"), so that no killer and no joiner frees a record a slot still names.
 
 import { Thread, STATE_RUNNABLE, FROM_WAITING, PRIORITY_LEVELS, transition } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
 import { runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueHasAtLeast } from "./runqueue";
-import { makeRunnable, wokenHooks } from "./scheduler";
+import { makeRunnable } from "./scheduler";
 import { wakeIdleProcessor, wakeFor, sleepingProcessor, schedLockTake, schedLockDrop } from "./processor";
-import { preemptWoken, switchHooksOn } from "./preempt";
+import { preemptWoken, switchHooksOn, wokenHooks } from "./preempt";
 
 /** The thread this processor runs next (step 1), or 0. Per processor, owner only. */
 let nextThread: usize = 0;

@@ -29,7 +29,7 @@ export declare function hostThreadDied(t: usize): void;
 export declare function hostProcessorStart(index: i32): void;
 
 /** A backtrace: the host takes a stack trace of the engine's stack, on which thread `t`'s frames stand
- *  for the moment (scheduler.ts, "Backtraces"). Called only while the host probes a parked thread. */
+ *  for the moment (inspect.ts, "Backtraces"). Called only while the host probes a parked thread. */
 // @ts-ignore: decorator
 @external("weft", "frames")
 export declare function hostFrames(t: usize): void;

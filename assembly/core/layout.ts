@@ -192,7 +192,7 @@ function transitionRefused(t: Thread, to: i32): void {
 @inline export const FLAG_GC_DIRTY: u32 = 64; // ran while a collection was marking (core/gcroots.ts)
 // @ts-ignore: decorator
 @inline export const FLAG_LOST: u32 = 128;    // its frames were lost as it parked: it dies where it is next
-                                              // switched in, with `error` (scheduler.ts, "Frames lost")
+                                              // switched in, with `error` (savearea.ts, "Frames lost")
 // @ts-ignore: decorator
 @inline export const FLAG_SIGNAL: u32 = 256;  // runs a signal handler: its own frames wait in a signal frame
                                               // (core/signal.ts, "Delivery")

@@ -51,14 +51,17 @@
 // queue; the group table and the accounting are shared (updated under no lock: a lost update costs one
 // tick of accounting, never correctness).
 
-import { Thread, PRIORITY_LEVELS, STATE_BLOCKED, STATE_SLEEPING } from "./layout";
+import { Thread, PRIORITY_LEVELS, STATE_BLOCKED, STATE_SLEEPING, STATE_RUNNABLE, FROM_RUNNING, transition } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
 import { hostNow } from "./host";
 import { heapTryAlloc } from "../runtime/index";
-import { runQueueAge, runQueueLevelBelow, runQueueFairPick } from "./runqueue";
-import { runnableAtLeast } from "./handoff";
-import { timerCount, timerEarliest } from "./timer";
-import { processorIndex, PROCESSORS_MAX } from "./processor";
+import { runQueueAge, runQueueLevelBelow, runQueueFairPick, runQueuePush } from "./runqueue";
+import { runnableAtLeast, handOffTick, handOffGoOn } from "./handoff";
+import { timerCount, timerEarliest, timersFire } from "./timer";
+import { processorIndex, PROCESSORS_MAX, schedLockTake, schedLockDrop, hostTurnAsked } from "./processor";
+import { signalsFromHost, hostSignalsRaised, signalCpuTimer } from "./signal";
+import { hostTurnSoon, currentThread } from "./scheduler";
+import { tracing, traceWake } from "./trace";
 import { seeded, seedFuel, seedTicked } from "./seed";
 
 /** Default time slice (ms): how long a thread runs before others of its priority get the processor. */
@@ -296,6 +299,24 @@ export function preemptTick(t: Thread, now: f64): i32 {
   return verdict;
 }
 
+/** A thread that unwound at a safepoint (still RUNNING, its frames saved): the tick decides whether it
+ *  goes on (back to the front of its level: the loop switches it straight back in) or is preempted (to the
+ *  back, behind sleepers the tick found due). */
+export function preemptRequeue(t: Thread): void {
+  let now = hostNow();
+  let verdict = preemptTick(t, now);
+  if (hostSignalsRaised()) signalsFromHost();
+  if (SHARED_MEMORY && hostTurnAsked()) hostTurnSoon();   // its host asked for a turn (processor.ts)
+  schedLockTake();
+  if (t.signals != 0) signalCpuTimer(t);      // its CPU timer (signal.ts), charged by this tick
+  if (timerCount() > 0) timersFire(now, true);
+  transition(t, FROM_RUNNING, STATE_RUNNABLE);
+  handOffTick(verdict != TICK_PREEMPT);       // a slot thread waiting since the last tick goes (handoff.ts)
+  if (verdict == TICK_PREEMPT) runQueuePush(t);
+  else { handOffGoOn(t); t.switches--; }      // it goes on, next (handoff.ts): not a switch
+  schedLockDrop();
+}
+
 /** A tick of a seeded run (seed.ts, "What the seed decides", step 2): always a preemption, and the next
  *  tick after a number of checks the generator draws. No accounting or aging: they read the clock. */
 function seededTick(now: f64): i32 {
@@ -448,4 +469,10 @@ export function exactWoken(t: Thread): void {
     store<f64>(s, load<f64>(s, STATS_BLOCKED) + (now - load<f64>(s, STATS_SINCE)), STATS_BLOCKED);
   }
   store<f64>(s, now, STATS_SINCE);
+}
+
+/** makeRunnable's slow hooks (switchHooksOn): exact accounting's waiting time, the trace's wake. */
+export function wokenHooks(t: Thread): void {
+  if (exactAccounting()) exactWoken(t);
+  if (tracing()) traceWake(t, currentThread);
 }

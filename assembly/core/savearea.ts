@@ -1,5 +1,6 @@
-// Save areas: where a suspended thread's frames are kept (the Asyncify buffers), and the processor's
-// scratch area its unwinds start in. The switch itself is scheduler.ts.
+// Save areas: where a suspended thread's frames are kept (the Asyncify buffers), the processor's scratch
+// area its unwinds start in, and the end of a thread whose frames could not be kept. The switch itself is
+// scheduler.ts.
 //
 // Design note
 // -----------
@@ -21,8 +22,12 @@
 // A save area's header is drawn in layout.ts ("Save area"). Every global here is per processor
 // (host/compiler/passes/shared.ts).
 
-import { Thread, SAVE_AREA_HEADER } from "./layout";
+import { Thread, SAVE_AREA_HEADER, STATE_RUNNING, STATE_EXITED, STATE_TRAPPED, FLAG_LOST, flagsSet, flagsClear } from "./layout";
 import { heapTryAlloc, heapFree, heapCapacity } from "../runtime/index";
+import { gcShade } from "../runtime/gc";
+import { SHARED_MEMORY } from "./atomics";
+import { threadKill, threadKillParked } from "./thread";
+import { leaveProcessor } from "./scheduler";
 
 /** Size of the per-processor scratch area threads unwind into (bytes): the deepest switch weft allows.
  *  64 KiB holds ~1,500 frames of a typical function; the host may change it with weft_configure. */
@@ -74,12 +79,19 @@ export function keepSaveArea(t: Thread): bool {
   return true;
 }
 
+// Frames lost
+// ------------
+// A thread whose frames cannot be kept as it switches out (deeper than the limit, or no memory for its
+// block) cannot go on: it dies, and the others go on. framesLost decides where it dies, endLost ends it
+// there; both are out of the loop's way (host/compiler/pipeline.ts never inlines them into it).
+
+/** Why a thread's frames were lost: deeper than the limit, or no memory for its block. */
 // @ts-ignore: decorator
 @inline export const LOST_SAVE_AREA: i32 = 1;
 // @ts-ignore: decorator
 @inline export const LOST_MEMORY: i32 = 2;
 
-export function lostMessage(t: Thread, lost: i32): string {
+function lostMessage(t: Thread, lost: i32): string {
   // No memory for its save area means none for a message built at run time either (String.concat
   // would abort in the loop and end every thread): a static one; the host's report adds the thread.
   if (lost == LOST_MEMORY) return "out of memory: no room for the thread's save area";
@@ -101,3 +113,33 @@ export function setSaveAreaMax(bytes: usize): void {
 
 /** The scratch save area size (bytes). */
 export function saveAreaMax(): usize { return scratchSize; }
+
+/** Frames lost: `t`'s frames could not be kept as it switched out (`lost`: LOST_*), by a tick (`tick`) or as
+ *  it parked or yielded. A thread unwound by a tick is still RUNNING and this processor's alone: it dies
+ *  now. One that parked (or yielded) may already be another's: a waker on another processor may have made
+ *  it runnable, put it in its hand-off slot, or switched it in and be waiting for this processor to let
+ *  go of it (onCpu). Killed here, it would be freed under that processor (a joiner may reap it as soon as
+ *  it is off this one), and a channel would still name it as its parked peer. So, unless it can still be
+ *  taken back from a futex's queue, the timer heap or a run queue (threadKillParked), it is marked, and
+ *  it dies where it is next switched in, as a running thread (endLost): its waker's value goes with it,
+ *  and while nothing wakes it, it stays parked as it would have with its frames. */
+export function framesLost(t: Thread, lost: i32, tick: bool): void {
+  let message = lostMessage(t, lost);
+  if (tick && t.state == STATE_RUNNING) threadKill(t, message);
+  else if (t.state != STATE_EXITED && t.state != STATE_TRAPPED && !threadKillParked(t, message)) {
+    gcShade(changetype<usize>(message));
+    t.error = changetype<usize>(message);
+    flagsSet(t, FLAG_LOST);                   // seen by whoever next waits for onCpu to be 0 (leaveProcessor)
+  }
+}
+
+/** Ends `t`, switched in by this processor with FLAG_LOST (framesLost): it dies as a running
+ *  thread does. Returns whether this processor then retires (1:1). Out of the loop: it never runs on the
+ *  switch's path. */
+export function endLost(t: Thread): bool {
+  let retiring = SHARED_MEMORY && t.pinned > 1;
+  flagsClear(t, FLAG_LOST);
+  threadKill(t, changetype<string>(t.error));
+  leaveProcessor(t, false);
+  return retiring;
+}

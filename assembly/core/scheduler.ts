@@ -37,43 +37,40 @@
 // threads run, sys/io.ts).
 
 import {
-  Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED,
-  FLAG_STARTED, FLAG_DETACHED, FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, FLAG_LOST, FLAG_SIGNAL, SAVE_AREA_HEADER,
-  FROM_FREE, FROM_RUNNABLE, FROM_RUNNING, FROM_WAITING, transition, flagsSet, flagsClear,
+  Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED, FLAG_STARTED, FLAG_DETACHED,
+  FLAG_BORN_DETACHED, FLAG_MAIN, FLAG_FINISHING, FLAG_LOST, FLAG_SIGNAL, SAVE_AREA_HEADER, FROM_FREE, FROM_RUNNABLE,
+  FROM_RUNNING, FROM_WAITING, transition, flagsSet,
 } from "./layout";
-import { asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer } from "./asyncify";
 import {
-  runQueuePush, runQueuePushTo, runQueuePushFront, runQueuePop, runQueueEmpty, runQueueHasAtLeast, runQueueWorkFor, runQueueRemove,
-} from "./runqueue";
-import { timerAdd, timerRemove, timerEarliest, timerCount, timersFire } from "./timer";
+  asyncifyStartUnwind, asyncifyStopUnwind, asyncifyStartRewind, asyncifyStopRewind, getStackPointer, setStackPointer,
+} from "./asyncify";
+import { runQueuePush, runQueuePushTo, runQueueEmpty } from "./runqueue";
+import { timerAdd, timerCount, timersFire } from "./timer";
 import {
-  scratch, scratchSize, makeScratch, keepSaveArea, copyWords, lostMessage, LOST_SAVE_AREA, LOST_MEMORY, SAVE_AREA_SLACK,
+  scratch, scratchSize, makeScratch, keepSaveArea, copyWords, LOST_SAVE_AREA, LOST_MEMORY, SAVE_AREA_SLACK,
+  framesLost, endLost,
 } from "./savearea";
-import { heapFree, heapCapacity } from "../runtime/index";
-import { stackLimit, setStackLimit, stackRelease } from "./stack";
-import { hostNow, hostFrames } from "./host";
+import { stackLimit, setStackLimit } from "./stack";
+import { hostNow } from "./host";
 import { futexWakeLocked, FUTEX_WOKEN } from "./futex";
-import {
-  signalEnter, signalReturn, signalRelease, signalsFromHost, hostSignalsRaised, signalCpuTimer, signalWaitersOutside,
-} from "./signal";
-import { handOffTake, handedOff, handOffTick, handOffGoOn, handOffBehind, handOffPending, runnableAtLeast } from "./handoff";
-import { threadFinishing, threadExited, threadReap, threadKill, threadKillParked } from "./thread";
-import { ioPending, ioDrain, ioRelease, ioRingHasWork } from "./completion";
+import { signalsFromHost, hostSignalsRaised } from "./signal";
+import { signalEnter, signalReturn } from "./sigframe";
+import { handOffTake, handedOff, handOffBehind, handOffPending, runnableAtLeast } from "./handoff";
+import { threadFinishing, threadExited, threadReap, releaseFrames } from "./thread";
+import { ioPending, ioDrain, ioRingHasWork } from "./completion";
 import { SHARED_MEMORY } from "./atomics";
-import { gcCheckpoint, loopCheckpoint, gcThreadRuns, stopHeldHere } from "./gc";
-import { gcPhase, Phase, gcShade } from "../runtime/gc";
+import { gcCheckpoint, loopCheckpoint, gcThreadRuns } from "./gc";
+import { gcPhase, Phase } from "../runtime/gc";
 import {
-  preemptSwitchIn, preemptSwitchOut, preemptIdle, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptTick,
-  preemptWoken, preemptOutsideThread, TICK_PREEMPT, lastTickAt, switchHooksOn,
+  preemptSwitchIn, preemptSwitchOut, preemptLoopEnter, exactAccounting, exactSwitchOut, exactWoken, preemptWoken,
+  preemptOutsideThread, lastTickAt, switchHooksOn, preemptRequeue, wokenHooks,
 } from "./preempt";
+import { tracing, traceWantsTake, traceRun, traceStop, traceClock, stopReason } from "./trace";
 import {
-  tracing, traceWantsTake, traceRun, traceStop, traceWake, traceClock, STOP_YIELDED, STOP_PREEMPTED, STOP_BLOCKED,
-  STOP_SLEEPING, STOP_EXITED, STOP_TRAPPED, STOP_HANDLER,
-} from "./trace";
-import {
-  schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, allOthersIdle, markDeadlocked, isDeadlocked,
-  idleWait, spinForWork, processorRetire, processors, processorIndex, wakeFor, ioInFlight, allIdleOrRetired, hostTurnAsked,
+  schedLockTake, schedLockDrop, wakeIdleProcessor, wakeAllProcessors, idleWait, processors, processorIndex, wakeFor,
 } from "./processor";
+import { probing, probeHere, stepThread, stepTake } from "./inspect";
+import { nothingToRun, retire } from "./idle";
 
 // @ts-ignore: decorator
 @inline export const RUN_EXITED: i32 = 0;
@@ -146,12 +143,13 @@ export let tlsBase: usize = 0;
 /** Set when the program ended: main returned, or exit was called on it. */
 export let programEnded: bool = false;
 
-let resuming: bool = false;     // the loop started a rewind; suspend must stop it
-let ticked: bool = false;       // the thread unwound at a safepoint: the loop ticks it (preempt.ts)
-let unwinding: bool = false;    // suspend started an unwind; the loop must stop it
-let unwindArea: usize = 0;      // where the running thread's next unwind goes: its own block or scratch
+// The switch in progress (a backtrace's rewind borrows these too: inspect.ts).
+export let resuming: bool = false;   // the loop started a rewind; suspend must stop it
+export let ticked: bool = false;     // the thread unwound at a safepoint: the loop ticks it (preempt.ts)
+export let unwinding: bool = false;  // suspend started an unwind; the loop must stop it
+export let unwindArea: usize = 0;    // where the running thread's next unwind goes: its own block or scratch
+
 let directUnwind: bool = false; // set by the build: every frame checks the end (savearea.ts, "Direct unwinds")
-let wakeAt: f64 = Infinity;     // when RUN_WAIT is returned: the earliest deadline
 let loopSp: usize = 0;          // the processor's own stack pointer and limit while the loop runs
 let loopLimit: usize = 0;
 let ticks: u32 = 0;             // switches since the loop last looked at the clock (CLOCK_EVERY)
@@ -164,7 +162,7 @@ export function suspend(): void {
     resuming = false;
     asyncifyStopRewind();
     if (!probing) return;
-    probeHere();                              // a backtrace's rewind (below, "Backtraces"): park again
+    probeHere();                              // a backtrace's rewind (inspect.ts, "Backtraces"): park again
   }
   let s = scratch;
   store<usize>(s, s + SAVE_AREA_HEADER);
@@ -287,111 +285,6 @@ export function preemptSwitch(): void {
   unwinding = true;
   store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);   // a tick keeps frames past the limit
   asyncifyStartUnwind(scratch);
-}
-
-// Backtraces
-// ----------
-// A parked thread's frames are bytes in its save area: locals and call positions, nothing that names a
-// function. The engine names them — the frames of a running call stack, in a stack trace — so to show a
-// parked thread's frames weft puts them back on the engine's stack for a moment: probeFrames rewinds the
-// thread as a switch-in would (none of a switch's bookkeeping: no accounting, trace, signal or tick), the
-// rewind reaches the call the thread parked in (suspend, a safepoint, or the same inlined into a rebuilt
-// function), which sees `probing`, calls the host (`frames`: it takes a stack trace) and unwinds again at
-// once: the thread is parked where it was, its frames saved anew, byte for byte the same. Rewinding runs
-// none of the thread's code (every frame only restores its locals and re-enters its call), so the thread
-// cannot tell. The caller is the host, between two calls of the loop (no thread runs): a thread dump, a
-// deadlock report (host/kernel/backtrace.ts reads the trace). The cost outside a probe is a flag test where
-// a rewind ends: one load and branch per switch-in.
-
-/** Set while probeFrames rewinds a thread. Per processor. */
-export let probing: bool = false;
-
-/** Where a probed thread's rewind ends: the host takes the stack trace. The caller then parks it again. */
-export function probeHere(): void {
-  hostFrames(currentThread);
-}
-
-/** Rewinds `tp`, a started thread parked with its frames (blocked, sleeping or runnable), to where it
- *  parked, lets the host take its stack trace there (`frames`), and parks it again. Returns 1 when the
- *  host was called, 0 when the thread has no frames to show (not started, running, finished), -1 when its
- *  frames could not be kept again (no memory): the thread is then lost, as a switch would lose it.
- *  Only between two runs of the loop, with no thread running (the host; N:1, or a processor alone). */
-export function probeFrames(tp: usize): i32 {
-  if (tp == 0 || currentThread != 0 || (scratch == 0 && !makeScratch())) return 0;
-  let t = changetype<Thread>(tp);
-  let state = t.state;
-  if (state != STATE_BLOCKED && state != STATE_SLEEPING && state != STATE_RUNNABLE) return 0;
-  if (!(t.flags & FLAG_STARTED) || t.saveArea == 0 || (t.flags & FLAG_LOST)) return 0;
-  let sp = getStackPointer(), limit = stackLimit;
-  currentThread = tp;
-  setStackPointer(t.stackPointer);
-  setStackLimit(t.stackBase);
-  tlsBase = t.tls;
-  unwindArea = scratch;
-  store<usize>(scratch, scratch + SAVE_AREA_HEADER);
-  store<usize>(scratch, scratch + scratchSize + SAVE_AREA_SLACK, 4);
-  probing = true;
-  resuming = true;
-  asyncifyStartRewind(t.saveArea);
-  if (t.flags & FLAG_FINISHING) threadFinishing(tp);
-  else call_indirect<i32>(load<u32>(t.entry), t.arg);
-  probing = false;
-  let kept: i32 = 0;
-  if (unwinding) {
-    unwinding = false;
-    asyncifyStopUnwind();
-    t.stackPointer = getStackPointer();
-    // The same frames again: they fit the block they came from (else, as a switch would, a new one).
-    let used = load<usize>(scratch) - scratch;
-    let block = t.saveArea;
-    if (load<usize>(scratch, 4) == 0) kept = -1;
-    else if (heapCapacity(block) >= used) {
-      copyWords(block + SAVE_AREA_HEADER, scratch + SAVE_AREA_HEADER, used - SAVE_AREA_HEADER);
-      store<usize>(block, block + used);
-      t.saveBytes = <u32>used;
-      kept = 1;
-    } else kept = keepSaveArea(t) ? 1 : -1;
-    if (kept < 0) framesLost(t, LOST_MEMORY, false);
-  }
-  ticked = false;
-  setStackPointer(sp);
-  setStackLimit(limit);
-  currentThread = 0;
-  tlsBase = 0;
-  return kept;
-}
-
-/** A debugger's step (host/kernel/debug.ts): the thread the loop runs next, for one turn, and then the
- *  loop returns (RUN_AGAIN) with every other thread as it was; 0 when none. Per processor. */
-let stepThread: usize = 0;
-
-/** Readies a step of runnable thread `tp`: out of the run queue, it is what the next call of the loop
- *  runs, alone, until it switches out. 0, or -1 when it is not runnable (it waits: only what it waits for
- *  can make it run, or it is in another processor's hand-off slot) or, on processors, this processor
- *  does not hold the world stopped (others would run on while one is looked at: core/gcstop.ts) or the
- *  thread is pinned to another processor (1:1). */
-export function stepPrepare(tp: usize): i32 {
-  if (tp == 0 || currentThread != 0 || (SHARED_MEMORY && !stopHeldHere())) return -1;
-  let t = changetype<Thread>(tp);
-  if (SHARED_MEMORY && t.pinned != 0 && t.pinned != processorIndex + 1) return -1;
-  if (t.state != STATE_RUNNABLE || !runQueueRemove(t)) return -1;
-  stepThread = tp;
-  return 0;
-}
-
-function stepTake(): usize {
-  let tp = stepThread;
-  stepThread = 0;
-  return tp;
-}
-
-/** Frees what a finished thread no longer needs: save area, stack and I/O request. Only the processor
- *  that ran it calls this, before it clears onCpu. */
-export function releaseFrames(t: Thread): void {
-  if (t.saveArea) { heapFree(t.saveArea); t.saveArea = 0; }
-  if (t.signals) signalRelease(t);            // frames of handlers it was in (signal.ts)
-  stackRelease(t);
-  ioRelease(t);
 }
 
 /** Runs threads until the program ends, all wait on time, or none can run again. Returns RUN_*. */
@@ -523,8 +416,8 @@ export function runLoop(): i32 {
     setStackLimit(loopLimit);
     currentThread = 0;
     tlsBase = 0;
-    if (switchHooksOn() && tracing()) traceStop(t, stopReason(t, finishing, handlerDone), t.waitKind);
-    if (handlerDone) {                        // back to its own frames, next (signal.ts, signalReturn)
+    if (switchHooksOn() && tracing()) traceStop(t, stopReason(t, finishing, handlerDone, ticked), t.waitKind);
+    if (handlerDone) {                        // back to its own frames, next (sigframe.ts, signalReturn)
       signalReturn(t);
       leaveProcessor(t, false);
       continue;
@@ -532,97 +425,15 @@ export function runLoop(): i32 {
     let tick = ticked;
     if (ticked) {
       ticked = false;
-      if (lost == 0 && t.state == STATE_RUNNING) requeueTicked(t);
+      if (lost == 0 && t.state == STATE_RUNNING) preemptRequeue(t);
     }
-    if (lost) framesLost(t, lost, tick);      // the thread cannot be kept (below)
+    if (lost) framesLost(t, lost, tick);      // the thread cannot be kept (savearea.ts, "Frames lost")
     // 1:1: a processor exists for its one thread; once that finished, it leaves (not the first: main's).
     // Decided before leaveProcessor: after it, a joiner may free the record.
     let retiring = SHARED_MEMORY && t.pinned > 1 && (finishing || t.state == STATE_EXITED || t.state == STATE_TRAPPED);
     leaveProcessor(t, finishing);
     if (retiring) return retire();
   }
-}
-
-/** makeRunnable's slow hooks (switchHooksOn): exact accounting's waiting time, the trace's wake. */
-export function wokenHooks(t: Thread): void {
-  if (exactAccounting()) exactWoken(t);
-  if (tracing()) traceWake(t, currentThread);
-}
-
-/** Why `t` stopped running (TRACE_STOP, trace.ts), read as it switched out. On processors a thread that
- *  parked may already be runnable again (woken elsewhere): it then reads as a yield. */
-function stopReason(t: Thread, finishing: bool, handlerDone: bool): u8 {
-  if (handlerDone) return STOP_HANDLER;
-  if (finishing) return STOP_EXITED;
-  if (ticked) return STOP_PREEMPTED;
-  let state = t.state;
-  if (state == STATE_BLOCKED) return STOP_BLOCKED;
-  if (state == STATE_SLEEPING) return STOP_SLEEPING;
-  if (state == STATE_EXITED) return STOP_EXITED;
-  if (state == STATE_TRAPPED) return STOP_TRAPPED;
-  return STOP_YIELDED;
-}
-
-/** Frames lost: `t`'s frames could not be kept as it switched out (`lost`: LOST_*), by a tick (`tick`) or as
- *  it parked or yielded. A thread unwound by a tick is still RUNNING and this processor's alone: it dies
- *  now. One that parked (or yielded) may already be another's: a waker on another processor may have made
- *  it runnable, put it in its hand-off slot, or switched it in and be waiting for this processor to let
- *  go of it (onCpu). Killed here, it would be freed under that processor (a joiner may reap it as soon as
- *  it is off this one), and a channel would still name it as its parked peer. So, unless it can still be
- *  taken back from a futex's queue, the timer heap or a run queue (threadKillParked), it is marked, and
- *  it dies where it is next switched in, as a running thread (endLost): its waker's value goes with it,
- *  and while nothing wakes it, it stays parked as it would have with its frames. Out of the loop. */
-function framesLost(t: Thread, lost: i32, tick: bool): void {
-  let message = lostMessage(t, lost);
-  if (tick && t.state == STATE_RUNNING) threadKill(t, message);
-  else if (t.state != STATE_EXITED && t.state != STATE_TRAPPED && !threadKillParked(t, message)) {
-    gcShade(changetype<usize>(message));
-    t.error = changetype<usize>(message);
-    flagsSet(t, FLAG_LOST);                   // seen by whoever next waits for onCpu to be 0 (leaveProcessor)
-  }
-}
-
-/** Ends `t`, switched in by this processor with FLAG_LOST (framesLost): it dies as a running
- *  thread does. Returns whether this processor then retires (1:1). Out of the loop: it never runs on the
- *  switch's path. */
-function endLost(t: Thread): bool {
-  let retiring = SHARED_MEMORY && t.pinned > 1;
-  flagsClear(t, FLAG_LOST);
-  threadKill(t, changetype<string>(t.error));
-  leaveProcessor(t, false);
-  return retiring;
-}
-
-/** A thread that unwound at a safepoint (still RUNNING, its frames saved): the tick decides whether it
- *  goes on (back to the front of its level: the loop switches it straight back in) or is preempted (to the
- *  back, behind sleepers the tick found due). */
-function requeueTicked(t: Thread): void {
-  let now = hostNow();
-  let verdict = preemptTick(t, now);
-  if (hostSignalsRaised()) signalsFromHost();
-  if (SHARED_MEMORY && hostTurnAsked()) hostTurnSoon();   // its host asked for a turn (processor.ts)
-  schedLockTake();
-  if (t.signals != 0) signalCpuTimer(t);      // its CPU timer (signal.ts), charged by this tick
-  if (timerCount() > 0) timersFire(now, true);
-  transition(t, FROM_RUNNING, STATE_RUNNABLE);
-  handOffTick(verdict != TICK_PREEMPT);       // a slot thread waiting since the last tick goes (handoff.ts)
-  if (verdict == TICK_PREEMPT) runQueuePush(t);
-  else { handOffGoOn(t); t.switches--; }      // it goes on, next (handoff.ts): not a switch
-  schedLockDrop();
-}
-
-/** 1:1: this processor's thread finished; it leaves the run (and counts as asleep for deadlocks). */
-function retire(): i32 {
-  schedLockTake();
-  processorRetire();
-  // This may have been the last processor awake: the others all sleep in nothingToRun, each having seen
-  // this one still running, and none would look again. If nothing can wake them, it is a deadlock.
-  if (!programEnded && allIdleOrRetired() && timerCount() == 0 && ioInFlight() == 0 && !signalWaitersOutside() && !runQueueWorkFor(true)) {
-    markDeadlocked();
-    wakeAllProcessors();
-  }
-  schedLockDrop();
-  return RUN_RETIRED;
 }
 
 /** `t` is off this processor: its frames are saved or released. A detached thread that finished is reaped
@@ -652,57 +463,8 @@ function retire(): i32 {
   schedLockDrop();
 }
 
-/** The run queue is empty (the lock is held). N:1: returns why the loop stops. M:N: returns why, or
- *  sleeps until woken and returns -1 (the lock is dropped in every case). */
-function nothingToRun(): i32 {
-  preemptIdle();
-  if (SHARED_MEMORY) {
-    if (programEnded) { wakeAllProcessors(); schedLockDrop(); return RUN_EXITED; }
-    if (isDeadlocked()) { schedLockDrop(); return RUN_DEADLOCK; }
-    if (hostSignalsRaised()) { schedLockDrop(); signalsFromHost(); return -1; }
-    if (deadlockedNow()) {
-      markDeadlocked();                       // nothing runs anywhere and nothing is timed
-      wakeAllProcessors();
-      schedLockDrop();
-      return RUN_DEADLOCK;
-    }
-    // Pending I/O does not keep it awake: the host wakes it when it appends a completion (processor.ts,
-    // "Idle processors"), and deadlockedNow counts every processor's requests.
-    if (spinForWork() || programEnded) { schedLockDrop(); return -1; }
-    // Others may have gone to sleep while this one spun: the deadlock check again, then sleep.
-    if (deadlockedNow()) {
-      markDeadlocked();
-      wakeAllProcessors();
-      schedLockDrop();
-      return RUN_DEADLOCK;
-    }
-    if (tracing()) traceClock();              // an idle stretch: readings at both ends (trace.ts)
-    idleWait(timerCount() > 0 ? max<f64>(timerEarliest() - hostNow(), 0) : -1);
-    if (tracing()) traceClock();
-    schedLockDrop();
-    if (hostTurnAsked()) hostTurnSoon();    // its host asked for a turn (processor.ts): the loop returns
-    return -1;
-  }
-  if (hostSignalsRaised()) { signalsFromHost(); return -1; }   // raised from inside an import (print's callback)
-  if (timerCount() > 0) { wakeAt = timerEarliest(); return RUN_WAIT; }
-  if (ioPending > 0 || signalWaitersOutside()) { wakeAt = Infinity; return RUN_WAIT; }
-  return RUN_DEADLOCK;
-}
-
-/** With the scheduler lock held, on a processor that found nothing to run: every other processor is
- *  asleep (or gone, 1:1), nothing is timed or in flight (on any processor's host), and no queue this one may take from holds a
- *  thread. The last look is under the queues' locks: the loop's pop took no scheduler lock, so a thread
- *  pushed since (by a processor that has gone to sleep after) would otherwise be missed. Nothing can be
- *  pushed after it: only a processor that runs a thread pushes, and none does. */
-function deadlockedNow(): bool {
-  return timerCount() == 0 && ioInFlight() == 0 && !signalWaitersOutside() && allOthersIdle() && !runQueueWorkFor(true);
-}
-
 /** The processor's own stack pointer while its loop runs a thread (the loop's frames are above it). */
 export function loopStackPointer(): usize { return loopSp; }
-
-/** After RUN_WAIT: the earliest deadline (ms, monotonic). */
-export function nextWakeAt(): f64 { return wakeAt; }
 
 /** Marks the program as ended (main finished); the scheduler lock must be held. */
 export function endProgram(): void {
@@ -733,8 +495,3 @@ export function enterProcessorStack(): void {
   setStackPointer(loopSp);
   setStackLimit(loopLimit);
 }
-
-/** Removes `t` from the timer heap if it is there. */
-// @ts-ignore: decorator
-@inline export function cancelTimer(t: Thread): void { if (t.timerSlot >= 0) timerRemove(t); }
-

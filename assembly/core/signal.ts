@@ -29,7 +29,7 @@
 //      wait (signalInterrupt: the wait returns FUTEX_INTERRUPTED), or, running on another processor,
 //      asked for a tick so that it reaches the loop at its next safepoint.
 //
-// Delivery (signalEnter, "Signal frames"). A handler runs on its thread, on the thread's stack, before the
+// Delivery (sigframe.ts). A handler runs on its thread, on the thread's stack, before the
 // thread runs its own code again: the loop, about to switch a thread in, sees sigWake and pushes a signal
 // frame instead of rewinding it. The frame keeps what the switch would have resumed (the save area, the
 // entry, its flags, the stack pointer as a distance from the stack's top, the mask, errno), and the thread
@@ -49,12 +49,13 @@
 // without it at every switch (atomic in a shared build) and only its owner clears (under the lock).
 
 import {
-  Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, FLAG_STARTED, FLAG_FINISHING, FLAG_EXITING,
-  FLAG_MAIN, FLAG_SIGNAL, FROM_RUNNING, transition, flagsSet, flagsClear,
+  Thread, STATE_RUNNABLE, STATE_RUNNING, STATE_BLOCKED, STATE_SLEEPING, FLAG_FINISHING, FLAG_EXITING, FLAG_MAIN,
+  FROM_RUNNING, transition,
 } from "./layout";
 import { SHARED_MEMORY } from "./atomics";
 import { schedLockTake, schedLockDrop, processors } from "./processor";
-import { currentThread, makeRunnable, cancelTimer, endProgram, suspend, programEnded } from "./scheduler";
+import { currentThread, makeRunnable, endProgram, suspend, programEnded } from "./scheduler";
+import { cancelTimer } from "./timer";
 import { futexDequeue, inTable, parkedWord, futexWakeLocked, FUTEX_INTERRUPTED, WAIT_IO, WAIT_SIGNAL } from "./futex";
 import { ioInterrupt } from "./completion";
 import { runQueuePushFront } from "./runqueue";
@@ -62,13 +63,9 @@ import { threadAt, threadTableUsed } from "./table";
 import { heapTryAlloc, heapFree } from "../runtime/index";
 import { preemptRequestFor } from "./preempt";
 import { handOff } from "./handoff";
-import { hostNow } from "./host";
-import { futexWaitFor } from "./futex";
-import { EAGAIN, EINVAL, EINTR } from "./errno";
-import {
-  SIGKILL, SIGSTOP, SIGRTMIN, NSIG, SIG_DFL, SIG_IGN, SA_RESTART, SA_NODEFER, SA_RESETHAND, SIG_BLOCK, SIG_UNBLOCK,
-  UNBLOCKABLE, DEFAULT_IGNORED, sigbit, validSignal, realTime,
-} from "./signum";
+import { EAGAIN, EINTR } from "./errno";
+import { SIGKILL, SIGRTMIN, NSIG, SIG_DFL, SIG_IGN, SA_RESTART, DEFAULT_IGNORED, sigbit, realTime } from "./signum";
+import { signalRelease } from "./sigframe";
 export * from "./signum";
 
 // ── Records ──────────────────────────────────────────────────────────────────────────────────────────
@@ -82,7 +79,7 @@ export * from "./signum";
 @lazy const ACTIONS: usize = memory.data(NSIG * 16, 16);
 /** Process-directed real-time signals pending: a count per signal (SIGRTMIN + i at 4i). */
 // @ts-ignore: decorator
-@lazy const PROCESS_RT: usize = memory.data(32 * 4, 16);
+@lazy export const PROCESS_RT: usize = memory.data(32 * 4, 16);
 /** Signals raised from outside (the host: Ctrl-C, program.signal()): a set the host ORs bits into with an
  *  atomic, and the loop takes (signalsFromHost). Its address is weft_signal_word(). */
 // @ts-ignore: decorator
@@ -116,41 +113,14 @@ export * from "./signum";
 // @ts-ignore: decorator
 @inline const SIGNAL_BLOCK_SIZE: usize = 192;
 // @ts-ignore: decorator
-@inline const BLOCK_RT: usize = 64;
-
-// ╒═══ signal frame (48 bytes, heap; one per handler a thread is running) ═══╕
-//   0 │ saveArea   usize  the interrupted code's save area (what the switch would have rewound)
-//   4 │ saveBytes  u32    its size
-//   8 │ mask       u64    the thread's mask before the handler (restored by signalReturn)
-//  16 │ spFromTop  usize  stackTop - stackPointer: the handler may grow (move) the stack
-//  20 │ entry      usize  the thread's entry and argument
-//  24 │ arg        usize
-//  28 │ flags      u32    FLAG_STARTED | FLAG_FINISHING as they were
-//  32 │ prev       usize  the frame this one interrupted (nested handlers)
-//  36 │ sig        i32    the signal
-//  40 │ errno      i32    the thread's errno before the handler (restored)
-// ╘═══════════════════════════════════════════════════════════════════════════╛
-@unmanaged class SignalFrame {
-  saveArea: usize;
-  saveBytes: u32;
-  mask: u64;
-  spFromTop: usize;
-  entry: usize;
-  arg: usize;
-  flags: u32;
-  prev: usize;
-  sig: i32;
-  errno: i32;
-}
-// @ts-ignore: decorator
-@inline const SIGNAL_FRAME_SIZE: usize = 48;
+@inline export const BLOCK_RT: usize = 64;
 
 // Shared (moved into linear memory by a shared build); guarded by the scheduler lock:
-let processPending: u64 = 0;
+export let processPending: u64 = 0;
 let roundRobin: u32 = 0;         // where the search for a process signal's target goes on (step 3)
 let terminatedBy: i32 = 0;       // the signal that ended the program, 0 if none did
 let hostSignalsSeen: i32 = 0;    // signals the host raised and the core took
-let sigWaiters: i32 = 0;         // threads in sigwait
+export let sigWaiters: i32 = 0;  // threads in sigwait
 /** alarm (lib/signal.ts): when SIGALRM is due (ms, monotonic; 0: none), and the generation of the alarm
  *  thread that may still send it. Here so that fork's child can drop its parent's alarm. */
 export let alarmAt: f64 = 0;
@@ -160,18 +130,18 @@ let signalsCanArrive: bool = false;  // the host may raise signals (weft_signal_
                                      // then waits on the outside, as one in I/O does, not in a deadlock
 
 // @ts-ignore: decorator
-@inline function actionAt(sig: i32): usize { return ACTIONS + (<usize>sig << 4); }
+@inline export function actionAt(sig: i32): usize { return ACTIONS + (<usize>sig << 4); }
 // @ts-ignore: decorator
 @inline export function handlerOf(sig: i32): usize { return load<usize>(actionAt(sig)); }
 
 /** Whether `sig` is discarded when it arrives unblocked: SIG_IGN, or SIG_DFL whose default is to ignore. */
-function ignored(sig: i32): bool {
+export function ignored(sig: i32): bool {
   let h = handlerOf(sig);
   return h == SIG_IGN || (h == SIG_DFL && (DEFAULT_IGNORED & sigbit(sig)) != 0);
 }
 
 /** Whether `sig` ends the program when it arrives: SIG_DFL with default "terminate", or SIGKILL. */
-function fatal(sig: i32): bool {
+export function fatal(sig: i32): bool {
   return sig == SIGKILL || (handlerOf(sig) == SIG_DFL && (DEFAULT_IGNORED & sigbit(sig)) == 0);
 }
 
@@ -199,20 +169,6 @@ export function signalInherit(child: Thread, parent: Thread): bool {
   return true;
 }
 
-/** Frees what a finished thread kept for signals: its handlers' frames (and the save areas they hold). */
-export function signalRelease(t: Thread): void {
-  let b = changetype<SignalBlock>(t.signals);
-  let f = b.frames;
-  while (f != 0) {
-    let frame = changetype<SignalFrame>(f);
-    if (frame.saveArea != 0) heapFree(frame.saveArea);
-    let prev = frame.prev;
-    heapFree(f);
-    f = prev;
-  }
-  b.frames = 0;
-}
-
 /** The record is reaped: its block goes too. */
 export function signalFree(t: Thread): void {
   if (t.signals == 0) return;
@@ -224,7 +180,7 @@ export function signalFree(t: Thread): void {
 // ── Generation ───────────────────────────────────────────────────────────────────────────────────────
 
 // @ts-ignore: decorator
-@inline function maskOf(t: Thread): u64 { return t.signals != 0 ? changetype<SignalBlock>(t.signals).mask : 0; }
+@inline export function maskOf(t: Thread): u64 { return t.signals != 0 ? changetype<SignalBlock>(t.signals).mask : 0; }
 // @ts-ignore: decorator
 @inline function waitSetOf(t: Thread): u64 { return t.signals != 0 ? changetype<SignalBlock>(t.signals).waitSet : 0; }
 
@@ -361,7 +317,7 @@ export function signalInterrupt(t: Thread): void {
 }
 
 /** Step 4: the program ends, killed by `sig`. */
-function terminate(sig: i32): void {
+export function terminate(sig: i32): void {
   if (terminatedBy == 0) terminatedBy = sig;
   endProgram();
 }
@@ -373,7 +329,7 @@ export function signalTerminatedBy(): i32 { return terminatedBy; }
 
 /** The lowest signal `t` may take now (its own pending first, then the process's), removed from where it
  *  was pending; 0 if none. Ignored ones found on the way are discarded. Scheduler lock held. */
-function dequeue(t: Thread, b: SignalBlock, allowed: u64): i32 {
+export function dequeue(t: Thread, b: SignalBlock, allowed: u64): i32 {
   while (true) {
     let own = b.pending & allowed;
     let shared = processPending & allowed;
@@ -411,102 +367,6 @@ export function signalRecalc(t: Thread): void {
   setWake(t, deliverable(t) ? 1 : 0);
 }
 
-/** The loop, switching in `t` whose sigWake is set: takes the signal it may take now and, if it has a
- *  handler, pushes a signal frame so that the switch calls signalTrampoline instead of resuming the thread
- *  (design note, "Delivery"). A thread in sigwait takes the signals it waits for there instead. */
-export function signalEnter(t: Thread): void {
-  schedLockTake();
-  let b = signalBlockOf(t);                   // (a process-directed signal may find a thread with none)
-  let sig = 0;
-  if (b !== null) {
-    let allowed = ~b.mask & ~b.waitSet;
-    sig = dequeue(t, b, allowed);
-    if (sig != 0 && !pushFrame(t, b, sig)) {
-      // No memory for the frame: the signal goes back and the thread runs on; the next switch tries again.
-      if (realTime(sig)) { let c = changetype<usize>(b) + BLOCK_RT + (<usize>(sig - SIGRTMIN) << 2); store<u32>(c, load<u32>(c) + 1); }
-      b.pending |= sigbit(sig);
-      schedLockDrop();
-      return;
-    }
-  }
-  signalRecalc(t);
-  schedLockDrop();
-}
-
-/** Pushes the frame for `sig` onto `t` (see "Signal frame"); false when memory is exhausted. */
-function pushFrame(t: Thread, b: SignalBlock, sig: i32): bool {
-  let f = heapTryAlloc(SIGNAL_FRAME_SIZE);
-  if (f == 0) return false;
-  let frame = changetype<SignalFrame>(f);
-  let action = actionAt(sig);
-  let flags = load<u32>(action, 4);
-  frame.saveArea = t.saveArea;
-  frame.saveBytes = t.saveBytes;
-  frame.mask = b.mask;
-  frame.spFromTop = t.stackTop - t.stackPointer;
-  frame.entry = t.entry;
-  frame.arg = t.arg;
-  frame.flags = t.flags & (FLAG_STARTED | FLAG_FINISHING);
-  frame.prev = b.frames;
-  frame.sig = sig;
-  frame.errno = t.errno;
-  b.frames = f;
-  b.mask |= (load<u64>(action, 8) | ((flags & SA_NODEFER) ? 0 : sigbit(sig))) & ~UNBLOCKABLE;
-  if ((flags & SA_RESTART) == 0) b.restart = 0;
-  if ((flags & SA_RESETHAND) != 0 && handlerOf(sig) > SIG_IGN) { store<usize>(action, SIG_DFL); store<u32>(action, 0, 4); }
-  t.saveArea = 0;
-  t.saveBytes = 0;
-  t.entry = changetype<usize>(TRAMPOLINE);
-  t.arg = f;
-  flagsClear(t, FLAG_STARTED | FLAG_FINISHING);
-  flagsSet(t, FLAG_SIGNAL);
-  return true;
-}
-
-/** A handler's thread entry: calls the handler (or carries out the default action it stands for). */
-function signalTrampoline(f: usize): i32 {
-  let sig = changetype<SignalFrame>(f).sig;
-  let handler = handlerOf(sig);
-  if (handler > SIG_IGN) call_indirect<void>(load<u32>(handler), sig);
-  else if (handler == SIG_DFL && fatal(sig)) {
-    // The disposition went back to SIG_DFL between generation and delivery (SA_RESETHAND, sigaction).
-    schedLockTake();
-    terminate(sig);
-    schedLockDrop();
-  }
-  return 0;
-}
-// @ts-ignore: decorator
-@lazy const TRAMPOLINE: (f: usize) => i32 = signalTrampoline;
-
-/** The loop: `t`'s handler returned (its entry, signalTrampoline, did). Pops the frame, giving back the
- *  interrupted code's save area, entry, flags, stack pointer, mask and errno, and queues `t` at the front
- *  of its level: it resumes where it was at its next switch (a further pending signal runs its handler
- *  first). */
-export function signalReturn(t: Thread): void {
-  schedLockTake();
-  let b = changetype<SignalBlock>(t.signals);
-  let f = b.frames;
-  let frame = changetype<SignalFrame>(f);
-  if (t.saveArea != 0) heapFree(t.saveArea);   // the handler's own, from a switch inside it
-  t.saveArea = frame.saveArea;
-  t.saveBytes = frame.saveBytes;
-  t.stackPointer = t.stackTop - frame.spFromTop;
-  t.entry = frame.entry;
-  t.arg = frame.arg;
-  flagsClear(t, (FLAG_STARTED | FLAG_FINISHING) & ~frame.flags);   // the handler's run set FLAG_STARTED
-  flagsSet(t, frame.flags);
-  t.errno = frame.errno;
-  b.mask = frame.mask;
-  b.frames = frame.prev;
-  if (b.frames == 0) flagsClear(t, FLAG_SIGNAL);
-  heapFree(f);
-  signalRecalc(t);
-  transition(t, FROM_RUNNING, STATE_RUNNABLE);
-  runQueuePushFront(t);
-  schedLockDrop();
-}
-
 /** After an interrupted wait: whether the call restarts (SA_RESTART on every handler that ran, or none
  *  ran) rather than return -EINTR. */
 export function signalRestarts(): bool {
@@ -535,102 +395,7 @@ export function signalCheckpoint(): void {
   suspend();
 }
 
-// ── The calls (lib/signal.ts wraps these for programs) ────────────────────────────────────────────────
-
-/** Sets `sig`'s disposition. 0 or -EINVAL (a bad number; SIGKILL or SIGSTOP). */
-export function signalAction(sig: i32, handler: usize, flags: u32, mask: u64): i32 {
-  if (!validSignal(sig) || sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
-  schedLockTake();
-  let action = actionAt(sig);
-  store<usize>(action, handler);
-  store<u32>(action, flags, 4);
-  store<u64>(action, mask, 8);
-  // POSIX: setting SIG_IGN (or SIG_DFL of an ignored-by-default signal) discards it where it is pending.
-  if (ignored(sig)) discardPending(sig);
-  schedLockDrop();
-  return 0;
-}
-
-/** Drops every pending `sig` (it became ignored). Scheduler lock held. */
-function discardPending(sig: i32): void {
-  let bit = sigbit(sig);
-  processPending &= ~bit;
-  if (realTime(sig)) store<u32>(PROCESS_RT + (<usize>(sig - SIGRTMIN) << 2), 0);
-  let used = threadTableUsed();
-  for (let i: u32 = 0; i < used; i++) {
-    let tp = threadAt(i);
-    if (tp == 0 || changetype<Thread>(tp).signals == 0) continue;
-    let b = changetype<SignalBlock>(changetype<Thread>(tp).signals);
-    b.pending &= ~bit;
-    if (realTime(sig)) store<u32>(changetype<usize>(b) + BLOCK_RT + (<usize>(sig - SIGRTMIN) << 2), 0);
-  }
-}
-
-/** The raw disposition of `sig` (SIG_DFL, SIG_IGN or a Function), and its flags. */
-export function signalHandler(sig: i32): usize { return validSignal(sig) ? handlerOf(sig) : SIG_DFL; }
-export function signalFlags(sig: i32): u32 { return validSignal(sig) ? load<u32>(actionAt(sig), 4) : 0; }
-
-/** Changes the calling thread's mask (SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK); returns the old one, or -1 as
- *  u64 for a bad `how` (the caller checks `how` first). A signal it unblocks that is pending runs its
- *  handler before this returns. */
-export function signalMask(how: i32, set: u64): u64 {
-  let t = changetype<Thread>(currentThread);
-  schedLockTake();
-  let b = signalBlockOf(t);
-  if (b === null) { schedLockDrop(); return 0; }
-  let old = b.mask;
-  set &= ~UNBLOCKABLE;
-  if (how == SIG_BLOCK) b.mask = old | set;
-  else if (how == SIG_UNBLOCK) b.mask = old & ~set;
-  else b.mask = set;
-  signalRecalc(t);
-  schedLockDrop();
-  signalCheckpoint();
-  return old;
-}
-
-/** The calling thread's mask. */
-export function signalMaskOf(): u64 { return maskOf(changetype<Thread>(currentThread)); }
-
-/** What is pending for the calling thread: its own and the process's. */
-export function signalPending(): u64 {
-  let t = changetype<Thread>(currentThread);
-  schedLockTake();
-  let own = t.signals != 0 ? changetype<SignalBlock>(t.signals).pending : 0;
-  let all = own | processPending;
-  schedLockDrop();
-  return all;
-}
-
-/** Waits until one of `set` is pending for the calling thread, takes it and returns its number; or, after
- *  `timeoutMs` (< 0: forever), -EAGAIN; or -EINTR when a handler of another signal ran meanwhile. */
-export function signalWait(set: u64, timeoutMs: f64): i32 {
-  let t = changetype<Thread>(currentThread);
-  set &= ~UNBLOCKABLE;
-  if (set == 0) return -EINVAL;
-  let deadline = timeoutMs >= 0 ? hostNow() + timeoutMs : Infinity;
-  while (true) {
-    schedLockTake();
-    let b = signalBlockOf(t);
-    if (b === null) { schedLockDrop(); return -EAGAIN; }
-    let sig = dequeue(t, b, set);
-    if (sig != 0) { b.waitSet = 0; signalRecalc(t); schedLockDrop(); return sig; }
-    let left = deadline - hostNow();
-    if (left <= 0) { schedLockDrop(); return -EAGAIN; }
-    b.waitSet = set;
-    let word = changetype<usize>(b) + offsetof<SignalBlock>("waitWord");
-    let seen = load<i32>(word);
-    sigWaiters++;
-    schedLockDrop();
-    let result = waitOnWord(word, seen, deadline == Infinity ? -1 : left);
-    schedLockTake();
-    sigWaiters--;
-    b.waitSet = 0;
-    signalRecalc(t);
-    schedLockDrop();
-    if (result == FUTEX_INTERRUPTED && !signalRestarts()) return -EINTR;
-  }
-}
+// ── Waiters, the host, CPU timers, fork ──────────────────────────────────────────────────────────────
 
 /** Whether a thread waits in sigwait for a signal the host may raise: the program is not deadlocked. */
 export function signalWaitersOutside(): bool { return signalsCanArrive && sigWaiters > 0; }
@@ -643,11 +408,6 @@ export function signalWaitWake(b: SignalBlock): void {
   let word = changetype<usize>(b) + offsetof<SignalBlock>("waitWord");
   store<i32>(word, load<i32>(word) + 1);
   futexWakeLocked(word, 1);
-}
-
-// @ts-ignore: decorator
-@inline function waitOnWord(word: usize, seen: i32, timeoutMs: f64): i32 {
-  return futexWaitFor(word, seen, timeoutMs, WAIT_SIGNAL);
 }
 
 /** Signals the host raised (HOST_SIGNALS): generated for the process here, on a processor, with the lock. */

@@ -28,7 +28,10 @@ import {
   FROM_RUNNING, FROM_LIVE, FROM_FINISHED, transition, flagsSet,
 } from "./layout";
 import { heapTryAlloc, heapFree } from "../runtime/index";
-import { currentThread, makeRunnable, suspend, endProgram, releaseFrames, cancelTimer } from "./scheduler";
+import { currentThread, makeRunnable, suspend, endProgram } from "./scheduler";
+import { cancelTimer } from "./timer";
+import { stackRelease } from "./stack";
+import { ioRelease } from "./completion";
 import { tracing, traceSpawn, traceName } from "./trace";
 import { futexWaitFor, futexWake, futexDequeue, inTable, WAIT_JOIN } from "./futex";
 import { STACK_NONE, STACK_MAX_DEFAULT } from "./stack";
@@ -46,6 +49,7 @@ import { gcInit, gcCheckpoint } from "./gc";
 import { gcShade, gcShadeMaybe } from "../runtime/gc";
 import { groupExists, fairShareOn, preemptEnter } from "./preempt";
 import { signalInherit, signalFree } from "./signal";
+import { signalRelease } from "./sigframe";
 import { waitForCheck, waitForDone } from "./waitfor";
 
 export { ThreadId, threadById, threadAt, threadTableUsed, liveThreadCount } from "./table";
@@ -226,7 +230,7 @@ export function threadKill(t: Thread, message: string): void {
   killLocked(t, message);
 }
 
-/** Kills `t`, whose frames were lost as it parked or yielded (scheduler.ts, "Frames lost"), if it can
+/** Kills `t`, whose frames were lost as it parked or yielded (savearea.ts, "Frames lost"), if it can
  *  still be taken from where it waits: a futex's queue or the timer heap (whose wakers hold the scheduler
  *  lock too), or a run queue it has not yet been popped from. Returns false and leaves it alone when a
  *  waker may have it already, or may still reach it: a hand-off slot, another processor's loop, a
@@ -381,3 +385,11 @@ export function mainErrorMessage(): usize { return mainError; }
 /** main's exit value (1 if main trapped). */
 export function mainExitValue(): i32 { return mainValue; }
 
+/** Frees what a finished thread no longer needs: save area, stack and I/O request. Only the processor
+ *  that ran it calls this, before it clears onCpu. */
+export function releaseFrames(t: Thread): void {
+  if (t.saveArea) { heapFree(t.saveArea); t.saveArea = 0; }
+  if (t.signals) signalRelease(t);            // frames of handlers it was in (sigframe.ts)
+  stackRelease(t);
+  ioRelease(t);
+}

@@ -10,10 +10,10 @@
 import { Thread, STATE_BLOCKED, STATE_RUNNABLE, FROM_WAITING, transition } from "./layout";
 import { heapTryAlloc, heapFree } from "../runtime/index";
 import { futexDequeue, FUTEX_TIMED_OUT } from "./futex";
-import { makeRunnable, wokenHooks } from "./scheduler";
+import { makeRunnable } from "./scheduler";
 import { runQueuePushFront } from "./runqueue";
 import { wakeIdleProcessor } from "./processor";
-import { switchHooksOn } from "./preempt";
+import { switchHooksOn, wokenHooks } from "./preempt";
 
 // @ts-ignore: decorator
 @lazy let heap: usize = 0;      // usize[capacity] of Thread pointers
@@ -130,3 +130,7 @@ export function timerForkReset(): void {
   for (let i = 0; i < count; i++) at(i).timerSlot = -1;
   count = 0;
 }
+
+/** Removes `t` from the timer heap if it is there. */
+// @ts-ignore: decorator
+@inline export function cancelTimer(t: Thread): void { if (t.timerSlot >= 0) timerRemove(t); }

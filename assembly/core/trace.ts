@@ -39,7 +39,7 @@
 import { heapTryAlloc } from "../runtime/index";
 import { hostNow } from "./host";
 import { processorIndex } from "./processor";
-import { Thread } from "./layout";
+import { Thread, STATE_BLOCKED, STATE_SLEEPING, STATE_EXITED, STATE_TRAPPED } from "./layout";
 import { switchHooksTrace } from "./preempt";
 
 // @ts-ignore: decorator
@@ -226,4 +226,19 @@ export function traceTake(): i32 {
   traceAt = traceBase;
   sinceClock = 0;
   return used;
+}
+
+/** Why `t` stopped running (TRACE_STOP, trace.ts), read as it switched out (`ticked`: it unwound
+ *  at a safepoint). On processors a thread that
+ *  parked may already be runnable again (woken elsewhere): it then reads as a yield. */
+export function stopReason(t: Thread, finishing: bool, handlerDone: bool, ticked: bool): u8 {
+  if (handlerDone) return STOP_HANDLER;
+  if (finishing) return STOP_EXITED;
+  if (ticked) return STOP_PREEMPTED;
+  let state = t.state;
+  if (state == STATE_BLOCKED) return STOP_BLOCKED;
+  if (state == STATE_SLEEPING) return STOP_SLEEPING;
+  if (state == STATE_EXITED) return STOP_EXITED;
+  if (state == STATE_TRAPPED) return STOP_TRAPPED;
+  return STOP_YIELDED;
 }

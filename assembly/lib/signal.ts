@@ -11,9 +11,9 @@
 
 import {
   SIGALRM, SIGVTALRM, SIGKILL, SIGSTOP, SIGRTMIN, SIGRTMAX, SIG_DFL, SIG_IGN, SIG_BLOCK, SIG_SETMASK, sigbit, validSignal,
-  signalAction, signalHandler, signalMask, signalMaskOf, signalPending, signalWait, signalSend, signalCheckpoint,
-  signalBlockOf, alarmAt, alarmGeneration, alarmSet,
+  signalSend, signalCheckpoint, signalBlockOf, alarmAt, alarmGeneration, alarmSet,
 } from "../core/signal";
+import { signalAction, signalHandler, signalMask, signalMaskOf, signalPending, signalWait } from "../core/sigcalls";
 import { Thread } from "../core/layout";
 import { currentThread } from "../core/scheduler";
 import { schedLockTake, schedLockDrop } from "../core/processor";

@@ -24,9 +24,9 @@
 //      weft_trap_end(message) ends that thread only; then it calls weft_run() again.
 
 import { Thread } from "../core/layout";
-import {
-  runLoop, probeFrames, stepPrepare, nextWakeAt, setHostSlice, abandonSwitch, currentThread, leaveProcessor,
-} from "../core/scheduler";
+import { runLoop, setHostSlice, abandonSwitch, currentThread, leaveProcessor } from "../core/scheduler";
+import { probeFrames, stepPrepare } from "../core/inspect";
+import { nextWakeAt } from "../core/idle";
 import { setSaveAreaMax, saveAreaMax, makeScratch } from "../core/savearea";
 import { threadKill, mainExitValue, mainErrorMessage } from "../core/thread";
 import { threadAt, threadTableUsed, liveThreadCount } from "../core/table";
@@ -111,9 +111,9 @@ export function weft_thread_slots(): u32 { return threadTableUsed(); }
 /** The running thread's record, or 0. */
 export function weft_current(): usize { return currentThread; }
 /** Rewinds parked thread `t` to let the host take its backtrace (the `frames` import), and parks it
- *  again (core/scheduler.ts, "Backtraces"): 1 done, 0 no frames to show, -1 its frames were lost. */
+ *  again (core/inspect.ts, "Backtraces"): 1 done, 0 no frames to show, -1 its frames were lost. */
 export function weft_backtrace(t: usize): i32 { return probeFrames(t); }
-/** A debugger's step (core/scheduler.ts, stepPrepare): the next weft_run runs runnable thread `t` alone
+/** A debugger's step (core/inspect.ts, stepPrepare): the next weft_run runs runnable thread `t` alone
  *  for one turn and returns. 0, or -1 (not runnable, or a shared build). */
 export function weft_step(t: usize): i32 { return stepPrepare(t); }
 /** The thread blocked thread `t` waits for, by the wait-for graph's edges (core/waitfor.ts: a mutex's
@@ -334,7 +334,8 @@ export function __weft_stack_check(): void { stackCheck(); }
 /** What the build's safepoints call (host/compiler/passes/safepoints.ts, host/compiler/passes/resumable.ts); the build removes these
  *  exports. The functions themselves, not wrappers: they are the bottom of a thread's frames, and a
  *  wrapper would be instrumented and save a frame of its own. */
-export { safepointSwitch as __weft_safepoint, preemptSwitch as __weft_preempt_switch, probeHere as __weft_probe_here } from "../core/scheduler";
+export { safepointSwitch as __weft_safepoint, preemptSwitch as __weft_preempt_switch } from "../core/scheduler";
+export { probeHere as __weft_probe_here } from "../core/inspect";
 /** What the rebuilt functions' frames call when they do not fit (host/compiler/passes/resumable.ts), and what the build
  *  calls when they all check (assembly/core/savearea.ts, "Direct unwinds"); the build removes these exports. */
 export { saveAreaSpill as __weft_spill, enableDirectUnwind as __weft_direct_unwind } from "../core/scheduler";

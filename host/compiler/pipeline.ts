@@ -60,7 +60,7 @@ const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
  *  spill, which moves an unwind under way (called only by host/compiler/passes/resumable.ts's frames). */
 /** Functions Binaryen never inlines (its no-inline patterns): a resume path runs once per switch, not in
  *  its dispatcher's loop (passes/resumable.ts); a thread whose frames were lost is dealt with outside the
- *  scheduler's loop (assembly/core/scheduler.ts, framesLost and endLost), which is inlined into weft_run
+ *  scheduler's loop (assembly/core/savearea.ts, framesLost and endLost), which is inlined into weft_run
  *  and would otherwise carry that rare code beside the switch; and every wait on shared memory must keep
  *  a frame of its own, where a baseline compiler that clobbers the slot before the wait's address has
  *  nothing to lose (assembly/core/atomics.ts, atomicWait); and a frame's push that does not fit its save
@@ -68,7 +68,7 @@ const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
  *  growth (assembly/core/stack.ts, stackGrow): inlined into stackCheck, its one caller, it made the check
  *  too big to be inlined into every function that pushes a frame, each of which then called it (spawn_join
  *  ~5% faster with the check in line: README, "Where the time of a switch went"). */
-const NEVER_INLINE = ["*~resume", "*/core/scheduler/framesLost", "*/core/scheduler/endLost", "*/core/atomics/atomicWait", `${SPILL_PUSH}*`,
+const NEVER_INLINE = ["*~resume", "*/core/savearea/framesLost", "*/core/savearea/endLost", "*/core/atomics/atomicWait", `${SPILL_PUSH}*`,
   "*/core/stack/stackGrow"];
 
 /** Binaryen's inlining limits (sizes in its own units): always inlined up to `always`, even a function
@@ -118,8 +118,8 @@ const NEVER_SWITCH = ["~lib/weft/assembly/runtime/gc/gcSlowPath", "~lib/weft/ass
   ...[...WASI_TWINS.values()].map((twin) => `~lib/weft/assembly/sys/wasi/${twin}`)];
 const SAFEPOINT_SWITCHES = ["~lib/weft/assembly/core/scheduler/safepointSwitch", "~lib/weft/assembly/core/scheduler/preemptSwitch", "~lib/weft/assembly/core/scheduler/saveAreaSpill"];
 const LOOP = "~lib/weft/assembly/core/scheduler/runLoop";
-/** The other function that rewinds a thread: a backtrace's (assembly/core/scheduler.ts, "Backtraces"). */
-const PROBE = "~lib/weft/assembly/core/scheduler/probeFrames";
+/** The other function that rewinds a thread: a backtrace's (assembly/core/inspect.ts, "Backtraces"). */
+const PROBE = "~lib/weft/assembly/core/inspect/probeFrames";
 const RUNTIME_EXPORTS = [
   "heapTryAlloc", "heapFree", "heapCapacity", "heapSetLimit", "heapAllocated", "heapTop", "heapCacheEnter", "__alloc", "__realloc",
   "__free", "__reset", "__new", "__renew", "__link", "__pin", "__unpin", "__collect",

@@ -1,7 +1,7 @@
 // Backtraces of threads: reading the engine's stack traces.
 //
 // A running thread's frames are on the engine's stack, and a stack trace names them; a parked thread's
-// frames are put back there for a moment (assembly/core/scheduler.ts, "Backtraces": the core rewinds it and
+// frames are put back there for a moment (assembly/core/inspect.ts, "Backtraces": the core rewinds it and
 // calls the `frames` import where it parked). Either way a stack trace holds the frames, innermost first,
 // each `wasm-function[index]:0xoffset` (V8: `at name (wasm://wasm/…:wasm-function[7]:0x1a2)`, Firefox:
 // `name@…:wasm-function[7]:0x1a2`); the names come from the module's name section (the build keeps it),
@@ -91,9 +91,9 @@ function sourceFile(path: string): string {
 const WASM_FRAME = /wasm-function\[(\d+)\]:0x([0-9a-f]+)/;
 
 /** Functions at the bottom of a parked thread's frames: the switch and what a backtrace's rewind ends in. */
-const SWITCH = /\/core\/scheduler\/(probeHere|suspend|safepointSwitch|preemptSwitch)$/;
+const SWITCH = /\/core\/(scheduler\/(suspend|safepointSwitch|preemptSwitch)|inspect\/probeHere)$/;
 /** Functions under a thread's entry: the loop that called it (or a probe's rewind), and the host's exports. */
-const LOOP = /\/core\/scheduler\/(runLoop|probeFrames)$|(^|\/)(weft_run|weft_backtrace)$/;
+const LOOP = /\/core\/(scheduler\/runLoop|inspect\/probeFrames)$|(^|\/)(weft_run|weft_backtrace)$/;
 /** weft's generated entry (host/compiler/pipeline.ts): the wrapper around main, not the program's. */
 const GENERATED = /^__weft_entry__\//;
 

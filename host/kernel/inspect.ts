@@ -3,7 +3,7 @@
 // dumpThreads()'s, a deadlock's, a partial deadlock's.
 //
 // Frames. A parked thread's frames are not on any stack: the core puts them back for a moment
-// (weft_backtrace; assembly/core/scheduler.ts, "Backtraces"), and the `frames` import, called from the
+// (weft_backtrace; assembly/core/inspect.ts, "Backtraces"), and the `frames` import, called from the
 // bottom of that rewind, reads the JavaScript stack (backtrace.ts) — with, in a build that kept their
 // names, each frame's live locals (locals.ts). Only while no loop is on the stack (`mayProbe`): a thread
 // that runs, or the loop that a host function the program called came from, must not be rewound. A

@@ -1,4 +1,4 @@
-// Frames lost while a thread on another processor wakes their thread (M:N; scheduler.ts, "Frames lost").
+// Frames lost while a thread on another processor wakes their thread (M:N; core/savearea.ts, "Frames lost").
 // Run with saveAreaMax 4096 (the test): each round's diver recurses 1,000 deep (~16 KiB of frames) and
 // parks at the bottom — on a futex in even rounds, on an unbuffered channel's receive in odd ones — while a
 // waker spins beside it, waking it the moment it is parked, usually from the other processor and while

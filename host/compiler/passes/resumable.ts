@@ -189,7 +189,7 @@ export interface Targets {
   suspend?: string;
   /** What a frame calls when it does not fit the save area (assembly/core/scheduler.ts's saveAreaSpill). */
   spill: string;
-  /** Where a backtrace's rewind ends (assembly/core/scheduler.ts's probeHere, "Backtraces"): a site that
+  /** Where a backtrace's rewind ends (assembly/core/inspect.ts's probeHere, "Backtraces"): a site that
    *  stops a rewind while `probing` is set calls it, then parks the thread again through its exit. */
   probeHere?: string;
   /** BuildOptions.lines: each function's calls by callee with their source locations, in the order they
@@ -216,7 +216,7 @@ const SCRATCH_SIZE = "~lib/weft/assembly/core/savearea/scratchSize";
 const UNWINDING_FLAG = "~lib/weft/assembly/core/scheduler/unwinding";
 const UNWIND_AREA = "~lib/weft/assembly/core/scheduler/unwindArea";
 const RESUMING_FLAG = "~lib/weft/assembly/core/scheduler/resuming";
-const PROBING_FLAG = "~lib/weft/assembly/core/scheduler/probing";
+const PROBING_FLAG = "~lib/weft/assembly/core/inspect/probing";
 
 interface Plan {
   name: string;

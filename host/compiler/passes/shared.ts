@@ -79,14 +79,14 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "core/scheduler/currentThread", "the thread this processor runs"],
   [WEFT + "core/scheduler/tlsBase", "the TLS block of the thread this processor runs"],
   [WEFT + "core/scheduler/resuming", "a rewind this processor's loop started"],
-  [WEFT + "core/scheduler/probing", "a backtrace's rewind this processor started"],
-  [WEFT + "core/scheduler/stepThread", "a debugger's step: the thread this processor runs next, alone"],
+  [WEFT + "core/inspect/probing", "a backtrace's rewind this processor started"],
+  [WEFT + "core/inspect/stepThread", "a debugger's step: the thread this processor runs next, alone"],
   [WEFT + "core/scheduler/unwinding", "an unwind this processor's thread started"],
   [WEFT + "core/savearea/scratch", "this processor's scratch save area"],
   [WEFT + "core/savearea/scratchSize", "the size of that scratch area"],
   [WEFT + "core/scheduler/unwindArea", "where this processor's thread unwinds to: its own save area or the scratch area"],
   [WEFT + "core/scheduler/directUnwind", "the same on every processor: set by the build (a constant once optimised)"],
-  [WEFT + "core/scheduler/wakeAt", "what this processor's loop returned with RUN_WAIT"],
+  [WEFT + "core/idle/wakeAt", "what this processor's loop returned with RUN_WAIT"],
   [WEFT + "core/scheduler/loopSp", "this processor's own stack pointer while its loop runs"],
   [WEFT + "core/scheduler/loopLimit", "this processor's own stack limit while its loop runs"],
   [WEFT + "core/scheduler/ticks", "switches since this processor's loop looked at the clock"],
@@ -132,18 +132,18 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "core/trace/dropped", "trace records this processor dropped since its host last took them"],
 ]);
 
-/** scheduler.ts is the processor's loop and savearea.ts its scratch area: every global of them is per
- *  processor but this one. A global added there must be listed above, or here, or the build refuses it
- *  (schedulerGlobalsKnown). */
+/** scheduler.ts is the processor's loop, savearea.ts its scratch area, inspect.ts its backtraces and steps
+ *  and idle.ts what it does with nothing to run: every global of them is per processor but this one. A
+ *  global added there must be listed above, or here, or the build refuses it (schedulerGlobalsKnown). */
 const SCHEDULER_SHARED = WEFT + "core/scheduler/programEnded";
-const PER_PROCESSOR_FILES = ["core/scheduler/", "core/savearea/"];
+const PER_PROCESSOR_FILES = ["core/scheduler/", "core/savearea/", "core/inspect/", "core/idle/"];
 
 /** Whether global `name` stays per processor (PER_PROCESSOR_GLOBALS). */
 export function isPerProcessor(name: string): boolean {
   return PER_PROCESSOR_GLOBALS.has(name) || (name.startsWith("~lib/") && !name.startsWith("~lib/weft/"));
 }
 
-/** A global of scheduler.ts or savearea.ts that is neither listed nor SCHEDULER_SHARED would silently be
+/** A global of those files that is neither listed nor SCHEDULER_SHARED would silently be
  *  shared by every processor; refuse it instead. */
 function schedulerGlobalsKnown(mod: binaryen.Module): void {
   for (const g of globalInfos(mod)) {
