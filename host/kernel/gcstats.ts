@@ -1,5 +1,5 @@
 // The collector's statistics, read from the core's record at weft_gc_stats() (assembly/core/gc.ts,
-// GcStats; offsets in host/abi.ts, GC_STATS). Web-standard APIs only.
+// GcStats; offsets in host/abi.ts, GC_STATS), and its option checked. Web-standard APIs only.
 //
 // Access rule: as for the thread table (tables.ts): read between two calls of weft_run in N:1, and once
 // every loop has ended in M:N; a read while processors run is a snapshot.
@@ -39,4 +39,11 @@ export function readGcStats(ex: { memory: WebAssembly.Memory; weft_gc_stats?: ()
     heapBytes: u32("heapBytes"), freedBytes: f64("freedTotal"), allocatedBytes: u32("allocated"),
     nextCollection: u32("trigger"), gcPercent: view.getInt32(at + GC_STATS.percent, true),
   };
+}
+
+/** Why `options.gcPercent` is refused, or null (an integer from -1 up). */
+export function gcOptionsError(options: { gcPercent?: number }): string | null {
+  const p = options.gcPercent;
+  if (p === undefined || (Number.isInteger(p) && p >= -1 && p <= 1_000_000)) return null;
+  return `gcPercent must be an integer from -1 (automatic collections off) to 1000000, got ${p}`;
 }

@@ -14,7 +14,7 @@
 //      last reading of the thread and group tables (host/kernel/tables.ts), taken before anything is freed;
 //   I/O: the io_submit import decodes the thread's request and hands it to the I/O host (RunOptions.io);
 //      an answer given later is written into the request and its address appended to the core's
-//      completion ring (assembly/sys/io.ts), or kept here while the ring is full, and the loop is woken;
+//      completion ring (assembly/sys/io.ts), or kept while the ring is full (completions.ts), and the loop is woken;
 //   4. a trap inside a thread (RuntimeError, RangeError for the native stack, or an abort) lands here as
 //      an exception: reset Asyncify's state, weft_trap_begin (the processor's own stack again), make the
 //      message, weft_trap_end ends that thread only (traps.ts); go on with step 3. A trap with no thread
@@ -24,11 +24,13 @@
 // partial deadlocks' reports and a debugger's stops (stops.ts); the trace is taken after every call of
 // the loop (trace.ts, ProgramTrace).
 
-import { readGcStats, type GcStats } from "./gcstats.js";
+import { readGcStats, gcOptionsError, type GcStats } from "./gcstats.js";
 import { ABI_VERSION, IMPORT_MODULE, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_AGAIN, RUN_POLL, RUN_RETIRED, THREAD } from "../abi.js";
 import { REQUEST, SUBMIT_DONE, SUBMIT_PENDING, OP, type IoMode } from "../io/abi.js";
 import { PENDING, Cancels, type IoContext, type IoHost } from "../io/host.js";
-import { decodeRequest, submitRequest, writeResult, pushCompletion, pushCompletions, ioModeError } from "./requests.js";
+import { decodeRequest, submitRequest, writeResult, ioModeError } from "./requests.js";
+import { Output } from "./output.js";
+import { Completions } from "./completions.js";
 import { WebIo } from "../io/web.js";
 import { MemoryView } from "../io/view.js";
 import { HostCalls, callTable, moduleBytes, syncImportObject } from "./calls.js";
@@ -57,8 +59,7 @@ export { WeftError, loadModule };
 /** One loaded program, ready to run once. */
 export class WeftProgram {
   private exports!: Exports;
-  private out: string[] = [];
-  private err: string[] = [];
+  private readonly output: Output;           // what it wrote, in lines (output.ts)
   private readonly traps: Traps;             // threads that died, and step 4 (traps.ts)
   private failed = false;                    // see loopFailed
   private readonly t0: number;              // the core's clock starts here (performance.now() units)
@@ -66,10 +67,8 @@ export class WeftProgram {
   private io: IoHost;
   private readonly ioMode: IoMode;
   private readonly ioContext: IoContext;
-  private ring = 0;                          // the core's completion ring, once it exists
-  private backlog: number[] = [];            // completions waiting for room in the ring
+  private readonly completions: Completions; // answers on their way into the core's ring (completions.ts)
   private wake: (() => void) | null = null;  // resolves the host's sleep after RUN_WAIT
-  private partial = ["", "", ""];            // output not yet ended by a newline, per fd
   private module!: WebAssembly.Module;
   private readonly process: Process;         // this program as a process of its family (family.ts)
   private views: MemoryView | null = null;
@@ -93,6 +92,8 @@ export class WeftProgram {
     if (modeError) throw new WeftError(modeError);
     const preemptError = preemptOptionsError(options) ?? gcOptionsError(options) ?? hostSliceError(options) ?? seedOptionsError(options);
     if (preemptError) throw new WeftError(preemptError);
+    this.output = new Output(options);
+    this.completions = new Completions(() => this.exports, () => this.memory);
     this.ioContext = {
       cancels: new Cancels(),
       bytes: (ptr, len) => this.memory.bytes(ptr, len),
@@ -110,12 +111,12 @@ export class WeftProgram {
       wake: () => this.wakeLoop(),
       signal: (sig) => this.signal(sig),
       run: () => this.run(),
-      ring: () => this.coreRing(),
+      ring: () => this.completions.ring(),
       load: (relative) => this.loadRelative(relative),
       ended: () => this.ended,
     });
     this.traps = new Traps(() => this.exports, () => this.inspect, (error) => {
-      this.err.push(error);
+      this.output.keep(error);
       (options.onThreadDied ?? options.stderr)?.(error);
     });
     this.trace = new ProgramTrace(() => this.exports, options.processor?.onTrace);
@@ -127,8 +128,8 @@ export class WeftProgram {
       threadStats: () => this.readThreadStats(),
       emit: (fd, text) => this.emit(fd, text),
       complete: (addr, result) => this.complete(addr, result),
-      ring: () => this.coreRing(),
-      runOnce: () => { this.flushCompletions(); return this.callLoop(); },
+      ring: () => this.completions.ring(),
+      runOnce: () => { this.completions.flush(); return this.callLoop(); },
       wake: () => this.wakeLoop(),
     });
   }
@@ -214,12 +215,7 @@ export class WeftProgram {
     if (this.process.muted) return;
     const parent = this.process.outputTo;
     if (parent) { parent.program.emit(fd, text); return; }   // a child writes where its parent does
-    const lines = (this.partial[fd] + text).split("\n");
-    this.partial[fd] = lines.pop()!;
-    for (const line of lines) {
-      if (fd === 2) { this.err.push(line); this.options.stderr?.(line); }
-      else { this.out.push(line); this.options.stdout?.(line); }
-    }
+    this.output.write(fd, text);
   }
 
   /** The io_submit import: decodes the request and hands it to the I/O host (requests.ts), or, as a
@@ -250,7 +246,7 @@ export class WeftProgram {
     }
     if (op === OP.break) {
       // With a debugger: the program stops between two runs of the loop (stops.ts); else nothing.
-      if (this.stops.breakLater(addr, this.i32(this.exports.weft_current() + THREAD.id))) return SUBMIT_PENDING;
+      if (this.stops.breakLater(addr, memory.i32At(this.exports.weft_current() + THREAD.id))) return SUBMIT_PENDING;
       writeResult(memory, addr, 0);
       return SUBMIT_DONE;
     }
@@ -262,20 +258,16 @@ export class WeftProgram {
       return SUBMIT_DONE;
     }
     const viaOwner = this.options.processor?.io;
-    if (viaOwner) return viaOwner.submit(addr, this.coreRing());
+    if (viaOwner) return viaOwner.submit(addr, this.completions.ring());
     const answer = submitRequest(this.io, decodeRequest(memory, addr, this.ioMode), this.ioContext);
     if (answer === PENDING) return SUBMIT_PENDING;
     writeResult(memory, addr, answer);
     return SUBMIT_DONE;
   }
 
-  /** Answers a pending request: writes its result, queues it for the loop, wakes the host's sleep. */
+  /** Answers a pending request (completions.ts) and wakes the host's sleep. */
   private complete(addr: number, result: number): void {
-    writeResult(this.memory, addr, result);
-    if (this.backlog.length || !pushCompletion(this.memory, this.coreRing(), addr)) {   // behind the backlog, in order
-      this.backlog.push(addr);
-      this.flushCompletions();
-    }
+    this.completions.complete(addr, result);
     this.wakeLoop();
   }
 
@@ -286,12 +278,6 @@ export class WeftProgram {
     wake?.();
   }
 
-  /** The core's completion ring (assembly/sys/io.ts), once it exists. */
-  private coreRing(): number {
-    if (!this.ring) this.ring = this.exports.weft_io_ring();
-    return this.ring;
-  }
-
   /** A relative of this program (family.ts): a fork's child (this module, its memory copied later), or a
    *  program posixSpawn starts as a child or exec puts in this process's place. */
   private async loadRelative(relative: Relative): Promise<Process> {
@@ -300,12 +286,6 @@ export class WeftProgram {
       : { ...this.options, signals: undefined, forkOf: undefined, spawnOf: relative.exec ? undefined : this, args: relative.args,
           ...(relative.exec ? { io: this.io } : {}) };
     return (await WeftProgram.load("fork" in relative ? this.module : relative.source, options)).process;
-  }
-
-  /** Moves completions into the core's ring while it has room. */
-  private flushCompletions(): void {
-    if (!this.backlog.length) return;
-    pushCompletions(this.memory, this.coreRing(), this.backlog);
   }
 
   private utf16(ptr: number, units: number): string { return readUtf16(this.exports.memory, ptr, units); }
@@ -352,7 +332,7 @@ export class WeftProgram {
       }
       const image = this.process.replacement;     // exec
       if (image) { this.replaced = true; return image.program.run(); }
-      this.flushCompletions();
+      this.completions.flush();
       if (stepped !== null) reason = stepped;
       else {
         const called = this.callLoop();
@@ -365,7 +345,7 @@ export class WeftProgram {
       if (reason === RUN_RETIRED) return this.finish("retired", 0, start);   // 1:1: this processor's thread ended
       if (reason === RUN_EXITED) return this.exited(main, start);
       if (reason === RUN_WAIT) {
-        if (this.backlog.length || this.process.forkRequest || this.process.replacement || this.stops.waiting()) continue;   // completions the ring had no room for; a fork; exec
+        if (this.completions.waiting || this.process.forkRequest || this.process.replacement || this.stops.waiting()) continue;   // completions the ring had no room for; a fork; exec
         if (this.clock?.jumpTo(ex.weft_wake_at())) continue;   // a seeded run's virtual time (seed.ts)
         const delay = Math.max(0, ex.weft_wake_at() - (performance.now() - this.t0));
         await new Promise<void>((resolve) => {
@@ -432,8 +412,6 @@ export class WeftProgram {
    *  processor.debug.pauseAsked, host/mn/debugger.ts.) */
   pause(): void { this.stops.pause(); }
 
-  private i32(addr: number): number { return this.memory.i32At(addr); }
-
   /** Lasting views of this instance's memory (io/view.ts), made again for a new instance. */
   private get memory(): MemoryView {
     const memory = this.exports.memory;
@@ -447,11 +425,7 @@ export class WeftProgram {
     if (!(source instanceof WeftSignals)) throw new WeftError("signals must be a WeftSignals (import { WeftSignals } from \"weft\")");
     this.exports.weft_signal_source(1);
     const dumpOn = this.options.dumpOn !== undefined ? signalNumber(this.options.dumpOn) : 0;
-    source.attach((sig) => {
-      if (sig === dumpOn) { this.emit(2, this.dump() + "\n"); return; }
-      this.exports.weft_signal(sig);
-      this.wakeLoop();
-    });
+    source.attach((sig) => { if (sig === dumpOn) this.emit(2, this.dump() + "\n"); else this.signal(sig); });
   }
 
   /** Raises `sig` (a number or a name such as "SIGINT") for this N:1 program while it runs, as
@@ -495,7 +469,7 @@ export class WeftProgram {
     this.stops.flushReports(this.failed);     // reports the loop's return did not print yet
     this.ended = true;
     this.process.ids.running.delete(this.process.pid);
-    for (const fd of [1, 2]) if (this.partial[fd]) this.emit(fd, "\n");
+    this.output.end();
     const elapsedMs = performance.now() - start;
     let inTable: ThreadOutcome[] = [], threadStats: ThreadStats[] = [], groups: GroupStats[] = [];
     let gc: GcStats | null = null;
@@ -507,8 +481,8 @@ export class WeftProgram {
     } catch { /* memory too damaged to read the tables: report what is known */ }
     const result: RunResult = {
       status, exitCode, error,
-      stdout: this.out.length ? this.out.join("\n") + "\n" : "",
-      stderr: this.err.length ? this.err.join("\n") + "\n" : "",
+      stdout: this.output.text(1),
+      stderr: this.output.text(2),
       threads: [...this.traps.dead, ...inTable],
       elapsedMs, threadStats, groups, gc,
       ...(signal ? { signal } : {}),
@@ -520,13 +494,6 @@ export class WeftProgram {
 
 export { readThreadStats, readGroups, type ThreadStats, type GroupStats, type CoreTables } from "./tables.js";
 export { readGcStats, type GcStats } from "./gcstats.js";
-
-/** Why `options.gcPercent` is refused, or null (an integer from -1 up). */
-export function gcOptionsError(options: { gcPercent?: number }): string | null {
-  const p = options.gcPercent;
-  if (p === undefined || (Number.isInteger(p) && p >= -1 && p <= 1_000_000)) return null;
-  return `gcPercent must be an integer from -1 (automatic collections off) to 1000000, got ${p}`;
-}
 
 /** Loads and runs a weft module. */
 export async function run(source: BufferSource | WebAssembly.Module, options: RunOptions = {}): Promise<RunResult> {

@@ -46,7 +46,8 @@
 // status "retired" and is terminated; processor 0's result ends the run. No ticker: each thread has a
 // processor of its own, so there is nobody to preempt it for.
 
-import { loadModule, WeftProgram, WeftError, gcOptionsError, type RunOptions, type RunResult } from "../kernel/runner.js";
+import { loadModule, WeftProgram, WeftError, type RunOptions, type RunResult } from "../kernel/runner.js";
+import { gcOptionsError } from "../kernel/gcstats.js";
 import { tableReader, type CoreTables } from "../kernel/tables.js";
 import { TraceRecorder, threadNames, withTrace } from "../kernel/trace.js";
 import { IoOwner, makeSubmissionQueues, errnoOf } from "../kernel/shared-io.js";
