@@ -138,6 +138,7 @@ export const loopBody = {
   set: (loop: number, body: number) => { api.Loop.setBody(loop, body); },
 };
 export const callTarget = (call: number) => api.Call.getTarget(call) as string;
+export const setCallTarget = (call: number, target: string) => { api.Call.setTarget(call, target as unknown as number); };
 
 /** The functions each function of `mod` calls directly, by name (imports have none). The pipeline's
  *  switch checks (host/compiler/pipeline.ts) walk the module rather than its printed text: printing a
