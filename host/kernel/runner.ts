@@ -481,8 +481,7 @@ export class WeftProgram {
     } catch { /* memory too damaged to read the tables: report what is known */ }
     const result: RunResult = {
       status, exitCode, error,
-      stdout: this.output.text(1),
-      stderr: this.output.text(2),
+      stdout: this.output.text(1), stderr: this.output.text(2),
       threads: [...this.traps.dead, ...inTable],
       elapsedMs, threadStats, groups, gc,
       ...(signal ? { signal } : {}),
