@@ -212,8 +212,10 @@ describe("shareModule", () => {
     expect((exported as Error).message).toMatch(/global shown is exported/);
     const unknown = refusal(source("", `(global $~lib/weft/assembly/core/scheduler/newThing (mut i32) (i32.const 0))`));
     expect((unknown as Error).message).toMatch(/scheduler\/newThing is neither per processor nor shared/);
-    const unknownArea = refusal(source("", `(global $~lib/weft/assembly/core/savearea/newThing (mut i32) (i32.const 0))`));
-    expect((unknownArea as Error).message).toMatch(/savearea\/newThing is neither per processor nor shared/);
+    for (const file of ["savearea", "inspect", "idle"]) {                 // the loop's other files (shared.ts)
+      const unknownThere = refusal(source("", `(global $~lib/weft/assembly/core/${file}/newThing (mut i32) (i32.const 0))`));
+      expect((unknownThere as Error).message).toMatch(new RegExp(`${file}/newThing is neither per processor nor shared`));
+    }
     const many = SHARED_GLOBALS_BYTES / 8 + 1;
     const tooMany = refusal(source("", Array.from({ length: many }, (_, i) => `(global $g${i} (mut i32) (i32.const ${i}))`).join(" ")));
     expect(tooMany).toBeInstanceOf(BuildError);
