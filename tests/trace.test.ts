@@ -29,7 +29,8 @@ const spans = (events: TraceEvent[], name: string | RegExp) =>
 
 /** What every traced run of trace_mix.ts shows, whatever the model (1:1: no preemption, as every
  *  spinner has a processor of its own and nobody waits for it). */
-function checkMix(result: RunResult, oneToOne = false): void {
+function checkMix(result: RunResult, model: "N:1" | "M:N" | "1:1" = "N:1"): void {
+  const oneToOne = model === "1:1";
   expect({ status: result.status, values: valuesOf(result).get("values") }).toEqual({ status: "exited", values: "0,190,0,0,0,0,0,0" });
   const trace = JSON.parse(JSON.stringify(result.trace)) as ChromeTrace;      // what a file holds
   expect(trace.displayTimeUnit).toBe("ms");
@@ -52,8 +53,16 @@ function checkMix(result: RunResult, oneToOne = false): void {
   // The channel: each of 20 sends waits for the receiver or the receiver for it.
   const pinger = on(trace, ids.get("pinger")!), ponger = on(trace, ids.get("ponger")!);
   expect(spans(pinger, "blocked: channel send").length + spans(ponger, "blocked: channel receive").length).toBeGreaterThan(0);
-  // The mutex: the waiter waits for the holder (it sleeps 20 ms holding it); main waits in join.
-  expect(spans(on(trace, ids.get("waiter")!), "blocked: mutex").length).toBeGreaterThan(0);
+  // The mutex: the waiter waits for the holder (which holds it until it sees the waiter blocked); main
+  // waits in join. On processors the holder, on another processor, may see the waiter blocked and wake it
+  // before the waiter's own processor has recorded the stop, which then reads as a yield (assembly/core/
+  // trace.ts, stopReason; README, "A timeline of the threads"). The waiter yields nowhere else (the
+  // mutex sleeps, it never yields), so there a stop read as a yield stands for that wait. Seen once in a
+  // quiet CI run, 1:1.
+  const waiter = on(trace, ids.get("waiter")!);
+  const stoppedAs = (why: string) => spans(waiter, /^running on \d+$/).filter((e) => e.args?.stopped === why).length;
+  if (model === "N:1") expect(spans(waiter, "blocked: mutex").length).toBeGreaterThan(0);
+  else expect(spans(waiter, "blocked: mutex").length + stoppedAs("yielded")).toBeGreaterThan(0);
   expect(spans(on(trace, ids.get("holder")!), "sleeping").length).toBeGreaterThan(0);
   expect(spans(mainEvents, "blocked: join").length).toBeGreaterThan(0);
   // I/O: the reader's call is an instant and its wait is named by the operation.
@@ -90,7 +99,7 @@ describe("the timeline trace", () => {
   for (const model of ["M:N", "1:1"] as const) {
     it(`${model === "M:N" ? "on 2 processors" : "1:1"}: the same, each processor's records on its own track`, async () => {
       const result = await runSharedProgram("trace_mix.ts", 2, 60_000, model, {}, { trace: true });
-      checkMix(result, model === "1:1");
+      checkMix(result, model);
       const processors = new Set(result.trace!.traceEvents.filter((e) => e.pid === PROCESSORS && e.ph === "X").map((e) => e.tid));
       expect(processors.size).toBe(result.trace!.otherData.weft.processors);
       if (model === "1:1") expect(processors.size).toBeGreaterThan(1);       // a processor per thread
