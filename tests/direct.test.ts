@@ -1,14 +1,15 @@
 // Direct sends (host/io/direct.ts), both halves of the protocol, with a fake system call and fake
 // sockets: what a processor sends itself and what it leaves to the owner, when the gate shuts and opens,
-// and that a socket's file descriptor is not closed while a processor sends on it. tests/mn-io.test.ts
+// that a socket's file descriptor is not closed while a processor sends on it, and quiet reads (when a
+// read may be queued without ringing, and that the owner looks at the queues whenever that ends). tests/mn-io.test.ts
 // runs the real thing (floods, text and bytes mixed, errors) on processors.
 import { describe, expect, it } from "vitest";
-import { makeDirectTable, trySend, DirectSends, type SendableSocket } from "../dist/host/io/direct.js";
+import { makeDirectTable, trySend, quietWord, DirectSends, type SendableSocket } from "../dist/host/io/direct.js";
 import { MemoryView } from "../dist/host/io/view.js";
 import { REQUEST, OP, MODE_ASYNC, MODE_BLOCKING, MODE_OFFLOAD, FLAG_UTF16, ERRNO } from "../dist/host/io/abi.js";
 
 const ADDR = 64, DATA = 256;
-const GATE = (fd: number) => 2 + 2 * fd + 1;
+const OS_FD = (fd: number) => 2 + 3 * fd, GATE = (fd: number) => OS_FD(fd) + 1, QUIET = (fd: number) => OS_FD(fd) + 2;
 const OPEN = 1 << 30;
 
 /** A memory holding one request record at ADDR for a write of `len` bytes (0, 1, 2 ...) at DATA. */
@@ -136,7 +137,7 @@ describe("the owner's side (DirectSends)", () => {
     sends.ownerWrite(3);
     sends.flushed(3, socket);                                          // the old socket's write
     expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);
-    expect(Atomics.load(table, 2 + 2 * 3)).toBe(42);
+    expect(Atomics.load(table, OS_FD(3))).toBe(42);
   });
 
   it("a socket is not destroyed (its file descriptor closed) while a processor sends on it", async () => {
@@ -144,7 +145,7 @@ describe("the owner's side (DirectSends)", () => {
     Atomics.add(table, GATE(3), 1);                                     // a processor in the middle of a send
     const closed = new Promise<void>((resolve) => socket._destroy(null, () => resolve()));
     expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);                // no new sends
-    expect(Atomics.load(table, 2 + 2 * 3)).toBe(-1);
+    expect(Atomics.load(table, OS_FD(3))).toBe(-1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(socket.destroys).toBe(0);
     Atomics.sub(table, GATE(3), 1);                                     // its send is over
@@ -159,5 +160,58 @@ describe("the owner's side (DirectSends)", () => {
     let done = false;
     socket._destroy(null, () => { done = true; });
     expect(done).toBe(true);
+  });
+});
+
+describe("quiet reads", () => {
+  /** A connection's quiet state as the owner is told it (sockets.ts, Conn.watchQuiet). */
+  function source() {
+    const told: { tell: (quiet: boolean) => void } = { tell: () => {} };
+    return { told, watchQuiet(tell: (quiet: boolean) => void) { told.tell = tell; tell(true); } };
+  }
+  function watched() {
+    let looks = 0;
+    const table = makeDirectTable(8);
+    const sends = new DirectSends(table, () => { looks++; });
+    const socket = fakeSocket(), reads = source();
+    sends.offer(3, socket, 41, reads);
+    return { table, sends, socket, tell: (q: boolean) => reads.told.tell(q), looks: () => looks };
+  }
+
+  it("a read of a slot has its quiet word to look at; nothing else has", () => {
+    const table = makeDirectTable(8);
+    expect(quietWord(table, request({ op: OP.read }), ADDR)).toBe(QUIET(3));
+    expect(quietWord(table, request({ op: OP.read, fd: 7 }), ADDR)).toBe(QUIET(7));
+    for (const memory of [request(), request({ op: OP.read, fd: 8 }), request({ op: OP.read, fd: -1 }), request({ op: OP.close })]) {
+      expect(quietWord(table, memory, ADDR)).toBe(-1);
+    }
+  });
+
+  it("the word follows the connection, and every end of quiet makes the owner look at the queues", () => {
+    const { table, tell, looks } = watched();
+    expect(Atomics.load(table, QUIET(3))).toBe(1);                      // told quiet when offered
+    expect(looks()).toBe(0);
+    tell(false);                                                       // data came
+    expect(Atomics.load(table, QUIET(3))).toBe(0);
+    expect(looks()).toBe(1);
+    tell(false);
+    expect(looks()).toBe(1);                                           // was not quiet: nothing queued quietly
+    tell(true);
+    expect(Atomics.load(table, QUIET(3))).toBe(1);
+    expect(looks()).toBe(1);
+  });
+
+  it("a socket withdrawn, or the table closed, is no longer quiet, and the owner looks", () => {
+    const w = watched();
+    w.sends.withdraw(3, w.socket);
+    expect(Atomics.load(w.table, QUIET(3))).toBe(0);
+    expect(w.looks()).toBe(1);
+    w.sends.offer(3, fakeSocket(), 42);                                // the number, reused by a socket not watched
+    w.tell(true);                                                      // the old connection's word is not its
+    expect(Atomics.load(w.table, QUIET(3))).toBe(0);
+    const c = watched();
+    c.sends.close();
+    expect(Atomics.load(c.table, QUIET(3))).toBe(0);
+    expect(c.looks()).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 // A connection as Node's I/O host holds it (host/io/sockets.ts, Conn), without a program: chunks taken at
 // the socket's push, under its Readable state, in order and whole across a pause; the end of the stream and
-// a reset still reach it. Runs on every Node line (scripts/node-lines.js): where Node's read callback hands
+// a reset still reach it; and whether a read would wait, as quiet reads are told it (host/io/direct.ts). Runs on every Node line (scripts/node-lines.js): where Node's read callback hands
 // its chunks, and in what buffers, is Node's own business (a view of a pooled buffer on 24 and later).
 import { afterEach, describe, expect, it } from "vitest";
 import net from "node:net";
@@ -75,6 +75,23 @@ describe("a connection of Node's I/O host", () => {
     const first = await readOnce(conn, 64);
     expect(Buffer.from(first.bytes).toString()).toBe("last words");
     expect((await readOnce(conn, 64)).result).toBe(0);
+  });
+
+  it("tells whether a read would wait: quiet with nothing unread, not once bytes or the end come", async () => {
+    const { conn, client } = await pair();
+    const told: boolean[] = [];
+    conn.watchQuiet((quiet) => told.push(quiet));
+    expect(told).toEqual([true]);
+    client.write("abc");
+    await new Promise<void>((resolve) => { const poll = () => told.length > 1 ? resolve() : setTimeout(poll, 5); poll(); });
+    expect(told).toEqual([true, false]);
+    expect((await readOnce(conn, 2)).result).toBe(2);
+    expect(told).toEqual([true, false]);                // a byte still unread
+    expect((await readOnce(conn, 2)).result).toBe(1);
+    expect(told).toEqual([true, false, true]);
+    client.end();
+    expect((await readOnce(conn, 2)).result).toBe(0);
+    expect(told).toEqual([true, false, true, false]);   // at the end of the stream a read answers 0 at once
   });
 
   it("fails a waiting read with ECONNRESET when the peer resets", async () => {

@@ -13,9 +13,11 @@
 //
 // The table. A SharedArrayBuffer of Int32 words made by the owner and given to every processor: word 0
 // holds the number of slots, word 1 counts the sends made (RunResult.io); slot `fd` (a weft descriptor
-// below that number) is two words at 2 + 2 fd:
+// below that number) is three words at 2 + 3 fd:
 //   osFd   the socket's file descriptor in this process (-1: none)
 //   gate   OPEN (bit 30): processors may send; the low bits count processors sending right now
+//   quiet  1: a read of the socket would wait, and the owner looks at the queues when that changes
+//          ("Quiet reads" below); 0 otherwise
 // Only sockets of the owner's thread made or accepted in async mode are offered (net.ts, where "here").
 //
 // Sending (a processor, trySend). Only write requests of bytes (not FLAG_UTF16 text), in async or offload
@@ -38,14 +40,29 @@
 //   - shutdown clears OPEN for good: later writes reach the owner and fail with EPIPE, as in N:1.
 // Two threads writing one socket at once may see their bytes interleave where one send was partial: as
 // with POSIX stream sockets, concurrent writers must take turns themselves.
+//
+// Quiet reads. A server reads right after it answers, so its read nearly always reaches an owner asleep
+// on the doorbell, which wakes (a task on its event loop) only to find nothing to read and sleep again
+// until the request's bytes come: two wakes of the owner a request. So the owner also keeps, for each
+// offered socket, whether a read would wait there (`quiet`: nothing unread, no end of stream, no error),
+// and a processor that queues a read of a quiet socket does not ring: the owner takes the queues itself
+// when anything comes to that socket. The order that loses no read: the processor stores its queue's
+// tail, then loads `quiet`; the owner, when the socket's state changes to one a read would not wait in
+// (data, the end of the stream, an error, the socket withdrawn or the table closed), stores quiet = 0
+// and then takes every queue (after the event's handler: a microtask). Either the processor sees 0 and
+// rings, or the owner sees the read. Only reads in async or offload mode go quietly: a blocking read's
+// processor waits for its answer (and on an offered socket fails with ENOTSUP at once anyway).
 
 import { ERRNO, FLAG_UTF16, OP, MODE_BLOCKING, REQUEST } from "./abi.js";
 import type { MemoryView } from "./view.js";
 
 const OPEN = 1 << 30, USERS = OPEN - 1;
 const SLOTS = 0, SENT = 1, FIRST = 2;
+/** Words per slot, and where each is in its slot. */
+const SLOT = 3, OS_FD = 0, GATE = 1, QUIET = 2;
+const slotAt = (fd: number) => FIRST + SLOT * fd;
 
-/** Descriptors a direct-send table covers: 4,096 × 8 bytes. Higher descriptors always cross to the
+/** Descriptors a direct-send table covers: 4,096 × 12 bytes. Higher descriptors always cross to the
  *  owner. Not configurable. */
 export const DIRECT_SLOTS: number = 4096;
 
@@ -55,9 +72,9 @@ export type SendTo = (osFd: number, bytes: Uint8Array) => number;
 
 /** An empty table for `slots` descriptors. */
 export function makeDirectTable(slots = DIRECT_SLOTS): Int32Array {
-  const table = new Int32Array(new SharedArrayBuffer((FIRST + 2 * slots) * 4));
+  const table = new Int32Array(new SharedArrayBuffer((FIRST + SLOT * slots) * 4));
   table[SLOTS] = slots;
-  for (let fd = 0; fd < slots; fd++) table[FIRST + 2 * fd] = -1;
+  for (let fd = 0; fd < slots; fd++) table[slotAt(fd) + OS_FD] = -1;
   return table;
 }
 
@@ -80,11 +97,11 @@ export function trySend(table: Int32Array, memory: MemoryView, addr: number, sen
   let bytes: Uint8Array;
   try { bytes = memory.bytes(record[at + (REQUEST.ptr >> 2)] >>> 0, len); }
   catch { return LEFT; }                              // not in memory: the owner fails the call (EIO), as N:1 does
-  const gate = FIRST + 2 * fd + 1;
+  const gate = slotAt(fd) + GATE;
   if ((Atomics.add(table, gate, 1) & OPEN) === 0) { Atomics.sub(table, gate, 1); return LEFT; }
   let sent: number;
   try {
-    const osFd = Atomics.load(table, gate - 1);
+    const osFd = Atomics.load(table, slotAt(fd) + OS_FD);
     sent = osFd < 0 ? 0 : sendTo(osFd, bytes);
   } finally {
     Atomics.sub(table, gate, 1);
@@ -95,11 +112,26 @@ export function trySend(table: Int32Array, memory: MemoryView, addr: number, sen
   return sent > 0 ? { sent } : LEFT;
 }
 
+/** Quiet reads, the processor's half: the word to load after queuing the request at `addr` (whose mode is
+ *  not blocking) — if it holds 1, the owner needs no ring — or -1 where the request is no read of a slot. */
+export function quietWord(table: Int32Array, memory: MemoryView, addr: number): number {
+  const record = memory.reach(addr + REQUEST.size).i32, at = addr >>> 2;
+  if (record[at + (REQUEST.op >> 2)] !== OP.read) return -1;
+  const fd = record[at + (REQUEST.fd >> 2)];
+  return fd >= 0 && fd < table[SLOTS] ? slotAt(fd) + QUIET : -1;
+}
+
 /** What the owner needs of a socket (Node's net.Socket, narrowed). */
 export interface SendableSocket {
   readonly writableLength: number;
   readonly destroyed: boolean;
   _destroy(error: Error | null, callback: (error?: Error | null) => void): void;
+}
+
+/** What the owner needs of a connection for quiet reads: `tell` hears at once and at every change whether
+ *  a read would wait (sockets.ts, Conn). */
+export interface QuietSource {
+  watchQuiet(tell: (quiet: boolean) => void): void;
 }
 
 /** The owner's side of the table (the design note's second list). */
@@ -108,14 +140,15 @@ export class DirectSends {
   private readonly offered = new Map<number, { socket: SendableSocket; writes: number; shut: boolean }>();
   private closed = false;
 
-  constructor(readonly table: Int32Array) {}
+  /** `look`: takes every processor's queue soon (a microtask), the owner's half of quiet reads. */
+  constructor(readonly table: Int32Array, private readonly look: () => void = () => {}) {}
 
   /** Sends processors made (all or part of a write). */
   get sent(): number { return Atomics.load(this.table, SENT); }
 
   /** Offers `socket` (file descriptor `osFd` in this process) as weft descriptor `fd`; hooks its _destroy
-   *  so that its file descriptor is not closed while a processor sends. */
-  offer(fd: number, socket: SendableSocket, osFd: number): void {
+   *  so that its file descriptor is not closed while a processor sends. `reads`: its reads may go quietly. */
+  offer(fd: number, socket: SendableSocket, osFd: number, reads?: QuietSource): void {
     if (this.closed || fd < 0 || fd >= this.table[SLOTS] || !(osFd >= 0)) return;
     const entry = { socket, writes: 0, shut: false };
     this.offered.set(fd, entry);
@@ -124,8 +157,18 @@ export class DirectSends {
       this.withdraw(fd, socket);
       this.afterSenders(fd, () => destroy.call(socket, error, callback));
     };
-    Atomics.store(this.table, FIRST + 2 * fd, osFd);
-    Atomics.or(this.table, FIRST + 2 * fd + 1, OPEN);
+    Atomics.store(this.table, slotAt(fd) + OS_FD, osFd);
+    Atomics.or(this.table, slotAt(fd) + GATE, OPEN);
+    reads?.watchQuiet((quiet) => {
+      if (this.offered.get(fd) !== entry) return;           // withdrawn (the number may be reused)
+      if (quiet) Atomics.store(this.table, slotAt(fd) + QUIET, 1);
+      else this.unquiet(fd);
+    });
+  }
+
+  /** Quiet reads, the owner's half: a read of `fd` would no longer wait; reads queued quietly are taken. */
+  private unquiet(fd: number): void {
+    if (Atomics.exchange(this.table, slotAt(fd) + QUIET, 0) === 1) this.look();
   }
 
   /** The owner is about to write to descriptor `fd` through Node: processors stop sending until it is
@@ -134,7 +177,7 @@ export class DirectSends {
     const entry = this.offered.get(fd);
     if (!entry) return false;
     entry.writes++;
-    Atomics.and(this.table, FIRST + 2 * fd + 1, ~OPEN);
+    Atomics.and(this.table, slotAt(fd) + GATE, ~OPEN);
     return true;
   }
 
@@ -145,7 +188,7 @@ export class DirectSends {
     if (!entry || entry.socket !== socket) return;          // closed meanwhile (the number may be reused)
     entry.writes--;
     if (entry.writes === 0 && !entry.shut && !socket.destroyed && socket.writableLength === 0 && !this.closed) {
-      Atomics.or(this.table, FIRST + 2 * fd + 1, OPEN);
+      Atomics.or(this.table, slotAt(fd) + GATE, OPEN);
     }
   }
 
@@ -154,7 +197,7 @@ export class DirectSends {
     const entry = this.offered.get(fd);
     if (!entry) return;
     entry.shut = true;
-    Atomics.and(this.table, FIRST + 2 * fd + 1, ~OPEN);
+    Atomics.and(this.table, slotAt(fd) + GATE, ~OPEN);
   }
 
   /** `socket` leaves descriptor `fd` (closed, or being destroyed): no more sends. */
@@ -162,20 +205,25 @@ export class DirectSends {
     const entry = this.offered.get(fd);
     if (!entry || entry.socket !== socket) return;
     this.offered.delete(fd);
-    Atomics.and(this.table, FIRST + 2 * fd + 1, ~OPEN);
-    Atomics.store(this.table, FIRST + 2 * fd, -1);
+    Atomics.and(this.table, slotAt(fd) + GATE, ~OPEN);
+    Atomics.store(this.table, slotAt(fd) + OS_FD, -1);
+    this.unquiet(fd);
   }
 
   /** Runs `then` once no processor is in step 2 on `fd` (at once, nearly always). */
   private afterSenders(fd: number, then: () => void): void {
-    if (this.closed || (Atomics.load(this.table, FIRST + 2 * fd + 1) & USERS) === 0) { then(); return; }
+    if (this.closed || (Atomics.load(this.table, slotAt(fd) + GATE) & USERS) === 0) { then(); return; }
     setTimeout(() => this.afterSenders(fd, then), 0);
   }
 
-  /** The run ended: its processors are gone, so nobody sends; closes wait for nobody. */
+  /** No more sends and no quiet reads: the run ended (its processors are gone, so closes wait for
+   *  nobody), or a fork gave the program a descriptor table of its own (shared-io.ts, forkTable). */
   close(): void {
     this.closed = true;
-    for (const [fd] of this.offered) Atomics.and(this.table, FIRST + 2 * fd + 1, ~OPEN);
+    for (const [fd] of this.offered) {
+      Atomics.and(this.table, slotAt(fd) + GATE, ~OPEN);
+      this.unquiet(fd);
+    }
     this.offered.clear();
   }
 }

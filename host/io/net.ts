@@ -255,7 +255,7 @@ export class NetOps {
       ? { kind: "socket", where: "here", conn: x }
       : { kind: "server", where: "here", listener: x };
     const fd = this.io.table.add(r);
-    if (x instanceof Conn && this.sends) this.sends.offer(fd, x.socket, osFdOf(x.socket));
+    if (x instanceof Conn && this.sends) this.sends.offer(fd, x.socket, osFdOf(x.socket), x);
     return fd;
   }
 

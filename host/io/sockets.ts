@@ -51,19 +51,23 @@ export class Conn {
   private writers: ((failure: number) => void)[] = [];
   /** Whether this Conn takes the socket's chunks at its push (file note, "Reading under the stream"). */
   readonly readsUnderStream: boolean;
+  /** Quiet reads (direct.ts): told whether a read would wait, at every change. */
+  private quietWatcher: ((quiet: boolean) => void) | null = null;
+  private toldQuiet = false;
 
   constructor(readonly socket: net.Socket, private readonly registry: Registry) {
     registry.add(this);
     socket.setNoDelay(true);
     this.readsUnderStream = takeReads(socket, (chunk) => this.received(chunk));
     socket.on("data", (chunk: Buffer) => this.received(chunk));   // flowing, for 'end'; chunks only without takeReads
-    socket.on("end", () => { this.ended = true; this.wakeReaders(); });
-    socket.on("error", (e) => { this.error = errnoOf(e); this.wakeAll(); });
+    socket.on("end", () => { this.ended = true; this.tellQuiet(); this.wakeReaders(); });
+    socket.on("error", (e) => { this.error = errnoOf(e); this.tellQuiet(); this.wakeAll(); });
     socket.on("drain", () => this.wakeWriters());
     socket.on("close", () => {
       this.ended = true;
       this.writeShut = true;
       this.registry.delete(this);
+      this.tellQuiet();
       this.wakeAll();
     });
   }
@@ -82,6 +86,14 @@ export class Conn {
   }
 
   whenReadable(reader: Reader): void { this.readers.push(reader); }
+
+  /** `tell` hears now and at every change whether a read would wait: nothing unread, no end of stream, no
+   *  error, not closed (direct.ts, "Quiet reads"). */
+  watchQuiet(tell: (quiet: boolean) => void): void {
+    this.quietWatcher = tell;
+    this.toldQuiet = false;
+    this.tellQuiet();
+  }
   /** A read that waits no more (a signal interrupted it: host.ts, Cancels). */
   forget(reader: Reader): void { this.readers.remove(reader); }
 
@@ -104,6 +116,7 @@ export class Conn {
     if (how !== SHUT_WR) {                         // later data is dropped, reads see end of stream
       this.ended = true;
       this.drop();
+      this.tellQuiet();
       this.wakeReaders();
     }
     if (how !== SHUT_RD && !this.writeShut) { this.writeShut = true; this.socket.end(); }
@@ -115,6 +128,7 @@ export class Conn {
     this.closed = true;
     this.writeShut = true;
     this.drop();
+    this.tellQuiet();
     this.wakeAll();
     const s = this.socket;
     if (s.destroyed) return;
@@ -134,6 +148,7 @@ export class Conn {
     if (this.ended || this.closed) return true;    // after SHUT_RD or close: dropped
     this.chunks.push(chunk);
     this.queued += chunk.length;
+    this.tellQuiet();
     this.wakeReaders();
     if (this.queued <= PAUSE_AT || this.paused) return !this.paused;
     this.paused = true;
@@ -154,6 +169,7 @@ export class Conn {
     }
     this.queued -= n;
     if (this.paused && this.queued <= PAUSE_AT) this.resume();
+    this.tellQuiet();
     return n;
   }
 
@@ -170,6 +186,14 @@ export class Conn {
     this.paused = false;
     if (!this.readsUnderStream) this.socket.resume();
     else if (!this.socket.destroyed) this.socket._read(PAUSE_AT);   // starts the handle unless it reads
+  }
+
+  private tellQuiet(): void {
+    if (!this.quietWatcher) return;
+    const quiet = this.queued === 0 && !this.ended && !this.error && !this.closed;
+    if (quiet === this.toldQuiet) return;
+    this.toldQuiet = quiet;
+    this.quietWatcher(quiet);
   }
 
   private wakeReaders(): void {

@@ -46,7 +46,9 @@
 //   0. a write to a socket the owner offered for direct sends is made here, and answered at once unless
 //      the kernel took only part of it (host/io/direct.ts); the rest goes on as any call;
 //   1. store the request's address at tail, then store tail + 1 (a full queue: wait for the owner);
-//   2. if the owner's asleep word is 1 and this processor exchanges it to 0: bump the doorbell and notify;
+//   2. if the owner's asleep word is 1 and this processor exchanges it to 0: bump the doorbell and notify —
+//      but for a read of a socket the owner says is quiet, which it takes when the socket's state changes
+//      (host/io/direct.ts, "Quiet reads");
 //   3. async or offload mode: return PENDING (the thread parks; sys/io.ts). Blocking mode: wait on
 //      `answered` until the owner sets it, and return DONE: only this processor stalls.
 // The owner (IoOwner.serve): take every queued entry and submit it; let the event loop run
@@ -86,7 +88,7 @@ import { PENDING, type IoContext, type IoHost } from "../io/host.js";
 import { WebIo } from "../io/web.js";
 import { IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT } from "../abi.js";
 import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletion, pushCompletions } from "./requests.js";
-import { trySend, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
+import { trySend, quietWord, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
 import { readUtf16 } from "./tables.js";
 import { MemoryView } from "../io/view.js";
 import { ProcessIo } from "./process-io.js";
@@ -162,7 +164,7 @@ export class IoClient {
     if (Atomics.load(s, q + RING) !== ring) Atomics.store(s, q + RING, ring);
     const blocking = requestMode(this.memory, addr, this.fallback) === "blocking";
     if (blocking) Atomics.store(s, q + ANSWERED, 0);
-    this.enqueue(addr, sent);
+    this.enqueue(addr, sent, this.direct && !blocking ? quietWord(this.direct.table, this.memory, addr) : -1);
     if (!blocking) return SUBMIT_PENDING;
     while (Atomics.load(s, q + ANSWERED) === 0) Atomics.wait(s, q + ANSWERED, 0);
     return SUBMIT_DONE;
@@ -170,10 +172,10 @@ export class IoClient {
 
   /** IO_OP_CANCEL: asks the owner to interrupt request `addr` if it still waits (any processor may ask:
    *  the owner knows whose it is). */
-  cancel(addr: number): void { this.enqueue(addr, -1); }
+  cancel(addr: number): void { this.enqueue(addr, -1, -1); }
 
-  /** Steps 1 and 2. */
-  private enqueue(addr: number, sent: number): void {
+  /** Steps 1 and 2 (`quiet`: a read's word in the direct-send table, or -1). */
+  private enqueue(addr: number, sent: number, quiet: number): void {
     const s = this.shared, q = this.queue, capacity = s[CAPACITY];
     const tail = Atomics.load(s, q + TAIL);
     for (let head = Atomics.load(s, q + HEAD); ((tail - head) | 0) >= capacity; head = Atomics.load(s, q + HEAD)) {
@@ -184,6 +186,7 @@ export class IoClient {
     Atomics.store(s, at, addr);
     Atomics.store(s, at + 1, sent);
     Atomics.store(s, q + TAIL, (tail + 1) | 0);
+    if (quiet >= 0 && Atomics.load(this.direct!.table, quiet) === 1) return;
     this.ring();
   }
 
@@ -249,7 +252,7 @@ export class IoOwner {
     this.io = options.calls?.table.length ? new HostCalls(io, options.calls.table, options.calls.imports) : io;
     this.ioMode = options.ioMode ?? "async";
     this.processes = options.processes;
-    const sends = new DirectSends(makeDirectTable());
+    const sends = new DirectSends(makeDirectTable(), () => this.kick());
     this.sends = this.io.offerSends?.(sends) ? sends : undefined;
     this.ctx = {
       cancels: this.cancels,
@@ -265,7 +268,8 @@ export class IoOwner {
     if (!this.needsSignal) this.serving ??= this.serve();
   }
 
-  /** A processor rang (message path): take what is queued. */
+  /** A processor rang (message path), or a socket is no longer quiet (direct.ts): takes what is queued,
+   *  after the event being handled (a microtask). */
   kick(): void {
     if (this.kicked || this.closed) return;
     this.kicked = true;
