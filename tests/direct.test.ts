@@ -178,11 +178,13 @@ describe("quiet reads", () => {
     return { table, sends, socket, tell: (q: boolean) => reads.told.tell(q), looks: () => looks };
   }
 
-  it("a read of a slot has its quiet word to look at; nothing else has", () => {
+  it("a read of a slot that could wait has its quiet word to look at; nothing else has", () => {
     const table = makeDirectTable(8);
     expect(quietWord(table, request({ op: OP.read }), ADDR)).toBe(QUIET(3));
     expect(quietWord(table, request({ op: OP.read, fd: 7 }), ADDR)).toBe(QUIET(7));
-    for (const memory of [request(), request({ op: OP.read, fd: 8 }), request({ op: OP.read, fd: -1 }), request({ op: OP.close })]) {
+    const outside = request({ op: OP.read, len: 1 << 20 });         // a buffer past memory's end: EIO at once
+    for (const memory of [request(), request({ op: OP.read, fd: 8 }), request({ op: OP.read, fd: -1 }), request({ op: OP.close }),
+      request({ op: OP.read, len: 0 }), outside]) {
       expect(quietWord(table, memory, ADDR)).toBe(-1);
     }
   });

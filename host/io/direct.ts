@@ -113,12 +113,16 @@ export function trySend(table: Int32Array, memory: MemoryView, addr: number, sen
 }
 
 /** Quiet reads, the processor's half: the word to load after queuing the request at `addr` (whose mode is
- *  not blocking) — if it holds 1, the owner needs no ring — or -1 where the request is no read of a slot. */
+ *  not blocking) — if it holds 1, the owner needs no ring — or -1 where the request is no read of a slot
+ *  that could wait: a read of 0 bytes, or into a buffer outside memory, is answered at once (0, EIO). */
 export function quietWord(table: Int32Array, memory: MemoryView, addr: number): number {
   const record = memory.reach(addr + REQUEST.size).i32, at = addr >>> 2;
   if (record[at + (REQUEST.op >> 2)] !== OP.read) return -1;
-  const fd = record[at + (REQUEST.fd >> 2)];
-  return fd >= 0 && fd < table[SLOTS] ? slotAt(fd) + QUIET : -1;
+  const fd = record[at + (REQUEST.fd >> 2)], len = record[at + (REQUEST.len >> 2)] >>> 0;
+  if (fd < 0 || fd >= table[SLOTS] || len === 0) return -1;
+  try { memory.bytes(record[at + (REQUEST.ptr >> 2)] >>> 0, len); }
+  catch { return -1; }
+  return slotAt(fd) + QUIET;
 }
 
 /** What the owner needs of a socket (Node's net.Socket, narrowed). */
