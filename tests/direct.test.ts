@@ -39,9 +39,9 @@ function fakeSocket() {
 /** A system call that takes up to `take` bytes each time (or fails with `errno`), recording what it got. */
 function fakeSend(take: number, errno = 0) {
   const calls: { osFd: number; bytes: number[] }[] = [];
-  const sendTo = (osFd: number, bytes: Uint8Array) => {
-    calls.push({ osFd, bytes: [...bytes] });
-    return errno ? -errno : Math.min(take, bytes.length);
+  const sendTo = (osFd: number, memory: Uint8Array, offset: number, length: number) => {
+    calls.push({ osFd, bytes: [...memory.subarray(offset, offset + length)] });
+    return errno ? -errno : Math.min(take, length);
   };
   return { calls, sendTo };
 }

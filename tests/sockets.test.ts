@@ -1,7 +1,8 @@
-// A connection as Node's I/O host holds it (host/io/sockets.ts, Conn), without a program: chunks taken at
-// the socket's push, under its Readable state, in order and whole across a pause; the end of the stream and
-// a reset still reach it; and whether a read would wait, as quiet reads are told it (host/io/direct.ts). Runs on every Node line (scripts/node-lines.js): where Node's read callback hands
-// its chunks, and in what buffers, is Node's own business (a view of a pooled buffer on 24 and later).
+// A connection as Node's I/O host holds it (host/io/sockets.ts, Conn), without a program: chunks taken under
+// the socket's Readable state, read into the thread's one buffer, in order and whole across a pause and
+// across connections; the end of the stream and a reset still reach it; and whether a read would wait, as
+// quiet reads are told it (host/io/direct.ts). Runs on every Node line (scripts/node-lines.js): the fields
+// the one buffer is set through are Node's own (the socket's onread option), so each line is asked.
 import { afterEach, describe, expect, it } from "vitest";
 import net from "node:net";
 import { Conn, type Reader, type Registry } from "../host/io/sockets";
@@ -46,9 +47,25 @@ function pattern(n: number): Uint8Array {
 }
 
 describe("a connection of Node's I/O host", () => {
-  it("takes the chunks the socket reads at its push on this Node", async () => {
+  it("takes the chunks the socket reads at its push on this Node, read into the thread's one buffer", async () => {
     const { conn } = await pair();
     expect(conn.readsUnderStream).toBe(true);
+    expect(conn.readsIntoOneBuffer).toBe(true);
+  });
+
+  it("keeps each connection's unread bytes its own while every socket reads into one buffer", async () => {
+    const pairs = [await pair(), await pair(), await pair()];
+    const texts = ["first connection", "second", "third and last"];
+    // Nobody reads: each Conn keeps what came (told: a read would not wait), while the buffer under it
+    // is read into again for the next connection.
+    const came = pairs.map(({ conn }) => new Promise<void>((resolve) => conn.watchQuiet((quiet) => { if (!quiet) resolve(); })));
+    pairs.forEach(({ client }, i) => client.write(texts[i]));
+    await Promise.all(came);
+    for (const [i, { conn }] of pairs.entries()) {
+      const { result, bytes } = await readOnce(conn, 64);
+      expect(result).toBe(texts[i].length);
+      expect(Buffer.from(bytes).toString()).toBe(texts[i]);
+    }
   });
 
   it("delivers 16 MiB in order and whole, written while nobody read (the socket pauses and resumes)", async () => {

@@ -66,9 +66,10 @@ const slotAt = (fd: number) => FIRST + SLOT * fd;
  *  owner. Not configurable. */
 export const DIRECT_SLOTS: number = 4096;
 
-/** A processor's system call: writes `bytes` to file descriptor `osFd`; the bytes written, or a negated
- *  errno (-EAGAIN when the kernel's buffer is full). */
-export type SendTo = (osFd: number, bytes: Uint8Array) => number;
+/** A processor's system call: writes the `length` bytes at `offset` of `memory` (the module's memory, no
+ *  view made for each send) to file descriptor `osFd`; the bytes written, or a negated errno (-EAGAIN when
+ *  the kernel's buffer is full). */
+export type SendTo = (osFd: number, memory: Uint8Array, offset: number, length: number) => number;
 
 /** An empty table for `slots` descriptors. */
 export function makeDirectTable(slots = DIRECT_SLOTS): Int32Array {
@@ -94,15 +95,14 @@ export function trySend(table: Int32Array, memory: MemoryView, addr: number, sen
   if (record[at + (REQUEST.flags >> 2)] & FLAG_UTF16) return LEFT;
   const fd = record[at + (REQUEST.fd >> 2)], len = record[at + (REQUEST.len >> 2)] >>> 0;
   if (fd < 0 || fd >= table[SLOTS] || len === 0) return LEFT;
-  let bytes: Uint8Array;
-  try { bytes = memory.bytes(record[at + (REQUEST.ptr >> 2)] >>> 0, len); }
-  catch { return LEFT; }                              // not in memory: the owner fails the call (EIO), as N:1 does
+  const ptr = record[at + (REQUEST.ptr >> 2)] >>> 0;
+  if (!memory.holds(ptr, len)) return LEFT;           // not in memory: the owner fails the call (EIO), as N:1 does
   const gate = slotAt(fd) + GATE;
   if ((Atomics.add(table, gate, 1) & OPEN) === 0) { Atomics.sub(table, gate, 1); return LEFT; }
   let sent: number;
   try {
     const osFd = Atomics.load(table, slotAt(fd) + OS_FD);
-    sent = osFd < 0 ? 0 : sendTo(osFd, bytes);
+    sent = osFd < 0 ? 0 : sendTo(osFd, memory.u8, ptr, len);
   } finally {
     Atomics.sub(table, gate, 1);
   }
@@ -120,9 +120,7 @@ export function quietWord(table: Int32Array, memory: MemoryView, addr: number): 
   if (record[at + (REQUEST.op >> 2)] !== OP.read) return -1;
   const fd = record[at + (REQUEST.fd >> 2)], len = record[at + (REQUEST.len >> 2)] >>> 0;
   if (fd < 0 || fd >= table[SLOTS] || len === 0) return -1;
-  try { memory.bytes(record[at + (REQUEST.ptr >> 2)] >>> 0, len); }
-  catch { return -1; }
-  return slotAt(fd) + QUIET;
+  return memory.holds(record[at + (REQUEST.ptr >> 2)] >>> 0, len) ? slotAt(fd) + QUIET : -1;
 }
 
 /** What the owner needs of a socket (Node's net.Socket, narrowed). */

@@ -13,8 +13,20 @@
 // With the changes beside it (net.ts's SocketRead, host.ts's ByRequest), the I/O owner's JavaScript
 // allocation in the HTTP server on processors went from ~2.6 KB to ~1 KB a request (README,
 // http_mn_vs_node). The chunk Node hands over is a view of its own making: on
-// Node 24 and later the buffer under it is a pool, read at an offset (so the handle's onread, one level
-// lower, cannot be taken over without Node's internal state).
+// Node 24 and later the buffer under it is a pool, read at an offset.
+//
+// One read buffer. Below that, Node 20 and 22 allocate each read's buffer anew (64 KiB from malloc, cut to
+// what came, wrapped in an ArrayBuffer that V8 frees later): in perf of the HTTP server on processors, ~8% of
+// the I/O owner's samples. Node's `onread` option (net.Socket's constructor: the handle reads into a buffer
+// given once, and a callback gets the count) does without, but an accepted socket is constructed by Node's
+// server, which takes no such option. So the Conn sets the same three fields the constructor sets for it
+// (the socket's own symbols kBuffer, kBufferCb and kBufferGen, found by their description, each null on a
+// socket made without it) and calls the handle's useUserBuffer, as the constructor then does — on every
+// Node line from 20 to 26 (tests/sockets.test.ts asserts it on each); where any of it is missing, the Conn
+// takes chunks at push as above. Every socket of a thread reads into the same buffer (reads are
+// synchronous callbacks of one event loop): the view a Conn gets is lent, copied at once into the read
+// that waits, and whatever is left unread is copied before the callback returns. The owner's CPU per
+// request fell ~7% (README, http_mn_vs_node).
 
 import net from "node:net";
 import { ERRNO, errnoOf } from "./abi.js";
@@ -51,6 +63,8 @@ export class Conn {
   private writers: ((failure: number) => void)[] = [];
   /** Whether this Conn takes the socket's chunks at its push (file note, "Reading under the stream"). */
   readonly readsUnderStream: boolean;
+  /** Whether the socket reads into the thread's one buffer (file note, "One read buffer"). */
+  readonly readsIntoOneBuffer: boolean;
   /** Quiet reads (direct.ts): told whether a read would wait, at every change. */
   private quietWatcher: ((quiet: boolean) => void) | null = null;
   private toldQuiet = false;
@@ -58,7 +72,8 @@ export class Conn {
   constructor(readonly socket: net.Socket, private readonly registry: Registry) {
     registry.add(this);
     socket.setNoDelay(true);
-    this.readsUnderStream = takeReads(socket, (chunk) => this.received(chunk));
+    this.readsIntoOneBuffer = readIntoOne(socket, (chunk) => this.received(chunk, true));
+    this.readsUnderStream = this.readsIntoOneBuffer || takeReads(socket, (chunk) => this.received(chunk));
     socket.on("data", (chunk: Buffer) => this.received(chunk));   // flowing, for 'end'; chunks only without takeReads
     socket.on("end", () => { this.ended = true; this.tellQuiet(); this.wakeReaders(); });
     socket.on("error", (e) => { this.error = errnoOf(e); this.tellQuiet(); this.wakeAll(); });
@@ -143,13 +158,15 @@ export class Conn {
     this.socket.destroy();
   }
 
-  /** A chunk the socket read; false: stop reading (past PAUSE_AT: takeReads's caller stops the handle). */
-  private received(chunk: Uint8Array): boolean {
+  /** A chunk the socket read (`lent`: a view of the one read buffer, copied if kept); false: stop reading
+   *  (past PAUSE_AT: Node's read callback stops the handle). */
+  private received(chunk: Uint8Array, lent = false): boolean {
     if (this.ended || this.closed) return true;    // after SHUT_RD or close: dropped
     this.chunks.push(chunk);
     this.queued += chunk.length;
     this.tellQuiet();
     this.wakeReaders();
+    if (lent) this.chunks.replace(chunk, () => chunk.slice());
     if (this.queued <= PAUSE_AT || this.paused) return !this.paused;
     this.paused = true;
     if (!this.readsUnderStream) this.socket.pause();
@@ -225,6 +242,12 @@ class Queue<T> {
 
   shift(): void { this.first = this.rest.length ? this.rest.shift() : undefined; }
 
+  /** Puts `make()` in the place of `item`, if the queue holds it (as its last). */
+  replace(item: T, make: () => T): void {
+    if (this.first === item) this.first = make();
+    else if (this.rest.length && this.rest[this.rest.length - 1] === item) this.rest[this.rest.length - 1] = make();
+  }
+
   remove(item: T): void {
     if (this.first === item) this.shift(); else this.rest = this.rest.filter((x) => x !== item);
   }
@@ -238,6 +261,26 @@ function takeReads(socket: net.Socket, received: (chunk: Uint8Array) => boolean)
   socket.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
     return chunk instanceof Uint8Array ? received(chunk) : push.call(this, chunk, encoding);
   };
+  return true;
+}
+
+/** The one buffer every socket of this thread reads into (file note, "One read buffer"): made at the
+ *  first connection. */
+let readBuffer: Uint8Array | null = null;
+
+/** Has the socket's handle read into readBuffer and hand each read's bytes, a view that is only lent, to
+ *  `received` (whose answer says whether to go on reading); false where the socket is not shaped so. */
+function readIntoOne(socket: net.Socket, received: (chunk: Uint8Array) => boolean): boolean {
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } })._handle;
+  if (typeof handle?.useUserBuffer !== "function") return false;
+  const own = Object.getOwnPropertySymbols(socket);
+  const [buffer, callback, generator] = ["kBuffer", "kBufferCb", "kBufferGen"].map((d) => own.find((s) => s.description === d));
+  const fields = socket as unknown as Record<symbol, unknown>;
+  if (!buffer || !callback || !generator || fields[buffer] !== null || fields[generator] !== null) return false;
+  readBuffer ??= new Uint8Array(PAUSE_AT);
+  fields[buffer] = readBuffer;
+  fields[callback] = (n: number) => received(readBuffer!.subarray(0, n));
+  handle.useUserBuffer(readBuffer);
   return true;
 }
 

@@ -39,11 +39,14 @@ export class MemoryView {
   /** `len` bytes at `ptr`, a view (not a copy). A buffer a program names by address (writeFrom,
    *  readInto) may lie outside memory: the RangeError says where it is. */
   bytes(ptr: number, len: number): Uint8Array {
-    if (!(ptr >= 0 && len >= 0 && this.covers(ptr + len))) {
+    if (!this.holds(ptr, len)) {
       throw new RangeError(`the buffer of ${len} bytes at 0x${ptr.toString(16)} is not in memory (${this.u8.length} bytes)`);
     }
     return new Uint8Array(this.u8.buffer, ptr, len);
   }
+
+  /** Whether the `len` bytes at `ptr` are in memory; after it, they are in `u8` (no view made). */
+  holds(ptr: number, len: number): boolean { return ptr >= 0 && len >= 0 && this.covers(ptr + len); }
 
   /** Whether bytes [0, end) are in the views, after making them again if they may be stale. */
   private covers(end: number): boolean {

@@ -6,8 +6,8 @@ import { runProcessor, type ProcessorData } from "./processor.js";
 import { errnoOf } from "../kernel/shared-io.js";
 
 /** Direct sends (host/io/direct.ts): one write(2) to a socket the I/O owner offered. */
-function sendTo(osFd: number, bytes: Uint8Array): number {
-  try { return writeSync(osFd, bytes); } catch (e) { return errnoOf(e); }
+function sendTo(osFd: number, memory: Uint8Array, offset: number, length: number): number {
+  try { return writeSync(osFd, memory, offset, length); } catch (e) { return errnoOf(e); }
 }
 
 void runProcessor(workerData as ProcessorData, (message) => parentPort!.postMessage(message), sendTo,
