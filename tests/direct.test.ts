@@ -153,6 +153,20 @@ describe("the owner's side (DirectSends)", () => {
     expect(socket.destroys).toBe(1);
   });
 
+  it("a socket destroyed while a processor sends stops reading at once; one destroyed with nobody sending is destroyed at once", () => {
+    const { table, socket } = offered();
+    const reads: string[] = [];
+    socket._handle = { reading: true, readStop: () => { reads.push("stop"); return 0; } };
+    Atomics.add(table, GATE(3), 1);
+    socket._destroy(null, () => {});
+    expect({ reads, reading: socket._handle?.reading, destroys: socket.destroys }).toEqual({ reads: ["stop"], reading: false, destroys: 0 });
+    Atomics.sub(table, GATE(3), 1);
+    const other = offered();
+    other.socket._handle = { reading: true, readStop: () => { reads.push("other stop"); return 0; } };
+    other.socket._destroy(null, () => {});
+    expect({ reads, destroys: other.socket.destroys }).toEqual({ reads: ["stop"], destroys: 1 });   // Node's own _destroy closes it
+  });
+
   it("once the run ended, destroys wait for nobody", () => {
     const { table, sends, socket } = offered();
     Atomics.add(table, GATE(3), 1);                                     // a processor that was stopped mid-send

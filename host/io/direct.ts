@@ -36,7 +36,8 @@
 //   - before the socket's file descriptor is closed — the program's close, shutdown, an error or the end
 //     of the connection, which all pass through the socket's _destroy — OPEN is cleared and the close
 //     waits until no processor is sending (step 2 is one system call). Without that, a sender could write
-//     to a number the kernel had already given to a new connection.
+//     to a number the kernel had already given to a new connection. Meanwhile the socket's handle reads
+//     no more: it is destroyed, and Node's read callback throws at bytes for a destroyed socket.
 //   - shutdown clears OPEN for good: later writes reach the owner and fail with EPIPE, as in N:1.
 // Two threads writing one socket at once may see their bytes interleave where one send was partial: as
 // with POSIX stream sockets, concurrent writers must take turns themselves.
@@ -123,11 +124,20 @@ export function quietWord(table: Int32Array, memory: MemoryView, addr: number): 
   return memory.holds(record[at + (REQUEST.ptr >> 2)] >>> 0, len) ? slotAt(fd) + QUIET : -1;
 }
 
-/** What the owner needs of a socket (Node's net.Socket, narrowed). */
+/** What the owner needs of a socket (Node's net.Socket, narrowed; `_handle` is its libuv stream). */
 export interface SendableSocket {
   readonly writableLength: number;
   readonly destroyed: boolean;
   _destroy(error: Error | null, callback: (error?: Error | null) => void): void;
+  _handle?: { reading?: boolean; readStop?(): number } | null;
+}
+
+/** Stops the socket's handle reading, as Node's own read callback does when a stream wants no more. */
+function stopReading(socket: SendableSocket): void {
+  const handle = socket._handle;
+  if (!handle || typeof handle.readStop !== "function") return;
+  handle.reading = false;
+  handle.readStop();
 }
 
 /** What the owner needs of a connection for quiet reads: `tell` hears at once and at every change whether
@@ -157,6 +167,12 @@ export class DirectSends {
     const destroy = socket._destroy;
     socket._destroy = (error, callback) => {
       this.withdraw(fd, socket);
+      if (!this.sending(fd)) { destroy.call(socket, error, callback); return; }
+      // Destroyed, its handle open until the send ends: a read must not come meanwhile (Node's read
+      // callback throws at bytes for a destroyed socket, and the owner's process goes with it: a server
+      // that closes a connection its client already sent more on). The number may already be another
+      // socket's, and its sends be the ones waited for.
+      stopReading(socket);
       this.afterSenders(fd, () => destroy.call(socket, error, callback));
     };
     Atomics.store(this.table, slotAt(fd) + OS_FD, osFd);
@@ -212,9 +228,14 @@ export class DirectSends {
     this.unquiet(fd);
   }
 
-  /** Runs `then` once no processor is in step 2 on `fd` (at once, nearly always). */
+  /** Whether a processor may be in step 2 on `fd` (never once the run ended: its processors are gone). */
+  private sending(fd: number): boolean {
+    return !this.closed && (Atomics.load(this.table, slotAt(fd) + GATE) & USERS) !== 0;
+  }
+
+  /** Runs `then` once no processor is in step 2 on `fd`. */
   private afterSenders(fd: number, then: () => void): void {
-    if (this.closed || (Atomics.load(this.table, slotAt(fd) + GATE) & USERS) === 0) { then(); return; }
+    if (!this.sending(fd)) { then(); return; }
     setTimeout(() => this.afterSenders(fd, then), 0);
   }
 
