@@ -4,17 +4,10 @@
 // reading what else comes. Prints `served=` (connections answered) and `error=` (the first failure, or
 // none). On processors the answers are sent by the processors themselves (host/io/direct.ts), and a
 // closed connection's number is soon another's.
-import { listen, accept, read, write, close, localAddress, spawn, detach, print, errnoName, WaitGroup } from "weft";
+import { read, write, close, print } from "weft";
+import { cell, fail, firstFailure, served, serveMany } from "./lib/many";
 
 const CONNECTIONS = 3000;
-
-const cell = memory.data(16);           // 0: served, 8: failed (atomic: threads run on any processor)
-let firstError = "none";
-const done = new WaitGroup();
-
-function fail(what: string, n: i32): void {
-  if (atomic.add<i32>(cell + 8, 1) == 0) firstError = what + " " + errnoName(-n);
-}
 
 function serve(fd: usize): i32 {
   let buffer = new Uint8Array(64);
@@ -26,23 +19,13 @@ function serve(fd: usize): i32 {
     else atomic.add<i32>(cell, 1);
   }
   close(<i32>fd);
-  done.done();
+  served();
   return 0;
 }
 
 export function main(): i32 {
-  let listener = listen("127.0.0.1:0", 1024);
-  if (listener < 0) { print("error=listen " + errnoName(-listener)); return 1; }
-  print("listening=" + localAddress(listener)!);
-  done.add(CONNECTIONS);
-  for (let i = 0; i < CONNECTIONS; i++) {
-    let fd = accept(listener);
-    if (fd < 0) { fail("accept", fd); done.done(); continue; }
-    detach(spawn(serve, <usize>fd));
-  }
-  done.wait();
-  close(listener);
+  if (serveMany(CONNECTIONS, serve) != 0) return 1;
   print("served=" + atomic.load<i32>(cell).toString());
-  print("error=" + firstError);
+  print("error=" + firstFailure());
   return 0;
 }

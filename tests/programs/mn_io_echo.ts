@@ -2,18 +2,11 @@
 // `listening=<host:port>`, accepts CONNECTIONS connections, each served by a thread of its own that
 // echoes what it reads until end of stream, then closes. Prints `served=` (connections served to their
 // end), `bytes=` (echoed in all) and `error=` (the first failure, or none).
-import { listen, accept, readInto, writeFrom, close, localAddress, spawn, detach, print, errnoName, WaitGroup } from "weft";
+import { readInto, writeFrom, close, print } from "weft";
+import { cell, fail, firstFailure, served, serveMany } from "./lib/many";
 
 const CONNECTIONS = 1000;
 const BUFFER: u32 = 16 << 10;
-
-const cell = memory.data(16);           // 0: served, 4: bytes, 8: failed (atomic: threads run on any processor)
-let firstError = "none";
-const done = new WaitGroup();
-
-function fail(what: string, n: i32): void {
-  if (atomic.add<i32>(cell + 8, 1) == 0) firstError = what + " " + errnoName(-n);
-}
 
 function serve(fd: usize): i32 {
   let buffer = heap.alloc(BUFFER);
@@ -32,24 +25,14 @@ function serve(fd: usize): i32 {
   close(<i32>fd);
   heap.free(buffer);
   atomic.add<i32>(cell, 1);
-  done.done();
+  served();
   return 0;
 }
 
 export function main(): i32 {
-  let listener = listen("127.0.0.1:0", 1024);
-  if (listener < 0) { print("error=listen " + errnoName(-listener)); return 1; }
-  print("listening=" + localAddress(listener)!);
-  done.add(CONNECTIONS);
-  for (let i = 0; i < CONNECTIONS; i++) {
-    let fd = accept(listener);
-    if (fd < 0) { fail("accept", fd); done.done(); continue; }
-    detach(spawn(serve, <usize>fd));
-  }
-  done.wait();
-  close(listener);
+  if (serveMany(CONNECTIONS, serve) != 0) return 1;
   print("served=" + atomic.load<i32>(cell).toString());
   print("bytes=" + atomic.load<i32>(cell + 4).toString());
-  print("error=" + firstError);
+  print("error=" + firstFailure());
   return 0;
 }
