@@ -3,8 +3,8 @@
 // collector frees what each request leaves behind. It reads whatever arrived, answers each complete
 // request in it (pipelined requests get their answers in order, in one write), and keeps the incomplete
 // rest for the next read. Request bodies are skipped by their Content-Length; a request that asks to
-// close (Connection: close, or HTTP/1.0) is answered and its connection closed; so is one with a chunked
-// body, whose end this parser does not look for.
+// close (Connection: close, or HTTP/1.0) is answered, with Connection: close, and its connection closed;
+// so is one with a chunked body, whose end this parser does not look for.
 // run: weft run examples/http.ts --allow-listen 127.0.0.1:8080
 //   then: curl http://127.0.0.1:8080/   (bench/http.js measures it against Node's http module)
 import { listen, accept, read, write, close, spawn, detach, print, printError, errnoName } from "weft";
@@ -16,8 +16,12 @@ const BUFFER_BYTES: i32 = 8 << 10;
 /** Answers one write can carry: RESPONSE repeated this many times, made once. */
 const BATCH: i32 = 64;
 
-/** RESPONSE × BATCH, UTF-8; made by main (a shared build runs no top-level code that allocates). */
+/** The answer that ends a connection: says so, and the client sends nothing more on it. */
+const LAST_RESPONSE = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n";
+/** RESPONSE × BATCH, UTF-8, and LAST_RESPONSE; made by main (a shared build runs no top-level code that
+ *  allocates). */
 let responses = new Uint8Array(0);
+let lastResponse = new Uint8Array(0);
 
 function repeated(text: string, times: i32): Uint8Array {
   let one = Uint8Array.wrap(String.UTF8.encode(text));
@@ -95,7 +99,9 @@ class Connection {
     }
     while (ready > 0) {
       let batch = min(ready, BATCH);
-      if (write(this.fd, responses.subarray(0, batch * (responses.length / BATCH))) < 0) return false;
+      let last = this.closing && batch == ready ? 1 : 0;   // the connection's last answer goes alone
+      if (batch > last && write(this.fd, responses.subarray(0, (batch - last) * (responses.length / BATCH))) < 0) return false;
+      if (last && write(this.fd, lastResponse) < 0) return false;
       ready -= batch;
     }
     if (at > 0) {
@@ -120,6 +126,7 @@ function serve(fd: usize): i32 {
 
 export function main(): i32 {
   responses = repeated(RESPONSE, BATCH);
+  lastResponse = repeated(LAST_RESPONSE, 1);
   let listener = listen(ADDRESS);
   if (listener < 0) { printError("http: listen on " + ADDRESS + ": " + errnoName(-listener)); return 1; }
   print("listening on http://" + ADDRESS + "/");
