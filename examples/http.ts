@@ -101,7 +101,7 @@ class Connection {
       let batch = min(ready, BATCH);
       let last = this.closing && batch == ready ? 1 : 0;   // the connection's last answer goes alone
       if (batch > last && write(this.fd, responses.subarray(0, (batch - last) * (responses.length / BATCH))) < 0) return false;
-      if (last && write(this.fd, lastResponse) < 0) return false;
+      if (last > 0 && write(this.fd, lastResponse) < 0) return false;
       ready -= batch;
     }
     if (at > 0) {
