@@ -88,9 +88,9 @@ function cpuSeconds(pid) {
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
 /** wrk on `server` (from startServer), with the server's CPU time per request (µs) and wrk's own. */
-function wrkMeasured(server, seconds) {
+function wrkMeasured(server, seconds, extra = []) {
   const before = cpuSeconds(server.pid);
-  const r = wrk(server.url, seconds);
+  const r = wrk(server.url, seconds, extra);
   const requests = r.rps * seconds;
   return { ...r, cpuPerRequest: (cpuSeconds(server.pid) - before) * 1e6 / requests, wrkCpuPerRequest: r.cpu * 1e6 / requests };
 }
@@ -102,10 +102,10 @@ function ms(value, unit) {
 
 /** One wrk run: requests/s, p99 latency (ms), the errors it saw, and the CPU seconds wrk itself used
  *  (its shell's children's times from /proc, NaN where they cannot be read). */
-function wrk(url, seconds) {
+function wrk(url, seconds, extra = []) {
   // The shell prints its own /proc record after wrk: cutime and cstime are then wrk's.
   const script = `wrk "$@"; status=$?; echo; cat /proc/$$/stat 2>/dev/null; exit $status`;
-  const r = spawnSync("sh", ["-c", script, "sh", "-t1", "-c100", `-d${seconds}s`, "--latency", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  const r = spawnSync("sh", ["-c", script, "sh", "-t1", "-c100", `-d${seconds}s`, "--latency", ...extra, url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
   if (r.status !== 0) throw new Error(`bench http: wrk failed on ${url}: ${r.stderr || r.error?.message || r.status}`);
   const stat = /^\d+ \(sh\) (.*)$/m.exec(r.stdout)?.[1].split(" ");            // fields 3 on
   const cpu = stat ? (Number(stat[13]) + Number(stat[14])) / CLOCK_TICKS : NaN;        // 16, 17: cutime, cstime
@@ -287,6 +287,38 @@ async function serveWeft(wasmFile) {
   });
   console.error(`bench http: the weft server ended: ${result.status} ${result.error ?? ""}`);
   process.exitCode = 1;
+}
+
+/** A connection per request (http_close_mn_vs_n1, no target): examples/http.ts N:1 and on 2
+ *  processors, and Node's http beside them, under `wrk -H "Connection: close"` (every request on a
+ *  connection of its own: accept, read, answer, close), servers one at a time, runs alternating, medians.
+ *  The value is requests/s on 2 processors over N:1; each server's CPU per connection (µs, every thread)
+ *  comes with it. Resolves to the result, or null when wrk is not there. */
+export async function httpCloseBench({ quick = false } = {}) {
+  if (!ensureWrk()) return null;
+  const seconds = quick ? 2 : 5, rounds = quick ? 2 : 3, close = ["-H", "Connection: close"];
+  const { build } = await import("../dist/host/compiler/build.js");
+  const dir = mkdtempSync(path.join(tmpdir(), "weft-bench-http-close-"));
+  const files = { n1: path.join(dir, "http.wasm"), mn: path.join(dir, "http-shared.wasm") };
+  writeFileSync(files.n1, (await build(path.join(ROOT, "examples", "http.ts"))).wasm);
+  writeFileSync(files.mn, (await build(path.join(ROOT, "examples", "http.ts"), { shared: true })).wasm);
+  const servers = { n1: ["--serve-weft", files.n1], mn: ["--serve-weft-mn", files.mn, "2", WEFT_ADDRESS], node: ["--serve-node"] };
+  const runs = { n1: [], mn: [], node: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const key of ["n1", "mn", "node"]) {
+      const server = await startServer(servers[key]);
+      try { wrk(server.url, 1, close); runs[key].push(wrkMeasured(server, seconds, close)); } finally { await server.stop(); }
+    }
+  }
+  const rps = (key) => median(runs[key].map((r) => r.rps));
+  const cpu = (key) => +median(runs[key].map((r) => r.cpuPerRequest)).toFixed(1);
+  const errors = (key) => runs[key].reduce((n, r) => n + r.errors, 0);
+  return {
+    bench: "http_close_mn_vs_n1", value: +(rps("mn") / rps("n1")).toFixed(3), unit: "ratio",
+    n1_rps: Math.round(rps("n1")), mn_rps: Math.round(rps("mn")), node_rps: Math.round(rps("node")),
+    n1_cpu_us_per_connection: cpu("n1"), mn_cpu_us_per_connection: cpu("mn"), node_cpu_us_per_connection: cpu("node"),
+    errors: { n1: errors("n1"), mn: errors("mn"), node: errors("node") }, runs: rounds, seconds, node: process.version,
+  };
 }
 
 /** A shared weft server on `processors` processors, with Node's I/O host granting `address`. */
