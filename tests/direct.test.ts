@@ -9,7 +9,7 @@ import { MemoryView } from "../dist/host/io/view.js";
 import { REQUEST, OP, MODE_ASYNC, MODE_BLOCKING, MODE_OFFLOAD, FLAG_UTF16, ERRNO } from "../dist/host/io/abi.js";
 
 const ADDR = 64, DATA = 256;
-const OS_FD = (fd: number) => 2 + 3 * fd, GATE = (fd: number) => OS_FD(fd) + 1, QUIET = (fd: number) => OS_FD(fd) + 2;
+const OS_FD = (fd: number) => 3 + 3 * fd, GATE = (fd: number) => OS_FD(fd) + 1, QUIET = (fd: number) => OS_FD(fd) + 2;
 const OPEN = 1 << 30;
 
 /** A memory holding one request record at ADDR for a write of `len` bytes (0, 1, 2 ...) at DATA. */

@@ -20,7 +20,8 @@ const scratchDirs: string[] = [];
 
 buildAhead([["mn_io_files.ts", { shared: true }], ["mn_io_files.ts", {}], ["mn_io_stall.ts", { shared: true }],
   ["mn_io_echo.ts", { shared: true }], ["mn_io_sends.ts", { shared: true }], ["mn_io_sends.ts", {}],
-  ["io_bad_buffer.ts", { shared: true }], ["io_bad_buffer.ts", {}], ["mn_io_close_early.ts", { shared: true }]]);
+  ["io_bad_buffer.ts", { shared: true }], ["io_bad_buffer.ts", {}], ["mn_io_close_early.ts", { shared: true }],
+  ["mn_io_ahead.ts", { shared: true }], ["mn_io_ahead.ts", {}]]);
 
 afterAll(() => { for (const d of scratchDirs) rmSync(d, { recursive: true, force: true }); });
 
@@ -249,6 +250,26 @@ describe("writes a processor sends itself (host/io/direct.ts)", () => {
       // The first write to a fresh connection finds the kernel's buffer empty: it is sent directly.
       expect(result.io?.directSends).toBeGreaterThan(0);
       expect(result.io?.ownerCalls).toBeGreaterThan(0);
+    }, TIMEOUT);
+  }
+});
+
+describe("accepts ahead (host/io/ahead.ts)", () => {
+  const GRANTS = { listen: ["127.0.0.1:0"], connect: ["127.0.0.1:*"] };
+  const expected = { each_once: "yes", closed_unaccepted: "3", after_fork: "yes" };
+
+  it("N:1 accepts connections that waited, closes the ones of a closed listener, and accepts after a fork (the reference)", async () => {
+    const result = await runProgram("mn_io_ahead.ts", { node: GRANTS });
+    expect(result.status, result.error ?? result.stderr).toBe("exited");
+    expect(Object.fromEntries(valuesOf(result))).toEqual(expected);
+  }, TIMEOUT);
+
+  for (const processors of [2, "1:1"] as const) {
+    it(`${processors === "1:1" ? "1:1" : `on ${processors} processors`}: the same, where processors take connections from the listener's ring`, async () => {
+      const run = processors === "1:1" ? { model: "1:1" as const } : { processors };
+      const result = await runSharedIn(scratch(), "mn_io_ahead", { ...run, ...GRANTS });
+      expect(result.status, result.error ?? result.stderr).toBe("exited");
+      expect(Object.fromEntries(valuesOf(result))).toEqual(expected);
     }, TIMEOUT);
   }
 });

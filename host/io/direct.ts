@@ -12,13 +12,14 @@
 // owner's job (it is the one with an event loop).
 //
 // The table. A SharedArrayBuffer of Int32 words made by the owner and given to every processor: word 0
-// holds the number of slots, word 1 counts the sends made (RunResult.io); slot `fd` (a weft descriptor
-// below that number) is three words at 2 + 3 fd:
+// holds the number of slots, word 1 counts the sends made and word 2 the accepts taken ahead
+// (RunResult.io); slot `fd` (a weft descriptor below that number) is three words at 3 + 3 fd:
 //   osFd   the socket's file descriptor in this process (-1: none)
 //   gate   OPEN (bit 30): processors may send; the low bits count processors sending right now
 //   quiet  1: a read of the socket would wait, and the owner looks at the queues when that changes
 //          ("Quiet reads" below); 0 otherwise
 // Only sockets of the owner's thread made or accepted in async mode are offered (net.ts, where "here").
+// After the slots come the accept rings (host/io/ahead.ts): ACCEPT_RINGS rings of ACCEPT_RING_WORDS.
 //
 // Sending (a processor, trySend). Only write requests of bytes (not FLAG_UTF16 text), in async or offload
 // mode (blocking mode keeps N:1's answers), whose buffer is in memory (else the owner fails the call with
@@ -58,7 +59,9 @@ import { ERRNO, FLAG_UTF16, OP, MODE_BLOCKING, REQUEST } from "./abi.js";
 import type { MemoryView } from "./view.js";
 
 const OPEN = 1 << 30, USERS = OPEN - 1;
-const SLOTS = 0, SENT = 1, FIRST = 2;
+const SLOTS = 0, SENT = 1, FIRST = 3;
+/** Header word counting the accepts processors took from a ring (host/io/ahead.ts). */
+export const ACCEPTED = 2;
 /** Words per slot, and where each is in its slot. */
 const SLOT = 3, OS_FD = 0, GATE = 1, QUIET = 2;
 const slotAt = (fd: number) => FIRST + SLOT * fd;
@@ -72,11 +75,21 @@ export const DIRECT_SLOTS: number = 4096;
  *  the kernel's buffer is full). */
 export type SendTo = (osFd: number, memory: Uint8Array, offset: number, length: number) => number;
 
-/** An empty table for `slots` descriptors. */
+/** Accept rings after the slots (host/io/ahead.ts): how many, how many connections each holds (a power of
+ *  two), and their words: listener, head, tail, then two words an entry. Not configurable. */
+export const ACCEPT_RINGS: number = 8;
+export const ACCEPT_AHEAD: number = 32;
+export const ACCEPT_RING_WORDS: number = 3 + 2 * ACCEPT_AHEAD;
+
+/** Where accept ring `i` starts in `table`. */
+export const acceptRingAt = (table: Int32Array, i: number): number => FIRST + SLOT * table[SLOTS] + ACCEPT_RING_WORDS * i;
+
+/** An empty table for `slots` descriptors, its accept rings unclaimed. */
 export function makeDirectTable(slots = DIRECT_SLOTS): Int32Array {
-  const table = new Int32Array(new SharedArrayBuffer((FIRST + SLOT * slots) * 4));
+  const table = new Int32Array(new SharedArrayBuffer((FIRST + SLOT * slots + ACCEPT_RING_WORDS * ACCEPT_RINGS) * 4));
   table[SLOTS] = slots;
   for (let fd = 0; fd < slots; fd++) table[slotAt(fd) + OS_FD] = -1;
+  for (let i = 0; i < ACCEPT_RINGS; i++) table[acceptRingAt(table, i)] = -1;
   return table;
 }
 
@@ -150,6 +163,7 @@ export interface QuietSource {
 export class DirectSends {
   /** Offered sockets, by descriptor, with the owner's writes out on each. */
   private readonly offered = new Map<number, { socket: SendableSocket; writes: number; shut: boolean }>();
+  private readonly closing: (() => void)[] = [];
   private closed = false;
 
   /** `look`: takes every processor's queue soon (a microtask), the owner's half of quiet reads. */
@@ -157,6 +171,8 @@ export class DirectSends {
 
   /** Sends processors made (all or part of a write). */
   get sent(): number { return Atomics.load(this.table, SENT); }
+  /** Accepts processors took from accept rings (host/io/ahead.ts). */
+  get acceptedAhead(): number { return Atomics.load(this.table, ACCEPTED); }
 
   /** Offers `socket` (file descriptor `osFd` in this process) as weft descriptor `fd`; hooks its _destroy
    *  so that its file descriptor is not closed while a processor sends. `reads`: its reads may go quietly. */
@@ -183,6 +199,12 @@ export class DirectSends {
       else this.unquiet(fd);
     });
   }
+
+  /** Whether the table is out of use (close). */
+  get isClosed(): boolean { return this.closed; }
+
+  /** Runs `hook` first thing in close (the accept rings take back what processors did not take). */
+  whenClosing(hook: () => void): void { this.closing.push(hook); }
 
   /** Quiet reads, the owner's half: a read of `fd` would no longer wait; reads queued quietly are taken. */
   private unquiet(fd: number): void {
@@ -242,6 +264,8 @@ export class DirectSends {
   /** No more sends and no quiet reads: the run ended (its processors are gone, so closes wait for
    *  nobody), or a fork gave the program a descriptor table of its own (shared-io.ts, forkTable). */
   close(): void {
+    if (this.closed) return;
+    for (const hook of this.closing) hook();
     this.closed = true;
     for (const [fd] of this.offered) {
       Atomics.and(this.table, slotAt(fd) + GATE, ~OPEN);

@@ -51,6 +51,7 @@ import { PENDING, completeCall, type Answer, type IoContext, type IoRequest, typ
 import type { NodeServices } from "./services.js";
 import { Conn, Listener, openListener, openConnection, type Reader, type Registry, type HelperAnswer, type HelperCall } from "./sockets.js";
 import type { DirectSends } from "./direct.js";
+import { AcceptRings } from "./ahead.js";
 
 /** shutdown's `how` that leaves writing open. */
 const SHUT_RD = 0;
@@ -133,12 +134,21 @@ type HelperResource = Extract<NetResource, { where: "helper" }>;
 export class NetOps {
   private readonly registry: Registry = new Set();
   private helperLink: HelperLink | null = null;
-  /** In a shared run: where this thread's connections are offered to processors (direct.ts). */
-  sends: DirectSends | null = null;
+  /** In a shared run: where this thread's connections are offered to processors (direct.ts), and where
+   *  its listeners' connections wait accepted ahead (ahead.ts), by listener. */
+  private sends: DirectSends | null = null;
+  private rings: AcceptRings | null = null;
+  private readonly ahead = new Map<number, Listener>();
 
   constructor(readonly io: NodeServices) {}
 
   private get helper(): HelperLink { return (this.helperLink ??= new HelperLink()); }
+
+  /** A shared run's direct-send table: from now on sockets of this thread are offered to processors. */
+  offer(sends: DirectSends): void {
+    this.sends = sends;
+    this.rings = new AcceptRings(sends, () => this.takeBackAll());
+  }
 
   submit(req: IoRequest, ctx: IoContext): Answer {
     if (req.op === "listen" || req.op === "connect") return this.open(req, ctx);
@@ -150,7 +160,9 @@ export class NetOps {
     switch (req.op) {
       case "close":
         this.io.table.remove(req.fd);
-        if (r.kind === "socket") { this.sends?.withdraw(req.fd, r.conn.socket); r.conn.close(); } else r.listener.close();
+        if (r.kind === "socket") { this.sends?.withdraw(req.fd, r.conn.socket); r.conn.close(); return 0; }
+        for (const c of this.takeBack(req.fd)) c.destroy();   // accepted ahead, never taken
+        r.listener.close();
         return 0;
       case "address": return putAddress(req, ctx, r.kind === "socket" ? r.conn.address : r.listener.address);
       case "accept":
@@ -186,8 +198,15 @@ export class NetOps {
   }
 
   private accept(listener: Listener, req: IoRequest, ctx: IoContext): Answer {
+    const ahead = this.rings?.take(req.fd) ?? -1;
+    if (ahead >= 0) { this.fill(req.fd, listener); return ahead; }
     const c = listener.accept();
-    if (c !== null) return typeof c === "number" ? c : this.add(c);
+    if (c !== null) {
+      if (typeof c === "number") return c;
+      const fd = this.add(c);
+      this.fill(req.fd, listener);
+      return fd;
+    }
     const acceptor = (x: Conn | number) => completeCall(req, ctx, typeof x === "number" ? x : this.add(x));
     listener.whenConnected(acceptor);
     ctx.cancels?.add(req.addr, { stop: () => listener.forget(acceptor) });
@@ -256,7 +275,44 @@ export class NetOps {
       : { kind: "server", where: "here", listener: x };
     const fd = this.io.table.add(r);
     if (x instanceof Conn && this.sends) this.sends.offer(fd, x.socket, osFdOf(x.socket), x);
+    if (x instanceof Listener && this.rings?.claim(fd)) {
+      this.ahead.set(fd, x);
+      x.onQueued = () => this.fill(fd, x);
+    }
     return fd;
+  }
+
+  /** Accepts ahead: moves connections from the head of `listener`'s list to its ring while there is room. */
+  private fill(fd: number, listener: Listener): void {
+    const rings = this.rings;
+    if (!rings || this.ahead.get(fd) !== listener) return;
+    for (let room = rings.room(fd); room > 0; room--) {
+      const c = listener.accept();
+      if (c === null || typeof c === "number") return;
+      rings.put(fd, this.add(c));
+    }
+  }
+
+  /** Empties listener `fd`'s ring: its connections, their descriptors freed. */
+  private takeBack(fd: number): Conn[] {
+    const listener = this.ahead.get(fd);
+    if (!listener || !this.rings) return [];
+    this.ahead.delete(fd);
+    listener.onQueued = null;
+    const conns: Conn[] = [];
+    for (const n of this.rings.takeBack(fd)) {
+      const r = this.io.table.get(n) as NetResource | undefined;
+      if (r?.kind !== "socket" || r.where !== "here") continue;
+      this.io.table.remove(n);
+      this.sends?.withdraw(n, r.conn.socket);
+      conns.push(r.conn);
+    }
+    return conns;
+  }
+
+  /** The table goes out of use (the first fork): every ring's connections go back to their lists. */
+  private takeBackAll(): void {
+    for (const [fd, listener] of [...this.ahead]) listener.giveBack(this.takeBack(fd));
   }
 
   private addHelper(kind: "socket" | "server", a: HelperAnswer): number {

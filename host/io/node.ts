@@ -103,7 +103,7 @@ export class NodeIo extends WebIo implements NodeServices {
   }
 
   /** Shared runs: processors write to this thread's connections themselves (direct.ts). */
-  offerSends(sends: DirectSends): boolean { this.net.sends = sends; return true; }
+  offerSends(sends: DirectSends): boolean { this.net.offer(sends); return true; }
 
   turn(): Promise<void> { return new Promise((resolve) => setImmediate(resolve)); }
 

@@ -290,6 +290,8 @@ export class Listener {
   private ready: Conn[] = [];
   private acceptors: ((c: Conn | number) => void)[] = [];
   private closed = false;
+  /** Called when a connection joins the list with no accept waiting (the accept ring fills: ahead.ts). */
+  onQueued: (() => void) | null = null;
 
   constructor(readonly server: net.Server, private readonly registry: Registry) {
     registry.add(this);
@@ -297,7 +299,7 @@ export class Listener {
       if (this.closed) { socket.destroy(); return; }
       const c = new Conn(socket, registry);
       const acceptor = this.acceptors.shift();
-      if (acceptor) acceptor(c); else this.ready.push(c);
+      if (acceptor) acceptor(c); else { this.ready.push(c); this.onQueued?.(); }
     });
     server.on("error", () => { /* after listening: only per-connection failures, which the Conn sees */ });
   }
@@ -314,6 +316,11 @@ export class Listener {
   }
 
   whenConnected(answer: (c: Conn | number) => void): void { this.acceptors.push(answer); }
+  /** Connections accepted ahead and not taken, back at the head of the list, in their order. */
+  giveBack(conns: Conn[]): void {
+    if (this.closed) { for (const c of conns) c.destroy(); return; }
+    this.ready.unshift(...conns);
+  }
   /** An accept that waits no more (a signal interrupted it). */
   forget(answer: (c: Conn | number) => void): void { this.acceptors = this.acceptors.filter((a) => a !== answer); }
 

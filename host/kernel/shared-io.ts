@@ -44,7 +44,8 @@
 //
 // Submission protocol (IoClient.submit, on the processor's Worker):
 //   0. a write to a socket the owner offered for direct sends is made here, and answered at once unless
-//      the kernel took only part of it (host/io/direct.ts); the rest goes on as any call;
+//      the kernel took only part of it (host/io/direct.ts); the rest goes on as any call; an accept on a
+//      listener whose accept ring holds a connection takes it here (host/io/ahead.ts);
 //   1. store the request's address at tail, then store tail + 1 (a full queue: wait for the owner);
 //   2. if the owner's asleep word is 1 and this processor exchanges it to 0: bump the doorbell and notify —
 //      but for a read of a socket the owner says is quiet, which it takes when the socket's state changes
@@ -89,6 +90,7 @@ import { WebIo } from "../io/web.js";
 import { IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT } from "../abi.js";
 import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletion, pushCompletions } from "./requests.js";
 import { trySend, quietWord, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
+import { tryAccept } from "../io/ahead.js";
 import { readUtf16 } from "./tables.js";
 import { MemoryView } from "../io/view.js";
 import { ProcessIo } from "./process-io.js";
@@ -156,9 +158,12 @@ export class IoClient {
   submit(addr: number, ring: number): number {
     let sent = 0;
     if (this.direct) {                                                                      // step 0
-      const outcome = trySend(this.direct.table, this.memory, addr, this.direct.sendTo, this.fallback === "blocking");
+      const blockingRun = this.fallback === "blocking";
+      const outcome = trySend(this.direct.table, this.memory, addr, this.direct.sendTo, blockingRun);
       if (outcome.answer !== undefined) { writeResult(this.memory, addr, outcome.answer); return SUBMIT_DONE; }
       sent = outcome.sent;
+      const conn = sent === 0 ? tryAccept(this.direct.table, this.memory, addr, blockingRun) : -1;
+      if (conn >= 0) { writeResult(this.memory, addr, conn); return SUBMIT_DONE; }
     }
     const s = this.shared, q = this.queue;
     if (Atomics.load(s, q + RING) !== ring) Atomics.store(s, q + RING, ring);
@@ -363,17 +368,17 @@ export class IoOwner {
 
   /** fork: this process's descriptor table (made at the first fork, over the host's open descriptors), and
    *  a copy for the child, whose entries name the same open files (process-io.ts). From the first fork on
-   *  processors send nothing themselves: a program's descriptor may then differ from the host's, which
-   *  the direct-send table is indexed by (host/io/direct.ts). */
+   *  processors send and accept nothing themselves: a program's descriptor may then differ from the
+   *  host's, which the direct-send table is indexed by (host/io/direct.ts, ahead.ts). */
   forkTable(): ProcessIo { return this.ownTable().forked(); }
 
   /** exec: this process's descriptor table, which its new image takes over (`handOver`: from now on the
    *  owner's close leaves it open, and closes only the host itself, if this process owns it). */
   ownTable(handOver = false): ProcessIo {
     if (!(this.io instanceof ProcessIo)) {
+      this.sends?.close();          // first: connections accepted ahead go back, their descriptors freed
       this.hostIo = this.io;
       this.io = ProcessIo.first(this.io, this.io.openDescriptors?.() ?? [0, 1, 2]);
-      this.sends?.close();
     }
     if (handOver) this.handedOver = true;
     return this.io as ProcessIo;
@@ -432,8 +437,8 @@ export class IoOwner {
   get inFlight(): number { return this.pending.size; }
 
   /** Calls performed here, and writes processors sent themselves (RunResult.io). */
-  get stats(): { ownerCalls: number; directSends: number } {
-    return { ownerCalls: this.calls, directSends: this.sends?.sent ?? 0 };
+  get stats(): { ownerCalls: number; directSends: number; acceptsAhead: number } {
+    return { ownerCalls: this.calls, directSends: this.sends?.sent ?? 0, acceptsAhead: this.sends?.acceptedAhead ?? 0 };
   }
 
   /** Shutdown: stops serving, passes on an unfinished last line, closes the IoHost. */
