@@ -1,16 +1,17 @@
 // Direct sends (host/io/direct.ts), both halves of the protocol, with a fake system call and fake
 // sockets: what a processor sends itself and what it leaves to the owner, when the gate shuts and opens,
-// that a socket's file descriptor is not closed while a processor sends on it, and quiet reads (when a
-// read may be queued without ringing, and that the owner looks at the queues whenever that ends). tests/mn-io.test.ts
-// runs the real thing (floods, text and bytes mixed, errors) on processors.
+// that a socket's file descriptor is not closed while a processor sends on it, quiet reads (when a
+// read may be queued without ringing, and that the owner looks at the queues whenever that ends), and
+// direct reads (what a processor reads itself, and when that ends). tests/mn-io.test.ts runs the real
+// thing (floods, text and bytes mixed, errors, 1,000 echoing connections) on processors.
 import { describe, expect, it } from "vitest";
-import { makeDirectTable, trySend, quietWord, DirectSends, type SendableSocket } from "../dist/host/io/direct.js";
+import { makeDirectTable, trySend, tryRead, quietWord, DirectSends, type SendableSocket } from "../dist/host/io/direct.js";
 import { MemoryView } from "../dist/host/io/view.js";
 import { REQUEST, OP, MODE_ASYNC, MODE_BLOCKING, MODE_OFFLOAD, FLAG_UTF16, ERRNO } from "../dist/host/io/abi.js";
 
 const ADDR = 64, DATA = 256;
-const OS_FD = (fd: number) => 3 + 3 * fd, GATE = (fd: number) => OS_FD(fd) + 1, QUIET = (fd: number) => OS_FD(fd) + 2;
-const OPEN = 1 << 30;
+const OS_FD = (fd: number) => 4 + 3 * fd, GATE = (fd: number) => OS_FD(fd) + 1, QUIET = (fd: number) => OS_FD(fd) + 2;
+const OPEN = 1 << 30, READS = 1 << 29;
 
 /** A memory holding one request record at ADDR for a write of `len` bytes (0, 1, 2 ...) at DATA. */
 function request(fields: { op?: number; mode?: number; fd?: number; flags?: number; len?: number } = {}) {
@@ -229,5 +230,90 @@ describe("quiet reads", () => {
     c.sends.close();
     expect(Atomics.load(c.table, QUIET(3))).toBe(0);
     expect(c.looks()).toBe(1);
+  });
+});
+
+describe("direct reads", () => {
+  /** A system call that reads `give` bytes (7, 8, 9 ...) each time, or fails with `errno`; counts its calls. */
+  function fakeRead(give: number, errno = 0) {
+    const calls: number[] = [];
+    const readFrom = (osFd: number, memory: Uint8Array, offset: number, length: number) => {
+      calls.push(osFd);
+      if (errno) return -errno;
+      const n = Math.min(give, length);
+      for (let i = 0; i < n; i++) memory[offset + i] = 7 + i;
+      return n;
+    };
+    return { calls, readFrom };
+  }
+  function unread(fd = 3, osFd = 41) {
+    const table = makeDirectTable(8);
+    const sends = new DirectSends(table);
+    const socket = fakeSocket();
+    sends.offer(fd, socket, osFd, undefined, true);
+    return { table, sends, socket };
+  }
+  const read = (fields: { mode?: number; fd?: number; len?: number } = {}) => request({ op: OP.read, ...fields });
+
+  it("a socket Node does not read yet is read by the processor: its bytes, then the end of the stream, are the answers", () => {
+    const { table, sends } = unread();
+    const memory = read();
+    const got = fakeRead(4);
+    expect(tryRead(table, memory, ADDR, got.readFrom, false)).toBe(4);
+    expect([...memory.u8.subarray(DATA, DATA + 5)]).toEqual([7, 8, 9, 10, 4]);   // 4 bytes read in, the 5th untouched
+    expect(got.calls).toEqual([41]);
+    expect(tryRead(table, memory, ADDR, fakeRead(0).readFrom, false)).toBe(0);
+    expect(Atomics.load(table, GATE(3))).toBe(OPEN | READS);                     // nobody reading now
+    expect(sends.read).toBe(2);
+  });
+
+  it("nothing there (EAGAIN) leaves the read to the owner, and so do all later ones; an error is the answer and ends them too", () => {
+    const a = unread();
+    expect(tryRead(a.table, read(), ADDR, fakeRead(0, ERRNO.EAGAIN).readFrom, false)).toBeNull();
+    expect(Atomics.load(a.table, GATE(3)) & READS).toBe(0);
+    const later = fakeRead(4);
+    expect(tryRead(a.table, read(), ADDR, later.readFrom, false)).toBeNull();
+    expect(later.calls).toEqual([]);
+    const b = unread();
+    expect(tryRead(b.table, read(), ADDR, fakeRead(0, ERRNO.ECONNRESET).readFrom, false)).toBe(-ERRNO.ECONNRESET);
+    expect(Atomics.load(b.table, GATE(3)) & READS).toBe(0);
+  });
+
+  it("leaves alone what it must not read: other calls, blocking mode, empty reads, buffers outside memory, sockets Node reads", () => {
+    const { table } = unread();
+    const got = fakeRead(4);
+    for (const memory of [request(), read({ mode: MODE_BLOCKING }), read({ len: 0 }), read({ len: 1 << 20 }), read({ fd: 4 }),
+      read({ fd: 8 }), read({ fd: -1 })]) {
+      expect(tryRead(table, memory, ADDR, got.readFrom, false)).toBeNull();
+    }
+    expect(tryRead(table, read({ mode: 0 }), ADDR, got.readFrom, true)).toBeNull();   // the run's mode is blocking
+    expect(got.calls).toEqual([]);
+    expect(tryRead(table, read({ mode: MODE_OFFLOAD }), ADDR, got.readFrom, false)).toBe(4);
+    const offered = makeDirectTable(8);                                               // offered for sends only
+    new DirectSends(offered).offer(3, fakeSocket(), 41);
+    expect(tryRead(offered, read(), ADDR, got.readFrom, false)).toBeNull();
+  });
+
+  it("the owner's reading, shutdown, withdrawal or the table's close end direct reads; a reader counts as a user of the descriptor", async () => {
+    const ends = [(s: DirectSends) => s.ownerReads(3), (s: DirectSends, socket: SendableSocket) => s.withdraw(3, socket),
+      (s: DirectSends) => s.close()];
+    for (const end of ends) {
+      const { table, sends, socket } = unread();
+      end(sends, socket);
+      expect(Atomics.load(table, GATE(3)) & READS).toBe(0);
+    }
+    // A socket destroyed while a processor is in its read(2) waits for the read to end.
+    const { table, socket } = unread();
+    let destroyedDuring = -1;
+    const slow = (_osFd: number, memory: Uint8Array, offset: number) => {
+      socket._destroy(null, () => {});
+      destroyedDuring = socket.destroys;
+      memory[offset] = 1;
+      return 1;
+    };
+    expect(tryRead(table, read(), ADDR, slow, false)).toBe(1);
+    expect(destroyedDuring).toBe(0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(socket.destroys).toBe(1);
   });
 });

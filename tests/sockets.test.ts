@@ -1,22 +1,25 @@
 // A connection as Node's I/O host holds it (host/io/sockets.ts, Conn), without a program: chunks taken under
 // the socket's Readable state, read into the thread's one buffer, in order and whole across a pause and
 // across connections; the end of the stream and a reset still reach it; and whether a read would wait, as
-// quiet reads are told it (host/io/direct.ts). Runs on every Node line (scripts/node-lines.js): the fields
-// the one buffer is set through are Node's own (the socket's onread option), so each line is asked.
+// quiet reads are told it (host/io/direct.ts); a connection accepted paused leaves its bytes to the kernel
+// until it is told to read (direct reads). Runs on every Node line (scripts/node-lines.js): the fields the
+// one buffer is set through, and pauseOnConnect's socket, are Node's own, so each line is asked.
 import { afterEach, describe, expect, it } from "vitest";
 import net from "node:net";
+import { readSync } from "node:fs";
 import { Conn, type Reader, type Registry } from "../host/io/sockets";
 import { ERRNO } from "../host/io/abi";
 
 const registry: Registry = new Set();
 afterEach(() => { for (const x of [...registry]) x.destroy(); registry.clear(); });
 
-/** A server whose first connection becomes a Conn, and a client connected to it. */
-async function pair(): Promise<{ conn: Conn; client: net.Socket }> {
-  const server = net.createServer({ allowHalfOpen: true });
+/** A server whose first connection becomes a Conn (`paused`: accepted as a shared run accepts, Node not
+ *  reading it), and a client connected to it. */
+async function pair(paused = false): Promise<{ conn: Conn; client: net.Socket }> {
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: paused });
   registry.add({ destroy: () => server.close() });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const accepted = new Promise<Conn>((resolve) => server.once("connection", (s) => resolve(new Conn(s, registry))));
+  const accepted = new Promise<Conn>((resolve) => server.once("connection", (s) => resolve(new Conn(s, registry, paused))));
   const client = net.connect({ port: (server.address() as net.AddressInfo).port, host: "127.0.0.1", allowHalfOpen: true });
   registry.add(client);
   client.on("error", () => {});
@@ -47,6 +50,34 @@ function pattern(n: number): Uint8Array {
 }
 
 describe("a connection of Node's I/O host", () => {
+  it("accepted paused, leaves every byte to the kernel until it reads, then reads what comes after, in order", async () => {
+    const { conn, client } = await pair(true);
+    expect(conn.reading).toBe(false);
+    const told: boolean[] = [];
+    conn.watchQuiet((quiet) => told.push(quiet));
+    expect(told).toEqual([]);                                          // never quiet while Node does not read
+    const first = pattern(100_000);
+    client.write(first);
+    // What a processor's direct read does: read(2) on the socket's file descriptor, here until every byte
+    // came (or 10 s went by: Node took some).
+    const fd = (conn.socket as unknown as { _handle: { fd: number } })._handle.fd;
+    const got = new Uint8Array(200_000);
+    let n = 0;
+    for (const until = Date.now() + 10_000; n < first.length && Date.now() < until;) {
+      try { n += readSync(fd, got, n, got.length - n, null); } catch (e) {
+        expect((e as NodeJS.ErrnoException).code).toBe("EAGAIN");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    expect(n).toBe(first.length);                                      // Node read none of it
+    expect(got.subarray(0, n)).toEqual(first);
+    conn.startReading();
+    expect(told).toEqual([true]);
+    client.write("after");
+    const after = await readOnce(conn, 64);
+    expect(new TextDecoder().decode(after.bytes)).toBe("after");
+  });
+
   it("takes the chunks the socket reads at its push on this Node, read into the thread's one buffer", async () => {
     const { conn } = await pair();
     expect(conn.readsUnderStream).toBe(true);

@@ -12,10 +12,11 @@
 // owner's job (it is the one with an event loop).
 //
 // The table. A SharedArrayBuffer of Int32 words made by the owner and given to every processor: word 0
-// holds the number of slots, word 1 counts the sends made and word 2 the accepts taken ahead
-// (RunResult.io); slot `fd` (a weft descriptor below that number) is three words at 3 + 3 fd:
+// holds the number of slots, word 1 counts the sends made, word 2 the accepts taken ahead and word 3 the
+// reads made (RunResult.io); slot `fd` (a weft descriptor below that number) is three words at 4 + 3 fd:
 //   osFd   the socket's file descriptor in this process (-1: none)
-//   gate   OPEN (bit 30): processors may send; the low bits count processors sending right now
+//   gate   OPEN (bit 30): processors may send; READS (bit 29): processors may read ("Direct reads"
+//          below); the low bits count processors sending or reading right now
 //   quiet  1: a read of the socket would wait, and the owner looks at the queues when that changes
 //          ("Quiet reads" below); 0 otherwise
 // Only sockets of the owner's thread made or accepted in async mode are offered (net.ts, where "here").
@@ -54,12 +55,27 @@
 // and then takes every queue (after the event's handler: a microtask). Either the processor sees 0 and
 // rings, or the owner sees the read. Only reads in async or offload mode go quietly: a blocking read's
 // processor waits for its answer (and on an offered socket fails with ENOTSUP at once anyway).
+//
+// Direct reads. With a connection per request, a thread's first read finds the request already there,
+// and crossing to the owner for it cost the owner Node's read machinery (start reading, the event, the
+// read, the callback, the answer) and the thread a wake. So a connection accepted in a shared
+// run starts with Node not reading it (pauseOnConnect; sockets.ts, Conn `reading`), and bit READS of its
+// gate set: processors may read it themselves, one non-blocking read(2) into the thread's buffer, counted
+// among the gate's users as a send is (so the descriptor is not closed under them):
+//   - bytes or the end of the stream (0): that is the answer; an error: the answer, and READS cleared;
+//   - nothing there (EAGAIN): READS is cleared and the read goes to the owner, which starts Node reading
+//     the socket and answers as before; from then on every read crosses (and goes quietly).
+// The owner clears READS itself before it starts reading for any other reason (shutdown SHUT_RD, close,
+// the socket withdrawn or the table closed), so no byte is read by both: until READS is cleared the
+// kernel holds every unread byte, after it Node does. A socket stays unread by Node only while its
+// threads find bytes each time they read; it still gets its FIN on close after what was written, and
+// unread bytes are drained first, as in N:1.
 
 import { ERRNO, FLAG_UTF16, OP, MODE_BLOCKING, REQUEST } from "./abi.js";
 import type { MemoryView } from "./view.js";
 
-const OPEN = 1 << 30, USERS = OPEN - 1;
-const SLOTS = 0, SENT = 1, FIRST = 3;
+const OPEN = 1 << 30, READS = 1 << 29, USERS = READS - 1;
+const SLOTS = 0, SENT = 1, READ = 3, FIRST = 4;
 /** Header word counting the accepts processors took from a ring (host/io/ahead.ts). */
 export const ACCEPTED = 2;
 /** Words per slot, and where each is in its slot. */
@@ -74,6 +90,11 @@ export const DIRECT_SLOTS: number = 4096;
  *  view made for each send) to file descriptor `osFd`; the bytes written, or a negated errno (-EAGAIN when
  *  the kernel's buffer is full). */
 export type SendTo = (osFd: number, memory: Uint8Array, offset: number, length: number) => number;
+/** A processor's system call: reads up to `length` bytes from `osFd` into `memory` at `offset`; the bytes
+ *  read (0: end of stream), or a negated errno (-EAGAIN when nothing is there). */
+export type ReadFrom = SendTo;
+/** A processor's system calls on the owner's sockets (Node: processor-worker.ts). */
+export interface SocketCalls { sendTo: SendTo; readFrom?: ReadFrom }
 
 /** Accept rings after the slots (host/io/ahead.ts): how many, how many connections each holds (a power of
  *  two), and their words: listener, head, tail, then two words an entry. Not configurable. */
@@ -126,6 +147,32 @@ export function trySend(table: Int32Array, memory: MemoryView, addr: number, sen
   return sent > 0 ? { sent } : LEFT;
 }
 
+/** Direct reads, the processor's half, for the request at `addr`: the answer, or null where the owner
+ *  must make the call (not a read a processor may make, or nothing there yet). */
+export function tryRead(table: Int32Array, memory: MemoryView, addr: number, readFrom: ReadFrom,
+  blockingRun: boolean): number | null {
+  const record = memory.reach(addr + REQUEST.size).i32, at = addr >>> 2;
+  const mode = record[at + (REQUEST.mode >> 2)];
+  if (record[at + (REQUEST.op >> 2)] !== OP.read || mode === MODE_BLOCKING || (mode === 0 && blockingRun)) return null;
+  const fd = record[at + (REQUEST.fd >> 2)], len = record[at + (REQUEST.len >> 2)] >>> 0;
+  if (fd < 0 || fd >= table[SLOTS] || len === 0) return null;
+  const ptr = record[at + (REQUEST.ptr >> 2)] >>> 0;
+  if (!memory.holds(ptr, len)) return null;
+  const gate = slotAt(fd) + GATE;
+  if ((Atomics.load(table, gate) & READS) === 0) return null;
+  if ((Atomics.add(table, gate, 1) & READS) === 0) { Atomics.sub(table, gate, 1); return null; }
+  let got: number;
+  try {
+    const osFd = Atomics.load(table, slotAt(fd) + OS_FD);
+    got = osFd < 0 ? -ERRNO.EAGAIN : readFrom(osFd, memory.u8, ptr, len);
+  } finally {
+    Atomics.sub(table, gate, 1);
+  }
+  if (got >= 0) { Atomics.add(table, READ, 1); return got; }
+  Atomics.and(table, gate, ~READS);                 // from now on Node reads it, at the owner
+  return got === -ERRNO.EAGAIN ? null : got;
+}
+
 /** Quiet reads, the processor's half: the word to load after queuing the request at `addr` (whose mode is
  *  not blocking) — if it holds 1, the owner needs no ring — or -1 where the request is no read of a slot
  *  that could wait: a read of 0 bytes, or into a buffer outside memory, is answered at once (0, EIO). */
@@ -171,12 +218,15 @@ export class DirectSends {
 
   /** Sends processors made (all or part of a write). */
   get sent(): number { return Atomics.load(this.table, SENT); }
+  /** Reads processors made (direct reads). */
+  get read(): number { return Atomics.load(this.table, READ); }
   /** Accepts processors took from accept rings (host/io/ahead.ts). */
   get acceptedAhead(): number { return Atomics.load(this.table, ACCEPTED); }
 
   /** Offers `socket` (file descriptor `osFd` in this process) as weft descriptor `fd`; hooks its _destroy
-   *  so that its file descriptor is not closed while a processor sends. `reads`: its reads may go quietly. */
-  offer(fd: number, socket: SendableSocket, osFd: number, reads?: QuietSource): void {
+   *  so that its file descriptor is not closed while a processor sends. `reads`: its reads may go quietly;
+   *  `direct`: Node does not read it yet, so processors may ("Direct reads"). */
+  offer(fd: number, socket: SendableSocket, osFd: number, reads?: QuietSource, direct = false): void {
     if (this.closed || fd < 0 || fd >= this.table[SLOTS] || !(osFd >= 0)) return;
     const entry = { socket, writes: 0, shut: false };
     this.offered.set(fd, entry);
@@ -192,7 +242,7 @@ export class DirectSends {
       this.afterSenders(fd, () => destroy.call(socket, error, callback));
     };
     Atomics.store(this.table, slotAt(fd) + OS_FD, osFd);
-    Atomics.or(this.table, slotAt(fd) + GATE, OPEN);
+    Atomics.or(this.table, slotAt(fd) + GATE, direct ? OPEN | READS : OPEN);
     reads?.watchQuiet((quiet) => {
       if (this.offered.get(fd) !== entry) return;           // withdrawn (the number may be reused)
       if (quiet) Atomics.store(this.table, slotAt(fd) + QUIET, 1);
@@ -232,6 +282,11 @@ export class DirectSends {
     }
   }
 
+  /** The owner is about to have Node read descriptor `fd`: processors read it no more. */
+  ownerReads(fd: number): void {
+    if (fd >= 0 && fd < this.table[SLOTS]) Atomics.and(this.table, slotAt(fd) + GATE, ~READS);
+  }
+
   /** shutdown of `fd`: no more sends (later writes fail at the owner). */
   shut(fd: number): void {
     const entry = this.offered.get(fd);
@@ -245,7 +300,7 @@ export class DirectSends {
     const entry = this.offered.get(fd);
     if (!entry || entry.socket !== socket) return;
     this.offered.delete(fd);
-    Atomics.and(this.table, slotAt(fd) + GATE, ~OPEN);
+    Atomics.and(this.table, slotAt(fd) + GATE, ~(OPEN | READS));
     Atomics.store(this.table, slotAt(fd) + OS_FD, -1);
     this.unquiet(fd);
   }
@@ -268,7 +323,7 @@ export class DirectSends {
     for (const hook of this.closing) hook();
     this.closed = true;
     for (const [fd] of this.offered) {
-      Atomics.and(this.table, slotAt(fd) + GATE, ~OPEN);
+      Atomics.and(this.table, slotAt(fd) + GATE, ~(OPEN | READS));
       this.unquiet(fd);
     }
     this.offered.clear();

@@ -54,7 +54,7 @@ import type { DirectSends } from "./direct.js";
 import { AcceptRings } from "./ahead.js";
 
 /** shutdown's `how` that leaves writing open. */
-const SHUT_RD = 0;
+const SHUT_RD = 0, SHUT_WR = 1;
 
 /** A call as NetOps makes it; HelperLink numbers it. */
 type HelperCallOf = Omit<HelperCall, "id" | "blocking">;
@@ -172,6 +172,7 @@ export class NetOps {
     if (r.kind !== "socket") return -ERRNO.ENOTCONN;     // read, write or shutdown on a listener
     if (req.op === "shutdown") {
       if (req.flags !== SHUT_RD) this.sends?.shut(req.fd);
+      if (req.flags !== SHUT_WR) this.sends?.ownerReads(req.fd);
       return r.conn.shutdown(req.flags);
     }
     if (req.mode === "blocking") return -ERRNO.ENOTSUP;
@@ -189,7 +190,7 @@ export class NetOps {
     const backlog = req.flags | 0;
     if (req.mode === "async") {
       const done = (x: Conn | Listener | number) => ctx.complete(req.addr, typeof x === "number" ? x : this.add(x));
-      if (listening) openListener(at.host, at.port, backlog, this.registry, done);
+      if (listening) openListener(at.host, at.port, backlog, this.registry, done, this.sends !== null);
       else openConnection(at.host, at.port, this.registry, done);
       return PENDING;
     }
@@ -214,6 +215,7 @@ export class NetOps {
   }
 
   private read(conn: Conn, req: IoRequest, ctx: IoContext): Answer {
+    if (!conn.reading) { this.sends?.ownerReads(req.fd); conn.startReading(); }
     const reader = new SocketRead(conn, req, ctx);   // a bad buffer fails here (EIO, from the runner)
     const now = conn.read(req.len, reader);
     if (now !== null) return now;
@@ -274,7 +276,7 @@ export class NetOps {
       ? { kind: "socket", where: "here", conn: x }
       : { kind: "server", where: "here", listener: x };
     const fd = this.io.table.add(r);
-    if (x instanceof Conn && this.sends) this.sends.offer(fd, x.socket, osFdOf(x.socket), x);
+    if (x instanceof Conn && this.sends) this.sends.offer(fd, x.socket, osFdOf(x.socket), x, !x.reading);
     if (x instanceof Listener && this.rings?.claim(fd)) {
       this.ahead.set(fd, x);
       x.onQueued = () => this.fill(fd, x);

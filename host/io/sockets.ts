@@ -69,8 +69,13 @@ export class Conn {
   private quietWatcher: ((quiet: boolean) => void) | null = null;
   private toldQuiet = false;
 
-  constructor(readonly socket: net.Socket, private readonly registry: Registry) {
+  /** Whether Node reads the socket: from the start, or for a connection accepted paused (a shared run:
+   *  processors read it themselves meanwhile, direct.ts "Direct reads") once startReading is called. */
+  reading: boolean;
+
+  constructor(readonly socket: net.Socket, private readonly registry: Registry, paused = false) {
     registry.add(this);
+    this.reading = !paused;
     socket.setNoDelay(true);
     this.readsIntoOneBuffer = readIntoOne(socket, (chunk) => this.received(chunk, true));
     this.readsUnderStream = this.readsIntoOneBuffer || takeReads(socket, (chunk) => this.received(chunk));
@@ -102,6 +107,14 @@ export class Conn {
 
   whenReadable(reader: Reader): void { this.readers.push(reader); }
 
+  /** Has Node read the socket from now on (the owner cleared its direct reads first). */
+  startReading(): void {
+    if (this.reading) return;
+    this.reading = true;
+    if (!this.socket.destroyed) this.socket.resume();
+    this.tellQuiet();
+  }
+
   /** `tell` hears now and at every change whether a read would wait: nothing unread, no end of stream, no
    *  error, not closed (direct.ts, "Quiet reads"). */
   watchQuiet(tell: (quiet: boolean) => void): void {
@@ -130,6 +143,7 @@ export class Conn {
     if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) return -ERRNO.EINVAL;
     if (how !== SHUT_WR) {                         // later data is dropped, reads see end of stream
       this.ended = true;
+      this.startReading();
       this.drop();
       this.tellQuiet();
       this.wakeReaders();
@@ -142,6 +156,7 @@ export class Conn {
   close(): void {
     this.closed = true;
     this.writeShut = true;
+    this.startReading();                           // what comes unread is dropped, not left to reset
     this.drop();
     this.tellQuiet();
     this.wakeAll();
@@ -207,7 +222,7 @@ export class Conn {
 
   private tellQuiet(): void {
     if (!this.quietWatcher) return;
-    const quiet = this.queued === 0 && !this.ended && !this.error && !this.closed;
+    const quiet = this.reading && this.queued === 0 && !this.ended && !this.error && !this.closed;
     if (quiet === this.toldQuiet) return;
     this.toldQuiet = quiet;
     this.quietWatcher(quiet);
@@ -293,11 +308,12 @@ export class Listener {
   /** Called when a connection joins the list with no accept waiting (the accept ring fills: ahead.ts). */
   onQueued: (() => void) | null = null;
 
-  constructor(readonly server: net.Server, private readonly registry: Registry) {
+  /** `paused`: the server accepts connections paused (Conn `reading`). */
+  constructor(readonly server: net.Server, private readonly registry: Registry, paused = false) {
     registry.add(this);
     server.on("connection", (socket: net.Socket) => {
       if (this.closed) { socket.destroy(); return; }
-      const c = new Conn(socket, registry);
+      const c = new Conn(socket, registry, paused);
       const acceptor = this.acceptors.shift();
       if (acceptor) acceptor(c); else { this.ready.push(c); this.onQueued?.(); }
     });
@@ -344,15 +360,15 @@ export class Listener {
 
 /** Listens on host:port; answers a Listener or a negated errno (EADDRINUSE ...). */
 export function openListener(host: string, port: number, backlog: number, registry: Registry,
-  done: (l: Listener | number) => void): void {
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true });
+  done: (l: Listener | number) => void, paused = false): void {
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: paused });
   const handle = { destroy: () => server.close() };
   registry.add(handle);
   server.once("error", (e) => { registry.delete(handle); done(errnoOf(e)); });
   server.listen({ host, port, backlog: backlog > 0 ? backlog : 511 }, () => {
     registry.delete(handle);
     server.removeAllListeners("error");
-    done(new Listener(server, registry));
+    done(new Listener(server, registry, paused));
   });
 }
 

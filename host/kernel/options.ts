@@ -150,9 +150,10 @@ export interface RunResult {
   groups: GroupStats[];
   /** What the collector did (null for a module built without one). */
   gc: GcStats | null;
-  /** Shared runs (M:N, 1:1): the system calls the I/O owner performed, the writes processors made
-   *  themselves (direct sends, host/io/direct.ts) and the accepts they took from a ring (host/io/ahead.ts). */
-  io?: { ownerCalls: number; directSends: number; acceptsAhead: number };
+  /** Shared runs (M:N, 1:1): the system calls the I/O owner performed, the writes and reads processors
+   *  made themselves (direct sends and reads, host/io/direct.ts) and the accepts they took from a ring
+   *  (host/io/ahead.ts). */
+  io?: { ownerCalls: number; directSends: number; directReads: number; acceptsAhead: number };
   /** With RunOptions.trace: the run's timeline (`JSON.stringify` it for Perfetto or chrome://tracing). */
   trace?: ChromeTrace;
 }

@@ -45,7 +45,8 @@
 // Submission protocol (IoClient.submit, on the processor's Worker):
 //   0. a write to a socket the owner offered for direct sends is made here, and answered at once unless
 //      the kernel took only part of it (host/io/direct.ts); the rest goes on as any call; an accept on a
-//      listener whose accept ring holds a connection takes it here (host/io/ahead.ts);
+//      listener whose accept ring holds a connection takes it here (host/io/ahead.ts), and a read of a
+//      connection Node does not read yet is made here (host/io/direct.ts, "Direct reads");
 //   1. store the request's address at tail, then store tail + 1 (a full queue: wait for the owner);
 //   2. if the owner's asleep word is 1 and this processor exchanges it to 0: bump the doorbell and notify —
 //      but for a read of a socket the owner says is quiet, which it takes when the socket's state changes
@@ -89,7 +90,7 @@ import { PENDING, type IoContext, type IoHost } from "../io/host.js";
 import { WebIo } from "../io/web.js";
 import { IDLE_WORD, IDLE_ASLEEP, IDLE_COUNT } from "../abi.js";
 import { decodeRequest, requestMode, submitRequest, writeResult, pushCompletion, pushCompletions } from "./requests.js";
-import { trySend, quietWord, makeDirectTable, DirectSends, type SendTo } from "../io/direct.js";
+import { trySend, tryRead, quietWord, makeDirectTable, DirectSends, type SendTo, type SocketCalls } from "../io/direct.js";
 import { tryAccept } from "../io/ahead.js";
 import { readUtf16 } from "./tables.js";
 import { MemoryView } from "../io/view.js";
@@ -102,7 +103,7 @@ const PROCESS_OPS = new Set(["waitpid", "kill", "args", "spawn", "exec"]);
 /** One of them, as the family reads it. */
 export type ProcessCall = Pick<IoRequest, "op" | "addr" | "fd" | "flags" | "ptr" | "len" | "ptr2" | "len2">;
 
-export type { IoMode, IoHost, SendTo };
+export type { IoMode, IoHost, SendTo, SocketCalls };
 /** For a processor's SendTo: the negated errno of a failed system call. */
 export { errnoOf } from "../io/abi.js";
 
@@ -140,7 +141,7 @@ export class IoClient {
    *  listens for a message instead). */
   constructor(memory: WebAssembly.Memory, private readonly shared: Int32Array,
     index: number, private readonly fallback: IoMode, private readonly signal?: () => void,
-    private readonly direct?: { table: Int32Array; sendTo: SendTo }) {
+    private readonly direct?: { table: Int32Array } & SocketCalls) {
     if (index < 0 || index >= shared[SLOTS]) throw new Error(`shared I/O: no submission queue for processor ${index}`);
     this.queue = queueAt(shared, index);
     this.memory = new MemoryView(memory);
@@ -164,6 +165,8 @@ export class IoClient {
       sent = outcome.sent;
       const conn = sent === 0 ? tryAccept(this.direct.table, this.memory, addr, blockingRun) : -1;
       if (conn >= 0) { writeResult(this.memory, addr, conn); return SUBMIT_DONE; }
+      const got = sent === 0 && this.direct.readFrom ? tryRead(this.direct.table, this.memory, addr, this.direct.readFrom, blockingRun) : null;
+      if (got !== null) { writeResult(this.memory, addr, got); return SUBMIT_DONE; }
     }
     const s = this.shared, q = this.queue;
     if (Atomics.load(s, q + RING) !== ring) Atomics.store(s, q + RING, ring);
@@ -437,8 +440,9 @@ export class IoOwner {
   get inFlight(): number { return this.pending.size; }
 
   /** Calls performed here, and writes processors sent themselves (RunResult.io). */
-  get stats(): { ownerCalls: number; directSends: number; acceptsAhead: number } {
-    return { ownerCalls: this.calls, directSends: this.sends?.sent ?? 0, acceptsAhead: this.sends?.acceptedAhead ?? 0 };
+  get stats(): { ownerCalls: number; directSends: number; directReads: number; acceptsAhead: number } {
+    const sends = this.sends;
+    return { ownerCalls: this.calls, directSends: sends?.sent ?? 0, directReads: sends?.read ?? 0, acceptsAhead: sends?.acceptedAhead ?? 0 };
   }
 
   /** Shutdown: stops serving, passes on an unfinished last line, closes the IoHost. */

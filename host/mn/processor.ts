@@ -4,7 +4,7 @@
 // Web-standard APIs only: this file runs in Node and in browsers.
 
 import { WeftProgram, type RunResult } from "../kernel/runner.js";
-import { IoClient, type IoMode, type SendTo } from "../kernel/shared-io.js";
+import { IoClient, type IoMode, type SocketCalls } from "../kernel/shared-io.js";
 import type { PreemptState } from "../kernel/preempt.js";
 import type { SignalAddresses } from "../kernel/signals.js";
 import type { DebugSession, DebugStop } from "../kernel/debug.js";
@@ -111,11 +111,12 @@ function debugLink(post: (message: ProcessorMessage) => void, listen: (handler: 
 }
 
 /** Loads the module as processor `data.index` over the shared memory and runs its loop to the end;
- *  everything it has to say goes to `post`; `sendTo` writes to a socket (Node: direct sends; absent: every
- *  call crosses to the owner); `listen` hands over the messages the Worker receives after its start (a
- *  debugger's requests). Never rejects: a failure is posted as an "error" message. */
+ *  everything it has to say goes to `post`; `sockets` writes to and reads from the owner's sockets (Node:
+ *  direct sends and reads; absent: every call crosses to the owner); `listen` hands over the messages the
+ *  Worker receives after its start (a debugger's requests). Never rejects: a failure is posted as an
+ *  "error" message. */
 export async function runProcessor(data: ProcessorData, post: (message: ProcessorMessage) => void,
-  sendTo?: SendTo, listen?: (handler: (message: unknown) => void) => void): Promise<void> {
+  sockets?: SocketCalls, listen?: (handler: (message: unknown) => void) => void): Promise<void> {
   try {
     const stopped = data.debug && listen ? debugLink(post, listen) : null;
     const pause = data.debug?.pause;
@@ -136,7 +137,7 @@ export async function runProcessor(data: ProcessorData, post: (message: Processo
         memory: data.memory, index: data.index, count: data.count, t0: data.t0,
         oneToOne: data.oneToOne,
         io: new IoClient(data.memory, data.io.queues, data.index, data.io.mode, data.io.signal ? () => post({ kind: "io" }) : undefined,
-          data.io.sends && sendTo ? { table: data.io.sends, sendTo } : undefined),
+          data.io.sends && sockets ? { table: data.io.sends, ...sockets } : undefined),
         startProcessor: (index) => post({ kind: "start", index }),
         onTrace: (records, dropped) => post({ kind: "trace", records, dropped }),
         onFork: (copy, request, ring) => post({ kind: "fork", copy, request, ring }),
