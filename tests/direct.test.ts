@@ -10,7 +10,7 @@ import { MemoryView } from "../dist/host/io/view.js";
 import { REQUEST, OP, MODE_ASYNC, MODE_BLOCKING, MODE_OFFLOAD, FLAG_UTF16, ERRNO } from "../dist/host/io/abi.js";
 
 const ADDR = 64, DATA = 256;
-const OS_FD = (fd: number) => 4 + 3 * fd, GATE = (fd: number) => OS_FD(fd) + 1, QUIET = (fd: number) => OS_FD(fd) + 2;
+const OS_FD = (fd: number) => 4 + 4 * fd, GATE = (fd: number) => OS_FD(fd) + 1, QUIET = (fd: number) => OS_FD(fd) + 2;
 const OPEN = 1 << 30, READS = 1 << 29;
 
 /** A memory holding one request record at ADDR for a write of `len` bytes (0, 1, 2 ...) at DATA. */
@@ -274,9 +274,15 @@ describe("direct reads", () => {
     const later = fakeRead(4);
     expect(tryRead(a.table, read(), ADDR, later.readFrom, false)).toBeNull();
     expect(later.calls).toEqual([]);
+    expect(a.sends.readFailure(3)).toBe(0);
     const b = unread();
     expect(tryRead(b.table, read(), ADDR, fakeRead(0, ERRNO.ECONNRESET).readFrom, false)).toBe(-ERRNO.ECONNRESET);
     expect(Atomics.load(b.table, GATE(3)) & READS).toBe(0);
+    expect(b.sends.readFailure(3)).toBe(-ERRNO.ECONNRESET);            // for the owner to give the connection
+    b.sends.withdraw(3, b.socket);
+    expect(b.sends.readFailure(3)).toBe(0);
+    b.sends.offer(3, fakeSocket(), 42, undefined, true);                // the number's next socket starts clean
+    expect(b.sends.readFailure(3)).toBe(0);
   });
 
   it("leaves alone what it must not read: other calls, blocking mode, empty reads, buffers outside memory, sockets Node reads", () => {

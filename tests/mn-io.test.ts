@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildAhead, buildProgram, runProgram, valuesOf } from "./harness";
 import { runShared } from "../dist/host/mn/run.js";
+import { run } from "../dist/host/kernel/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 import type { RunResult } from "../dist/host/kernel/runner.js";
 
@@ -21,7 +22,7 @@ const scratchDirs: string[] = [];
 buildAhead([["mn_io_files.ts", { shared: true }], ["mn_io_files.ts", {}], ["mn_io_stall.ts", { shared: true }],
   ["mn_io_echo.ts", { shared: true }], ["mn_io_sends.ts", { shared: true }], ["mn_io_sends.ts", {}],
   ["io_bad_buffer.ts", { shared: true }], ["io_bad_buffer.ts", {}], ["mn_io_close_early.ts", { shared: true }],
-  ["mn_io_ahead.ts", { shared: true }], ["mn_io_ahead.ts", {}]]);
+  ["mn_io_ahead.ts", { shared: true }], ["mn_io_ahead.ts", {}], ["mn_io_reset.ts", { shared: true }], ["mn_io_reset.ts", {}]]);
 
 afterAll(() => { for (const d of scratchDirs) rmSync(d, { recursive: true, force: true }); });
 
@@ -270,6 +271,37 @@ describe("accepts ahead (host/io/ahead.ts)", () => {
       const result = await runSharedIn(scratch(), "mn_io_ahead", { ...run, ...GRANTS });
       expect(result.status, result.error ?? result.stderr).toBe("exited");
       expect(Object.fromEntries(valuesOf(result))).toEqual(expected);
+    }, TIMEOUT);
+  }
+});
+
+describe("a client's reset (tests/programs/mn_io_reset.ts)", () => {
+  /** Connects to the address the program prints and resets the connection at once. */
+  const resetter = (line: string) => {
+    const m = /^listening=(.+)$/.exec(line);
+    if (!m) return;
+    const [host, port] = [m[1].slice(0, m[1].lastIndexOf(":")), Number(m[1].slice(m[1].lastIndexOf(":") + 1))];
+    const client = net.connect(port, host);
+    client.on("error", () => {});
+    client.on("connect", () => client.resetAndDestroy());
+  };
+  /** Every call after the reset gets its error: N:1's answers (a write may see the reset or the broken pipe). */
+  function expectReset(result: RunResult): void {
+    expect(result.status, result.error ?? result.stderr).toBe("exited");
+    const v = valuesOf(result);
+    expect([v.get("first"), v.get("second"), v.get("error")]).toEqual(["ECONNRESET", "ECONNRESET", undefined]);
+    expect(v.get("write")).toMatch(/^(ECONNRESET|EPIPE)$/);
+  }
+
+  it("N:1: both reads and the write after it get the error (the reference)", async () => {
+    const wasm = await buildProgram("mn_io_reset.ts", {});
+    expectReset(await run(wasm, { io: new NodeIo({ listen: ["127.0.0.1:0"] }), stdout: resetter }));
+  }, TIMEOUT);
+
+  for (const processors of [2, "1:1"] as const) {
+    it(`${processors === "1:1" ? "1:1" : `on ${processors} processors`}: the same, the first read made by a processor itself`, async () => {
+      const place = processors === "1:1" ? { model: "1:1" as const } : { processors };
+      expectReset(await runSharedIn(scratch(), "mn_io_reset", { ...place, listen: ["127.0.0.1:0"], stdout: resetter }));
     }, TIMEOUT);
   }
 });

@@ -13,12 +13,13 @@
 //
 // The table. A SharedArrayBuffer of Int32 words made by the owner and given to every processor: word 0
 // holds the number of slots, word 1 counts the sends made, word 2 the accepts taken ahead and word 3 the
-// reads made (RunResult.io); slot `fd` (a weft descriptor below that number) is three words at 4 + 3 fd:
+// reads made (RunResult.io); slot `fd` (a weft descriptor below that number) is four words at 4 + 4 fd:
 //   osFd   the socket's file descriptor in this process (-1: none)
 //   gate   OPEN (bit 30): processors may send; READS (bit 29): processors may read ("Direct reads"
 //          below); the low bits count processors sending or reading right now
 //   quiet  1: a read of the socket would wait, and the owner looks at the queues when that changes
 //          ("Quiet reads" below); 0 otherwise
+//   failed the negated errno a processor's read of the socket got ("Direct reads"), 0: none
 // Only sockets of the owner's thread made or accepted in async mode are offered (net.ts, where "here").
 // After the slots come the accept rings (host/io/ahead.ts): ACCEPT_RINGS rings of ACCEPT_RING_WORDS.
 //
@@ -62,7 +63,9 @@
 // run starts with Node not reading it (pauseOnConnect; sockets.ts, Conn `reading`), and bit READS of its
 // gate set: processors may read it themselves, one non-blocking read(2) into the thread's buffer, counted
 // among the gate's users as a send is (so the descriptor is not closed under them):
-//   - bytes or the end of the stream (0): that is the answer; an error: the answer, and READS cleared;
+//   - bytes or the end of the stream (0): that is the answer; an error (ECONNRESET ...): the answer,
+//     stored in the slot's `failed` word and READS cleared — the owner gives the error to the connection
+//     before its next call there, so that every later call gets it, as in N:1 (the kernel tells it once);
 //   - nothing there (EAGAIN): READS is cleared and the read goes to the owner, which starts Node reading
 //     the socket and answers as before; from then on every read crosses (and goes quietly).
 // The owner clears READS itself before it starts reading for any other reason (shutdown SHUT_RD, close,
@@ -79,7 +82,7 @@ const SLOTS = 0, SENT = 1, READ = 3, FIRST = 4;
 /** Header word counting the accepts processors took from a ring (host/io/ahead.ts). */
 export const ACCEPTED = 2;
 /** Words per slot, and where each is in its slot. */
-const SLOT = 3, OS_FD = 0, GATE = 1, QUIET = 2;
+const SLOT = 4, OS_FD = 0, GATE = 1, QUIET = 2, FAILED = 3;
 const slotAt = (fd: number) => FIRST + SLOT * fd;
 
 /** Descriptors a direct-send table covers: 4,096 × 12 bytes. Higher descriptors always cross to the
@@ -169,6 +172,7 @@ export function tryRead(table: Int32Array, memory: MemoryView, addr: number, rea
     Atomics.sub(table, gate, 1);
   }
   if (got >= 0) { Atomics.add(table, READ, 1); return got; }
+  if (got !== -ERRNO.EAGAIN) Atomics.store(table, slotAt(fd) + FAILED, got);
   Atomics.and(table, gate, ~READS);                 // from now on Node reads it, at the owner
   return got === -ERRNO.EAGAIN ? null : got;
 }
@@ -242,6 +246,7 @@ export class DirectSends {
       this.afterSenders(fd, () => destroy.call(socket, error, callback));
     };
     Atomics.store(this.table, slotAt(fd) + OS_FD, osFd);
+    Atomics.store(this.table, slotAt(fd) + FAILED, 0);
     Atomics.or(this.table, slotAt(fd) + GATE, direct ? OPEN | READS : OPEN);
     reads?.watchQuiet((quiet) => {
       if (this.offered.get(fd) !== entry) return;           // withdrawn (the number may be reused)
@@ -280,6 +285,12 @@ export class DirectSends {
     if (entry.writes === 0 && !entry.shut && !socket.destroyed && socket.writableLength === 0 && !this.closed) {
       Atomics.or(this.table, slotAt(fd) + GATE, OPEN);
     }
+  }
+
+  /** The error a processor's read of `fd` got (a negated errno), or 0; the owner's call on `fd` that
+   *  finds one gives it to the connection first ("Direct reads"). */
+  readFailure(fd: number): number {
+    return fd >= 0 && fd < this.table[SLOTS] && this.offered.has(fd) ? Atomics.load(this.table, slotAt(fd) + FAILED) : 0;
   }
 
   /** The owner is about to have Node read descriptor `fd`: processors read it no more. */

@@ -107,6 +107,15 @@ export class Conn {
 
   whenReadable(reader: Reader): void { this.readers.push(reader); }
 
+  /** The connection failed with `errno` (negated), seen elsewhere (a processor's direct read): every
+   *  later call gets it, as if the socket had said so. */
+  fail(errno: number): void {
+    if (this.error) return;
+    this.error = errno;
+    this.tellQuiet();
+    this.wakeAll();
+  }
+
   /** Has Node read the socket from now on (the owner cleared its direct reads first). */
   startReading(): void {
     if (this.reading) return;
