@@ -279,6 +279,9 @@ describe("direct reads", () => {
     expect(tryRead(b.table, read(), ADDR, fakeRead(0, ERRNO.ECONNRESET).readFrom, false)).toBe(-ERRNO.ECONNRESET);
     expect(Atomics.load(b.table, GATE(3)) & READS).toBe(0);
     expect(b.sends.readFailure(3)).toBe(-ERRNO.ECONNRESET);            // for the owner to give the connection
+    const send = fakeSend(1 << 20);
+    expect(trySend(b.table, request(), ADDR, send.sendTo, false)).toEqual({ answer: -ERRNO.ECONNRESET });
+    expect(send.calls).toEqual([]);                                     // a write gets it too, not the kernel's EPIPE
     b.sends.withdraw(3, b.socket);
     expect(b.sends.readFailure(3)).toBe(0);
     b.sends.offer(3, fakeSocket(), 42, undefined, true);                // the number's next socket starts clean
