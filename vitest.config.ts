@@ -21,7 +21,7 @@ export default defineConfig({
     // Builds every test program on build threads of this process, cached (tests/build-server.ts).
     globalSetup: ["tests/build-server.ts"],
     // Fails a file whose process held its event loop too long (tests/event-loop.ts).
-    setupFiles: ["tests/event-loop.ts"],
+    setupFiles: ["tests/event-loop.ts", "tests/scratch.ts"],
     sequence: { sequencer: BuildsFirst },
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -17,7 +17,7 @@
 // skipped with a message. The weft server listens on 127.0.0.1:8080, as the example has it.
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir, loadavg, availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -118,13 +118,21 @@ function wrk(url, seconds, extra = []) {
   return { rps: Number(rps[1]), p99: ms(p99[1], p99[2]), errors, cpu };
 }
 
+/** A new directory for the modules a bench serves (its servers read them at start), removed when this
+ *  process exits. */
+function scratchDir(prefix) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** Measures both servers; resolves to the result, or null when wrk is not there. */
 export async function httpBench({ quick = false } = {}) {
   if (!ensureWrk()) return null;
   const seconds = quick ? 2 : 5, rounds = 2;
   const { build } = await import("../dist/host/compiler/build.js");
   const { wasm } = await build(path.join(ROOT, "examples", "http.ts"));
-  const wasmFile = path.join(mkdtempSync(path.join(tmpdir(), "weft-bench-http-")), "http.wasm");
+  const wasmFile = path.join(scratchDir("weft-bench-http-"), "http.wasm");
   writeFileSync(wasmFile, wasm);
   const servers = {};
   try {
@@ -157,7 +165,7 @@ export async function httpGcBench({ quick = false } = {}) {
   if (!ensureWrk()) return null;
   const seconds = quick ? 2 : 5, rounds = quick ? 2 : 5;
   const { build } = await import("../dist/host/compiler/build.js");
-  const dir = mkdtempSync(path.join(tmpdir(), "weft-bench-http-gc-"));
+  const dir = scratchDir("weft-bench-http-gc-");
   const files = {};
   for (const [name, collector] of [["with", true], ["without", false]]) {
     files[name] = path.join(dir, `http-${name}.wasm`);
@@ -195,7 +203,7 @@ export async function httpMnBench({ quick = false } = {}) {
   if (!ensureWrk()) return null;
   const seconds = quick ? 2 : 5, rounds = quick ? 2 : 3;
   const { build } = await import("../dist/host/compiler/build.js");
-  const dir = mkdtempSync(path.join(tmpdir(), "weft-bench-http-mn-"));
+  const dir = scratchDir("weft-bench-http-mn-");
   const files = {};
   for (const [name, file] of [["http", path.join(ROOT, "examples", "http.ts")], ["work", path.join(ROOT, "bench", "programs", "http_work.ts")]]) {
     files[name] = path.join(dir, `${name}.wasm`);
@@ -298,7 +306,7 @@ export async function httpCloseBench({ quick = false } = {}) {
   if (!ensureWrk()) return null;
   const seconds = quick ? 2 : 5, rounds = quick ? 2 : 3, close = ["-H", "Connection: close"];
   const { build } = await import("../dist/host/compiler/build.js");
-  const dir = mkdtempSync(path.join(tmpdir(), "weft-bench-http-close-"));
+  const dir = scratchDir("weft-bench-http-close-");
   const files = { n1: path.join(dir, "http.wasm"), mn: path.join(dir, "http-shared.wasm") };
   writeFileSync(files.n1, (await build(path.join(ROOT, "examples", "http.ts"))).wasm);
   writeFileSync(files.mn, (await build(path.join(ROOT, "examples", "http.ts"), { shared: true })).wasm);

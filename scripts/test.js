@@ -8,7 +8,7 @@
 // A plain `npm test` on a developer's machine skips the Node lines and says how to run them; so does a
 // run that names its own test files.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,8 @@ try {
 } catch {
   console.error("npm test: vitest wrote no report");
   process.exit(status || 1);
+} finally {
+  rmSync(path.dirname(report), { recursive: true, force: true });
 }
 if (counts.numTotalTests === 0) { console.error("npm test: no test ran"); process.exit(1); }
 // The Node lines: after the suite, whose build server filled the cache they build from.

@@ -2,8 +2,7 @@
 // build made; any change to a file the compiler read, to a file it looked for and did not find, or to an
 // option misses; a damaged entry is built anew; `--no-cache` bypasses it.
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -11,6 +10,7 @@ import type { BuildOptions, BuildResult } from "../host/compiler/build.js";
 import { CACHE_ENTRIES_MAX, STALE_TEMP_MS } from "../host/compiler/cache.js";
 import { run } from "../host/kernel/runner.js";
 import { ROOT, runNode } from "./harness";
+import { scratchDir } from "./scratch";
 
 // build() and fromCache() (host/compiler/build.ts, as compiled to dist/) run on a worker thread of this
 // file's: a cold build is seconds of CPU, and this file's own thread must keep its event loop free
@@ -44,7 +44,7 @@ afterAll(async () => { await compiler?.terminate(); });
 
 /** A program in a fresh folder: app.ts prints what util (util.ts or util/index.ts) says. */
 function project(files: Record<string, string>): { dir: string; app: string; cache: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), "weft-cache-"));
+  const dir = scratchDir("weft-cache-");
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), text);

@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { BuildError } from "../host/compiler/errors.js";
 import binaryen from "../host/compiler/binaryen.js";
 import { callees, touchesGlobal } from "../host/compiler/passes/walk.js";
 import { ROOT, buildModule as build } from "./harness";
+import { scratchDir } from "./scratch";
 
 const program = (source: string) => {
-  const dir = mkdtempSync(path.join(tmpdir(), "weft-build-"));
+  const dir = scratchDir("weft-build-");
   const file = path.join(dir, "app.ts");
   writeFileSync(file, source);
   return file;

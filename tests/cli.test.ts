@@ -2,10 +2,10 @@
 // once for each kind of build (run, build, run --processors, build --shared); the other cases run a
 // module the build server made (tests/harness.ts, wasmFile), so that the cases do not each build again.
 import { describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, buildProgram, runNode } from "./harness";
+import { scratchDir } from "./scratch";
 
 const cli = path.join(ROOT, "dist", "host", "cli.js");
 const weft = (...args: string[]) => runNode([cli, ...args]);
@@ -15,7 +15,7 @@ const CLI_BUILD_TIMEOUT = 300_000;
 
 /** tests/programs/<name>.ts built (cached), written to a file of its own for the CLI to run. */
 async function wasmFile(name: string): Promise<string> {
-  const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-")), `${name}.wasm`);
+  const out = path.join(scratchDir("weft-cli-"), `${name}.wasm`);
   writeFileSync(out, await buildProgram(`${name}.ts`));
   return out;
 }
@@ -59,7 +59,7 @@ describe("weft CLI", () => {
   });
 
   it("build writes a module that run accepts", async () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-")), "p.wasm");
+    const out = path.join(scratchDir("weft-cli-"), "p.wasm");
     const b = await weft("build", "tests/programs/pingpong.ts", "-o", out);
     expect(b.status).toBe(0);
     expect(b.stdout).toMatch(/built .*p\.wasm/);
@@ -68,7 +68,7 @@ describe("weft CLI", () => {
   }, CLI_BUILD_TIMEOUT);
 
   it("wrong arguments and bad modules give one clear line and a non-zero exit", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "weft-cli-"));
+    const dir = scratchDir("weft-cli-");
     const junk = path.join(dir, "junk.wasm");
     writeFileSync(junk, Buffer.from("this is not wasm"));
     const foreign = path.join(dir, "foreign.wasm");
@@ -92,7 +92,7 @@ describe("weft CLI", () => {
   });
 
   it("run grants nothing but stdio by default; --dir grants a directory, --io sets the default mode", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "weft-cli-io-"));
+    const dir = scratchDir("weft-cli-io-");
     mkdirSync(path.join(dir, "data"));
     writeFileSync(path.join(dir, "data", "note.txt"), "granted");
     const program = await wasmFile("cli_io");
@@ -130,7 +130,7 @@ describe("weft CLI", () => {
   it("run --processors N builds a shared module and runs it on N Workers; a shared module needs --processors", async () => {
     const r = await weft("run", "--processors", "2", "tests/programs/pingpong.ts");
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 110, stdout: "a=10 b=100\n" });
-    const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-")), "shared.wasm");
+    const out = path.join(scratchDir("weft-cli-"), "shared.wasm");
     expect((await weft("build", "--shared", "tests/programs/pingpong.ts", "-o", out)).status).toBe(0);
     expect((await weft("run", "--processors", "4", out)).stdout).toBe("a=10 b=100\n");
     const alone = await weft("run", out);

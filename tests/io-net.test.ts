@@ -5,11 +5,11 @@
 // Programs print `key=value` lines (tests/programs/net_*.ts).
 import net from "node:net";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, buildProgram, runValues, pick } from "./harness";
+import { scratchDir } from "./scratch";
 
 const TIMEOUT = 60_000;
 const GRANTED = { node: { listen: ["127.0.0.1:0"], connect: ["127.0.0.1:*"] } };
@@ -56,7 +56,7 @@ beforeAll(async () => {
     peer.listen(0, "127.0.0.1", resolve);
   });
   const { port } = peer.address() as net.AddressInfo;
-  netPeer = path.join(mkdtempSync(path.join(tmpdir(), "weft-net-peer-")), "net_peer");
+  netPeer = path.join(scratchDir("weft-net-peer-"), "net_peer");
   writeFileSync(`${netPeer}.ts`, withAddress(readFileSync(path.join(ROOT, "tests", "programs", "net_peer.ts"), "utf8"),
     /const PEER = "127\.0\.0\.1:\d+"/, `const PEER = "127.0.0.1:${port}"`));
 });
@@ -178,7 +178,7 @@ describe("a thread waiting on a socket", () => {
 
 describe("the end of a run", () => {
   it("closes the sockets left open and stops the helper: the process exits", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "weft-net-"));
+    const dir = scratchDir("weft-net-");
     const wasm = path.join(dir, "leave.wasm");
     writeFileSync(wasm, await buildProgram("net_leave.ts"));
     const cli = path.join(ROOT, "dist", "host", "cli.js");
@@ -201,7 +201,7 @@ const CLI = path.join(ROOT, "dist", "host", "cli.js");
 async function startExample(name: string, port: number): Promise<{ stop(): void }> {
   const source = readFileSync(path.join(ROOT, "examples", `${name}.ts`), "utf8");
   const moved = withAddress(source, /const ADDRESS = "127\.0\.0\.1:\d+"/, `const ADDRESS = "127.0.0.1:${port}"`);
-  const dir = mkdtempSync(path.join(tmpdir(), "weft-example-"));
+  const dir = scratchDir("weft-example-");
   writeFileSync(path.join(dir, `${name}.ts`), moved);
   const wasm = path.join(dir, `${name}.wasm`);
   writeFileSync(wasm, await buildProgram(path.join(dir, `${name}.ts`)));

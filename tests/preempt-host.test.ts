@@ -3,14 +3,14 @@
 // flags, and the M:N ticker (host/mn/ticker.ts). The core's own behaviour (slices, aging, groups) is
 // tests/preempt.test.ts's.
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildProgram, runNode, runReadingBack, ROOT, type ProgramOptions } from "./harness";
 import { WeftProgram, type ThreadStats } from "../host/kernel/runner.js";
 // The compiled host: its processors and its ticker are Workers that load dist/host/*.js beside it.
 import { runShared } from "../dist/host/mn/run.js";
+import { scratchDir } from "./scratch";
 
 const STATS = "preempt_host_stats.ts";     // main, "stats-busy" (group 1, weight 3), "stats-napper"
 const SPIN = "preempt_host_spin.ts";       // 3 threads spin until main, after a sleep, stops them
@@ -123,7 +123,7 @@ describe("the M:N ticker", () => {
   });
 
   it("the ticker ends with the run, after a result and after a timeout: the process exits by itself", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "weft-ticker-"));
+    const dir = scratchDir("weft-ticker-");
     const spin = path.join(dir, "spin.wasm"), forever = path.join(dir, "forever.wasm");
     writeFileSync(spin, await shared(SPIN));
     writeFileSync(forever, await shared("spin_forever.ts"));     // main spins for ever, ticked all along
@@ -149,7 +149,7 @@ describe("weft CLI: preemption flags", () => {
   const weft = (...args: string[]) => runNode([cli, ...args]);
   /** A cached build of `file` (the test cache), written where the CLI can read it. */
   const built = async (file: string, sharedBuild = false) => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-preempt-")), file.replace(/\.ts$/, ".wasm"));
+    const out = path.join(scratchDir("weft-cli-preempt-"), file.replace(/\.ts$/, ".wasm"));
     writeFileSync(out, sharedBuild ? await shared(file) : await plain(file));
     return out;
   };
@@ -195,7 +195,7 @@ describe("weft CLI: preemption flags", () => {
   });
 
   it("build --no-safepoints writes a module (without the safepoints: it differs) that runs", async () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), "weft-cli-")), "stats.wasm");
+    const out = path.join(scratchDir("weft-cli-"), "stats.wasm");
     const b = await weft("build", "--no-safepoints", "--no-optimize", `tests/programs/${STATS}`, "-o", out);
     expect(b.status).toBe(0);
     expect(b.stdout).toMatch(/built .*stats\.wasm/);

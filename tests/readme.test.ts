@@ -1,10 +1,10 @@
 // The README is checked against the code: its tuning-constant table against the constants in the source,
 // and its first program by running it.
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, runProgram } from "./harness";
+import { scratchDir } from "./scratch";
 
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
@@ -27,7 +27,7 @@ describe("README", () => {
 
   it("its first program runs and prints what the comment says", async () => {
     const code = /```ts\n\/\/ app\.ts\n([\s\S]*?)```/.exec(readme)![1];
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "weft-readme-")), "app.ts");
+    const file = path.join(scratchDir("weft-readme-"), "app.ts");
     writeFileSync(file, code);
     const result = await runProgram(file);
     expect(result.status).toBe("exited");

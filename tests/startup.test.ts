@@ -3,10 +3,10 @@
 // on the modules Node actually resolves, through a resolve hook, and on the static imports of the
 // compiled entry points, however deep.
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, buildProgram, runNode } from "./harness";
+import { scratchDir } from "./scratch";
 
 const CLI = path.join(ROOT, "dist", "host", "cli.js");
 /** asc's and Binaryen's files, installed or in the prepared copy (host/compiler/prepared.ts). */
@@ -14,7 +14,7 @@ const COMPILER = /\/node_modules\/(assemblyscript|binaryen)\/|\/toolchain\/[0-9a
 
 /** Runs node with `args`, and returns the URLs of every module it resolved (a resolve hook logs them). */
 async function resolvedBy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ urls: string[]; stdout: string; status: number | null }> {
-  const dir = mkdtempSync(path.join(tmpdir(), "weft-startup-"));
+  const dir = scratchDir("weft-startup-");
   const log = path.join(dir, "resolved.log");
   const hook = path.join(dir, "hook.mjs");
   writeFileSync(hook, `import { appendFileSync } from "node:fs";
@@ -51,7 +51,7 @@ describe("start-up", () => {
   });
 
   it("weft run of a built module, and importing weft and weft/node, load no compiler", async () => {
-    const wasm = path.join(mkdtempSync(path.join(tmpdir(), "weft-startup-")), "simple.wasm");
+    const wasm = path.join(scratchDir("weft-startup-"), "simple.wasm");
     writeFileSync(wasm, await buildProgram("simple.ts"));
     const ran = await resolvedBy([CLI, "run", wasm]);
     expect({ status: ran.status, stdout: ran.stdout }).toEqual({ status: 7, stdout: "hello\n" });
@@ -64,7 +64,7 @@ describe("start-up", () => {
   });
 
   it("weft run app.ts served from the build cache loads no compiler", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "weft-startup-"));
+    const dir = scratchDir("weft-startup-");
     const env = { WEFT_CACHE_DIR: path.join(dir, "cache") };
     const program = path.join(ROOT, "tests", "programs", "simple.ts");
     expect((await runNode([CLI, "build", program, "-o", path.join(dir, "simple.wasm")], { env: { ...process.env, ...env } })).status).toBe(0);

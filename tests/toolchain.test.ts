@@ -3,12 +3,12 @@
 // byte; a damaged copy is passed over and removed, and the build still succeeds. Builds run in child
 // processes (each loads the compiler afresh, as a `weft build` does), so this file's thread stays free.
 import { describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { replaceWasmLiteral, repoint } from "../host/compiler/prepared.js";
 import { ROOT, runNode } from "./harness";
+import { scratchDir } from "./scratch";
 
 describe("the wasm literal and the imports a copy rewrites", () => {
   it("replaces the one literal, escapes and all, and refuses what it cannot be sure of", () => {
@@ -45,7 +45,7 @@ async function buildIn(cacheDir: string, cache: boolean): Promise<{ loadedFrom: 
 
 describe("the prepared copy", () => {
   it("is written by a build that keeps a cache, loaded by the next, makes the same module, and a damaged one is replaced", async () => {
-    const cacheDir = path.join(mkdtempSync(path.join(tmpdir(), "weft-toolchain-")), "cache");
+    const cacheDir = path.join(scratchDir("weft-toolchain-"), "cache");
     const toolchain = path.join(cacheDir, "toolchain");
 
     const first = await buildIn(cacheDir, false);                  // no cache: nothing is written

@@ -2,13 +2,13 @@
 // --trace` give a Chrome trace whose spans, instants and flows are what the program did — checked on
 // tests/programs/trace_mix.ts in N:1, on 2 processors and 1:1, and on the record decoder directly.
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, buildAhead, buildProgram, runNode, runProgram, runSharedProgram, valuesOf } from "./harness";
 import type { ChromeTrace, TraceEvent } from "../host/kernel/trace";
 import { chromeTrace, placeTimes } from "../host/kernel/trace";
 import type { RunResult } from "../host/kernel/runner";
+import { scratchDir } from "./scratch";
 
 const TIMEOUT = 120_000;
 buildAhead([["trace_mix.ts", {}], ["trace_mix.ts", { shared: true }]]);
@@ -113,7 +113,7 @@ describe("the timeline trace", () => {
   }, TIMEOUT);
 
   it("weft run --trace writes the file; --trace without a file is a usage error", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "weft-trace-"));
+    const dir = scratchDir("weft-trace-");
     const file = path.join(dir, "out.json");
     const wasm = path.join(dir, "mix.wasm");
     writeFileSync(wasm, await buildProgram("trace_mix.ts"));
