@@ -231,7 +231,7 @@ async function cmdBuild(args: string[]): Promise<number> {
   out ??= entry.replace(/\.ts$/, ".wasm");
   for (const flag of BUILD_V8_FLAGS) v8.setFlagsFromString(flag);      // this process only builds
   const { build, defaultCacheDir } = await buildModule();
-  enableCompileCache(path.join(defaultCacheDir(), "v8"));
+  if (cache) enableCompileCache(path.join(defaultCacheDir(), "v8"));   // --no-cache writes nothing there
   if (shared && target === "wasi") throw new UsageError("--target wasi makes an N:1 module (WASI preview 1 has no threads): drop --shared");
   const result = await build(entry, { outFile: out, optimize, shared, safepoints, cache, target, syncImports, lines });
   const kind = result.shared ? `shared, ${Object.keys(result.shared.globals).length} shared globals; ` : target === "wasi" ? "WASI; " : "";

@@ -39,7 +39,8 @@ export const BUILD_V8_FLAGS = ["--liftoff-only"];
  *  the code it compiled for asc's and Binaryen's 1.8 MB of JavaScript (the prepared copy's,
  *  host/compiler/toolchain.ts) and the next build skips compiling it again: ~0.1 s of a cold build on
  *  Node 22 here (medians of 5, alternating: 2.15 s against 2.30 s). In <cache folder>/v8; a process-wide
- *  setting, so only the command line turns it on, and only where it builds. */
+ *  setting, so only the command line turns it on, and only where it builds with the cache (`--no-cache`
+ *  writes nothing in its folder). */
 export function enableCompileCache(dir: string): void {
   const enable = (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   try { enable?.(dir); } catch { /* a folder that cannot be written: no cache */ }
