@@ -81,10 +81,14 @@ describe("a processor's send (trySend)", () => {
     expect(Atomics.load(table, GATE(3)) & OPEN).toBe(0);
   });
 
-  it("an error of the system call is the answer, and the gate stays open", () => {
-    const { table } = offered();
-    expect(trySend(table, request(), ADDR, fakeSend(0, ERRNO.EPIPE).sendTo, false)).toEqual({ answer: -ERRNO.EPIPE });
+  it("an error of the system call is the answer, and the answer of every later call: kept for the owner, the gate open", () => {
+    const { table, sends } = offered();
+    expect(trySend(table, request(), ADDR, fakeSend(0, ERRNO.ECONNRESET).sendTo, false)).toEqual({ answer: -ERRNO.ECONNRESET });
     expect(Atomics.load(table, GATE(3))).toBe(OPEN);
+    expect(sends.failure(3)).toBe(-ERRNO.ECONNRESET);                  // for the owner to give the connection
+    const later = fakeSend(1 << 20);                                    // the kernel tells a reset once
+    expect(trySend(table, request(), ADDR, later.sendTo, false)).toEqual({ answer: -ERRNO.ECONNRESET });
+    expect(later.calls).toEqual([]);
   });
 
   it("leaves alone what it must not send: other calls, blocking mode, text, empty writes, descriptors not offered or past the table", () => {
@@ -274,18 +278,28 @@ describe("direct reads", () => {
     const later = fakeRead(4);
     expect(tryRead(a.table, read(), ADDR, later.readFrom, false)).toBeNull();
     expect(later.calls).toEqual([]);
-    expect(a.sends.readFailure(3)).toBe(0);
+    expect(a.sends.failure(3)).toBe(0);
     const b = unread();
     expect(tryRead(b.table, read(), ADDR, fakeRead(0, ERRNO.ECONNRESET).readFrom, false)).toBe(-ERRNO.ECONNRESET);
     expect(Atomics.load(b.table, GATE(3)) & READS).toBe(0);
-    expect(b.sends.readFailure(3)).toBe(-ERRNO.ECONNRESET);            // for the owner to give the connection
+    expect(b.sends.failure(3)).toBe(-ERRNO.ECONNRESET);            // for the owner to give the connection
     const send = fakeSend(1 << 20);
     expect(trySend(b.table, request(), ADDR, send.sendTo, false)).toEqual({ answer: -ERRNO.ECONNRESET });
     expect(send.calls).toEqual([]);                                     // a write gets it too, not the kernel's EPIPE
     b.sends.withdraw(3, b.socket);
-    expect(b.sends.readFailure(3)).toBe(0);
+    expect(b.sends.failure(3)).toBe(0);
     b.sends.offer(3, fakeSocket(), 42, undefined, true);                // the number's next socket starts clean
-    expect(b.sends.readFailure(3)).toBe(0);
+    expect(b.sends.failure(3)).toBe(0);
+  });
+
+  it("a send's error ends direct reads too: the next read goes to the owner, which gives the connection the error", () => {
+    const { table, sends } = unread();
+    expect(trySend(table, request(), ADDR, fakeSend(0, ERRNO.ECONNRESET).sendTo, false)).toEqual({ answer: -ERRNO.ECONNRESET });
+    expect(Atomics.load(table, GATE(3)) & READS).toBe(0);
+    const got = fakeRead(4);
+    expect(tryRead(table, read(), ADDR, got.readFrom, false)).toBeNull();
+    expect(got.calls).toEqual([]);
+    expect(sends.failure(3)).toBe(-ERRNO.ECONNRESET);
   });
 
   it("leaves alone what it must not read: other calls, blocking mode, empty reads, buffers outside memory, sockets Node reads", () => {

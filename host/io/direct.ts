@@ -19,7 +19,7 @@
 //          below); the low bits count processors sending or reading right now
 //   quiet  1: a read of the socket would wait, and the owner looks at the queues when that changes
 //          ("Quiet reads" below); 0 otherwise
-//   failed the negated errno a processor's read of the socket got ("Direct reads"), 0: none
+//   failed the negated errno a processor's read or send of the socket got ("Direct reads"), 0: none
 // Only sockets of the owner's thread made or accepted in async mode are offered (net.ts, where "here").
 // After the slots come the accept rings (host/io/ahead.ts): ACCEPT_RINGS rings of ACCEPT_RING_WORDS.
 //
@@ -30,7 +30,8 @@
 //   2. if the slot's `failed` word holds an error a processor's read got ("Direct reads"), that is the
 //      answer, as in N:1; else read osFd and write the bytes to it (one non-blocking system call); take
 //      the 1 back;
-//   3. all written: the answer is the length; an error (EPIPE, ECONNRESET ...): the answer is the error;
+//   3. all written: the answer is the length; an error (EPIPE, ECONNRESET ...): the answer is the error,
+//      kept in the slot's `failed` word as a direct read's is (below), so that later calls get it too;
 //      nothing or part written (the kernel's buffer is full): clear OPEN, and queue the call to the owner
 //      with what was sent, so the rest follows in order.
 // The owner's side (DirectSends):
@@ -149,7 +150,12 @@ export function trySend(table: Int32Array, memory: MemoryView, addr: number, sen
     Atomics.sub(table, gate, 1);
   }
   if (sent > 0) Atomics.add(table, SENT, 1);
-  if (sent === len || (sent < 0 && sent !== -ERRNO.EAGAIN)) return { answer: sent };
+  if (sent === len) return { answer: sent };
+  if (sent < 0 && sent !== -ERRNO.EAGAIN) {          // kept, as a read's error is: later calls get it too
+    Atomics.store(table, slotAt(fd) + FAILED, sent);
+    Atomics.and(table, gate, ~READS);
+    return { answer: sent };
+  }
   Atomics.and(table, gate, ~OPEN);                  // the kernel's buffer is full: the rest queues behind
   return sent > 0 ? { sent } : LEFT;
 }
@@ -291,9 +297,9 @@ export class DirectSends {
     }
   }
 
-  /** The error a processor's read of `fd` got (a negated errno), or 0; the owner's call on `fd` that
-   *  finds one gives it to the connection first ("Direct reads"). */
-  readFailure(fd: number): number {
+  /** The error a processor's read or send of `fd` got (a negated errno), or 0; the owner's call on `fd`
+   *  that finds one gives it to the connection first ("Direct reads"). */
+  failure(fd: number): number {
     return fd >= 0 && fd < this.table[SLOTS] && this.offered.has(fd) ? Atomics.load(this.table, slotAt(fd) + FAILED) : 0;
   }
 

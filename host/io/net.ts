@@ -170,8 +170,8 @@ export class NetOps {
         return req.mode === "blocking" ? -ERRNO.ENOTSUP : this.accept(r.listener, req, ctx);
     }
     if (r.kind !== "socket") return -ERRNO.ENOTCONN;     // read, write or shutdown on a listener
-    const failed = this.sends?.readFailure(req.fd);
-    if (failed) r.conn.fail(failed);                     // a processor's read got it (direct.ts)
+    const failed = this.sends?.failure(req.fd);
+    if (failed) r.conn.fail(failed);                     // a processor's read or send got it (direct.ts)
     if (req.op === "shutdown") {
       if (req.flags !== SHUT_RD) this.sends?.shut(req.fd);
       if (req.flags !== SHUT_WR) this.sends?.ownerReads(req.fd);
