@@ -38,7 +38,7 @@ export const SMOKE = [
   "tests/host-slice.test.ts",    // issue 20, part 3: the host's event loop keeps turning
   "tests/heap-limit.test.ts",    // issue 20, part 5: the heap under a limit on every processor
   "tests/sockets.test.ts",       // a connection's chunks taken at the socket's push, under its stream
-  "tests/build-cache.test.ts",   // the CLI's caches: Node 22 and later add V8's compile cache (cli/programs.ts)
+  "tests/build-cache.test.ts",   // the CLI's case only (WEFT_SMOKE): Node 22 and later add V8's compile cache
 ];
 const CACHE = path.join(root, "node_modules", ".cache", "weft", "node-lines");
 const PACKAGE = `node-${process.platform}-${process.arch}`;
