@@ -286,10 +286,14 @@ describe("direct reads", () => {
     const send = fakeSend(1 << 20);
     expect(trySend(b.table, request(), ADDR, send.sendTo, false)).toEqual({ answer: -ERRNO.ECONNRESET });
     expect(send.calls).toEqual([]);                                     // a write gets it too, not the kernel's EPIPE
-    b.sends.withdraw(3, b.socket);
+    b.sends.withdraw(3, b.socket);                                      // Node destroyed the socket: still the program's
+    expect(b.sends.failure(3)).toBe(-ERRNO.ECONNRESET);
+    b.sends.withdraw(3, b.socket, true);                                // the program closed the descriptor
     expect(b.sends.failure(3)).toBe(0);
-    b.sends.offer(3, fakeSocket(), 42, undefined, true);                // the number's next socket starts clean
-    expect(b.sends.failure(3)).toBe(0);
+    const c = unread();
+    expect(tryRead(c.table, read(), ADDR, fakeRead(0, ERRNO.ECONNRESET).readFrom, false)).toBe(-ERRNO.ECONNRESET);
+    c.sends.offer(3, fakeSocket(), 42, undefined, true);                // the number's next socket starts clean
+    expect(c.sends.failure(3)).toBe(0);
   });
 
   it("a send's error ends direct reads too: the next read goes to the owner, which gives the connection the error", () => {

@@ -298,9 +298,11 @@ export class DirectSends {
   }
 
   /** The error a processor's read or send of `fd` got (a negated errno), or 0; the owner's call on `fd`
-   *  that finds one gives it to the connection first ("Direct reads"). */
+   *  that finds one gives it to the connection first ("Direct reads"). Kept until the program closes
+   *  `fd`, though the socket be withdrawn before: Node may see the end of a connection whose reset a
+   *  processor's call took (the kernel tells it once), and the program's next call must still get it. */
   failure(fd: number): number {
-    return fd >= 0 && fd < this.table[SLOTS] && this.offered.has(fd) ? Atomics.load(this.table, slotAt(fd) + FAILED) : 0;
+    return fd >= 0 && fd < this.table[SLOTS] ? Atomics.load(this.table, slotAt(fd) + FAILED) : 0;
   }
 
   /** The owner is about to have Node read descriptor `fd`: processors read it no more. */
@@ -316,8 +318,10 @@ export class DirectSends {
     Atomics.and(this.table, slotAt(fd) + GATE, ~OPEN);
   }
 
-  /** `socket` leaves descriptor `fd` (closed, or being destroyed): no more sends. */
-  withdraw(fd: number, socket: SendableSocket): void {
+  /** `socket` leaves descriptor `fd` (closed, or being destroyed): no more sends. `closed`: the program
+   *  closed `fd` (or never had it), and its failure goes too. */
+  withdraw(fd: number, socket: SendableSocket, closed = false): void {
+    if (closed && fd >= 0 && fd < this.table[SLOTS]) Atomics.store(this.table, slotAt(fd) + FAILED, 0);
     const entry = this.offered.get(fd);
     if (!entry || entry.socket !== socket) return;
     this.offered.delete(fd);

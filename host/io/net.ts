@@ -160,7 +160,7 @@ export class NetOps {
     switch (req.op) {
       case "close":
         this.io.table.remove(req.fd);
-        if (r.kind === "socket") { this.sends?.withdraw(req.fd, r.conn.socket); r.conn.close(); return 0; }
+        if (r.kind === "socket") { this.sends?.withdraw(req.fd, r.conn.socket, true); r.conn.close(); return 0; }
         for (const c of this.takeBack(req.fd)) c.destroy();   // accepted ahead, never taken
         r.listener.close();
         return 0;
@@ -308,7 +308,7 @@ export class NetOps {
       const r = this.io.table.get(n) as NetResource | undefined;
       if (r?.kind !== "socket" || r.where !== "here") continue;
       this.io.table.remove(n);
-      this.sends?.withdraw(n, r.conn.socket);
+      this.sends?.withdraw(n, r.conn.socket, true);
       conns.push(r.conn);
     }
     return conns;
