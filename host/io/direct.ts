@@ -27,9 +27,9 @@
 // mode (blocking mode keeps N:1's answers), whose buffer is in memory (else the owner fails the call with
 // N:1's EIO and message):
 //   1. add 1 to the gate; if OPEN is clear, take the 1 back and leave the call to the owner;
-//   2. if the slot's `failed` word holds an error a processor's read got ("Direct reads"), that is the
-//      answer, as in N:1; else read osFd and write the bytes to it (one non-blocking system call); take
-//      the 1 back;
+//   2. if the slot's `failed` word holds an error a processor's read or send got (step 3, "Direct
+//      reads"), that is the answer, as in N:1; else read osFd and write the bytes to it (one non-blocking
+//      system call); take the 1 back;
 //   3. all written: the answer is the length; an error (EPIPE, ECONNRESET ...): the answer is the error,
 //      kept in the slot's `failed` word as a direct read's is (below), so that later calls get it too;
 //      nothing or part written (the kernel's buffer is full): clear OPEN, and queue the call to the owner
@@ -143,7 +143,7 @@ export function trySend(table: Int32Array, memory: MemoryView, addr: number, sen
   let sent: number;
   try {
     const failed = Atomics.load(table, slotAt(fd) + FAILED);
-    if (failed !== 0) return { answer: failed };      // a read's error: every later call gets it, as in N:1
+    if (failed !== 0) return { answer: failed };      // an earlier call's error: every later call gets it
     const osFd = Atomics.load(table, slotAt(fd) + OS_FD);
     sent = osFd < 0 ? 0 : sendTo(osFd, memory.u8, ptr, len);
   } finally {
