@@ -45,10 +45,12 @@ declare namespace binaryen {
   export type LocalGetInfo = B.LocalGetInfo;
   export type LocalSetInfo = B.LocalSetInfo;
   export type LoopInfo = B.LoopInfo;
+  export type MemoryFillInfo = B.MemoryFillInfo;
   export type MemoryInfo = B.MemoryInfo;
   export type MemorySegment = B.MemorySegment;
   export type Module = B.Module;
   export type ReturnInfo = B.ReturnInfo;
+  export type StoreInfo = B.StoreInfo;
   export type SwitchInfo = B.SwitchInfo;
   export type Type = B.Type;
 }

@@ -10,7 +10,8 @@
 //   2. intrinsics: the stack-pointer imports become global.get/set of __stack_pointer, and the compiler's
 //      ~stack_check calls weft's growable-stack check (assembly/core/stack.ts).
 //      Safepoints go into the program's loops and recursive functions (host/compiler/passes/safepoints.ts; `safepoints`
-//      turns them off).
+//      turns them off). Optimised builds then drop the shadow-stack frames of functions that cannot reach
+//      a collection (host/compiler/passes/frameless.ts).
 //   3. Binaryen optimises with every inlining limit at 0, so the switch stays a function of its own
 //      (level 3; `optimize: "quick"` runs level 1 here and in step 6, and step 6 once).
 //   4. Asyncify, with asyncify-imports naming no import: only the callers of weft's switch, and what can
@@ -35,6 +36,7 @@ import { IMPORT_MODULE, REQUIRED_EXPORTS } from "../abi.js";
 import { BuildError } from "./errors.js";
 import { WEFT_ROOT, type BuildResult, type PipelineSettings } from "./options.js";
 import { insertSafepoints, FUEL_GLOBAL } from "./passes/safepoints.js";
+import { stripNeedlessFrames } from "./passes/frameless.js";
 import { keepOriginals, rebuildResumable } from "./passes/resumable.js";
 import { SPILL_PUSH } from "./passes/frames.js";
 import { hotPathsFirst } from "./passes/fuel.js";
@@ -125,6 +127,8 @@ const RUNTIME_EXPORTS = [
   "__free", "__reset", "__new", "__renew", "__link", "__pin", "__unpin", "__collect",
 ];
 const STACK_POINTER = "~lib/memory/__stack_pointer";
+/** The function asc calls after it pushes a frame (step 2 makes it call weft's check). */
+const STACK_CHECK = "~stack_check";
 const FEATURES =
   binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
   binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt |
@@ -309,9 +313,9 @@ function installIntrinsics(mod: binaryen.Module): string | null {
   }
   const check = binaryen.getExportInfo(mod.getExport("__weft_stack_check"));
   mod.removeExport("__weft_stack_check");
-  if (names.includes("~stack_check")) {
-    mod.removeFunction("~stack_check");
-    mod.addFunction("~stack_check", binaryen.none, binaryen.none, [], mod.call(check.value, [], binaryen.none));
+  if (names.includes(STACK_CHECK)) {
+    mod.removeFunction(STACK_CHECK);
+    mod.addFunction(STACK_CHECK, binaryen.none, binaryen.none, [], mod.call(check.value, [], binaryen.none));
   }
   return safepoint;
 }
@@ -379,6 +383,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const safepoints = options.safepoints && safepointTarget
       ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(neverSwitchAll)) : undefined;
     const optimize = options.optimize;
+    if (optimize) stripNeedlessFrames(mod, STACK_POINTER, STACK_CHECK);
     binaryen.setOptimizeLevel(!optimize ? 0 : options.quick && !options.inlineBeforeAsyncify ? 1 : 3);
     binaryen.setShrinkLevel(0);
     markNeverInline(mod);
