@@ -72,7 +72,7 @@ function startServer(args) {
         child.once("exit", done);
         child.kill("SIGKILL");
       });
-      resolve({ url: m[1], stop, pid: child.pid });
+      resolve({ url: m[1], stop, pid: child.pid, banner: out });
     });
   });
 }
@@ -192,9 +192,9 @@ export async function httpGcBench({ quick = false } = {}) {
 }
 
 /** M:N: examples/http.ts on 2 processors against Node's http (http_mn_vs_node, target ≥ 1.3), and
- *  bench/programs/http_work.ts (~0.2 ms of CPU per request) on 2 processors over 1 (http_mn_speedup_2,
- *  target ≥ 1.6). Same method as httpBench: alternating runs in one session, medians. With each server's
- *  CPU time per request (every thread of its process, from /proc) and wrk's own: where wrk shares the
+ *  bench/programs/http_work.ts (0.2 ms of CPU per request, as it measures at start: `work_us_per_request`)
+ *  on 2 processors over 1 (http_mn_speedup_2, target ≥ 1.6). Same method as httpBench: alternating runs
+ *  in one session, medians. With each server's CPU time per request (every thread of its process, from /proc) and wrk's own: where wrk shares the
  *  machine's cores with the server, requests/s is bounded by cores / (server's + wrk's CPU per request).
  *  `cpu_us_for_target` is the most a request may cost a server for the target ratio with every core busy,
  *  and `floor_cpu_us_per_request` what it costs a server with no HTTP at all (serveRaw), about the least
@@ -216,6 +216,7 @@ export async function httpMnBench({ quick = false } = {}) {
     catch (e) { await server.stop(); throw e; }
   };
   const runs = { node: [], raw: [], mn2: [], work1: [], work2: [] };
+  const workUs = [];                 // what http_work.ts measured its handler's work to take (µs)
   const node = await startServer(["--serve-node"]);
   let raw;
   try {
@@ -227,6 +228,8 @@ export async function httpMnBench({ quick = false } = {}) {
       runs.raw.push(wrkMeasured(raw, seconds));
       for (const [key, wasm, processors, address] of [["mn2", files.http, 2, WEFT_ADDRESS], ["work1", files.work, 1, WORK_ADDRESS], ["work2", files.work, 2, WORK_ADDRESS]]) {
         const server = await measure(["--serve-weft-mn", wasm, String(processors), address]);
+        const work = /work: \d+ rounds a request, (\d+) us/.exec(server.banner);
+        if (work) workUs.push(Number(work[1]));
         try { runs[key].push(wrkMeasured(server, seconds)); } finally { await server.stop(); }
       }
     }
@@ -249,7 +252,8 @@ export async function httpMnBench({ quick = false } = {}) {
       cpu_us_for_target: +(cores * 1e6 / (MN_TARGET * rps("node")) - wrkCpu("mn2")).toFixed(1), processors: 2, errors: errors("mn2"), runs: rounds, seconds, node: process.version },
     { bench: "http_mn_speedup_2", value: +(rps("work2") / rps("work1")).toFixed(3), unit: "ratio",
       rps_1: Math.round(rps("work1")), rps_2: Math.round(rps("work2")), p99_1_ms: +p99("work1").toFixed(2),
-      p99_2_ms: +p99("work2").toFixed(2), errors_1: errors("work1"), errors_2: errors("work2"), runs: rounds, seconds },
+      p99_2_ms: +p99("work2").toFixed(2), errors_1: errors("work1"), errors_2: errors("work2"),
+      work_us_per_request: workUs.length ? median(workUs) : null, runs: rounds, seconds, node: process.version },
   ];
 }
 
