@@ -8,9 +8,9 @@
 // for room (~stack_check). Unoptimised, asc cannot tell which calls may collect, so the smallest
 // accessor gets a frame: Uint8Array#__get stores `this` before it calls byteLength's getter. After
 // inlining, that frame is all that is left of those calls, and it keeps the accessor too big to inline in
-// turn: on Node 20 and 22, whose V8 does not inline Wasm calls itself, a loop over a typed array's bytes
-// called __get, frame and stack check included, for every byte (README, "Frames the collector never
-// reads").
+// turn: a loop over a typed array's bytes paid a push, a store, a stack check and a pop for every byte
+// (and on Node 20 and 22, whose V8 does not inline Wasm calls, the call as well): README, "Frames the
+// collector never reads".
 //
 // A frame is read only by a collection, which reaches a thread's frames only while the thread is stopped
 // at a point where it may allocate, switch or meet a safepoint (all in weft's runtime and core), or at a
