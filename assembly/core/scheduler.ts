@@ -319,6 +319,9 @@ export function runLoop(): i32 {
       // M:N: the host appends from its own kernel thread at any time (host/kernel/shared-io.ts): the lock
       // only when it did, and no turns.
       if (!SHARED_MEMORY || ioRingHasWork()) {
+        // A signal the host raised before it answered comes before the answer, as a kernel's before a
+        // system call returns (the host sets the word first; signalsFromHost takes it under the lock).
+        if (SHARED_MEMORY && hostSignalsRaised()) signalsFromHost();
         schedLockTake();
         ioDrain();
         schedLockDrop();
