@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { WeftError } from "./kernel/runner.js";
 import { THREAD, WASI_MODULE } from "./abi.js";
 import { readI32, readString, readU32 } from "./kernel/tables.js";
+import { applyEngineQuirks } from "./engine.js";
 
 /** True when `wasm` is a WASI module (it imports from wasi_snapshot_preview1); false for anything else,
  *  a module that does not compile included (the caller's own checks then say what is wrong with it). */
@@ -30,6 +31,7 @@ export interface WasiRunOptions {
  *  and the code is 1. */
 export async function runWasi(file: string | Uint8Array, options: WasiRunOptions = {}): Promise<number> {
   const wasm = typeof file === "string" ? readFileSync(file) : file;
+  applyEngineQuirks();
   let mod: WebAssembly.Module;
   try { mod = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>); }
   catch (e) { throw new WeftError(`not a valid WebAssembly module: ${(e as Error).message}`); }

@@ -40,6 +40,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { checkCopy, keyOf, locate, toolchainDir, writeCopy, type Sources } from "./prepared.js";
+import { applyEngineQuirks } from "../engine.js";
 
 type Binaryen = typeof import("assemblyscript/binaryen").default;
 type Asc = typeof import("assemblyscript/asc");
@@ -91,6 +92,7 @@ try {
 }
 
 async function load(): Promise<Loaded> {
+  applyEngineQuirks();   // Binaryen is a Wasm module with imports, loaded on every build thread
   const dir = key ? path.join(toolchainDir(), key) : null;
   if (dir && existsSync(dir)) {
     try {

@@ -5,6 +5,7 @@
 import { IMPORT_MODULE, HOST_IMPORTS, REQUIRED_EXPORTS, SHARED_EXPORTS } from "../abi.js";
 import { callTable, callsError, type HostImports } from "./calls.js";
 import { WeftError } from "./weft-error.js";
+import { applyEngineQuirks } from "../engine.js";
 
 /** A weft module's exports, as the host calls them. */
 export type Exports = Record<(typeof REQUIRED_EXPORTS)[number] | (typeof SHARED_EXPORTS)[number], any> & { memory: WebAssembly.Memory } &
@@ -19,6 +20,7 @@ export function weftImport(module: string, name: string, shared: boolean): boole
 
 /** Compiles and checks a module (protocol step 1); `imports` are the functions the run gives it. */
 export async function loadModule(source: BufferSource | WebAssembly.Module, shared = false, imports?: HostImports): Promise<WebAssembly.Module> {
+  applyEngineQuirks();
   let module: WebAssembly.Module;
   if (source instanceof WebAssembly.Module) module = source;
   else {
