@@ -383,7 +383,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const safepoints = options.safepoints && safepointTarget
       ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(neverSwitchAll)) : undefined;
     const optimize = options.optimize;
-    if (optimize) stripNeedlessFrames(mod, STACK_POINTER, STACK_CHECK);
+    if (optimize) stripNeedlessFrames(mod, STACK_POINTER, STACK_CHECK, safepoints ? safepointTarget! : undefined);
     binaryen.setOptimizeLevel(!optimize ? 0 : options.quick && !options.inlineBeforeAsyncify ? 1 : 3);
     binaryen.setShrinkLevel(0);
     markNeverInline(mod);
