@@ -3,11 +3,14 @@
 // reach one loses an object the collector then frees (the collector's own tests, tests/gc.test.ts, run
 // programs built with the pass); one left in only costs time. Checked here on small modules whose answer
 // is known, then on a typed array's element access in a built program.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import binaryen from "../host/compiler/binaryen.js";
 import { stripNeedlessFrames } from "../host/compiler/passes/frameless";
 import { walk } from "../host/compiler/passes/walk";
-import { buildProgram, runProgram, runSharedProgram, valuesOf } from "./harness";
+import { buildProgram, ROOT, runNode, runProgram, runSharedProgram, valuesOf } from "./harness";
+import { scratchDir } from "./scratch";
 
 const SP = "sp";
 const CHECK = "~stack_check";
@@ -39,7 +42,7 @@ function storesOutsideSlowPaths(body: number): number {
 
 /** The functions of `wat` whose frames the pass took out, and those it writes at their safepoints; whether
  *  each function still uses $sp, and how many frame stores each makes outside a safepoint's slow path. */
-function strip(wat: string): { stripped: string[]; deferred: string[]; usesSp: Record<string, boolean>; eager: Record<string, number> } {
+function strip(wat: string, ends: string[] = []): { stripped: string[]; deferred: string[]; usesSp: Record<string, boolean>; eager: Record<string, number> } {
   const mod = binaryen.parseText(`(module
     (import "env" "abort" (func $abort (param i32 i32 i32 i32)))
     (import "weft" "now" (func $now (result f64)))
@@ -48,10 +51,11 @@ function strip(wat: string): { stripped: string[]; deferred: string[]; usesSp: R
     (func $~stack_check)
     (func $~lib/weft/assembly/runtime/index/__new (result i32) (i32.const 0))
     (func $leaf (param $a i32) (result i32) (i32.load (local.get $a)))
+    (func $wasiAbort (param i32 i32 i32 i32) (drop (call $~lib/weft/assembly/runtime/index/__new)) (unreachable))
     (func $${SAFEPOINT})
     ${wat})`);
   try {
-    const { stripped, deferred } = stripNeedlessFrames(mod, SP, CHECK, SAFEPOINT);
+    const { stripped, deferred } = stripNeedlessFrames(mod, SP, CHECK, { safepoint: SAFEPOINT, ends });
     const usesSp: Record<string, boolean> = {}, eager: Record<string, number> = {};
     for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
       const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
@@ -84,6 +88,16 @@ describe("frames the collector never reads", () => {
     expect(stripped).toEqual(["caller", "get"]);
     expect(usesSp.get).toBe(false);
     expect(usesSp.caller).toBe(false);
+  });
+
+  it("goes, in a WASI build, from a function whose only way to one is the stand-in for abort (it ends the program)", () => {
+    const wat = `
+      (func $get (param $a i32) (result i32) (local $t i32)
+        ${framed(`(if (i32.eqz (local.get $a)) (then (call $wasiAbort (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)) (unreachable)))
+                  (local.set $a (call $leaf (local.get $t)))`)}
+        (local.get $a))`;
+    expect(strip(wat, ["wasiAbort"]).stripped).toEqual(["get"]);
+    expect(strip(wat).stripped, "not named as ending the program: it allocates").toEqual([]);
   });
 
   it("stays where a call may reach a collection: the runtime, an import other than abort, a call through a table, or a function that does", () => {
@@ -153,9 +167,12 @@ describe("frames the collector never reads", () => {
     }
   });
 
-  it("a built program's typed-array access has no frame, and its arrays survive collections in N:1 and on 2 processors", async () => {
-    for (const shared of [false, true]) {
-      const mod = binaryen.readBinary(await buildProgram("frameless.ts", { shared }));
+  it("a built program's typed-array access has no frame (WASI builds too), and its arrays survive collections in N:1, on 2 processors and under node:wasi", async () => {
+    const wasiFile = path.join(scratchDir("weft-frameless-"), "frameless.wasm");
+    for (const options of [{}, { shared: true }, { target: "wasi" as const }]) {
+      const wasm = await buildProgram("frameless.ts", options);
+      if (options.target) writeFileSync(wasiFile, wasm);
+      const mod = binaryen.readBinary(wasm);
       try {
         const get = mod.getFunction("~lib/typedarray/Uint8Array#__get");
         expect(get, "Uint8Array#__get, called from three loops").toBeTruthy();
@@ -163,7 +180,7 @@ describe("frames the collector never reads", () => {
         walk(binaryen.getFunctionInfo(get).body, (e) => {
           if (binaryen.getExpressionId(e) === binaryen.GlobalGetId && (binaryen.getExpressionInfo(e) as binaryen.GlobalGetInfo).name === "~lib/memory/__stack_pointer") uses = true;
         });
-        expect(uses, shared ? "shared build" : "N:1 build").toBe(false);
+        expect(uses, JSON.stringify(options)).toBe(false);
       } finally {
         mod.dispose();
       }
@@ -187,5 +204,9 @@ describe("frames the collector never reads", () => {
       expect(valuesOf(result).get("sum")).toBe(expected);
       expect(Number(valuesOf(result).get("collections")), "the program's allocations set off collections").toBeGreaterThan(0);
     }
+    const wasi = await runNode(["--no-warnings", path.join(ROOT, "tests", "wasi-run.mjs"), wasiFile]);
+    expect(wasi.status, wasi.stderr).toBe(0);
+    expect(wasi.stdout).toContain(`sum=${expected}\n`);
+    expect(Number(/collections=(\d+)/.exec(wasi.stdout)?.[1]), "under node:wasi").toBeGreaterThan(0);
   });
 });

@@ -36,7 +36,7 @@ import { IMPORT_MODULE, REQUIRED_EXPORTS } from "../abi.js";
 import { BuildError } from "./errors.js";
 import { WEFT_ROOT, type BuildResult, type PipelineSettings } from "./options.js";
 import { insertSafepoints, FUEL_GLOBAL } from "./passes/safepoints.js";
-import { stripNeedlessFrames } from "./passes/frameless.js";
+import { stripNeedlessFrames, abortImport } from "./passes/frameless.js";
 import { keepOriginals, rebuildResumable } from "./passes/resumable.js";
 import { SPILL_PUSH } from "./passes/frames.js";
 import { hotPathsFirst } from "./passes/fuel.js";
@@ -376,6 +376,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
   try {
     mod.setFeatures(FEATURES);
     // A WASI build's stand-ins for the host's imports never switch, like the imports they replace.
+    const abortStandIn = wasi ? abortImport(mod) : null;     // a WASI build's env.abort becomes a function: it ends the program
     const standIns = wasi ? wasiFlavour(mod) : [];
     const neverSwitchAll = [...NEVER_SWITCH, ...standIns];
     const calls = wasi ? [] : hostCalls(mod, options.syncImports);
@@ -383,7 +384,9 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const safepoints = options.safepoints && safepointTarget
       ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(neverSwitchAll)) : undefined;
     const optimize = options.optimize;
-    if (optimize) stripNeedlessFrames(mod, STACK_POINTER, STACK_CHECK, safepoints ? safepointTarget! : undefined);
+    if (optimize) {
+      stripNeedlessFrames(mod, STACK_POINTER, STACK_CHECK, { safepoint: safepoints ? safepointTarget! : undefined, ends: abortStandIn ? [abortStandIn] : [] });
+    }
     binaryen.setOptimizeLevel(!optimize ? 0 : options.quick && !options.inlineBeforeAsyncify ? 1 : 3);
     binaryen.setShrinkLevel(0);
     markNeverInline(mod);

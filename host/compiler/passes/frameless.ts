@@ -17,8 +17,9 @@
 // call the build cannot follow. So a function is *collecting* if it
 //   - is weft's (`~lib/weft/`) or AssemblyScript's runtime (`~lib/rt/`): allocation, the switch, the
 //     collector, safepoints' targets; or
-//   - calls an import other than `env.abort` (which traps: nothing is read after it), or calls through
-//     a table or a reference; or
+//   - calls an import other than `env.abort` (which traps: nothing is read after it; in a WASI build the
+//     function standing in for it, which ends the program, counts the same), or calls through a table or
+//     a reference; or
 //   - calls a collecting function (the stack check, ~stack_check, left out: it goes with the frame).
 // Every other function cannot be in the middle of a call when its thread's frames are read, so its own
 // frame is never read: its pushes, pops, stores to it and stack check are removed (a store's value is
@@ -54,10 +55,21 @@ const ABORT = { module: "env", base: "abort" };
  *  safepoints. */
 export interface FramelessReport { stripped: string[]; deferred: string[] }
 
+/** The internal name of the module's `env.abort` import, if it has one. */
+export function abortImport(mod: binaryen.Module): string | null {
+  for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
+    const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (info.module === ABORT.module && info.base === ABORT.base) return info.name;
+  }
+  return null;
+}
+
 /** Removes the frames of the functions of `mod` that cannot reach a collection, and writes those of the
  *  functions that reach one only through `safepoint` (the safepoints' slow path, if the build has them)
- *  there. `stackPointer`: the shadow stack's global; `stackCheck`: the function asc calls after a push. */
-export function stripNeedlessFrames(mod: binaryen.Module, stackPointer: string, stackCheck: string, safepoint?: string): FramelessReport {
+ *  there. `stackPointer`: the shadow stack's global; `stackCheck`: the function asc calls after a push;
+ *  `ends`: functions that only end the program, as `env.abort` does (a WASI build's stand-in for it). */
+export function stripNeedlessFrames(mod: binaryen.Module, stackPointer: string, stackCheck: string,
+  { safepoint, ends = [] }: { safepoint?: string; ends?: readonly string[] } = {}): FramelessReport {
   const calls = new Map<string, Set<string>>();
   const collecting = new Set<string>();
   const stops = new Set<string>();                              // calls `safepoint`
@@ -77,7 +89,7 @@ export function stripNeedlessFrames(mod: binaryen.Module, stackPointer: string, 
       if (id === binaryen.CallId) {
         const target = callTarget(e);
         if (target === safepoint) stops.add(info.name);
-        else if (target !== stackCheck) called.add(target);
+        else if (target !== stackCheck && !ends.includes(target)) called.add(target);
       }
       else if (id === binaryen.CallIndirectId || id === (binaryen as unknown as { CallRefId: number }).CallRefId) collecting.add(info.name);
     });
