@@ -14,7 +14,7 @@
 // one die it is "dying"; V8's collector of dead Wasm code (code GC) frees it once no stack holds it. An
 // import called 1,000 times tiers up (`--wasm-wrapper-tiering-budget`) and looks its wrapper up in the
 // shared cache, and 13.6's lookup hands out a dying one; the code GC then frees it twice. V8 fixed the
-// lookup upstream ("Fix lookup of wrappers marked is_dying", 14.x, so Node 26 has it); Node 24 has no
+// lookup upstream after 13.6 ("Fix lookup of wrappers marked is_dying"; Node 26 has it); Node 24 has no
 // release with the fix. weft meets every part of the race: its imports are its system calls, called far
 // more than 1,000 times; programs come and go (a test process, `start`/`close`, posixSpawn); each
 // processor is an isolate of its own.
