@@ -8,7 +8,9 @@
 //   node bench/http.js --gc       gc_cost_http: the example built with the collector / without it
 //   node bench/http.js --mn       M:N: http_mn_vs_node (examples/http.ts on 2 processors / node) and
 //                                 http_mn_speedup_2 (bench/programs/http_work.ts, 2 processors / 1), with
-//                                 the CPU each costs a request, against the floor of Node's sockets
+//                                 the CPU each costs a request, against the floor of Node's sockets; on
+//                                 Node 22.12 and later also http_node_threads_2: Node's own http on 2
+//                                 Workers sharing the port (reusePort) / one Node process, the same runs
 //
 // Each server runs in a process of its own, and wrk in another, so no two share a JS thread. After a
 // warm-up of each, the measured runs alternate (node, weft, node, weft ...) so that drift of the machine
@@ -215,17 +217,18 @@ export async function httpMnBench({ quick = false } = {}) {
     try { wrk(server.url, 1); return server; }
     catch (e) { await server.stop(); throw e; }
   };
-  const runs = { node: [], raw: [], mn2: [], work1: [], work2: [] };
+  const runs = { node: [], raw: [], node2: [], mn2: [], work1: [], work2: [] };
   const workUs = [];                 // what http_work.ts measured its handler's work to take (µs)
   const node = await startServer(["--serve-node"]);
-  let raw;
+  let raw, node2;
   try {
     raw = await startServer(["--serve-raw"]);
-    wrk(node.url, 1);
-    wrk(raw.url, 1);
+    if (hasReusePort()) node2 = await startServer(["--serve-node-threads", "2"]);
+    for (const server of [node, raw, node2]) if (server) wrk(server.url, 1);
     for (let i = 0; i < rounds; i++) {
       runs.node.push(wrkMeasured(node, seconds));
       runs.raw.push(wrkMeasured(raw, seconds));
+      if (node2) runs.node2.push(wrkMeasured(node2, seconds));
       for (const [key, wasm, processors, address] of [["mn2", files.http, 2, WEFT_ADDRESS], ["work1", files.work, 1, WORK_ADDRESS], ["work2", files.work, 2, WORK_ADDRESS]]) {
         const server = await measure(["--serve-weft-mn", wasm, String(processors), address]);
         const work = /work: \d+ rounds a request, (\d+) us/.exec(server.banner);
@@ -236,6 +239,7 @@ export async function httpMnBench({ quick = false } = {}) {
   } finally {
     await node.stop();
     await raw?.stop();
+    await node2?.stop();
   }
   // Errors are reported with the figures (wrk counts a reply slower than 2 s as a timeout error).
   const errors = (key) => runs[key].reduce((n, r) => n + r.errors, 0);
@@ -254,6 +258,11 @@ export async function httpMnBench({ quick = false } = {}) {
       rps_1: Math.round(rps("work1")), rps_2: Math.round(rps("work2")), p99_1_ms: +p99("work1").toFixed(2),
       p99_2_ms: +p99("work2").toFixed(2), errors_1: errors("work1"), errors_2: errors("work2"),
       work_us_per_request: workUs.length ? median(workUs) : null, runs: rounds, seconds, node: process.version },
+    // What Node's own http makes of a second thread on this machine, the reference for http_mn_vs_node.
+    ...(node2 ? [{ bench: "http_node_threads_2", value: +(rps("node2") / rps("node")).toFixed(3), unit: "ratio",
+      threads_rps: Math.round(rps("node2")), node_rps: Math.round(rps("node")), threads_p99_ms: +p99("node2").toFixed(2),
+      threads_cpu_us_per_request: cpu("node2"), weft_vs_threads: +(rps("mn2") / rps("node2")).toFixed(3), threads: 2,
+      errors: errors("node2"), runs: rounds, seconds, node: process.version }] : []),
   ];
 }
 
@@ -268,10 +277,12 @@ async function main(argv) {
     const results = await httpMnBench({ quick: argv.includes("--quick") });
     if (!results) return;
     if (argv.includes("--json")) { for (const r of results) console.log(JSON.stringify(r)); return; }
-    const [vs, speedup] = results;
+    const [vs, speedup, threads] = results;
     console.log(`http M:N (wrk -t1 -c100, ${vs.runs} × ${vs.seconds} s each, medians; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
     console.log(`  node http            ${String(vs.node_rps).padStart(8)} req/s   p99 ${vs.node_p99_ms} ms   CPU ${vs.node_cpu_us_per_request} µs/request`);
     console.log(`  weft, 2 processors   ${String(vs.weft_rps).padStart(8)} req/s   p99 ${vs.weft_p99_ms} ms   CPU ${vs.weft_cpu_us_per_request} µs/request   ${vs.value.toFixed(2)}× node (target ≥ ${MN_TARGET})`);
+    if (threads) console.log(`  node http, 2 Workers ${String(threads.threads_rps).padStart(8)} req/s   p99 ${threads.threads_p99_ms} ms   CPU ${threads.threads_cpu_us_per_request} µs/request   ${threads.value.toFixed(2)}× node (reusePort)`);
+    else console.log(`  node http, 2 Workers: not measured (listen's reusePort needs Node 22.12 or later; this is ${process.version})`);
     console.log(`  Node's sockets, no HTTP ${String(vs.floor_rps).padStart(5)} req/s                 CPU ${vs.floor_cpu_us_per_request} µs/request (the floor)`);
     console.log(`  ${MN_TARGET}× node with ${vs.cores} cores busy: a request may cost the server ${vs.cpu_us_for_target} µs (wrk takes ${vs.wrk_cpu_us_per_request} µs of each)`);
     console.log(`  http_work, 1 proc    ${String(speedup.rps_1).padStart(8)} req/s   p99 ${speedup.p99_1_ms} ms`);
@@ -365,10 +376,39 @@ async function serveNode() {
   server.listen(0, "127.0.0.1", () => console.log(`listening on http://127.0.0.1:${server.address().port}/`));
 }
 
+/** Whether this Node's `listen` takes `reusePort` (22.12 and 23.1 on): several threads then listen on one
+ *  port, and the kernel spreads the connections over them. */
+function hasReusePort() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+/** The same server on `count` Workers, each with its own event loop, listening on one port with
+ *  `reusePort`: what Node's own `http` makes of a second thread (http_node_threads_2). */
+async function serveNodeThreads(count) {
+  const { Worker } = await import("node:worker_threads");
+  const net = await import("node:net");
+  const port = await new Promise((resolve) => {             // a free port, for every Worker to share
+    const probe = net.createServer().listen(0, "127.0.0.1", () => { const p = probe.address().port; probe.close(() => resolve(p)); });
+  });
+  const body = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    const server = require("node:http").createServer((req, res) => res.end("hello\\n"));
+    server.listen({ port: workerData, host: "127.0.0.1", reusePort: true }, () => parentPort.postMessage("up"));`;
+  const up = [];
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(body, { eval: true, workerData: port });
+    up.push(new Promise((resolve, reject) => { worker.once("message", resolve); worker.once("error", reject); }));
+  }
+  await Promise.all(up);
+  console.log(`listening on http://127.0.0.1:${port}/`);
+}
+
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
   const argv = process.argv.slice(2);
   const role = argv[0] === "--serve-weft" ? serveWeft(argv[1])
     : argv[0] === "--serve-weft-mn" ? serveWeftShared(argv[1], argv[2], argv[3])
-    : argv[0] === "--serve-node" ? serveNode() : argv[0] === "--serve-raw" ? serveRaw() : main(argv);
+    : argv[0] === "--serve-node" ? serveNode() : argv[0] === "--serve-node-threads" ? serveNodeThreads(Number(argv[1]))
+    : argv[0] === "--serve-raw" ? serveRaw() : main(argv);
   role.catch((e) => { console.error(e.message); process.exitCode = 1; });
 }

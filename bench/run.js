@@ -81,6 +81,7 @@ export const BENCHES = {
   http_vs_node: { unit: "ratio", range: [0.9, Infinity], program: null, prediction: "Node's http module" },
   http_mn_vs_node: { unit: "ratio", range: [1.3, Infinity], program: null, prediction: "Node's http module (weft on 2 processors)" },
   http_mn_speedup_2: { unit: "ratio", range: [1.6, Infinity], program: null, prediction: "1 processor (~0.2 ms of CPU per request)" },
+  http_node_threads_2: { unit: "ratio", program: null, prediction: "one Node process (Node's http on 2 Workers sharing the port; Node 22.12+)" },
   http_close_mn_vs_n1: { unit: "ratio", program: null, prediction: "N:1, a connection per request" },
   safepoint_overhead: { unit: "ratio", target: 1.03, program: null, prediction: "the kernels built without safepoints (geomean)" },
   safepoint_overhead_fib: { unit: "ratio", program: null, prediction: "built without safepoints" },
@@ -271,7 +272,7 @@ async function main(argv) {
     const r = await httpBench({ quick });          // null when wrk is missing and cannot be installed
     if (r) results.push({ ...r, samples: [r.value] });
   }
-  if (want("http_mn_vs_node") || want("http_mn_speedup_2")) {
+  if (want("http_mn_vs_node") || want("http_mn_speedup_2") || want("http_node_threads_2")) {
     for (const r of (await httpMnBench({ quick })) ?? []) results.push({ ...r, samples: [r.value] });
   }
   if (want("http_close_mn_vs_n1")) {
@@ -297,6 +298,7 @@ async function main(argv) {
     r.met === undefined ? "" : r.met ? "met" : "MISSED",
     r.go ?? (r.prediction ? `vs ${r.prediction}` : r.note ?? "") + (r.weft_rps ? ` (req/s ${Math.round(r.weft_rps)} vs ${Math.round(r.node_rps)}; p99 ${r.weft_p99_ms} vs ${r.node_p99_ms} ms; Node ${r.node})` : "") +
       (r.mn_rps ? ` (req/s ${r.mn_rps} vs ${r.n1_rps}; Node's http ${r.node_rps})` : "") +
+      (r.threads_rps ? ` (req/s ${r.threads_rps} vs ${r.node_rps}; weft on 2 processors ${r.weft_vs_threads.toFixed(2)}× this)` : "") +
       (r.atomics_ns ? ` (${Math.round(r.weft_ns)} vs ${Math.round(r.atomics_ns)} ns)` : "") +
       (r.p2_ns ? ` (${Math.round(r.p2_ns)} vs ${Math.round(r.p1_ns ?? r.n1_ns)} ns)` : "") +
       (r.weft_ns ? ` (${format(r.weft_ns, "ns")} ns)` : ""),
