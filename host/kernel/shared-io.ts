@@ -70,6 +70,15 @@
 // The processor's last look before it sleeps reads its ring's tail, after marking itself asleep. The
 // request stays with the processor that submitted it, so its ioPending count (per processor) and the
 // program's inFlight count (deadlock check) are decremented by the drain that makes the thread runnable.
+// Rejected (measured 2026-12-07): step 3 giving a sleeping processor the completion whose own processor is
+// awake with completions it has not drained (it runs a thread, and drains between threads). The drain
+// may then come before the thread has parked — its own processor drains only once it has switched out —
+// so the request's status word would have to settle it, as a channel's parker word does; and it bought
+// nothing: bench/programs/http_work.ts on 2 processors, where it moved ~10% of the completions, served
+// 6,318, 6,208, 6,221 and 5,074 requests/s against 6,452, 7,411, 6,781 and 5,443 without it (alternating;
+// the server used 1.77-1.82 cores either way, all that wrk left of two). A thread that waits alone behind
+// one that computes is drained at that processor's next tick (1 ms) and stolen by a sleeper woken for it,
+// which then gets its next completions.
 //
 // Blocking mode. "Stall only the caller's processor": the processor waits (step 3), and the owner, which
 // serves every processor, must not stall, so it performs the call through IoHost.unblocked: the same
