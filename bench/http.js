@@ -223,7 +223,9 @@ export async function httpMnBench({ quick = false } = {}) {
   let raw, node2;
   try {
     raw = await startServer(["--serve-raw"]);
-    if (hasReusePort()) node2 = await startServer(["--serve-node-threads", "2"]);
+    // Not every system takes reusePort (Node's docs: Linux, some BSDs ...): the rest is measured without it.
+    if (hasReusePort()) node2 = await startServer(["--serve-node-threads", "2"])
+      .catch((e) => { console.error(`bench http: no reference server on 2 Workers: ${e.message}`); return undefined; });
     for (const server of [node, raw, node2]) if (server) wrk(server.url, 1);
     for (let i = 0; i < rounds; i++) {
       runs.node.push(wrkMeasured(node, seconds));
@@ -398,7 +400,9 @@ async function serveNodeThreads(count) {
   const up = [];
   for (let i = 0; i < count; i++) {
     const worker = new Worker(body, { eval: true, workerData: port });
-    up.push(new Promise((resolve, reject) => { worker.once("message", resolve); worker.once("error", reject); }));
+    // A Worker that cannot listen ends the process, which the bench sees as a server that never started.
+    worker.once("error", (e) => { console.error(`bench http: a Worker could not listen: ${e.message}`); process.exit(1); });
+    up.push(new Promise((resolve) => worker.once("message", resolve)));
   }
   await Promise.all(up);
   console.log(`listening on http://127.0.0.1:${port}/`);
