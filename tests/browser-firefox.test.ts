@@ -4,22 +4,26 @@
 // page that is not isolated (N:1 running there instead).
 // Nothing here is skipped: without firefox-esr the suite fails with the reason.
 //
-// No driver: each test starts firefox-esr headless on a fresh profile as a plain child process
-// (tests/browser/firefox.ts), opening tests/browser/page.html?...&report=/__report/NAME. The page POSTs
-// { result, errors } to that path on its own server (tests/browser/server.ts), the test takes it from
-// there, and Firefox's whole process group is killed, whatever the outcome. Failure messages carry what
-// the page reported and Firefox's output, the page's console messages among it.
+// No driver: firefox-esr runs headless on a fresh profile as a plain child process (tests/browser/firefox.ts),
+// started on the test server's /__next, where it waits for the page a test opens (tests/browser/server.ts,
+// PageQueue). Each test opens tests/browser/page.html?...&report=/__report/NAME&then=/__next: the page
+// POSTs { result, errors } to that path on its own server, the test takes it from there, and the page
+// goes back to /__next for the next test's page. Each page is a new document (the last one's Workers
+// and memory go with it); only Firefox's start, seconds of a test that runs milliseconds, is shared.
+// A page that does not report (a timeout, a crash) ends that Firefox, its whole process group, and the
+// next test starts a fresh one. Failure messages carry what the page reported and what Firefox printed
+// while it ran, the page's console messages among it.
 //
 // Setup, in order:
 //   1. scripts/ensure-browser.js firefox installs firefox-esr if it is missing (fast when it is there);
 //   2. the tests/programs/browser_*.ts programs are built into a temp folder, served under /build/
 //      (tests/browser/scenarios.ts, shared with the chromium test);
 //   3. the repository root is served twice on 127.0.0.1: plainly, and cross-origin isolated (COOP/COEP).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { REPORT_PATH, serve, type Server } from "./browser/server";
+import { NEXT_PATH, PageQueue, REPORT_PATH, serve, type Server } from "./browser/server";
 import { launchFirefox, FIREFOX_PATH, type Firefox } from "./browser/firefox";
 import { ROOT, SCENARIOS, buildPrograms, ensureBrowser, type PageResult } from "./browser/scenarios";
 
@@ -88,6 +92,33 @@ describe("page reports", () => {
     expect(await post(server.url, "/tests/browser/page.html", "{}")).toBe(405);
     expect(await post(bare.url, REPORT_PATH + "run-x", "{}")).toBe(405);   // no onReport: no reports
   });
+
+  it("sends a browser waiting at /__next to the pages opened, in order, on either server; one that left takes none", async () => {
+    const pages = new PageQueue();
+    const plain = await serve(ROOT, { next: pages });
+    const other = await serve(ROOT, { crossOriginIsolated: true, next: pages });
+    try {
+      const next = (base: string, signal?: AbortSignal) =>
+        fetch(base + NEXT_PATH, { redirect: "manual", signal }).then((r) => ({ status: r.status, location: r.headers.get("location") }));
+      pages.open(`${other.url}/a`);                       // opened before anyone asks
+      pages.open(`${plain.url}/b`);
+      expect(await next(plain.url)).toEqual({ status: 303, location: `${other.url}/a` });
+      expect(await next(other.url)).toEqual({ status: 303, location: `${plain.url}/b` });
+      const gone = new AbortController();
+      const left = next(plain.url, gone.signal).catch((error: Error) => error.name);
+      const waiting = next(other.url);                    // asked before the page is opened
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      gone.abort();
+      expect(await left).toBe("AbortError");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      pages.open(`${plain.url}/c`);
+      expect(await waiting).toEqual({ status: 303, location: `${plain.url}/c` });
+      expect((await fetch(bare.url + NEXT_PATH)).status).toBe(404);   // no queue: a path like any other
+    } finally {
+      await plain.close();
+      await other.close();
+    }
+  });
 });
 
 describe("weft in firefox", () => {
@@ -95,7 +126,8 @@ describe("weft in firefox", () => {
   let server: Server | undefined;       // no isolation headers: N:1 only
   let isolated: Server | undefined;     // COOP/COEP: SharedArrayBuffer, so M:N too
   const reports = new Reports();
-  let firefox: Firefox | undefined;     // the running test's, closed after each test whatever happened
+  const pages = new PageQueue();
+  let firefox: Firefox | undefined;     // kept from test to test while the pages report; closed after one that does not
 
   // A failing beforeAll makes vitest report the tests as skipped; keep the error and fail each test with it.
   let setupError: unknown;
@@ -106,38 +138,38 @@ describe("weft in firefox", () => {
       buildDir = await mkdtemp(path.join(tmpdir(), "weft-browser-build-"));
       await buildPrograms(buildDir);
       const mounts = { "/build/": buildDir };
-      server = await serve(ROOT, { mounts, onReport: reports.take });
-      isolated = await serve(ROOT, { crossOriginIsolated: true, mounts, onReport: reports.take });
+      server = await serve(ROOT, { mounts, onReport: reports.take, next: pages });
+      isolated = await serve(ROOT, { crossOriginIsolated: true, mounts, onReport: reports.take, next: pages });
     } catch (error) {
       setupError = error;
     }
   }, SETUP_TIMEOUT);
 
-  // runInPage closes Firefox itself; this catches a test that failed or timed out on the way.
-  afterEach(async () => {
-    await firefox?.close();
-    firefox = undefined;
-  });
-
   afterAll(async () => {
-    await firefox?.close();
+    if (firefox) await closeFirefox(firefox);
     await server?.close();
     await isolated?.close();
     if (buildDir) await rm(buildDir, { recursive: true, force: true });
   });
 
-  /** Starts Firefox on page.html with `query` (page.html lists its parameters) on the plain server, or the
-   *  isolated one, and returns what the page reported with Firefox's output, or throws with that output. */
+  /** Opens page.html with `query` (page.html lists its parameters) on the plain server, or the isolated
+   *  one, in the Firefox kept for the file (started if there is none), and returns what the page reported
+   *  with what Firefox printed meanwhile, or throws with that output and closes that Firefox. */
   async function runInPage(query: Record<string, string | number>, on: "plain" | "isolated" = "plain"): Promise<Report & { log: string }> {
     if (setupError) throw setupError;
     const origin = (on === "isolated" ? isolated : server)!.url;
     const { name, report } = reports.expect();
     const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
     search.set("report", REPORT_PATH + name);
+    search.set("then", NEXT_PATH);
     const url = `${origin}/tests/browser/page.html?${search}`;
-    // `firefox` too, for afterEach; this run's own is `browser` (a timed-out test's finally may run late).
-    const browser = firefox = await launchFirefox(url);
+    if (firefox && firefoxGone) await closeFirefox(firefox);
+    const browser = firefox ??= watch(await launchFirefox(server!.url + NEXT_PATH));
+    const from = browser.log.length;
+    const transcript = () => (browser.log.length > from ? browser.log.slice(from).join("\n") : "(firefox printed nothing)");
+    pages.open(url);
     let timer: NodeJS.Timeout | undefined;
+    let reported = false;
     try {
       const outcome = await Promise.race([
         report,
@@ -147,14 +179,27 @@ describe("weft in firefox", () => {
             `loaded it, or the run never returned: run() executes Wasm on the page's main thread)`), REPORT_TIMEOUT);
         }),
       ]);
-      if (typeof outcome === "string") throw new Error(`${outcome}\n${url}\nfirefox output:\n${browser.transcript()}`);
-      return { ...outcome, log: `page reported: ${JSON.stringify(outcome)}\nfirefox output:\n${browser.transcript()}` };
+      if (typeof outcome === "string") throw new Error(`${outcome}\n${url}\nfirefox output:\n${transcript()}`);
+      reported = true;
+      return { ...outcome, log: `page reported: ${JSON.stringify(outcome)}\nfirefox output:\n${transcript()}` };
     } finally {
       clearTimeout(timer);
       reports.forget(name);
-      await browser.close();
-      if (firefox === browser) firefox = undefined;
+      if (!reported) await closeFirefox(browser);
     }
+  }
+
+  /** Set when the kept Firefox has exited on its own (between tests): the next test starts another. */
+  let firefoxGone = false;
+  function watch(browser: Firefox): Firefox {
+    firefoxGone = false;
+    void browser.exited.then(() => { if (firefox === browser) firefoxGone = true; });
+    return browser;
+  }
+  async function closeFirefox(browser: Firefox): Promise<void> {
+    if (firefox === browser) firefox = undefined;
+    pages.clear();
+    await browser.close();
   }
 
   for (const scenario of SCENARIOS) {

@@ -13,6 +13,12 @@
 // process) cannot read the page, so the page tells it: page.html?report=/__report/NAME POSTs its result
 // as JSON to that path on its own origin, and `onReport` receives NAME and the parsed body. Any other
 // POST, or any POST when there is no `onReport`, is refused (405), as before.
+//
+// The next page: a test that keeps one browser for many pages (tests/browser-firefox.test.ts) cannot tell
+// it where to go either, so the browser asks. GET /__next (with `next`, a PageQueue the test fills) is
+// held until the test opens a page, then answered with a redirect (303) to it; page.html?then=/__next
+// goes there once its report is delivered. The two servers of a test may share one queue: the redirect
+// may lead to the other origin.
 
 import http from "node:http";
 import { createReadStream } from "node:fs";
@@ -29,10 +35,47 @@ export interface ServeOptions {
   /** Accept page reports: a POST of JSON to /__report/NAME calls this with NAME and the parsed body, and
    *  is answered 204 (400 if the body is not JSON, 413 if it is larger than REPORT_LIMIT). */
   onReport?: (name: string, report: unknown) => void;
+  /** Serve NEXT_PATH: the pages the browser waiting there is sent to, in order (see the top of this file). */
+  next?: PageQueue;
 }
 
 /** Where page reports are POSTed; what follows it in the path names the report. */
 export const REPORT_PATH = "/__report/";
+
+/** Where a browser kept for many pages waits for the next one (ServeOptions.next). */
+export const NEXT_PATH = "/__next";
+
+/** The pages a test opens, one after another, in a browser waiting at NEXT_PATH. */
+export class PageQueue {
+  private urls: string[] = [];
+  private waiting: ((url: string) => void)[] = [];
+
+  /** Sends the browser waiting at NEXT_PATH to `url`, now, or when it next asks. */
+  open(url: string): void {
+    const send = this.waiting.shift();
+    if (send) send(url);
+    else this.urls.push(url);
+  }
+
+  /** Drops the pages no browser has asked for yet (after the browser that would have was closed). */
+  clear(): void {
+    this.urls = [];
+  }
+
+  /** Calls `send` with the next page; returns what stops waiting for it (a no-op once it was sent). */
+  take(send: (url: string) => void): () => void {
+    const url = this.urls.shift();
+    if (url !== undefined) {
+      send(url);
+      return () => {};
+    }
+    this.waiting.push(send);
+    return () => {
+      const at = this.waiting.indexOf(send);
+      if (at >= 0) this.waiting.splice(at, 1);
+    };
+  }
+}
 
 /** The largest report body taken (bytes): a page's result with its output is a few kilobytes. */
 const REPORT_LIMIT = 1 << 20;
@@ -147,6 +190,15 @@ export async function serve(root: string, options: ServeOptions = {}): Promise<S
       return reply(response, 405, { ...common, Allow: "GET, HEAD" }, "method not allowed\n");
     }
     const urlPath = new URL(request.url ?? "/", "http://localhost").pathname;
+    if (urlPath === NEXT_PATH && options.next) {
+      // Held until the test opens a page; a browser that goes away stops waiting (close: also after the answer).
+      const stop = options.next.take((url) => {
+        response.writeHead(303, { ...common, Location: url });
+        response.end();
+      });
+      response.once("close", stop);
+      return;
+    }
     let file = locate(urlPath);
     if (file === null) return reply(response, 403, common, "forbidden\n");
     try {
