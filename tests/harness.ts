@@ -77,23 +77,44 @@ export interface ReadBack {
   threadStats: ThreadStats[]; rawThreadStats: ThreadStats[]; rawGroups: GroupStats[];
 }
 
+/** Run Workers of this file's process left idle by a run that ended cleanly (tests/run-worker.mjs says
+ *  so), kept for its next run: a Worker costs ~140 ms of CPU to start and load the host, most of a short
+ *  run. One that timed out, failed or left anything in its event loop is terminated. Unref'd while idle. */
+const idleRunWorkers: Worker[] = [];
+const IDLE_RUN_WORKERS = 2;
+
 /** Builds and runs `file` in a worker thread; a run that takes longer than timeoutMs is stopped and fails. */
 async function runInWorker(file: string, options: ProgramOptions, readBack: boolean): Promise<{ result: RunResult; readBack?: ReadBack }> {
   const { build: buildOptions, timeoutMs = 60_000, ...runOptions } = options;
   const wasm = await buildProgram(file, buildOptions);
-  const worker = new Worker(new URL("./run-worker.mjs", import.meta.url), { workerData: { wasm, options: runOptions, readBack } });
+  const worker = idleRunWorkers.pop() ?? new Worker(new URL("./run-worker.mjs", import.meta.url));
+  worker.ref();
+  let reusable = false;
   try {
     return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${file}: still running after ${timeoutMs} ms (stopped)`)), timeoutMs);
-      worker.once("message", (m: { result?: RunResult; readBack?: ReadBack; error?: { name: string; message: string } }) => {
+      worker.removeAllListeners("message").removeAllListeners("error");
+      worker.once("message", (m: { result?: RunResult; readBack?: ReadBack; error?: { name: string; message: string }; reusable?: boolean }) => {
         clearTimeout(timer);
+        reusable = m.reusable === true;
         if (m.result) resolve({ result: m.result, readBack: m.readBack });
         else reject(m.error?.name === "WeftError" ? new WeftError(m.error.message) : new Error(m.error?.message));
       });
       worker.once("error", (e) => { clearTimeout(timer); reject(e); });
+      worker.postMessage({ wasm, options: runOptions, readBack });
     });
   } finally {
-    await worker.terminate();
+    if (reusable && idleRunWorkers.length < IDLE_RUN_WORKERS) {
+      // While idle, a failure only takes it out of the pool.
+      worker.removeAllListeners("message").removeAllListeners("error").once("error", () => {
+        const at = idleRunWorkers.indexOf(worker);
+        if (at >= 0) idleRunWorkers.splice(at, 1);
+      });
+      worker.unref();
+      idleRunWorkers.push(worker);
+    } else {
+      await worker.terminate();
+    }
   }
 }
 

@@ -1,19 +1,18 @@
-// Runs one weft module in a worker thread for tests/harness.ts, so a program that never ends can be
-// stopped (a Wasm loop cannot be interrupted from the thread it runs on), and so that a long run does not
-// hold the test file's event loop. With `readBack`, it also sends what the host reads from the program's
+// Runs weft modules in a worker thread for tests/harness.ts, one at a time, so a program that never ends
+// can be stopped (a Wasm loop cannot be interrupted from the thread it runs on), and so that a long run
+// does not hold the test file's event loop. Each message is a run; each answer says whether the run left
+// this thread's event loop empty (`reusable`): only then does the harness give the Worker another run. With `readBack`, it also sends what the host reads from the program's
 // tables once the run is over (tests/harness.ts, runReadingBack).
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { WeftProgram, readThreadStats, readGroups } from "../dist/host/kernel/runner.js";
 import { NodeIo } from "../dist/host/io/node.js";
 import { WeftSignals } from "../dist/host/kernel/signals.js";
 import { loadFromDisk } from "../dist/host/node.js";
 
-const { wasm, options, readBack } = workerData;
 // `raiseOn`: { line, signals } — once the program prints `line`, the host raises `signals` (a WeftSignals:
 // functions and class instances do not cross to a worker).
-const { node, raiseOn, ...runOptions } = options;
-
-async function run() {
+async function run({ wasm, options, readBack }) {
+  const { node, raiseOn, ...runOptions } = options;
   let signals;
   if (raiseOn) {
     signals = new WeftSignals();
@@ -32,7 +31,10 @@ async function run() {
   };
 }
 
-run().then(
-  (answer) => parentPort.postMessage(answer),
-  (error) => parentPort.postMessage({ error: { name: error?.name, message: String(error?.message ?? error) } }),
-);
+/** Nothing of the last run is left in this thread's event loop: no timer, socket, file or child (only its port). */
+const quiet = () => process.getActiveResourcesInfo().every((resource) => resource === "MessagePort");
+
+parentPort.on("message", (job) => run(job).then(
+  (answer) => parentPort.postMessage({ ...answer, reusable: quiet() }),
+  (error) => parentPort.postMessage({ error: { name: error?.name, message: String(error?.message ?? error) }, reusable: false }),
+));
