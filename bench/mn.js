@@ -11,6 +11,9 @@
 //   idle_cpu_4p       bench/programs/mn_idle.ts on 4 processors: the process's CPU time (every thread:
 //                     processors, ticker, the main thread) while the only thread sleeps 2 s, as a fraction
 //                     of that wall time (target <= 0.02)
+//   mn_rerun_ratio    bench/programs/process_hello.ts on 2 processors: the wall time of a run in a process
+//                     that has run it before (its Workers kept, host/mn/workers-node.ts) / the first run of a
+//                     fresh process (new Workers), each sample a child process of its own (target <= 0.25)
 //   spawn_1to1, mem_1to1_100   bench/programs/one_lab.ts with a Worker per thread (1:1): ns per
 //                     spawn + join; bytes per parked thread with 100 parked — the process's resident
 //                     memory (the Workers' own) plus nothing else, read while they are parked.
@@ -21,6 +24,7 @@
 // EAGAIN.)
 // Each figure is the median of `runs` runs (the raw round trip: of as many).
 import { Worker } from "node:worker_threads";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -29,6 +33,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { build } from "../dist/host/compiler/build.js";
 import { runShared } from "../dist/host/mn/run.js";
+import { releaseKeptWorkers } from "../dist/host/mn/workers-node.js";
 import { run } from "../dist/host/kernel/runner.js";
 import { median } from "./baselines.js";
 
@@ -36,14 +41,51 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "weft-bench");
 
 async function sharedBuild(program, coreKey) {
+  return readFileSync(await sharedBuildFile(program, coreKey));
+}
+
+/** The file of sharedBuild's module. */
+async function sharedBuildFile(program, coreKey) {
   const file = path.join(ROOT, "bench", "programs", program + ".ts");
   const key = createHash("sha256").update(coreKey).update(readFileSync(file)).digest("hex").slice(0, 24);
   const cached = path.join(CACHE, `${program}-shared-${key}.wasm`);
-  if (existsSync(cached)) return readFileSync(cached);
+  if (existsSync(cached)) return cached;
   const { wasm } = await build(file, { shared: true });
   mkdirSync(CACHE, { recursive: true });
   writeFileSync(cached, wasm);
-  return wasm;
+  return cached;
+}
+
+/** One mn_rerun_ratio sample: a fresh Node process runs `wasmFile` on 2 processors once (new Workers),
+ *  then `again` more times (the Workers kept); the wall ms of the first and the median of the rest. */
+function rerunSample(wasmFile, again) {
+  const script = `import { readFileSync } from "node:fs";
+    import { runShared } from ${JSON.stringify(path.join(ROOT, "dist", "host", "mn", "run.js"))};
+    const module = await WebAssembly.compile(readFileSync(${JSON.stringify(wasmFile)}));
+    const once = async () => {
+      const t = performance.now();
+      const r = await runShared(module, { processors: 2, timeoutMs: 60_000 });
+      if (r.status !== "exited") throw new Error(r.status + " " + (r.error ?? ""));
+      return performance.now() - t;
+    };
+    const first = await once(), later = [];
+    for (let i = 0; i < ${again}; i++) later.push(await once());
+    later.sort((a, b) => a - b);
+    console.log(JSON.stringify({ first, again: later[later.length >> 1] }));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bench mn: mn_rerun_ratio's child failed: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout);
+}
+
+/** mn_rerun_ratio (see the top of this file). */
+async function rerunBench({ runs, coreKey }) {
+  const file = await sharedBuildFile("process_hello", coreKey);
+  const first = [], again = [], samples = [];
+  for (let i = 0; i < runs; i++) {
+    const s = rerunSample(file, 9);
+    first.push(s.first); again.push(s.again); samples.push(s.again / s.first);
+  }
+  return [{ bench: "mn_rerun_ratio", value: median(samples), unit: "ratio", runs, samples, again_ms: median(again), first_ms: median(first) }];
 }
 
 async function values(wasm, processors) {
@@ -129,6 +171,7 @@ function collectGarbage() {
  *  Workers behind; freed while the 100 threads were parked, they made the difference negative ("bench
  *  mn: 1:1 exited" in about one full run in six), so the heap is collected before each reading. */
 async function oneToOne(wasm) {
+  await releaseKeptWorkers();       // the Workers it counts are its own: none kept from the runs before it
   const resident = () => { collectGarbage(); return process.memoryUsage().rss; };
   let base = resident();
   let bytes = NaN, spawn = NaN;
@@ -151,6 +194,7 @@ export async function mnBench({ quick = false, coreKey = "", want = () => true }
   const out = [];
   if (handoff.some(want)) out.push(...await handoffBench({ runs: quick ? 3 : 5, coreKey, want }));
   if (rest.some(want)) out.push(...await restBench({ runs, quick, coreKey }));
+  if (want("mn_rerun_ratio")) out.push(...await rerunBench({ runs: quick ? 3 : 5, coreKey }));
   return out;
 }
 

@@ -75,6 +75,7 @@ export const BENCHES = {
   xworker_pingpong: { unit: "ratio", target: 1.2, program: null, prediction: "raw Atomics.wait/notify round trip" },
   mn_ring_ratio: { unit: "ratio", target: 1.5, program: null, prediction: "the same ring on 1 processor" },
   mn_pingpong_ratio: { unit: "ratio", target: 1.5, program: null, prediction: "channel_roundtrip, N:1" },
+  mn_rerun_ratio: { unit: "ratio", target: 0.25, program: null, prediction: "the first run of a fresh process (new Workers)" },
   idle_cpu_4p: { unit: "ratio", target: 0.02, program: null, prediction: "wall time (CPU / wall, whole process)" },
   spawn_1to1: { unit: "ns", program: null },
   mem_1to1_100: { unit: "bytes", program: null },
@@ -221,7 +222,7 @@ async function main(argv) {
     results.push({ bench: "baseline_async_d1", value: median(asy), unit: "ns", runs, samples: asy });
   }
 
-  if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker", "1to1", "mn_ring_ratio", "mn_pingpong_ratio", "idle_cpu_4p", "mn_speedup_2"].some(want)) {
+  if (["mn_", "skynet_1m_p2", "spawn_mn", "mem_mn", "xworker", "1to1", "mn_ring_ratio", "mn_pingpong_ratio", "idle_cpu_4p", "mn_speedup_2", "mn_rerun_ratio"].some(want)) {
     for (const r of await mnBench({ quick, coreKey: hashOf(coreFiles()), want })) if (want(r.bench)) results.push(r);
   }
   // Preemption (bench/preempt.js): "preempt" asks for all of its figures.

@@ -5,6 +5,8 @@ import { NodeIo, type NodeIoOptions } from "./io/node.js";
 import { start, type WeftApp } from "./serve.js";
 
 export { NodeIo, type NodeIoOptions };
+/** The Workers runShared keeps for the next run (host/mn/workers-node.ts): how many wait, and ending them now. */
+export { keptWorkers, releaseKeptWorkers } from "./mn/workers-node.js";
 
 /** Runs `file`: a built .wasm, or an AssemblyScript .ts that is built first. Its system calls go to
  *  Node's I/O host with what `grants` allows (nothing but stdio by default), unless options.io is set.

@@ -1,7 +1,9 @@
-// A processor's Worker in Node (started by host/mn/workers-node.ts): its start data is the workerData, and what
-// it says goes to the parent port. The processor itself is host/mn/processor.ts.
+// A processor's Worker in Node (started by host/mn/workers-node.ts): each { kind: "run", data } message
+// starts a run's processor on that data (one at a time: the next comes only after this one's "result");
+// any other message goes to the running processor (a debugger's requests), and what it says goes to the
+// parent port. The processor itself is host/mn/processor.ts.
 import { readSync, writeSync } from "node:fs";
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { runProcessor, type ProcessorData } from "./processor.js";
 import { errnoOf } from "../kernel/shared-io.js";
 
@@ -15,5 +17,10 @@ function readFrom(osFd: number, memory: Uint8Array, offset: number, length: numb
   try { return readSync(osFd, memory, offset, length, null); } catch (e) { return errnoOf(e); }
 }
 
-void runProcessor(workerData as ProcessorData, (message) => parentPort!.postMessage(message), { sendTo, readFrom },
-  (handler) => parentPort!.on("message", handler));
+/** The running processor's handler of later messages, if it asked for them. */
+let listener: ((message: unknown) => void) | null = null;
+parentPort!.on("message", (message: { kind?: unknown; data?: ProcessorData }) => {
+  if (message?.kind !== "run") return listener?.(message);
+  listener = null;
+  void runProcessor(message.data!, (m) => parentPort!.postMessage(m), { sendTo, readFrom }, (handler) => { listener = handler; });
+});
