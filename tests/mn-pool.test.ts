@@ -1,7 +1,8 @@
 // Workers kept for the next run (host/mn/workers-node.ts, design note): a processor's Worker whose part
 // in a run ended cleanly, and the ticker's, serve the next run of the process, which gives what a fresh
 // one gives; a run stopped at its timeout keeps none of its processors; 1:1 runs, whose processors retire
-// with their threads, keep them within the bound; idle Workers never keep the process alive.
+// with their threads, keep them within the bound; a Worker whose keep time ends as a run asks for one is
+// not handed out; WEFT_KEEP_WORKERS_MS=0 keeps none; idle Workers never keep the process alive.
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import path from "node:path";
 import { buildProgram, ROOT } from "./harness";
 import { scratchDir } from "./scratch";
 import { runShared } from "../dist/host/mn/run.js";
-import { keptWorkers, IDLE_KEEP_MS, IDLE_PROCESSORS } from "../dist/host/mn/workers-node.js";
+import { keptWorkers, releaseKeptWorkers, IDLE_KEEP_MS, IDLE_PROCESSORS } from "../dist/host/mn/workers-node.js";
 
 const TIMEOUT = 120_000;
 
@@ -49,6 +50,42 @@ describe("Workers kept for the next run", () => {
     const again = await runShared(wasm, { model: "1:1", timeoutMs: 60_000 });
     expect({ status: again.status, stdout: again.stdout }).toEqual({ status: "exited", stdout: fresh.stdout });
     expect(keptWorkers().processors).toBeLessThanOrEqual(IDLE_PROCESSORS);
+  }, TIMEOUT);
+
+  it("a Worker whose keep time ends just as a run asks for one is never handed out (60 runs, a 30 ms keep)", async () => {
+    // The keep ends while the next run starts, again and again: a Worker handed out while its terminate()
+    // was under way never started its processor, and the run waited for it until its timeout.
+    const wasm = await buildProgram("pingpong.ts", { shared: true });
+    const module = await WebAssembly.compile(wasm);
+    process.env.WEFT_KEEP_WORKERS_MS = "30";
+    try {
+      const ends: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20 + (i % 20)));
+        try {
+          const r = await runShared(module, { processors: 2, timeoutMs: 20_000 });
+          ends.push(r.status === "exited" && r.stdout === "a=10 b=100\n" ? "ok" : `${r.status}: ${r.error ?? r.stdout}`);
+        } catch (error) {
+          ends.push((error as Error).message);
+        }
+      }
+      expect(ends.filter((end) => end !== "ok")).toEqual([]);
+    } finally {
+      delete process.env.WEFT_KEEP_WORKERS_MS;
+    }
+  }, TIMEOUT);
+
+  it("WEFT_KEEP_WORKERS_MS=0 keeps none", async () => {
+    const wasm = await buildProgram("pingpong.ts", { shared: true });
+    await releaseKeptWorkers();
+    process.env.WEFT_KEEP_WORKERS_MS = "0";
+    try {
+      const r = await runShared(wasm, { processors: 2, timeoutMs: 60_000 });
+      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: "exited", stdout: "a=10 b=100\n" });
+      expect(keptWorkers()).toEqual({ processors: 0, tickers: 0 });
+    } finally {
+      delete process.env.WEFT_KEEP_WORKERS_MS;
+    }
   }, TIMEOUT);
 
   it(`idle Workers do not keep the process alive (they are kept ${IDLE_KEEP_MS} ms)`, async () => {

@@ -16,7 +16,11 @@
 //   - the ticker's, unless it failed: the stop word ends its loop within its idle wait (ticker.ts), after
 //     which it says "stopped"; only a stopped ticker is handed out again;
 //   - idle Workers are unref'd (they never keep the process alive), at most IDLE_PROCESSORS processors'
-//     and IDLE_TICKERS tickers', each for IDLE_KEEP_MS; then terminated. Until its isolate next collects,
+//     and IDLE_TICKERS tickers', each for IDLE_KEEP_MS (WEFT_KEEP_WORKERS_MS: another time; 0, none
+//     kept); then terminated, taken out of the idle list first: a Worker handed out while its terminate()
+//     was under way never started its processor, and the run waited for it until its timeout (seen in CI
+//     as rare hangs of 4-processor runs; reproduced at will with a 30 ms keep). A Worker that exits
+//     while it serves a run fails that run at once, with the reason. Until its isolate next collects,
 //     an idle processor still holds its last run's instance and memory: the bound on both is the bound on that.
 // Browsers start their Workers afresh for every run (workers-web.ts).
 import { Worker } from "node:worker_threads";
@@ -24,7 +28,8 @@ import { isProcessorMessage } from "./processor.js";
 import type { ProcessorData } from "./processor.js";
 import type { ProcessorEvents, StartProcessor, StartTicker } from "./workers.js";
 
-/** Idle Workers kept at most: processors', tickers', and for how long (ms). Not configurable. */
+/** Idle Workers kept at most: processors', tickers', and for how long (ms; WEFT_KEEP_WORKERS_MS sets
+ *  another time, 0 keeps none). */
 export const IDLE_PROCESSORS = 8;
 const IDLE_TICKERS = 2;
 export const IDLE_KEEP_MS = 10_000;
@@ -56,15 +61,22 @@ interface Slot<Run> {
 const idleProcessors: Slot<ProcessorEvents>[] = [];
 const idleTickers: Slot<(reason: string) => void>[] = [];
 
-/** A new Worker on `script`, in a slot whose exit takes it out of `idle`. */
-function newSlot<Run>(script: string, idle: Slot<Run>[]): Slot<Run> {
+/** Takes `slot` out of `idle` if it is there. */
+function unlist<Run>(slot: Slot<Run>, idle: Slot<Run>[]): void {
+  const at = idle.indexOf(slot);
+  if (at >= 0) idle.splice(at, 1);
+}
+
+/** A new Worker on `script`, in a slot whose exit takes it out of `idle`, and fails the run it serves
+ *  (`failed`): a run whose processor is gone would otherwise wait for it until its timeout. */
+function newSlot<Run>(script: string, idle: Slot<Run>[], failed: (run: Run, reason: string) => void): Slot<Run> {
   // execArgv: [] so the parent's flags (a test runner's loaders, --inspect) do not reach our Workers.
   const slot: Slot<Run> = { worker: new Worker(new URL(script, import.meta.url), { execArgv: [] }), run: null, clean: false, gone: false };
-  slot.worker.once("exit", () => {
+  slot.worker.once("exit", (code) => {
     slot.gone = true;
     clearTimeout(slot.expiry);
-    const at = idle.indexOf(slot);
-    if (at >= 0) idle.splice(at, 1);
+    unlist(slot, idle);
+    if (slot.run) failed(slot.run, `its Worker exited (code ${code})`);
   });
   return slot;
 }
@@ -83,11 +95,21 @@ function takeIdle<Run>(idle: Slot<Run>[], ready: (slot: Slot<Run>) => boolean = 
 }
 
 /** Ends `slot`'s run: kept in `idle` if it ended cleanly and there is room, terminated otherwise. */
+/** How long an idle Worker is kept: WEFT_KEEP_WORKERS_MS if it is a number of ms, else IDLE_KEEP_MS. */
+function keepMs(): number {
+  const text = process.env.WEFT_KEEP_WORKERS_MS?.trim();
+  const set = text ? Number(text) : NaN;
+  return Number.isFinite(set) && set >= 0 ? set : IDLE_KEEP_MS;
+}
+
 function release<Run>(slot: Slot<Run>, idle: Slot<Run>[], max: number): Promise<unknown> | void {
   slot.run = null;
-  if (!slot.clean || slot.gone || idle.length >= max) return slot.worker.terminate();
+  const keep = keepMs();
+  if (!slot.clean || slot.gone || idle.length >= max || keep === 0) return slot.worker.terminate();
   slot.worker.unref();
-  slot.expiry = setTimeout(() => void slot.worker.terminate(), IDLE_KEEP_MS);
+  // Out of the list first: terminate() takes a while, and a Worker handed out meanwhile would never start
+  // its processor (seen: runs that waited for it until their timeout).
+  slot.expiry = setTimeout(() => { unlist(slot, idle); void slot.worker.terminate(); }, keep);
   slot.expiry.unref();
   idle.push(slot);
 }
@@ -110,7 +132,7 @@ export const startNodeProcessor: StartProcessor = (data: ProcessorData, events) 
 };
 
 function newProcessorSlot(): Slot<ProcessorEvents> {
-  const slot = newSlot<ProcessorEvents>("./processor-worker.js", idleProcessors);
+  const slot = newSlot<ProcessorEvents>("./processor-worker.js", idleProcessors, (run, reason) => run.onFailure(reason));
   slot.worker.on("message", (message: unknown) => {
     if (!slot.run || !isProcessorMessage(message)) return;
     if (message.kind === "result") slot.clean = !message.failed;
@@ -146,7 +168,7 @@ export const startNodeTicker: StartTicker = (onFailure) => {
 };
 
 function newTickerSlot(): Slot<(reason: string) => void> {
-  const slot = newSlot<(reason: string) => void>("./ticker-worker.js", idleTickers);
+  const slot = newSlot<(reason: string) => void>("./ticker-worker.js", idleTickers, (run, reason) => run(reason));
   slot.worker.on("message", (message: unknown) => { if (message === "stopped") ticking.delete(slot); });
   slot.worker.on("error", (error) => {
     slot.clean = false;
