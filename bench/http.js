@@ -24,6 +24,7 @@ import { tmpdir, loadavg, availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median } from "./baselines.js";
+import { aptInstall, cannotInstall } from "../scripts/apt.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SELF = fileURLToPath(import.meta.url);
@@ -35,22 +36,19 @@ const MN_TARGET = 1.3, SPEEDUP_TARGET = 1.6;
 /** How long a server may take to say it listens (ms): the weft one compiles its module first. */
 const START_MS = 30_000;
 
-/** Whether wrk can run; installs it when missing and allowed to. */
+/** Whether wrk can run; installs it when missing and allowed to (scripts/apt.js). */
 function ensureWrk() {
   const found = () => spawnSync("sh", ["-c", "command -v wrk"], { encoding: "utf8" }).status === 0;
   if (found()) return true;
-  if (process.getuid?.() !== 0) {
-    console.error("bench http: skipped: wrk is not installed (as root: apt-get install -y wrk)");
+  const cannot = cannotInstall();
+  if (cannot) {
+    console.error(`bench http: skipped: wrk is not installed (${cannot}; as root: apt-get install -y wrk)`);
     return false;
   }
   console.error("bench http: installing wrk (apt-get install -y wrk)");
-  const install = () => spawnSync("apt-get", ["install", "-y", "wrk"], { stdio: ["ignore", "ignore", "inherit"] }).status === 0;
-  if (!install()) {
-    spawnSync("apt-get", ["update"], { stdio: ["ignore", "ignore", "inherit"] });
-    install();
-  }
+  const failure = aptInstall(["wrk"], ["ignore", "ignore", "inherit"]);
   if (found()) return true;
-  console.error("bench http: skipped: could not install wrk");
+  console.error(`bench http: skipped: could not install wrk${failure ? `: ${failure}` : ""}`);
   return false;
 }
 

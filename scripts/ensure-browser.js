@@ -15,9 +15,9 @@
 // needed.
 //
 // A missing browser is installed when we are root on a Debian-like system (apt-get update, then
-// apt-get install -y --no-install-recommends PACKAGE, non-interactive), and the script says so. Not root,
-// or no apt-get: it fails. apt-get waits for the package lock (another install may be running, e.g. the
-// other browser's), up to APT_LOCK_WAIT_S seconds.
+// apt-get install -y --no-install-recommends PACKAGE, non-interactive; scripts/apt.js, which makes the
+// project's installs take turns: the other browser's test may be installing it at the same moment), and
+// the script says so. Not root, or no apt-get: it fails.
 // When everything is present it prints nothing and exits 0 at once, so the tests can call it every time.
 // On failure it prints one line, `ensure-browser: what went wrong`, and exits 1.
 //
@@ -25,13 +25,12 @@
 // must exist).
 
 import { existsSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { aptInstall } from "./apt.js";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const APT_LOCK_WAIT_S = 600;
 
 /** The browsers this script knows: where Debian puts each, its package, and the variable that overrides it. */
 const BROWSERS = {
@@ -42,17 +41,6 @@ const BROWSERS = {
 function fail(message) {
   console.error(`ensure-browser: ${message}`);
   process.exit(1);
-}
-
-/** Runs a command with inherited output; fails the script with `what` if it does not succeed. */
-function run(command, args, what) {
-  console.log(`ensure-browser: running ${command} ${args.join(" ")}`);
-  const result = spawnSync(command, args, {
-    stdio: "inherit",
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
-  if (result.error) fail(`${what}: ${result.error.message}`);
-  if (result.status !== 0) fail(`${what}: ${command} exited with ${result.status ?? result.signal}`);
 }
 
 /** Makes sure the browser named `name` (a key of BROWSERS) is installed, installing its package if need be. */
@@ -71,9 +59,8 @@ function ensureBinary(name) {
     fail(`${binary} is missing; install it as root: apt-get install -y ${pkg}`);
   }
   console.log(`ensure-browser: ${binary} is missing; installing the Debian package ${pkg}`);
-  const wait = ["-o", `DPkg::Lock::Timeout=${APT_LOCK_WAIT_S}`];
-  run("apt-get", [...wait, "update"], "apt-get update failed");
-  run("apt-get", [...wait, "install", "-y", "--no-install-recommends", pkg], `apt-get install ${pkg} failed`);
+  const failure = aptInstall([pkg]);
+  if (failure) fail(failure);
   if (!existsSync(binary)) fail(`apt-get installed ${pkg} but ${binary} is still missing`);
   console.log(`ensure-browser: installed ${binary}`);
 }

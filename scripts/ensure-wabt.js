@@ -7,13 +7,14 @@
 //      wasm-rt-impl.h;
 //   3. gcc.
 // If something is missing and we are root on a machine with apt-get, this script installs the Debian
-// package that has it (apt-get update, then apt-get install -y --no-install-recommends wabt or gcc,
-// non-interactive) and says so. Not root, or no apt-get: it fails, naming what is missing.
+// package that has it (scripts/apt.js: apt-get update, then apt-get install -y --no-install-recommends
+// wabt or gcc, non-interactive, taking turns with the project's other installs) and says so. Not root,
+// or no apt-get: it fails, naming what is missing.
 // When everything is present it prints nothing and exits 0 at once, so build.sh can call it every time.
 // On failure it prints one line, `ensure-wabt: what went wrong`, and exits 1.
 
 import { existsSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { aptInstall } from "./apt.js";
 
 const WABT_FILES = [
   "/usr/bin/wasm2c",
@@ -29,18 +30,6 @@ const GCC = "/usr/bin/gcc";
 function fail(message) {
   console.error(`ensure-wabt: ${message}`);
   process.exit(1);
-}
-
-/** Runs a command with its output on stderr (build.sh's stdout stays clean); fails with `what` if it
- *  does not succeed. */
-function run(command, args, what) {
-  console.error(`ensure-wabt: running ${command} ${args.join(" ")}`);
-  const result = spawnSync(command, args, {
-    stdio: ["ignore", 2, 2],
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
-  if (result.error) fail(`${what}: ${result.error.message}`);
-  if (result.status !== 0) fail(`${what}: ${command} exited with ${result.status ?? result.signal}`);
 }
 
 /** The Debian packages to install for what is missing (empty: nothing is). */
@@ -63,8 +52,8 @@ if (wanted.length) {
     fail(`${missing} missing; install them as root: apt-get install -y ${names.join(" ")}`);
   }
   console.error(`ensure-wabt: ${missing} missing; installing the Debian package${names.length > 1 ? "s" : ""} ${names.join(" ")}`);
-  run("apt-get", ["update"], "apt-get update failed");
-  run("apt-get", ["install", "-y", "--no-install-recommends", ...names], `apt-get install ${names.join(" ")} failed`);
+  const failure = aptInstall(names, ["ignore", 2, 2]);       // build.sh's stdout stays clean
+  if (failure) fail(failure);
   const still = missingPackages().flatMap((p) => p.missing);
   if (still.length) fail(`apt-get installed ${names.join(" ")} but still missing: ${still.join(", ")}`);
   console.error(`ensure-wabt: installed ${names.join(" ")}`);
