@@ -11,7 +11,7 @@ export type { PreemptOptions } from "./kernel/preempt.js";
 export type { DebugHooks, DebugSession, DebugStop, DebugThread, StepResult, SharedDebugHooks, SharedDebugSession } from "./kernel/debug.js";
 export type { BacktraceFrame } from "./kernel/backtrace.js";
 export { consoleDebugger } from "./kernel/debug.js";
-export { runShared, type SharedRunOptions } from "./mn/run.js";
+export { runShared, keptWorkers, releaseKeptWorkers, type SharedRunOptions } from "./mn/run.js";
 export { start, type WeftApp } from "./serve.js";
 export type { CallableExport, CallKind } from "./abi.js";
 export { ABI_VERSION } from "./abi.js";

@@ -54,9 +54,10 @@ import { IoOwner, makeSubmissionQueues, errnoOf } from "../kernel/shared-io.js";
 import { callTable, callsError } from "../kernel/calls.js";
 import { ioModeError } from "../kernel/requests.js";
 import { SHARED_MEMORY_MAXIMUM, PROCESSORS_MAX } from "../abi.js";
-import { startWebProcessor, startWebTicker } from "./workers-web.js";
+import { startWebProcessor, startWebTicker, keptWebWorkers, releaseKeptWebWorkers } from "./workers-web.js";
+import type { KeptWorkers } from "./worker-pool.js";
 import { preemptOptionsError, type PreemptState } from "../kernel/preempt.js";
-import { stopTicker } from "./ticker.js";
+import { stopTicker, type TickerData } from "./ticker.js";
 import { WeftSignals, raiseShared, type SignalAddresses } from "../kernel/signals.js";
 import type { ProcessorMessage } from "./processor.js";
 import { SharedDebugger } from "./debugger.js";
@@ -118,11 +119,26 @@ function sharedMemoryAllowed(): boolean {
     (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 }
 
+/** Node's Workers, once a run in Node has loaded them. */
+let nodeWorkers: typeof import("./workers-node.js") | undefined;
+
 /** Node's Workers in Node (loaded only there), the web's everywhere else. */
 async function workerStarters(): Promise<{ processor: StartProcessor; ticker: StartTicker }> {
   if (!inNode()) return { processor: startWebProcessor, ticker: startWebTicker };
-  const node = await import("./workers-node.js");
-  return { processor: node.startNodeProcessor, ticker: node.startNodeTicker };
+  nodeWorkers ??= await import("./workers-node.js");
+  return { processor: nodeWorkers.startNodeProcessor, ticker: nodeWorkers.startNodeTicker };
+}
+
+/** How many Workers runShared keeps idle for the next run here (host/mn/worker-pool.ts), processors'
+ *  and tickers'. */
+export function keptWorkers(): KeptWorkers {
+  if (!inNode()) return keptWebWorkers();
+  return nodeWorkers?.keptWorkers() ?? { processors: 0, tickers: 0 };
+}
+
+/** Terminates every Worker runShared keeps idle here, now (before their keep time ends). */
+export function releaseKeptWorkers(): Promise<void> {
+  return inNode() ? nodeWorkers?.releaseKeptWorkers() ?? Promise.resolve() : releaseKeptWebWorkers();
 }
 
 /** Runs a shared weft module on `processors` Workers: Node's worker_threads in Node, module Web Workers
@@ -176,6 +192,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
   let preempt: PreemptState | undefined;                  // processor 0's, from its "ready"
   const stop = new Int32Array(new SharedArrayBuffer(4));   // the ticker's stop word (host/mn/ticker.ts)
   let ticker: TickerWorker | undefined;
+  let tickerData: TickerData | undefined;                  // what it was posted, once it was
   // The I/O owner (host/kernel/shared-io.ts): this thread performs every processor's system calls. Its
   // lines join print's, numbered from the same counter (step 6).
   let deliver: (m: ProcessorMessage) => void = () => {};
@@ -264,7 +281,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
         replaced = true;
         signals?.detach();
         const image = start();
-        stopTicker(stop);
+        stopTicker(stop, tickerData);
         clearTimeout(timer);
         for (const w of workers.values()) void w.terminate();
         workers.clear();
@@ -319,7 +336,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
           if (++ready === count) {                                                    // step 4
             Atomics.store(go, 0, 1);
             Atomics.notify(go, 0);
-            if (ticker && preempt) ticker.post({ memory, requests: preempt.requests, processors: count, tick: preempt.tick, stop });
+            if (ticker && preempt) ticker.post(tickerData = { memory, requests: preempt.requests, processors: count, tick: preempt.tick, stop });
             if (options.onStart) tableReader(module, memory).then(options.onStart).catch(reject);
             if (debugging && signalsAt) debugging.started(memory, signalsAt);
           }
@@ -387,7 +404,7 @@ export async function runShared(source: BufferSource | WebAssembly.Module, optio
     family.end();
     signals?.detach();
     clearTimeout(timer);
-    stopTicker(stop);
+    stopTicker(stop, tickerData);
     await Promise.all([...workers.values(), ...(ticker ? [ticker] : [])].map((w) => w.terminate()));
     await owner.close();                                 // sockets, files, helpers: nothing stays open
   }

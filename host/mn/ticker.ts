@@ -38,9 +38,11 @@
 //      the ticker asleep, so no tick is lost. An idle run thus costs no wake-up a tick (measured: the
 //      ticker's 1,000 wake-ups a second were 2.2% of a core, idle_cpu_4p);
 //   3. when the run ends (its result, an error or the timeout) host/mn/run.ts stores 1 into the stop word and
-//      notifies it: the ticker leaves its loop before raising again (the order matters: the check of the
-//      stop word comes after the wait, before the stores); then it terminates the Worker, as it does the
-//      processors', which also ends a ticker still loading.
+//      notifies it, then stores 0 into `asleep` and notifies that (a ticker in step 2a reads the stop
+//      word after it stores `asleep`, so it either sees the stop or is woken): the ticker leaves its loop
+//      at once, before raising again (the order matters: the check of the stop word comes after the
+//      wait, before the stores); then it terminates the Worker, as it does the processors', which also
+//      ends a ticker still loading, or keeps it for the next run (host/mn/worker-pool.ts).
 
 import { TICK_WORDS } from "../abi.js";
 
@@ -88,13 +90,20 @@ export function runTicker(data: TickerData): void {
     if (raisedAny) continue;
     // Step 2a.
     Atomics.store(words, asleep, 1);
-    if (!anyBusy()) Atomics.wait(words, asleep, 1, IDLE_WAIT_MS);
+    if (!anyBusy() && Atomics.load(data.stop, 0) === 0) Atomics.wait(words, asleep, 1, IDLE_WAIT_MS);
     Atomics.store(words, asleep, 0);
   }
 }
 
-/** On the thread that started the run: step 3's store and notify (the caller then terminates the Worker). */
-export function stopTicker(stop: Int32Array): void {
+/** On the thread that started the run: step 3's store and notify (the caller then terminates the Worker,
+ *  or keeps it for the next run: host/mn/worker-pool.ts). With the data the ticker was posted, a ticker
+ *  asleep (step 2a) is woken too, so that it leaves its loop at once and not within IDLE_WAIT_MS: it
+ *  looks at the stop word after storing `asleep`, and this stores 0 there after the stop word. */
+export function stopTicker(stop: Int32Array, data?: TickerData): void {
   Atomics.store(stop, 0, 1);
   Atomics.notify(stop, 0);
+  if (!data) return;
+  const words = new Int32Array(data.memory.buffer), asleep = (data.requests + TICK_WORDS.asleep) >> 2;
+  Atomics.store(words, asleep, 0);
+  Atomics.notify(words, asleep);
 }

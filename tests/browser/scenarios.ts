@@ -58,6 +58,10 @@ export interface PageResult {
   /** ?frames=: animation frames the page drew while run() ran, and the run's ms. */
   frames?: number;
   runMs?: number;
+  /** M:N: the Workers the (first) run started, those kept after it, and ?runs='s later runs. */
+  started?: number;
+  kept?: { processors: number; tickers: number };
+  reruns?: { status: string; exitCode?: number; lines: string[]; started: number; kept: { processors: number; tickers: number }; ms: number }[];
 }
 
 /** The `key=value` lines a program printed, as an object. */
@@ -130,6 +134,18 @@ export const SCENARIOS: Scenario[] = [
       expect(result.ticks, log).toBeGreaterThan(2);   // the main thread ran its timers during the run
     },
   })),
+  {
+    name: "keeps its Workers for the page's next run: three more runs on 2 Web Workers start none and print the same",
+    query: { wasm: "/build/browser_mn_shared.wasm", processors: 2, runs: 4 }, on: "isolated",
+    check(result, log) {
+      exited(result, log, 0);
+      expect(valuesOf(result), log).toEqual(mnAnswer(2));
+      const kept = { processors: 2, tickers: 1 };
+      expect({ started: result.started, kept: result.kept }, log).toEqual({ started: 3, kept });   // 2 processors and the ticker
+      expect(result.reruns?.map((r) => ({ ...r, values: valuesOf(r) })), log).toEqual(Array.from({ length: 3 }, () =>
+        expect.objectContaining({ status: "exited", exitCode: 0, values: mnAnswer(2), started: 0, kept })));
+    },
+  },
   {
     name: "runs 1:1 (a Web Worker per thread) on a cross-origin isolated page: a Cond program's answer",
     query: { wasm: "/build/sync_cond_shared.wasm", processors: 1, model: "1:1" }, on: "isolated",
