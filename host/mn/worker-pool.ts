@@ -41,7 +41,7 @@ export interface PooledWorker {
   /** Calls `handler` with each message the Worker posts. */
   onMessage(handler: (message: unknown) => void): void;
   /** Calls `handler` when the Worker itself fails (its script, an uncaught error, a message that could
-   *  not be received). */
+   *  not be received): the run it serves fails, and an idle one is ended. */
   onFailure(handler: (reason: string) => void): void;
   /** Calls `handler` when the Worker has exited, where the platform says so (Node). Without it, a Worker
    *  is gone once terminated. */
@@ -83,6 +83,11 @@ export function pooledWorkers(spawn: SpawnWorker, keepMs: () => number): {
     if (at >= 0) idle.splice(at, 1);
   };
 
+  const end = <Run>(slot: Slot<Run>) => {
+    slot.gone = true;
+    return slot.worker.terminate();
+  };
+
   /** A new Worker in a slot whose exit takes it out of `idle` and fails the run it serves (`failed`):
    *  a run whose processor is gone would otherwise wait for it until its timeout. */
   const newSlot = <Run>(kind: "processor" | "ticker", idle: Slot<Run>[], failed: (run: Run, reason: string) => void): Slot<Run> => {
@@ -95,7 +100,10 @@ export function pooledWorkers(spawn: SpawnWorker, keepMs: () => number): {
     });
     slot.worker.onFailure((reason) => {
       slot.clean = false;
-      if (slot.run) failed(slot.run, reason);
+      if (slot.run) { failed(slot.run, reason); return; }
+      unlist(slot, idle);                        // one that failed while idle serves no run again
+      clearTimeout(slot.expiry);
+      if (!slot.gone) void end(slot);
     });
     return slot;
   };
@@ -107,11 +115,6 @@ export function pooledWorkers(spawn: SpawnWorker, keepMs: () => number): {
     clearTimeout(slot.expiry);
     slot.worker.hold?.(true);
     return slot;
-  };
-
-  const end = <Run>(slot: Slot<Run>) => {
-    slot.gone = true;
-    return slot.worker.terminate();
   };
 
   /** Ends `slot`'s run: kept in `idle` if it ended cleanly and there is room, terminated otherwise. */
