@@ -54,8 +54,10 @@ declare module "vitest" {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD_CACHE = path.join(ROOT, "node_modules", ".cache", "weft-tests");
-/** What the last run built, a line per build (ms, program, options): where a cold run's time went. */
-const BUILD_LOG = path.join(BUILD_CACHE, "builds.log");
+/** What the last run built, a line per build (ms, program, options): where a cold run's time went. A
+ *  smoke run on another Node line (scripts/node-lines.js, WEFT_SMOKE) keeps its own, so that the whole
+ *  run's list outlives `npm test`. */
+const BUILD_LOG = path.join(BUILD_CACHE, process.env.WEFT_SMOKE ? `builds-node${process.versions.node.split(".")[0]}.log` : "builds.log");
 /** Build threads: one per core, at most 2 (a build is CPU-bound: more threads than cores only share them;
  *  and the test files run beside them). Not configurable. */
 const BUILD_THREADS = Math.max(1, Math.min(2, availableParallelism()));
