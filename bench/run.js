@@ -118,7 +118,7 @@ export const BENCHES = {
   call_in_mn_burst_us: { unit: "µs", program: null, note: "the same, 1,000 in flight (each)" },
   fork_ms: { unit: "ms", program: null, note: "fork() to the child running, 16 MB of live objects, N:1" },
   fork_dense_ms: { unit: "ms", program: null, note: "the same with every byte of the 16 MB set (no zero page to skip), N:1" },
-  fork_ms_p2: { unit: "ms", program: null, note: "fork_ms on 2 processors: the world stopped, the copy, a child run on new Workers" },
+  fork_ms_p2: { unit: "ms", program: null, note: "fork_ms on 2 processors: the world stopped, the copy, a child run on Workers of its own (kept ones where there are)" },
   spawn_process_ms: { unit: "ms", program: null, note: "posixSpawn() of a small built program to its main" },
   fork_spawn_ratio: { unit: "ratio", target: 2, program: null, prediction: "spawn_process_ms, same run" },
   signal_latency_us: { unit: "µs", target: 1000, program: null, note: "p99, WeftSignals.raise to the handler, a thread in a futex wait, N:1" },

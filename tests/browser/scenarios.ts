@@ -164,7 +164,7 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: "forks on 2 Web Workers of a cross-origin isolated page: the child is a run of its own on new Workers",
+    name: "forks on 2 Web Workers of a cross-origin isolated page: the child is a run of its own, on Workers of its own",
     query: { wasm: "/build/process_fork_shared.wasm", processors: 2 }, on: "isolated",
     check(result, log) {
       exited(result, log, 0);
