@@ -23,8 +23,12 @@ import { fileURLToPath } from "node:url";
 
 const SELF = fileURLToPath(import.meta.url);
 const LOCK = path.join(tmpdir(), "weft-apt.lock");
-/** How long an install waits for its turn, and apt-get for apt's locks (s). Not configurable. */
+/** How long an install waits for its turn, and apt-get for apt's locks (s): well beyond the longest turn
+ *  seen, a browser's install (about a minute here), and within the tests' own timeouts' reach. Not
+ *  configurable. */
 const WAIT_S = 600;
+/** How often `apt-get update` is tried again while apt's lists lock is held elsewhere (s): an update
+ *  takes seconds. Not configurable. */
 const UPDATE_RETRY_S = 2;
 /** flock's exit status when the turn did not come within WAIT_S (the locked part exits 0, 2 or 3). */
 const TURN_TIMED_OUT = 75;

@@ -29,7 +29,11 @@
 import { isProcessorMessage, type ProcessorData } from "./processor.js";
 import type { StartProcessor, StartTicker } from "./workers.js";
 
-/** Idle Workers kept at most: processors', tickers', and for how long by default (ms). */
+/** Idle Workers kept at most: 8 processors' (two runs of 4, or a 1:1 run's eight retired threads) and 2
+ *  tickers'; each for IDLE_KEEP_MS, 10 s (a test file's or a page's next run comes within it; a server's
+ *  next request too, or it waits that long for nothing). An idle processor's Worker holds its last run's
+ *  memory (the design note), which bounds the counts. In Node WEFT_KEEP_WORKERS_MS sets the time (0 keeps
+ *  none); the counts, and the time in browsers, are not configurable. */
 export const IDLE_PROCESSORS = 8;
 export const IDLE_TICKERS = 2;
 export const IDLE_KEEP_MS = 10_000;
