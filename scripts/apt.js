@@ -24,8 +24,8 @@ import { fileURLToPath } from "node:url";
 const SELF = fileURLToPath(import.meta.url);
 const LOCK = path.join(tmpdir(), "weft-apt.lock");
 /** How long an install waits for its turn, and apt-get for apt's locks (s): well beyond the longest turn
- *  seen, a browser's install (about a minute here), and within the tests' own timeouts' reach. Not
- *  configurable. */
+ *  seen, a browser's install (about a minute here); a caller that cannot wait so long stops it sooner
+ *  (tests/embed-c.test.ts gives ensure-wabt 280 s). Not configurable. */
 const WAIT_S = 600;
 /** How often `apt-get update` is tried again while apt's lists lock is held elsewhere (s): an update
  *  takes seconds. Not configurable. */
