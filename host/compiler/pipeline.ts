@@ -69,7 +69,7 @@ const DIRECT_UNWIND = "~lib/weft/assembly/core/scheduler/directUnwind";
  *  area (passes/frames.ts, spillPush): in line again, it would slow the fast path beside it. And a stack's
  *  growth (assembly/core/stack.ts, stackGrow): inlined into stackCheck, its one caller, it made the check
  *  too big to be inlined into every function that pushes a frame, each of which then called it (spawn_join
- *  ~5% faster with the check in line: README, "Where the time of a switch went"). */
+ *  ~5% faster with the check in line: bench/HISTORY.md, "The switch, N:1"). */
 const NEVER_INLINE = ["*~resume", "*/core/savearea/framesLost", "*/core/savearea/endLost", "*/core/atomics/atomicWait", `${SPILL_PUSH}*`,
   "*/core/stack/stackGrow"];
 
@@ -82,7 +82,7 @@ const NO_INLINING: Inlining = { always: 0, flexible: 0, oneCaller: 0 };
  *  small: a typed array's element access (its bounds check calls abort) stayed a call in every loop over
  *  bytes. With these, spawn_join ran 8% faster, yield_d1 4%, and examples/http.ts took ~2% less CPU a
  *  request (medians of 5 alternating `node bench/run.js yield channel_roundtrip spawn_join --quick
- *  --json`; README, "Where the time of a switch went"); builds took no longer, hello grew by 3%. */
+ *  --json`; bench/HISTORY.md, "The switch, N:1"); builds took no longer, hello grew by 3%. */
 const AFTER_ASYNCIFY: Inlining = { always: 12, flexible: 70, oneCaller: 200 };
 
 /** Runs `fn` with Binaryen's inlining limits set to `limits`, and puts the previous ones back. */
@@ -434,7 +434,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
       throw new BuildError(`weft build: Asyncify did not instrument the callers of weft's switch (${(missed.length ? missed : ["none found"]).join(", ")}); the module would hang, so none was written`);
     }
     // Twice: the second costs ~0.2 s of a cold build and changes hello by 44 bytes, but the switch
-    // paths it leaves ran 1–6% faster (yield, channel_roundtrip, spawn_join; README, "Build and start-up").
+    // paths it leaves ran 1–6% faster (yield, channel_roundtrip, spawn_join; bench/HISTORY.md, "Build and start-up").
     withInlining(AFTER_ASYNCIFY, () => {
       if (optimize) mod.optimize();
       if (optimize && !options.quick) mod.optimize();

@@ -5,11 +5,11 @@
 // -----------
 // Why. In a shared run every call crosses to the I/O owner, and the owner is what limits a server on
 // processors: a request costs it Node's stream machinery for the read and again for the write, and the
-// writing thread parks until the answer crosses back (README, http_mn_vs_node). A write to a socket whose
-// kernel buffer has room never waits, so the processor can make it: the bytes go out at once, the thread
-// goes on without parking, and the owner never hears of it. Reads still cross: a server reads right after
-// it answered, before the peer can have sent more, so a read nearly always waits, and waiting is the
-// owner's job (it is the one with an event loop).
+// writing thread parks until the answer crosses back (bench/HISTORY.md, "HTTP on processors"). A write
+// to a socket whose kernel buffer has room never waits, so the processor can make it: the bytes go out at
+// once, the thread goes on without parking, and the owner never hears of it. Reads still cross: a server
+// reads right after it answered, before the peer can have sent more, so a read nearly always waits, and
+// waiting is the owner's job (it is the one with an event loop).
 //
 // The table. A SharedArrayBuffer of Int32 words made by the owner and given to every processor: word 0
 // holds the number of slots, word 1 counts the sends made, word 2 the accepts taken ahead and word 3 the

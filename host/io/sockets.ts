@@ -26,7 +26,7 @@
 // takes chunks at push as above. Every socket of a thread reads into the same buffer (reads are
 // synchronous callbacks of one event loop): the view a Conn gets is lent, copied at once into the read
 // that waits, and whatever is left unread is copied before the callback returns. The owner's CPU per
-// request fell ~7% (README, http_mn_vs_node).
+// request fell ~7% (bench/HISTORY.md, "HTTP on processors").
 
 import net from "node:net";
 import { ERRNO, errnoOf } from "./abi.js";

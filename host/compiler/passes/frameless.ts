@@ -34,7 +34,7 @@
 // ----------------------------
 // A loop of the program's has a safepoint, whose slow path calls weft's core: by the rule above the loop's
 // function keeps its frame, and writes it wherever asc does — in a loop over an array, the array, before
-// every element's access, on every turn (matmul's innermost loop: `safepoint_overhead` in the README).
+// every element's access, on every turn (matmul's innermost loop: `safepoint_overhead`, bench/HISTORY.md "Preemption").
 // But a function whose only collecting call is its safepoints' slow path is read only while it is stopped
 // in that call. So its frame is written there instead: every store asc writes to the frame sets a local
 // of its own (one a slot), and each slow path stores those locals into the frame before its call. The
