@@ -39,7 +39,7 @@ class Slot {
   sum: i64 = 0;
 }
 let slots = new StaticArray<Slot>(PAIRS);
-let ids = new StaticArray<i32>(THREADS + 2 * PAIRS + 1);   // made once: weft has no GC (README, Memory)
+let ids = new StaticArray<i32>(THREADS + 2 * PAIRS + 1);   // made once
 
 function note(mask: u64, moved: i32): void {
   seenLock.lock();
