@@ -304,12 +304,15 @@ async function main(argv) {
       (r.p2_ns ? ` (${Math.round(r.p2_ns)} vs ${Math.round(r.p1_ns ?? r.n1_ns)} ns)` : "") +
       (r.weft_ns ? ` (${format(r.weft_ns, "ns")} ns)` : ""),
   ]);
-  const head = ["bench", `median`, "target", "", "Go 1.19 here / ratio to"];
+  const head = ["bench", `median`, "target", "", "Go 1.19 / ratio to"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   console.log(line(head));
   console.log(widths.map((w) => "─".repeat(w)).join("  "));
   for (const row of rows) console.log(line(row));
+  const judged = results.filter((r) => r.met !== undefined);
+  console.log(`\n${judged.filter((r) => r.met).length} of ${judged.length} targets met, on Node ${process.version}. The targets are ` +
+    `for the project's machine: README, "Performance", gives a full run there and why each miss happened.`);
 }
 
 main(process.argv.slice(2)).catch((e) => { console.error(`bench: ${e.message}`); process.exitCode = 1; });
