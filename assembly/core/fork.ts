@@ -63,6 +63,7 @@ import { stopForkReset } from "./gcstop";
 import { preemptForkReset } from "./preempt";
 import { gcShade } from "../runtime/gc";
 import { heapTryAlloc } from "../runtime/index";
+import { parkedForkReset } from "./parked";
 
 /** This process's id and its parent's (0 for the first process). Set by the host in a child. */
 let processId: i32 = 1;
@@ -89,6 +90,7 @@ export function forkChild(request: usize, pid: i32, ppid: i32): i32 {
     processorForkReset();
     stopForkReset();
     preemptForkReset();
+    parkedForkReset();
   }
   runQueueForkReset();
   timerForkReset();

@@ -168,14 +168,12 @@ function resize(): bool {
  *  unparkWith (a channel operation's waiter, lib/waiter.ts). `kind` is WAIT_CHANNEL_SEND or
  *  WAIT_CHANNEL_RECV (see inTable). May return without parking, or be woken spuriously: callers loop.
  *
- *  The hand-over (M:N) is one word: the owner, BLOCKED first, compare-and-swaps the word from `expected`
- *  to its Thread's address | PARKED (records are 16-aligned, so the low bits are free), and parks only if
- *  that succeeds; the waker exchanges its value in, and wakes the owner only if it took PARKED out. Each
- *  side makes one locked instruction, and exactly one of them goes second: the owner's swap fails (the
- *  value is in: it goes on) or the waker's exchange finds the owner parked (it alone wakes it, while the
- *  owner switches out or after). A signal takes the owner out of PARKED by swapping WAITING back
- *  (core/signal.ts, signalInterrupt); the thread's address in the word makes sure it is this thread's.
- *  `waitAddr` names the word for that and for reports; it is not the claim. */
+ *  N:1, where nothing runs between the caller's look and the park. M:N parks a channel operation with
+ *  parkUnseen under the channel's lock instead (core/parked.ts); here the hand-over would be one word
+ *  that both sides change with a locked instruction: the owner, BLOCKED first, compare-and-swaps it from
+ *  `expected` to its Thread's address | PARKED (records are 16-aligned, so the low bits are free), the
+ *  waker exchanges its value in and wakes the owner only if it took PARKED out. `waitAddr` names the word
+ *  for signals and for reports; it is not the claim. */
 // @ts-ignore: decorator
 @inline export function parkOn(addr: usize, expected: i32, kind: i32): void {
   let t = changetype<Thread>(currentThread);
@@ -191,10 +189,10 @@ function resize(): bool {
   suspend();
 }
 
-/** Parks the running thread (M:N) on the word at `addr`, which no other thread can see yet: the caller then
- *  publishes it (a channel's unlock publishes the waiter queued under the lock) and calls suspend. The
- *  word becomes PARKED by a plain store, and, as after parkOn's swap, whoever takes it out of PARKED wakes
- *  the thread, which may happen before it has switched out (handOff waits for that). */
+/** Parks the running thread (M:N) on the word at `addr`, which no other thread can see yet: the caller
+ *  holds the lock that guards the word and releases it as the thread switches out (core/parked.ts, "Park
+ *  protocol"). The word becomes PARKED by a plain store, and whoever takes it out of PARKED under that
+ *  lock wakes the thread: its waker (unparkWith), or a signal (parked.ts, "Signals"). */
 // @ts-ignore: decorator
 @inline export function parkUnseen(addr: usize, kind: i32): void {
   let t = changetype<Thread>(currentThread);
@@ -204,7 +202,7 @@ function resize(): bool {
   store<i32>(addr, parkedWord(t));
 }
 
-/** The word of a thread parked by parkOn or parkUnseen (M:N): its record's address | PARKED (lib/waiter.ts, Parker). */
+/** The word of a thread parked by parkUnseen (M:N): its record's address | PARKED (lib/waiter.ts, Parker). */
 // @ts-ignore: decorator
 @inline export function parkedWord(t: Thread): i32 { return <i32>changetype<usize>(t) | PARKED; }
 
@@ -214,21 +212,24 @@ function resize(): bool {
 // @ts-ignore: decorator
 @inline const PARK_PHASE: i32 = 3;
 
-/** Stores `value` into the word at `addr` and, if `t` is parked on it (parkOn), makes `t` runnable. `t`
- *  must have been read before: once the word holds `value`, its owner may go on and reuse what held it. */
+/** Stores `value` into the word at `addr` and, if `t` is parked on it (parkUnseen), makes `t` runnable.
+ *  `t` must have been read before: once the word holds `value`, its owner may go on and reuse what held
+ *  it. M:N: the caller holds the lock that guards the word (parked.ts, "The invariant"). */
 // @ts-ignore: decorator
 @inline export function unparkWith(t: Thread, addr: usize, value: i32): void {
   if (SHARED_MEMORY) {
-    // Took PARKED out: the owner switches out (or has) and only this wakes it; it cannot finish meanwhile.
-    if ((atomic.xchg<i32>(addr, value) & PARK_PHASE) == PARKED) handOff(t);
+    // Took PARKED out: the owner is off its processor (it released this lock after) and only this wakes it.
+    let old = load<i32>(addr);
+    store<i32>(addr, value);
+    if ((old & PARK_PHASE) == PARKED) handOff(t);
   } else {
     store<i32>(addr, value);
     if (t.state == STATE_BLOCKED && t.waitAddr == addr && !inTable(t)) { t.waitAddr = 0; makeRunnable(t); }
   }
 }
 
-/** Whether a blocked thread sits in the futex table: I/O (sys/io.ts) and channel operations (parkOn) park
- *  outside it. */
+/** Whether a blocked thread sits in the futex table: I/O (sys/io.ts) and channel operations (parkOn,
+ *  parkUnseen) park outside it. */
 // @ts-ignore: decorator
 @inline export function inTable(t: Thread): bool {
   let kind = t.waitKind;

@@ -18,6 +18,7 @@ import {
   processorRetire, ioInFlight, allIdleOrRetired, hostTurnAsked,
 } from "./processor";
 import { programEnded, hostTurnSoon, RUN_EXITED, RUN_WAIT, RUN_DEADLOCK, RUN_RETIRED } from "./scheduler";
+import { interruptsOwed } from "./parked";
 
 let wakeAt: f64 = Infinity;     // when RUN_WAIT is returned: the earliest deadline
 
@@ -43,6 +44,7 @@ export function nothingToRun(): i32 {
     if (programEnded) { wakeAllProcessors(); schedLockDrop(); return RUN_EXITED; }
     if (isDeadlocked()) { schedLockDrop(); return RUN_DEADLOCK; }
     if (hostSignalsRaised()) { schedLockDrop(); signalsFromHost(); return -1; }
+    if (interruptsOwed()) { schedLockDrop(); return -1; }   // the loop's top delivers them (parked.ts)
     if (deadlockedNow()) {
       markDeadlocked();                       // nothing runs anywhere and nothing is timed
       wakeAllProcessors();

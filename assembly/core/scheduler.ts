@@ -71,6 +71,7 @@ import {
 } from "./processor";
 import { probing, probeHere, stepThread, stepTake } from "./inspect";
 import { nothingToRun, retire } from "./idle";
+import { interruptsOwed, drainInterrupts, releaseAfterPark } from "./parked";
 
 // @ts-ignore: decorator
 @inline export const RUN_EXITED: i32 = 0;
@@ -301,10 +302,10 @@ export function runLoop(): i32 {
   if (hostSignalsRaised()) signalsFromHost();  // Ctrl-C, program.signal() (signal.ts)
   while (true) {
     loopCheckpoint();                         // M:N: a collection or a fork may be waiting for this processor
+    if (interruptsOwed()) drainInterrupts();  // M:N: signals for threads parked on channels (parked.ts)
     if (programEnded) return RUN_EXITED;
     if (--loopBudget <= 0) return RUN_AGAIN;
-    // The host's turn (HOST_SLICE_MS_DEFAULT); never before a debugger's step has had its one turn, which
-    // would end with the thread not run (a millisecond's stall before the I/O check below was enough).
+    // The host's turn (HOST_SLICE_MS_DEFAULT), not before a debugger's step had its turn (else it never runs).
     if (!SHARED_MEMORY && stepThread == 0 && lastTickAt() - lastTurn >= hostSliceMs) return RUN_POLL;
     // Timers and I/O are shared: the scheduler lock, but only while there are any (read without it: a
     // timer added meanwhile is seen next turn, or by the processor that added it).
@@ -395,10 +396,10 @@ export function runLoop(): i32 {
     if (unwinding) {
       unwinding = false;
       // Asyncify's frames were not checked against the end as they were written: check it now and kill
-      // the thread ourselves (savearea.ts). A tick is not the thread's doing: its frames are kept
-      // however deep (they fit the slack).
-      // A rebuilt frame that did not fit set the end to 0 (host/compiler/passes/resumable.ts): frames are missing.
-      // A direct unwind (savearea.ts, "Direct unwinds") left its frames in the thread's block, which fits them.
+      // the thread ourselves (savearea.ts). A tick is not the thread's doing: its frames are kept however
+      // deep (they fit the slack). A rebuilt frame that did not fit set the end to 0 (host/compiler/
+      // passes/resumable.ts): frames are missing. A direct unwind (savearea.ts, "Direct unwinds") left
+      // its frames in the thread's block, which fits them.
       let direct = unwindArea != scratch;
       if (!direct) {
         if (load<usize>(scratch, 4) == 0) lost = LOST_SAVE_AREA;
@@ -410,7 +411,6 @@ export function runLoop(): i32 {
       if (state == STATE_EXITED || state == STATE_TRAPPED) releaseFrames(t);
       else if (direct) t.saveBytes = <u32>(load<usize>(unwindArea) - unwindArea);
       else if (lost == 0 && !keepSaveArea(t)) lost = LOST_MEMORY;
-
     } else if (!handlerDone) {
       releaseFrames(t);                       // the thread finished: leaveProcessor ends it
       finishing = true;
@@ -430,6 +430,7 @@ export function runLoop(): i32 {
       ticked = false;
       if (lost == 0 && t.state == STATE_RUNNING) preemptRequeue(t);
     }
+    if (releaseAfterPark(t, lost)) continue;  // M:N: it parked holding its channel's lock (parked.ts)
     if (lost) framesLost(t, lost, tick);      // the thread cannot be kept (savearea.ts, "Frames lost")
     // 1:1: a processor exists for its one thread; once that finished, it leaves (not the first: main's).
     // Decided before leaveProcessor: after it, a joiner may free the record.
@@ -443,15 +444,14 @@ export function runLoop(): i32 {
  *  here (detach reaps one that is already off its processor: the lock decides which of the two sees it). */
 // @ts-ignore: decorator
 @inline export function leaveProcessor(t: Thread, finishing: bool): void {
-  // Only this processor moves a thread it runs to EXITED or TRAPPED, so a thread that has not finished
-  // needs no lock here: it is simply released.
+  // Only this processor moves a thread it runs to EXITED or TRAPPED: one not finished is simply released.
   let state = t.state;
   let finished = finishing || state == STATE_EXITED || state == STATE_TRAPPED;
   if (SHARED_MEMORY && !finished) { atomic.store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0); return; }
   // A thread born detached that returned has no joiner and nobody else may reap it (join and detach say
-  // EINVAL): it ends here without the lock (a holder that found it in the table still has the record
-  // until it drops the lock: threadReap). Not with a TLS block or statistics, which tlsKeyDelete and the
-  // statistics walk reach through the table under the lock.
+  // EINVAL): it ends here without the lock (a holder that found it in the table still has the record until
+  // it drops the lock: threadReap). Not with a TLS block or statistics (tlsKeyDelete and the statistics
+  // walk reach them through the table under the lock).
   if (finishing && (t.flags & (FLAG_BORN_DETACHED | FLAG_MAIN)) == FLAG_BORN_DETACHED && t.tls == 0 && t.stats == 0) {
     transition(t, FROM_RUNNING, STATE_EXITED);
     threadReap(t, true);
@@ -486,8 +486,8 @@ export function abandonSwitch(): void {
   tlsBase = 0;
 }
 
-/** Never called: its export keeps `directUnwind` a variable through the build's first optimisation, and
- *  the build then gives the global its value (host/compiler/build.ts; savearea.ts, "Direct unwinds"). */
+/** Never called: its export keeps `directUnwind` a variable through the build's first optimisation; the
+ *  build then gives the global its value (host/compiler/build.ts; savearea.ts, "Direct unwinds"). */
 export function enableDirectUnwind(): void { directUnwind = true; }
 
 /** Installs the running thread's TLS block (tls.ts, when the block moves). */

@@ -56,13 +56,13 @@ import { SHARED_MEMORY } from "./atomics";
 import { schedLockTake, schedLockDrop, processors } from "./processor";
 import { currentThread, makeRunnable, endProgram, suspend, programEnded } from "./scheduler";
 import { cancelTimer } from "./timer";
-import { futexDequeue, inTable, parkedWord, futexWakeLocked, FUTEX_INTERRUPTED, WAIT_IO, WAIT_SIGNAL } from "./futex";
+import { futexDequeue, inTable, futexWakeLocked, FUTEX_INTERRUPTED, WAIT_IO, WAIT_SIGNAL } from "./futex";
+import { interruptParked } from "./parked";
 import { ioInterrupt } from "./completion";
 import { runQueuePushFront } from "./runqueue";
 import { threadAt, threadTableUsed } from "./table";
 import { heapTryAlloc, heapFree } from "../runtime/index";
 import { preemptRequestFor } from "./preempt";
-import { handOff } from "./handoff";
 import { EAGAIN, EINTR } from "./errno";
 import { SIGKILL, SIGRTMIN, NSIG, SIG_DFL, SIG_IGN, SA_RESTART, DEFAULT_IGNORED, sigbit, realTime } from "./signum";
 import { signalRelease } from "./sigframe";
@@ -256,7 +256,9 @@ export function signalSend(t: Thread | null, sig: i32): i32 {
 function notify(t: Thread, bit: u64): void {
   setWake(t, 1);
   if ((waitSetOf(t) & bit) != 0) { signalWaitWake(changetype<SignalBlock>(t.signals)); return; }
-  let state = t.state;
+  // Atomically after setWake's store: a thread parking on a channel looks at sigWake after it is parked
+  // (parked.ts, park step 5), so one of the two sees the other.
+  let state = SHARED_MEMORY ? atomic.load<i32>(changetype<usize>(t) + offsetof<Thread>("state")) : t.state;
   if (state == STATE_RUNNING) {
     // On this processor it is the caller (raise, kill): signalCheckpoint delivers before returning. On
     // another: a tick brings it to the loop at its next safepoint.
@@ -304,12 +306,10 @@ export function signalInterrupt(t: Thread): void {
     makeRunnable(t);
     return;
   }
-  // A channel operation parked outside the table (futex.ts, parkOn): whoever takes its word out of PARKED
-  // wakes it; WAITING back makes it look again. The swap fails unless `t` itself is parked there.
+  // A channel operation parked outside the table: M:N, under its channel's lock (parked.ts, "Signals");
+  // N:1, whatever the waiter's word holds, the thread looks again.
   if (SHARED_MEMORY) {
-    let addr = t.waitAddr;
-    let parked = parkedWord(t);
-    if (addr != 0 && atomic.cmpxchg<i32>(addr, parked, 0) == parked) handOff(t);
+    interruptParked(t);
   } else if (t.waitAddr != 0) {
     t.waitAddr = 0;
     makeRunnable(t);

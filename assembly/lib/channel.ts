@@ -31,9 +31,11 @@
 //   2. Take a waiter from the pool: parker WAITING, value (send); append it to the channel's queue.
 //      Ordering: steps 1 and 2 are one lock hold, so a waker that changes the channel after our check
 //      finds the waiter. This is what rules out lost wake-ups.
-//   3. Unlock. Nothing that can suspend runs while a channel lock is held.
-//   4. park: while the parker's phase is not DONE, sleep on it: a single operation with parkOn (outside
-//      the futex table; its waiter names the thread; in M:N it parks before step 3, unlockAndPark), a
+//   3. Unlock. Nothing that can suspend runs while a channel lock is held — but for one M:N case: a single
+//      operation parks holding it, and its processor's loop releases it once the thread is off the
+//      processor (unlockAndPark; core/parked.ts, "Park protocol").
+//   4. park: while the parker's phase is not DONE, sleep on it: a single operation with parkOn (N:1;
+//      outside the futex table: its waiter names the thread) or parkUnseen (M:N, before step 3), a
 //      select with futexWaitFor(parker, seen, kind).
 //      Both return at once if the word changed after we read it; wake-ups may be spurious, hence the
 //      loop.
@@ -47,16 +49,17 @@
 //   3. Copy the value into the waiter (a receiver) or out of it (a sender).
 //   4. Store DONE | closed | case index and wake the owner: a single operation's with waiterComplete
 //      (the thread is read from the waiter first, then the word is stored and the thread made runnable
-//      with no futex lookup — channel_roundtrip 101 -> 81 ns — and, in M:N, without the scheduler lock:
-//      the hand-over in core/futex.ts, parkOn), a select's with
+//      with no futex lookup — channel_roundtrip 101 -> 81 ns — and, in M:N, without the scheduler lock
+//      and with plain stores: the word changes only under this lock, core/parked.ts), a select's with
 //      parkerComplete (futexWake(parker, 1)). Ordering: the value is in place before DONE is visible;
 //      after step 4 the waker never touches the waiter again.
 // Close: mark closed, then complete every queued waiter with CLOSED (receivers get the zero value).
 // Receivers take from the buffer first: they drain it, then see CLOSED (Go's semantics).
 //
-// M:N: the lock is an atomic spin lock held for a few dozen instructions, never across a suspend. A
-// waiter belongs to its thread from step 2 to step 5 and its memory is never returned to the heap
-// (pooled), so a late wake on a reused parker is only a spurious wake-up, which park tolerates.
+// M:N: the lock is an atomic spin lock held for a few dozen instructions, and across a switch only by a
+// processor whose thread parks (step 3), until its frames are saved. A waiter belongs to its thread from
+// step 2 to step 5 and its memory is never returned to the heap (pooled), so a late wake on a reused
+// parker is only a spurious wake-up, which park tolerates.
 //
 // Cost: records are @unmanaged (plain linear memory). AssemblyScript spills every live managed reference
 // to its shadow stack around calls; with managed channel objects that made a round trip (chan_roundtrip)
@@ -82,6 +85,7 @@ import { atomicCas, atomicLoad, atomicStore, SHARED_MEMORY } from "../core/atomi
 import { gcAddRoots, gcCheckpoint } from "../core/gc";
 import { gcMarkMaybe } from "../runtime/gc";
 import { futexWaitFor, parkOn, parkUnseen, WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV } from "../core/futex";
+import { parkReleasing, PARKED_CHANNEL_AT, PARKED_MARK_AT } from "../core/parked";
 import { suspend } from "../core/scheduler";
 import { heapTryAlloc } from "../runtime/index";
 import {
@@ -134,6 +138,11 @@ if (ASC_TARGET == 1) {
   if (offsetof<Waiter>("value") != 32 || offsetof<Waiter>("flags") != 24 || offsetof<Waiter>() != WAITER_SIZE) {
     ERROR("channel.ts: Waiter no longer matches its drawing");
   }
+  // core/parked.ts reads a parked waiter's channel and mark, and takes the channel's first word as its lock.
+  if (offsetof<Waiter>("channel") != PARKED_CHANNEL_AT || offsetof<Waiter>("caseIndex") != PARKED_MARK_AT ||
+      offsetof<RawChannel>("lock") != 0) {
+    ERROR("channel.ts: Waiter or RawChannel no longer matches core/parked.ts");
+  }
 }
 
 // ─── Buffered channels of references, for the collector ───
@@ -170,8 +179,9 @@ function markBufferedValues(): void {
 // ─── Lock ───
 
 /** Spins this many times on a held channel lock before giving up (about a second). A lock is held for a
- *  few dozen instructions; in N:1 it is never found held, so a long spin means a thread suspended while
- *  holding one, and waiting longer would hang the processor. Not configurable. */
+ *  few dozen instructions, or (M:N) until a parked thread's frames are saved; in N:1 it is never found
+ *  held, so a long spin means a thread suspended while holding one, and waiting longer would hang the
+ *  processor. Not configurable. */
 // @ts-ignore: decorator
 @inline const LOCK_SPINS_MAX: i32 = 1 << 28;
 
@@ -341,25 +351,36 @@ function closeLocked(ch: RawChannel): bool {
 
 /** Park protocol, steps 3-4 for a single operation whose waiter `w` was just queued: unlocks the channel
  *  and sleeps until the waiter's phase is DONE; returns the final parker word. M:N: the thread parks
- *  before the unlock that publishes its waiter (core/futex.ts, parkUnseen), so its waker's exchange alone
- *  decides that the waker wakes it (one locked instruction fewer a hand-off than parkOn's swap). */
+ *  holding the lock, which its processor's loop releases once the thread is off it, and looks again
+ *  under the lock only when a signal woke it (core/parked.ts, "Park protocol"). */
 // @ts-ignore: decorator
 @inline function unlockAndPark(ch: RawChannel, w: Waiter, kind: i32): i32 {
-  if (SHARED_MEMORY) {
-    parkUnseen(changetype<usize>(w), kind);
+  if (!SHARED_MEMORY) {
     unlockChannel(ch);
-    suspend();
-  } else {
-    unlockChannel(ch);
+    return park(changetype<usize>(w), kind);
   }
-  return park(changetype<usize>(w), kind);
+  let word: i32;
+  while (true) {
+    parkUnseen(changetype<usize>(w), kind);                // step 1 (the waiter is queued)
+    parkReleasing(changetype<usize>(ch) + offsetof<RawChannel>("lock"));   // step 2
+    suspend();                                              // step 3: the loop unlocks
+    if (w.caseIndex == 0) {                                 // step 4: its waker woke it
+      word = load<i32>(changetype<usize>(w));
+      if ((word & Parker.PHASE) == Parker.DONE) break;
+    }
+    lockChannel(ch);                                        // a signal woke it: look under the lock
+    w.caseIndex = 0;
+    word = load<i32>(changetype<usize>(w));
+    if ((word & Parker.PHASE) == Parker.DONE) { unlockChannel(ch); break; }
+  }
+  return word;
 }
 
 /** Park protocol, steps 2-5 for send. Called with the lock held. True if a receiver took the value. */
 // @ts-ignore: decorator
 @inline function sendBlocking(ch: RawChannel, value: u64): bool {
   let w = waiterAcquire();
-  waiterPrepare(w, WaiterFlag.SEND, value);
+  waiterPrepare(w, WaiterFlag.SEND, value, changetype<usize>(ch));
   queuePush(ch, w);
   let word = unlockAndPark(ch, w, WAIT_CHANNEL_SEND);
   waiterRelease(w);
@@ -371,7 +392,7 @@ function closeLocked(ch: RawChannel): bool {
 // @ts-ignore: decorator
 @inline function recvBlocking(ch: RawChannel): i32 {
   let w = waiterAcquire();
-  waiterPrepare(w, 0, 0);
+  waiterPrepare(w, 0, 0, changetype<usize>(ch));
   queuePush(ch, w);
   let word = unlockAndPark(ch, w, WAIT_CHANNEL_RECV);
   received = w.value;

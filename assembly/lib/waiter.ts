@@ -16,8 +16,10 @@ import { gcMarkMaybe, gcShadeMaybe } from "../runtime/gc";
 //   4 │ parker     usize  address of the word that decides this waiter│
 //   8 │ next       usize  queue link; guarded by the channel's lock    │
 //  12 │ prev       usize  queue link; guarded by the channel's lock    │
-//  16 │ channel    usize  the channel (select cases); owner only       │
-//  20 │ caseIndex  i32    reported in the parker word when it fires    │
+//  16 │ channel    usize  its channel; owner only                      │
+//  20 │ caseIndex  i32    reported in the parker word when it fires;   │
+//     │                   a single operation's INTERRUPTED mark (M:N,  │
+//     │                   core/parked.ts), under the channel's lock    │
 //  24 │ flags      i32    QUEUED (guarded by lock), SEND (owner only) │
 //  28 │ thread     usize  its owner (a single operation's waiter)      │
 //  32 │ value      u64    value to send / value received (T as bits)   │
@@ -32,7 +34,8 @@ import { gcMarkMaybe, gcShadeMaybe } from "../runtime/gc";
 // -> DONE (result in place; the owner may return) -> WAITING (owner only, when a Select waits again).
 // A single operation's owner that sleeps makes it PARKED first (M:N: WAITING -> PARKED; the word then holds
 // its Thread's address | PARKED, records being 16-aligned), and whoever takes it out of PARKED wakes the
-// owner: its waker, exchanging DONE in, or a signal, putting WAITING back (core/futex.ts, parkOn).
+// owner: its waker, storing DONE, or a signal, putting WAITING back — in M:N both under the channel's
+// lock (core/parked.ts).
 //
 // Values travel as 64-bit patterns (toBits / fromBits), so one copy of the code serves every T and one
 // Select mixes channels of different element types. T must be a number, bool or reference. A reference
@@ -192,14 +195,15 @@ export function waiterPoolBytes(): usize { return <usize>atomicLoad(pooledBytes)
 
 /** Makes `w` a single operation's waiter: it decides itself. */
 // @ts-ignore: decorator
-@inline export function waiterPrepare(w: Waiter, flags: i32, value: u64): void {
+@inline export function waiterPrepare(w: Waiter, flags: i32, value: u64, channel: usize): void {
   // WAITING (`state` is at offset 0), by a plain store: the waiter is nobody else's until the caller's
   // unlock of the channel publishes it (queued under the lock), and its last waker's stores came before
   // the DONE this thread read when it last used it. (parkerReset's seq-cst store is a locked instruction.)
   store<i32>(changetype<usize>(w), Parker.WAITING);
   w.parker = changetype<usize>(w);
   w.thread = currentThread;
-  w.caseIndex = 0;
+  w.channel = channel;
+  w.caseIndex = 0;                            // M:N: the INTERRUPTED mark (core/parked.ts)
   w.flags = flags;
   shadeBits(value);
   w.value = value;

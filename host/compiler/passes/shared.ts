@@ -102,6 +102,7 @@ export const PER_PROCESSOR_GLOBALS: ReadonlyMap<string, string> = new Map([
   [WEFT + "core/table/cachedCount", "the length of that list"],
   [WEFT + "sys/abi/dying", "the thread whose trap this processor's host is handling"],
   [WEFT + "lib/channel/received", "the value the last receive on this processor produced, read right after it"],
+  [WEFT + "core/parked/releaseAfterSwitch", "the channel lock this processor's loop releases once its parked thread is off"],
   [WEFT + "core/processor/processorIndex", "which processor this is"],
   [WEFT + "runtime/heap/cache", "this processor's heap cache, used without the heap's lock"],
   [WEFT + "runtime/gc/listHead", "the list this processor's new objects go on, pushed without a lock"],

@@ -1,0 +1,184 @@
+// Channel operations parked under their channel's lock (M:N): the hand-off with the fewest locked
+// instructions, and how a signal still reaches a thread parked that way.
+//
+// Design note
+// -----------
+// The cost. On processors every atomic read-modify-write and every atomic store is a locked instruction
+// (Wasm has only sequentially consistent atomics: an x86 store becomes an exchange), a few ns each. A
+// channel hand-off — the sender completes the receiver's waiter and parks on its own next operation —
+// took six: the lock and unlock of each of the two operations, the waker's exchange on the parked word
+// (which settled a race with a signal putting WAITING back there), and the loop's release of the parked
+// thread (its `onCpu` cleared once its frames were saved). The exchange is gone, and the parked thread's
+// release now rides on its channel's unlock: four. A channel ping-pong round trip on 2 processors went
+// from 143 to 116 ns, medians of 6 (bench/HISTORY.md, "M:N and 1:1").
+//
+// The invariant. While a single operation's waiter is queued on a channel, its parker word changes only
+// under that channel's lock: the owner parks (PARKED) and parks again under it, the waker completes
+// (DONE) under it, and a signal puts WAITING back under it (below). So the waker reads and writes the
+// word with plain loads and stores: nobody else can change it meanwhile.
+//
+// Park protocol, on processors (lib/channel.ts, unlockAndPark):
+//   1. with the lock held: queue the waiter, make its word PARKED (futex.ts, parkUnseen);
+//   2. parkReleasing(lock): the lock stays held while the thread switches out;
+//   3. the loop, once the thread's frames are saved (scheduler.ts, runLoop; releaseAfterPark): `onCpu` = 0
+//      by a plain store, then the lock's release — one locked instruction for both. Ordering: whoever
+//      makes the thread runnable holds this lock (the invariant), so it takes the lock after this
+//      release, and the processor that runs the thread next sees its frames saved and `onCpu` 0;
+//   4. resumed: if the waiter's INTERRUPTED mark is clear, its waker woke it and its word is DONE
+//      (ordered before the hand-off that made it runnable). Else a signal woke it: look again under
+//      the lock, with the mark cleared: DONE, or park again from step 1;
+//   5. after step 3, the loop looks at the thread's sigWake: a signal sent while the thread still ran
+//      found it not parked, and the signaller left it to a tick (signal.ts, notify), which the park may
+//      have come before. Set: signals step 2 now, the lock taken by spinning. Ordering: the signaller
+//      stores sigWake, then looks at the thread; the loop releases the lock, then looks at sigWake (both
+//      sequentially consistent): one of the two sees the other, and the word decides under the lock
+//      which one wakes the thread.
+// Signals (signal.ts, signalInterrupt; the scheduler lock held, so no blocking on a channel's lock: a
+// select's waker holds a channel lock and then takes the scheduler lock):
+//   1. the thread's word must be its PARKED word — then its waiter is a pooled one, never freed, and the
+//      waiter's channel a channel, never freed — else it is not parked on a channel operation: done;
+//   2. try the channel's lock once. Taken: if the word is still PARKED (and the waiter still the
+//      channel's), make it WAITING, set the waiter's INTERRUPTED mark, hand the thread off; unlock;
+//   3. not taken: count the interrupt as owed. Every processor's loop looks at the count at its top, and
+//      none goes to sleep while it is not 0 (idle.ts). One processor at a time drains: takes the count to
+//      0, walks the thread table under the scheduler lock for threads with a signal waiting (sigWake)
+//      that are parked on a channel operation (step 1's check), and does step 2 for each with the lock
+//      taken by spinning (no other lock held); then it lets go and looks at the count again, so that an
+//      interrupt owed meanwhile is drained by it or by the processor that owed it. The walk costs a look
+//      at every thread, but only when a signal met a channel lock held at that instant.
+//
+// Waiter fields this file reads (lib/waiter.ts draws the record, and checks these offsets at build):
+//   PARKED_CHANNEL_AT  the channel whose lock guards the word (its lock is the channel's first word)
+//   PARKED_MARK_AT     INTERRUPTED mark: 1 from a signal's wake until the owner looks again under the lock
+//
+// Access rule: releaseAfterSwitch is per processor; `owed` is atomic; the rest is the channel's lock's.
+
+import { Thread, STATE_BLOCKED } from "./layout";
+import { SHARED_MEMORY } from "./atomics";
+import { WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV, parkedWord } from "./futex";
+import { handOff } from "./handoff";
+import { schedLockTake, schedLockDrop } from "./processor";
+import { loopCheckpoint } from "./gcstop";
+import { threadAt, threadTableUsed } from "./table";
+
+/** Offsets in a waiter (lib/waiter.ts's Waiter: `channel`, `caseIndex`). */
+// @ts-ignore: decorator
+@inline export const PARKED_CHANNEL_AT: usize = 16;
+// @ts-ignore: decorator
+@inline export const PARKED_MARK_AT: usize = 20;
+
+/** The lock the loop releases once the thread that switched out has its frames saved (step 3), or 0.
+ *  Per processor. */
+let releaseAfterSwitch: usize = 0;
+
+/** Interrupts a signal could not deliver at once (signals, step 3). Atomic. */
+const owed: usize = memory.data(4, 4);
+
+/** Park step 2: the running thread is about to switch out holding the lock at `lock`. */
+// @ts-ignore: decorator
+@inline export function parkReleasing(lock: usize): void { releaseAfterSwitch = lock; }
+
+/** Park step 3, in the loop after `t` switched out: releases the lock it parked holding. True when that
+ *  also took `t` off this processor (its frames are kept); false when there was no such lock, or `t`
+ *  lost its frames (the loop then goes on as for any thread). */
+// @ts-ignore: decorator
+@inline export function releaseAfterPark(t: Thread, lost: i32): bool {
+  let lock = releaseAfterSwitch;
+  if (!SHARED_MEMORY || lock == 0) return false;
+  releaseAfterSwitch = 0;
+  if (lost == 0) store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0);   // ordered by the release
+  atomic.store<i32>(lock, 0);
+  if (lost != 0) return false;
+  if (atomic.load<i32>(changetype<usize>(t) + offsetof<Thread>("sigWake")) != 0) interruptAfterPark(t, lock);
+  return true;
+}
+
+/** Park step 5: `t` parked with a signal waiting, sent while it ran (signal.ts, notify, left it to a tick
+ *  its park came before): it is interrupted at once, as a signaller would (signals, step 2). */
+function interruptAfterPark(t: Thread, lock: usize): void {
+  while (atomic.cmpxchg<i32>(lock, 0, 1) != 0) loopCheckpoint();
+  interruptLocked(t, t.waitAddr, lock);
+  atomic.store<i32>(lock, 0);
+}
+
+/** Whether an interrupt is owed (the loop's top; a plain look at an atomic word). */
+// @ts-ignore: decorator
+@inline export function interruptsOwed(): bool { return SHARED_MEMORY && atomic.load<u32>(owed) != 0; }
+
+/** The waiter `t` is parked on in a channel operation, or 0 (signals, step 1). Scheduler lock held. */
+function parkedWaiter(t: Thread): usize {
+  let kind = t.waitKind;
+  if (t.state != STATE_BLOCKED || (kind != WAIT_CHANNEL_SEND && kind != WAIT_CHANNEL_RECV)) return 0;
+  let w = t.waitAddr;
+  return w != 0 && atomic.load<i32>(w) == parkedWord(t) ? w : 0;
+}
+
+/** Signals, step 2 with the lock of `w`'s channel `lock` held: wakes `t` if it is still parked on `w`. */
+function interruptLocked(t: Thread, w: usize, lock: usize): void {
+  if (load<i32>(w) != parkedWord(t) || load<usize>(w, PARKED_CHANNEL_AT) != lock) return;
+  store<i32>(w, 0);                                   // WAITING (lib/waiter.ts, Parker)
+  store<i32>(w, 1, PARKED_MARK_AT);
+  handOff(t);
+}
+
+/** A signal for `t`, which may be parked on a channel operation (signals, steps 1-3). Scheduler lock held. */
+export function interruptParked(t: Thread): void {
+  let w = parkedWaiter(t);
+  if (w == 0) return;
+  let lock = load<usize>(w, PARKED_CHANNEL_AT);
+  if (atomic.cmpxchg<i32>(lock, 0, 1) != 0) { atomic.add<u32>(owed, 1); return; }
+  interruptLocked(t, w, lock);
+  atomic.store<i32>(lock, 0);
+}
+
+/** Threads one pass of drainInterrupts handles; a pass that finds more leaves the rest owed. */
+// @ts-ignore: decorator
+@inline const DRAIN_BATCH: i32 = 32;
+/** (thread, waiter) pairs of the pass under way, and the word that lets one processor at a time make one. */
+// @ts-ignore: decorator
+@lazy const drained: usize = memory.data(DRAIN_BATCH * 8, 4);
+const draining: usize = memory.data(4, 4);
+
+/** Signals, step 3: the loop's top, no lock held. One processor drains at a time; one that finds another
+ *  at it leaves the work to it, which looks at the count again after it has let go. */
+export function drainInterrupts(): void {
+  while (atomic.cmpxchg<i32>(draining, 0, 1) == 0) {
+    if (atomic.xchg<u32>(owed, 0) != 0) drainPass();
+    atomic.store<i32>(draining, 0);
+    if (atomic.load<u32>(owed) == 0) return;
+  }
+}
+
+/** One pass: the owed threads found under the scheduler lock, then each woken under its channel's lock. */
+function drainPass(): void {
+  let found = 0;
+  schedLockTake();
+  for (let slot: u32 = 1, n = threadTableUsed(); slot < n; slot++) {
+    let tp = threadAt(slot);
+    if (tp == 0 || atomic.load<i32>(tp + offsetof<Thread>("sigWake")) == 0) continue;
+    let w = parkedWaiter(changetype<Thread>(tp));
+    if (w == 0) continue;
+    if (found == DRAIN_BATCH) { atomic.add<u32>(owed, 1); break; }   // the next pass takes the rest
+    store<usize>(drained + (<usize>found << 3), tp);
+    store<usize>(drained + (<usize>found << 3), w, 4);
+    found++;
+  }
+  schedLockDrop();
+  // A thread found may have been woken, and its record reused, since: the word decides under the lock
+  // (a waiter is never freed, nor a channel).
+  for (let i = 0; i < found; i++) {
+    let t = changetype<Thread>(load<usize>(drained + (<usize>i << 3)));
+    let w = load<usize>(drained + (<usize>i << 3), 4);
+    let lock = load<usize>(w, PARKED_CHANNEL_AT);
+    while (atomic.cmpxchg<i32>(lock, 0, 1) != 0) loopCheckpoint();
+    interruptLocked(t, w, lock);
+    atomic.store<i32>(lock, 0);
+  }
+}
+
+/** fork's child (core/fork.ts): no interrupt is owed (its pending signals are gone), and no processor of
+ *  the parent's drains there. */
+export function parkedForkReset(): void {
+  atomic.store<u32>(owed, 0);
+  atomic.store<i32>(draining, 0);
+}
