@@ -336,7 +336,8 @@ function closeLocked(ch: RawChannel): bool {
  *  Inlined, like the two functions below: every frame between the caller and the switch is unwound and
  *  rewound on each switch (core/scheduler.ts, "The switch"), so the blocking path keeps the stack shallow.
  *  A select sleeps on the futex (its cases' wakers find it by the parker's address); a single operation
- *  parks outside the futex table, and its waker wakes it by the thread its waiter names (parkOn). */
+ *  (N:1 here; M:N in unlockAndPark) parks outside the futex table, and its waker wakes it by the thread
+ *  its waiter names (parkOn). */
 // @ts-ignore: decorator
 @inline export function park(parker: usize, kind: i32): i32 {
   let direct = kind == WAIT_CHANNEL_SEND || kind == WAIT_CHANNEL_RECV;

@@ -106,7 +106,8 @@ export const enum WaiterFlag { QUEUED = 1, SEND = 2 }
 }
 
 /** WAITING -> DONE with the result for a single operation's waiter, whose owner parks outside the futex
- *  table (core/futex.ts, parkOn): it is made runnable directly, with no lookup (wake protocol, step 4). */
+ *  table (core/futex.ts, parkOn and parkUnseen): it is made runnable directly, with no lookup (wake
+ *  protocol, step 4). M:N: with the channel's lock held (core/parked.ts, "The invariant"). */
 // @ts-ignore: decorator
 @inline export function waiterComplete(w: Waiter, result: i32): void {
   let parker = changetype<usize>(w);
