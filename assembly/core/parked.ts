@@ -47,9 +47,12 @@
 //      interrupt owed meanwhile is drained by it or by the processor that owed it. The walk costs a look
 //      at every thread, but only when a signal met a channel lock held at that instant.
 //
-// Waiter fields this file reads (lib/waiter.ts draws the record, and checks these offsets at build):
+// Waiter fields this file reads (lib/waiter.ts draws the record; lib/channel.ts checks these offsets at
+// build):
+//   PARKED_SELF_AT     the waiter's parker: the waiter itself, for a single operation's
 //   PARKED_CHANNEL_AT  the channel whose lock guards the word (its lock is the channel's first word)
 //   PARKED_MARK_AT     INTERRUPTED mark: 1 from a signal's wake until the owner looks again under the lock
+//   PARKED_THREAD_AT   the thread that parked
 //
 // Access rule: releaseAfterSwitch is per processor; `owed` is atomic; the rest is the channel's lock's.
 
@@ -61,11 +64,15 @@ import { schedLockTake, schedLockDrop } from "./processor";
 import { loopCheckpoint } from "./gcstop";
 import { threadAt, threadTableUsed } from "./table";
 
-/** Offsets in a waiter (lib/waiter.ts's Waiter: `channel`, `caseIndex`). */
+/** Offsets in a waiter (lib/waiter.ts's Waiter: `parker`, `channel`, `caseIndex`, `thread`). */
+// @ts-ignore: decorator
+@inline export const PARKED_SELF_AT: usize = 4;
 // @ts-ignore: decorator
 @inline export const PARKED_CHANNEL_AT: usize = 16;
 // @ts-ignore: decorator
 @inline export const PARKED_MARK_AT: usize = 20;
+// @ts-ignore: decorator
+@inline export const PARKED_THREAD_AT: usize = 28;
 
 /** The lock the loop releases once the thread that switched out has its frames saved (step 3), or 0.
  *  Per processor. */
@@ -86,18 +93,21 @@ const owed: usize = memory.data(4, 4);
   let lock = releaseAfterSwitch;
   if (!SHARED_MEMORY || lock == 0) return false;
   releaseAfterSwitch = 0;
+  let w = t.waitAddr;                                 // read while `t` is still this processor's
   if (lost == 0) store<i32>(changetype<usize>(t) + offsetof<Thread>("onCpu"), 0);   // ordered by the release
   atomic.store<i32>(lock, 0);
   if (lost != 0) return false;
-  if (atomic.load<i32>(changetype<usize>(t) + offsetof<Thread>("sigWake")) != 0) interruptAfterPark(t, lock);
+  if (atomic.load<i32>(changetype<usize>(t) + offsetof<Thread>("sigWake")) != 0) interruptAfterPark(t, w, lock);
   return true;
 }
 
-/** Park step 5: `t` parked with a signal waiting, sent while it ran (signal.ts, notify, left it to a tick
- *  its park came before): it is interrupted at once, as a signaller would (signals, step 2). */
-function interruptAfterPark(t: Thread, lock: usize): void {
+/** Park step 5: `t` parked on waiter `w` with a signal waiting, sent while it ran (signal.ts, notify, left
+ *  it to a tick its park came before): it is interrupted at once, as a signaller would (signals, step 2).
+ *  Since the release `t` may have been woken, even ended: only the waiter (never freed) and the channel
+ *  are read before the word says, under the lock, that `t` is still parked there. */
+function interruptAfterPark(t: Thread, w: usize, lock: usize): void {
   while (atomic.cmpxchg<i32>(lock, 0, 1) != 0) loopCheckpoint();
-  interruptLocked(t, t.waitAddr, lock);
+  interruptLocked(t, w, lock);
   atomic.store<i32>(lock, 0);
 }
 
@@ -105,12 +115,15 @@ function interruptAfterPark(t: Thread, lock: usize): void {
 // @ts-ignore: decorator
 @inline export function interruptsOwed(): bool { return SHARED_MEMORY && atomic.load<u32>(owed) != 0; }
 
-/** The waiter `t` is parked on in a channel operation, or 0 (signals, step 1). Scheduler lock held. */
+/** The waiter `t` is parked on in a channel operation, or 0 (signals, step 1). Scheduler lock held. The
+ *  thread's fields are read while its owner may change them (it parks without that lock): the word, and
+ *  the waiter naming itself and `t`, are what make `w` a waiter `t` parked on. */
 function parkedWaiter(t: Thread): usize {
   let kind = t.waitKind;
   if (t.state != STATE_BLOCKED || (kind != WAIT_CHANNEL_SEND && kind != WAIT_CHANNEL_RECV)) return 0;
   let w = t.waitAddr;
-  return w != 0 && atomic.load<i32>(w) == parkedWord(t) ? w : 0;
+  if (w == 0 || atomic.load<i32>(w) != parkedWord(t)) return 0;
+  return load<usize>(w, PARKED_SELF_AT) == w && load<usize>(w, PARKED_THREAD_AT) == changetype<usize>(t) ? w : 0;
 }
 
 /** Signals, step 2 with the lock of `w`'s channel `lock` held: wakes `t` if it is still parked on `w`. */

@@ -85,7 +85,7 @@ import { atomicCas, atomicLoad, atomicStore, SHARED_MEMORY } from "../core/atomi
 import { gcAddRoots, gcCheckpoint } from "../core/gc";
 import { gcMarkMaybe } from "../runtime/gc";
 import { futexWaitFor, parkOn, parkUnseen, WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV } from "../core/futex";
-import { parkReleasing, PARKED_CHANNEL_AT, PARKED_MARK_AT } from "../core/parked";
+import { parkReleasing, PARKED_SELF_AT, PARKED_CHANNEL_AT, PARKED_MARK_AT, PARKED_THREAD_AT } from "../core/parked";
 import { suspend } from "../core/scheduler";
 import { heapTryAlloc } from "../runtime/index";
 import {
@@ -139,7 +139,8 @@ if (ASC_TARGET == 1) {
     ERROR("channel.ts: Waiter no longer matches its drawing");
   }
   // core/parked.ts reads a parked waiter's channel and mark, and takes the channel's first word as its lock.
-  if (offsetof<Waiter>("channel") != PARKED_CHANNEL_AT || offsetof<Waiter>("caseIndex") != PARKED_MARK_AT ||
+  if (offsetof<Waiter>("parker") != PARKED_SELF_AT || offsetof<Waiter>("channel") != PARKED_CHANNEL_AT ||
+      offsetof<Waiter>("caseIndex") != PARKED_MARK_AT || offsetof<Waiter>("thread") != PARKED_THREAD_AT ||
       offsetof<RawChannel>("lock") != 0) {
     ERROR("channel.ts: Waiter or RawChannel no longer matches core/parked.ts");
   }
