@@ -163,29 +163,18 @@ function resize(): bool {
   return t.waitResult;
 }
 
-/** Parks the running thread while the word at `addr` holds `expected`, like an untimed futexWait, but
- *  outside the table and without the scheduler lock: a waker that knows the thread wakes it with
- *  unparkWith (a channel operation's waiter, lib/waiter.ts). `kind` is WAIT_CHANNEL_SEND or
- *  WAIT_CHANNEL_RECV (see inTable). May return without parking, or be woken spuriously: callers loop.
- *
- *  N:1, where nothing runs between the caller's look and the park. M:N parks a channel operation with
- *  parkUnseen under the channel's lock instead (core/parked.ts); here the hand-over would be one word
- *  that both sides change with a locked instruction: the owner, BLOCKED first, compare-and-swaps it from
- *  `expected` to its Thread's address | PARKED (records are 16-aligned, so the low bits are free), the
- *  waker exchanges its value in and wakes the owner only if it took PARKED out. `waitAddr` names the word
- *  for signals and for reports; it is not the claim. */
+/** N:1: parks the running thread on the word at `addr`, which its caller just read, like an untimed
+ *  futexWait but outside the table: a waker that knows the thread wakes it with unparkWith (a channel
+ *  operation's waiter, lib/waiter.ts). `kind` is WAIT_CHANNEL_SEND or WAIT_CHANNEL_RECV (see inTable).
+ *  Nothing runs between the caller's look at the word and the park, so the word needs no claim; callers
+ *  loop, as for any futex wait. M:N parks a channel operation with parkUnseen under the channel's lock instead
+ *  (core/parked.ts), and never calls this. */
 // @ts-ignore: decorator
-@inline export function parkOn(addr: usize, expected: i32, kind: i32): void {
+@inline export function parkOn(addr: usize, kind: i32): void {
   let t = changetype<Thread>(currentThread);
   transition(t, FROM_RUNNING, STATE_BLOCKED);
   t.waitKind = kind;
   t.waitAddr = addr;
-  if (SHARED_MEMORY) {
-    if (atomic.cmpxchg<i32>(addr, expected, parkedWord(t)) != expected) {
-      t.state = STATE_RUNNING;                // the value came first: nobody saw this thread parked
-      return;
-    }
-  }                                           // N:1: nothing runs between the caller's look and here
   suspend();
 }
 

@@ -37,8 +37,9 @@
 //   4. park: while the parker's phase is not DONE, sleep on it: a single operation with parkOn (N:1;
 //      outside the futex table: its waiter names the thread) or parkUnseen (M:N, before step 3), a
 //      select with futexWaitFor(parker, seen, kind).
-//      Both return at once if the word changed after we read it; wake-ups may be spurious, hence the
-//      loop.
+//      futexWaitFor returns at once if the word changed after we read it (parkOn and parkUnseen need no
+//      such look: nothing runs between it and the park, or the lock is held); wake-ups may be spurious,
+//      hence the loop.
 //   5. Result from the parker word (CLOSED bit), value from the waiter; the waiter goes back to the pool.
 //      The waker dequeued it, so nothing refers to it any more.
 // Wake protocol (under the channel lock: takeWaiter, then completeWaiter):
@@ -344,7 +345,7 @@ function closeLocked(ch: RawChannel): bool {
   let direct = kind == WAIT_CHANNEL_SEND || kind == WAIT_CHANNEL_RECV;
   let word = atomicLoad(parker);
   while ((word & Parker.PHASE) != Parker.DONE) {
-    if (direct) parkOn(parker, word, kind);
+    if (direct) parkOn(parker, kind);              // N:1 only: M:N parks in unlockAndPark
     else futexWaitFor(parker, word, -1, kind);
     word = atomicLoad(parker);
   }
