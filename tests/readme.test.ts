@@ -1,10 +1,12 @@
 // The README is checked against the code: its tuning-constant table against the constants in the source,
-// and its first program by running it.
+// its table of a thread's memory against the ABI's record size and the core's constants, and its first
+// program by running it.
 import { describe, expect, it } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, runProgram } from "./harness";
 import { scratchDir } from "./scratch";
+import { THREAD } from "../dist/host/abi.js";
 
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
@@ -23,6 +25,14 @@ describe("README", () => {
     for (const [, name, value, file] of rows) {
       expect({ name, value: constantValue(file, name) }).toEqual({ name, value: Number(value) });
     }
+  });
+
+  it("gives a thread's memory as the record and the core's constants have it", () => {
+    const size = (part: string) => Number(new RegExp(`^\\| ${part} \\| (\\d+) bytes`, "m").exec(readme)?.[1]);
+    expect(size("thread record")).toBe(THREAD.size);
+    expect(size("exact-accounting block")).toBe(constantValue("assembly/core/preempt.ts", "STATS_SIZE"));
+    const stack = /^\| stack \| none until a frame needs one; then (\d+) bytes/m.exec(readme);
+    expect(Number(stack?.[1])).toBe(constantValue("assembly/core/stack.ts", "STACK_INITIAL"));
   });
 
   it("its first program runs and prints what the comment says", async () => {

@@ -425,11 +425,14 @@ export function fairShareOn(): void { fairShare = true; }
 @inline export const STATS_BLOCKED: usize = 16;
 // @ts-ignore: decorator
 @inline const STATS_SINCE: usize = 24;
+/** The exact block's size (README, "Memory"). */
+// @ts-ignore: decorator
+@inline const STATS_SIZE: usize = 32;
 
 function statsOf(t: Thread, now: f64): usize {
   let s = t.stats;
   if (s == 0) {
-    s = heapTryAlloc(32);
+    s = heapTryAlloc(STATS_SIZE);
     if (s == 0) return 0;
     store<f64>(s, 0, STATS_CPU);
     store<f64>(s, 0, STATS_RUNNABLE);
