@@ -31,6 +31,15 @@ describe("the collector's roots", () => {
   }
 });
 
+describe("a stack that moves", () => {
+  for (const p of [0, 2]) {
+    it(`${where(p)}: what a call returned is kept in its caller's frame when the call grew the stack, and survives collections`, async () => {
+      const v = await exits("stack_moves", p);
+      expect({ kept: v.get("kept"), threads: v.get("threads") }).toEqual({ kept: "8", threads: "8" });
+    });
+  }
+});
+
 describe("marking in slices while the program runs", () => {
   for (const p of [0, 2, 4]) {
     it(`${where(p)}: objects moved between fields, stacks, buffers, parked receivers, TLS and new threads while a collection marks in slices all survive`, async () => {

@@ -9,7 +9,9 @@
 // __stack_pointer by the distance, exactly as Go grows goroutine stacks. weft therefore starts each thread
 // with no stack at all and grows it on demand (STACK_INITIAL, doubling, up to the thread's stackMax),
 // which is what lets 100,000 parked threads fit in a few hundred bytes each. Past stackMax, the thread
-// dies with "stack overflow" and only that thread.
+// dies with "stack overflow" and only that thread. One access took the pointer too early: the store that
+// keeps a call's result in its caller's frame reads its address before the call, which may be the one that
+// grows the stack; the build has those stores read it after the call (host/compiler/passes/stackmoves.ts).
 //
 // The build replaces the compiler's ~stack_check (which compares against the fixed __data_end) with a call
 // to stackCheck below, which compares against `stackLimit`: the base of the running thread's stack, or of

@@ -8,7 +8,9 @@
 //      into its callers, and Asyncify then instruments nothing (the program hangs). Every file asc reads,
 //      and every one it looked for and did not find, is recorded for the cache key.
 //   2. intrinsics: the stack-pointer imports become global.get/set of __stack_pointer, and the compiler's
-//      ~stack_check calls weft's growable-stack check (assembly/core/stack.ts).
+//      ~stack_check calls weft's growable-stack check (assembly/core/stack.ts); a store of a call's result
+//      into a frame reads the stack pointer after the call, which may have moved the stack
+//      (host/compiler/passes/stackmoves.ts).
 //      Safepoints go into the program's loops and recursive functions (host/compiler/passes/safepoints.ts; `safepoints`
 //      turns them off). Optimised builds then drop the shadow-stack frames of functions that cannot reach
 //      a collection (host/compiler/passes/frameless.ts).
@@ -37,6 +39,7 @@ import { BuildError } from "./errors.js";
 import { WEFT_ROOT, type BuildResult, type PipelineSettings } from "./options.js";
 import { insertSafepoints, FUEL_GLOBAL } from "./passes/safepoints.js";
 import { stripNeedlessFrames, abortImport } from "./passes/frameless.js";
+import { storeAfterCalls } from "./passes/stackmoves.js";
 import { keepOriginals, rebuildResumable } from "./passes/resumable.js";
 import { SPILL_PUSH } from "./passes/frames.js";
 import { hotPathsFirst } from "./passes/fuel.js";
@@ -381,6 +384,7 @@ export async function runPipeline(entry: string, options: PipelineSettings, read
     const neverSwitchAll = [...NEVER_SWITCH, ...standIns];
     const calls = wasi ? [] : hostCalls(mod, options.syncImports);
     const safepointTarget = installIntrinsics(mod);
+    storeAfterCalls(mod, STACK_POINTER);     // a call may move the stack: its result's slot is found after it
     const safepoints = options.safepoints && safepointTarget
       ? insertSafepoints(mod, options.shared ? "flag" : "fuel", safepointTarget, new Set(neverSwitchAll)) : undefined;
     const optimize = options.optimize;
