@@ -167,8 +167,8 @@ function resize(): bool {
  *  futexWait but outside the table: a waker that knows the thread wakes it with unparkWith (a channel
  *  operation's waiter, lib/waiter.ts). `kind` is WAIT_CHANNEL_SEND or WAIT_CHANNEL_RECV (see inTable).
  *  Nothing runs between the caller's look at the word and the park, so the word needs no claim; callers
- *  loop, as for any futex wait. M:N parks a channel operation with parkUnseen under the channel's lock instead
- *  (core/parked.ts), and never calls this. */
+ *  loop, as for any futex wait. M:N parks a channel operation with parkUnseen under the channel's lock
+ *  instead (core/parked.ts), and never calls this. */
 // @ts-ignore: decorator
 @inline export function parkOn(addr: usize, kind: i32): void {
   let t = changetype<Thread>(currentThread);

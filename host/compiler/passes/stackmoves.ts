@@ -9,8 +9,9 @@
 //   (i32.store offset=K (global.get $__stack_pointer) (local.tee $x (call $f ...)))
 // Wasm evaluates the address before the value, so when $f, or anything it calls, grew the stack, the value
 // went to the old block — freed, perhaps handed out again, and its first word is the heap's free-list link
-// — while the slot in the new stack kept nothing: a root the collector no longer sees. Found when the first
-// stack block shrank to 64 bytes and a thread's stack grew inside `join` (tests/programs/stack_moves.ts).
+// — while the slot in the new stack kept nothing: a root the collector no longer sees. Found in a trial of
+// 64-byte first stack blocks, where main's stack grew inside `join` (bench/HISTORY.md, "Stacks that move";
+// tests/programs/stack_moves.ts shows it with the 256-byte blocks too).
 // So every store whose address reads the stack pointer and whose value makes a call is rewritten to take
 // the value first:
 //   (local.set $t (... (call $f ...) ...))
@@ -36,11 +37,14 @@ function makesCall(expr: number): boolean {
  *  constants). */
 function readsStackPointer(expr: number, stackPointer: string): boolean {
   const id = binaryen.getExpressionId(expr);
-  if (id === binaryen.GlobalGetId) return (binaryen.getExpressionInfo(expr) as binaryen.GlobalGetInfo).name === stackPointer;
+  if (id === binaryen.GlobalGetId) {
+    return (binaryen.getExpressionInfo(expr) as binaryen.GlobalGetInfo).name === stackPointer;
+  }
   if (id !== binaryen.BinaryId) return false;
   const { left, right } = binaryen.getExpressionInfo(expr) as binaryen.BinaryInfo;
   const constant = (e: number) => binaryen.getExpressionId(e) === binaryen.ConstId;
-  return (readsStackPointer(left, stackPointer) && constant(right)) || (constant(left) && readsStackPointer(right, stackPointer));
+  return (readsStackPointer(left, stackPointer) && constant(right))
+    || (constant(left) && readsStackPointer(right, stackPointer));
 }
 
 /** Rewrites every store into a frame whose value makes a call (see the design note); returns how many. */
