@@ -4,8 +4,8 @@
 //   - PAIRS producer/consumer pairs handing MESSAGES values each over a Semaphore-guarded slot (futex
 //     waits and wakes across processors), and one Channel carrying every value again;
 //   - heap bytes before and after: every thread is joined (joinInto), so nothing may be left (a small
-//     warm-up run first makes the futex table; the processors' waiter pools, kept for reuse, are not
-//     counted).
+//     warm-up run first makes the futex table; the processors' waiter pools, kept for reuse, and main's
+//     own save area, whose size is that of main's last switch, are not counted).
 // Each counting thread keeps a TLS value, checked after every move (its TLS block follows it).
 // Prints `mutex_total=`, `expected=`, `handoff_sum=`, `handoff_expected=`, `channel_sum=`, `processors=`,
 // `ran_on=` (processors any thread ran on), `migrations=`, `leaked=` (heap bytes), `tls_mismatches=`.
@@ -13,8 +13,10 @@ import {
   spawn, joinInto, JoinResult, migrate, Mutex, Semaphore, Channel, processors, processorId, print,
   tlsKeyCreate, tlsSet, tlsGet, gc,
 } from "weft";
-import { heapAllocated } from "weft/assembly/runtime/index";
+import { heapAllocated, heapCapacity } from "weft/assembly/runtime/index";
 import { waiterPoolBytes } from "weft/assembly/lib/waiter";
+import { currentThread } from "weft/assembly/core/scheduler";
+import { Thread } from "weft/assembly/core/layout";
 
 const THREADS = 8;
 const ROUNDS = 62_500;
@@ -108,6 +110,13 @@ function workload(rounds: i32, messages: i32, result: JoinResult): void {
   for (let i = 0; i < n; i++) joinInto(ids[i], result);
 }
 
+/** Heap bytes in use, less the waiter pools and main's save area (sized by where main last switched out:
+ *  a tick deeper in spawn than any before grows it, and that is no thread's leftovers). */
+function heapInUse(): isize {
+  let area = changetype<Thread>(currentThread).saveArea;
+  return <isize>heapAllocated() - <isize>waiterPoolBytes() - (area != 0 ? <isize>heapCapacity(area) : 0);
+}
+
 export function main(): i32 {
   for (let p = 0; p < PAIRS; p++) slots[p] = new Slot();
   key = tlsKeyCreate();
@@ -116,10 +125,10 @@ export function main(): i32 {
   counter = 0; seenMask = 0; migrations = 0;
   for (let p = 0; p < PAIRS; p++) slots[p].sum = 0;
   gc();                                 // what the first round left as garbage is not counted
-  let before = heapAllocated() - waiterPoolBytes();
+  let before = heapInUse();
   workload(ROUNDS, MESSAGES, result);
   gc();
-  let after = heapAllocated() - waiterPoolBytes();
+  let after = heapInUse();
   let handoff: i64 = 0;
   for (let p = 0; p < PAIRS; p++) handoff += slots[p].sum;
   print("mutex_total=" + counter.toString());
@@ -130,7 +139,7 @@ export function main(): i32 {
   print("processors=" + processors().toString());
   print("ran_on=" + popcnt<u64>(seenMask).toString());
   print("migrations=" + migrations.toString());
-  print("leaked=" + (<i64>after - <i64>before).toString());
+  print("leaked=" + (after - before).toString());
   print("tls_mismatches=" + atomic.load<i32>(TLS_MISMATCHES).toString());
   return 0;
 }
