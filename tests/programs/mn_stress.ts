@@ -5,7 +5,7 @@
 //     waits and wakes across processors), and one Channel carrying every value again;
 //   - heap bytes before and after: every thread is joined (joinInto), so nothing may be left (a small
 //     warm-up run first makes the futex table; the processors' waiter pools, kept for reuse, and main's
-//     own save area, whose size is that of main's last switch, are not counted).
+//     own save area and stack, which grow with its deepest switch and frame, are not counted).
 // Each counting thread keeps a TLS value, checked after every move (its TLS block follows it).
 // Prints `mutex_total=`, `expected=`, `handoff_sum=`, `handoff_expected=`, `channel_sum=`, `processors=`,
 // `ran_on=` (processors any thread ran on), `migrations=`, `leaked=` (heap bytes), `tls_mismatches=`.
@@ -17,6 +17,7 @@ import { heapAllocated, heapCapacity } from "weft/assembly/runtime/index";
 import { waiterPoolBytes } from "weft/assembly/lib/waiter";
 import { currentThread } from "weft/assembly/core/scheduler";
 import { Thread } from "weft/assembly/core/layout";
+import { STACK_NONE } from "weft/assembly/core/stack";
 
 const THREADS = 8;
 const ROUNDS = 62_500;
@@ -110,11 +111,14 @@ function workload(rounds: i32, messages: i32, result: JoinResult): void {
   for (let i = 0; i < n; i++) joinInto(ids[i], result);
 }
 
-/** Heap bytes in use, less the waiter pools and main's save area (sized by where main last switched out:
- *  a tick deeper in spawn than any before grows it, and that is no thread's leftovers). */
+/** Heap bytes in use, less the waiter pools and main's own blocks: its save area, as big as its deepest
+ *  switch so far (a tick deeper in spawn than any before grows it), and its stack, which grows as deep.
+ *  Neither is another thread's leftovers. */
 function heapInUse(): isize {
-  let area = changetype<Thread>(currentThread).saveArea;
-  return <isize>heapAllocated() - <isize>waiterPoolBytes() - (area != 0 ? <isize>heapCapacity(area) : 0);
+  let t = changetype<Thread>(currentThread);
+  let own = t.saveArea != 0 ? heapCapacity(t.saveArea) : 0;
+  if (t.stackBase != STACK_NONE) own += heapCapacity(t.stackBase);
+  return <isize>heapAllocated() - <isize>waiterPoolBytes() - <isize>own;
 }
 
 export function main(): i32 {
