@@ -9,7 +9,7 @@
 // Prints `key=value`; main returns 0 when every step held (the test reads the figures too).
 import { spawn, join, yieldNow, print, gc, heapStats, Channel } from "weft";
 
-const THREADS = 24000;
+const THREADS = 30000;
 const DEPTH = 24;
 const gate = new Channel<i32>(THREADS);
 let sink: i32 = 0;
