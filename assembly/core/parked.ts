@@ -36,16 +36,20 @@
 // Signals (signal.ts, signalInterrupt; the scheduler lock held, so no blocking on a channel's lock: a
 // select's waker holds a channel lock and then takes the scheduler lock):
 //   1. the thread's word must be its PARKED word — then its waiter is a pooled one, never freed, and the
-//      waiter's channel a channel, never freed — else it is not parked on a channel operation: done;
+//      waiter's channel alive (a queued waiter keeps it: lib/waiter.ts) until the thread is woken; a
+//      collection that could free it after that must not end before the channel's lock is tried (no
+//      checkpoint in between) — else it is not parked on a channel operation: done;
 //   2. try the channel's lock once. Taken: if the word is still PARKED (and the waiter still the
 //      channel's), make it WAITING, set the waiter's INTERRUPTED mark, hand the thread off; unlock;
 //   3. not taken: count the interrupt as owed. Every processor's loop looks at the count at its top, and
 //      none goes to sleep while it is not 0 (idle.ts). One processor at a time drains: takes the count to
 //      0, walks the thread table under the scheduler lock for threads with a signal waiting (sigWake)
-//      that are parked on a channel operation (step 1's check), and does step 2 for each with the lock
-//      taken by spinning (no other lock held); then it lets go and looks at the count again, so that an
-//      interrupt owed meanwhile is drained by it or by the processor that owed it. The walk costs a look
-//      at every thread, but only when a signal met a channel lock held at that instant.
+//      that are parked on a channel operation (step 1's check), and does step 2 for each, making the
+//      threads runnable after the last lock (a wake may reach a checkpoint); a lock still held owes its
+//      thread again, for the loop's next turn (a spin here would reach checkpoints); then it lets go and
+//      looks at the count again, so that an interrupt owed meanwhile is drained by it or by the processor
+//      that owed it. The walk costs a look at every thread, but only when a signal met a channel lock
+//      held at that instant.
 //
 // Waiter fields this file reads (lib/waiter.ts draws the record; lib/channel.ts checks these offsets at
 // build):
@@ -61,7 +65,6 @@ import { SHARED_MEMORY } from "./atomics";
 import { WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV, parkedWord } from "./futex";
 import { handOff } from "./handoff";
 import { schedLockTake, schedLockDrop } from "./processor";
-import { loopCheckpoint } from "./gcstop";
 import { threadAt, threadTableUsed } from "./table";
 
 /** Offsets in a waiter (lib/waiter.ts's Waiter: `parker`, `channel`, `caseIndex`, `thread`). */
@@ -102,11 +105,13 @@ const owed: usize = memory.data(4, 4);
 }
 
 /** Park step 5: `t` parked on waiter `w` with a signal waiting, sent while it ran (signal.ts, notify, left
- *  it to a tick its park came before): it is interrupted at once, as a signaller would (signals, step 2).
- *  Since the release `t` may have been woken, even ended: only the waiter (never freed) and the channel
- *  are read before the word says, under the lock, that `t` is still parked there. */
+ *  it to a tick its park came before): it is interrupted at once, as a signaller would (signals, step 2),
+ *  or, if the channel's lock is held, owed (step 3). Since the release `t` may have been woken, even
+ *  ended: only the waiter (never freed) and the lock are read before the word says, under the lock, that
+ *  `t` is still parked there. The channel is alive until the lock is taken: nothing between the release
+ *  and the compare-and-swap lets a collection end. */
 function interruptAfterPark(t: Thread, w: usize, lock: usize): void {
-  while (atomic.cmpxchg<i32>(lock, 0, 1) != 0) loopCheckpoint();
+  if (atomic.cmpxchg<i32>(lock, 0, 1) != 0) { atomic.add<u32>(owed, 1); return; }
   interruptLocked(t, w, lock);
   atomic.store<i32>(lock, 0);
 }
@@ -128,10 +133,17 @@ function parkedWaiter(t: Thread): usize {
 
 /** Signals, step 2 with the lock of `w`'s channel `lock` held: wakes `t` if it is still parked on `w`. */
 function interruptLocked(t: Thread, w: usize, lock: usize): void {
-  if (load<i32>(w) != parkedWord(t) || load<usize>(w, PARKED_CHANNEL_AT) != lock) return;
+  if (claimLocked(t, w, lock)) handOff(t);
+}
+
+/** Step 2's test and stores, without the wake: true if `t` was still parked on `w` and is now the
+ *  caller's to make runnable (a waker that comes later finds WAITING and only stores DONE). */
+// @ts-ignore: decorator
+@inline function claimLocked(t: Thread, w: usize, lock: usize): bool {
+  if (load<i32>(w) != parkedWord(t) || load<usize>(w, PARKED_CHANNEL_AT) != lock) return false;
   store<i32>(w, 0);                                   // WAITING (lib/waiter.ts, Parker)
   store<i32>(w, 1, PARKED_MARK_AT);
-  handOff(t);
+  return true;
 }
 
 /** A signal for `t`, which may be parked on a channel operation (signals, steps 1-3). Scheduler lock held. */
@@ -147,23 +159,29 @@ export function interruptParked(t: Thread): void {
 /** Threads one pass of drainInterrupts handles; a pass that finds more leaves the rest owed. */
 // @ts-ignore: decorator
 @inline const DRAIN_BATCH: i32 = 32;
-/** (thread, waiter) pairs of the pass under way, and the word that lets one processor at a time make one. */
+/** (thread, waiter, channel) of the pass under way, and the word that lets one processor at a time make one. */
 // @ts-ignore: decorator
-@lazy const drained: usize = memory.data(DRAIN_BATCH * 8, 4);
+@lazy const drained: usize = memory.data(DRAIN_BATCH * 12, 4);
 const draining: usize = memory.data(4, 4);
 
 /** Signals, step 3: the loop's top, no lock held. One processor drains at a time; one that finds another
- *  at it leaves the work to it, which looks at the count again after it has let go. */
+ *  at it leaves the work to it, which looks at the count again after it has let go. A pass that found a
+ *  channel's lock held owes that thread again and returns to the loop, whose top takes the next pass
+ *  after its checkpoint (the holder may be stopped for a collection). */
 export function drainInterrupts(): void {
   while (atomic.cmpxchg<i32>(draining, 0, 1) == 0) {
-    if (atomic.xchg<u32>(owed, 0) != 0) drainPass();
+    let held = atomic.xchg<u32>(owed, 0) != 0 && drainPass();
     atomic.store<i32>(draining, 0);
-    if (atomic.load<u32>(owed) == 0) return;
+    if (held || atomic.load<u32>(owed) == 0) return;
   }
 }
 
-/** One pass: the owed threads found under the scheduler lock, then each woken under its channel's lock. */
-function drainPass(): void {
+/** One pass: the owed threads and their channels found under the scheduler lock; each claimed under its
+ *  channel's lock, tried once; then the claimed ones made runnable. A parked thread's channel is alive, but
+ *  the thread may be woken as soon as it is found, and its channel freed by a collection: none may end
+ *  between finding and claiming, so that part reaches no checkpoint (no spin on a lock, no wake, which
+ *  may take the scheduler lock). True if a lock was held (that thread is owed again). */
+function drainPass(): bool {
   let found = 0;
   schedLockTake();
   for (let slot: u32 = 1, n = threadTableUsed(); slot < n; slot++) {
@@ -172,21 +190,33 @@ function drainPass(): void {
     let w = parkedWaiter(changetype<Thread>(tp));
     if (w == 0) continue;
     if (found == DRAIN_BATCH) { atomic.add<u32>(owed, 1); break; }   // the next pass takes the rest
-    store<usize>(drained + (<usize>found << 3), tp);
-    store<usize>(drained + (<usize>found << 3), w, 4);
+    let entry = drained + <usize>found * 12;
+    store<usize>(entry, tp);
+    store<usize>(entry, w, 4);
+    store<usize>(entry, load<usize>(w, PARKED_CHANNEL_AT), 8);       // alive: `t` is parked on it
     found++;
   }
   schedLockDrop();
   // A thread found may have been woken, and its record reused, since: the word decides under the lock
-  // (a waiter is never freed, nor a channel).
+  // (a waiter is never freed). An entry not claimed is cleared.
+  let held = false;
   for (let i = 0; i < found; i++) {
-    let t = changetype<Thread>(load<usize>(drained + (<usize>i << 3)));
-    let w = load<usize>(drained + (<usize>i << 3), 4);
-    let lock = load<usize>(w, PARKED_CHANNEL_AT);
-    while (atomic.cmpxchg<i32>(lock, 0, 1) != 0) loopCheckpoint();
-    interruptLocked(t, w, lock);
-    atomic.store<i32>(lock, 0);
+    let entry = drained + <usize>i * 12;
+    let w = load<usize>(entry, 4), lock = load<usize>(entry, 8);
+    let claimed = false;
+    if (atomic.cmpxchg<i32>(lock, 0, 1) != 0) held = true;
+    else {
+      claimed = claimLocked(changetype<Thread>(load<usize>(entry)), w, lock);
+      atomic.store<i32>(lock, 0);
+    }
+    if (!claimed) store<usize>(entry, 0);
   }
+  if (held) atomic.add<u32>(owed, 1);
+  for (let i = 0; i < found; i++) {
+    let t = load<usize>(drained + <usize>i * 12);
+    if (t != 0) handOff(changetype<Thread>(t));
+  }
+  return held;
 }
 
 /** fork's child (core/fork.ts): no interrupt is owed (its pending signals are gone), and no processor of

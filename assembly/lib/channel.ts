@@ -62,18 +62,24 @@
 // step 2 to step 5 and its memory is never returned to the heap (pooled), so a late wake on a reused
 // parker is only a spurious wake-up, which park tolerates.
 //
-// Cost: records are @unmanaged (plain linear memory). AssemblyScript spills every live managed reference
-// to its shadow stack around calls; with managed channel objects that made a round trip (chan_roundtrip)
-// ~25% slower. The blocking path is inlined down to futexWaitFor, because each frame between the caller
-// and the switch is unwound and rewound on every switch (core/scheduler.ts, "The switch").
+// Memory: a Channel<T> is one object, a RawChannel (the drawing) followed by its buffer's slots, which the
+// collector frees once nothing refers to it (Channel.__visit marks what the buffered values point at); a
+// queued waiter or a Select's case keeps its channel alive (waiter.ts), as does the caller's frame of a
+// thread inside an operation (AssemblyScript spills `this` there for the call).
+// Cost: the functions here and select.ts take a channel as a RawChannel, an @unmanaged record: a managed
+// reference passed to a call is spilled to the shadow stack, and with managed parameters all the way down
+// a round trip was once ~25% slower. A method takes `this` as the record at once: only its caller's call
+// spills. The blocking path is inlined down to futexWaitFor, as each frame between the caller and the
+// switch is unwound and rewound on every switch (core/scheduler.ts, "The switch").
 //
-// ╒════════════ Channel (RawChannel, unmanaged; wasm32 offsets) ═══╕
+// ╒═══════════ Channel<T> = RawChannel (wasm32 offsets) ════════════╕
 //   0 │ lock      i32    0 free, 1 held; atomic (spin lock)        │
 //   4 │ closed    i32    1 once closed; written under lock, atomic │
 //   8 │ count     i32    values in the buffer; guarded by lock     │
 //  12 │ head      i32    slot of the oldest value; guarded by lock │
 //  16 │ capacity  i32    slots in the buffer; immutable            │
-//  20 │ buffer    usize  capacity × 8-byte slots, 0 if unbuffered  │
+//  20 │ buffer    usize  capacity × 8-byte slots, from offset 40 │
+//     │                   of the same object (0 if unbuffered)    │
 //  24 │ sendHead  usize  first blocked sender (Waiter); guarded    │
 //  28 │ sendTail  usize  last blocked sender; guarded              │
 //  32 │ recvHead  usize  first blocked receiver; guarded           │
@@ -83,12 +89,11 @@
 //
 
 import { atomicCas, atomicLoad, atomicStore, SHARED_MEMORY } from "../core/atomics";
-import { gcAddRoots, gcCheckpoint } from "../core/gc";
-import { gcMarkMaybe } from "../runtime/gc";
+import { gcCheckpoint } from "../core/gc";
+import { OBJECT_MAXSIZE } from "rt/common";
 import { futexWaitFor, parkOn, parkUnseen, WAIT_CHANNEL_SEND, WAIT_CHANNEL_RECV } from "../core/futex";
 import { parkReleasing, PARKED_SELF_AT, PARKED_CHANNEL_AT, PARKED_MARK_AT, PARKED_THREAD_AT } from "../core/parked";
 import { suspend } from "../core/scheduler";
-import { heapTryAlloc } from "../runtime/index";
 import {
   Parker, WaiterFlag, Waiter, WAITER_SIZE, toBits, fromBits, parkerClaim, parkerComplete, parkerReset,
   waiterAcquire, waiterRelease, waiterPrepare, waiterComplete, shadeBits,
@@ -100,40 +105,25 @@ export { Parker, WaiterFlag, Waiter, WAITER_SIZE, toBits, fromBits, parkerClaim,
 /** What sendLocked / recvLocked report: completed, the channel is closed, or the caller must block. */
 export const enum Op { DONE = 0, CLOSED = 1, BLOCK = 2 }
 
-// @ts-ignore: decorator
-@inline const SLOT_SIZE: usize = 8;
-
 // ─── Records ───
 
-/** The type-erased channel every Channel<T> is. Its fields are the channel's state: see the layout
- *  above and the access rules there. Use Channel<T>; these are public only for select.ts. */
+/** A channel's fields, as the functions here and select.ts see them: a record in the Channel<T> object. */
 @unmanaged export class RawChannel {
-  lock: i32 = 0;
-  closed: i32 = 0;
-  count: i32 = 0;
-  head: i32 = 0;
-  capacity: i32 = 0;
-  buffer: usize = 0;
-  sendHead: usize = 0;
-  sendTail: usize = 0;
-  recvHead: usize = 0;
-  recvTail: usize = 0;
-  gcNext: usize = 0;
-
-  constructor(capacity: i32) {
-    if (capacity < 0) abort("new Channel: capacity must be >= 0, got " + capacity.toString());
-    this.capacity = capacity;
-    if (capacity > 0) {
-      let buffer = heapTryAlloc(<usize>capacity * SLOT_SIZE);
-      if (buffer == 0) abort("new Channel: no memory for a buffer of " + capacity.toString() + " slots");
-      this.buffer = buffer;
-    }
-  }
+  lock: i32;
+  closed: i32;
+  count: i32;
+  head: i32;
+  capacity: i32;
+  buffer: usize;
+  sendHead: usize;
+  sendTail: usize;
+  recvHead: usize;
+  recvTail: usize;
 }
 
 // The drawings above are the truth: the build fails if a field moves.
 if (ASC_TARGET == 1) {
-  if (offsetof<RawChannel>("recvTail") != 36 || offsetof<RawChannel>("buffer") != 20 || offsetof<RawChannel>("gcNext") != 40) {
+  if (offsetof<RawChannel>("recvTail") != 36 || offsetof<RawChannel>("buffer") != 20 || offsetof<RawChannel>() != 40) {
     ERROR("channel.ts: RawChannel no longer matches its drawing");
   }
   if (offsetof<Waiter>("value") != 32 || offsetof<Waiter>("flags") != 24 || offsetof<Waiter>() != WAITER_SIZE) {
@@ -144,37 +134,6 @@ if (ASC_TARGET == 1) {
       offsetof<Waiter>("caseIndex") != PARKED_MARK_AT || offsetof<Waiter>("thread") != PARKED_THREAD_AT ||
       offsetof<RawChannel>("lock") != 0) {
     ERROR("channel.ts: Waiter or RawChannel no longer matches core/parked.ts");
-  }
-}
-
-// ─── Buffered channels of references, for the collector ───
-
-/** The newest buffered channel of references; each names the one made before it (gcNext). Pushed with a
- *  compare-and-swap, read by the collector while every processor is stopped. */
-const bufferedChannels: usize = memory.data(8, 8);
-
-/** Puts a buffered channel of references on the collector's list. */
-function channelRegister(ch: RawChannel): void {
-  gcAddRoots(markBufferedValues);
-  let head = atomicLoad(bufferedChannels);
-  while (true) {
-    ch.gcNext = <usize>head;
-    let seen = atomicCas(bufferedChannels, head, <i32>changetype<usize>(ch));
-    if (seen == head) return;
-    head = seen;
-  }
-}
-
-/** Roots: what the values in the buffers point at. */
-function markBufferedValues(): void {
-  let p = <usize>atomicLoad(bufferedChannels);
-  while (p != 0) {
-    let ch = changetype<RawChannel>(p);
-    for (let i = 0, slot = ch.head; i < ch.count; i++) {
-      gcMarkMaybe(<usize>load<u64>(ch.buffer + (<usize>slot << 3)));
-      if (++slot == ch.capacity) slot = 0;
-    }
-    p = ch.gcNext;
   }
 }
 
@@ -274,7 +233,9 @@ export function queueRemove(ch: RawChannel, w: Waiter): void {
 // @ts-ignore: decorator
 @inline function bufferTake(ch: RawChannel): u64 {
   let head = ch.head;
-  let value = load<u64>(ch.buffer + (<usize>head << 3));
+  let slot = ch.buffer + (<usize>head << 3);
+  let value = load<u64>(slot);
+  store<u64>(slot, 0);                                      // keeps nothing alive (Channel.__visit)
   ch.head = head + 1 == ch.capacity ? 0 : head + 1;
   ch.count--;
   return value;
@@ -418,75 +379,107 @@ function closeLocked(ch: RawChannel): bool {
 /** A channel of T (numbers, bools or references). capacity 0 (the default) makes it unbuffered: a send
  *  waits until a receiver has taken its value. capacity > 0 buffers that many values: a send waits only
  *  while the buffer is full. Differences from Go: sending on a closed channel returns false instead of
- *  panicking, and close() of a closed channel returns false. */
-@unmanaged export class Channel<T> extends RawChannel {
+ *  panicking, and close() of a closed channel returns false. Garbage once nothing refers to it. */
+@final export class Channel<T> {
+  // No fields of its own: the object holds a RawChannel, then the buffer's slots.
   constructor(capacity: i32 = 0) {
-    super(capacity);
-    if (isReference<T>() && capacity > 0) channelRegister(this);
+    if (<usize>capacity > (OBJECT_MAXSIZE - offsetof<RawChannel>()) >>> 3) badCapacity(capacity);
+    // One object: the fields, then the slots (a slot holding 0 keeps nothing alive: __visit).
+    let bytes = offsetof<RawChannel>() + (<usize>capacity << 3);
+    let p = __new(bytes, idof<Channel<T>>());
+    memory.fill(p, 0, bytes);
+    let ch = changetype<RawChannel>(p);
+    ch.capacity = capacity;
+    if (capacity > 0) ch.buffer = p + offsetof<RawChannel>();
+    return changetype<Channel<T>>(p);
   }
 
   /** Sends `value`, waiting while nobody can take it. True once it is delivered (unbuffered: a receiver
    *  has it; buffered: it is in the buffer); false if the channel is or gets closed (value not sent). */
   send(value: T): bool {
-    lockChannel(this);
-    let result = sendLocked(this, toBits<T>(value));
-    if (result != Op.BLOCK) { unlockChannel(this); return result == Op.DONE; }
-    return sendBlocking(this, toBits<T>(value));
+    let ch = changetype<RawChannel>(this);
+    lockChannel(ch);
+    let result = sendLocked(ch, toBits<T>(value));
+    if (result != Op.BLOCK) { unlockChannel(ch); return result == Op.DONE; }
+    return sendBlocking(ch, toBits<T>(value));
   }
 
   /** Sends only if that needs no waiting. False if it would block or the channel is closed. */
   trySend(value: T): bool {
-    lockChannel(this);
-    let result = sendLocked(this, toBits<T>(value));
-    unlockChannel(this);
+    let ch = changetype<RawChannel>(this);
+    lockChannel(ch);
+    let result = sendLocked(ch, toBits<T>(value));
+    unlockChannel(ch);
     return result == Op.DONE;
   }
 
   /** Receives a value, waiting until one comes. When the channel is closed and drained, returns T's zero
    *  value at once; use recvInto to tell that apart from a zero that was sent. */
   recv(): T {
-    lockChannel(this);
-    let result = recvLocked(this);
-    if (result == Op.BLOCK) recvBlocking(this);
-    else unlockChannel(this);
+    let ch = changetype<RawChannel>(this);
+    lockChannel(ch);
+    let result = recvLocked(ch);
+    if (result == Op.BLOCK) recvBlocking(ch);
+    else unlockChannel(ch);
     return fromBits<T>(received);
   }
 
   /** Receives like recv into `out`. Returns out.ok: false when the channel is closed and drained. */
   recvInto(out: Received<T>): bool {
-    lockChannel(this);
-    let result = recvLocked(this);
-    if (result == Op.BLOCK) result = recvBlocking(this);
-    else unlockChannel(this);
+    let ch = changetype<RawChannel>(this);
+    lockChannel(ch);
+    let result = recvLocked(ch);
+    if (result == Op.BLOCK) result = recvBlocking(ch);
+    else unlockChannel(ch);
     return setReceived<T>(out, result);
   }
 
   /** Receives only if a value is ready. Returns out.ok; out.closed says the channel is closed and drained
    *  (both false: it would have to wait). */
   tryRecv(out: Received<T>): bool {
-    lockChannel(this);
-    let result = recvLocked(this);
-    unlockChannel(this);
+    let ch = changetype<RawChannel>(this);
+    lockChannel(ch);
+    let result = recvLocked(ch);
+    unlockChannel(ch);
     return setReceived<T>(out, result);
   }
 
   /** Closes the channel: blocked senders return false, blocked receivers get closed; receivers drain the
    *  buffer first. False if it was already closed. */
   close(): bool {
-    lockChannel(this);
-    let closed = closeLocked(this);
-    unlockChannel(this);
+    let ch = changetype<RawChannel>(this);
+    lockChannel(ch);
+    let closed = closeLocked(ch);
+    unlockChannel(ch);
     return closed;
   }
 
   /** Values in the buffer (a snapshot). Always 0 for an unbuffered channel. */
-  len(): i32 { return this.count; }
+  len(): i32 { return changetype<RawChannel>(this).count; }
 
   /** Slots in the buffer: 0 for an unbuffered channel. */
-  cap(): i32 { return this.capacity; }
+  cap(): i32 { return changetype<RawChannel>(this).capacity; }
 
   /** True once close() was called (a snapshot; a closed channel may still hold values). */
   isClosed(): bool { return atomicLoad(changetype<usize>(this) + offsetof<RawChannel>("closed")) != 0; }
+
+  /** The collector's visit: what the values in the buffer point at, in every slot (marking may run as
+   *  others send and receive; a slot a value was taken from holds 0: bufferTake). */
+  // @ts-ignore: decorator
+  @unsafe private __visit(cookie: u32): void {
+    if (!isReference<T>()) return;
+    let ch = changetype<RawChannel>(this);
+    let slot = ch.buffer, end = slot + (<usize>ch.capacity << 3);
+    for (; slot < end; slot += 8) {
+      let value = <usize>load<u64>(slot);
+      if (value) __visit(value, cookie);
+    }
+  }
+}
+
+function badCapacity(capacity: i32): void {
+  if (capacity < 0) abort("new Channel: capacity must be >= 0, got " + capacity.toString());
+  abort("new Channel: a buffer of " + capacity.toString() + " slots is larger than an object may be");
 }
 
 // @ts-ignore: decorator

@@ -55,7 +55,8 @@
 //  28 │ lockCount i32    entries of `order` in use, -1 = stale      │
 //  32 │ firedClosed bool the fired case fired on a closed channel   │
 // ╘══════════════════════════════════════════════════════════════╛
-// A Select is @unmanaged for the reason channel.ts gives under "Cost"; build it once and reuse it.
+// A Select is @unmanaged for the reason channel.ts gives under "Cost", and never freed; build it once and
+// reuse it. Its cases keep their channels alive until clear() (lib/waiter.ts, markWaiterValues).
 // "Owner only": a Select is used by one thread at a time. The waiters themselves follow channel.ts's
 // access rules (queue links and QUEUED under the channel's lock, `value` by the claimer).
 
@@ -66,6 +67,7 @@ import {
 import { waiterRegister, shadeBits } from "./waiter";
 import { WAIT_SELECT } from "../core/futex";
 import { heapTryAlloc, heapFree } from "../runtime/index";
+import { gcShade } from "../runtime/gc";
 
 // @ts-ignore: decorator
 @inline const NOT_FIRED: i32 = -1;
@@ -121,6 +123,7 @@ function addCase(s: Select, ch: RawChannel, flags: i32, value: u64): i32 {
   w.parker = changetype<usize>(s) + offsetof<Select>("state");
   w.next = 0;
   w.prev = 0;
+  gcShade(changetype<usize>(ch));                            // kept by the waiter (waiter.ts, markWaiterValues)
   w.channel = changetype<usize>(ch);
   w.caseIndex = i;
   w.flags = flags;
@@ -232,12 +235,12 @@ function waitBlocking(s: Select): i32 {
 
   /** Adds a case receiving from `ch`; returns its index. */
   recv<T>(ch: Channel<T>): i32 {
-    return addCase(this, ch, 0, 0);
+    return addCase(this, changetype<RawChannel>(ch), 0, 0);
   }
 
   /** Adds a case sending `value` on `ch`; returns its index. */
   send<T>(ch: Channel<T>, value: T): i32 {
-    return addCase(this, ch, WaiterFlag.SEND, toBits<T>(value));
+    return addCase(this, changetype<RawChannel>(ch), WaiterFlag.SEND, toBits<T>(value));
   }
 
   /** Changes the value send case `index` sends on the next wait or poll. */
@@ -251,7 +254,11 @@ function waitBlocking(s: Select): i32 {
 
   /** Removes every case (their records are kept for the next ones). */
   clear(): void {
-    for (let i = 0; i < this.size; i++) waiterAt(this, i).value = 0;   // nothing kept alive by old cases
+    for (let i = 0; i < this.size; i++) {                   // nothing kept alive by old cases
+      let w = waiterAt(this, i);
+      w.value = 0;
+      w.channel = 0;
+    }
     this.size = 0;
     this.rotation = 0;
     this.fired = NOT_FIRED;

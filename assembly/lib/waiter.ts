@@ -174,13 +174,18 @@ export function waiterRegister(w: Waiter): void {
   }
 }
 
-/** Roots: what every waiter's value points at (see "Values travel as 64-bit patterns"). */
+/** Roots: what every waiter's value points at (see "Values travel as 64-bit patterns"), and the channel
+ *  of a Select's case (kept while the case exists, whoever else still refers to it) or of a queued
+ *  waiter. A pooled waiter keeps the address of the channel it last waited on, which may be freed since:
+ *  only core/parked.ts reads it there, and only to find that the waiter is no longer that channel's. */
 function markWaiterValues(): void {
   let w = <usize>atomicLoad(allWaiters);
   while (w != 0) {
-    let value = changetype<Waiter>(w).value;
+    let waiter = changetype<Waiter>(w);
+    let value = waiter.value;
     if ((value >> 32) == 0) gcMarkMaybe(<usize>value);
-    w = changetype<Waiter>(w).all;
+    if (waiter.parker != w || (waiter.flags & WaiterFlag.QUEUED)) gcMarkMaybe(waiter.channel);
+    w = waiter.all;
   }
 }
 

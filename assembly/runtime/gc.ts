@@ -11,7 +11,7 @@
 // is elsewhere, so its objects would be freed under it. Its incremental one (itcms) also moves each object
 // between doubly linked lists on every mark and needs its write barrier (__link) to be exact; a copying
 // or compacting collector cannot work at all, since threads keep raw addresses (usize) of objects, in
-// spawn arguments, TLS slots and channel buffers, that the compiler does not describe.
+// spawn arguments, TLS slots, channel buffers and waiters, that the compiler does not describe.
 // Chosen: non-moving mark-sweep, marking in slices and sweeping lazily (core/gc.ts says when, who
 // collects and what the roots are). Marks are epochs: a collection takes the next number and an object
 // is marked when its gcInfo word holds it, so nothing has to be cleared between collections. Every object
