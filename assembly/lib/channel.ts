@@ -366,8 +366,9 @@ function closeLocked(ch: RawChannel): bool {
 
 // ─── The API ───
 
-/** What a receive produced: reusable, so receiving allocates nothing. */
-@unmanaged export class Received<T> {
+/** What a receive produced: reusable, so receiving allocates nothing. An object: a value it holds is
+ *  kept alive by it. */
+@final export class Received<T> {
   /** The value received; T's zero value (0, false, null) when nothing was. */
   value: T = fromBits<T>(0);
   /** A value was received. */

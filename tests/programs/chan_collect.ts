@@ -1,10 +1,12 @@
 // Channels are objects the collector frees: a server answers each request on a channel its client made
 // for it (Go's reply channel), and every round also leaves a buffered channel with boxes in it behind.
 // After a warm-up, ROUNDS more rounds must not grow the heap (each would leak ~150 bytes if channels were
-// never freed). And a channel that only a Select's case refers to stays alive, with the box in its buffer.
+// never freed). And a channel that only a Select's case refers to stays alive, with the box in its buffer;
+// so does a box received into a Received<Box> and held only there.
 // Prints `rounds=`, `sum=`, `expected=`, `growth=` (heap bytes after the measured rounds, less before),
-// `select_box=` (1: the box came back intact through the case), `collected=` (collections in the run).
-import { spawn, join, gc, heapStats, print, Channel, Select } from "weft";
+// `select_box=` (1: the box came back intact through the case), `received_box=` (1: the one only a
+// Received held came through), `collected=` (collections in the run).
+import { spawn, join, gc, heapStats, print, Channel, Select, Received } from "weft";
 import { heapAllocated, heapCapacity } from "weft/assembly/runtime/index";
 import { waiterPoolBytes } from "weft/assembly/lib/waiter";
 import { currentThread } from "weft/assembly/core/scheduler";
@@ -66,6 +68,13 @@ function addLonelyCase(s: Select): void {
   s.recv(ch);
 }
 
+/** Receives a box into `out`, which is then all that refers to it. */
+function receiveInto(out: Received<Box>): void {
+  let ch = new Channel<Box>(1);
+  ch.send(makeBox(88));
+  ch.tryRecv(out);
+}
+
 export function main(): i32 {
   let serving = spawn(server, 0);
   let sum: i64 = 0;
@@ -86,12 +95,19 @@ export function main(): i32 {
   let fired = s.wait();
   let box = s.value<Box>();
 
+  let received = new Received<Box>();
+  receiveInto(received);
+  for (let i = 0; i < 2_000; i++) makeBox(i);
+  gc(); gc();
+  for (let i = 0; i < 2_000; i++) makeBox(i);
+
   let n = <i64>(WARMUP + ROUNDS);
   print("rounds=" + ROUNDS.toString());
   print("sum=" + sum.toString());
   print("expected=" + (n * (n - 1)).toString());
   print("growth=" + (after - before).toString());
   print("select_box=" + (fired == 0 && boxIntact(box, 77) ? "1" : "0"));
+  print("received_box=" + (received.ok && boxIntact(received.value, 88) ? "1" : "0"));
   print("collected=" + heapStats().collections.toString());
   return 0;
 }
