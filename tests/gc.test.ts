@@ -33,11 +33,11 @@ describe("the collector's roots", () => {
 
 describe("channels the program no longer refers to", () => {
   for (const p of [0, 2]) {
-    it(`${where(p)}: a reply channel per request and an abandoned buffered channel per round are freed; a channel only a select case refers to, and a value only a Received holds, are kept`, async () => {
+    it(`${where(p)}: a reply channel per request, an abandoned buffered channel and a Select per round are freed; a channel only a select case refers to, and a value only a Received holds, are kept`, async () => {
       const v = await exits("chan_collect", p);
       expect({ sum: v.get("sum"), growth: v.get("growth"), selectBox: v.get("select_box"), receivedBox: v.get("received_box") })
         .toEqual({ sum: v.get("expected"), growth: "0", selectBox: "1", receivedBox: "1" });
-      // The measured rounds made 40,000 of each: kept, they would hold ~12 MB.
+      // The measured rounds made 40,000 of each: kept, they would hold ~20 MB.
       expect(v.get("rounds")).toBe("40000");
       expect(Number(v.get("collected"))).toBeGreaterThan(2);
     });

@@ -9,8 +9,8 @@
 // [its current stack pointer, stackTop), and each processor's own stack holds its loop's frames.
 // What weft keeps for threads, outside the compiler's sight: a thread's spawn argument, name, error and
 // TLS values, the buffers of its I/O request, main's error, and (registered by lib/: gcAddRoots) the
-// values in waiters (parked senders, values handed to receivers, select cases) and the channels of
-// queued waiters and select cases (a channel's buffer and its values are reached through the channel).
+// values in waiters (parked senders, values handed to receivers) and the channels of queued waiters (a
+// channel's buffered values are reached through the channel, a Select's cases through the Select).
 // Words of unknown type (an argument is a usize, a TLS value may be a number) count only if they point
 // at an object (runtime/gc.ts, "What is an object"): a number may keep an object alive, never free one.
 //

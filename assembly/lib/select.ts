@@ -44,19 +44,22 @@
 // Closed channels: a receive case on a closed, drained channel is ready and fires with closed() true (as
 // in Go); a send case on a closed channel also fires with closed() true, its value not sent (Go panics).
 //
-// ╒════════════ Select (the object; wasm32 offsets) ════════════╕
+// ╒═══════ Select = SelectState (wasm32 offsets) ═══════════════╕
 //   0 │ state     i32    parker word of every case's waiter; atomic │
 //   4 │ size      i32    number of cases; owner only                │
-//   8 │ capacity  i32    slots in `waiters`; owner only             │
+//   8 │ capacity  i32    cases `waiters` has room for; owner only   │
 //  12 │ rotation  i32    case the next scan starts at; owner only   │
 //  16 │ fired     i32    case that fired last, -1 none; owner only  │
-//  20 │ waiters   usize  capacity × Waiter pointer; owner only      │
-//  24 │ order     usize  capacity × distinct channels, ascending    │
+//  20 │ waiters   usize  capacity × Waiter (CASE_STRIDE bytes each) │
+//  24 │ order     usize  capacity × distinct channels, ascending;   │
+//     │                  the cases block (an object) starts here   │
 //  28 │ lockCount i32    entries of `order` in use, -1 = stale      │
 //  32 │ firedClosed bool the fired case fired on a closed channel   │
 // ╘══════════════════════════════════════════════════════════════╛
-// A Select is @unmanaged for the reason channel.ts gives under "Cost", and never freed; build it once and
-// reuse it. Its cases keep their channels alive until clear() (lib/waiter.ts, markWaiterValues).
+// Memory: a Select is an object, and its cases one more (`order`, then the waiters), which the collector
+// frees once nothing refers to the Select; its __visit marks what each case's value points at and each
+// case's channel, so the cases keep their channels alive until clear(). The functions here take it as a
+// SelectState, an @unmanaged record of its fields, for the reason channel.ts gives under "Cost".
 // "Owner only": a Select is used by one thread at a time. The waiters themselves follow channel.ts's
 // access rules (queue links and QUEUED under the channel's lock, `value` by the claimer).
 
@@ -64,66 +67,72 @@ import {
   RawChannel, Channel, Waiter, WAITER_SIZE, WaiterFlag, Parker, Op, received, sendLocked, recvLocked, lockChannel,
   unlockChannel, queuePush, queueRemove, park, parkerReset, toBits, fromBits,
 } from "./channel";
-import { waiterRegister, shadeBits } from "./waiter";
+import { shadeBits } from "./waiter";
 import { WAIT_SELECT } from "../core/futex";
-import { heapTryAlloc, heapFree } from "../runtime/index";
-import { gcShade } from "../runtime/gc";
+import { gcShade, gcMarkMaybe } from "../runtime/gc";
 
 // @ts-ignore: decorator
 @inline const NOT_FIRED: i32 = -1;
 
 // ─── Case list ───
 
+/** Bytes a case's waiter takes in the cases block: WAITER_SIZE, rounded up to keep `value` 8-aligned. */
+// @ts-ignore: decorator
+@inline const CASE_STRIDE: usize = 48;
+
+/** A Select's fields (the drawing), as the functions here see them: a record in the Select object. */
+@unmanaged class SelectState {
+  state: i32;
+  size: i32;
+  capacity: i32;
+  rotation: i32;
+  fired: i32;
+  waiters: usize;
+  order: usize;
+  lockCount: i32;
+  firedClosed: bool;
+}
+
 // The drawing above is the truth: the build fails if a field moves.
-if (ASC_TARGET == 1 && (offsetof<Select>("state") != 0 || offsetof<Select>("waiters") != 20 ||
-    offsetof<Select>("lockCount") != 28 || offsetof<Select>("firedClosed") != 32)) {
-  ERROR("select.ts: Select no longer matches its drawing");
+if (ASC_TARGET == 1 && (offsetof<SelectState>("state") != 0 || offsetof<SelectState>("waiters") != 20 ||
+    offsetof<SelectState>("lockCount") != 28 || offsetof<SelectState>("firedClosed") != 32 ||
+    CASE_STRIDE < WAITER_SIZE || (CASE_STRIDE & 7) != 0)) {
+  ERROR("select.ts: SelectState no longer matches its drawing");
 }
 
 // @ts-ignore: decorator
-@inline function waiterAt(s: Select, i: i32): Waiter {
-  return changetype<Waiter>(load<usize>(s.waiters + (<usize>i << alignof<usize>())));
+@inline function waiterAt(s: SelectState, i: i32): Waiter {
+  return changetype<Waiter>(s.waiters + <usize>i * CASE_STRIDE);
 }
 
 // @ts-ignore: decorator
 @inline function channelOf(w: Waiter): RawChannel { return changetype<RawChannel>(w.channel); }
 
-/** Doubles the case arrays (waiter pointers and lock order); keeps the waiters already allocated. */
-function grow(s: Select): void {
+/** Doubles the cases block (lock order, then the waiters), copying the cases there are: none is queued
+ *  while cases are added, and each names its parker by the Select's address, which does not move. */
+function grow(s: SelectState): void {
   let capacity = s.capacity == 0 ? 4 : s.capacity << 1;
-  let bytes = <usize>capacity << alignof<usize>();
-  let waiters = heapTryAlloc(bytes);
-  let order = heapTryAlloc(bytes);
-  if (waiters == 0 || order == 0) abort("Select.recv/send: no memory for " + capacity.toString() + " cases");
-  memory.fill(waiters, 0, bytes);
-  if (s.waiters) {
-    memory.copy(waiters, s.waiters, <usize>s.capacity << alignof<usize>());
-    heapFree(s.waiters);
-    heapFree(s.order);
-  }
-  s.waiters = waiters;
-  s.order = order;
+  let orderBytes = <usize>capacity << alignof<usize>();
+  let bytes = orderBytes + <usize>capacity * CASE_STRIDE;
+  let block = __new(bytes, idof<ArrayBuffer>());
+  memory.fill(block, 0, bytes);
+  if (s.capacity) memory.copy(block + orderBytes, s.waiters, <usize>s.capacity * CASE_STRIDE);
+  s.order = block;
+  s.waiters = block + orderBytes;
   s.capacity = capacity;
+  gcShade(block);                           // a store the compiler does not see (runtime/gc.ts)
 }
 
 /** Adds a case; returns its index. */
-function addCase(s: Select, ch: RawChannel, flags: i32, value: u64): i32 {
+function addCase(s: SelectState, ch: RawChannel, flags: i32, value: u64): i32 {
   let i = s.size;
   if (i == s.capacity) grow(s);
-  let slot = s.waiters + (<usize>i << alignof<usize>());
-  let wp = load<usize>(slot);
-  if (wp == 0) {
-    wp = heapTryAlloc(WAITER_SIZE);
-    if (wp == 0) abort("Select.recv/send: no memory for a case record");
-    waiterRegister(changetype<Waiter>(wp));
-    store<usize>(slot, wp);
-  }
-  let w = changetype<Waiter>(wp);
+  let w = waiterAt(s, i);
   w.state = Parker.WAITING;                                 // unused: select waiters park on s.state
-  w.parker = changetype<usize>(s) + offsetof<Select>("state");
+  w.parker = changetype<usize>(s) + offsetof<SelectState>("state");
   w.next = 0;
   w.prev = 0;
-  gcShade(changetype<usize>(ch));                            // kept by the waiter (waiter.ts, markWaiterValues)
+  gcShade(changetype<usize>(ch));                           // kept by the case (Select.__visit)
   w.channel = changetype<usize>(ch);
   w.caseIndex = i;
   w.flags = flags;
@@ -137,7 +146,7 @@ function addCase(s: Select, ch: RawChannel, flags: i32, value: u64): i32 {
 // ─── Locking every channel (wait protocol, steps 1 and 4) ───
 
 /** Recomputes `order`: the distinct channels of the cases, ascending (insertion sort; selects are small). */
-function computeLockOrder(s: Select): void {
+function computeLockOrder(s: SelectState): void {
   let order = s.order;
   let count = 0;
   for (let i = 0; i < s.size; i++) {
@@ -153,14 +162,14 @@ function computeLockOrder(s: Select): void {
   s.lockCount = count;
 }
 
-function lockAll(s: Select): void {
+function lockAll(s: SelectState): void {
   if (s.lockCount < 0) computeLockOrder(s);
   for (let i = 0; i < s.lockCount; i++) {
     lockChannel(changetype<RawChannel>(load<usize>(s.order + (<usize>i << alignof<usize>()))));
   }
 }
 
-function unlockAll(s: Select): void {
+function unlockAll(s: SelectState): void {
   for (let i = s.lockCount - 1; i >= 0; i--) {
     unlockChannel(changetype<RawChannel>(load<usize>(s.order + (<usize>i << alignof<usize>()))));
   }
@@ -179,14 +188,14 @@ function attemptLocked(w: Waiter): i32 {
 }
 
 /** Records that case `i` fired and returns i. */
-function fire(s: Select, i: i32, closed: bool): i32 {
+function fire(s: SelectState, i: i32, closed: bool): i32 {
   s.fired = i;
   s.firedClosed = closed;
   return i;
 }
 
 /** The first case to scan, rotating (see Fairness). */
-function nextStart(s: Select): i32 {
+function nextStart(s: SelectState): i32 {
   let start = s.rotation;
   if (start >= s.size) start = 0;
   s.rotation = start + 1;
@@ -194,8 +203,8 @@ function nextStart(s: Select): i32 {
 }
 
 /** Wait protocol, steps 3-7. Called with every channel locked. */
-function waitBlocking(s: Select): i32 {
-  let parker = changetype<usize>(s) + offsetof<Select>("state");
+function waitBlocking(s: SelectState): i32 {
+  let parker = changetype<usize>(s) + offsetof<SelectState>("state");
   let n = s.size;
   parkerReset(parker);                                                      // 3
   for (let i = 0; i < n; i++) {
@@ -220,98 +229,120 @@ function waitBlocking(s: Select): i32 {
 
 /** A set of channel operations to wait on together. Build it once (recv / send return case indices),
  *  then call wait() or poll() as often as needed; setSend changes a send case's value between calls. A
- *  Select belongs to one thread at a time. The fields are the drawing's, public only for this file's
- *  functions: use the methods. */
-@unmanaged export class Select {
-  state: i32 = Parker.WAITING;
-  size: i32 = 0;
-  capacity: i32 = 0;
-  rotation: i32 = 0;
-  fired: i32 = NOT_FIRED;
-  waiters: usize = 0;
-  order: usize = 0;
-  lockCount: i32 = -1;
-  firedClosed: bool = false;
+ *  Select belongs to one thread at a time. Garbage once nothing refers to it. */
+@final export class Select {
+  // No fields of its own: the object holds a SelectState.
+  constructor() {
+    let s = changetype<SelectState>(__new(offsetof<SelectState>(), idof<Select>()));
+    memory.fill(changetype<usize>(s), 0, offsetof<SelectState>());
+    s.fired = NOT_FIRED;
+    s.lockCount = -1;
+    return changetype<Select>(s);
+  }
 
   /** Adds a case receiving from `ch`; returns its index. */
   recv<T>(ch: Channel<T>): i32 {
-    return addCase(this, changetype<RawChannel>(ch), 0, 0);
+    return addCase(changetype<SelectState>(this), changetype<RawChannel>(ch), 0, 0);
   }
 
   /** Adds a case sending `value` on `ch`; returns its index. */
   send<T>(ch: Channel<T>, value: T): i32 {
-    return addCase(this, changetype<RawChannel>(ch), WaiterFlag.SEND, toBits<T>(value));
+    return addCase(changetype<SelectState>(this), changetype<RawChannel>(ch), WaiterFlag.SEND, toBits<T>(value));
   }
 
   /** Changes the value send case `index` sends on the next wait or poll. */
   setSend<T>(index: i32, value: T): void {
-    if (<u32>index >= <u32>this.size || (waiterAt(this, index).flags & WaiterFlag.SEND) == 0) {
-      abort("Select.setSend: case " + index.toString() + " is not a send case");
-    }
+    let s = changetype<SelectState>(this);
+    if (<u32>index >= <u32>s.size || (waiterAt(s, index).flags & WaiterFlag.SEND) == 0) badCase(index);
     shadeBits(toBits<T>(value));
-    waiterAt(this, index).value = toBits<T>(value);
+    waiterAt(s, index).value = toBits<T>(value);
   }
 
   /** Removes every case (their records are kept for the next ones). */
   clear(): void {
-    for (let i = 0; i < this.size; i++) {                   // nothing kept alive by old cases
-      let w = waiterAt(this, i);
+    let s = changetype<SelectState>(this);
+    for (let i = 0; i < s.size; i++) {                      // nothing kept alive by old cases
+      let w = waiterAt(s, i);
       w.value = 0;
       w.channel = 0;
     }
-    this.size = 0;
-    this.rotation = 0;
-    this.fired = NOT_FIRED;
-    this.lockCount = -1;
+    s.size = 0;
+    s.rotation = 0;
+    s.fired = NOT_FIRED;
+    s.lockCount = -1;
   }
 
   /** Performs one ready case, waiting until one is; returns its index. With no cases it waits forever
    *  (as Go's empty select does: a deadlock report names the select). */
   wait(): i32 {
-    if (this.size == 0) {
-      parkerReset(changetype<usize>(this) + offsetof<Select>("state"));
-      park(changetype<usize>(this) + offsetof<Select>("state"), WAIT_SELECT);
+    let s = changetype<SelectState>(this);
+    if (s.size == 0) {
+      parkerReset(changetype<usize>(s) + offsetof<SelectState>("state"));
+      park(changetype<usize>(s) + offsetof<SelectState>("state"), WAIT_SELECT);
       return NOT_FIRED;
     }
-    let start = nextStart(this);
-    lockAll(this);                                                          // 1
+    let start = nextStart(s);
+    lockAll(s);                                                             // 1
     let i = start;
-    for (let k = 0; k < this.size; k++) {                                   // 2
-      let result = attemptLocked(waiterAt(this, i));
-      if (result != Op.BLOCK) { unlockAll(this); return fire(this, i, result == Op.CLOSED); }
-      if (++i == this.size) i = 0;
+    for (let k = 0; k < s.size; k++) {                                      // 2
+      let result = attemptLocked(waiterAt(s, i));
+      if (result != Op.BLOCK) { unlockAll(s); return fire(s, i, result == Op.CLOSED); }
+      if (++i == s.size) i = 0;
     }
-    return waitBlocking(this);
+    return waitBlocking(s);
   }
 
   /** Performs one ready case if there is one and returns its index; -1 (Go's default case) if none is
    *  ready. Never waits. */
   poll(): i32 {
-    if (this.size == 0) return NOT_FIRED;
-    let i = nextStart(this);
-    for (let k = 0; k < this.size; k++) {
-      let w = waiterAt(this, i);
+    let s = changetype<SelectState>(this);
+    if (s.size == 0) return NOT_FIRED;
+    let i = nextStart(s);
+    for (let k = 0; k < s.size; k++) {
+      let w = waiterAt(s, i);
       let ch = channelOf(w);
       lockChannel(ch);
       let result = attemptLocked(w);
       unlockChannel(ch);
-      if (result != Op.BLOCK) return fire(this, i, result == Op.CLOSED);
-      if (++i == this.size) i = 0;
+      if (result != Op.BLOCK) return fire(s, i, result == Op.CLOSED);
+      if (++i == s.size) i = 0;
     }
-    this.fired = NOT_FIRED;
+    s.fired = NOT_FIRED;
     return NOT_FIRED;
   }
 
   /** The case that fired on the last wait or poll, -1 if none. */
-  lastFired(): i32 { return this.fired; }
+  lastFired(): i32 { return changetype<SelectState>(this).fired; }
 
   /** True if the last case fired because its channel is closed: a receive got no value, or a send's
    *  value was not sent. */
-  closed(): bool { return this.fired != NOT_FIRED && this.firedClosed; }
+  closed(): bool {
+    let s = changetype<SelectState>(this);
+    return s.fired != NOT_FIRED && s.firedClosed;
+  }
 
   /** The value the last fired receive case got (T's zero value if closed). T must be the channel's. */
   value<T>(): T {
-    if (this.fired == NOT_FIRED || (waiterAt(this, this.fired).flags & WaiterFlag.SEND) != 0) return fromBits<T>(0);
-    return fromBits<T>(waiterAt(this, this.fired).value);
+    let s = changetype<SelectState>(this);
+    if (s.fired == NOT_FIRED || (waiterAt(s, s.fired).flags & WaiterFlag.SEND) != 0) return fromBits<T>(0);
+    return fromBits<T>(waiterAt(s, s.fired).value);
   }
+
+  /** The collector's visit: the cases block, and each case's value and channel. Every case the block has
+   *  room for: clear() zeroes those it leaves, and the rest were never set. */
+  // @ts-ignore: decorator
+  @unsafe private __visit(cookie: u32): void {
+    let s = changetype<SelectState>(this);
+    if (s.order == 0) return;
+    __visit(s.order, cookie);
+    for (let i = 0; i < s.capacity; i++) {
+      let w = waiterAt(s, i);
+      if ((w.value >> 32) == 0) gcMarkMaybe(<usize>w.value);     // bits of any T: only if an object
+      __visit(w.channel, cookie);
+    }
+  }
+}
+
+function badCase(index: i32): void {
+  abort("Select.setSend: case " + index.toString() + " is not a send case");
 }

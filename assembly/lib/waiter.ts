@@ -39,10 +39,10 @@ import { gcMarkMaybe, gcShadeMaybe } from "../runtime/gc";
 //
 // Values travel as 64-bit patterns (toBits / fromBits), so one copy of the code serves every T and one
 // Select mixes channels of different element types. T must be a number, bool or reference. A reference
-// is then a number the compiler does not see, so the collector (core/gc.ts) looks at every waiter ever
-// made (they are never freed: pooled, or kept by their Select) and keeps alive what a waiter's value
-// points at: a parked sender's value, a value handed to a receiver that has not run yet, a send case's
-// value. A waiter back in the pool holds 0.
+// is then a number the compiler does not see, so the collector (core/gc.ts) looks at every pool waiter
+// ever made (they are never freed) and keeps alive what a waiter's value points at: a parked sender's
+// value, a value handed to a receiver that has not run yet. A waiter back in the pool holds 0. A
+// Select's waiters are its own, in its cases block, and its __visit marks them (select.ts).
 
 /** The parker word's phases and fields (see "Parker word"). */
 export const enum Parker { WAITING = 0, CLAIMED = 1, DONE = 2, PARKED = 3, PHASE = 3, CLOSED = 4, CASE_SHIFT = 3 }
@@ -161,8 +161,8 @@ function waiterNew(): Waiter {
  *  while every processor is stopped. */
 const allWaiters: usize = memory.data(8, 8);
 
-/** Adds a waiter just made (pool or Select) to the collector's list. */
-export function waiterRegister(w: Waiter): void {
+/** Adds a pool waiter just made to the collector's list. */
+function waiterRegister(w: Waiter): void {
   gcAddRoots(markWaiterValues);
   w.value = 0;
   let head = atomicLoad(allWaiters);
@@ -174,17 +174,17 @@ export function waiterRegister(w: Waiter): void {
   }
 }
 
-/** Roots: what every waiter's value points at (see "Values travel as 64-bit patterns"), and the channel
- *  of a Select's case (kept while the case exists, whoever else still refers to it) or of a queued
- *  waiter. A pooled waiter keeps the address of the channel it last waited on, which may be freed since:
- *  only core/parked.ts reads it there, and only to find that the waiter is no longer that channel's. */
+/** Roots: what every pool waiter's value points at (see "Values travel as 64-bit patterns"), and a queued
+ *  one's channel. A waiter back in the pool keeps the address of the channel it last waited on, which
+ *  may be freed since: only core/parked.ts reads it there, to find that the waiter is no longer that
+ *  channel's. */
 function markWaiterValues(): void {
   let w = <usize>atomicLoad(allWaiters);
   while (w != 0) {
     let waiter = changetype<Waiter>(w);
     let value = waiter.value;
     if ((value >> 32) == 0) gcMarkMaybe(<usize>value);
-    if (waiter.parker != w || (waiter.flags & WaiterFlag.QUEUED)) gcMarkMaybe(waiter.channel);
+    if (waiter.flags & WaiterFlag.QUEUED) gcMarkMaybe(waiter.channel);
     w = waiter.all;
   }
 }

@@ -1,5 +1,6 @@
-// Channels are objects the collector frees: a server answers each request on a channel its client made
-// for it (Go's reply channel), and every round also leaves a buffered channel with boxes in it behind.
+// Channels and Selects are objects the collector frees: a server answers each request on a channel its
+// client made for it (Go's reply channel), and every round also leaves a buffered channel with boxes in
+// it behind, and a Select with a case on each.
 // After a warm-up, ROUNDS more rounds must not grow the heap (each would leak ~150 bytes if channels were
 // never freed). And a channel that only a Select's case refers to stays alive, with the box in its buffer;
 // so does a box received into a Received<Box> and held only there.
@@ -43,13 +44,18 @@ function server(_: usize): i32 {
   }
 }
 
-/** One round: a reply channel, and a buffered channel left with two boxes in it. */
+/** One round: a reply channel, waited on through a Select of its own, and a buffered channel left with
+ *  two boxes in it. */
 function round(n: i32): i64 {
   let reply = new Channel<i32>();
   requests.send(new Request(n, reply));
   let abandoned = new Channel<Box>(4);
   abandoned.send(makeBox(n));
   abandoned.send(makeBox(n + 1));
+  let s = new Select();
+  s.recv(abandoned);
+  s.recv(reply);
+  if (s.wait() != 0) return -1;             // the buffered channel is ready: its case fires
   return reply.recv();
 }
 
