@@ -329,16 +329,20 @@ function waitBlocking(s: SelectState): i32 {
   }
 
   /** The collector's visit: the cases block, and each case's value and channel. Every case the block has
-   *  room for: clear() zeroes those it leaves, and the rest were never set. */
+   *  room for (clear() zeroes those it leaves, and the rest were never set), counted from the block's
+   *  own size: marking may run while the owner grows the block, and each word is only marked if it
+   *  points at an object. */
   // @ts-ignore: decorator
   @unsafe private __visit(cookie: u32): void {
-    let s = changetype<SelectState>(this);
-    if (s.order == 0) return;
-    __visit(s.order, cookie);
-    for (let i = 0; i < s.capacity; i++) {
-      let w = waiterAt(s, i);
-      if ((w.value >> 32) == 0) gcMarkMaybe(<usize>w.value);     // bits of any T: only if an object
-      __visit(w.channel, cookie);
+    let block = changetype<SelectState>(this).order;
+    if (block == 0) return;
+    __visit(block, cookie);
+    let capacity = <usize>changetype<ArrayBuffer>(block).byteLength / (sizeof<usize>() + CASE_STRIDE);
+    let w = block + (capacity << alignof<usize>()), end = w + capacity * CASE_STRIDE;
+    for (; w < end; w += CASE_STRIDE) {
+      let value = changetype<Waiter>(w).value;
+      if ((value >> 32) == 0) gcMarkMaybe(<usize>value);        // bits of any T
+      gcMarkMaybe(changetype<Waiter>(w).channel);
     }
   }
 }
