@@ -78,8 +78,8 @@
 //   8 │ count     i32    values in the buffer; guarded by lock     │
 //  12 │ head      i32    slot of the oldest value; guarded by lock │
 //  16 │ capacity  i32    slots in the buffer; immutable            │
-//  20 │ buffer    usize  capacity × 8-byte slots, from offset 40 │
-//     │                   of the same object (0 if unbuffered)    │
+//  20 │ buffer    usize  capacity × 8-byte slots, from offset 40   │
+//     │                  of the same object (0 if unbuffered)      │
 //  24 │ sendHead  usize  first blocked sender (Waiter); guarded    │
 //  28 │ sendTail  usize  last blocked sender; guarded              │
 //  32 │ recvHead  usize  first blocked receiver; guarded           │

@@ -44,7 +44,7 @@
 // Closed channels: a receive case on a closed, drained channel is ready and fires with closed() true (as
 // in Go); a send case on a closed channel also fires with closed() true, its value not sent (Go panics).
 //
-// ╒═══════ Select = SelectState (wasm32 offsets) ═══════════════╕
+// ╒═══════ Select = SelectState (wasm32 offsets) ═══════════════════╕
 //   0 │ state     i32    parker word of every case's waiter; atomic │
 //   4 │ size      i32    number of cases; owner only                │
 //   8 │ capacity  i32    cases `waiters` has room for; owner only   │
@@ -52,10 +52,10 @@
 //  16 │ fired     i32    case that fired last, -1 none; owner only  │
 //  20 │ waiters   usize  capacity × Waiter (CASE_STRIDE bytes each) │
 //  24 │ order     usize  capacity × distinct channels, ascending;   │
-//     │                  the cases block (an object) starts here   │
+//     │                  the cases block (an object) starts here    │
 //  28 │ lockCount i32    entries of `order` in use, -1 = stale      │
 //  32 │ firedClosed bool the fired case fired on a closed channel   │
-// ╘══════════════════════════════════════════════════════════════╛
+// ╘═════════════════════════════════════════════════════════════════╛
 // Memory: a Select is an object, and its cases one more (`order`, then the waiters), which the collector
 // frees once nothing refers to the Select; its __visit marks what each case's value points at and each
 // case's channel, so the cases keep their channels alive until clear(). The functions here take it as a
