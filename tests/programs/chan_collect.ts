@@ -1,9 +1,9 @@
 // Channels and Selects are objects the collector frees: a server answers each request on a channel its
 // client made for it (Go's reply channel), and every round also leaves a buffered channel with boxes in
 // it behind, and a Select with a case on each.
-// After a warm-up, ROUNDS more rounds must not grow the heap (each would leak ~150 bytes if channels were
-// never freed). And a channel that only a Select's case refers to stays alive, with the box in its buffer;
-// so does a box received into a Received<Box> and held only there.
+// After a warm-up, ROUNDS more rounds must not grow the heap (each would leak ~500 bytes if channels and
+// Selects were never freed). And a channel that only a Select's case refers to stays alive, with the box
+// in its buffer; so does a box received into a Received<Box> and held only there.
 // Prints `rounds=`, `sum=`, `expected=`, `growth=` (heap bytes after the measured rounds, less before),
 // `select_box=` (1: the box came back intact through the case), `received_box=` (1: the one only a
 // Received held came through), `collected=` (collections in the run).
