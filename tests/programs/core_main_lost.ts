@@ -2,7 +2,13 @@
 // cannot keep main, and the run must end with an error naming main, not look like a clean exit.
 import { yieldNow, spawn, print } from "weft";
 
-function idle(arg: usize): i32 { return 0; }
+// Someone to switch to whenever main yields. A thread that returned at once would not do: a tick during
+// main's dive (kept however deep: a tick is not the thread's doing) may run it to its end, and a yield
+// with nobody else to run does not switch, so main went on and printed "resumed 1001".
+function idle(arg: usize): i32 {
+  while (true) yieldNow();
+  return 0;
+}
 
 function dive(depth: i32): i32 {
   if (depth == 0) { yieldNow(); return 1; }
@@ -11,7 +17,7 @@ function dive(depth: i32): i32 {
 
 export function main(): i32 {
   print("start");
-  spawn(idle);                           // someone to switch to
+  spawn(idle);
   let r = dive(1000);
   print("resumed " + r.toString());
   return 0;
